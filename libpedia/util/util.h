@@ -1,0 +1,163 @@
+/*
+ * util.h: the shared internal toolbox of every libpedia module: the error
+ * slot, allocation through the context's hooks, growable buffers, string
+ * helpers, logging, base64. Nothing here knows about Kubernetes.
+ */
+#ifndef PDI_UTIL_H
+#define PDI_UTIL_H
+
+#include <pedia/ctx.h>
+#include <pedia/errors.h>
+#include <pedia/log.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define PDI_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define PDI_UNUSED __attribute__((unused))
+#else
+#define PDI_PRINTF(f, a)
+#define PDI_UNUSED
+#endif
+
+/* ---- errors (util_error.c) ---------------------------------------------- */
+
+/* Clear this thread's slot; every public entry point calls it first. */
+void pdi_error_clear(void);
+/* Set the slot and return code, so `return pdi_error_set(...)` reads well.
+ * Never allocates. */
+pedia_err pdi_error_set(pedia_err code, int cause, const char *fmt, ...)
+    PDI_PRINTF(3, 4);
+pedia_err pdi_error_setv(pedia_err code, int cause, const char *fmt,
+                         va_list ap);
+/* Prefix the current message with "prefix: " (keeps code and cause). */
+void pdi_error_prefix(const char *fmt, ...) PDI_PRINTF(1, 2);
+/* The out-of-memory error; never allocates. */
+pedia_err pdi_error_oom(void);
+
+#define PEDIA_ASSERT_ARG(expr)                                                 \
+    do {                                                                       \
+        if (!(expr))                                                           \
+            return pdi_assert_arg_fail(#expr, __FILE__, __LINE__);             \
+    } while (0)
+#define PEDIA_ASSERT(expr)                                                     \
+    do {                                                                       \
+        if (!(expr))                                                           \
+            pdi_assert_fail(#expr, __FILE__, __LINE__);                        \
+    } while (0)
+pedia_err pdi_assert_arg_fail(const char *expr, const char *file, int line);
+void pdi_assert_fail(const char *expr, const char *file, int line);
+
+/* ---- allocation (util_alloc.c) ------------------------------------------ */
+
+/* The allocator of a context. NULL means libc. Allocations carry a small
+ * header with their size so that the sized free hook can be honoured. */
+struct pdi_alloc {
+    pedia_malloc_cb malloc_cb;
+    pedia_realloc_cb realloc_cb;
+    pedia_free_cb free_cb;
+    void *payload;
+};
+
+void *pdi_malloc(const struct pdi_alloc *a, size_t n);
+void *pdi_calloc(const struct pdi_alloc *a, size_t count, size_t size);
+void *pdi_realloc(const struct pdi_alloc *a, void *p, size_t n);
+void pdi_free(const struct pdi_alloc *a, void *p);
+char *pdi_strdup(const struct pdi_alloc *a, const char *s);
+char *pdi_strndup(const struct pdi_alloc *a, const char *s, size_t n);
+/* Overflow-checked size arithmetic: false on overflow. */
+bool pdi_size_mul(size_t a, size_t b, size_t *out);
+bool pdi_size_add(size_t a, size_t b, size_t *out);
+
+/* ---- growable byte buffer (util_buf.c) ---------------------------------- */
+
+struct pdi_buf {
+    char *ptr; /* always NUL-terminated when len > 0 or after any append */
+    size_t len;
+    size_t cap;
+    const struct pdi_alloc *a;
+    bool oom; /* sticky: an append failed */
+};
+
+void pdi_buf_init(struct pdi_buf *b, const struct pdi_alloc *a);
+void pdi_buf_free(struct pdi_buf *b);
+void pdi_buf_reset(struct pdi_buf *b);
+pedia_err pdi_buf_grow(struct pdi_buf *b, size_t extra);
+pedia_err pdi_buf_append(struct pdi_buf *b, const void *data, size_t n);
+pedia_err pdi_buf_puts(struct pdi_buf *b, const char *s);
+pedia_err pdi_buf_putc(struct pdi_buf *b, char c);
+pedia_err pdi_buf_printf(struct pdi_buf *b, const char *fmt, ...)
+    PDI_PRINTF(2, 3);
+/* Append s as a JSON string literal, quotes included. */
+pedia_err pdi_buf_json_string(struct pdi_buf *b, const char *s, size_t n);
+/* Take the buffer's memory (NUL-terminated); the buffer is left empty. */
+char *pdi_buf_detach(struct pdi_buf *b, size_t *len);
+
+/* ---- string vector (util_buf.c) ----------------------------------------- */
+
+struct pdi_strvec {
+    char **v;
+    size_t n;
+    size_t cap;
+    const struct pdi_alloc *a;
+};
+
+void pdi_strvec_init(struct pdi_strvec *sv, const struct pdi_alloc *a);
+void pdi_strvec_free(struct pdi_strvec *sv);
+pedia_err pdi_strvec_push(struct pdi_strvec *sv, const char *s);
+pedia_err pdi_strvec_pushn(struct pdi_strvec *sv, const char *s, size_t n);
+bool pdi_strvec_contains(const struct pdi_strvec *sv, const char *s);
+
+/* ---- strings (util_str.c) ----------------------------------------------- */
+
+bool pdi_str_eq(const char *a, const char *b); /* NULL-safe */
+bool pdi_str_starts(const char *s, const char *prefix);
+/* Parse a whole string as int64 (base 10). false on any junk or overflow. */
+bool pdi_parse_int64(const char *s, size_t n, int64_t *out);
+/* Percent-decode (and '+' -> ' ' when form) into a new string. */
+char *pdi_url_decode(const struct pdi_alloc *a, const char *s, size_t n,
+                     bool form);
+/* base64 (std alphabet with padding) and base64url (no padding). */
+pedia_err pdi_base64_encode(struct pdi_buf *out, const void *data, size_t n,
+                            bool url);
+/* Accepts both alphabets, padding optional, no whitespace. */
+pedia_err pdi_base64_decode(struct pdi_buf *out, const char *s, size_t n);
+/* RFC 3339 / Kubernetes time <-> Unix seconds (UTC). */
+bool pdi_time_parse_rfc3339(const char *s, int64_t *out);
+void pdi_time_format_rfc3339(int64_t t, char out[32]);
+
+/* ---- logging (util_log.c) ----------------------------------------------- */
+
+struct pdi_logger {
+    pedia_log_cb cb;
+    pedia_log_level max_level;
+    void *payload;
+};
+
+void pdi_log(const struct pdi_logger *lg, pedia_log_level level,
+             const char *component, const char *fmt, ...) PDI_PRINTF(4, 5);
+
+/* ---- the context (util_ctx.c) ------------------------------------------- */
+
+#define PDI_CTX_MAX_DRIVERS 16
+
+struct pedia_sys_store_driver;
+
+struct pedia_ctx {
+    uint32_t magic;
+    struct pdi_alloc alloc;
+    struct pdi_logger logger;
+    void *lock; /* pthread_mutex_t*, guards the driver table */
+    const struct pedia_sys_store_driver *drivers[PDI_CTX_MAX_DRIVERS];
+    void *dl_handles[PDI_CTX_MAX_DRIVERS];
+    size_t n_drivers;
+};
+
+void pdi_ctx_lock(struct pedia_ctx *ctx);
+void pdi_ctx_unlock(struct pedia_ctx *ctx);
+
+#define PDI_MAGIC_CTX 0x70637478u /* "pctx" */
+
+#endif

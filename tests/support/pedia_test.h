@@ -1,0 +1,34 @@
+/*
+ * pedia_test.h: shared test support: cmocka includes, a counting allocator
+ * (teardown asserts zero live allocations), temp dirs, and the PostgreSQL
+ * launcher (tests/support/pg_harness.c).
+ */
+#ifndef PEDIA_TEST_H
+#define PEDIA_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka needs the includes above first. */
+#include <cmocka.h>
+
+#include <pedia/pedia.h>
+
+/* Counting allocator: installs into options; live count readable. */
+struct pedia_test_alloc {
+    long live;     /* blocks currently allocated */
+    long total;    /* allocations so far */
+    long fail_at;  /* fail the Nth allocation (0-based); -1 never */
+};
+
+void pedia_test_alloc_init(struct pedia_test_alloc *ta);
+/* Create a ctx that allocates through ta. */
+pedia_ctx *pedia_test_ctx(struct pedia_test_alloc *ta);
+
+/* mkdtemp under $TMPDIR; returns a static-lifetime malloc'd path. */
+char *pedia_test_tmpdir(const char *prefix);
+/* rm -rf path (best effort). */
+void pedia_test_rmrf(const char *path);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * Unit tests for util_str.c, util_buf.c and the error slot.
+ */
+#include <string.h>
+
+#include "pedia_test.h"
+#include "util/util.h"
+
+static void
+test_util_str__parse_int64(void **state)
+{
+    int64_t v;
+
+    (void)state;
+    assert_true(pdi_parse_int64("123", 3, &v));
+    assert_int_equal(v, 123);
+    assert_true(pdi_parse_int64("-9223372036854775808", 20, &v));
+    assert_true(v == INT64_MIN);
+    assert_false(pdi_parse_int64("9223372036854775808", 19, &v));
+    assert_false(pdi_parse_int64("12a", 3, &v));
+    assert_false(pdi_parse_int64("", 0, &v));
+    assert_false(pdi_parse_int64("-", 1, &v));
+}
+
+static void
+test_util_str__base64_roundtrip(void **state)
+{
+    struct pdi_buf e, d;
+    const char *in = "\x00\xff{\"rv\":12}";
+    size_t n = 11;
+
+    (void)state;
+    for (int url = 0; url < 2; url++) {
+        pdi_buf_init(&e, NULL);
+        pdi_buf_init(&d, NULL);
+        assert_int_equal(pdi_base64_encode(&e, in, n, url), PEDIA_OK);
+        assert_int_equal(pdi_base64_decode(&d, e.ptr, e.len), PEDIA_OK);
+        assert_int_equal(d.len, n);
+        assert_memory_equal(d.ptr, in, n);
+        pdi_buf_free(&e);
+        pdi_buf_free(&d);
+    }
+    pdi_buf_init(&d, NULL);
+    assert_int_equal(pdi_base64_decode(&d, "ab$d", 4), PEDIA_EINVAL);
+    assert_non_null(strstr(pedia_error_last_message(), "offset 2"));
+    pdi_buf_free(&d);
+}
+
+static void
+test_util_str__rfc3339(void **state)
+{
+    int64_t t;
+    char out[32];
+
+    (void)state;
+    assert_true(pdi_time_parse_rfc3339("2024-01-02T03:04:05Z", &t));
+    assert_int_equal(t, 1704164645);
+    pdi_time_format_rfc3339(t, out);
+    assert_string_equal(out, "2024-01-02T03:04:05Z");
+    assert_true(pdi_time_parse_rfc3339("2024-01-02T05:04:05.123+02:00", &t));
+    assert_int_equal(t, 1704164645);
+    assert_false(pdi_time_parse_rfc3339("2024-13-02T03:04:05Z", &t));
+    assert_false(pdi_time_parse_rfc3339("yesterday", &t));
+}
+
+static void
+test_util_str__url_decode(void **state)
+{
+    char *s;
+
+    (void)state;
+    s = pdi_url_decode(NULL, "a%3Db+c%2", 9, true);
+    assert_string_equal(s, "a=b c%2");
+    pdi_free(NULL, s);
+}
+
+static void
+test_util_str__json_string_escapes(void **state)
+{
+    struct pdi_buf b;
+
+    (void)state;
+    pdi_buf_init(&b, NULL);
+    pdi_buf_json_string(&b, "a\"b\\c\n\x01", 7);
+    assert_string_equal(b.ptr, "\"a\\\"b\\\\c\\n\\u0001\"");
+    pdi_buf_free(&b);
+}
+
+static void
+test_util_str__counting_allocator_balances(void **state)
+{
+    struct pedia_test_alloc ta;
+    pedia_ctx *ctx;
+
+    (void)state;
+    pedia_test_alloc_init(&ta);
+    ctx = pedia_test_ctx(&ta);
+    assert_non_null(ctx);
+    assert_true(ta.live > 0);
+    pedia_ctx_free(ctx);
+    assert_int_equal(ta.live, 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_util_str__parse_int64),
+        cmocka_unit_test(test_util_str__base64_roundtrip),
+        cmocka_unit_test(test_util_str__rfc3339),
+        cmocka_unit_test(test_util_str__url_decode),
+        cmocka_unit_test(test_util_str__json_string_escapes),
+        cmocka_unit_test(test_util_str__counting_allocator_balances),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
