@@ -1,0 +1,318 @@
+/*
+ * bench_store.c: issue 2's store/search benchmark (see bench/README.md).
+ *
+ * One run, one driver (the --uri):
+ *  1. raw limit: the same normalized rows written by the bare engine
+ *     (SQLite: one prepared INSERT in transactions of --batch rows; the
+ *     normalization time is excluded. PostgreSQL: psql \copy of the same
+ *     rows from a file).
+ *  2. ingest through the public API (pedia_batch_upsert + commit) with
+ *     --threads producers; objects/s and the ratio to the raw limit.
+ *  3. latency p50/p99 over --iterations of: a filtered, ordered limit=500
+ *     page; the page at 90% depth (keyset continue token); an owner-UID
+ *     lookup; each next to the same SQL run directly on the engine.
+ * Output: a human table and JSON lines (one per measurement).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pedia/pedia.h>
+
+#include "harness.h"
+#include "corpus.h"
+
+struct opts {
+    const char *uri;
+    long objects;
+    int clusters;
+    int batch;
+    int threads;
+    int iterations;
+    bool skip_raw;
+    uint64_t seed;
+};
+
+struct producer {
+    pthread_mutex_t *mu;
+    struct corpus *corpus;
+    pedia_store *store;
+    int batch;
+    long written;
+    long bytes;
+    int failed;
+};
+
+static void *
+produce(void *arg)
+{
+    struct producer *p = arg;
+    pedia_batch *b = NULL;
+    struct corpus_obj o;
+
+    if (pedia_batch_create(&b, p->store) != PEDIA_OK) {
+        p->failed = 1;
+        return NULL;
+    }
+    for (;;) {
+        int more;
+
+        pthread_mutex_lock(p->mu);
+        more = corpus_next(p->corpus, &o);
+        pthread_mutex_unlock(p->mu);
+        if (more) {
+            if (pedia_batch_upsert(b, o.cluster, o.group, o.version,
+                                   o.resource, o.json, o.len) != PEDIA_OK) {
+                fprintf(stderr, "upsert: %s\n", pedia_error_last_message());
+                p->failed = 1;
+            }
+            p->bytes += (long)o.len;
+            free(o.json);
+            p->written++;
+        }
+        if ((!more && pedia_batch_size(b) > 0) ||
+            pedia_batch_size(b) >= (size_t)p->batch) {
+            if (pedia_batch_commit(b, NULL) != PEDIA_OK) {
+                fprintf(stderr, "commit: %s\n", pedia_error_last_message());
+                p->failed = 1;
+                break;
+            }
+        }
+        if (!more)
+            break;
+    }
+    pedia_batch_free(b);
+    return NULL;
+}
+
+static int
+ingest(const struct opts *op, pedia_store *store, double *secs, long *n,
+       long *bytes)
+{
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    struct corpus c;
+    struct producer ps[16];
+    pthread_t th[16];
+    double t0;
+    int i, failed = 0;
+
+    corpus_init(&c, op->seed, op->clusters, op->objects / op->clusters);
+    t0 = bench_now();
+    for (i = 0; i < op->threads; i++) {
+        ps[i] = (struct producer){&mu, &c, store, op->batch, 0, 0, 0};
+        pthread_create(&th[i], NULL, produce, &ps[i]);
+    }
+    *n = 0;
+    *bytes = 0;
+    for (i = 0; i < op->threads; i++) {
+        pthread_join(th[i], NULL);
+        *n += ps[i].written;
+        *bytes += ps[i].bytes;
+        failed |= ps[i].failed;
+    }
+    *secs = bench_now() - t0;
+    return failed ? -1 : 0;
+}
+
+/* Time one search (all rows read) through the public API. */
+static int
+timed_search(pedia_store *store, pedia_ctx *ctx, const char *res,
+             const char *url, const char *cont, double *ms, long *rows,
+             char *next_cont, size_t cap)
+{
+    pedia_query *q = NULL;
+    pedia_result *r = NULL;
+    const pedia_object *o;
+    const char *group = strchr(res, '/') ? "" : "";
+    double t0 = bench_now();
+    int rc = -1;
+
+    (void)group;
+    *rows = 0;
+    if (pedia_query_create(&q, ctx) != PEDIA_OK)
+        goto done;
+    if (strcmp(res, "pods") == 0)
+        pedia_query_set_resource(q, "", "v1", "pods");
+    else
+        pedia_query_set_resource(q, "apps", "v1", res);
+    if (pedia_query_parse_url(q, url) != PEDIA_OK ||
+        (cont && pedia_query_set_continue(q, cont) != PEDIA_OK) ||
+        pedia_query_run(&r, store, q) != PEDIA_OK)
+        goto done;
+    for (;;) {
+        size_t len;
+        if (pedia_result_next(r, &o) != PEDIA_OK)
+            goto done;
+        if (!o)
+            break;
+        bench_touch(pedia_object_json(o, &len), len);
+        (*rows)++;
+    }
+    if (next_cont) {
+        const char *c = pedia_result_continue(r);
+        snprintf(next_cont, cap, "%s", c ? c : "");
+    }
+    rc = 0;
+done:
+    *ms = (bench_now() - t0) * 1000.0;
+    if (rc)
+        fprintf(stderr, "search %s: %s\n", url, pedia_error_last_message());
+    pedia_result_free(r);
+    pedia_query_free(q);
+    return rc;
+}
+
+static int
+latency(pedia_store *store, pedia_ctx *ctx, const char *label,
+        const char *res, const char *url, const char *cont, int iters,
+        struct bench_stats *st)
+{
+    double *v = calloc((size_t)iters, sizeof *v);
+    long rows = 0;
+    int i;
+
+    for (i = 0; i < iters; i++) {
+        if (timed_search(store, ctx, res, url, cont, &v[i], &rows, NULL, 0))
+            return -1;
+    }
+    bench_stats(v, iters, st);
+    st->rows = rows;
+    printf("  %-28s rows=%-6ld p50=%8.2f ms  p99=%8.2f ms\n", label, rows,
+           st->p50, st->p99);
+    free(v);
+    return 0;
+}
+
+/* Walk pages of `url` to 90% of its rows; returns the token there. */
+static int
+deep_token(pedia_store *store, pedia_ctx *ctx, const char *res,
+           const char *url, long total, char *tok, size_t cap)
+{
+    char cur[1024] = "";
+    long seen = 0, rows;
+    double ms;
+
+    while (seen < total * 9 / 10) {
+        if (timed_search(store, ctx, res, url, cur[0] ? cur : NULL, &ms,
+                         &rows, cur, sizeof cur))
+            return -1;
+        seen += rows;
+        if (!cur[0])
+            return -1;
+    }
+    snprintf(tok, cap, "%s", cur);
+    return 0;
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *op)
+{
+    *op = (struct opts){"sqlite:/tmp/pedia-bench.db", 1000000, 10, 1000, 2,
+                        200, false, 42};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
+        if (!strcmp(a, "--uri"))
+            op->uri = v, i++;
+        else if (!strcmp(a, "--objects"))
+            op->objects = atol(v), i++;
+        else if (!strcmp(a, "--clusters"))
+            op->clusters = atoi(v), i++;
+        else if (!strcmp(a, "--batch"))
+            op->batch = atoi(v), i++;
+        else if (!strcmp(a, "--threads"))
+            op->threads = atoi(v), i++;
+        else if (!strcmp(a, "--iterations"))
+            op->iterations = atoi(v), i++;
+        else if (!strcmp(a, "--skip-raw"))
+            op->skip_raw = true;
+        else {
+            fprintf(stderr,
+                    "usage: bench_store [--uri URI] [--objects N] "
+                    "[--clusters N] [--batch N] [--threads N] "
+                    "[--iterations N] [--skip-raw]\n");
+            exit(2);
+        }
+    }
+    if (op->threads < 1 || op->threads > 16)
+        op->threads = 2;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct opts op;
+    pedia_ctx *ctx = NULL;
+    pedia_store *store = NULL;
+    double secs, raw_rate = 0;
+    long n, bytes;
+    struct bench_stats first, deep, owner, sql_first, sql_deep, sql_owner;
+    char tok[1024], owner_url[256], page_url[256];
+    char ruid[40];
+
+    parse_args(argc, argv, &op);
+    if (!op.skip_raw && bench_raw_limit(op.uri, op.seed, op.clusters,
+                                        op.objects, op.batch, &raw_rate)) {
+        fprintf(stderr, "raw limit failed\n");
+        return 1;
+    }
+    if (pedia_ctx_create(&ctx, NULL) != PEDIA_OK ||
+        bench_reset_store(op.uri) ||
+        pedia_store_open(&store, ctx, op.uri) != PEDIA_OK) {
+        fprintf(stderr, "open: %s\n", pedia_error_last_message());
+        return 1;
+    }
+    bench_set_uri(store, op.uri);
+    if (ingest(&op, store, &secs, &n, &bytes)) {
+        fprintf(stderr, "ingest failed\n");
+        return 1;
+    }
+    printf("ingest: %ld objects (%.1f MB) in %.1f s = %.0f obj/s", n,
+           (double)bytes / 1e6, secs, (double)n / secs);
+    if (raw_rate > 0)
+        printf("  (raw limit %.0f rows/s, ratio %.2f)", raw_rate,
+               (double)n / secs / raw_rate);
+    printf("\n");
+    bench_json("ingest", op.uri, n, (double)n / secs, raw_rate);
+
+    /* The page: pods of one cluster with one label, newest first. */
+    snprintf(page_url, sizeof page_url,
+             "clusters=cluster-03&labelSelector=tier%%3Dfrontend"
+             "&orderby=created_at%%20desc&limit=500");
+    printf("queries (%d iterations each):\n", op.iterations);
+    if (latency(store, ctx, "page limit=500", "pods", page_url, NULL,
+                op.iterations, &first))
+        return 1;
+    if (bench_count_pods(store, ctx, page_url, &n) ||
+        deep_token(store, ctx, "pods", page_url, n, tok, sizeof tok) ||
+        latency(store, ctx, "page at 90% depth", "pods", page_url, tok,
+                op.iterations, &deep))
+        return 1;
+    if (bench_pick_rs_uid(store, ctx, ruid) != 0)
+        return 1;
+    snprintf(owner_url, sizeof owner_url, "clusters=cluster-03&ownerUID=%s",
+             ruid);
+    if (latency(store, ctx, "owner uid lookup", "pods", owner_url, NULL,
+                op.iterations, &owner))
+        return 1;
+    if (bench_direct_sql(store, ctx, page_url, NULL, op.iterations,
+                         &sql_first) ||
+        bench_direct_sql(store, ctx, page_url, tok, op.iterations,
+                         &sql_deep) ||
+        bench_direct_sql(store, ctx, owner_url, NULL, op.iterations,
+                         &sql_owner))
+        return 1;
+    printf("  direct SQL: page p50=%.2f p99=%.2f | deep p50=%.2f p99=%.2f | "
+           "owner p50=%.2f p99=%.2f ms\n",
+           sql_first.p50, sql_first.p99, sql_deep.p50, sql_deep.p99,
+           sql_owner.p50, sql_owner.p99);
+    printf("  deep/first p50 ratio %.2f\n", deep.p50 / first.p50);
+    bench_json_lat("page", op.uri, &first, &sql_first);
+    bench_json_lat("deep_page", op.uri, &deep, &sql_deep);
+    bench_json_lat("owner_uid", op.uri, &owner, &sql_owner);
+    pedia_store_free(store);
+    pedia_ctx_free(ctx);
+    return 0;
+}

@@ -1,0 +1,486 @@
+/*
+ * harness.c: benchmark helpers (see harness.h). The raw limits write the
+ * very rows libpedia would write (normalized by the same code), with the
+ * engine's own fastest simple path, so ratios compare like with like.
+ */
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "corpus.h"
+#include "harness.h"
+#include "model/model.h"
+
+double
+bench_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+bench_touch(const char *p, size_t n)
+{
+    /* Read the bytes so a lazy implementation could not cheat. */
+    unsigned char x = 0;
+
+    for (size_t i = 0; i < n; i += 512)
+        x ^= (unsigned char)p[i];
+    __asm__ volatile("" : : "r"(x));
+}
+
+static int
+cmpd(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void
+bench_stats(double *v, int n, struct bench_stats *out)
+{
+    qsort(v, (size_t)n, sizeof *v, cmpd);
+    out->p50 = v[n / 2];
+    out->p99 = v[(int)ceil(n * 0.99) - 1];
+    out->max = v[n - 1];
+}
+
+void
+bench_json(const char *bench, const char *uri, long n, double rate,
+           double limit)
+{
+    printf("{\"bench\":\"%s\",\"backend\":\"%.8s\",\"n_objects\":%ld,"
+           "\"objects_per_s\":%.0f,\"limit_value\":%.0f,\"ratio\":%.3f}\n",
+           bench, uri, n, rate, limit, limit > 0 ? rate / limit : 0.0);
+}
+
+void
+bench_json_lat(const char *bench, const char *uri,
+               const struct bench_stats *api, const struct bench_stats *sql)
+{
+    printf("{\"bench\":\"%s\",\"backend\":\"%.8s\",\"rows\":%ld,"
+           "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"sql_p50_ms\":%.3f,"
+           "\"sql_p99_ms\":%.3f,\"ratio_p50\":%.2f}\n",
+           bench, uri, api->rows, api->p50, api->p99, sql->p50, sql->p99,
+           sql->p50 > 0 ? api->p50 / sql->p50 : 0.0);
+}
+
+static const char *bench_uri;
+
+void
+bench_set_uri(pedia_store *st, const char *uri)
+{
+    (void)st;
+    bench_uri = uri;
+}
+
+const char *
+bench_uri_of(pedia_store *st)
+{
+    (void)st;
+    return bench_uri;
+}
+
+static bool
+is_sqlite(const char *uri)
+{
+    return strncmp(uri, "sqlite:", 7) == 0;
+}
+
+static int
+psql(const char *uri, const char *cmd)
+{
+    char *line = NULL;
+    int rc;
+
+    if (asprintf(&line, "psql -q -v ON_ERROR_STOP=1 '%s' -c \"%s\" >/dev/null",
+                 uri, cmd) < 0)
+        return -1;
+    rc = system(line);
+    free(line);
+    return rc == 0 ? 0 : -1;
+}
+
+int
+bench_reset_store(const char *uri)
+{
+    if (is_sqlite(uri)) {
+        char p[1024];
+        const char *sfx[] = {"", "-wal", "-shm"};
+        for (int i = 0; i < 3; i++) {
+            snprintf(p, sizeof p, "%s%s", uri + 7, sfx[i]);
+            unlink(p);
+        }
+        return 0;
+    }
+    return psql(uri, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+}
+
+static int
+create_schema(const char *uri)
+{
+    pedia_ctx *ctx = NULL;
+    pedia_store *st = NULL;
+    int rc = 0;
+
+    if (bench_reset_store(uri) || pedia_ctx_create(&ctx, NULL) != PEDIA_OK ||
+        pedia_store_open(&st, ctx, uri) != PEDIA_OK) {
+        fprintf(stderr, "raw: open %s\n", pedia_error_last_message());
+        rc = -1;
+    }
+    pedia_store_free(st);
+    pedia_ctx_free(ctx);
+    return rc;
+}
+
+static const char raw_insert[] =
+    "INSERT INTO pedia_resources(cluster,grp,version,resource,kind,namespace,"
+    "name,uid,owner_uid,member_rv,revision,created_at,deleted_at,object) "
+    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+static void
+bind_row(sqlite3_stmt *s, const pedia_sys_record *r, long rev)
+{
+    const char *txt[] = {r->cluster, r->group, r->version, r->resource,
+                         r->kind,    r->ns,    r->name,    r->uid,
+                         r->owner_uid, r->member_rv};
+    for (int i = 0; i < 10; i++)
+        sqlite3_bind_text(s, i + 1, txt[i], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 11, rev);
+    sqlite3_bind_int64(s, 12, r->created_at);
+    sqlite3_bind_int64(s, 13, r->deleted_at);
+    sqlite3_bind_text(s, 14, r->object, (int)r->object_len, SQLITE_STATIC);
+}
+
+/* SQLite limit: one prepared INSERT, transactions of `batch` rows; only the
+ * engine time is counted (normalization happens outside the clock). */
+static int
+raw_sqlite(const char *path, uint64_t seed, int clusters, long objects,
+           int batch, double *rate)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    struct corpus c;
+    struct corpus_obj o;
+    double t = 0, t0;
+    long n = 0;
+
+    if (sqlite3_open(path, &db) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, raw_insert, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "raw sqlite: %s\n", sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return -1;
+    }
+    corpus_init(&c, seed, clusters, objects / clusters);
+    while (corpus_next(&c, &o)) {
+        struct pdi_record r;
+        if (pdi_record_normalize(&r, NULL, o.cluster, o.group, o.version,
+                                 o.resource, NULL, o.json, o.len, 0)) {
+            fprintf(stderr, "raw: %s\n", pedia_error_last_message());
+            return -1;
+        }
+        t0 = bench_now();
+        if (n % batch == 0)
+            sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+        bind_row(st, &r.rec, n + 1);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            fprintf(stderr, "raw step: %s\n", sqlite3_errmsg(db));
+        sqlite3_reset(st);
+        if (++n % batch == 0)
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        t += bench_now() - t0;
+        pdi_record_free(&r);
+        free(o.json);
+    }
+    t0 = bench_now();
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    t += bench_now() - t0;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    *rate = (double)n / t;
+    return 0;
+}
+
+/* COPY text format: escape backslash, tab, newline, CR. */
+static void
+copy_field(FILE *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\\')
+            fputs("\\\\", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\r')
+            fputs("\\r", f);
+        else
+            fputc(c, f);
+    }
+}
+
+static int
+write_copy_file(const char *file, uint64_t seed, int clusters, long objects)
+{
+    FILE *f = fopen(file, "w");
+    struct corpus c;
+    struct corpus_obj o;
+    long n = 0;
+
+    if (!f)
+        return -1;
+    corpus_init(&c, seed, clusters, objects / clusters);
+    while (corpus_next(&c, &o)) {
+        struct pdi_record r;
+        const pedia_sys_record *x = &r.rec;
+        if (pdi_record_normalize(&r, NULL, o.cluster, o.group, o.version,
+                                 o.resource, NULL, o.json, o.len, 0))
+            return -1;
+        fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%ld\t%lld\t%lld\t",
+                x->cluster, x->group, x->version, x->resource, x->kind, x->ns,
+                x->name, x->uid, x->owner_uid, x->member_rv, ++n,
+                (long long)x->created_at, (long long)x->deleted_at);
+        copy_field(f, x->object, x->object_len);
+        fputc('\n', f);
+        pdi_record_free(&r);
+        free(o.json);
+    }
+    return fclose(f);
+}
+
+static int
+raw_pg(const char *uri, uint64_t seed, int clusters, long objects,
+       double *rate)
+{
+    char file[] = "/tmp/pedia-bench-copy-XXXXXX";
+    char cmd[512];
+    double t0, t;
+    int fd = mkstemp(file), rc;
+
+    if (fd < 0)
+        return -1;
+    close(fd);
+    if (write_copy_file(file, seed, clusters, objects))
+        return -1;
+    snprintf(cmd, sizeof cmd,
+             "\\copy pedia_resources(cluster,grp,version,resource,kind,"
+             "namespace,name,uid,owner_uid,member_rv,revision,created_at,"
+             "deleted_at,object) FROM '%s'",
+             file);
+    t0 = bench_now();
+    rc = psql(uri, cmd);
+    t = bench_now() - t0;
+    unlink(file);
+    *rate = (double)objects / t;
+    return rc;
+}
+
+int
+bench_raw_limit(const char *uri, uint64_t seed, int clusters, long objects,
+                int batch, double *rate)
+{
+    char raw[1024];
+    int rc;
+
+    if (!is_sqlite(uri)) {
+        if (create_schema(uri))
+            return -1;
+        rc = raw_pg(uri, seed, clusters, objects, rate);
+        printf("raw limit (psql \\copy): %.0f rows/s\n", *rate);
+        return rc;
+    }
+    snprintf(raw, sizeof raw, "%s.raw", uri);
+    if (create_schema(raw))
+        return -1;
+    rc = raw_sqlite(raw + 7, seed, clusters, objects, batch, rate);
+    printf("raw limit (prepared INSERT loop): %.0f rows/s\n", *rate);
+    bench_reset_store(raw);
+    return rc;
+}
+
+static int
+page_all(pedia_store *st, pedia_ctx *ctx, const char *res, const char *url,
+         long *n, char uid[40])
+{
+    pedia_query *q = NULL;
+    pedia_result *r = NULL;
+    const pedia_object *o = NULL;
+    int rc = -1;
+
+    *n = 0;
+    if (pedia_query_create(&q, ctx) != PEDIA_OK)
+        return -1;
+    if (strcmp(res, "pods") == 0)
+        pedia_query_set_resource(q, "", "v1", "pods");
+    else
+        pedia_query_set_resource(q, "apps", "v1", res);
+    if (pedia_query_parse_url(q, url) == PEDIA_OK &&
+        pedia_query_set_limit(q, 0) == PEDIA_OK &&
+        pedia_query_run(&r, st, q) == PEDIA_OK) {
+        while (pedia_result_next(r, &o) == PEDIA_OK && o) {
+            if (uid && *n == 0)
+                snprintf(uid, 40, "%s", pedia_object_uid(o));
+            (*n)++;
+        }
+        rc = 0;
+    }
+    pedia_result_free(r);
+    pedia_query_free(q);
+    return rc;
+}
+
+int
+bench_count_pods(pedia_store *st, pedia_ctx *ctx, const char *url, long *n)
+{
+    return page_all(st, ctx, "pods", url, n, NULL);
+}
+
+int
+bench_pick_rs_uid(pedia_store *st, pedia_ctx *ctx, char uid[40])
+{
+    long n;
+
+    uid[0] = '\0';
+    if (page_all(st, ctx, "replicasets", "clusters=cluster-03", &n, uid))
+        return -1;
+    return uid[0] ? 0 : -1;
+}
+
+/* ---- the same SQL, run directly on the engine ---------------------------- */
+
+#include <libpq-fe.h>
+
+#include "query/query_int.h"
+#include "store/store_sql.h"
+
+static int
+direct_sqlite(const char *path, const struct pdi_sql *s, int iters,
+              struct bench_stats *out)
+{
+    sqlite3 *db = NULL;
+    double *v = calloc((size_t)iters, sizeof *v);
+    long rows = 0;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return -1;
+    for (int i = 0; i < iters; i++) {
+        sqlite3_stmt *st = NULL;
+        double t0 = bench_now();
+        if (sqlite3_prepare_v2(db, s->text.ptr, -1, &st, NULL) != SQLITE_OK) {
+            fprintf(stderr, "direct: %s\n", sqlite3_errmsg(db));
+            return -1;
+        }
+        for (size_t p = 0; p < s->n_params; p++) {
+            if (s->params[p].type == PDI_SQL_PARAM_INT)
+                sqlite3_bind_int64(st, (int)p + 1, s->params[p].i);
+            else
+                sqlite3_bind_text(st, (int)p + 1, s->params[p].text,
+                                  (int)s->params[p].len, SQLITE_STATIC);
+        }
+        rows = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            bench_touch(sqlite3_column_blob(st, PDI_SQL_COL_OBJECT),
+                        (size_t)sqlite3_column_bytes(st, PDI_SQL_COL_OBJECT));
+            rows++;
+        }
+        sqlite3_finalize(st);
+        v[i] = (bench_now() - t0) * 1000.0;
+    }
+    sqlite3_close(db);
+    bench_stats(v, iters, out);
+    out->rows = rows;
+    free(v);
+    return 0;
+}
+
+static int
+direct_pg(const char *uri, const struct pdi_sql *s, int iters,
+          struct bench_stats *out)
+{
+    PGconn *c = PQconnectdb(uri);
+    double *v = calloc((size_t)iters, sizeof *v);
+    const char **vals = calloc(s->n_params + 1, sizeof *vals);
+    char (*ints)[24] = calloc(s->n_params + 1, sizeof *ints);
+    long rows = 0;
+
+    if (PQstatus(c) != CONNECTION_OK)
+        return -1;
+    for (size_t p = 0; p < s->n_params; p++) {
+        if (s->params[p].type == PDI_SQL_PARAM_INT) {
+            snprintf(ints[p], sizeof ints[p], "%lld",
+                     (long long)s->params[p].i);
+            vals[p] = ints[p];
+        } else {
+            vals[p] = s->params[p].text;
+        }
+    }
+    for (int i = 0; i < iters; i++) {
+        double t0 = bench_now();
+        PGresult *r = PQexecParams(c, s->text.ptr, (int)s->n_params, NULL,
+                                   vals, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            fprintf(stderr, "direct: %s", PQerrorMessage(c));
+            return -1;
+        }
+        rows = PQntuples(r);
+        for (long k = 0; k < rows; k++)
+            bench_touch(PQgetvalue(r, (int)k, PDI_SQL_COL_OBJECT),
+                        (size_t)PQgetlength(r, (int)k, PDI_SQL_COL_OBJECT));
+        PQclear(r);
+        v[i] = (bench_now() - t0) * 1000.0;
+    }
+    PQfinish(c);
+    bench_stats(v, iters, out);
+    out->rows = rows;
+    free(v);
+    free(vals);
+    free(ints);
+    return 0;
+}
+
+int
+bench_direct_sql(pedia_store *st, pedia_ctx *ctx, const char *url,
+                 const char *cont, int iters, struct bench_stats *out)
+{
+    const char *uri = bench_uri_of(st);
+    bool lite = is_sqlite(uri);
+    pedia_query *q = NULL;
+    struct pdi_query_plan plan;
+    struct pdi_qtoken tok;
+    struct pdi_sql sql;
+    int rc = -1;
+
+    pdi_qtoken_init(&tok, NULL);
+    pdi_sql_init(&sql, lite ? &pdi_sql_dialect_sqlite : &pdi_sql_dialect_pg,
+                 NULL);
+    if (pedia_query_create(&q, ctx) || pedia_query_parse_url(q, url) ||
+        pedia_query_set_resource(q, "", "v1", "pods") ||
+        pdi_query_plan_build(&plan, q))
+        goto done;
+    plan.sys.limit = q->limit;
+    if (cont && pdi_qtoken_decode(&tok, cont) == PEDIA_OK && tok.keyset) {
+        plan.sys.has_after = true;
+        plan.sys.after_keys = (const char *const *)tok.keys.v;
+        plan.sys.after_id = tok.id;
+    }
+    if (pdi_sql_build_select(&sql, &plan.sys) == PEDIA_OK)
+        rc = lite ? direct_sqlite(uri + 7, &sql, iters, out)
+                  : direct_pg(uri, &sql, iters, out);
+    pdi_query_plan_free(&plan);
+done:
+    if (rc)
+        fprintf(stderr, "direct sql: %s\n", pedia_error_last_message());
+    pdi_sql_free(&sql);
+    pdi_qtoken_clear(&tok);
+    pedia_query_free(q);
+    return rc;
+}

@@ -1,0 +1,42 @@
+/*
+ * harness.h: shared benchmark helpers: clocks, percentiles, JSON-lines
+ * output, the raw-engine limit runs and direct SQL timing.
+ */
+#ifndef PEDIA_BENCH_HARNESS_H
+#define PEDIA_BENCH_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pedia/pedia.h>
+
+struct bench_stats {
+    double p50, p99, max;
+    long rows;
+};
+
+double bench_now(void);
+void bench_touch(const char *p, size_t n);
+void bench_stats(double *v, int n, struct bench_stats *out);
+void bench_json(const char *bench, const char *uri, long n, double rate,
+                double limit);
+void bench_json_lat(const char *bench, const char *uri,
+                    const struct bench_stats *api,
+                    const struct bench_stats *sql);
+/* Remove an existing SQLite file / reset the PostgreSQL schema. */
+int bench_reset_store(const char *uri);
+/* Rows/s of the bare engine writing the same normalized rows. */
+int bench_raw_limit(const char *uri, uint64_t seed, int clusters, long objects,
+                    int batch, double *rate);
+int bench_count_pods(pedia_store *st, pedia_ctx *ctx, const char *url,
+                     long *n);
+int bench_pick_rs_uid(pedia_store *st, pedia_ctx *ctx, char uid[40]);
+/* Remember the URI the benchmark opened (for direct SQL). */
+void bench_set_uri(pedia_store *st, const char *uri);
+const char *bench_uri_of(pedia_store *st);
+/* The SQL the driver runs for this search, timed directly on the engine. */
+int bench_direct_sql(pedia_store *st, pedia_ctx *ctx, const char *url,
+                     const char *cont, int iters, struct bench_stats *out);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * query.h: libpedia/query's interface to the modules above it (apiserver).
+ * The public API (pedia/query.h) is implemented on top of the same
+ * structures; these accessors expose what a front end needs to shape the
+ * response (metadata-only, continue handling, collection name).
+ */
+#ifndef PDI_QUERY_H
+#define PDI_QUERY_H
+
+#include <pedia/query.h>
+#include <stdbool.h>
+
+/* `onlyMetadata` was asked for (recorded, not applied by the engine). */
+bool pdi_query_only_metadata(const pedia_query *q);
+/* `withContinue` / its label form was given and true. Informational: the
+ * engine returns a continue token whenever more rows exist. */
+bool pdi_query_with_continue(const pedia_query *q);
+/* The collection searched, or NULL for a single-type search. */
+const char *pdi_query_collection(const pedia_query *q);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * query_collection.c: the built-in collection resources (clusterpedia.md
+ * §4.7, §5.7): `workloads`, `kuberesources` and `any`.
+ *
+ * A collection is a list of type entries whose NULL members match
+ * anything; the plan OR-s them. `any` takes its types from `groups=` and
+ * `resources=` (their union); `groups=*` means every type.
+ */
+#include <string.h>
+
+#include "query_int.h"
+
+static const char *const workload_resources[] = {"deployments", "daemonsets",
+                                                 "statefulsets"};
+
+/* Every group of the Kubernetes built-in scheme. */
+static const char *const kube_groups[] = {
+    "",
+    "apps",
+    "batch",
+    "autoscaling",
+    "networking.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "node.k8s.io",
+    "scheduling.k8s.io",
+    "certificates.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "resource.k8s.io",
+};
+
+bool
+pdi_query_collection_known(const char *name)
+{
+    return strcmp(name, "workloads") == 0 ||
+           strcmp(name, "kuberesources") == 0 || strcmp(name, "any") == 0;
+}
+
+static pedia_err
+copy_types(const pedia_query *q, const struct pdi_qtypes *src,
+           struct pdi_qtypes *out)
+{
+    pedia_err rc = PEDIA_OK;
+
+    out->all = out->all || src->all;
+    for (size_t i = 0; i < src->n && !rc; i++)
+        rc = pdi_qtypes_push(out, q->a, src->v[i].group, src->v[i].version,
+                             src->v[i].resource);
+    return rc;
+}
+
+static pedia_err
+any_types(const pedia_query *q, struct pdi_qtypes *out)
+{
+    pedia_err rc;
+
+    if (!q->has_groups && !q->has_resources)
+        return pdi_error_set(PEDIA_EQUERY, 0,
+                             "url query - groups or resources is required");
+    rc = copy_types(q, &q->any_groups, out);
+    rc = rc ? rc : copy_types(q, &q->any_resources, out);
+    if (!rc && !out->all && !out->n)
+        rc = pdi_error_set(PEDIA_EQUERY, 0,
+                           "url query - groups or resources is required");
+    return rc;
+}
+
+pedia_err
+pdi_query_collection_types(const pedia_query *q, const char *name,
+                           struct pdi_qtypes *out)
+{
+    pedia_err rc = PEDIA_OK;
+    size_t i;
+
+    if (strcmp(name, "workloads") == 0) {
+        for (i = 0; i < 3 && !rc; i++)
+            rc = pdi_qtypes_push(out, q->a, "apps", NULL,
+                                 workload_resources[i]);
+        return rc;
+    }
+    if (strcmp(name, "kuberesources") == 0) {
+        for (i = 0; i < sizeof kube_groups / sizeof kube_groups[0] && !rc; i++)
+            rc = pdi_qtypes_push(out, q->a, kube_groups[i], NULL, NULL);
+        return rc;
+    }
+    if (strcmp(name, "any") == 0)
+        return any_types(q, out);
+    return pdi_error_set(PEDIA_ENOTFOUND, 0, "unknown collection \"%s\"",
+                         name);
+}

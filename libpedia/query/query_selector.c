@@ -1,0 +1,355 @@
+/*
+ * query_selector.c: label and field selectors of a query.
+ *
+ * The label selector carries Clusterpedia's search pseudo-labels
+ * (`search.clusterpedia.io/...`, `internalstorage.clusterpedia.io/
+ * fuzzy-name`). They are pulled out here; every other key containing
+ * `clusterpedia.io` is ignored and the rest are real label requirements.
+ * A pseudo-label is ignored when the URL form of its condition was given
+ * (URL wins, clusterpedia.md §5.4). Unlike Clusterpedia, `!=` / `notin` on
+ * clusters, namespaces and names negate the condition.
+ *
+ * In the field selector, `metadata.name` / `metadata.namespace` with a
+ * membership operator become name / namespace sets (indexed columns); other
+ * paths stay JSON field requirements.
+ */
+#include <string.h>
+
+#include "query_int.h"
+
+#define SEARCH_PREFIX "search.clusterpedia.io/"
+#define FUZZY_KEY "internalstorage.clusterpedia.io/fuzzy-name"
+
+/* The single value of a pseudo-label (`k=v`, `k==v`, `k in (v)`). */
+static pedia_err
+single_value(const pedia_sys_requirement *r, const char **out)
+{
+    if ((r->op == PEDIA_SYS_OP_EQ || r->op == PEDIA_SYS_OP_IN) &&
+        r->n_values == 1) {
+        *out = r->values[0];
+        return PEDIA_OK;
+    }
+    return pdi_error_set(PEDIA_EQUERY, 0,
+                         "labelSelector: %s: expected a single value with = "
+                         "or in",
+                         r->key);
+}
+
+static pedia_err
+label_set(pedia_query *q, const pedia_sys_requirement *r, unsigned bit,
+          struct pdi_qset *s)
+{
+    bool negate = r->op == PEDIA_SYS_OP_NE || r->op == PEDIA_SYS_OP_NOTIN;
+
+    if (q->url_set & bit)
+        return PEDIA_OK;
+    if (r->op != PEDIA_SYS_OP_EQ && r->op != PEDIA_SYS_OP_IN && !negate)
+        return pdi_error_set(PEDIA_EQUERY, 0,
+                             "labelSelector: %s: expected =, ==, !=, in or "
+                             "notin",
+                             r->key);
+    return pdi_qset_and(s, r->values, r->n_values, negate);
+}
+
+static pedia_err
+orderby_value(pedia_query *q, const char *v, size_t n)
+{
+    bool desc = n > 5 && strncmp(v + n - 5, "_desc", 5) == 0;
+    char *f = pdi_strndup(q->a, v, desc ? n - 5 : n);
+    pedia_err rc;
+
+    if (!f)
+        return pdi_error_oom();
+    rc = pdi_query_add_sort(q, f, desc);
+    pdi_free(q->a, f);
+    return rc;
+}
+
+/* The `(a, b)` list of `search.clusterpedia.io/orderby in (...)` in the
+ * raw selector text: the parser returns set values sorted, but the order
+ * given is the sort precedence. NULL when not found. */
+static const char *
+raw_orderby_list(const char *sel, const char **end)
+{
+    const char *p = strstr(sel, SEARCH_PREFIX "orderby");
+
+    if (!p)
+        return NULL;
+    p += strlen(SEARCH_PREFIX "orderby");
+    p += strspn(p, " ");
+    if (strncmp(p, "in", 2) != 0)
+        return NULL;
+    p += 2;
+    p += strspn(p, " ");
+    if (*p != '(' || !(*end = strchr(p, ')')))
+        return NULL;
+    return p + 1;
+}
+
+static pedia_err
+label_orderby(pedia_query *q, const pedia_sys_requirement *r, const char *sel)
+{
+    const char *p, *end = NULL;
+    pedia_err rc = PEDIA_OK;
+
+    if (q->url_set & PDI_QC_ORDERBY)
+        return PEDIA_OK;
+    if (r->op != PEDIA_SYS_OP_EQ && r->op != PEDIA_SYS_OP_IN)
+        return pdi_error_set(PEDIA_EQUERY, 0,
+                             "labelSelector: %s: expected = or in", r->key);
+    p = r->op == PEDIA_SYS_OP_IN ? raw_orderby_list(sel, &end) : NULL;
+    if (!p) {
+        for (size_t i = 0; i < r->n_values && !rc; i++)
+            rc = orderby_value(q, r->values[i], strlen(r->values[i]));
+        return rc;
+    }
+    while (p < end && !rc) {
+        size_t n = strcspn(p, ",)");
+
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (n)
+            rc = orderby_value(q, p, n);
+        p += strcspn(p, ",)") + 1;
+        p += strspn(p, " ");
+    }
+    return rc;
+}
+
+static pedia_err
+label_time(pedia_query *q, const pedia_sys_requirement *r, unsigned bit,
+           bool *has, int64_t *t)
+{
+    const char *v = NULL;
+    pedia_err rc;
+
+    if (q->url_set & bit)
+        return PEDIA_OK;
+    rc = single_value(r, &v);
+    rc = rc ? rc : pdi_query_parse_time(r->key, v, true, t);
+    *has = *has || !rc;
+    return rc;
+}
+
+static pedia_err
+label_bool(pedia_query *q, const pedia_sys_requirement *r, unsigned bit,
+           bool *out)
+{
+    const char *v = "";
+    pedia_err rc = PEDIA_OK;
+
+    if (q->url_set & bit)
+        return PEDIA_OK;
+    if (r->op != PEDIA_SYS_OP_EXISTS)
+        rc = single_value(r, &v);
+    return rc ? rc : pdi_query_parse_bool(r->key, v, out);
+}
+
+static pedia_err
+label_str(pedia_query *q, const pedia_sys_requirement *r, unsigned bit,
+          char **dst)
+{
+    const char *v = NULL;
+    pedia_err rc;
+
+    if (q->url_set & bit)
+        return PEDIA_OK;
+    rc = single_value(r, &v);
+    return rc ? rc : pdi_query_set_str(q->a, dst, v);
+}
+
+static pedia_err
+label_count(pedia_query *q, const pedia_sys_requirement *r, unsigned bit,
+            int64_t *out)
+{
+    const char *v = NULL;
+    pedia_err rc;
+
+    if (q->url_set & bit)
+        return PEDIA_OK;
+    rc = single_value(r, &v);
+    return rc ? rc : pdi_query_parse_count(r->key, v, out);
+}
+
+static pedia_err
+label_owner(pedia_query *q, const pedia_sys_requirement *r, const char *k)
+{
+    const char *v = NULL;
+    int64_t n = 0;
+    pedia_err rc;
+
+    if (strcmp(k, "owner-uid") == 0)
+        return label_str(q, r, PDI_QC_OWNER_UID, &q->owner_uid);
+    if (strcmp(k, "owner-name") == 0)
+        return label_str(q, r, PDI_QC_OWNER_NAME, &q->owner_name);
+    if (strcmp(k, "owner-gr") == 0) {
+        if (q->url_set & PDI_QC_OWNER_GR)
+            return PEDIA_OK;
+        rc = single_value(r, &v);
+        return rc ? rc : pdi_query_parse_owner_gr(q, v);
+    }
+    rc = label_count(q, r, PDI_QC_OWNER_SENIORITY, &n);
+    if (!rc && !(q->url_set & PDI_QC_OWNER_SENIORITY)) {
+        if (n > 64)
+            return pdi_error_set(PEDIA_EQUERY, 0,
+                                 "invalid %s \"%s\": expected 0 to 64", r->key,
+                                 r->values[0]);
+        q->owner_seniority = (int)n;
+    }
+    return rc;
+}
+
+static pedia_err
+label_offset(pedia_query *q, const pedia_sys_requirement *r)
+{
+    int64_t off = 0;
+    pedia_err rc;
+
+    if (q->url_set & PDI_QC_CONTINUE)
+        return PEDIA_OK;
+    rc = label_count(q, r, PDI_QC_CONTINUE, &off);
+    if (rc)
+        return rc;
+    pdi_qtoken_clear(&q->token);
+    q->has_token = true;
+    q->token.keyset = false;
+    q->token.offset = off;
+    return PEDIA_OK;
+}
+
+/* A `search.clusterpedia.io/<k>` requirement. Unknown keys are ignored. */
+static pedia_err
+search_label(pedia_query *q, const pedia_sys_requirement *r, const char *k,
+             const char *sel)
+{
+    if (strcmp(k, "clusters") == 0)
+        return label_set(q, r, PDI_QC_CLUSTERS, &q->clusters);
+    if (strcmp(k, "namespaces") == 0)
+        return label_set(q, r, PDI_QC_NAMESPACES, &q->namespaces);
+    if (strcmp(k, "names") == 0)
+        return label_set(q, r, PDI_QC_NAMES, &q->names);
+    if (strcmp(k, "since") == 0)
+        return label_time(q, r, PDI_QC_SINCE, &q->has_since, &q->since);
+    if (strcmp(k, "before") == 0)
+        return label_time(q, r, PDI_QC_BEFORE, &q->has_before, &q->before);
+    if (pdi_str_starts(k, "owner-"))
+        return label_owner(q, r, k);
+    if (strcmp(k, "orderby") == 0)
+        return label_orderby(q, r, sel);
+    if (strcmp(k, "limit") == 0)
+        return label_count(q, r, PDI_QC_LIMIT, &q->limit);
+    if (strcmp(k, "offset") == 0)
+        return label_offset(q, r);
+    if (strcmp(k, "with-continue") == 0)
+        return label_bool(q, r, PDI_QC_WITH_CONTINUE, &q->with_continue);
+    if (strcmp(k, "with-remaining-count") == 0)
+        return label_bool(q, r, PDI_QC_WITH_REMAINING, &q->with_remaining);
+    return PEDIA_OK;
+}
+
+static pedia_err
+fuzzy_label(pedia_query *q, const pedia_sys_requirement *r)
+{
+    if (r->op != PEDIA_SYS_OP_EQ && r->op != PEDIA_SYS_OP_IN)
+        return pdi_error_set(PEDIA_EQUERY, 0,
+                             "labelSelector: %s: expected = or in", r->key);
+    for (size_t i = 0; i < r->n_values; i++)
+        if (pdi_strvec_push(&q->fuzzy, r->values[i]))
+            return pdi_error_oom();
+    return PEDIA_OK;
+}
+
+static pedia_err
+one_label(pedia_query *q, const pedia_sys_requirement *r, const char *sel)
+{
+    if (pdi_str_starts(r->key, SEARCH_PREFIX))
+        return search_label(q, r, r->key + strlen(SEARCH_PREFIX), sel);
+    if (strcmp(r->key, FUZZY_KEY) == 0)
+        return fuzzy_label(q, r);
+    if (strstr(r->key, "clusterpedia.io"))
+        return PEDIA_OK;
+    q->labels[q->n_labels++] = *r;
+    return PEDIA_OK;
+}
+
+pedia_err
+pdi_query_apply_labels(pedia_query *q, const char *sel)
+{
+    pedia_err rc;
+
+    if (q->label_sel.reqs || q->label_sel.mem)
+        pdi_selector_free(&q->label_sel);
+    memset(&q->label_sel, 0, sizeof q->label_sel);
+    pdi_free(q->a, q->labels);
+    q->labels = NULL;
+    q->n_labels = 0;
+    rc = pdi_selector_parse_labels(&q->label_sel, q->a, sel);
+    if (rc) {
+        pdi_error_prefix("labelSelector");
+        return rc;
+    }
+    if (q->label_sel.n) {
+        q->labels = pdi_calloc(q->a, q->label_sel.n, sizeof *q->labels);
+        if (!q->labels)
+            return pdi_error_oom();
+    }
+    for (size_t i = 0; i < q->label_sel.n; i++) {
+        rc = one_label(q, &q->label_sel.reqs[i], sel);
+        if (rc)
+            return rc;
+    }
+    return PEDIA_OK;
+}
+
+/* metadata.name / metadata.namespace with a membership operator? */
+static struct pdi_qset *
+field_column(pedia_query *q, const pedia_sys_requirement *r)
+{
+    bool member = r->op == PEDIA_SYS_OP_EQ || r->op == PEDIA_SYS_OP_NE ||
+                  r->op == PEDIA_SYS_OP_IN || r->op == PEDIA_SYS_OP_NOTIN;
+
+    if (!member || r->path_len != 2 || strcmp(r->path[0], "metadata") != 0)
+        return NULL;
+    if (strcmp(r->path[1], "name") == 0)
+        return &q->field_names;
+    if (strcmp(r->path[1], "namespace") == 0)
+        return &q->field_namespaces;
+    return NULL;
+}
+
+pedia_err
+pdi_query_apply_fields(pedia_query *q, const char *sel)
+{
+    pedia_err rc;
+
+    if (q->field_sel.reqs || q->field_sel.mem)
+        pdi_selector_free(&q->field_sel);
+    memset(&q->field_sel, 0, sizeof q->field_sel);
+    pdi_free(q->a, q->fields);
+    q->fields = NULL;
+    q->n_fields = 0;
+    pdi_qset_clear(&q->field_names);
+    pdi_qset_clear(&q->field_namespaces);
+    rc = pdi_selector_parse_fields(&q->field_sel, q->a, sel);
+    if (rc) {
+        if (!pdi_str_starts(pedia_error_last_message(), "field selector"))
+            pdi_error_prefix("fieldSelector");
+        return rc;
+    }
+    if (q->field_sel.n) {
+        q->fields = pdi_calloc(q->a, q->field_sel.n, sizeof *q->fields);
+        if (!q->fields)
+            return pdi_error_oom();
+    }
+    for (size_t i = 0; i < q->field_sel.n; i++) {
+        const pedia_sys_requirement *r = &q->field_sel.reqs[i];
+        struct pdi_qset *s = field_column(q, r);
+        bool neg = r->op == PEDIA_SYS_OP_NE || r->op == PEDIA_SYS_OP_NOTIN;
+
+        if (!s)
+            q->fields[q->n_fields++] = *r;
+        else if (pdi_qset_and(s, r->values, r->n_values, neg))
+            return pdi_error_oom();
+    }
+    return PEDIA_OK;
+}

@@ -1,0 +1,51 @@
+/*
+ * store.h: libpedia/store's interface to the modules above it (query, sync,
+ * apiserver). The public API (pedia/store.h) is implemented in store.c on
+ * top of this.
+ *
+ * A pedia_store owns one writer driver handle (guarded by a mutex; every
+ * write of the process goes through it, batched) and a pool of reader
+ * handles, one per concurrent reader, so searches never wait for writes
+ * (SQLite WAL; PostgreSQL connections).
+ */
+#ifndef PDI_STORE_H
+#define PDI_STORE_H
+
+#include <pedia/object.h>
+#include <pedia/store.h>
+#include <pedia/sys/store_driver.h>
+
+#include "util/util.h"
+
+/* The object view returned by cursors (public type pedia_object). */
+struct pedia_object {
+    pedia_sys_record rec;     /* borrowed views, valid until the next call */
+    pedia_event_type type;
+    struct pdi_buf json;      /* served JSON: stored bytes + spliced RV */
+};
+
+void pdi_object_init(struct pedia_object *o, const struct pdi_alloc *a);
+/* Point o at rec (borrowed) and build the served JSON. */
+pedia_err pdi_object_set(struct pedia_object *o, const pedia_sys_record *rec,
+                         pedia_event_type type);
+void pdi_object_free(struct pedia_object *o);
+
+const struct pdi_alloc *pdi_store_alloc(const pedia_store *st);
+struct pedia_ctx *pdi_store_ctx(const pedia_store *st);
+const pedia_sys_store_driver *pdi_store_driver(const pedia_store *st);
+
+/* Borrow a reader handle (opens one if the pool is empty); give it back
+ * with pdi_store_reader_release(). Thread-safe. */
+pedia_err pdi_store_reader_acquire(pedia_store *st, pedia_sys_store **out);
+void pdi_store_reader_release(pedia_store *st, pedia_sys_store *h);
+
+/* Apply writes through the single writer (thread-safe; serialized). Fills
+ * each write's revision. Wakes in-process change waiters. */
+pedia_err pdi_store_write(pedia_store *st, pedia_sys_write *writes, size_t n);
+
+/* Block until the store's revision exceeds `after` or timeout_ms passes
+ * (PEDIA_ETIMEDOUT). In-process writes wake it at once; writes of other
+ * processes are seen through the driver's wait. */
+pedia_err pdi_store_wait(pedia_store *st, int64_t after, int timeout_ms);
+
+#endif

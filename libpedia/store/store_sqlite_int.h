@@ -1,0 +1,88 @@
+/*
+ * store_sqlite_int.h: the SQLite driver's handle, shared by its files
+ * (store_sqlite.c: open/close/metadata; store_sqlite_write.c: writes and
+ * the change log; store_sqlite_query.c: searches).
+ *
+ * A handle is one sqlite3 connection plus its cache of prepared statements;
+ * one thread uses it at a time (store_driver.h).
+ */
+#ifndef PDI_STORE_SQLITE_INT_H
+#define PDI_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include <pedia/sys/store_driver.h>
+
+#include "util/util.h"
+
+/* Statements prepared once per handle and reused across calls. */
+enum pdi_sqlite_stmt {
+    SQ_META_GET = 0,
+    SQ_META_SET,
+    SQ_LOOKUP,
+    SQ_INSERT,
+    SQ_UPDATE,
+    SQ_LABELS_DEL,
+    SQ_LABEL_INS,
+    SQ_CHANGE_INS,
+    SQ_CHANGE_DEL_COPY,
+    SQ_ROW_DEL,
+    SQ_TRIM,
+    SQ_COUNT_ /* number of cached statements */
+};
+
+struct pdi_sqlite {
+    sqlite3 *db;
+    bool read_only;
+    bool shared_cache; /* in-memory DB shared between handles */
+    int64_t retention;
+    sqlite3_stmt *stmts[SQ_COUNT_];
+};
+
+/* The driver handle is a struct pdi_sqlite behind the opaque type. */
+static inline struct pdi_sqlite *
+pdi_sqlite_of(pedia_sys_store *st)
+{
+    return (struct pdi_sqlite *)(void *)st;
+}
+
+/* Set the error from the connection: ESTORE, the extended code as cause,
+ * "sqlite: <what>: <errmsg>". Returns PEDIA_ESTORE. */
+pedia_err pdi_sqlite_err(struct pdi_sqlite *h, const char *what);
+/* The cached statement id, prepared on first use, reset and unbound. */
+pedia_err pdi_sqlite_stmt(struct pdi_sqlite *h, enum pdi_sqlite_stmt id,
+                          sqlite3_stmt **out);
+/* sqlite3_step that retries SQLITE_LOCKED (shared-cache table locks, which
+ * busy_timeout does not cover) for a bounded time. */
+int pdi_sqlite_step(struct pdi_sqlite *h, sqlite3_stmt *s);
+/* Run one SQL text without results. */
+pedia_err pdi_sqlite_exec(struct pdi_sqlite *h, const char *sql,
+                          const char *what);
+/* Read/write an integer in pedia_meta (0 when absent). */
+pedia_err pdi_sqlite_meta_int(struct pdi_sqlite *h, const char *key,
+                              int64_t *out);
+pedia_err pdi_sqlite_meta_set_int(struct pdi_sqlite *h, const char *key,
+                                  int64_t v);
+/* Bind a possibly-NULL string as text ("" for NULL), transient-free. */
+int pdi_sqlite_bind_str(sqlite3_stmt *s, int i, const char *v);
+
+/* Methods implemented in store_sqlite_write.c / store_sqlite_query.c. */
+pedia_err pdi_sqlite_write(pedia_sys_store *st, pedia_sys_write *writes,
+                           size_t n);
+pedia_err pdi_sqlite_delete_all(pedia_sys_store *st, const char *cluster,
+                                const pedia_sys_gvr *type);
+pedia_err pdi_sqlite_changes(pedia_sys_store *st, int64_t after,
+                             const pedia_sys_gvr *type, int64_t limit,
+                             pedia_sys_change_cb cb, void *payload);
+pedia_err pdi_sqlite_meta_put(pedia_sys_store *st, const char *kind,
+                              const char *name, const char *json, size_t len,
+                              int64_t *revision);
+pedia_err pdi_sqlite_query(pedia_sys_store *st, const pedia_sys_query *q,
+                           pedia_sys_cursor **out);
+pedia_err pdi_sqlite_cursor_next(pedia_sys_cursor *c, pedia_sys_row *row,
+                                 bool *has_row);
+void pdi_sqlite_cursor_close(pedia_sys_cursor *c);
+pedia_err pdi_sqlite_count(pedia_sys_store *st, const pedia_sys_query *q,
+                           int64_t *out);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * store_sqlite_query.c: SQLite searches: the shared SQL builder's statement
+ * prepared, bound and stepped row by row (nothing buffers the result).
+ *
+ * Invariant: a cursor's row views point into the sqlite3_stmt and are valid
+ * until the next cursor_next or cursor_close (store_driver.h).
+ * Locking: none; a cursor belongs to the thread using its handle.
+ */
+#include <string.h>
+
+#include "store/store_sql.h"
+#include "store/store_sqlite_int.h"
+
+struct pdi_sqlite_cursor {
+    struct pdi_sqlite *h;
+    sqlite3_stmt *stmt;
+    size_t n_sorts;
+    const char **keys; /* n_sorts views into the current row */
+};
+
+static pedia_err
+bind_params(struct pdi_sqlite *h, sqlite3_stmt *s, const struct pdi_sql *q)
+{
+    for (size_t i = 0; i < q->n_params; i++) {
+        const struct pdi_sql_param *p = &q->params[i];
+        int rc;
+
+        if (p->type == PDI_SQL_PARAM_INT)
+            rc = sqlite3_bind_int64(s, (int)i + 1, p->i);
+        else
+            rc = sqlite3_bind_text(s, (int)i + 1, p->text, (int)p->len,
+                                   SQLITE_TRANSIENT);
+        if (rc != SQLITE_OK)
+            return pdi_sqlite_err(h, "bind");
+    }
+    return PEDIA_OK;
+}
+
+/* Build with `build`, prepare and bind; *out owned by the caller. */
+static pedia_err
+prepare_query(struct pdi_sqlite *h, const pedia_sys_query *q, bool count,
+              sqlite3_stmt **out, size_t *n_sorts)
+{
+    struct pdi_sql sql;
+    pedia_err err;
+
+    *out = NULL;
+    pdi_sql_init(&sql, &pdi_sql_dialect_sqlite, NULL);
+    err = count ? pdi_sql_build_count(&sql, q) : pdi_sql_build_select(&sql, q);
+    if (!err && sqlite3_prepare_v2(h->db, sql.text.ptr, (int)sql.text.len,
+                                   out, NULL) != SQLITE_OK)
+        err = pdi_sqlite_err(h, "prepare search");
+    err = err ? err : bind_params(h, *out, &sql);
+    if (n_sorts)
+        *n_sorts = sql.n_sort_cols;
+    pdi_sql_free(&sql);
+    if (err) {
+        sqlite3_finalize(*out);
+        *out = NULL;
+    }
+    return err;
+}
+
+pedia_err
+pdi_sqlite_query(pedia_sys_store *st, const pedia_sys_query *q,
+                 pedia_sys_cursor **out)
+{
+    struct pdi_sqlite *h = pdi_sqlite_of(st);
+    struct pdi_sqlite_cursor *c;
+    pedia_err err;
+
+    *out = NULL;
+    c = pdi_calloc(NULL, 1, sizeof *c);
+    if (!c)
+        return pdi_error_oom();
+    c->h = h;
+    err = prepare_query(h, q, false, &c->stmt, &c->n_sorts);
+    if (!err && c->n_sorts) {
+        c->keys = pdi_calloc(NULL, c->n_sorts, sizeof *c->keys);
+        if (!c->keys)
+            err = pdi_error_oom();
+    }
+    if (err) {
+        pdi_sqlite_cursor_close((pedia_sys_cursor *)(void *)c);
+        return err;
+    }
+    *out = (pedia_sys_cursor *)(void *)c;
+    return PEDIA_OK;
+}
+
+static const char *
+col_str(sqlite3_stmt *s, int i)
+{
+    const char *v = (const char *)sqlite3_column_text(s, i);
+    return v ? v : "";
+}
+
+static void
+fill_row(struct pdi_sqlite_cursor *c, pedia_sys_row *row)
+{
+    sqlite3_stmt *s = c->stmt;
+    pedia_sys_record *r = &row->rec;
+
+    memset(row, 0, sizeof *row);
+    row->id = sqlite3_column_int64(s, PDI_SQL_COL_ID);
+    r->cluster = col_str(s, PDI_SQL_COL_CLUSTER);
+    r->group = col_str(s, PDI_SQL_COL_GROUP);
+    r->version = col_str(s, PDI_SQL_COL_VERSION);
+    r->resource = col_str(s, PDI_SQL_COL_RESOURCE);
+    r->kind = col_str(s, PDI_SQL_COL_KIND);
+    r->ns = col_str(s, PDI_SQL_COL_NAMESPACE);
+    r->name = col_str(s, PDI_SQL_COL_NAME);
+    r->uid = col_str(s, PDI_SQL_COL_UID);
+    r->owner_uid = col_str(s, PDI_SQL_COL_OWNER_UID);
+    r->member_rv = col_str(s, PDI_SQL_COL_MEMBER_RV);
+    r->revision = sqlite3_column_int64(s, PDI_SQL_COL_REVISION);
+    r->created_at = sqlite3_column_int64(s, PDI_SQL_COL_CREATED_AT);
+    r->deleted_at = sqlite3_column_int64(s, PDI_SQL_COL_DELETED_AT);
+    r->object = col_str(s, PDI_SQL_COL_OBJECT);
+    r->object_len = (size_t)sqlite3_column_bytes(s, PDI_SQL_COL_OBJECT);
+    for (size_t i = 0; i < c->n_sorts; i++)
+        c->keys[i] = col_str(s, PDI_SQL_COL_SORT0 + (int)i);
+    row->sort_keys = c->keys;
+    row->n_sort_keys = c->n_sorts;
+}
+
+pedia_err
+pdi_sqlite_cursor_next(pedia_sys_cursor *cur, pedia_sys_row *row,
+                       bool *has_row)
+{
+    struct pdi_sqlite_cursor *c = (struct pdi_sqlite_cursor *)(void *)cur;
+    int rc = pdi_sqlite_step(c->h, c->stmt);
+
+    *has_row = false;
+    if (rc == SQLITE_DONE)
+        return PEDIA_OK;
+    if (rc != SQLITE_ROW)
+        return pdi_sqlite_err(c->h, "search");
+    fill_row(c, row);
+    *has_row = true;
+    return PEDIA_OK;
+}
+
+void
+pdi_sqlite_cursor_close(pedia_sys_cursor *cur)
+{
+    struct pdi_sqlite_cursor *c = (struct pdi_sqlite_cursor *)(void *)cur;
+
+    if (!c)
+        return;
+    sqlite3_finalize(c->stmt);
+    pdi_free(NULL, c->keys);
+    pdi_free(NULL, c);
+}
+
+pedia_err
+pdi_sqlite_count(pedia_sys_store *st, const pedia_sys_query *q, int64_t *out)
+{
+    struct pdi_sqlite *h = pdi_sqlite_of(st);
+    sqlite3_stmt *s;
+    pedia_err err = prepare_query(h, q, true, &s, NULL);
+
+    if (err)
+        return err;
+    *out = 0;
+    if (pdi_sqlite_step(h, s) == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    else
+        err = pdi_sqlite_err(h, "count");
+    sqlite3_finalize(s);
+    return err;
+}
