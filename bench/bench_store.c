@@ -126,11 +126,9 @@ timed_search(pedia_store *store, pedia_ctx *ctx, const char *res,
     pedia_query *q = NULL;
     pedia_result *r = NULL;
     const pedia_object *o;
-    const char *group = strchr(res, '/') ? "" : "";
     double t0 = bench_now();
     int rc = -1;
 
-    (void)group;
     *rows = 0;
     if (pedia_query_create(&q, ctx) != PEDIA_OK)
         goto done;
@@ -143,12 +141,15 @@ timed_search(pedia_store *store, pedia_ctx *ctx, const char *res,
         pedia_query_run(&r, store, q) != PEDIA_OK)
         goto done;
     for (;;) {
-        size_t len;
+        size_t len = 0;
+        const char *json;
+
         if (pedia_result_next(r, &o) != PEDIA_OK)
             goto done;
         if (!o)
             break;
-        bench_touch(pedia_object_json(o, &len), len);
+        json = pedia_object_json(o, &len);
+        bench_touch(json, len);
         (*rows)++;
     }
     if (next_cont) {
@@ -195,13 +196,17 @@ deep_token(pedia_store *store, pedia_ctx *ctx, const char *res,
     long seen = 0, rows;
     double ms;
 
-    while (seen < total * 9 / 10) {
+    /* Stop where a full page starts at (just under) 90% of the rows. */
+    while (seen < total * 9 / 10 - 500) {
         if (timed_search(store, ctx, res, url, cur[0] ? cur : NULL, &ms,
                          &rows, cur, sizeof cur))
             return -1;
         seen += rows;
-        if (!cur[0])
+        if (!cur[0]) {
+            fprintf(stderr, "deep page: the result (%ld rows) has no page "
+                            "at 90%% depth; use more --objects\n", seen);
             return -1;
+        }
     }
     snprintf(tok, cap, "%s", cur);
     return 0;
@@ -243,6 +248,7 @@ parse_args(int argc, char **argv, struct opts *op)
 int
 main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);
     struct opts op;
     pedia_ctx *ctx = NULL;
     pedia_store *store = NULL;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <pedia/pedia.h>
 
@@ -125,8 +126,10 @@ show(pedia_store *st, pedia_ctx *ctx, const char *title, const char *group,
     printf("%-10s %-12s %-16s %-9s %s\n", "CLUSTER", "NAMESPACE", "NAME",
            "REVISION", "CREATED");
     while (pedia_result_next(r, &o) == PEDIA_OK && o) {
-        long long t = (long long)pedia_object_created_at(o);
-        printf("%-10s %-12s %-16s %-9lld %lld\n", pedia_object_cluster(o),
+        char t[32];
+        time_t ct = (time_t)pedia_object_created_at(o);
+        strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", gmtime(&ct));
+        printf("%-10s %-12s %-16s %-9lld %s\n", pedia_object_cluster(o),
                pedia_object_namespace(o), pedia_object_name(o),
                (long long)pedia_object_revision(o), t);
         n++;

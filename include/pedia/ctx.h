@@ -62,6 +62,18 @@ PEDIA_API pedia_err pedia_ctx_options_set_allocator(pedia_ctx_options *opts,
                                                     void *payload);
 
 /**
+ * @brief How many change-log entries stores opened with this context keep
+ * (0 = the default, 200,000). Watches and continue tokens older than the
+ * retained window get PEDIA_EEXPIRED (410 Expired).
+ * @return PEDIA_OK, PEDIA_EINVAL (negative)
+ * @threadsafety handle
+ * @since 0.1
+ */
+PEDIA_API pedia_err
+pedia_ctx_options_set_change_retention(pedia_ctx_options *opts,
+                                       int64_t entries);
+
+/**
  * @brief Create a context.
  * @param[out] out the new context; **Ownership:** caller frees with
  * pedia_ctx_free().

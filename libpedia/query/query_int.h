@@ -176,8 +176,9 @@ pedia_err pdi_query_parse_bool(const char *param, const char *v, bool *out);
 pedia_err pdi_query_parse_count(const char *param, const char *v,
                                 int64_t *out);
 /* Parse a JSON path (`a.b`, `.a`, `a['x.y']`, `a."x.y"`) into owned
- * segments. false when it is not one (lists are not). */
-bool pdi_query_parse_path(const struct pdi_alloc *a, const char *s,
+ * segments. PEDIA_EQUERY (no message set) when it is not one (lists are
+ * not), PEDIA_ENOMEM. */
+pedia_err pdi_query_parse_path(const struct pdi_alloc *a, const char *s,
                           char ***segs, size_t *n);
 void pdi_query_free_path(const struct pdi_alloc *a, char **segs, size_t n);
 /* Add one orderby field (`name`, `created_at`, a JSON path ...). */

@@ -121,8 +121,9 @@ ident_char(char c)
            (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-/* One segment at *pp: `ident`, `"quoted"` or `['quoted']` / `["quoted"]`. */
-static bool
+/* One segment at *pp: `ident`, `"quoted"` or `['quoted']` / `["quoted"]`.
+ * 1 = parsed, 0 = not a path, -1 = out of memory. */
+static int
 path_segment(struct pdi_strvec *sv, const char **pp)
 {
     const char *p = *pp, *end;
@@ -131,52 +132,60 @@ path_segment(struct pdi_strvec *sv, const char **pp)
     if (*p == '[') {
         p++;
         if (*p != '\'' && *p != '"')
-            return false; /* `[]` / `[0]`: lists are not supported */
+            return 0; /* `[]` / `[0]`: lists are not supported */
     }
     if (*p == '\'' || *p == '"') {
         q = *p++;
         end = strchr(p, q);
         if (!end || end == p)
-            return false;
+            return 0;
         if (pdi_strvec_pushn(sv, p, (size_t)(end - p)))
-            return false;
+            return -1;
         p = end + 1;
         if ((*pp)[0] == '[' && *p++ != ']')
-            return false;
+            return 0;
         *pp = p;
-        return true;
+        return 1;
     }
     for (end = p; ident_char(*end); end++)
         ;
-    if (end == p || pdi_strvec_pushn(sv, p, (size_t)(end - p)))
-        return false;
+    if (end == p)
+        return 0;
+    if (pdi_strvec_pushn(sv, p, (size_t)(end - p)))
+        return -1;
     *pp = end;
-    return true;
+    return 1;
 }
 
-bool
+pedia_err
 pdi_query_parse_path(const struct pdi_alloc *a, const char *s, char ***segs,
                      size_t *n)
 {
     struct pdi_strvec sv;
     const char *p = s;
+    int r;
 
     pdi_strvec_init(&sv, a);
     if (*p == '.')
         p++;
-    while (path_segment(&sv, &p)) {
+    for (;;) {
+        r = path_segment(&sv, &p);
+        if (r != 1)
+            break;
         if (*p == '\0') {
             *segs = sv.v;
             *n = sv.n;
-            return true;
+            return PEDIA_OK;
         }
         if (*p == '.')
             p++;
-        else if (*p != '[')
+        else if (*p != '[') {
+            r = 0;
             break;
+        }
     }
     pdi_strvec_free(&sv);
-    return false;
+    return r < 0 ? pdi_error_oom() : PEDIA_EQUERY;
 }
 
 void
@@ -205,6 +214,7 @@ pdi_query_add_sort(pedia_query *q, const char *field, bool desc)
 {
     char **segs = NULL;
     size_t n = 0;
+    pedia_err rc;
 
     for (size_t i = 0; i < sizeof sort_names / sizeof sort_names[0]; i++) {
         if (strcmp(field, sort_names[i].name) == 0)
@@ -213,9 +223,13 @@ pdi_query_add_sort(pedia_query *q, const char *field, bool desc)
     }
     /* A JSON path needs a dot or brackets, so a misspelt field name is an
      * error rather than a sort on a missing top-level member. */
-    if (strpbrk(field, ".[\"") && pdi_query_parse_path(q->a, field, &segs, &n))
+    rc = strpbrk(field, ".[\"") ? pdi_query_parse_path(q->a, field, &segs, &n)
+                                : PEDIA_EQUERY;
+    if (rc == PEDIA_OK)
         return pdi_qsorts_push(&q->sorts, q->a, PEDIA_SYS_SORT_JSONPATH, segs,
                                n, desc);
+    if (rc == PEDIA_ENOMEM)
+        return rc;
     return pdi_error_set(PEDIA_EQUERY, 0,
                          "orderby: unknown field \"%s\": expected cluster, "
                          "namespace, name, created_at, resource_version or a "

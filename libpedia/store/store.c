@@ -161,6 +161,8 @@ pedia_store_open(pedia_store **out, pedia_ctx *ctx, const char *uri)
 {
     pedia_sys_open_options wo = {PEDIA_SYS_STORE_DRIVER_VERSION, 0, false};
     pedia_store *st;
+
+    wo.change_retention = ctx ? ctx->change_retention : 0;
     pedia_err err;
 
     pdi_error_clear();
@@ -218,7 +220,8 @@ pedia_store_set_normalize_flags(pedia_store *st, unsigned flags)
 pedia_err
 pdi_store_reader_acquire(pedia_store *st, pedia_sys_store **out)
 {
-    pedia_sys_open_options ro = {PEDIA_SYS_STORE_DRIVER_VERSION, 0, true};
+    pedia_sys_open_options ro = {PEDIA_SYS_STORE_DRIVER_VERSION,
+                                 st->ctx->change_retention, true};
     pedia_err err = PEDIA_OK;
 
     *out = NULL;

@@ -17,6 +17,7 @@
 struct pedia_ctx_options {
     struct pdi_alloc alloc;
     struct pdi_logger logger;
+    int64_t change_retention;
 };
 
 pedia_err
@@ -69,6 +70,21 @@ pedia_ctx_options_set_allocator(pedia_ctx_options *opts,
 }
 
 pedia_err
+pedia_ctx_options_set_change_retention(pedia_ctx_options *opts,
+                                       int64_t entries)
+{
+    pdi_error_clear();
+    PEDIA_ASSERT_ARG(opts);
+    if (entries < 0)
+        return pdi_error_set(PEDIA_EINVAL, 0,
+                             "change retention: %lld entries: expected 0 "
+                             "(default) or a positive count",
+                             (long long)entries);
+    opts->change_retention = entries;
+    return PEDIA_OK;
+}
+
+pedia_err
 pedia_ctx_create(pedia_ctx **out, const pedia_ctx_options *opts)
 {
     struct pdi_alloc alloc = {0};
@@ -92,8 +108,10 @@ pedia_ctx_create(pedia_ctx **out, const pedia_ctx_options *opts)
     pthread_mutex_init(mu, NULL);
     ctx->lock = mu;
     ctx->magic = PDI_MAGIC_CTX;
-    if (opts)
+    if (opts) {
         ctx->logger = opts->logger;
+        ctx->change_retention = opts->change_retention;
+    }
     *out = ctx;
     return PEDIA_OK;
 }

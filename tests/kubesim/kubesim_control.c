@@ -185,7 +185,8 @@ post_fault(struct kubesim *ks, struct MHD_Connection *c, const char *url,
         int code = (int)num(j, "code", 500);
         if (code < 400 || code > 599)
             return reply(c, 400, "{\"error\":\"code must be 4xx or 5xx\"}");
-        kubesim_fail_next(ks, (unsigned)num(j, "count", 1), code);
+        double n = num(j, "count", 1);
+        kubesim_fail_next(ks, n > 0 && n < 1e9 ? (unsigned)n : 0, code);
     } else if (strcmp(url, "/latency") == 0) {
         kubesim_set_latency_ms(ks, (unsigned)num(j, "ms", 0));
     } else if (strcmp(url, "/churn") == 0) {

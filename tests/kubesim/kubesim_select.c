@@ -264,8 +264,8 @@ parse_fields(struct ks_selector *s, const char *p, char *err, size_t errcap)
     size_t i = 0, start = 0, n = strlen(p);
 
     for (i = 0; i <= n; i++) {
-        if (i < n && p[i] == '\\') {
-            i++;
+        if (i + 1 < n && p[i] == '\\') {
+            i++;                /* keep an escaped ',' inside the term */
             continue;
         }
         if (i < n && p[i] != ',')

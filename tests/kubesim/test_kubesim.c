@@ -401,6 +401,9 @@ test_selectors(void **state)
     r = get(ks, &plain, "/api/v1/configmaps?labelSelector=env%20in%20prod");
     assert_status(&r, 400, "BadRequest");
     free(r.body);
+    r = get(ks, &plain, "/api/v1/configmaps?fieldSelector=%5C");
+    assert_status(&r, 400, "BadRequest");
+    free(r.body);
     r = get(ks, &plain, "/api/v1/configmaps?fieldSelector=spec.foo%3Dx");
     assert_status(&r, 400, "BadRequest");
     assert_non_null(strstr(r.body, "is not a known field selector"));

@@ -525,6 +525,40 @@ test_query_parse__fingerprint(void **state)
     assert_true(fp[0] != fp[3]);
 }
 
+/* Fail allocation k = 0, 1, ... of parse + plan: each failed run returns
+ * PEDIA_ENOMEM and leaks nothing (teardown checks). */
+static void
+test_query_parse__oom(void **state)
+{
+    static const char url[] =
+        "clusters=c1&namespaces=a,b&names=x&since=2024-01-02&ownerName=o&"
+        "ownerGR=deployments.apps&orderby=created_at+desc,status.podIP,"
+        "metadata.labels%5B'a.b'%5D&limit=3&continue=7&"
+        "labelSelector=app%3Dweb,search.clusterpedia.io/namespaces+in+(b,c),"
+        "internalstorage.clusterpedia.io/fuzzy-name%3Dw&"
+        "fieldSelector=metadata.name%3Dx,status.phase%3DRunning";
+    struct fixture *f = *state;
+    pedia_err rc = PEDIA_ENOMEM;
+
+    for (long k = 0; rc == PEDIA_ENOMEM && k < 10000; k++) {
+        struct pdi_query_plan p;
+        pedia_query *q = NULL;
+
+        f->ta.fail_at = f->ta.total + k;
+        rc = pedia_query_create(&q, f->ctx);
+        rc = rc ? rc : pedia_query_set_resource(q, "", "v1", "pods");
+        rc = rc ? rc : pedia_query_parse_url(q, url);
+        rc = rc ? rc : pdi_query_plan_build(&p, q);
+        if (!rc)
+            pdi_query_plan_free(&p);
+        pedia_query_free(q);
+        f->ta.fail_at = -1;
+        if (rc != PEDIA_OK && rc != PEDIA_ENOMEM)
+            fail_msg("k=%ld: %d %s", k, rc, pedia_error_last_message());
+    }
+    assert_int_equal(rc, PEDIA_OK);
+}
+
 int
 main(void)
 {
@@ -550,6 +584,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_query_parse__setters, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_query_parse__fingerprint, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_query_parse__oom, setup,
                                         teardown),
     };
 
