@@ -189,8 +189,9 @@ corpus_next(struct corpus *c, struct corpus_obj *o)
     } else {
         o->group = "";
         o->resource = "pods";
-        snprintf(o->name, sizeof o->name, "%s-%05llx", c->rs_name,
-                 (unsigned long long)(rnd(c) & 0xfffff));
+        /* The pod counter keeps names unique within their ReplicaSet. */
+        snprintf(o->name, sizeof o->name, "%s-%d%04llx", c->rs_name,
+                 c->pods_left, (unsigned long long)(rnd(c) & 0xffff));
         make_uid(c, o->uid);
         snprintf(o->owner_uid, sizeof o->owner_uid, "%s", c->rs_uid);
         o->json = make_pod(c, o, idx, &len);
