@@ -12,6 +12,7 @@
 #include "object.h"
 #include "query.h"
 #include "store.h"
+#include "sync.h"
 #include <pedia/version.h>
 
 #endif

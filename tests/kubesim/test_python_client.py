@@ -172,8 +172,11 @@ def test_watch_410_one_silent_retry_then_apiexception(sim):
     assert exc.value.status == 410
     assert "Expired" in exc.value.reason
     assert names == ["first"]
-    # initial stream + re-watch after the cut (410) + one silent retry (410)
-    assert sim.control("GET", "/state")["watches"] - before == 3
+    # Either the cut closes the first stream cleanly (re-watch -> 410, silent
+    # retry -> 410: 3 streams) or the compaction overtakes the idle stream
+    # first (in-stream 410 on it, silent retry -> 410: 2 streams).  In both
+    # the client retried exactly once after a 410 before raising.
+    assert sim.control("GET", "/state")["watches"] - before in (2, 3)
 
 
 def test_watch_from_compacted_rv_with_timeout_raises_at_once(sim):

@@ -1,0 +1,102 @@
+/**
+ * @file pedia/sync.h
+ * @brief The sync engine: member clusters described by PediaCluster
+ * manifests, kept in the store always fresh (list + watch).
+ *
+ * Manifests (`cluster.clusterpedia.io/v1alpha2` PediaCluster and
+ * ClusterSyncResources, JSON or YAML) are applied to an engine; they are
+ * stored in the engine's store, so a restarted engine resumes every cluster
+ * (and resumes watches from stored resource versions without re-listing).
+ * All transfers run on a small fixed number of library threads.
+ */
+#ifndef PEDIA_SYNC_H
+#define PEDIA_SYNC_H
+
+#include "common.h"
+#include "errors.h"
+#include "store.h"
+
+PEDIA_BEGIN_DECLS
+
+/** A sync engine (opaque). */
+typedef struct pedia_engine pedia_engine;
+
+/** Callback listing manifests: name and JSON (with status, credentials
+ *  redacted); valid during the call. Nonzero aborts with PEDIA_EUSER. */
+typedef int (*pedia_engine_list_cb)(const char *name, const char *json,
+                                    size_t len, void *payload);
+
+/**
+ * @brief Create an engine over a store (which must outlive it). It loads the
+ * manifests already stored; nothing runs until pedia_engine_start().
+ * @param[out] out **Ownership:** caller frees with pedia_engine_free().
+ * @return PEDIA_OK, PEDIA_ENOMEM, PEDIA_ESTORE
+ * @threadsafety any
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_engine_create(pedia_engine **out,
+                                        pedia_store *store);
+
+/**
+ * @brief Start syncing every applied cluster (library-owned threads).
+ * @return PEDIA_OK, PEDIA_ESTATE (already started), PEDIA_ENOMEM
+ * @threadsafety any, not from callbacks
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_engine_start(pedia_engine *e);
+
+/**
+ * @brief Stop syncing: cancel transfers, flush pending writes, join threads.
+ * @return PEDIA_OK, PEDIA_ETIMEDOUT
+ * @threadsafety any, not from callbacks
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_engine_stop(pedia_engine *e);
+
+/** @brief Stop (bounded wait) and free. NULL is a no-op. @since 0.1 */
+PEDIA_API void pedia_engine_free(pedia_engine *e);
+
+/**
+ * @brief Apply one manifest (PediaCluster or ClusterSyncResources; JSON or
+ * YAML, one document). Invalid manifests are rejected whole with a message
+ * naming the field; nothing is half-applied. Changing credentials or the
+ * endpoint rebuilds the cluster's synchro; changing its resources starts
+ * or stops only the affected reflectors (rows of removed types deleted).
+ * @return PEDIA_OK, PEDIA_EINVAL, PEDIA_ESTORE
+ * @threadsafety any
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_engine_apply(pedia_engine *e, const char *manifest,
+                                       size_t len);
+
+/**
+ * @brief Delete a PediaCluster (all its rows are deleted) or a
+ * ClusterSyncResources, by kind ("PediaCluster" / "ClusterSyncResources").
+ * @return PEDIA_OK, PEDIA_ENOTFOUND, PEDIA_EINVAL, PEDIA_ESTORE
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_engine_delete(pedia_engine *e, const char *kind,
+                                        const char *name);
+
+/**
+ * @brief The manifest with its current status as JSON, credentials
+ * redacted, written into buf (NUL-terminated); *len gets the length needed
+ * (snprintf style: retry with a bigger buffer when *len >= cap).
+ * @return PEDIA_OK, PEDIA_ENOTFOUND, PEDIA_EINVAL
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_engine_get(pedia_engine *e, const char *kind,
+                                     const char *name, char *buf, size_t cap,
+                                     size_t *len);
+
+/**
+ * @brief Call cb for every manifest of a kind, ordered by name.
+ * @return PEDIA_OK, PEDIA_EUSER, PEDIA_EINVAL
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_engine_list(pedia_engine *e, const char *kind,
+                                      pedia_engine_list_cb cb, void *payload);
+
+PEDIA_END_DECLS
+
+#endif
