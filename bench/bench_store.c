@@ -33,6 +33,7 @@ struct opts {
     int threads;
     int iterations;
     bool skip_raw;
+    bool no_ingest; /* reuse the data already in the store */
     uint64_t seed;
 };
 
@@ -216,7 +217,7 @@ static void
 parse_args(int argc, char **argv, struct opts *op)
 {
     *op = (struct opts){"sqlite:/tmp/pedia-bench.db", 1000000, 10, 1000, 2,
-                        200, false, 42};
+                        200, false, false, 42};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
         if (!strcmp(a, "--uri"))
@@ -233,11 +234,13 @@ parse_args(int argc, char **argv, struct opts *op)
             op->iterations = atoi(v), i++;
         else if (!strcmp(a, "--skip-raw"))
             op->skip_raw = true;
+        else if (!strcmp(a, "--no-ingest"))
+            op->no_ingest = op->skip_raw = true;
         else {
             fprintf(stderr,
                     "usage: bench_store [--uri URI] [--objects N] "
                     "[--clusters N] [--batch N] [--threads N] "
-                    "[--iterations N] [--skip-raw]\n");
+                    "[--iterations N] [--skip-raw] [--no-ingest]\n");
             exit(2);
         }
     }
@@ -265,13 +268,17 @@ main(int argc, char **argv)
         return 1;
     }
     if (pedia_ctx_create(&ctx, NULL) != PEDIA_OK ||
-        bench_reset_store(op.uri) ||
+        (!op.no_ingest && bench_reset_store(op.uri)) ||
         pedia_store_open(&store, ctx, op.uri) != PEDIA_OK) {
         fprintf(stderr, "open: %s\n", pedia_error_last_message());
         return 1;
     }
     bench_set_uri(store, op.uri);
-    if (ingest(&op, store, &secs, &n, &bytes)) {
+    if (op.no_ingest) {
+        n = 0;
+        secs = 1;
+        bytes = 0;
+    } else if (ingest(&op, store, &secs, &n, &bytes)) {
         fprintf(stderr, "ingest failed\n");
         return 1;
     }

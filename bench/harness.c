@@ -361,6 +361,7 @@ bench_pick_rs_uid(pedia_store *st, pedia_ctx *ctx, char uid[40])
 
 #include "query/query_int.h"
 #include "store/store_sql.h"
+#include "store/store_sqlite_int.h"
 
 static int
 direct_sqlite(const char *path, const struct pdi_sql *s, int iters,
@@ -472,7 +473,24 @@ bench_direct_sql(pedia_store *st, pedia_ctx *ctx, const char *url,
         plan.sys.after_keys = (const char *const *)tok.keys.v;
         plan.sys.after_id = tok.id;
     }
-    if (pdi_sql_build_select(&sql, &plan.sys) == PEDIA_OK)
+    /* The SQLite driver plans label requirements per query: do the same
+     * so this is exactly the SQL it runs. */
+    bool hints[16] = {false};
+    if (lite && plan.sys.n_labels <= 16) {
+        sqlite3 *db = NULL;
+        if (sqlite3_open_v2(uri + 7, &db, SQLITE_OPEN_READONLY, NULL) ==
+            SQLITE_OK)
+            pdi_sqlite_plan_labels(db, &plan.sys, hints);
+        sqlite3_close(db);
+        sql.label_common = hints;
+        sql.n_label_common = plan.sys.n_labels;
+    }
+    if (pdi_sql_build_select(&sql, &plan.sys) == PEDIA_OK && getenv("PEDIA_BENCH_PRINT_SQL")) {
+        printf("SQL: %s\n", sql.text.ptr);
+        for (size_t p = 0; p < sql.n_params; p++)
+            printf("  ?%zu = %s\n", p + 1, sql.params[p].type == PDI_SQL_PARAM_INT ? "(int)" : sql.params[p].text);
+    }
+    if (sql.text.len)
         rc = lite ? direct_sqlite(uri + 7, &sql, iters, out)
                   : direct_pg(uri, &sql, iters, out);
     pdi_query_plan_free(&plan);

@@ -32,6 +32,8 @@ static const char *const sqlite_schema[] = {
     "pedia_resources(grp, version, resource, name)",
     "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_created ON "
     "pedia_resources(grp, version, resource, created_at)",
+    "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_cluster_created ON "
+    "pedia_resources(grp, version, resource, cluster, created_at)",
     "CREATE INDEX IF NOT EXISTS pedia_resources_uid ON pedia_resources(uid)",
     "CREATE INDEX IF NOT EXISTS pedia_resources_owner ON "
     "pedia_resources(owner_uid)",
@@ -77,6 +79,8 @@ static const char *const pg_schema[] = {
     "pedia_resources(grp, version, resource, name COLLATE \"C\")",
     "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_created ON "
     "pedia_resources(grp, version, resource, created_at)",
+    "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_cluster_created ON "
+    "pedia_resources(grp, version, resource, cluster, created_at)",
     "CREATE INDEX IF NOT EXISTS pedia_resources_uid ON pedia_resources(uid)",
     "CREATE INDEX IF NOT EXISTS pedia_resources_owner ON "
     "pedia_resources(owner_uid)",
@@ -572,8 +576,10 @@ label_value_cond(struct pdi_sql *s, const pedia_sys_requirement *req)
 }
 
 static pedia_err
-where_label(struct pdi_sql *s, const pedia_sys_requirement *req)
+where_label(struct pdi_sql *s, const pedia_sys_requirement *req, size_t i)
 {
+    bool common = s->label_common && i < s->n_label_common &&
+                  s->label_common[i];
     bool neg = req->op == PEDIA_SYS_OP_NE || req->op == PEDIA_SYS_OP_NOTIN ||
                req->op == PEDIA_SYS_OP_NOT_EXISTS;
     pedia_err rc;
@@ -582,9 +588,13 @@ where_label(struct pdi_sql *s, const pedia_sys_requirement *req)
         return pdi_error_set(PEDIA_EQUERY, 0, "bad label requirement");
     /* Positive forms as IN over the (key, value, rid) primary key, which
      * drives the search from the label index; negative ones as NOT EXISTS
-     * through the rid index. */
+     * through the rid index. A common label (driver hint) is a correlated
+     * probe instead, so the ordered index drives the search. */
     if (neg)
         puts_sql(s, " AND NOT EXISTS (SELECT 1 FROM pedia_labels l WHERE "
+                    "l.rid = r.id AND l.key = ");
+    else if (common)
+        puts_sql(s, " AND EXISTS (SELECT 1 FROM pedia_labels l WHERE "
                     "l.rid = r.id AND l.key = ");
     else
         puts_sql(s, " AND r.id IN (SELECT l.rid FROM pedia_labels l WHERE "
@@ -687,7 +697,7 @@ pdi_sql_where(struct pdi_sql *s, const pedia_sys_query *q)
     rc = rc ? rc : where_times(s, q);
     rc = rc ? rc : where_owner(s, q);
     for (size_t i = 0; i < q->n_labels && !rc; i++)
-        rc = where_label(s, &q->labels[i]);
+        rc = where_label(s, &q->labels[i], i);
     for (size_t i = 0; i < q->n_fields && !rc; i++)
         rc = where_field(s, &q->fields[i]);
     if (!rc && s->text.oom)

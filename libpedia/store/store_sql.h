@@ -121,6 +121,13 @@ struct pdi_sql {
     size_t cap_params;
     struct pdi_strvec owned; /* strings built for parameters */
     size_t n_sort_cols;
+    /* Optional planner hint from the driver, one flag per label
+     * requirement: true = the label is common, so write a positive
+     * requirement as a correlated EXISTS probe (the search is driven by the
+     * ordered resource index and stops after `limit` rows) instead of
+     * IN (subquery) (driven by the label index, then sorted). */
+    const bool *label_common;
+    size_t n_label_common;
 };
 
 void pdi_sql_init(struct pdi_sql *s, const struct pdi_sql_dialect *d,

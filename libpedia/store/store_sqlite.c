@@ -273,6 +273,30 @@ sqlite_close(pedia_sys_store *st)
     pdi_free(NULL, h);
 }
 
+/* The table size the stored statistics describe (0 when never analyzed),
+ * so that a writer re-analyzes only after the table doubled again; the
+ * first commit of a writer checks at once. */
+static void
+known_stats(struct pdi_sqlite *h)
+{
+    sqlite3_stmt *s = NULL;
+
+    h->writes_since_check = 31;
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT stat FROM sqlite_stat1 WHERE tbl = "
+                           "'pedia_resources' LIMIT 1",
+                           -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        const char *stat = (const char *)sqlite3_column_text(s, 0);
+        int64_t n = 0;
+
+        while (stat && *stat >= '0' && *stat <= '9' && n < INT64_MAX / 10)
+            n = n * 10 + (*stat++ - '0');
+        h->analyzed_rows = n;
+    }
+    sqlite3_finalize(s);
+}
+
 static pedia_err
 sqlite_open(pedia_sys_store **out, const char *uri,
             const pedia_sys_open_options *opts)
@@ -295,8 +319,10 @@ sqlite_open(pedia_sys_store **out, const char *uri,
                        : PDI_SQL_DEFAULT_RETENTION;
     h->shared_cache = strstr(path, "mode=memory") != NULL;
     err = open_db(h, path, h->read_only);
-    if (!err && !h->read_only)
+    if (!err && !h->read_only) {
         err = migrate(h);
+        known_stats(h);
+    }
     if (err) {
         sqlite_close((pedia_sys_store *)(void *)h);
         return err;

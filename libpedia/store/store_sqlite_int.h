@@ -37,7 +37,20 @@ struct pdi_sqlite {
     bool shared_cache; /* in-memory DB shared between handles */
     int64_t retention;
     sqlite3_stmt *stmts[SQ_COUNT_];
+    int64_t analyzed_rows; /* table size at the last ANALYZE */
+    unsigned writes_since_check;
 };
+
+/* Refresh the planner statistics when the table has doubled since the last
+ * ANALYZE (called by the writer after a commit; cheap otherwise). */
+void pdi_sqlite_maybe_analyze(struct pdi_sqlite *h);
+
+/* Label planning (see store_sqlite_query.c): is a positive label
+ * requirement common enough to be probed per row rather than drive the
+ * search? hints[i] for each of q's label requirements. */
+bool pdi_sqlite_label_common(sqlite3 *db, const pedia_sys_requirement *r);
+void pdi_sqlite_plan_labels(sqlite3 *db, const pedia_sys_query *q,
+                            bool *hints);
 
 /* The driver handle is a struct pdi_sqlite behind the opaque type. */
 static inline struct pdi_sqlite *

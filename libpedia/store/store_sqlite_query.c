@@ -36,6 +36,60 @@ bind_params(struct pdi_sqlite *h, sqlite3_stmt *s, const struct pdi_sql *q)
     return PEDIA_OK;
 }
 
+/*
+ * How label requirements are planned. SQLite's statistics are per-index
+ * averages: they cannot see that `tier=frontend` matches a fifth of all
+ * rows while `pod-template-hash=x` matches one. So each positive label
+ * requirement is probed with a bounded count over the (key, value, rid)
+ * primary key. A selective label (fewer than COMMON_LABEL rows) is written
+ * as `r.id IN (subquery)`, driving the search from the label index; a
+ * common one as a correlated EXISTS probe, so the ordered resource index
+ * drives the search and it stops after `limit` rows.
+ */
+#define COMMON_LABEL 2048
+
+bool
+pdi_sqlite_label_common(sqlite3 *db, const pedia_sys_requirement *r)
+{
+    struct pdi_buf sql;
+    sqlite3_stmt *s = NULL;
+    bool common = false;
+    bool by_value = r->op == PEDIA_SYS_OP_EQ || r->op == PEDIA_SYS_OP_IN;
+
+    pdi_buf_init(&sql, NULL);
+    pdi_buf_puts(&sql, "SELECT count(*) FROM (SELECT 1 FROM pedia_labels "
+                       "WHERE key = ?1");
+    if (by_value) {
+        pdi_buf_puts(&sql, " AND value IN (");
+        for (size_t i = 0; i < r->n_values; i++)
+            pdi_buf_printf(&sql, "%s?%zu", i ? ", " : "", i + 2);
+        pdi_buf_puts(&sql, ")");
+    }
+    pdi_buf_printf(&sql, " LIMIT %d)", COMMON_LABEL);
+    if (!sql.oom && sqlite3_prepare_v2(db, sql.ptr, -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, r->key, -1, SQLITE_STATIC);
+        for (size_t i = 0; by_value && i < r->n_values; i++)
+            sqlite3_bind_text(s, (int)i + 2, r->values[i], -1, SQLITE_STATIC);
+        common = sqlite3_step(s) == SQLITE_ROW &&
+                 sqlite3_column_int64(s, 0) >= COMMON_LABEL;
+    }
+    sqlite3_finalize(s);
+    pdi_buf_free(&sql);
+    return common;
+}
+
+void
+pdi_sqlite_plan_labels(sqlite3 *db, const pedia_sys_query *q, bool *hints)
+{
+    for (size_t i = 0; i < q->n_labels; i++) {
+        const pedia_sys_requirement *r = &q->labels[i];
+        bool positive = r->op == PEDIA_SYS_OP_EQ || r->op == PEDIA_SYS_OP_IN ||
+                        r->op == PEDIA_SYS_OP_EXISTS ||
+                        r->op == PEDIA_SYS_OP_GT || r->op == PEDIA_SYS_OP_LT;
+        hints[i] = positive && pdi_sqlite_label_common(db, r);
+    }
+}
+
 /* Build with `build`, prepare and bind; *out owned by the caller. */
 static pedia_err
 prepare_query(struct pdi_sqlite *h, const pedia_sys_query *q, bool count,
@@ -44,8 +98,18 @@ prepare_query(struct pdi_sqlite *h, const pedia_sys_query *q, bool count,
     struct pdi_sql sql;
     pedia_err err;
 
+    bool *hints = NULL;
+
     *out = NULL;
     pdi_sql_init(&sql, &pdi_sql_dialect_sqlite, NULL);
+    if (q->n_labels) {
+        hints = pdi_calloc(NULL, q->n_labels, sizeof *hints);
+        if (!hints)
+            return pdi_error_oom();
+        pdi_sqlite_plan_labels(h->db, q, hints);
+        sql.label_common = hints;
+        sql.n_label_common = q->n_labels;
+    }
     err = count ? pdi_sql_build_count(&sql, q) : pdi_sql_build_select(&sql, q);
     if (!err && sqlite3_prepare_v2(h->db, sql.text.ptr, (int)sql.text.len,
                                    out, NULL) != SQLITE_OK)
@@ -54,6 +118,7 @@ prepare_query(struct pdi_sqlite *h, const pedia_sys_query *q, bool count,
     if (n_sorts)
         *n_sorts = sql.n_sort_cols;
     pdi_sql_free(&sql);
+    pdi_free(NULL, hints);
     if (err) {
         sqlite3_finalize(*out);
         *out = NULL;
