@@ -333,7 +333,7 @@ put_ph(struct pdi_sql *s, unsigned num)
 pedia_err
 pdi_sql_param_text(struct pdi_sql *s, const char *v)
 {
-    unsigned num;
+    unsigned num = 0;
     pedia_err rc = push_text(s, v, &num);
     return rc ? rc : put_ph(s, num);
 }
@@ -341,7 +341,7 @@ pdi_sql_param_text(struct pdi_sql *s, const char *v)
 pedia_err
 pdi_sql_param_int(struct pdi_sql *s, int64_t v)
 {
-    unsigned num;
+    unsigned num = 0;
     pedia_err rc = push_int(s, v, &num);
     return rc ? rc : put_ph(s, num);
 }
@@ -549,7 +549,7 @@ static pedia_err
 label_value_cond(struct pdi_sql *s, const pedia_sys_requirement *req)
 {
     int64_t iv;
-    unsigned num;
+    unsigned num = 0;
     pedia_err rc;
 
     switch (req->op) {
@@ -632,7 +632,7 @@ static pedia_err
 field_cond(struct pdi_sql *s, const pedia_sys_requirement *req, const char *e)
 {
     int64_t iv;
-    unsigned num;
+    unsigned num = 0;
     pedia_err rc;
 
     switch (req->op) {

@@ -135,7 +135,7 @@ pdi_sqlite_bind_str(sqlite3_stmt *s, int i, const char *v)
 pedia_err
 pdi_sqlite_meta_int(struct pdi_sqlite *h, const char *key, int64_t *out)
 {
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err = pdi_sqlite_stmt(h, SQ_META_GET, &s);
     int rc;
 
@@ -155,7 +155,7 @@ pdi_sqlite_meta_int(struct pdi_sqlite *h, const char *key, int64_t *out)
 pedia_err
 pdi_sqlite_meta_set_int(struct pdi_sqlite *h, const char *key, int64_t v)
 {
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err = pdi_sqlite_stmt(h, SQ_META_SET, &s);
     char num[24];
 
@@ -433,7 +433,7 @@ sqlite_sync_state_get(pedia_sys_store *st, const char *cluster,
                       size_t *len)
 {
     struct pdi_sqlite *h = pdi_sqlite_of(st);
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err;
     int rc;
 
@@ -468,7 +468,7 @@ sqlite_sync_state_set(pedia_sys_store *st, const char *cluster,
                       const pedia_sys_gvr *type, const char *rv)
 {
     struct pdi_sqlite *h = pdi_sqlite_of(st);
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err;
 
     err = prepare_ctype(h,
@@ -492,7 +492,7 @@ static pedia_err
 meta_select(struct pdi_sqlite *h, const char *kind, const char *name,
             pedia_sys_meta_cb cb, void *payload)
 {
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err = PEDIA_OK;
     bool any = false;
     int rc;
@@ -546,7 +546,7 @@ static pedia_err
 sqlite_meta_delete(pedia_sys_store *st, const char *kind, const char *name)
 {
     struct pdi_sqlite *h = pdi_sqlite_of(st);
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err = PEDIA_OK;
 
     if (sqlite3_prepare_v2(h->db,

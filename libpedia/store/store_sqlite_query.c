@@ -222,7 +222,7 @@ pedia_err
 pdi_sqlite_count(pedia_sys_store *st, const pedia_sys_query *q, int64_t *out)
 {
     struct pdi_sqlite *h = pdi_sqlite_of(st);
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err = prepare_query(h, q, true, &s, NULL);
 
     if (err)

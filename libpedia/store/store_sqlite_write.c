@@ -37,7 +37,7 @@ static pedia_err
 lookup(struct pdi_sqlite *h, const pedia_sys_record *rec, int64_t *id,
        bool *same)
 {
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err = pdi_sqlite_stmt(h, SQ_LOOKUP, &s);
     int rc;
 
@@ -74,7 +74,7 @@ static pedia_err
 put_row(struct pdi_sqlite *h, const pedia_sys_record *rec, int64_t rev,
         int64_t *id)
 {
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err = pdi_sqlite_stmt(h, *id ? SQ_UPDATE : SQ_INSERT, &s);
 
     if (err)
@@ -102,7 +102,7 @@ static pedia_err
 put_labels(struct pdi_sqlite *h, const pedia_sys_record *rec, int64_t id,
            bool existed)
 {
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err = PEDIA_OK;
 
     if (existed) {
@@ -128,7 +128,7 @@ static pedia_err
 log_change(struct pdi_sqlite *h, const pedia_sys_record *rec, int64_t rev,
            int type, int64_t id)
 {
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err = pdi_sqlite_stmt(h, SQ_CHANGE_INS, &s);
 
     if (err)
@@ -174,7 +174,7 @@ static pedia_err
 run_ids(struct pdi_sqlite *h, enum pdi_sqlite_stmt which, int64_t a,
         int64_t b, const char *what)
 {
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err = pdi_sqlite_stmt(h, which, &s);
 
     if (err)
@@ -333,7 +333,7 @@ static pedia_err
 da_step(struct pdi_sqlite *h, const char *sql, int64_t rev,
         const char *cluster, const pedia_sys_gvr *type, int64_t *changed)
 {
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     pedia_err err = PEDIA_OK;
 
     if (sqlite3_prepare_v2(h->db, sql, -1, &s, NULL))
