@@ -1,0 +1,346 @@
+/*
+ * sync_manifest_conn.c: the connection settings of a PediaCluster spec.
+ *
+ * Precedence (Clusterpedia): spec.kubeconfig wins over apiserver + caData /
+ * tokenData / certData / keyData; otherwise apiserver is required. TLS is
+ * verified unless spec.insecureSkipTLSVerify is true or the kubeconfig says
+ * insecure-skip-tls-verify; an empty caData means the system CAs.
+ * Invariants: every base64 field is validated even when the kubeconfig
+ * wins; no error message contains a credential or the URL (which may carry
+ * user information); an embedded kubeconfig may not reference local files
+ * (a manifest may come from a remote client).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sync_manifest_int.h"
+#include "sync_manifest.h"
+
+enum { CA, TOKEN, CERT, KEY, KUBECONFIG, N_CRED };
+
+static const char *const cred_keys[N_CRED] = {"caData", "tokenData",
+                                              "certData", "keyData",
+                                              "kubeconfig"};
+
+/* Kubeconfig fields naming local files, with the embedded alternative. */
+static const char *const file_fields[][3] = {
+    {"clusters", "cluster", "certificate-authority"},
+    {"users", "user", "client-certificate"},
+    {"users", "user", "client-key"},
+    {"users", "user", "tokenFile"},
+};
+
+static pedia_err
+ferr(const char *what, const char *key, const char *problem)
+{
+    return pdi_error_set(PEDIA_EINVAL, 0, "%s: spec.%s: %s", what, key,
+                         problem);
+}
+
+/* Decode spec.<key> (base64; CR/LF ignored like Go's decoder) into out.
+ * Absent, null and empty values leave out empty. */
+static pedia_err
+get_b64(const char *what, struct json_object *spec, const char *key,
+        struct pdi_buf *out)
+{
+    struct json_object *v;
+    struct pdi_buf clean;
+    const char *s;
+    size_t n, i;
+    pedia_err err;
+
+    if (!json_object_object_get_ex(spec, key, &v) || !v)
+        return PEDIA_OK;
+    if (!json_object_is_type(v, json_type_string))
+        return ferr(what, key, "must be a base64 string");
+    s = json_object_get_string(v);
+    n = (size_t)json_object_get_string_len(v);
+    pdi_buf_init(&clean, out->a);
+    for (i = 0; i < n; i++)
+        if (s[i] != '\r' && s[i] != '\n')
+            pdi_buf_putc(&clean, s[i]);
+    if (clean.oom) {
+        pdi_buf_free(&clean);
+        return pdi_error_oom();
+    }
+    err = clean.len ? pdi_base64_decode(out, clean.ptr, clean.len) : PEDIA_OK;
+    pdi_buf_free(&clean);
+    if (err == PEDIA_EINVAL)
+        pdi_error_prefix("%s: spec.%s", what, key);
+    return err;
+}
+
+static pedia_err
+check_pem(const char *what, const char *key, const struct pdi_buf *b)
+{
+    if (b->len == 0)
+        return PEDIA_OK;
+    if (memchr(b->ptr, '\0', b->len))
+        return ferr(what, key, "decoded data contains a NUL byte");
+    if (!strstr(b->ptr, "-----BEGIN "))
+        return ferr(what, key, "decoded data is not PEM");
+    return PEDIA_OK;
+}
+
+/* Trailing whitespace (an `echo | base64` newline) is dropped; what is
+ * left must be a printable header value. */
+static pedia_err
+check_token(const char *what, struct pdi_buf *b)
+{
+    size_t i;
+
+    while (b->len > 0 && strchr(" \t\r\n", b->ptr[b->len - 1]))
+        b->ptr[--b->len] = '\0';
+    for (i = 0; i < b->len; i++) {
+        unsigned char ch = (unsigned char)b->ptr[i];
+        if (ch < 0x20 || ch == 0x7f)
+            return ferr(what, "tokenData",
+                        "the token contains control characters");
+    }
+    return PEDIA_OK;
+}
+
+static bool
+host_is_loopback(const char *h, size_t n)
+{
+    if (n == 9 && memcmp(h, "localhost", 9) == 0)
+        return true;
+    if (n == 5 && memcmp(h, "[::1]", 5) == 0)
+        return true;
+    return n >= 4 && memcmp(h, "127.", 4) == 0;
+}
+
+/* NULL when u is an acceptable apiserver URL, else the problem. */
+static const char *
+url_problem(const char *u, size_t *hlen_out)
+{
+    const char *h, *end, *p;
+    size_t i, hl, pl;
+    bool tls;
+
+    for (i = 0; u[i]; i++)
+        if ((unsigned char)u[i] <= 0x20 || u[i] == 0x7f)
+            return "must not contain spaces or control characters";
+    tls = pdi_str_starts(u, "https://");
+    if (!tls && !pdi_str_starts(u, "http://"))
+        return "must be an https:// URL";
+    h = u + (tls ? 8 : 7);
+    end = h + strcspn(h, "/?#");
+    if (strpbrk(end, "?#"))
+        return "must not have a query or a fragment";
+    if (memchr(h, '@', (size_t)(end - h)))
+        return "must not contain user information";
+    p = h[0] == '[' ? memchr(h, ']', (size_t)(end - h)) : h;
+    if (!p)
+        return "has an invalid IPv6 host";
+    p = memchr(p, ':', (size_t)(end - p));
+    hl = (size_t)((p ? p : end) - h);
+    if (hl == 0)
+        return "has no host";
+    pl = p ? (size_t)(end - p - 1) : 0;
+    if (p && (pl == 0 || pl > 5 || strspn(p + 1, "0123456789") < pl))
+        return "has an invalid port";
+    if (!tls && !host_is_loopback(h, hl))
+        return "must be an https:// URL (http:// only for loopback hosts)";
+    *hlen_out = hl;
+    return NULL;
+}
+
+/* spec.apiserver validated; *server_out a copy without trailing '/'
+ * (NULL when absent and !required). */
+static pedia_err
+get_server(const char *what, struct json_object *spec, bool required,
+           const struct pdi_alloc *a, char **server_out)
+{
+    const char *u = pdi_json_get_string(spec, "apiserver");
+    const char *problem;
+    struct json_object *v;
+    size_t n, hl = 0;
+
+    *server_out = NULL;
+    if (!u && json_object_object_get_ex(spec, "apiserver", &v) && v)
+        return ferr(what, "apiserver", "must be a string");
+    if (!u || !*u)
+        return required ? ferr(what, "apiserver",
+                               "required when spec.kubeconfig is not given")
+                        : PEDIA_OK;
+    problem = url_problem(u, &hl);
+    if (problem)
+        return ferr(what, "apiserver", problem);
+    n = strlen(u);
+    while (n > 0 && u[n - 1] == '/')
+        n--;
+    *server_out = pdi_strndup(a, u, n);
+    return *server_out ? PEDIA_OK : pdi_error_oom();
+}
+
+static pedia_err
+check_kc_files(const char *what, struct json_object *kc)
+{
+    size_t f, i;
+
+    for (f = 0; f < sizeof file_fields / sizeof file_fields[0]; f++) {
+        struct json_object *list =
+            pdi_json_get_typed(kc, file_fields[f][0], json_type_array);
+        size_t n = list ? json_object_array_length(list) : 0;
+        for (i = 0; i < n; i++) {
+            struct json_object *e = json_object_array_get_idx(list, i);
+            struct json_object *inner =
+                pdi_json_get_typed(e, file_fields[f][1], json_type_object);
+            const char *path = pdi_json_get_string(inner, file_fields[f][2]);
+            if (path && *path)
+                return pdi_error_set(
+                    PEDIA_EINVAL, 0,
+                    "%s: spec.kubeconfig: %s[%zu].%s.%s: file references "
+                    "are not allowed in a manifest; embed the data instead",
+                    what, file_fields[f][0], i, file_fields[f][1],
+                    file_fields[f][2]);
+        }
+    }
+    return PEDIA_OK;
+}
+
+/* The kubeconfig's server obeys the spec.apiserver rules. */
+static pedia_err
+check_kc_server(const char *wkc, const char *server)
+{
+    const char *problem;
+    size_t hl = 0;
+
+    problem = server ? url_problem(server, &hl) : "has no server";
+    if (problem)
+        return pdi_error_set(PEDIA_EINVAL, 0, "%s: the server %s", wkc,
+                             problem);
+    return PEDIA_OK;
+}
+
+static pedia_err
+conn_from_kubeconfig(const char *what, const struct pdi_buf *kc,
+                     const struct pdi_alloc *a, struct pdi_kube_cfg *cfg)
+{
+    struct json_object *doc = NULL;
+    char wkc[320];
+    pedia_err err;
+
+    snprintf(wkc, sizeof wkc, "%s: spec.kubeconfig", what);
+    if (memchr(kc->ptr, '\0', kc->len))
+        return ferr(what, "kubeconfig", "decoded data contains a NUL byte");
+    err = pdi_manifest_yaml_parse(kc->ptr, kc->len, wkc, &doc);
+    if (err == PEDIA_OK && !json_object_is_type(doc, json_type_object))
+        err = ferr(what, "kubeconfig", "is not a kubeconfig mapping");
+    if (err == PEDIA_OK)
+        err = check_kc_files(what, doc);
+    json_object_put(doc);
+    if (err != PEDIA_OK)
+        return err;
+    err = pdi_kubeconfig_parse(cfg, a, kc->ptr, kc->len, NULL);
+    if (err != PEDIA_OK && err != PEDIA_ENOMEM)
+        pdi_error_prefix("%s", wkc);
+    if (err == PEDIA_OK)
+        err = check_kc_server(wkc, cfg->server);
+    return err;
+}
+
+static pedia_err
+take(const struct pdi_buf *b, const struct pdi_alloc *a, char **dst)
+{
+    if (b->len == 0)
+        return PEDIA_OK;
+    *dst = pdi_strndup(a, b->ptr, b->len);
+    return *dst ? PEDIA_OK : pdi_error_oom();
+}
+
+static pedia_err
+conn_from_fields(const char *what, struct json_object *spec,
+                 struct pdi_buf *c, const struct pdi_alloc *a,
+                 struct pdi_kube_cfg *cfg)
+{
+    pedia_err err;
+
+    if (c[CERT].len && !c[KEY].len)
+        return ferr(what, "certData", "given without spec.keyData");
+    if (c[KEY].len && !c[CERT].len)
+        return ferr(what, "keyData", "given without spec.certData");
+    err = get_server(what, spec, true, a, &cfg->server);
+    if (err == PEDIA_OK)
+        err = take(&c[CA], a, &cfg->ca_pem);
+    if (err == PEDIA_OK)
+        err = take(&c[TOKEN], a, &cfg->token);
+    if (err == PEDIA_OK)
+        err = take(&c[CERT], a, &cfg->cert_pem);
+    if (err == PEDIA_OK)
+        err = take(&c[KEY], a, &cfg->key_pem);
+    return err;
+}
+
+/* Decode and check every credential field into c[N_CRED]. */
+static pedia_err
+decode_creds(const char *what, struct json_object *spec, struct pdi_buf *c)
+{
+    pedia_err err = PEDIA_OK;
+    int i;
+
+    for (i = 0; i < N_CRED && err == PEDIA_OK; i++)
+        err = get_b64(what, spec, cred_keys[i], &c[i]);
+    if (err == PEDIA_OK)
+        err = check_pem(what, "caData", &c[CA]);
+    if (err == PEDIA_OK)
+        err = check_pem(what, "certData", &c[CERT]);
+    if (err == PEDIA_OK)
+        err = check_pem(what, "keyData", &c[KEY]);
+    if (err == PEDIA_OK)
+        err = check_token(what, &c[TOKEN]);
+    return err;
+}
+
+static pedia_err
+get_insecure(const char *what, struct json_object *spec, bool *insecure)
+{
+    struct json_object *v;
+
+    *insecure = false;
+    if (!json_object_object_get_ex(spec, "insecureSkipTLSVerify", &v) || !v)
+        return PEDIA_OK;
+    if (!json_object_is_type(v, json_type_boolean))
+        return ferr(what, "insecureSkipTLSVerify", "must be a boolean");
+    *insecure = json_object_get_boolean(v);
+    return PEDIA_OK;
+}
+
+pedia_err
+pdi_manifest_parse_conn(const char *what, struct json_object *spec,
+                        const struct pdi_alloc *a, struct pdi_kube_cfg *cfg)
+{
+    struct pdi_buf c[N_CRED];
+    struct json_object *v;
+    char *ignored = NULL;
+    bool insecure = false;
+    pedia_err err;
+    int i;
+
+    if (json_object_object_get_ex(spec, "authenticationFrom", &v) && v)
+        return pdi_error_set(PEDIA_ENOTSUP, 0,
+                             "%s: spec.authenticationFrom is not supported "
+                             "yet; use kubeconfig or the *Data fields", what);
+    for (i = 0; i < N_CRED; i++)
+        pdi_buf_init(&c[i], a);
+    err = decode_creds(what, spec, c);
+    if (err == PEDIA_OK)
+        err = get_insecure(what, spec, &insecure);
+    if (err == PEDIA_OK && c[KUBECONFIG].len) {
+        err = get_server(what, spec, false, a, &ignored);
+        pdi_free(a, ignored);
+        if (err == PEDIA_OK)
+            err = conn_from_kubeconfig(what, &c[KUBECONFIG], a, cfg);
+    } else if (err == PEDIA_OK) {
+        err = conn_from_fields(what, spec, c, a, cfg);
+    }
+    if (err == PEDIA_OK && insecure)
+        cfg->insecure = true;
+    for (i = 0; i < N_CRED; i++) {
+        if (c[i].ptr)
+            memset(c[i].ptr, 0, c[i].cap); /* do not leave secrets behind */
+        pdi_buf_free(&c[i]);
+    }
+    return err;
+}

@@ -1,0 +1,352 @@
+/*
+ * sync_manifest_yaml.c: one YAML document -> json-c, for manifests and the
+ * kubeconfigs embedded in them.
+ *
+ * Uses libyaml's event API with bounded recursion (PDI_MANIFEST_MAX_DEPTH).
+ * Invariants: anchors and aliases are rejected (so alias bombs cannot
+ * exist and every output node comes from distinct input bytes, which the
+ * size limit bounds); exactly one non-empty document; mapping keys are
+ * unique scalars. Error messages carry line/column and libyaml's fixed
+ * problem texts, never scalar values (they may be credentials); only
+ * mapping keys (field names) are quoted, truncated.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "sync_manifest_int.h"
+
+#define TAG_STR "tag:yaml.org,2002:str"
+
+struct yconv {
+    yaml_parser_t p;
+    const char *what;
+};
+
+static pedia_err
+next_event(struct yconv *c, yaml_event_t *ev)
+{
+    if (yaml_parser_parse(&c->p, ev))
+        return PEDIA_OK;
+    if (c->p.error == YAML_MEMORY_ERROR)
+        return pdi_error_oom();
+    return pdi_error_set(PEDIA_EINVAL, 0,
+                         "%s: invalid YAML: %s at line %zu column %zu",
+                         c->what, c->p.problem ? c->p.problem : "syntax error",
+                         c->p.problem_mark.line + 1,
+                         c->p.problem_mark.column + 1);
+}
+
+static pedia_err
+bad_event(struct yconv *c, const yaml_event_t *ev, const char *problem)
+{
+    return pdi_error_set(PEDIA_EINVAL, 0, "%s: %s at line %zu column %zu",
+                         c->what, problem, ev->start_mark.line + 1,
+                         ev->start_mark.column + 1);
+}
+
+/* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+static bool
+is_float(const char *s, size_t n)
+{
+    size_t i = 0, d = 0;
+
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        i++;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        d++;
+    if (i < n && s[i] == '.')
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            d++;
+    if (d == 0)
+        return false;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t e = 0;
+        i++;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            i++;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            e++;
+        if (e == 0)
+            return false;
+    }
+    return i == n;
+}
+
+static bool
+word_in(const char *s, size_t n, const char *const *words)
+{
+    for (; *words; words++)
+        if (strlen(*words) == n && memcmp(*words, s, n) == 0)
+            return true;
+    return false;
+}
+
+/* A plain scalar (YAML 1.2 core schema, decimal only). *is_null is set for
+ * null; otherwise a NULL *out means out of memory. */
+static void
+resolve_plain(const char *s, size_t n, struct json_object **out,
+              bool *is_null)
+{
+    static const char *const nulls[] = {"~", "null", "Null", "NULL", NULL};
+    static const char *const trues[] = {"true", "True", "TRUE", NULL};
+    static const char *const falses[] = {"false", "False", "FALSE", NULL};
+    int64_t iv;
+
+    *is_null = false;
+    if (n == 0 || word_in(s, n, nulls)) {
+        *is_null = true;
+        *out = NULL;
+    } else if (word_in(s, n, trues) || word_in(s, n, falses)) {
+        *out = json_object_new_boolean(word_in(s, n, trues));
+    } else if (pdi_parse_int64(s, n, &iv)) {
+        *out = json_object_new_int64(iv);
+    } else if (is_float(s, n)) {
+        /* libyaml NUL-terminates scalar values. */
+        *out = json_object_new_double_s(strtod(s, NULL), s);
+    } else {
+        *out = json_object_new_string_len(s, (int)n);
+    }
+}
+
+static pedia_err
+conv_scalar(struct yconv *c, const yaml_event_t *ev, struct json_object **out)
+{
+    const char *s = (const char *)ev->data.scalar.value;
+    size_t n = ev->data.scalar.length;
+    const char *tag = (const char *)ev->data.scalar.tag;
+    bool is_null = false;
+
+    (void)c;
+    if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+        !pdi_str_eq(tag, TAG_STR))
+        resolve_plain(s, n, out, &is_null);
+    else
+        *out = json_object_new_string_len(s, (int)n);
+    if (!*out && !is_null)
+        return pdi_error_oom();
+    return PEDIA_OK;
+}
+
+static pedia_err conv_node(struct yconv *c, const yaml_event_t *ev, int depth,
+                           struct json_object **out);
+
+static pedia_err
+conv_seq(struct yconv *c, int depth, struct json_object **out)
+{
+    struct json_object *arr = json_object_new_array(), *item;
+    yaml_event_t ev;
+    pedia_err err;
+
+    if (!arr)
+        return pdi_error_oom();
+    for (;;) {
+        err = next_event(c, &ev);
+        if (err != PEDIA_OK)
+            break;
+        if (ev.type == YAML_SEQUENCE_END_EVENT) {
+            yaml_event_delete(&ev);
+            *out = arr;
+            return PEDIA_OK;
+        }
+        err = conv_node(c, &ev, depth, &item);
+        yaml_event_delete(&ev);
+        if (err != PEDIA_OK)
+            break;
+        if (json_object_array_add(arr, item) != 0) {
+            json_object_put(item);
+            err = pdi_error_oom();
+            break;
+        }
+    }
+    json_object_put(arr);
+    return err;
+}
+
+/* Reads the value event after key event kev and adds it to obj. */
+static pedia_err
+conv_member(struct yconv *c, struct json_object *obj, const yaml_event_t *kev,
+            int depth)
+{
+    const char *key = (const char *)kev->data.scalar.value;
+    struct json_object *val;
+    yaml_event_t ev;
+    pedia_err err;
+
+    if (kev->type != YAML_SCALAR_EVENT)
+        return kev->type == YAML_ALIAS_EVENT
+                   ? bad_event(c, kev, "YAML aliases are not supported")
+                   : bad_event(c, kev, "mapping keys must be scalars");
+    if (kev->data.scalar.anchor)
+        return bad_event(c, kev, "YAML anchors are not supported");
+    if (memchr(key, '\0', kev->data.scalar.length))
+        return bad_event(c, kev, "mapping key contains a NUL byte");
+    if (json_object_object_get_ex(obj, key, NULL))
+        return pdi_error_set(PEDIA_EINVAL, 0,
+                             "%s: duplicate key \"%.64s\" at line %zu", c->what,
+                             key, kev->start_mark.line + 1);
+    err = next_event(c, &ev);
+    if (err != PEDIA_OK)
+        return err;
+    err = conv_node(c, &ev, depth, &val);
+    yaml_event_delete(&ev);
+    if (err != PEDIA_OK)
+        return err;
+    if (json_object_object_add(obj, key, val) != 0) {
+        json_object_put(val);
+        return pdi_error_oom();
+    }
+    return PEDIA_OK;
+}
+
+static pedia_err
+conv_map(struct yconv *c, int depth, struct json_object **out)
+{
+    struct json_object *obj = json_object_new_object();
+    yaml_event_t kev;
+    pedia_err err;
+
+    if (!obj)
+        return pdi_error_oom();
+    for (;;) {
+        err = next_event(c, &kev);
+        if (err != PEDIA_OK)
+            break;
+        if (kev.type == YAML_MAPPING_END_EVENT) {
+            yaml_event_delete(&kev);
+            *out = obj;
+            return PEDIA_OK;
+        }
+        err = conv_member(c, obj, &kev, depth);
+        yaml_event_delete(&kev);
+        if (err != PEDIA_OK)
+            break;
+    }
+    json_object_put(obj);
+    return err;
+}
+
+static pedia_err
+conv_node(struct yconv *c, const yaml_event_t *ev, int depth,
+          struct json_object **out)
+{
+    *out = NULL;
+    switch (ev->type) {
+    case YAML_ALIAS_EVENT:
+        return bad_event(c, ev, "YAML aliases are not supported");
+    case YAML_SCALAR_EVENT:
+        if (ev->data.scalar.anchor)
+            return bad_event(c, ev, "YAML anchors are not supported");
+        return conv_scalar(c, ev, out);
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        if ((ev->type == YAML_SEQUENCE_START_EVENT &&
+             ev->data.sequence_start.anchor) ||
+            (ev->type == YAML_MAPPING_START_EVENT &&
+             ev->data.mapping_start.anchor))
+            return bad_event(c, ev, "YAML anchors are not supported");
+        if (depth + 1 > PDI_MANIFEST_MAX_DEPTH)
+            return bad_event(c, ev, "nesting too deep");
+        return ev->type == YAML_SEQUENCE_START_EVENT
+                   ? conv_seq(c, depth + 1, out)
+                   : conv_map(c, depth + 1, out);
+    default:
+        return bad_event(c, ev, "unexpected YAML structure");
+    }
+}
+
+/* After DOCUMENT_START: the root node and DOCUMENT_END. */
+static pedia_err
+conv_document(struct yconv *c, struct json_object **out)
+{
+    yaml_event_t ev;
+    pedia_err err;
+
+    err = next_event(c, &ev);
+    if (err != PEDIA_OK)
+        return err;
+    err = conv_node(c, &ev, 0, out);
+    yaml_event_delete(&ev);
+    if (err != PEDIA_OK)
+        return err;
+    err = next_event(c, &ev);
+    if (err == PEDIA_OK && ev.type != YAML_DOCUMENT_END_EVENT)
+        err = bad_event(c, &ev, "expected the end of the document");
+    if (err == PEDIA_OK)
+        yaml_event_delete(&ev);
+    if (err != PEDIA_OK) {
+        json_object_put(*out);
+        *out = NULL;
+    }
+    return err;
+}
+
+/* The stream: empty documents (a stray "---") are skipped. */
+static pedia_err
+conv_stream(struct yconv *c, struct json_object **out)
+{
+    struct json_object *doc;
+    yaml_event_t ev;
+    pedia_err err;
+    bool seen = false;
+
+    for (;;) {
+        err = next_event(c, &ev);
+        if (err != PEDIA_OK)
+            return err;
+        if (ev.type != YAML_DOCUMENT_START_EVENT) {
+            bool end = ev.type == YAML_STREAM_END_EVENT;
+            yaml_event_delete(&ev);
+            if (end && seen)
+                return PEDIA_OK;
+            if (end)
+                return pdi_error_set(PEDIA_EINVAL, 0, "%s: empty document",
+                                     c->what);
+            continue; /* STREAM_START */
+        }
+        yaml_event_delete(&ev);
+        err = conv_document(c, &doc);
+        if (err != PEDIA_OK)
+            return err;
+        if (doc && seen) {
+            json_object_put(doc);
+            return pdi_error_set(PEDIA_EINVAL, 0,
+                                 "%s: expected one document, found several",
+                                 c->what);
+        }
+        if (doc) {
+            *out = doc;
+            seen = true;
+        }
+    }
+}
+
+pedia_err
+pdi_manifest_yaml_parse(const char *text, size_t len, const char *what,
+                        struct json_object **out)
+{
+    struct yconv c;
+    size_t i = 0;
+    pedia_err err;
+
+    *out = NULL;
+    if (len > PDI_MANIFEST_MAX_BYTES)
+        return pdi_error_set(PEDIA_EINVAL, 0,
+                             "%s: too large (%zu bytes, limit %u)", what, len,
+                             PDI_MANIFEST_MAX_BYTES);
+    while (i < len && strchr(" \t\r\n", text[i]) && text[i])
+        i++;
+    if (i < len && text[i] == '{')
+        return pdi_json_parse(text, len, what, out);
+    if (!yaml_parser_initialize(&c.p))
+        return pdi_error_oom();
+    c.what = what;
+    yaml_parser_set_input_string(&c.p, (const unsigned char *)text, len);
+    err = conv_stream(&c, out);
+    yaml_parser_delete(&c.p);
+    if (err != PEDIA_OK) {
+        json_object_put(*out);
+        *out = NULL;
+    }
+    return err;
+}
