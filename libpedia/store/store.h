@@ -43,6 +43,16 @@ void pdi_store_reader_release(pedia_store *st, pedia_sys_store *h);
  * each write's revision. Wakes in-process change waiters. */
 pedia_err pdi_store_write(pedia_store *st, pedia_sys_write *writes, size_t n);
 
+/* Writer-handle operations, serialized with all other writes. */
+pedia_err pdi_store_meta_put(pedia_store *st, const char *kind,
+                             const char *name, const char *json, size_t len);
+pedia_err pdi_store_meta_delete(pedia_store *st, const char *kind,
+                                const char *name);
+pedia_err pdi_store_sync_state_set(pedia_store *st, const char *cluster,
+                                   const pedia_sys_gvr *type, const char *rv);
+/* The normalization flags set with pedia_store_set_normalize_flags(). */
+unsigned pdi_store_norm_flags(const pedia_store *st);
+
 /* Block until the store's revision exceeds `after` or timeout_ms passes
  * (PEDIA_ETIMEDOUT). In-process writes wake it at once; writes of other
  * processes are seen through the driver's wait. */

@@ -1,0 +1,48 @@
+/*
+ * store_writer_ops.c: the writer-handle operations other modules need
+ * besides batches (manifests, sync state), serialized with every other
+ * write through the store's writer mutex.
+ */
+#include "store/store_front.h"
+
+pedia_err
+pdi_store_meta_put(pedia_store *st, const char *kind, const char *name,
+                    const char *json, size_t len)
+{
+    int64_t rev = 0;
+    pedia_err err;
+
+    pthread_mutex_lock(&st->wmu);
+    err = st->drv->meta_put(st->writer, kind, name, json, len, &rev);
+    pthread_mutex_unlock(&st->wmu);
+    return err;
+}
+
+pedia_err
+pdi_store_meta_delete(pedia_store *st, const char *kind, const char *name)
+{
+    pedia_err err;
+
+    pthread_mutex_lock(&st->wmu);
+    err = st->drv->meta_delete(st->writer, kind, name);
+    pthread_mutex_unlock(&st->wmu);
+    return err;
+}
+
+pedia_err
+pdi_store_sync_state_set(pedia_store *st, const char *cluster,
+                     const pedia_sys_gvr *type, const char *rv)
+{
+    pedia_err err;
+
+    pthread_mutex_lock(&st->wmu);
+    err = st->drv->sync_state_set(st->writer, cluster, type, rv);
+    pthread_mutex_unlock(&st->wmu);
+    return err;
+}
+
+unsigned
+pdi_store_norm_flags(const pedia_store *st)
+{
+    return st->norm_flags;
+}

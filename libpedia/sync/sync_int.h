@@ -1,0 +1,286 @@
+/*
+ * sync_int.h: declarations private to the sync engine (sync_engine.c,
+ * sync_cluster.c, sync_reflector.c, sync_writer.c, sync_keyset.c); store
+ * writes go through store/store.h.
+ *
+ * Threads (DESIGN D4):
+ * - the kube loop thread (ONE for every cluster) runs every reflector,
+ *   health probe and timer callback; it owns the state of clusters and
+ *   reflectors and never touches the database;
+ * - the writer thread commits what reflectors queue (sync_writer.c);
+ * - the worker thread runs blocking jobs: discovery, resolution and the
+ *   reads of stored sync states (sync_cluster.c).
+ * Engine mutex `mu` guards the manifest table, the cluster list and every
+ * status field that other threads read (conditions, per-resource status).
+ * Clusters and reflectors are never freed while the engine runs: a removed
+ * one is marked dead and parked in the engine's graveyard, freed after the
+ * loop, worker and writer threads are joined. Late callbacks check `dead`.
+ */
+#ifndef PDI_SYNC_INT_H
+#define PDI_SYNC_INT_H
+
+#include <pedia/sync.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "kube/kube.h"
+#include "model/model.h"
+#include "store/store.h"
+#include "sync/sync_manifest.h"
+#include "util/util.h"
+
+#define PDI_MAGIC_ENGINE 0x70656e67u /* "peng" */
+#define SYNC_COMPONENT "sync"
+
+/* ---- counters (tests read them) ----------------------------------------- */
+
+struct pdi_engine_stats {
+    uint64_t lists;       /* LIST walks begun (first page requests) */
+    uint64_t list_pages;  /* LIST page requests */
+    uint64_t relists;     /* lists begun because of a 410 */
+    uint64_t watches;     /* WATCH requests */
+    uint64_t events;      /* watch events applied (not bookmarks) */
+    uint64_t committed;   /* object writes committed */
+    uint64_t resumed;     /* reflectors started from a stored RV */
+};
+
+/* Snapshot of the counters. */
+void pdi_engine_stats_get(pedia_engine *e, struct pdi_engine_stats *out);
+
+/* Timing knobs (defaults: health 5000 ms, CRD rediscovery 15000 ms,
+ * status save 1000 ms). Call before pedia_engine_start. */
+void pdi_engine_set_intervals(pedia_engine *e, long health_ms,
+                              long rediscover_ms, long status_ms);
+
+/* Block until the writer queue is empty and everything queued before the
+ * call is committed (tests). */
+void pdi_engine_flush(pedia_engine *e);
+
+/* ---- key set (sync_keyset.c) --------------------------------------------- */
+
+/* An open-addressing set of "ns/name" strings: the keys seen by a list. */
+struct sync_keyset {
+    const struct pdi_alloc *a;
+    char **slots;
+    size_t cap; /* power of two */
+    size_t n;
+};
+
+struct sync_keyset *sync_keyset_new(const struct pdi_alloc *a);
+void sync_keyset_free(struct sync_keyset *ks);
+/* Add ns/name (ns may be ""). PEDIA_ENOMEM on failure. */
+pedia_err sync_keyset_add(struct sync_keyset *ks, const char *ns,
+                          const char *name);
+bool sync_keyset_has(const struct sync_keyset *ks, const char *ns,
+                     const char *name);
+
+/* ---- objects ------------------------------------------------------------- */
+
+struct sync_cluster;
+
+enum sync_rstate {
+    R_IDLE = 0,
+    R_LISTING,
+    R_WATCHING,
+    R_BACKOFF,
+    R_PAUSED
+};
+
+/* One reflector: list + watch of one resource type of one cluster. All
+ * fields are loop-thread only, except `st` (guarded by engine mu). */
+struct sync_reflector {
+    struct sync_cluster *cl;
+    struct pdi_sync_target t; /* owned copy */
+    char *base_path;          /* "/api/v1/pods" */
+    enum sync_rstate state;
+    bool dead;
+    bool started;
+    char rv[64];         /* last RV seen (list RV, event, bookmark) */
+    uint64_t req_seq;    /* matches the live request's context */
+    uint64_t req_id;
+    bool req_active;
+    bool list_after_backoff; /* backoff ends in a (re)list, not a watch */
+    bool relisting;      /* current list was caused by a 410 */
+    int http_status;
+    struct pdi_buf body; /* current list page */
+    char *cont;          /* continue token of the next page */
+    struct sync_keyset *listed;
+    long backoff_ms;
+    int64_t wake_at;     /* monotonic ms when a backoff ends */
+    int64_t watch_started;
+    uint64_t stream_events;
+    uint64_t seed;       /* jitter RNG state */
+    int64_t list_count;  /* objects seen by the current list */
+    struct pdi_resource_status st; /* guarded by engine mu */
+};
+
+/* One member cluster's synchro. Loop-thread state unless noted. */
+struct sync_cluster {
+    pedia_engine *e;
+    char *name;
+    struct pdi_kube_cfg cfg;
+    struct pdi_sync_reqs reqs; /* own + ClusterSyncResources, owned */
+    bool all_custom;
+    char *reqs_sig;            /* signature of reqs + all_custom */
+    bool follow_crds;          /* rediscover periodically */
+    bool dead;
+    bool ignore_stored;        /* rebuilt: relist, ignore stored RVs */
+    unsigned gen;              /* bumped when a discovery result is stale */
+    struct sync_reflector **refl; /* array changes under engine mu */
+    size_t n_refl;
+    size_t cap_refl;
+    /* health */
+    uint64_t health_seq;
+    bool health_active;
+    bool probe_healthz;
+    int fails;
+    bool paused;
+    bool need_discovery;
+    bool discovering;
+    int64_t last_discovery;
+    struct pdi_cluster_status status; /* conds/apiserver/version: mu */
+    bool status_dirty;                /* mu */
+};
+
+struct sync_op; /* sync_writer.c */
+
+struct sync_writer {
+    pthread_t thread;
+    bool running;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;      /* items queued / room freed / flushed */
+    struct sync_op *head;
+    struct sync_op *tail;
+    size_t queued_writes;     /* bound for back-pressure */
+    bool stop;
+    uint64_t enq_seq;         /* ops enqueued */
+    uint64_t done_seq;        /* ops finished */
+};
+
+struct sync_job {
+    struct sync_job *next;
+    void (*fn)(struct sync_job *job);      /* runs on the worker */
+    void (*free_fn)(struct sync_job *job); /* frees arg and job */
+    void *arg;
+};
+
+struct pedia_engine {
+    uint32_t magic;
+    pedia_store *store;
+    struct pedia_ctx *ctx;
+    const struct pdi_alloc *a;
+    const struct pdi_logger *lg;
+    pthread_mutex_t mu;
+    /* manifests (mu) */
+    struct pdi_pediacluster *pcs;
+    size_t n_pcs;
+    struct pdi_syncresources *srs;
+    size_t n_srs;
+    /* running state */
+    bool started;
+    atomic_bool stopping;
+    struct pdi_kube_loop *loop;
+    struct sync_cluster **clusters; /* mu for changes */
+    size_t n_clusters;
+    size_t cap_clusters;
+    struct sync_grave {
+        void *p;
+        bool is_cluster;
+    } *grave; /* dead clusters and reflectors */
+    size_t n_grave;
+    size_t cap_grave;
+    struct sync_writer w;
+    /* worker thread */
+    pthread_t worker;
+    bool worker_running;
+    pthread_cond_t wcond;  /* worker jobs (with mu) */
+    pthread_cond_t lcond;  /* loop calls done (with mu) */
+    pthread_mutex_t amu;   /* serialises apply/delete/start/stop */
+    struct sync_job *jobs;
+    struct sync_job *posted; /* jobs whose result awaits the loop (mu) */
+    bool worker_stop;
+    /* intervals */
+    long health_ms;
+    long rediscover_ms;
+    long status_ms;
+    bool status_timer;
+    /* counters */
+    atomic_uint_fast64_t n_lists, n_pages, n_relists, n_watches, n_events,
+        n_committed, n_resumed;
+};
+
+/* ---- engine helpers (sync_engine.c) ------------------------------------- */
+
+int64_t sync_mono_ms(void);
+int64_t sync_wall_ms(void);
+/* Park a dead cluster / reflector until the engine stops (mu held). */
+void sync_grave_add(pedia_engine *e, void *p, bool is_cluster);
+/* Queue a blocking job for the worker thread. */
+pedia_err sync_worker_post(pedia_engine *e, struct sync_job *job);
+/* From the worker: run done(job) on the loop thread; the job is tracked
+ * so that it is freed (free_fn) if the loop stops first. */
+void sync_post_to_loop(pedia_engine *e, struct sync_job *job,
+                       void (*done)(void *job));
+/* On the loop: take a posted job back (false: already reclaimed). */
+bool sync_posted_take(pedia_engine *e, struct sync_job *job);
+
+/* ---- writer (sync_writer.c) ---------------------------------------------- */
+
+pedia_err sync_writer_start(pedia_engine *e);
+/* Drain everything queued, then join. */
+void sync_writer_stop(pedia_engine *e);
+/* Queue normalized records (taken over, array included). Blocks while the
+ * queue is full. rv: the RV to persist after commit, or NULL. */
+void sync_writer_put(pedia_engine *e, struct sync_reflector *r,
+                     struct pdi_record *recs, pedia_sys_write_op *ops,
+                     size_t n, const char *rv, int64_t recv_ms);
+/* After a complete list: delete stored keys not in `listed` (taken
+ * over), then persist rv. */
+void sync_writer_reconcile(pedia_engine *e, struct sync_reflector *r,
+                           struct sync_keyset *listed, const char *rv,
+                           int64_t listed_n);
+/* Delete every row of a cluster's type (type NULL: the whole cluster). */
+void sync_writer_delete(pedia_engine *e, const char *cluster,
+                        const struct pdi_sync_target *type);
+/* Store a meta document (status). */
+void sync_writer_meta(pedia_engine *e, const char *kind, const char *name,
+                      const char *json, size_t len);
+/* Wait until everything queued so far is processed. */
+void sync_writer_barrier(pedia_engine *e);
+
+/* ---- reflector (sync_reflector.c) ---------------------------------------- */
+
+struct sync_reflector *sync_reflector_new(struct sync_cluster *cl,
+                                          const struct pdi_sync_target *t,
+                                          const char *stored_rv);
+void sync_reflector_free(struct sync_reflector *r, const struct pdi_alloc *a);
+void sync_reflector_start(struct sync_reflector *r);
+/* Stop transfers; keep rv so that resume watches from it. */
+void sync_reflector_pause(struct sync_reflector *r);
+void sync_reflector_kill(struct sync_reflector *r);
+
+/* ---- cluster (sync_cluster.c) -------------------------------------------- */
+
+struct sync_cluster *sync_cluster_new(pedia_engine *e,
+                                      const struct pdi_pediacluster *pc,
+                                      const struct pdi_syncresources *sr);
+void sync_cluster_free(struct sync_cluster *cl, const struct pdi_alloc *a);
+/* Start the health loop (and with it discovery and reflectors). */
+void sync_cluster_start(struct sync_cluster *cl);
+/* Stop everything; marks dead. Loop thread. */
+void sync_cluster_kill(struct sync_cluster *cl);
+/* New sync resources: rediscover and start/stop reflectors. */
+pedia_err sync_cluster_set_reqs(struct sync_cluster *cl,
+                                const struct pdi_pediacluster *pc,
+                                const struct pdi_syncresources *sr);
+/* Signature of a cluster's requests (for change detection), allocated. */
+char *sync_reqs_signature(const struct pdi_alloc *a,
+                          const struct pdi_pediacluster *pc,
+                          const struct pdi_syncresources *sr);
+/* A reflector saw its type vanish (404): rediscover soon. */
+void sync_cluster_type_gone(struct sync_cluster *cl);
+/* Render the cluster status JSON into out (mu held). */
+pedia_err sync_cluster_status_render(struct sync_cluster *cl,
+                                     struct pdi_buf *out);
+
+#endif
