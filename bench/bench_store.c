@@ -13,6 +13,7 @@
  *     lookup; each next to the same SQL run directly on the engine.
  * Output: a human table and JSON lines (one per measurement).
  */
+#include <pedia/pedia.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <pedia/pedia.h>
-
-#include "harness.h"
 #include "corpus.h"
+#include "harness.h"
 
 struct opts {
     const char *uri;
@@ -65,8 +64,8 @@ produce(void *arg)
         more = corpus_next(p->corpus, &o);
         pthread_mutex_unlock(p->mu);
         if (more) {
-            if (pedia_batch_upsert(b, o.cluster, o.group, o.version,
-                                   o.resource, o.json, o.len) != PEDIA_OK) {
+            if (pedia_batch_upsert(b, o.cluster, o.group, o.version, o.resource,
+                                   o.json, o.len) != PEDIA_OK) {
                 fprintf(stderr, "upsert: %s\n", pedia_error_last_message());
                 p->failed = 1;
             }
@@ -168,9 +167,8 @@ done:
 }
 
 static int
-latency(pedia_store *store, pedia_ctx *ctx, const char *label,
-        const char *res, const char *url, const char *cont, int iters,
-        struct bench_stats *st)
+latency(pedia_store *store, pedia_ctx *ctx, const char *label, const char *res,
+        const char *url, const char *cont, int iters, struct bench_stats *st)
 {
     double *v = calloc((size_t)iters, sizeof *v);
     long rows = 0;
@@ -190,8 +188,8 @@ latency(pedia_store *store, pedia_ctx *ctx, const char *label,
 
 /* Walk pages of `url` to 90% of its rows; returns the token there. */
 static int
-deep_token(pedia_store *store, pedia_ctx *ctx, const char *res,
-           const char *url, long total, char *tok, size_t cap)
+deep_token(pedia_store *store, pedia_ctx *ctx, const char *res, const char *url,
+           long total, char *tok, size_t cap)
 {
     char cur[1024] = "";
     long seen = 0, rows;
@@ -199,13 +197,15 @@ deep_token(pedia_store *store, pedia_ctx *ctx, const char *res,
 
     /* Stop where a full page starts at (just under) 90% of the rows. */
     while (seen < total * 9 / 10 - 500) {
-        if (timed_search(store, ctx, res, url, cur[0] ? cur : NULL, &ms,
-                         &rows, cur, sizeof cur))
+        if (timed_search(store, ctx, res, url, cur[0] ? cur : NULL, &ms, &rows,
+                         cur, sizeof cur))
             return -1;
         seen += rows;
         if (!cur[0]) {
-            fprintf(stderr, "deep page: the result (%ld rows) has no page "
-                            "at 90%% depth; use more --objects\n", seen);
+            fprintf(stderr,
+                    "deep page: the result (%ld rows) has no page "
+                    "at 90%% depth; use more --objects\n",
+                    seen);
             return -1;
         }
     }
@@ -216,8 +216,15 @@ deep_token(pedia_store *store, pedia_ctx *ctx, const char *res,
 static void
 parse_args(int argc, char **argv, struct opts *op)
 {
-    *op = (struct opts){"sqlite:/tmp/pedia-bench.db", 1000000, 10, 1000, 2,
-                        200, false, false, 42};
+    *op = (struct opts){"sqlite:/tmp/pedia-bench.db",
+                        1000000,
+                        10,
+                        1000,
+                        2,
+                        200,
+                        false,
+                        false,
+                        42};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
         if (!strcmp(a, "--uri"))
@@ -237,10 +244,9 @@ parse_args(int argc, char **argv, struct opts *op)
         else if (!strcmp(a, "--no-ingest"))
             op->no_ingest = op->skip_raw = true;
         else {
-            fprintf(stderr,
-                    "usage: bench_store [--uri URI] [--objects N] "
-                    "[--clusters N] [--batch N] [--threads N] "
-                    "[--iterations N] [--skip-raw] [--no-ingest]\n");
+            fprintf(stderr, "usage: bench_store [--uri URI] [--objects N] "
+                            "[--clusters N] [--batch N] [--threads N] "
+                            "[--iterations N] [--skip-raw] [--no-ingest]\n");
             exit(2);
         }
     }
@@ -312,8 +318,7 @@ main(int argc, char **argv)
         return 1;
     if (bench_direct_sql(store, ctx, page_url, NULL, op.iterations,
                          &sql_first) ||
-        bench_direct_sql(store, ctx, page_url, tok, op.iterations,
-                         &sql_deep) ||
+        bench_direct_sql(store, ctx, page_url, tok, op.iterations, &sql_deep) ||
         bench_direct_sql(store, ctx, owner_url, NULL, op.iterations,
                          &sql_owner))
         return 1;

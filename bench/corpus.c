@@ -2,11 +2,11 @@
  * corpus.c: the seeded benchmark corpus (see corpus.h). Objects are built
  * with snprintf from templates shaped like real kube-apiserver output.
  */
+#include "corpus.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "corpus.h"
 
 #define PODS_PER_RS 8
 
@@ -59,12 +59,12 @@ managed_fields(struct corpus *c, char *buf, size_t cap, int size)
                           "\"FieldsV1\",\"fieldsV1\":{",
                           (int)(rnd(c) % 9) + 1);
     while ((int)n < size && n + 200 < cap) {
-        n += (size_t)snprintf(buf + n, cap - n,
-                              "%s\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":"
-                              "\\\"c%d\\\"}\":{\".\":{},\"f:image\":{},"
-                              "\"f:env\":{\"k:{\\\"name\\\":\\\"VAR_%d_%llx\\\"}\":{}}}}}",
-                              i ? "," : "", i, i,
-                              (unsigned long long)(rnd(c) & 0xffffff));
+        n += (size_t)snprintf(
+            buf + n, cap - n,
+            "%s\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":"
+            "\\\"c%d\\\"}\":{\".\":{},\"f:image\":{},"
+            "\"f:env\":{\"k:{\\\"name\\\":\\\"VAR_%d_%llx\\\"}\":{}}}}}",
+            i ? "," : "", i, i, (unsigned long long)(rnd(c) & 0xffffff));
         i++;
     }
     snprintf(buf + n, cap - n, "}}]");
@@ -102,11 +102,11 @@ make_pod(struct corpus *c, struct corpus_obj *o, long idx, int *len)
         o->name, o->ns, o->uid, idx + 1, (int)(rnd(c) % 9) + 1,
         (int)(rnd(c) % 28) + 1, (int)(rnd(c) % 24), (int)(rnd(c) % 60),
         (int)(rnd(c) % 60), c->dep_name, tiers[c->dep_index % 5],
-        (unsigned long long)(rnd(c) & 0xffffffff), (int)(idx % 16),
-        c->rs_name, c->rs_uid, mfbuf, (int)(rnd(c) % 500), c->dep_name,
-        (int)(rnd(c) % 30), phase ? "Running" : "Pending",
+        (unsigned long long)(rnd(c) & 0xffffffff), (int)(idx % 16), c->rs_name,
+        c->rs_uid, mfbuf, (int)(rnd(c) % 500), c->dep_name, (int)(rnd(c) % 30),
+        phase ? "Running" : "Pending", (int)(rnd(c) % 250), (int)(rnd(c) % 250),
         (int)(rnd(c) % 250), (int)(rnd(c) % 250), (int)(rnd(c) % 250),
-        (int)(rnd(c) % 250), (int)(rnd(c) % 250), (int)(rnd(c) % 5));
+        (int)(rnd(c) % 5));
     free(mfbuf);
     return buf;
 }
@@ -147,8 +147,7 @@ static void
 next_deployment(struct corpus *c)
 {
     c->dep_index++;
-    snprintf(c->ns, sizeof c->ns, "ns-%02d",
-             (int)(c->dep_index % c->ns_count));
+    snprintf(c->ns, sizeof c->ns, "ns-%02d", (int)(c->dep_index % c->ns_count));
     snprintf(c->dep_name, sizeof c->dep_name, "app-%05ld", c->dep_index);
     snprintf(c->rs_name, sizeof c->rs_name, "%s-%06llx", c->dep_name,
              (unsigned long long)(rnd(c) & 0xffffff));

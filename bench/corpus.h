@@ -27,13 +27,13 @@ struct corpus_obj {
 struct corpus {
     uint64_t seed;
     int clusters;
-    long per_cluster;    /* objects per cluster */
-    long emitted;        /* in the current cluster */
+    long per_cluster; /* objects per cluster */
+    long emitted;     /* in the current cluster */
     int cluster;
     int ns_count;
-    long dep_index;      /* deployment counter within the cluster */
-    int pods_left;       /* pods still to emit for the current RS */
-    int stage;           /* 0 deployment, 1 replicaset, 2 pods */
+    long dep_index; /* deployment counter within the cluster */
+    int pods_left;  /* pods still to emit for the current RS */
+    int stage;      /* 0 deployment, 1 replicaset, 2 pods */
     char dep_uid[40], rs_uid[40], dep_name[64], rs_name[80], ns[32];
     uint64_t rng;
 };

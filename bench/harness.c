@@ -3,16 +3,18 @@
  * very rows libpedia would write (normalized by the same code), with the
  * engine's own fastest simple path, so ratios compare like with like.
  */
+#include "harness.h"
+
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "corpus.h"
-#include "harness.h"
 #include "model/model.h"
 
 double
@@ -147,8 +149,8 @@ static const char raw_insert[] =
 static void
 bind_row(sqlite3_stmt *s, const pedia_sys_record *r, long rev)
 {
-    const char *txt[] = {r->cluster, r->group, r->version, r->resource,
-                         r->kind,    r->ns,    r->name,    r->uid,
+    const char *txt[] = {r->cluster,   r->group,    r->version, r->resource,
+                         r->kind,      r->ns,       r->name,    r->uid,
                          r->owner_uid, r->member_rv};
     for (int i = 0; i < 10; i++)
         sqlite3_bind_text(s, i + 1, txt[i], -1, SQLITE_STATIC);
@@ -258,8 +260,7 @@ write_copy_file(const char *file, uint64_t seed, int clusters, long objects)
 }
 
 static int
-raw_pg(const char *uri, uint64_t seed, int clusters, long objects,
-       double *rate)
+raw_pg(const char *uri, uint64_t seed, int clusters, long objects, double *rate)
 {
     char file[] = "/tmp/pedia-bench-copy-XXXXXX";
     char cmd[512];
@@ -410,7 +411,7 @@ direct_pg(const char *uri, const struct pdi_sql *s, int iters,
     PGconn *c = PQconnectdb(uri);
     double *v = calloc((size_t)iters, sizeof *v);
     const char **vals = calloc(s->n_params + 1, sizeof *vals);
-    char (*ints)[24] = calloc(s->n_params + 1, sizeof *ints);
+    char(*ints)[24] = calloc(s->n_params + 1, sizeof *ints);
     long rows = 0;
 
     if (PQstatus(c) != CONNECTION_OK)
@@ -426,8 +427,8 @@ direct_pg(const char *uri, const struct pdi_sql *s, int iters,
     }
     for (int i = 0; i < iters; i++) {
         double t0 = bench_now();
-        PGresult *r = PQexecParams(c, s->text.ptr, (int)s->n_params, NULL,
-                                   vals, NULL, NULL, 0);
+        PGresult *r = PQexecParams(c, s->text.ptr, (int)s->n_params, NULL, vals,
+                                   NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK) {
             fprintf(stderr, "direct: %s", PQerrorMessage(c));
             return -1;
@@ -485,10 +486,14 @@ bench_direct_sql(pedia_store *st, pedia_ctx *ctx, const char *url,
         sql.label_common = hints;
         sql.n_label_common = plan.sys.n_labels;
     }
-    if (pdi_sql_build_select(&sql, &plan.sys) == PEDIA_OK && getenv("PEDIA_BENCH_PRINT_SQL")) {
+    if (pdi_sql_build_select(&sql, &plan.sys) == PEDIA_OK &&
+        getenv("PEDIA_BENCH_PRINT_SQL")) {
         printf("SQL: %s\n", sql.text.ptr);
         for (size_t p = 0; p < sql.n_params; p++)
-            printf("  ?%zu = %s\n", p + 1, sql.params[p].type == PDI_SQL_PARAM_INT ? "(int)" : sql.params[p].text);
+            printf("  ?%zu = %s\n", p + 1,
+                   sql.params[p].type == PDI_SQL_PARAM_INT
+                       ? "(int)"
+                       : sql.params[p].text);
     }
     if (sql.text.len)
         rc = lite ? direct_sqlite(uri + 7, &sql, iters, out)

@@ -5,11 +5,10 @@
 #ifndef PEDIA_BENCH_HARNESS_H
 #define PEDIA_BENCH_HARNESS_H
 
+#include <pedia/pedia.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <pedia/pedia.h>
 
 struct bench_stats {
     double p50, p99, max;
@@ -29,8 +28,7 @@ int bench_reset_store(const char *uri);
 /* Rows/s of the bare engine writing the same normalized rows. */
 int bench_raw_limit(const char *uri, uint64_t seed, int clusters, long objects,
                     int batch, double *rate);
-int bench_count_pods(pedia_store *st, pedia_ctx *ctx, const char *url,
-                     long *n);
+int bench_count_pods(pedia_store *st, pedia_ctx *ctx, const char *url, long *n);
 int bench_pick_rs_uid(pedia_store *st, pedia_ctx *ctx, char uid[40]);
 /* Remember the URI the benchmark opened (for direct SQL). */
 void bench_set_uri(pedia_store *st, const char *uri);

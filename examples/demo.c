@@ -10,12 +10,11 @@
  *
  * Usage: demo [STORE_URI]   (default sqlite:/tmp/pedia-demo.db)
  */
+#include <pedia/pedia.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <pedia/pedia.h>
 
 #define CHECK(call)                                                            \
     do {                                                                       \
@@ -33,8 +32,7 @@ static const char *const apps[] = {"coredns", "web", "cart", "metrics"};
 static void
 uid(char *out, size_t cap, int c, int n, int i, char tag)
 {
-    snprintf(out, cap, "%c%07d-0000-4000-8000-%012d", tag, c * 100 + n,
-             i + 1);
+    snprintf(out, cap, "%c%07d-0000-4000-8000-%012d", tag, c * 100 + n, i + 1);
 }
 
 /* One Deployment, its ReplicaSet and `pods` Pods, as member JSON. */
@@ -58,8 +56,8 @@ load_app(pedia_batch *b, int c, int n, int a, int pods)
              "\"readyReplicas\":%d}}",
              name, ns, duid, 100 + a, day, app, a % 2 ? "backend" : "frontend",
              pods, pods);
-    CHECK(pedia_batch_upsert(b, clusters[c], "apps", "v1", "deployments",
-                             json, strlen(json)));
+    CHECK(pedia_batch_upsert(b, clusters[c], "apps", "v1", "deployments", json,
+                             strlen(json)));
     snprintf(json, sizeof json,
              "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"metadata\":"
              "{\"name\":\"%s\",\"namespace\":\"%s\",\"uid\":\"%s\","
@@ -181,18 +179,21 @@ main(int argc, char **argv)
     CHECK(pedia_store_open(&st, ctx, uri));
     printf("libpedia %s, store %s\n", pedia_version(), uri);
     load(st);
-    show(st, ctx, "Deployments in kube-system across cluster-1 and "
-                  "cluster-2, newest first",
+    show(st, ctx,
+         "Deployments in kube-system across cluster-1 and "
+         "cluster-2, newest first",
          "apps", "deployments",
          "clusters=cluster-1,cluster-2&namespaces=kube-system"
          "&orderby=created_at%20desc");
-    show(st, ctx, "label form: frontend Deployments outside cluster-3, by "
-                  "name then cluster",
+    show(st, ctx,
+         "label form: frontend Deployments outside cluster-3, by "
+         "name then cluster",
          "apps", "deployments",
          "labelSelector=tier%3Dfrontend,search.clusterpedia.io/clusters"
          "%20notin%20(cluster-3)&orderby=name,cluster");
-    show(st, ctx, "Pods of the Deployment 'web' in cluster-2/shop "
-                  "(owner name, seniority 1 = through its ReplicaSet)",
+    show(st, ctx,
+         "Pods of the Deployment 'web' in cluster-2/shop "
+         "(owner name, seniority 1 = through its ReplicaSet)",
          "", "pods",
          "clusters=cluster-2&namespaces=shop&ownerName=web"
          "&ownerGR=deployments.apps&ownerSeniority=1");

@@ -14,10 +14,8 @@
 
 static const char *const pods[][4] = {
     /* cluster, namespace, name, app label */
-    {"east", "default", "web-1", "web"},
-    {"east", "default", "web-2", "web"},
-    {"east", "prod", "db-0", "db"},
-    {"west", "default", "web-1", "web"},
+    {"east", "default", "web-1", "web"}, {"east", "default", "web-2", "web"},
+    {"east", "prod", "db-0", "db"},      {"west", "default", "web-1", "web"},
     {"west", "prod", "db-0", "db"},
 };
 

@@ -13,15 +13,25 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <pedia/sys/store_driver.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <pedia/sys/store_driver.h>
-
-enum { F_CLUSTER, F_GROUP, F_VERSION, F_RESOURCE, F_KIND, F_NS, F_NAME,
-       F_UID, F_OWNER, F_RV, F_N };
+enum {
+    F_CLUSTER,
+    F_GROUP,
+    F_VERSION,
+    F_RESOURCE,
+    F_KIND,
+    F_NS,
+    F_NAME,
+    F_UID,
+    F_OWNER,
+    F_RV,
+    F_N
+};
 
 struct row {
     char *f[F_N];
@@ -96,9 +106,9 @@ row_free(struct row *r)
 static int
 row_copy(struct row *dst, const pedia_sys_record *src)
 {
-    const char *v[F_N] = {src->cluster, src->group, src->version,
-                          src->resource, src->kind, src->ns, src->name,
-                          src->uid, src->owner_uid, src->member_rv};
+    const char *v[F_N] = {
+        src->cluster, src->group, src->version, src->resource,  src->kind,
+        src->ns,      src->name,  src->uid,     src->owner_uid, src->member_rv};
     memset(dst, 0, sizeof *dst);
     for (int i = 0; i < F_N; i++)
         dst->f[i] = dups(v[i]);
@@ -216,7 +226,8 @@ ex_close(pedia_sys_store *h)
     free(h);
 }
 
-/* ---- writes (caller holds mu) --------------------------------------------- */
+/* ---- writes (caller holds mu) ---------------------------------------------
+ */
 
 static int
 log_append(struct db *d, pedia_sys_event_type type, const struct row *r)
@@ -272,8 +283,8 @@ apply(struct db *d, pedia_sys_write *w)
         d->rows[i].id = id;
     }
     d->rows[i].revision = w->revision = ++d->rev;
-    return log_append(d, added ? PEDIA_SYS_EVENT_ADDED
-                               : PEDIA_SYS_EVENT_MODIFIED,
+    return log_append(d,
+                      added ? PEDIA_SYS_EVENT_ADDED : PEDIA_SYS_EVENT_MODIFIED,
                       &d->rows[i]);
 }
 
@@ -318,7 +329,8 @@ ex_delete_all(pedia_sys_store *h, const char *cluster,
     return rc ? oom() : PEDIA_OK;
 }
 
-/* ---- queries --------------------------------------------------------------- */
+/* ---- queries ---------------------------------------------------------------
+ */
 
 static int
 in_set(const pedia_sys_strset *s, const char *v)
@@ -344,7 +356,8 @@ match(const pedia_sys_query *q, const struct row *r)
                   (!t->resource || !strcmp(t->resource, r->f[F_RESOURCE]));
     }
     return type_ok && in_set(&q->clusters, r->f[F_CLUSTER]) &&
-           in_set(&q->namespaces, r->f[F_NS]) && in_set(&q->names, r->f[F_NAME]);
+           in_set(&q->namespaces, r->f[F_NS]) &&
+           in_set(&q->names, r->f[F_NAME]);
 }
 
 static int
@@ -361,12 +374,11 @@ cmp_rows(const void *a, const void *b)
 static pedia_err
 check_supported(const pedia_sys_query *q)
 {
-    int default_order = q->n_sorts == 3 &&
-                        q->sorts[0].field == PEDIA_SYS_SORT_CLUSTER &&
-                        q->sorts[1].field == PEDIA_SYS_SORT_NAMESPACE &&
-                        q->sorts[2].field == PEDIA_SYS_SORT_NAME &&
-                        !q->sorts[0].desc && !q->sorts[1].desc &&
-                        !q->sorts[2].desc;
+    int default_order =
+        q->n_sorts == 3 && q->sorts[0].field == PEDIA_SYS_SORT_CLUSTER &&
+        q->sorts[1].field == PEDIA_SYS_SORT_NAMESPACE &&
+        q->sorts[2].field == PEDIA_SYS_SORT_NAME && !q->sorts[0].desc &&
+        !q->sorts[1].desc && !q->sorts[2].desc;
 
     if (q->n_fuzzy_names || q->has_since || q->has_before || q->owner_uid ||
         q->owner_name || q->n_labels || q->n_fields || q->has_after ||
@@ -454,7 +466,8 @@ ex_count(pedia_sys_store *h, const pedia_sys_query *q, int64_t *out)
     return PEDIA_OK;
 }
 
-/* ---- revision, changes, wait ------------------------------------------------ */
+/* ---- revision, changes, wait ------------------------------------------------
+ */
 
 static pedia_err
 ex_current_revision(pedia_sys_store *h, int64_t *out)
@@ -551,7 +564,8 @@ ex_keys(pedia_sys_store *h, const char *cluster, const pedia_sys_gvr *type,
     return err;
 }
 
-/* ---- sync state and meta: both in the kv list ------------------------------- */
+/* ---- sync state and meta: both in the kv list -------------------------------
+ */
 
 static struct kv *
 kv_find(struct db *d, const char *kind, const char *name)
@@ -611,8 +625,7 @@ sync_key(char *buf, size_t cap, const char *cluster, const pedia_sys_gvr *t)
 
 static pedia_err
 ex_sync_state_get(pedia_sys_store *h, const char *cluster,
-                  const pedia_sys_gvr *type, char *buf, size_t cap,
-                  size_t *len)
+                  const pedia_sys_gvr *type, char *buf, size_t cap, size_t *len)
 {
     char key[512];
     struct kv *k;
@@ -629,9 +642,10 @@ ex_sync_state_get(pedia_sys_store *h, const char *cluster,
         memcpy(buf, k->json, k->len + 1);
     pthread_mutex_unlock(&mu);
     if (err)
-        pedia_sys_error_set(err, 0, err == PEDIA_ENOTFOUND
-                                        ? "example: no sync state"
-                                        : "example: buffer too small");
+        pedia_sys_error_set(err, 0,
+                            err == PEDIA_ENOTFOUND
+                                ? "example: no sync state"
+                                : "example: buffer too small");
     return err;
 }
 

@@ -69,9 +69,8 @@ PEDIA_API pedia_err pedia_ctx_options_set_allocator(pedia_ctx_options *opts,
  * @threadsafety handle
  * @since 0.1
  */
-PEDIA_API pedia_err
-pedia_ctx_options_set_change_retention(pedia_ctx_options *opts,
-                                       int64_t entries);
+PEDIA_API pedia_err pedia_ctx_options_set_change_retention(
+    pedia_ctx_options *opts, int64_t entries);
 
 /**
  * @brief Create a context.

@@ -5,6 +5,8 @@
 #ifndef PEDIA_PEDIA_H
 #define PEDIA_PEDIA_H
 
+#include <pedia/version.h>
+
 #include "common.h"
 #include "ctx.h"
 #include "errors.h"
@@ -13,6 +15,5 @@
 #include "query.h"
 #include "store.h"
 #include "sync.h"
-#include <pedia/version.h>
 
 #endif

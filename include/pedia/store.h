@@ -31,7 +31,8 @@ typedef struct pedia_changes pedia_changes;
 
 /**
  * @brief Open a store.
- * @param[out] out the store; **Ownership:** caller frees with pedia_store_free().
+ * @param[out] out the store; **Ownership:** caller frees with
+ * pedia_store_free().
  * @param ctx the context; must outlive the store.
  * @param uri storage URI (see file doc); never echoed in errors with its
  *   password.
@@ -89,7 +90,8 @@ PEDIA_API pedia_err pedia_store_delete_cluster(pedia_store *store,
 
 /**
  * @brief Start a batch of writes.
- * @param[out] out the batch; **Ownership:** caller frees with pedia_batch_free().
+ * @param[out] out the batch; **Ownership:** caller frees with
+ * pedia_batch_free().
  * @return PEDIA_OK, PEDIA_ENOMEM
  * @since 0.1
  */

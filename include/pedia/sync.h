@@ -34,8 +34,7 @@ typedef int (*pedia_engine_list_cb)(const char *name, const char *json,
  * @threadsafety any
  * @since 0.1
  */
-PEDIA_API pedia_err pedia_engine_create(pedia_engine **out,
-                                        pedia_store *store);
+PEDIA_API pedia_err pedia_engine_create(pedia_engine **out, pedia_store *store);
 
 /**
  * @brief Start syncing every applied cluster (library-owned threads).

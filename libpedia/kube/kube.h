@@ -19,7 +19,8 @@
 
 #include "util/util.h"
 
-/* ---- connection settings -------------------------------------------------- */
+/* ---- connection settings --------------------------------------------------
+ */
 
 struct pdi_kube_cfg {
     char *server;          /* "https://host:port[/prefix]" (no trailing /) */
@@ -55,7 +56,8 @@ pedia_err pdi_kubeconfig_parse(struct pdi_kube_cfg *out,
                                const struct pdi_alloc *a, const char *text,
                                size_t len, const char *ctx_name);
 
-/* ---- the transfer loop ------------------------------------------------------ */
+/* ---- the transfer loop ------------------------------------------------------
+ */
 
 struct pdi_kube_loop;
 
@@ -116,7 +118,8 @@ pedia_err pdi_kube_get(struct pdi_kube_loop *loop,
                        const struct pdi_kube_cfg *cfg, const char *path_query,
                        long timeout_ms, struct pdi_buf *body, int *status);
 
-/* ---- discovery -------------------------------------------------------------- */
+/* ---- discovery --------------------------------------------------------------
+ */
 
 #define PDI_KUBE_VERB_GET 0x1u
 #define PDI_KUBE_VERB_LIST 0x2u

@@ -62,8 +62,7 @@ pdi_kube_cfg_equal(const struct pdi_kube_cfg *x, const struct pdi_kube_cfg *y)
     if (!x || !y)
         return false;
     return x->insecure == y->insecure && pdi_str_eq(x->server, y->server) &&
-           pdi_str_eq(x->ca_pem, y->ca_pem) &&
-           pdi_str_eq(x->token, y->token) &&
+           pdi_str_eq(x->ca_pem, y->ca_pem) && pdi_str_eq(x->token, y->token) &&
            pdi_str_eq(x->cert_pem, y->cert_pem) &&
            pdi_str_eq(x->key_pem, y->key_pem) &&
            pdi_str_eq(x->tls_server_name, y->tls_server_name);

@@ -95,8 +95,8 @@ parse_doc(const struct pdi_kube_job *j, struct json_object **out)
     if (err == PEDIA_OK && !json_object_is_type(*out, json_type_object)) {
         json_object_put(*out);
         *out = NULL;
-        err = pdi_error_set(PEDIA_EAPI, 0, "GET %s: not a JSON object",
-                            j->path);
+        err =
+            pdi_error_set(PEDIA_EAPI, 0, "GET %s: not a JSON object", j->path);
     }
     return err;
 }
@@ -118,8 +118,7 @@ add_gv(struct walk *w, const char *group, const char *version, bool pref)
     g = &w->gvs[w->n_gv];
     memset(g, 0, sizeof *g);
     pdi_buf_init(&path, w->a);
-    pdi_buf_printf(&path, *group ? "/apis/%s/%s" : "/api%s/%s", group,
-                   version);
+    pdi_buf_printf(&path, *group ? "/apis/%s/%s" : "/api%s/%s", group, version);
     g->group = pdi_strdup(w->a, group);
     g->version = pdi_strdup(w->a, version);
     g->path = path.oom ? NULL : pdi_buf_detach(&path, NULL);
@@ -144,7 +143,8 @@ parse_core(struct walk *w, const struct pdi_kube_job *j)
     vs = pdi_json_get_typed(doc, "versions", json_type_array);
     n = vs ? json_object_array_length(vs) : 0;
     for (i = 0; i < n && err == PEDIA_OK; i++) {
-        const char *v = json_object_get_string(json_object_array_get_idx(vs, i));
+        const char *v =
+            json_object_get_string(json_object_array_get_idx(vs, i));
 
         if (v && *v)
             err = add_gv(w, "", v, i == 0);
@@ -273,8 +273,8 @@ add_resource(struct walk *w, const struct gv *g, struct json_object *o)
     const char *name = pdi_json_get_string(o, "name");
     const char *kind = pdi_json_get_string(o, "kind");
     const char *sing = pdi_json_get_string(o, "singularName");
-    struct json_object *ns = pdi_json_get_typed(o, "namespaced",
-                                                json_type_boolean);
+    struct json_object *ns =
+        pdi_json_get_typed(o, "namespaced", json_type_boolean);
     struct pdi_kube_resource *r;
 
     if (!name || !*name || strchr(name, '/') || !kind || !*kind)
@@ -286,7 +286,8 @@ add_resource(struct walk *w, const struct gv *g, struct json_object *o)
     r->version = pdi_strdup(w->a, g->version);
     r->name = pdi_strdup(w->a, name);
     r->kind = pdi_strdup(w->a, kind);
-    r->singular = sing && *sing ? pdi_strdup(w->a, sing) : lower_dup(w->a, kind);
+    r->singular =
+        sing && *sing ? pdi_strdup(w->a, sing) : lower_dup(w->a, kind);
     r->namespaced = ns && json_object_get_boolean(ns);
     r->verbs = parse_verbs(pdi_json_get_typed(o, "verbs", json_type_array));
     r->preferred = g->preferred;

@@ -44,8 +44,7 @@ job_body(const char *data, size_t len, void *payload)
 }
 
 static void
-job_finished(struct pdi_kube_job *j, pedia_err err, int status,
-             const char *msg)
+job_finished(struct pdi_kube_job *j, pedia_err err, int status, const char *msg)
 {
     struct pdi_kube_batch *b = j->batch;
 

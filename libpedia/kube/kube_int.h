@@ -8,7 +8,8 @@
 
 #include "kube/kube.h"
 
-/* ---- line splitter (kube_lines.c) ----------------------------------------- */
+/* ---- line splitter (kube_lines.c) -----------------------------------------
+ */
 
 /*
  * Splits a byte stream on '\n'. A line is delivered without its "\n" (and
@@ -33,7 +34,8 @@ pedia_err pdi_kube_lines_feed(struct pdi_kube_lines *l, const char *data,
 pedia_err pdi_kube_lines_flush(struct pdi_kube_lines *l, pdi_kube_line_fn fn,
                                void *payload);
 
-/* ---- loop internals (kube_loop.c) ------------------------------------------ */
+/* ---- loop internals (kube_loop.c) ------------------------------------------
+ */
 
 /* true when the caller runs on the loop thread. */
 bool pdi_kube_loop_is_current(const struct pdi_kube_loop *loop);
@@ -42,7 +44,8 @@ const struct pdi_logger *pdi_kube_loop_logger(const struct pdi_kube_loop *loop);
 /* curl_global_init once per process; PEDIA_OK or PEDIA_EINTERNAL. */
 pedia_err pdi_kube_curl_init(void);
 
-/* ---- blocking GETs (kube_get.c) ------------------------------------------- */
+/* ---- blocking GETs (kube_get.c) -------------------------------------------
+ */
 
 /* One GET of a batch: path is borrowed; body must be initialised by the
  * caller (it receives the response body); the rest is filled in. */
@@ -62,7 +65,8 @@ pedia_err pdi_kube_run_jobs(struct pdi_kube_loop *loop,
                             struct pdi_kube_job *jobs, size_t n, size_t window,
                             long timeout_ms);
 
-/* ---- status bodies (kube_get.c) -------------------------------------------- */
+/* ---- status bodies (kube_get.c) --------------------------------------------
+ */
 
 /* Formats "<what>: HTTP <status>[: <Status.message>]" from a response body
  * into out (one line, truncated to size). */

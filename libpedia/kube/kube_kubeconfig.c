@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
 #include <yaml.h>
 
 #include "kube_int.h"
@@ -77,8 +78,8 @@ find_named(struct kc *k, const yaml_node_t *root, const char *list,
     *found = false;
     if (!seq || seq->type != YAML_SEQUENCE_NODE)
         return NULL;
-    for (it = seq->data.sequence.items.start;
-         it < seq->data.sequence.items.top; it++) {
+    for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
         yaml_node_t *el = yaml_document_get_node(&k->doc, *it);
 
         if (pdi_str_eq(map_str(k, el, "name"), name)) {
@@ -249,8 +250,8 @@ fill_user(struct kc *k, const yaml_node_t *u, const char *name,
         return pdi_error_set(PEDIA_ENOTSUP, 0,
                              "kubeconfig: user \"%s\" uses %s credentials, "
                              "which are not supported",
-                             name, map_get(k, u, "exec") ? "exec"
-                                                         : "auth-provider");
+                             name,
+                             map_get(k, u, "exec") ? "exec" : "auth-provider");
     snprintf(owner, sizeof owner, "user \"%s\"", name);
     err = get_token(k, u, c);
     if (err == PEDIA_OK)
@@ -269,8 +270,8 @@ load(struct kc *k, const char *text, size_t len)
     size_t i = 0;
     int ok;
 
-    while (i < len && (text[i] == ' ' || text[i] == '\n' ||
-                       text[i] == '\r' || text[i] == '\t'))
+    while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' ||
+                       text[i] == '\t'))
         i++;
     pdi_buf_init(&copy, k->a);
     if (i < len && text[i] == '{') {

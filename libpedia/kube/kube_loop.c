@@ -24,14 +24,14 @@
  * thread that queued work. On stop every live request gets on_done
  * (ECANCELED) and pending timers are dropped.
  */
-#include <curl/curl.h>
+#include <pedia/version.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include <pedia/version.h>
+#include <curl/curl.h>
 
 #include "kube_int.h"
 
@@ -225,8 +225,8 @@ complete(struct req *r, CURLcode rc)
     else if (err == PEDIA_ECANCELED)
         snprintf(msg, sizeof msg, "GET %s: canceled", r->path);
     else if (err == PEDIA_EAPI)
-        snprintf(msg, sizeof msg, "GET %s: line longer than %u bytes",
-                 r->path, PDI_KUBE_MAX_LINE);
+        snprintf(msg, sizeof msg, "GET %s: line longer than %u bytes", r->path,
+                 PDI_KUBE_MAX_LINE);
     else if (err == PEDIA_ENOMEM)
         snprintf(msg, sizeof msg, "GET %s: out of memory", r->path);
     else {
@@ -237,7 +237,8 @@ complete(struct req *r, CURLcode rc)
     finish(r, err, msg);
 }
 
-/* ---- libcurl callbacks (loop thread) -------------------------------------- */
+/* ---- libcurl callbacks (loop thread) --------------------------------------
+ */
 
 static size_t
 on_header(char *data, size_t size, size_t n, void *userdata)
@@ -296,7 +297,8 @@ on_write(char *data, size_t size, size_t n, void *userdata)
     return len;
 }
 
-/* ---- building a request (caller's thread) --------------------------------- */
+/* ---- building a request (caller's thread) ---------------------------------
+ */
 
 /* With a tls_server_name, the URL names that host (so SNI and
  * verification use it) and CONNECT_TO sends the connection to the real
@@ -414,8 +416,8 @@ set_general(struct req *r, long timeout_ms)
     rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, r);
     rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    rc |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
-                           (long)CURL_HTTP_VERSION_2TLS);
+    rc |=
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     rc |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     rc |= curl_easy_setopt(e, CURLOPT_USERAGENT,
                            "libpedia/" PEDIA_VERSION_STRING);
@@ -461,8 +463,7 @@ req_new(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
     pdi_buf_init(&url, loop->a);
     pdi_buf_puts(&url, cfg->server);
     pdi_buf_puts(&url, path_query);
-    err = url.oom ? pdi_error_oom()
-                  : set_url(r, cfg->tls_server_name, url.ptr);
+    err = url.oom ? pdi_error_oom() : set_url(r, cfg->tls_server_name, url.ptr);
     pdi_buf_free(&url);
     if (err == PEDIA_OK)
         err = set_headers(r, cfg);
@@ -478,7 +479,8 @@ req_new(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
     return PEDIA_OK;
 }
 
-/* ---- public submit / cancel / timers (any thread) ------------------------- */
+/* ---- public submit / cancel / timers (any thread) -------------------------
+ */
 
 pedia_err
 pdi_kube_get_async(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
@@ -533,8 +535,7 @@ pdi_kube_cancel(struct pdi_kube_loop *loop, uint64_t id)
 
 pedia_err
 pdi_kube_call_later(struct pdi_kube_loop *loop, long delay_ms,
-                    void (*fn)(void *payload), void *payload,
-                    uint64_t *id_out)
+                    void (*fn)(void *payload), void *payload, uint64_t *id_out)
 {
     struct timer *t, **pp;
 
@@ -577,7 +578,8 @@ pdi_kube_timer_cancel(struct pdi_kube_loop *loop, uint64_t id)
     pdi_free(loop->a, t);
 }
 
-/* ---- the loop thread ------------------------------------------------------ */
+/* ---- the loop thread ------------------------------------------------------
+ */
 
 /* Adds new requests to the multi handle; unlinks and finishes cancelled
  * ones. Returns false once the loop is stopping. */
@@ -597,9 +599,8 @@ apply_queued(struct pdi_kube_loop *loop)
                 unlink_req(loop, r);
                 r->next = done;
                 done = r;
-            } else if (!r->added &&
-                       curl_multi_add_handle(loop->multi, r->easy) !=
-                           CURLM_OK) {
+            } else if (!r->added && curl_multi_add_handle(
+                                        loop->multi, r->easy) != CURLM_OK) {
                 r->abort_err = PEDIA_ENOMEM;
                 unlink_req(loop, r);
                 r->next = done;

@@ -32,9 +32,9 @@
 struct pdi_record {
     pedia_sys_record rec;
     const struct pdi_alloc *a;
-    char *strings;            /* one block holding every string of rec */
-    pedia_sys_label *labels;  /* rec.labels */
-    char *object;             /* rec.object */
+    char *strings;           /* one block holding every string of rec */
+    pedia_sys_label *labels; /* rec.labels */
+    char *object;            /* rec.object */
 };
 
 /*
@@ -84,8 +84,7 @@ void pdi_selector_free(struct pdi_selector *s);
  * position N" naming the offending token.
  */
 pedia_err pdi_selector_parse_labels(struct pdi_selector *out,
-                                    const struct pdi_alloc *a,
-                                    const char *sel);
+                                    const struct pdi_alloc *a, const char *sel);
 
 /*
  * Parse a field selector in Clusterpedia's extended grammar: the label
@@ -96,13 +95,11 @@ pedia_err pdi_selector_parse_labels(struct pdi_selector *out,
  * Each requirement has path/path_len set and key = the original text.
  */
 pedia_err pdi_selector_parse_fields(struct pdi_selector *out,
-                                    const struct pdi_alloc *a,
-                                    const char *sel);
+                                    const struct pdi_alloc *a, const char *sel);
 
 /* Does a label set satisfy every requirement (kube semantics)? */
 bool pdi_selector_match_labels(const pedia_sys_requirement *reqs, size_t n,
-                               const pedia_sys_label *labels,
-                               size_t n_labels);
+                               const pedia_sys_label *labels, size_t n_labels);
 
 /*
  * Does a stored/served object (JSON bytes) satisfy field requirements?

@@ -8,10 +8,10 @@
  * or holds JSON null; scalars compare as their JSON text (strings without
  * quotes, numbers and booleans as written).
  */
+#include <string.h>
+
 #include "model_int.h"
 #include "util/util_json.h"
-
-#include <string.h>
 
 static bool
 in_values(const pedia_sys_requirement *r, const char *v)

@@ -14,12 +14,12 @@
  * string of a record lives in r->strings; after an error nothing is left
  * allocated and *out is zeroed.
  */
-#include "model_int.h"
-#include "util/util_json.h"
-
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "model_int.h"
+#include "util/util_json.h"
 
 #define SERIALIZE_FLAGS                                                        \
     (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)

@@ -15,11 +15,11 @@
  * are 0-based byte offsets into the selector; values of in/notin are
  * sorted and de-duplicated (kube keeps them in a set).
  */
-#include "model_int.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "model_int.h"
 
 #define LIT_MAX 64 /* longest literal quoted in an error message */
 

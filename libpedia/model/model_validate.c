@@ -5,9 +5,9 @@
  *
  * The reasons returned are static strings worded like kube's messages.
  */
-#include "model_int.h"
-
 #include <string.h>
+
+#include "model_int.h"
 
 #define NAME_MAX_LEN 63
 #define PREFIX_MAX_LEN 253

@@ -83,8 +83,8 @@ pedia_query_free(pedia_query *q)
 }
 
 pedia_err
-pedia_query_set_resource(pedia_query *q, const char *group,
-                         const char *version, const char *resource)
+pedia_query_set_resource(pedia_query *q, const char *group, const char *version,
+                         const char *resource)
 {
     struct pdi_qtype t = {NULL, NULL, NULL};
 

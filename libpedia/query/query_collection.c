@@ -81,8 +81,8 @@ pdi_query_collection_types(const pedia_query *q, const char *name,
 
     if (strcmp(name, "workloads") == 0) {
         for (i = 0; i < 3 && !rc; i++)
-            rc = pdi_qtypes_push(out, q->a, "apps", NULL,
-                                 workload_resources[i]);
+            rc =
+                pdi_qtypes_push(out, q->a, "apps", NULL, workload_resources[i]);
         return rc;
     }
     if (strcmp(name, "kuberesources") == 0) {
@@ -92,6 +92,5 @@ pdi_query_collection_types(const pedia_query *q, const char *name,
     }
     if (strcmp(name, "any") == 0)
         return any_types(q, out);
-    return pdi_error_set(PEDIA_ENOTFOUND, 0, "unknown collection \"%s\"",
-                         name);
+    return pdi_error_set(PEDIA_ENOTFOUND, 0, "unknown collection \"%s\"", name);
 }

@@ -86,13 +86,13 @@ struct pdi_qsorts {
 
 /* A decoded continue token. */
 struct pdi_qtoken {
-    bool keyset;       /* false: a decimal offset */
-    int64_t offset;    /* decimal form */
-    int64_t rev;       /* snapshot revision */
+    bool keyset;    /* false: a decimal offset */
+    int64_t offset; /* decimal form */
+    int64_t rev;    /* snapshot revision */
     struct pdi_strvec keys;
     int64_t id;
-    int64_t before;    /* rows returned by the pages before */
-    uint64_t fp;       /* fingerprint of the plan the token belongs to */
+    int64_t before; /* rows returned by the pages before */
+    uint64_t fp;    /* fingerprint of the plan the token belongs to */
 };
 
 struct pedia_query {
@@ -121,11 +121,11 @@ struct pedia_query {
     bool has_owner_gr;
     int owner_seniority;
 
-    struct pdi_selector label_sel;  /* every parsed label requirement */
-    pedia_sys_requirement *labels;  /* real label requirements (views) */
+    struct pdi_selector label_sel; /* every parsed label requirement */
+    pedia_sys_requirement *labels; /* real label requirements (views) */
     size_t n_labels;
     struct pdi_selector field_sel;
-    pedia_sys_requirement *fields;  /* JSON field requirements (views) */
+    pedia_sys_requirement *fields; /* JSON field requirements (views) */
     size_t n_fields;
 
     struct pdi_qsorts sorts;
@@ -151,19 +151,18 @@ struct pdi_query_plan {
 void pdi_qset_init(struct pdi_qset *s, const struct pdi_alloc *a);
 void pdi_qset_clear(struct pdi_qset *s);
 /* Replace s with the comma list `list` (empty items dropped). */
-pedia_err pdi_qset_from_list(struct pdi_qset *s, const char *list,
-                             bool negate);
+pedia_err pdi_qset_from_list(struct pdi_qset *s, const char *list, bool negate);
 /* s := s AND (values, negate). */
-pedia_err pdi_qset_and(struct pdi_qset *s, const char *const *values,
-                       size_t n, bool negate);
+pedia_err pdi_qset_and(struct pdi_qset *s, const char *const *values, size_t n,
+                       bool negate);
 void pdi_qtypes_clear(struct pdi_qtypes *t, const struct pdi_alloc *a);
 pedia_err pdi_qtypes_push(struct pdi_qtypes *t, const struct pdi_alloc *a,
                           const char *group, const char *version,
                           const char *resource);
 void pdi_qsorts_clear(struct pdi_qsorts *s, const struct pdi_alloc *a);
 pedia_err pdi_qsorts_push(struct pdi_qsorts *s, const struct pdi_alloc *a,
-                          pedia_sys_sort_field f, char **path,
-                          size_t path_len, bool desc);
+                          pedia_sys_sort_field f, char **path, size_t path_len,
+                          bool desc);
 /* Replace *dst with a copy of src (NULL clears). */
 pedia_err pdi_query_set_str(const struct pdi_alloc *a, char **dst,
                             const char *src);
@@ -173,13 +172,12 @@ pedia_err pdi_query_set_str(const struct pdi_alloc *a, char **dst,
 pedia_err pdi_query_parse_time(const char *param, const char *v,
                                bool label_form, int64_t *out);
 pedia_err pdi_query_parse_bool(const char *param, const char *v, bool *out);
-pedia_err pdi_query_parse_count(const char *param, const char *v,
-                                int64_t *out);
+pedia_err pdi_query_parse_count(const char *param, const char *v, int64_t *out);
 /* Parse a JSON path (`a.b`, `.a`, `a['x.y']`, `a."x.y"`) into owned
  * segments. PEDIA_EQUERY (no message set) when it is not one (lists are
  * not), PEDIA_ENOMEM. */
 pedia_err pdi_query_parse_path(const struct pdi_alloc *a, const char *s,
-                          char ***segs, size_t *n);
+                               char ***segs, size_t *n);
 void pdi_query_free_path(const struct pdi_alloc *a, char **segs, size_t n);
 /* Add one orderby field (`name`, `created_at`, a JSON path ...). */
 pedia_err pdi_query_add_sort(pedia_query *q, const char *field, bool desc);
@@ -188,8 +186,7 @@ pedia_err pdi_query_parse_orderby(pedia_query *q, const char *v);
 pedia_err pdi_query_parse_owner_gr(pedia_query *q, const char *v);
 /* `groups=` / `resources=`; append adds to the list (repeated params). */
 pedia_err pdi_query_parse_groups(pedia_query *q, const char *v, bool append);
-pedia_err pdi_query_parse_resources(pedia_query *q, const char *v,
-                                    bool append);
+pedia_err pdi_query_parse_resources(pedia_query *q, const char *v, bool append);
 
 /* ---- query_selector.c ---------------------------------------------------- */
 pedia_err pdi_query_apply_labels(pedia_query *q, const char *sel);

@@ -26,8 +26,8 @@ copy_set(struct pdi_qset *dst, const struct pdi_qset *src)
         dst->none = src->none;
         return PEDIA_OK;
     }
-    rc = pdi_qset_and(dst, (const char *const *)src->v.v, src->v.n,
-                      src->negate);
+    rc =
+        pdi_qset_and(dst, (const char *const *)src->v.v, src->v.n, src->negate);
     return rc ? pdi_error_oom() : PEDIA_OK;
 }
 
@@ -46,8 +46,8 @@ effective_set(struct pdi_qset *dst, const char *path,
         if (field->none)
             dst->none = true;
         else
-            rc = pdi_qset_and(dst, (const char *const *)field->v.v,
-                              field->v.n, field->negate);
+            rc = pdi_qset_and(dst, (const char *const *)field->v.v, field->v.n,
+                              field->negate);
     }
     return rc ? pdi_error_oom() : PEDIA_OK;
 }
@@ -67,8 +67,8 @@ plan_sets(struct pdi_query_plan *p, const pedia_query *q)
 
     rc = effective_set(&p->clusters, q->path_cluster, &q->clusters, NULL);
     rc = rc ? rc
-            : effective_set(&p->namespaces, q->path_namespace,
-                            &q->namespaces, &q->field_namespaces);
+            : effective_set(&p->namespaces, q->path_namespace, &q->namespaces,
+                            &q->field_namespaces);
     rc = rc ? rc : effective_set(&p->names, NULL, &q->names, &q->field_names);
     if (rc)
         return rc;
@@ -85,8 +85,8 @@ plan_types(struct pdi_query_plan *p, const pedia_query *q)
     pedia_err rc = PEDIA_OK;
 
     if (q->has_type)
-        rc = pdi_qtypes_push(&p->qtypes, q->a, q->type.group,
-                             q->type.version, q->type.resource);
+        rc = pdi_qtypes_push(&p->qtypes, q->a, q->type.group, q->type.version,
+                             q->type.resource);
     else if (q->collection)
         rc = pdi_query_collection_types(q, q->collection, &p->qtypes);
     else
@@ -158,8 +158,8 @@ static pedia_err
 plan_sorts(struct pdi_query_plan *p, const pedia_query *q)
 {
     static const pedia_sys_sort_field def[] = {
-        PEDIA_SYS_SORT_GROUP,   PEDIA_SYS_SORT_VERSION,
-        PEDIA_SYS_SORT_RESOURCE, PEDIA_SYS_SORT_CLUSTER,
+        PEDIA_SYS_SORT_GROUP,     PEDIA_SYS_SORT_VERSION,
+        PEDIA_SYS_SORT_RESOURCE,  PEDIA_SYS_SORT_CLUSTER,
         PEDIA_SYS_SORT_NAMESPACE, PEDIA_SYS_SORT_NAME};
     bool multi = !q->has_type;
     size_t n = q->sorts.n ? q->sorts.n : (multi ? 6 : 3);
@@ -225,7 +225,8 @@ pdi_query_plan_free(struct pdi_query_plan *p)
     p->sorts = NULL;
 }
 
-/* ---- fingerprint ---------------------------------------------------------- */
+/* ---- fingerprint ----------------------------------------------------------
+ */
 
 static uint64_t
 h_str(uint64_t h, const char *s)

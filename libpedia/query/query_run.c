@@ -29,7 +29,7 @@
 #include "query_int.h"
 
 #define EXPIRED_MSG                                                            \
-    "The provided continue parameter is too old to display a consistent "     \
+    "The provided continue parameter is too old to display a consistent "      \
     "list result. You can start a new list without the continue parameter."
 
 struct pedia_result {
@@ -187,7 +187,8 @@ pedia_query_run(pedia_result **out, pedia_store *store, const pedia_query *q)
     return PEDIA_OK;
 }
 
-/* ---- the page's last row ---------------------------------------------------- */
+/* ---- the page's last row ----------------------------------------------------
+ */
 
 static size_t
 str_size(const char *s)
@@ -213,9 +214,10 @@ static pedia_err
 clone_record(const struct pdi_alloc *a, const pedia_sys_record *src,
              pedia_sys_record *dst, void **block)
 {
-    const char **f[10] = {&dst->cluster, &dst->group, &dst->version,
-                          &dst->resource, &dst->kind, &dst->ns, &dst->name,
-                          &dst->uid, &dst->owner_uid, &dst->member_rv};
+    const char **f[10] = {&dst->cluster,  &dst->group, &dst->version,
+                          &dst->resource, &dst->kind,  &dst->ns,
+                          &dst->name,     &dst->uid,   &dst->owner_uid,
+                          &dst->member_rv};
     size_t size = src->n_labels * sizeof(pedia_sys_label) + src->object_len + 1;
     pedia_sys_label *labels;
     char *p;

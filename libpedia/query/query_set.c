@@ -191,8 +191,7 @@ pdi_qsorts_clear(struct pdi_qsorts *s, const struct pdi_alloc *a)
 /* Takes ownership of path (freed on failure too). */
 pedia_err
 pdi_qsorts_push(struct pdi_qsorts *s, const struct pdi_alloc *a,
-                pedia_sys_sort_field f, char **path, size_t path_len,
-                bool desc)
+                pedia_sys_sort_field f, char **path, size_t path_len, bool desc)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 4;

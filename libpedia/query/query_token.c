@@ -104,13 +104,14 @@ pdi_qtoken_encode(struct pdi_buf *out, const struct pdi_qtoken *t)
             pdi_buf_putc(&js, ',');
         pdi_buf_json_string(&js, t->keys.v[i], strlen(t->keys.v[i]));
     }
-    pdi_buf_printf(&js, "],\"id\":%lld,\"n\":%lld,\"o\":\"%016llx\","
-                        "\"c\":\"%016llx\"}",
+    pdi_buf_printf(&js,
+                   "],\"id\":%lld,\"n\":%lld,\"o\":\"%016llx\","
+                   "\"c\":\"%016llx\"}",
                    (long long)t->id, (long long)t->before,
                    (unsigned long long)t->fp,
                    (unsigned long long)token_checksum(t));
-    rc = js.oom ? pdi_error_oom()
-                : pdi_base64_encode(out, js.ptr, js.len, true);
+    rc =
+        js.oom ? pdi_error_oom() : pdi_base64_encode(out, js.ptr, js.len, true);
     pdi_buf_free(&js);
     return rc;
 }

@@ -28,8 +28,7 @@ struct url_parse {
 };
 
 static pedia_err
-list_param(struct url_parse *u, struct pdi_qset *s, unsigned bit,
-           const char *v)
+list_param(struct url_parse *u, struct pdi_qset *s, unsigned bit, const char *v)
 {
     struct pdi_qset tmp;
     pedia_err rc;
@@ -93,9 +92,9 @@ seniority_param(pedia_query *q, const char *v)
     pedia_err rc = pdi_query_parse_count("ownerSeniority", v, &n);
 
     if (!rc && n > 64)
-        rc = pdi_error_set(PEDIA_EQUERY, 0,
-                           "invalid ownerSeniority \"%s\": expected 0 to 64",
-                           v);
+        rc =
+            pdi_error_set(PEDIA_EQUERY, 0,
+                          "invalid ownerSeniority \"%s\": expected 0 to 64", v);
     if (!rc) {
         q->owner_seniority = (int)n;
         q->url_set |= PDI_QC_OWNER_SENIORITY;

@@ -38,8 +38,7 @@ parse_unix(const char *v, int64_t *out)
 {
     size_t n = strlen(v);
 
-    if (!all_digits(v) || (n != 10 && n != 13) ||
-        !pdi_parse_int64(v, n, out))
+    if (!all_digits(v) || (n != 10 && n != 13) || !pdi_parse_int64(v, n, out))
         return false;
     if (n == 13)
         *out = (*out + 999) / 1000;
@@ -72,8 +71,8 @@ pedia_err
 pdi_query_parse_time(const char *param, const char *v, bool label_form,
                      int64_t *out)
 {
-    if (parse_unix(v, out) || (!all_digits(v) &&
-                               parse_date_forms(v, label_form, out)))
+    if (parse_unix(v, out) ||
+        (!all_digits(v) && parse_date_forms(v, label_form, out)))
         return PEDIA_OK;
     return pdi_error_set(PEDIA_EQUERY, 0, "invalid %s \"%s\": %s", param, v,
                          label_form ? TIME_EXPECTED_LABEL : TIME_EXPECTED_URL);
@@ -82,8 +81,7 @@ pdi_query_parse_time(const char *param, const char *v, bool label_form,
 pedia_err
 pdi_query_parse_bool(const char *param, const char *v, bool *out)
 {
-    static const char *const t[] = {"", "1", "t", "T", "true", "TRUE",
-                                    "True"};
+    static const char *const t[] = {"", "1", "t", "T", "true", "TRUE", "True"};
     static const char *const f[] = {"0", "f", "F", "false", "FALSE", "False"};
 
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -112,7 +110,8 @@ pdi_query_parse_count(const char *param, const char *v, int64_t *out)
                          param, v);
 }
 
-/* ---- JSON paths ----------------------------------------------------------- */
+/* ---- JSON paths -----------------------------------------------------------
+ */
 
 static bool
 ident_char(char c)
@@ -196,7 +195,8 @@ pdi_query_free_path(const struct pdi_alloc *a, char **segs, size_t n)
     pdi_free(a, segs);
 }
 
-/* ---- orderby -------------------------------------------------------------- */
+/* ---- orderby --------------------------------------------------------------
+ */
 
 static const struct {
     const char *name;
@@ -270,8 +270,8 @@ orderby_item(pedia_query *q, char *item)
     /* `field desc` / `field asc`; anything else is taken as a field name
      * (and rejected by pdi_query_add_sort unless it is one). */
     sp = strrchr(item, ' ');
-    if (sp && (strcasecmp(sp + 1, "desc") == 0 ||
-               strcasecmp(sp + 1, "asc") == 0)) {
+    if (sp &&
+        (strcasecmp(sp + 1, "desc") == 0 || strcasecmp(sp + 1, "asc") == 0)) {
         desc = strcasecmp(sp + 1, "desc") == 0;
         while (sp > item && sp[-1] == ' ')
             sp--;
@@ -301,7 +301,8 @@ pdi_query_parse_orderby(pedia_query *q, const char *v)
     return rc;
 }
 
-/* ---- owner and type lists --------------------------------------------------- */
+/* ---- owner and type lists ---------------------------------------------------
+ */
 
 pedia_err
 pdi_query_parse_owner_gr(pedia_query *q, const char *v)
@@ -383,8 +384,7 @@ resource_item(pedia_query *q, char *item)
         return pdi_error_oom();
     n = split_slash(copy, parts);
     if (n == 2 && *parts[1])
-        rc = pdi_qtypes_push(&q->any_resources, q->a, parts[0], NULL,
-                             parts[1]);
+        rc = pdi_qtypes_push(&q->any_resources, q->a, parts[0], NULL, parts[1]);
     else if (n == 3 && *parts[1] && *parts[2])
         rc = pdi_qtypes_push(&q->any_resources, q->a, parts[0], parts[1],
                              parts[2]);

@@ -12,13 +12,14 @@
  *   Writes of other processes are seen by polling the driver.
  * Invariant: last_rev never decreases.
  */
+#include "store/store.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "store/store.h"
 #include "store/store_front.h"
 #include "store/store_int.h"
 
@@ -42,7 +43,8 @@ pdi_store_driver(const pedia_store *st)
     return st->drv;
 }
 
-/* ---- opening ---------------------------------------------------------------- */
+/* ---- opening ----------------------------------------------------------------
+ */
 
 /* Copy the URI's scheme (letters, digits, + - .) into out; false if none. */
 static bool
@@ -103,8 +105,8 @@ pick_driver(struct pedia_ctx *ctx, const char *uri,
     }
     *out = registered_driver(ctx, scheme);
     if (!*out)
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "store URI: unknown scheme '%s'", scheme);
+        return pdi_error_set(PEDIA_EINVAL, 0, "store URI: unknown scheme '%s'",
+                             scheme);
     return PEDIA_OK;
 }
 
@@ -215,7 +217,8 @@ pedia_store_set_normalize_flags(pedia_store *st, unsigned flags)
         st->norm_flags = flags;
 }
 
-/* ---- readers ------------------------------------------------------------------ */
+/* ---- readers
+ * ------------------------------------------------------------------ */
 
 pedia_err
 pdi_store_reader_acquire(pedia_store *st, pedia_sys_store **out)
@@ -267,7 +270,8 @@ pdi_store_reader_release(pedia_store *st, pedia_sys_store *h)
         st->drv->close(h);
 }
 
-/* ---- writes and waits -------------------------------------------------------- */
+/* ---- writes and waits
+ * -------------------------------------------------------- */
 
 static void
 publish_revision(pedia_store *st, int64_t rev)
@@ -368,7 +372,8 @@ pdi_store_wait(pedia_store *st, int64_t after, int timeout_ms)
     }
 }
 
-/* ---- public operations --------------------------------------------------------- */
+/* ---- public operations
+ * --------------------------------------------------------- */
 
 pedia_err
 pedia_store_current_revision(pedia_store *st, int64_t *out)

@@ -19,9 +19,9 @@
 
 /* The object view returned by cursors (public type pedia_object). */
 struct pedia_object {
-    pedia_sys_record rec;     /* borrowed views, valid until the next call */
+    pedia_sys_record rec; /* borrowed views, valid until the next call */
     pedia_event_type type;
-    struct pdi_buf json;      /* served JSON: stored bytes + spliced RV */
+    struct pdi_buf json; /* served JSON: stored bytes + spliced RV */
 };
 
 void pdi_object_init(struct pedia_object *o, const struct pdi_alloc *a);

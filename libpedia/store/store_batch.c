@@ -106,8 +106,8 @@ zero:
 
 pedia_err
 pedia_batch_upsert(pedia_batch *b, const char *cluster, const char *group,
-                   const char *version, const char *resource,
-                   const char *json, size_t len)
+                   const char *version, const char *resource, const char *json,
+                   size_t len)
 {
     struct batch_item *it;
     pedia_err err;
@@ -137,8 +137,8 @@ pedia_batch_delete(pedia_batch *b, const char *cluster, const char *group,
                    const char *version, const char *resource, const char *ns,
                    const char *name)
 {
-    const char *parts[6] = {cluster, group ? group : "", version, resource,
-                            ns ? ns : "", name};
+    const char *parts[6] = {cluster,  group ? group : "", version,
+                            resource, ns ? ns : "",       name};
     const char *views[6];
     struct pdi_buf mem;
     pedia_sys_record *r;

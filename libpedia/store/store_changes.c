@@ -43,9 +43,9 @@ copy_change(const struct pdi_alloc *a, const pedia_sys_change *src,
             struct chg *dst)
 {
     const pedia_sys_record *r = &src->rec;
-    const char *strs[10] = {r->cluster, r->group, r->version, r->resource,
-                            r->kind, r->ns, r->name, r->uid, r->owner_uid,
-                            r->member_rv};
+    const char *strs[10] = {r->cluster,   r->group,    r->version, r->resource,
+                            r->kind,      r->ns,       r->name,    r->uid,
+                            r->owner_uid, r->member_rv};
     const char **outs[10];
     struct pdi_buf b;
     size_t off[10], obj_off;
@@ -119,8 +119,8 @@ refill(pedia_changes *ch)
      * `after`, everything up to `rev` has been seen. */
     err = d->current_revision(h, &rev);
     err = err ? err
-              : d->changes(h, ch->after, ch->has_type ? &ch->type : NULL,
-                           CHUNK, on_change, ch);
+              : d->changes(h, ch->after, ch->has_type ? &ch->type : NULL, CHUNK,
+                           on_change, ch);
     pdi_store_reader_release(ch->st, h);
     if (err == PEDIA_EUSER && ch->cb_err)
         err = pdi_error_oom();

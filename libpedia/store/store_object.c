@@ -50,7 +50,7 @@ pedia_object_json(const pedia_object *obj, size_t *len)
 }
 
 #define ACCESSOR(fn, field)                                                    \
-    const char *fn(const pedia_object *obj)                                   \
+    const char *fn(const pedia_object *obj)                                    \
     {                                                                          \
         return obj ? obj->rec.field : NULL;                                    \
     }

@@ -206,8 +206,7 @@ pdi_pg_int(const PGresult *res, int row, int col)
     const char *v = PQgetvalue(res, row, col);
     int64_t x = 0;
 
-    if (!v || PQgetisnull(res, row, col) ||
-        !pdi_parse_int64(v, strlen(v), &x))
+    if (!v || PQgetisnull(res, row, col) || !pdi_parse_int64(v, strlen(v), &x))
         return 0;
     return x;
 }
@@ -430,8 +429,10 @@ migrate_locked(pedia_sys_store *st)
     int64_t v;
     char sql[200];
     pedia_err rc = pdi_pg_exec(
-        st, "CREATE TABLE IF NOT EXISTS pedia_meta (key TEXT PRIMARY KEY, "
-            "value TEXT NOT NULL)", "migrate");
+        st,
+        "CREATE TABLE IF NOT EXISTS pedia_meta (key TEXT PRIMARY KEY, "
+        "value TEXT NOT NULL)",
+        "migrate");
 
     rc = rc ? rc : schema_version(st, &v);
     if (rc)
@@ -439,8 +440,8 @@ migrate_locked(pedia_sys_store *st)
     if (v > PDI_SQL_SCHEMA_VERSION)
         return pdi_error_set(PEDIA_ESTORE, 0,
                              "postgres: schema version %lld is newer than "
-                             "this libpedia (%d)", (long long)v,
-                             PDI_SQL_SCHEMA_VERSION);
+                             "this libpedia (%d)",
+                             (long long)v, PDI_SQL_SCHEMA_VERSION);
     if (v == PDI_SQL_SCHEMA_VERSION)
         return PEDIA_OK;
     rc = run_all(st, pdi_sql_dialect_pg.schema);
@@ -524,8 +525,8 @@ scrub_password(char *msg, const char *uri)
     if (auth) {
         const char *end = auth + 3 + strcspn(auth + 3, "/?");
         const char *at = memchr(auth + 3, '@', (size_t)(end - auth - 3));
-        const char *colon = at ? memchr(auth + 3, ':', (size_t)(at - auth - 3))
-                               : NULL;
+        const char *colon =
+            at ? memchr(auth + 3, ':', (size_t)(at - auth - 3)) : NULL;
         if (colon)
             scrub_range(msg, colon + 1, (size_t)(at - colon - 1));
     }

@@ -12,8 +12,9 @@
 #ifndef PDI_STORE_PG_INT_H
 #define PDI_STORE_PG_INT_H
 
-#include <libpq-fe.h>
 #include <pthread.h>
+
+#include <libpq-fe.h>
 
 #include "store/store_sql.h"
 
@@ -36,9 +37,9 @@ struct pedia_sys_store {
     int64_t retention;
     int64_t since_trim; /* changes written since the last trim */
     bool read_only;
-    bool stage_ready;   /* the TEMP staging table exists on conn */
-    unsigned gen;       /* bumped on every reconnect */
-    int n_cursors;      /* open cursors sharing the read transaction */
+    bool stage_ready; /* the TEMP staging table exists on conn */
+    unsigned gen;     /* bumped on every reconnect */
+    int n_cursors;    /* open cursors sharing the read transaction */
     unsigned cursor_seq;
     struct pdi_buf copy; /* COPY data of the segment being written */
     struct pdi_buf scratch;
@@ -90,14 +91,15 @@ pedia_err pdi_pg_stream(pedia_sys_store *st, const char *sql, int n,
                         const char *const *vals, const char *what,
                         pdi_pg_row_cb cb, void *payload);
 
-/* ---- store_pg_write.c ----------------------------------------------------- */
+/* ---- store_pg_write.c -----------------------------------------------------
+ */
 
-pedia_err pdi_pg_write(pedia_sys_store *st, pedia_sys_write *writes,
-                       size_t n);
+pedia_err pdi_pg_write(pedia_sys_store *st, pedia_sys_write *writes, size_t n);
 pedia_err pdi_pg_delete_all(pedia_sys_store *st, const char *cluster,
                             const pedia_sys_gvr *type);
 
-/* ---- store_pg_read.c ------------------------------------------------------ */
+/* ---- store_pg_read.c ------------------------------------------------------
+ */
 
 pedia_err pdi_pg_query(pedia_sys_store *st, const pedia_sys_query *q,
                        pedia_sys_cursor **out);
@@ -113,7 +115,8 @@ pedia_err pdi_pg_changes(pedia_sys_store *st, int64_t after,
 pedia_err pdi_pg_wait(pedia_sys_store *st, int64_t after, int timeout_ms);
 void pdi_pg_wait_close(pedia_sys_store *st);
 
-/* ---- store_pg_misc.c ------------------------------------------------------ */
+/* ---- store_pg_misc.c ------------------------------------------------------
+ */
 
 pedia_err pdi_pg_keys(pedia_sys_store *st, const char *cluster,
                       const pedia_sys_gvr *type, pedia_sys_key_cb cb,

@@ -21,7 +21,8 @@ nz(const char *s)
     return s ? s : "";
 }
 
-/* ---- keys ------------------------------------------------------------------- */
+/* ---- keys -------------------------------------------------------------------
+ */
 
 struct keys_ctx {
     pedia_sys_key_cb cb;
@@ -38,8 +39,8 @@ key_row(const PGresult *res, void *payload)
 }
 
 pedia_err
-pdi_pg_keys(pedia_sys_store *st, const char *cluster,
-            const pedia_sys_gvr *type, pedia_sys_key_cb cb, void *payload)
+pdi_pg_keys(pedia_sys_store *st, const char *cluster, const pedia_sys_gvr *type,
+            pedia_sys_key_cb cb, void *payload)
 {
     const char *vals[4];
     struct keys_ctx kx = {cb, payload};
@@ -60,7 +61,8 @@ pdi_pg_keys(pedia_sys_store *st, const char *cluster,
     return rc;
 }
 
-/* ---- sync state ------------------------------------------------------------- */
+/* ---- sync state -------------------------------------------------------------
+ */
 
 pedia_err
 pdi_pg_sync_state_get(pedia_sys_store *st, const char *cluster,
@@ -129,7 +131,8 @@ pdi_pg_sync_state_set(pedia_sys_store *st, const char *cluster,
     return rc;
 }
 
-/* ---- meta objects ----------------------------------------------------------- */
+/* ---- meta objects -----------------------------------------------------------
+ */
 
 static pedia_err
 meta_put_tx(pedia_sys_store *st, const char *const *vals, int64_t *rev)
@@ -189,8 +192,7 @@ meta_rows(const PGresult *res, pedia_sys_meta_cb cb, void *payload)
 {
     for (int i = 0; i < PQntuples(res); i++) {
         if (cb(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-               (size_t)PQgetlength(res, i, 1), pdi_pg_int(res, i, 2),
-               payload))
+               (size_t)PQgetlength(res, i, 1), pdi_pg_int(res, i, 2), payload))
             return pdi_error_set(PEDIA_EUSER, 0, "callback aborted");
     }
     return PEDIA_OK;

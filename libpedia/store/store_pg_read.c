@@ -27,9 +27,9 @@
 
 struct pedia_sys_cursor {
     pedia_sys_store *st;
-    unsigned gen;    /* st->gen when declared */
-    bool declared;   /* a server-side cursor (else one result) */
-    bool done;       /* nothing more to FETCH */
+    unsigned gen;  /* st->gen when declared */
+    bool declared; /* a server-side cursor (else one result) */
+    bool done;     /* nothing more to FETCH */
     char name[32];
     PGresult *res;
     int row;
@@ -37,7 +37,8 @@ struct pedia_sys_cursor {
     const char **keys;
 };
 
-/* ---- parameters ------------------------------------------------------------- */
+/* ---- parameters -------------------------------------------------------------
+ */
 
 /* The builder's parameters as libpq text values. */
 struct pg_params {
@@ -72,7 +73,8 @@ params_free(struct pg_params *p)
     pdi_free(NULL, p->ints);
 }
 
-/* ---- search ----------------------------------------------------------------- */
+/* ---- search -----------------------------------------------------------------
+ */
 
 static pedia_err
 declare(pedia_sys_store *st, pedia_sys_cursor *c, const struct pdi_sql *s,
@@ -267,8 +269,7 @@ pdi_pg_count(pedia_sys_store *st, const pedia_sys_query *q, int64_t *out)
     pdi_sql_init(&s, &pdi_sql_dialect_pg, NULL);
     rc = pdi_sql_build_count(&s, q);
     rc = rc ? rc : params_make(&s, &p);
-    rc = rc ? rc
-            : pdi_pg_params_retry(st, s.text.ptr, p.n, p.v, "count", &res);
+    rc = rc ? rc : pdi_pg_params_retry(st, s.text.ptr, p.n, p.v, "count", &res);
     if (!rc)
         *out = pdi_pg_int(res, 0, 0);
     PQclear(res);
@@ -290,8 +291,8 @@ pdi_pg_current_revision(pedia_sys_store *st, int64_t *out)
 
     PEDIA_ASSERT_ARG(st && out);
     *out = 0;
-    rc = pdi_pg_params_retry(st, sql_last_revision, 0, NULL,
-                             "current revision", &res);
+    rc = pdi_pg_params_retry(st, sql_last_revision, 0, NULL, "current revision",
+                             &res);
     if (!rc && PQntuples(res) == 1)
         *out = pdi_pg_int(res, 0, 0);
     PQclear(res);
@@ -304,8 +305,8 @@ check_expired(pedia_sys_store *st, int64_t after)
     PGresult *res = NULL;
     int64_t compacted = 0;
     pedia_err rc = pdi_pg_params(
-        st, "SELECT value FROM pedia_meta WHERE key = 'compacted_revision'",
-        0, NULL, "changes", &res);
+        st, "SELECT value FROM pedia_meta WHERE key = 'compacted_revision'", 0,
+        NULL, "changes", &res);
 
     if (!rc && PQntuples(res) == 1)
         compacted = pdi_pg_int(res, 0, 0);
@@ -389,9 +390,9 @@ stream_changes(pedia_sys_store *st, int64_t after, const pedia_sys_gvr *type,
         vals[n++] = l;
         pdi_buf_printf(&sql, " LIMIT $%d::bigint", n);
     }
-    rc = sql.oom ? pdi_error_oom()
-                 : pdi_pg_stream(st, sql.ptr, n, vals, "changes", change_row,
-                                 cx);
+    rc = sql.oom
+             ? pdi_error_oom()
+             : pdi_pg_stream(st, sql.ptr, n, vals, "changes", change_row, cx);
     pdi_buf_free(&sql);
     return rc;
 }
@@ -413,7 +414,8 @@ pdi_pg_changes(pedia_sys_store *st, int64_t after, const pedia_sys_gvr *type,
     return rc;
 }
 
-/* ---- wait ------------------------------------------------------------------- */
+/* ---- wait -------------------------------------------------------------------
+ */
 
 static int64_t
 now_ms(void)

@@ -55,17 +55,20 @@ static const char sql_stage[] =
 
 #define KEY_MATCH(a, b)                                                        \
     a ".cluster = " b ".cluster AND " a ".grp = " b ".grp AND " a              \
-    ".version = " b ".version AND " a ".resource = " b ".resource AND " a      \
-    ".namespace = " b ".namespace AND " a ".name = " b ".name"
+      ".version = " b ".version AND " a ".resource = " b ".resource AND " a    \
+      ".namespace = " b ".namespace AND " a ".name = " b ".name"
 
 /* nextval in the projection of an ORDER BY subquery (which the planner
  * does not flatten) draws revisions in batch order. */
 static const char sql_revisions[] =
     "INSERT INTO pedia_stage_rev (seq, op, revision) SELECT o.seq, o.op, "
     "nextval('pedia_revision') FROM (SELECT s.seq, s.op FROM pedia_stage s "
-    "LEFT JOIN pedia_resources r ON " KEY_MATCH("r", "s") " WHERE CASE WHEN "
-    "s.op = 1 THEN r.id IS NULL OR r.member_rv <> s.member_rv ELSE "
-    "r.id IS NOT NULL END ORDER BY s.seq) o RETURNING seq, revision, op";
+    "LEFT JOIN pedia_resources r ON " KEY_MATCH(
+        "r",
+        "s") " WHERE CASE WHEN "
+             "s.op = 1 THEN r.id IS NULL OR r.member_rv <> s.member_rv ELSE "
+             "r.id IS NOT NULL END ORDER BY s.seq) o RETURNING seq, revision, "
+             "op";
 
 #define CHANGE_COLS                                                            \
     "revision, type, rid, cluster, grp, version, resource, kind, namespace, "  \
@@ -73,14 +76,16 @@ static const char sql_revisions[] =
 
 static const char sql_deletes[] =
     "WITH d AS (DELETE FROM pedia_resources r USING pedia_stage s JOIN "
-    "pedia_stage_rev v ON v.seq = s.seq WHERE s.op = 2 AND "
-    KEY_MATCH("r", "s") " RETURNING r.id, v.revision, r.cluster, r.grp, "
-    "r.version, r.resource, r.kind, r.namespace, r.name, r.uid, "
-    "r.member_rv, r.created_at, r.object), "
-    "l AS (DELETE FROM pedia_labels l USING d WHERE l.rid = d.id) "
-    "INSERT INTO pedia_changes (" CHANGE_COLS ", object) SELECT revision, 3, "
-    "id, cluster, grp, version, resource, kind, namespace, name, uid, "
-    "member_rv, created_at, object FROM d";
+    "pedia_stage_rev v ON v.seq = s.seq WHERE s.op = 2 AND " KEY_MATCH(
+        "r",
+        "s") " RETURNING r.id, v.revision, r.cluster, r.grp, "
+             "r.version, r.resource, r.kind, r.namespace, r.name, r.uid, "
+             "r.member_rv, r.created_at, r.object), "
+             "l AS (DELETE FROM pedia_labels l USING d WHERE l.rid = d.id) "
+             "INSERT INTO pedia_changes (" CHANGE_COLS
+             ", object) SELECT revision, 3, "
+             "id, cluster, grp, version, resource, kind, namespace, name, uid, "
+             "member_rv, created_at, object FROM d";
 
 /* xmax = 0 on the returned row: it was inserted, not updated. */
 static const char sql_upserts[] =
@@ -114,7 +119,8 @@ static const char sql_labels_ins[] =
     "FROM pedia_stage s JOIN pedia_stage_rev v ON v.seq = s.seq CROSS JOIN "
     "LATERAL jsonb_each_text(s.labels) j WHERE v.op = 1";
 
-/* ---- keys of a segment ---------------------------------------------------- */
+/* ---- keys of a segment ----------------------------------------------------
+ */
 
 /* Open-addressing set of write indices (index + 1; 0 = empty). Entries
  * older than the current segment count as empty: a segment ends only when
@@ -133,8 +139,8 @@ nz(const char *s)
 static uint64_t
 key_hash(const pedia_sys_record *r)
 {
-    const char *f[6] = {r->cluster, r->group, r->version,
-                        r->resource, r->ns, r->name};
+    const char *f[6] = {r->cluster,  r->group, r->version,
+                        r->resource, r->ns,    r->name};
     uint64_t h = 1469598103934665603ULL;
 
     for (int i = 0; i < 6; i++) {
@@ -171,8 +177,7 @@ keyset_init(struct keyset *ks, size_t n)
 /* Add write i; true when its key is already in the segment starting at
  * `start` (then nothing is added). */
 static bool
-keyset_dup(struct keyset *ks, const pedia_sys_write *w, size_t i,
-           size_t start)
+keyset_dup(struct keyset *ks, const pedia_sys_write *w, size_t i, size_t start)
 {
     size_t h = (size_t)key_hash(&w[i].rec) & ks->mask;
 
@@ -188,7 +193,8 @@ keyset_dup(struct keyset *ks, const pedia_sys_write *w, size_t i,
     }
 }
 
-/* ---- COPY encoding ---------------------------------------------------------- */
+/* ---- COPY encoding ----------------------------------------------------------
+ */
 
 /* Append s[0..n) in COPY text format: backslash, tab, newline and CR are
  * escaped; every other byte goes through as is. */
@@ -201,11 +207,20 @@ copy_text(struct pdi_buf *b, const char *s, size_t n)
         const char *esc;
 
         switch (s[i]) {
-        case '\\': esc = "\\\\"; break;
-        case '\t': esc = "\\t"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        default: continue;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        default:
+            continue;
         }
         pdi_buf_append(b, s + start, i - start);
         pdi_buf_append(b, esc, 2);
@@ -276,8 +291,8 @@ copy_row(pedia_sys_store *st, const pedia_sys_write *w, size_t seq)
 static pedia_err
 copy_send(pedia_sys_store *st)
 {
-    PGresult *res = PQexec(st->conn, "COPY pedia_stage (" STAGE_COLS
-                                     ") FROM STDIN");
+    PGresult *res =
+        PQexec(st->conn, "COPY pedia_stage (" STAGE_COLS ") FROM STDIN");
     pedia_err rc = PEDIA_OK;
 
     if (PQresultStatus(res) != PGRES_COPY_IN) {
@@ -297,8 +312,8 @@ copy_send(pedia_sys_store *st)
     return rc;
 }
 
-
-/* ---- one segment ------------------------------------------------------------ */
+/* ---- one segment ------------------------------------------------------------
+ */
 
 struct seg_stats {
     int64_t last;      /* newest revision drawn */
@@ -333,8 +348,8 @@ draw_revisions(pedia_sys_store *st, pedia_sys_write *w, size_t n,
 }
 
 static pedia_err
-apply_segment(pedia_sys_store *st, pedia_sys_write *w, size_t from,
-              size_t to, struct seg_stats *ss)
+apply_segment(pedia_sys_store *st, pedia_sys_write *w, size_t from, size_t to,
+              struct seg_stats *ss)
 {
     bool labels = false;
     pedia_err rc;
@@ -342,14 +357,14 @@ apply_segment(pedia_sys_store *st, pedia_sys_write *w, size_t from,
     pdi_buf_reset(&st->copy);
     for (size_t i = from; i < to; i++) {
         copy_row(st, &w[i], i);
-        labels = labels || (w[i].op == PEDIA_SYS_WRITE_UPSERT &&
-                            w[i].rec.n_labels > 0);
+        labels = labels ||
+                 (w[i].op == PEDIA_SYS_WRITE_UPSERT && w[i].rec.n_labels > 0);
     }
     if (st->copy.oom)
         return pdi_error_oom();
-    rc = from ? pdi_pg_exec(st, "TRUNCATE pedia_stage, pedia_stage_rev",
-                            "write")
-          : PEDIA_OK;
+    rc = from
+             ? pdi_pg_exec(st, "TRUNCATE pedia_stage, pedia_stage_rev", "write")
+             : PEDIA_OK;
     rc = rc ? rc : copy_send(st);
     rc = rc ? rc : draw_revisions(st, w, to, ss);
     if (!rc && ss->n_del)
@@ -363,7 +378,8 @@ apply_segment(pedia_sys_store *st, pedia_sys_write *w, size_t from,
     return rc;
 }
 
-/* ---- write ---------------------------------------------------------------- */
+/* ---- write ----------------------------------------------------------------
+ */
 
 static pedia_err
 check_writes(const pedia_sys_write *w, size_t n)
@@ -375,8 +391,7 @@ check_writes(const pedia_sys_write *w, size_t n)
             w[i].op != PEDIA_SYS_WRITE_DELETE)
             return pdi_error_set(PEDIA_EINVAL, 0, "write %zu: bad op", i);
         if (!r->cluster || !r->version || !r->resource || !r->name)
-            return pdi_error_set(PEDIA_EINVAL, 0, "write %zu: missing key",
-                                 i);
+            return pdi_error_set(PEDIA_EINVAL, 0, "write %zu: missing key", i);
         if (w[i].op == PEDIA_SYS_WRITE_UPSERT && !r->object)
             return pdi_error_set(PEDIA_EINVAL, 0, "write %zu: no object", i);
         if (r->object && memchr(r->object, '\0', r->object_len))
@@ -447,7 +462,8 @@ pdi_pg_write(pedia_sys_store *st, pedia_sys_write *w, size_t n)
     return rc;
 }
 
-/* ---- delete_all ------------------------------------------------------------- */
+/* ---- delete_all -------------------------------------------------------------
+ */
 
 /* cond: the WHERE condition selecting the rows ($1 cluster [, $2..$4]). */
 static pedia_err

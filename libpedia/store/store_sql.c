@@ -9,11 +9,12 @@
  *
  * No locking: a struct pdi_sql belongs to one thread.
  */
-#include <string.h>
-
 #include "store/store_sql.h"
 
-/* ---- schema --------------------------------------------------------------- */
+#include <string.h>
+
+/* ---- schema ---------------------------------------------------------------
+ */
 
 static const char *const sqlite_schema[] = {
     "CREATE TABLE IF NOT EXISTS pedia_resources ("
@@ -105,7 +106,8 @@ static const char *const pg_schema[] = {
     NULL,
 };
 
-/* ---- dialect hooks -------------------------------------------------------- */
+/* ---- dialect hooks --------------------------------------------------------
+ */
 
 /* Append one path segment as a double-quoted string, `"` and `\` escaped. */
 static pedia_err
@@ -246,7 +248,8 @@ const struct pdi_sql_dialect pdi_sql_dialect_pg = {
     .schema = pg_schema,
 };
 
-/* ---- the statement ---------------------------------------------------------- */
+/* ---- the statement ----------------------------------------------------------
+ */
 
 void
 pdi_sql_init(struct pdi_sql *s, const struct pdi_sql_dialect *d,
@@ -363,7 +366,8 @@ pdi_sql_like_escape(struct pdi_buf *out, const char *v)
     return out->oom ? PEDIA_ENOMEM : PEDIA_OK;
 }
 
-/* ---- conditions ------------------------------------------------------------- */
+/* ---- conditions -------------------------------------------------------------
+ */
 
 /* "(?1, ?2, ...)" of a value list. */
 static pedia_err
@@ -514,8 +518,7 @@ where_owner(struct pdi_sql *s, const pedia_sys_query *q)
     if (!q->owner_uid && !q->owner_name)
         return PEDIA_OK;
     if (!q->owner_cluster)
-        return pdi_error_set(PEDIA_EQUERY, 0,
-                             "owner search needs a cluster");
+        return pdi_error_set(PEDIA_EQUERY, 0, "owner search needs a cluster");
     if (q->owner_seniority < 0 || q->owner_seniority > 16)
         return pdi_error_set(PEDIA_EQUERY, 0,
                              "owner seniority %d is out of range (0..16)",
@@ -578,8 +581,8 @@ label_value_cond(struct pdi_sql *s, const pedia_sys_requirement *req)
 static pedia_err
 where_label(struct pdi_sql *s, const pedia_sys_requirement *req, size_t i)
 {
-    bool common = s->label_common && i < s->n_label_common &&
-                  s->label_common[i];
+    bool common =
+        s->label_common && i < s->n_label_common && s->label_common[i];
     bool neg = req->op == PEDIA_SYS_OP_NE || req->op == PEDIA_SYS_OP_NOTIN ||
                req->op == PEDIA_SYS_OP_NOT_EXISTS;
     pedia_err rc;
@@ -705,7 +708,8 @@ pdi_sql_where(struct pdi_sql *s, const pedia_sys_query *q)
     return rc;
 }
 
-/* ---- sorts and the keyset cursor ------------------------------------------ */
+/* ---- sorts and the keyset cursor ------------------------------------------
+ */
 
 /* One sort key: its SQL expression (collation included) and whether it is
  * an integer column. */
@@ -719,15 +723,24 @@ sort_column(pedia_sys_sort_field f, bool *is_int)
 {
     *is_int = f == PEDIA_SYS_SORT_CREATED_AT || f == PEDIA_SYS_SORT_REVISION;
     switch (f) {
-    case PEDIA_SYS_SORT_CLUSTER: return "r.cluster";
-    case PEDIA_SYS_SORT_NAMESPACE: return "r.namespace";
-    case PEDIA_SYS_SORT_NAME: return "r.name";
-    case PEDIA_SYS_SORT_CREATED_AT: return "r.created_at";
-    case PEDIA_SYS_SORT_REVISION: return "r.revision";
-    case PEDIA_SYS_SORT_GROUP: return "r.grp";
-    case PEDIA_SYS_SORT_VERSION: return "r.version";
-    case PEDIA_SYS_SORT_RESOURCE: return "r.resource";
-    default: return NULL;
+    case PEDIA_SYS_SORT_CLUSTER:
+        return "r.cluster";
+    case PEDIA_SYS_SORT_NAMESPACE:
+        return "r.namespace";
+    case PEDIA_SYS_SORT_NAME:
+        return "r.name";
+    case PEDIA_SYS_SORT_CREATED_AT:
+        return "r.created_at";
+    case PEDIA_SYS_SORT_REVISION:
+        return "r.revision";
+    case PEDIA_SYS_SORT_GROUP:
+        return "r.grp";
+    case PEDIA_SYS_SORT_VERSION:
+        return "r.version";
+    case PEDIA_SYS_SORT_RESOURCE:
+        return "r.resource";
+    default:
+        return NULL;
     }
 }
 

@@ -70,9 +70,9 @@ pdi_sqlite_stmt(struct pdi_sqlite *h, enum pdi_sqlite_stmt id,
                 sqlite3_stmt **out)
 {
     if (!h->stmts[id]) {
-        int rc = sqlite3_prepare_v3(h->db, stmt_sql[id], -1,
-                                    SQLITE_PREPARE_PERSISTENT, &h->stmts[id],
-                                    NULL);
+        int rc =
+            sqlite3_prepare_v3(h->db, stmt_sql[id], -1,
+                               SQLITE_PREPARE_PERSISTENT, &h->stmts[id], NULL);
         if (rc != SQLITE_OK)
             return pdi_sqlite_err(h, "prepare");
     }
@@ -170,18 +170,18 @@ pdi_sqlite_meta_set_int(struct pdi_sqlite *h, const char *key, int64_t v)
     return err;
 }
 
-/* ---- open / migrate ------------------------------------------------------- */
+/* ---- open / migrate -------------------------------------------------------
+ */
 
-static const char writer_pragmas[] =
-    "PRAGMA page_size = 8192;"
-    "PRAGMA journal_mode = WAL;"
-    "PRAGMA synchronous = NORMAL;"
-    "PRAGMA foreign_keys = OFF;"
-    "PRAGMA wal_autocheckpoint = 4000;"
-    "PRAGMA journal_size_limit = 67108864;"
-    "PRAGMA cache_size = -65536;"
-    "PRAGMA temp_store = MEMORY;"
-    "PRAGMA case_sensitive_like = ON;";
+static const char writer_pragmas[] = "PRAGMA page_size = 8192;"
+                                     "PRAGMA journal_mode = WAL;"
+                                     "PRAGMA synchronous = NORMAL;"
+                                     "PRAGMA foreign_keys = OFF;"
+                                     "PRAGMA wal_autocheckpoint = 4000;"
+                                     "PRAGMA journal_size_limit = 67108864;"
+                                     "PRAGMA cache_size = -65536;"
+                                     "PRAGMA temp_store = MEMORY;"
+                                     "PRAGMA case_sensitive_like = ON;";
 
 static const char reader_pragmas[] = "PRAGMA foreign_keys = OFF;"
                                      "PRAGMA cache_size = -16384;"
@@ -331,7 +331,8 @@ sqlite_open(pedia_sys_store **out, const char *uri,
     return PEDIA_OK;
 }
 
-/* ---- revision and wait ---------------------------------------------------- */
+/* ---- revision and wait ----------------------------------------------------
+ */
 
 static pedia_err
 sqlite_current_revision(pedia_sys_store *st, int64_t *out)
@@ -376,11 +377,12 @@ sqlite_wait(pedia_sys_store *st, int64_t after, int timeout_ms)
     return err;
 }
 
-/* ---- keys, sync state ----------------------------------------------------- */
+/* ---- keys, sync state -----------------------------------------------------
+ */
 
 static pedia_err
-sqlite_keys(pedia_sys_store *st, const char *cluster,
-            const pedia_sys_gvr *type, pedia_sys_key_cb cb, void *payload)
+sqlite_keys(pedia_sys_store *st, const char *cluster, const pedia_sys_gvr *type,
+            pedia_sys_key_cb cb, void *payload)
 {
     struct pdi_sqlite *h = pdi_sqlite_of(st);
     sqlite3_stmt *s = NULL;
@@ -486,7 +488,8 @@ sqlite_sync_state_set(pedia_sys_store *st, const char *cluster,
     return err;
 }
 
-/* ---- meta objects --------------------------------------------------------- */
+/* ---- meta objects ---------------------------------------------------------
+ */
 
 static pedia_err
 meta_select(struct pdi_sqlite *h, const char *kind, const char *name,

@@ -9,9 +9,9 @@
 #ifndef PDI_STORE_SQLITE_INT_H
 #define PDI_STORE_SQLITE_INT_H
 
-#include <sqlite3.h>
-
 #include <pedia/sys/store_driver.h>
+
+#include <sqlite3.h>
 
 #include "util/util.h"
 
@@ -49,8 +49,7 @@ void pdi_sqlite_maybe_analyze(struct pdi_sqlite *h);
  * requirement common enough to be probed per row rather than drive the
  * search? hints[i] for each of q's label requirements. */
 bool pdi_sqlite_label_common(sqlite3 *db, const pedia_sys_requirement *r);
-void pdi_sqlite_plan_labels(sqlite3 *db, const pedia_sys_query *q,
-                            bool *hints);
+void pdi_sqlite_plan_labels(sqlite3 *db, const pedia_sys_query *q, bool *hints);
 
 /* The driver handle is a struct pdi_sqlite behind the opaque type. */
 static inline struct pdi_sqlite *

@@ -66,7 +66,8 @@ pdi_sqlite_label_common(sqlite3 *db, const pedia_sys_requirement *r)
         pdi_buf_puts(&sql, ")");
     }
     pdi_buf_printf(&sql, " LIMIT %d)", COMMON_LABEL);
-    if (!sql.oom && sqlite3_prepare_v2(db, sql.ptr, -1, &s, NULL) == SQLITE_OK) {
+    if (!sql.oom &&
+        sqlite3_prepare_v2(db, sql.ptr, -1, &s, NULL) == SQLITE_OK) {
         sqlite3_bind_text(s, 1, r->key, -1, SQLITE_STATIC);
         for (size_t i = 0; by_value && i < r->n_values; i++)
             sqlite3_bind_text(s, (int)i + 2, r->values[i], -1, SQLITE_STATIC);
@@ -111,8 +112,8 @@ prepare_query(struct pdi_sqlite *h, const pedia_sys_query *q, bool count,
         sql.n_label_common = q->n_labels;
     }
     err = count ? pdi_sql_build_count(&sql, q) : pdi_sql_build_select(&sql, q);
-    if (!err && sqlite3_prepare_v2(h->db, sql.text.ptr, (int)sql.text.len,
-                                   out, NULL) != SQLITE_OK)
+    if (!err && sqlite3_prepare_v2(h->db, sql.text.ptr, (int)sql.text.len, out,
+                                   NULL) != SQLITE_OK)
         err = pdi_sqlite_err(h, "prepare search");
     err = err ? err : bind_params(h, *out, &sql);
     if (n_sorts)
@@ -190,8 +191,7 @@ fill_row(struct pdi_sqlite_cursor *c, pedia_sys_row *row)
 }
 
 pedia_err
-pdi_sqlite_cursor_next(pedia_sys_cursor *cur, pedia_sys_row *row,
-                       bool *has_row)
+pdi_sqlite_cursor_next(pedia_sys_cursor *cur, pedia_sys_row *row, bool *has_row)
 {
     struct pdi_sqlite_cursor *c = (struct pdi_sqlite_cursor *)(void *)cur;
     int rc = pdi_sqlite_step(c->h, c->stmt);

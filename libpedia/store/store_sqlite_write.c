@@ -171,8 +171,8 @@ apply_upsert(struct pdi_sqlite *h, pedia_sys_write *w, int64_t *rev)
 
 /* Run cached statement `which` with ?1 = a, and ?2 = b when b >= 0. */
 static pedia_err
-run_ids(struct pdi_sqlite *h, enum pdi_sqlite_stmt which, int64_t a,
-        int64_t b, const char *what)
+run_ids(struct pdi_sqlite *h, enum pdi_sqlite_stmt which, int64_t a, int64_t b,
+        const char *what)
 {
     sqlite3_stmt *s = NULL;
     pedia_err err = pdi_sqlite_stmt(h, which, &s);
@@ -289,20 +289,21 @@ pdi_sqlite_maybe_analyze(struct pdi_sqlite *h)
     if (++h->writes_since_check < 32)
         return;
     h->writes_since_check = 0;
-    if (sqlite3_prepare_v2(h->db, "SELECT max(id) FROM pedia_resources", -1,
-                           &s, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(h->db, "SELECT max(id) FROM pedia_resources", -1, &s,
+                           NULL) == SQLITE_OK &&
         sqlite3_step(s) == SQLITE_ROW)
         rows = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     if (rows < 5000 || rows < 2 * h->analyzed_rows)
         return;
     /* Failure only costs plan quality: ignore it. */
-    if (sqlite3_exec(h->db, "PRAGMA analysis_limit = 400; ANALYZE;", NULL,
-                     NULL, NULL) == SQLITE_OK)
+    if (sqlite3_exec(h->db, "PRAGMA analysis_limit = 400; ANALYZE;", NULL, NULL,
+                     NULL) == SQLITE_OK)
         h->analyzed_rows = rows;
 }
 
-/* ---- delete_all ----------------------------------------------------------- */
+/* ---- delete_all -----------------------------------------------------------
+ */
 
 /* The WHERE of delete_all's statements ("cluster = ?2 [AND type ...]"). */
 #define DA_WHERE_ALL "cluster = ?2"
@@ -325,13 +326,12 @@ static const char *const da_sql[2][3] = {
      "object FROM pedia_resources WHERE " DA_WHERE_TYPE,
      "DELETE FROM pedia_labels WHERE rid IN (SELECT id FROM pedia_resources "
      "WHERE " DA_WHERE_TYPE ") AND ?1 IS NOT NULL",
-     "DELETE FROM pedia_resources WHERE " DA_WHERE_TYPE
-     " AND ?1 IS NOT NULL"},
+     "DELETE FROM pedia_resources WHERE " DA_WHERE_TYPE " AND ?1 IS NOT NULL"},
 };
 
 static pedia_err
-da_step(struct pdi_sqlite *h, const char *sql, int64_t rev,
-        const char *cluster, const pedia_sys_gvr *type, int64_t *changed)
+da_step(struct pdi_sqlite *h, const char *sql, int64_t rev, const char *cluster,
+        const pedia_sys_gvr *type, int64_t *changed)
 {
     sqlite3_stmt *s = NULL;
     pedia_err err = PEDIA_OK;
@@ -371,7 +371,8 @@ pdi_sqlite_delete_all(pedia_sys_store *st, const char *cluster,
     return end(h, err);
 }
 
-/* ---- meta_put ------------------------------------------------------------- */
+/* ---- meta_put -------------------------------------------------------------
+ */
 
 pedia_err
 pdi_sqlite_meta_put(pedia_sys_store *st, const char *kind, const char *name,
@@ -408,19 +409,19 @@ pdi_sqlite_meta_put(pedia_sys_store *st, const char *kind, const char *name,
     return err;
 }
 
-/* ---- the change log ------------------------------------------------------- */
+/* ---- the change log -------------------------------------------------------
+ */
 
 #define CH_COLS                                                                \
     "SELECT c.revision, c.type, c.cluster, c.grp, c.version, c.resource, "     \
     "c.kind, c.namespace, c.name, c.uid, c.member_rv, c.created_at, "          \
-    "COALESCE(r.object, c.object), COALESCE(r.owner_uid, ''), "               \
+    "COALESCE(r.object, c.object), COALESCE(r.owner_uid, ''), "                \
     "COALESCE(r.deleted_at, 0) FROM pedia_changes c LEFT JOIN "                \
-    "pedia_resources r ON r.id = c.rid AND r.revision = c.revision "          \
+    "pedia_resources r ON r.id = c.rid AND r.revision = c.revision "           \
     "AND c.type <> 3 WHERE c.revision > ?1 AND (c.type = 3 OR r.id IS NOT "    \
     "NULL)"
 
-static const char ch_sql_all[] =
-    CH_COLS " ORDER BY c.revision LIMIT ?5";
+static const char ch_sql_all[] = CH_COLS " ORDER BY c.revision LIMIT ?5";
 static const char ch_sql_type[] =
     CH_COLS " AND c.grp = ?2 AND c.version = ?3 AND c.resource = ?4 "
             "ORDER BY c.revision LIMIT ?5";
@@ -497,8 +498,9 @@ pdi_sqlite_changes(pedia_sys_store *st, int64_t after,
             fill_change(s, &ch);
             r = cb(&ch, payload);
             if (r) {
-                err = pdi_error_set(PEDIA_EUSER, r, "changes: callback "
-                                                    "aborted");
+                err = pdi_error_set(PEDIA_EUSER, r,
+                                    "changes: callback "
+                                    "aborted");
                 break;
             }
         }

@@ -7,7 +7,7 @@
 
 pedia_err
 pdi_store_meta_put(pedia_store *st, const char *kind, const char *name,
-                    const char *json, size_t len)
+                   const char *json, size_t len)
 {
     int64_t rev = 0;
     pedia_err err;
@@ -31,7 +31,7 @@ pdi_store_meta_delete(pedia_store *st, const char *kind, const char *name)
 
 pedia_err
 pdi_store_sync_state_set(pedia_store *st, const char *cluster,
-                     const pedia_sys_gvr *type, const char *rv)
+                         const pedia_sys_gvr *type, const char *rv)
 {
     pedia_err err;
 

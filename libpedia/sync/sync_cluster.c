@@ -56,7 +56,8 @@ ceng(const struct sync_cluster *cl)
     return cl->e;
 }
 
-/* ---- requests -------------------------------------------------------------- */
+/* ---- requests --------------------------------------------------------------
+ */
 
 static void
 reqs_free(struct pdi_sync_reqs *r, const struct pdi_alloc *a)
@@ -125,7 +126,8 @@ reqs_build(struct pdi_sync_reqs *out, const struct pdi_pediacluster *pc,
            const struct pdi_syncresources *sr, const struct pdi_alloc *a)
 {
     memset(out, 0, sizeof *out);
-    if (reqs_append(out, &pc->sync, a) && (!sr || reqs_append(out, &sr->sync, a)))
+    if (reqs_append(out, &pc->sync, a) &&
+        (!sr || reqs_append(out, &sr->sync, a)))
         return true;
     reqs_free(out, a);
     return false;
@@ -361,7 +363,8 @@ health_schedule(struct sync_cluster *cl, long delay)
                 "cluster %s: cannot schedule the health check", cl->name);
 }
 
-/* ---- discovery (worker thread) --------------------------------------------- */
+/* ---- discovery (worker thread) ---------------------------------------------
+ */
 
 static void
 disco_free(struct sync_job *job)
@@ -474,7 +477,8 @@ discover(struct sync_cluster *cl)
     cl->discovering = true;
 }
 
-/* ---- applying a discovery result (loop thread) ------------------------------ */
+/* ---- applying a discovery result (loop thread) ------------------------------
+ */
 
 static bool
 has_target(const struct pdi_sync_targets *t, const struct pdi_sync_target *x)
@@ -498,8 +502,8 @@ drop_reflectors(struct sync_cluster *cl, const struct pdi_sync_targets *t)
             continue;
         }
         pdi_log(e->lg, PEDIA_LOG_NOTICE, SYNC_COMPONENT,
-                "cluster %s: no longer syncing %s/%s %s", cl->name,
-                r->t.group, r->t.version, r->t.resource);
+                "cluster %s: no longer syncing %s/%s %s", cl->name, r->t.group,
+                r->t.version, r->t.resource);
         sync_reflector_kill(r);
         sync_writer_delete(e, cl->name, &r->t);
         pthread_mutex_lock(&e->mu);
@@ -612,7 +616,8 @@ disco_done(void *payload)
     disco_free(job);
 }
 
-/* ---- lifecycle ------------------------------------------------------------- */
+/* ---- lifecycle -------------------------------------------------------------
+ */
 
 struct sync_cluster *
 sync_cluster_new(pedia_engine *e, const struct pdi_pediacluster *pc,

@@ -153,7 +153,8 @@ worker_main(void *arg)
     return NULL;
 }
 
-/* ---- run a function on the loop thread and wait ---------------------------- */
+/* ---- run a function on the loop thread and wait ----------------------------
+ */
 
 struct loop_call {
     pedia_engine *e;
@@ -191,7 +192,8 @@ run_on_loop(pedia_engine *e, void (*fn)(pedia_engine *, void *), void *arg)
     return PEDIA_OK;
 }
 
-/* ---- manifest table (changes under mu) -------------------------------------- */
+/* ---- manifest table (changes under mu) --------------------------------------
+ */
 
 static struct pdi_pediacluster *
 find_pc(pedia_engine *e, const char *name)
@@ -280,7 +282,8 @@ table_remove(pedia_engine *e, bool cluster_kind, const char *name)
     }
 }
 
-/* ---- reconcile (loop thread) ------------------------------------------------ */
+/* ---- reconcile (loop thread) ------------------------------------------------
+ */
 
 static void
 cluster_remove(pedia_engine *e, size_t i)
@@ -362,7 +365,8 @@ reconcile(pedia_engine *e, void *arg)
     }
 }
 
-/* ---- status saving (loop thread, periodic) ------------------------------------ */
+/* ---- status saving (loop thread, periodic)
+ * ------------------------------------ */
 
 static void
 status_save(pedia_engine *e, void *arg)
@@ -396,7 +400,8 @@ status_tick(void *payload)
     pdi_kube_call_later(e->loop, e->status_ms, status_tick, e, NULL);
 }
 
-/* ---- loading stored manifests ------------------------------------------------ */
+/* ---- loading stored manifests
+ * ------------------------------------------------ */
 
 static int
 load_cb(const char *name, const char *json, size_t len, int64_t revision,
@@ -438,7 +443,8 @@ load_manifests(pedia_engine *e)
     return err;
 }
 
-/* ---- create / free -------------------------------------------------------------- */
+/* ---- create / free
+ * -------------------------------------------------------------- */
 
 static pedia_err
 engine_init_locks(pedia_engine *e)
@@ -512,7 +518,8 @@ pedia_engine_free(pedia_engine *e)
     pdi_free(e->a, e);
 }
 
-/* ---- start / stop ---------------------------------------------------------------- */
+/* ---- start / stop
+ * ---------------------------------------------------------------- */
 
 static void
 start_loop_work(pedia_engine *e, void *arg)
@@ -615,13 +622,14 @@ pedia_engine_stop(pedia_engine *e)
     return PEDIA_OK;
 }
 
-/* ---- apply / delete ---------------------------------------------------------------- */
+/* ---- apply / delete
+ * ---------------------------------------------------------------- */
 
 struct table_change {
     enum pdi_manifest_kind kind;
     struct pdi_pediacluster *pc; /* put (taken over) */
     struct pdi_syncresources *sr;
-    const char *remove;          /* or remove this name */
+    const char *remove; /* or remove this name */
     pedia_err err;
 };
 
@@ -665,14 +673,13 @@ apply_parsed(pedia_engine *e, enum pdi_manifest_kind kind,
     bool is_pc = kind == PDI_MANIFEST_PEDIACLUSTER;
     const char *name = is_pc ? pc->name : sr->name;
     const char *json = is_pc ? pc->json : sr->json;
-    struct table_change c = {kind, is_pc ? pc : NULL, is_pc ? NULL : sr,
-                             NULL, PEDIA_OK};
+    struct table_change c = {kind, is_pc ? pc : NULL, is_pc ? NULL : sr, NULL,
+                             PEDIA_OK};
     pedia_err err;
 
-    err = pdi_store_meta_put(e->store,
-                              is_pc ? PDI_KIND_PEDIACLUSTER
-                                    : PDI_KIND_SYNCRESOURCES,
-                              name, json, strlen(json));
+    err = pdi_store_meta_put(
+        e->store, is_pc ? PDI_KIND_PEDIACLUSTER : PDI_KIND_SYNCRESOURCES, name,
+        json, strlen(json));
     if (err)
         return err;
     pdi_log(e->lg, PEDIA_LOG_INFO, SYNC_COMPONENT, "applied %s %s",
@@ -744,10 +751,9 @@ delete_locked(pedia_engine *e, enum pdi_manifest_kind kind, const char *name)
     pedia_err err;
 
     if (!table_has(e, kind, name))
-        return pdi_error_set(PEDIA_ENOTFOUND, 0, "%s \"%s\" not found",
-                             is_pc ? PDI_KIND_PEDIACLUSTER
-                                   : PDI_KIND_SYNCRESOURCES,
-                             name);
+        return pdi_error_set(
+            PEDIA_ENOTFOUND, 0, "%s \"%s\" not found",
+            is_pc ? PDI_KIND_PEDIACLUSTER : PDI_KIND_SYNCRESOURCES, name);
     err = pdi_store_meta_delete(
         e->store, is_pc ? PDI_KIND_PEDIACLUSTER : PDI_KIND_SYNCRESOURCES, name);
     err = err ? err : table_change(e, &c);
@@ -779,7 +785,8 @@ pedia_engine_delete(pedia_engine *e, const char *kind, const char *name)
     return err;
 }
 
-/* ---- get / list ------------------------------------------------------------------- */
+/* ---- get / list
+ * ------------------------------------------------------------------- */
 
 static struct sync_cluster *
 running_cluster(pedia_engine *e, const char *name)
@@ -823,8 +830,8 @@ render_locked(pedia_engine *e, enum pdi_manifest_kind kind, const char *name,
 }
 
 pedia_err
-pedia_engine_get(pedia_engine *e, const char *kind, const char *name,
-                 char *buf, size_t cap, size_t *len)
+pedia_engine_get(pedia_engine *e, const char *kind, const char *name, char *buf,
+                 size_t cap, size_t *len)
 {
     enum pdi_manifest_kind k;
     struct pdi_buf out;
@@ -908,7 +915,8 @@ pedia_engine_list(pedia_engine *e, const char *kind, pedia_engine_list_cb cb,
     return err;
 }
 
-/* ---- internal knobs ---------------------------------------------------------------- */
+/* ---- internal knobs
+ * ---------------------------------------------------------------- */
 
 void
 pdi_engine_stats_get(pedia_engine *e, struct pdi_engine_stats *out)

@@ -35,13 +35,13 @@
 /* ---- counters (tests read them) ----------------------------------------- */
 
 struct pdi_engine_stats {
-    uint64_t lists;       /* LIST walks begun (first page requests) */
-    uint64_t list_pages;  /* LIST page requests */
-    uint64_t relists;     /* lists begun because of a 410 */
-    uint64_t watches;     /* WATCH requests */
-    uint64_t events;      /* watch events applied (not bookmarks) */
-    uint64_t committed;   /* object writes committed */
-    uint64_t resumed;     /* reflectors started from a stored RV */
+    uint64_t lists;      /* LIST walks begun (first page requests) */
+    uint64_t list_pages; /* LIST page requests */
+    uint64_t relists;    /* lists begun because of a 410 */
+    uint64_t watches;    /* WATCH requests */
+    uint64_t events;     /* watch events applied (not bookmarks) */
+    uint64_t committed;  /* object writes committed */
+    uint64_t resumed;    /* reflectors started from a stored RV */
 };
 
 /* Snapshot of the counters. */
@@ -78,13 +78,7 @@ bool sync_keyset_has(const struct sync_keyset *ks, const char *ns,
 
 struct sync_cluster;
 
-enum sync_rstate {
-    R_IDLE = 0,
-    R_LISTING,
-    R_WATCHING,
-    R_BACKOFF,
-    R_PAUSED
-};
+enum sync_rstate { R_IDLE = 0, R_LISTING, R_WATCHING, R_BACKOFF, R_PAUSED };
 
 /* One reflector: list + watch of one resource type of one cluster. All
  * fields are loop-thread only, except `st` (guarded by engine mu). */
@@ -95,22 +89,22 @@ struct sync_reflector {
     enum sync_rstate state;
     bool dead;
     bool started;
-    char rv[64];         /* last RV seen (list RV, event, bookmark) */
-    uint64_t req_seq;    /* matches the live request's context */
+    char rv[64];      /* last RV seen (list RV, event, bookmark) */
+    uint64_t req_seq; /* matches the live request's context */
     uint64_t req_id;
     bool req_active;
     bool list_after_backoff; /* backoff ends in a (re)list, not a watch */
-    bool relisting;      /* current list was caused by a 410 */
+    bool relisting;          /* current list was caused by a 410 */
     int http_status;
     struct pdi_buf body; /* current list page */
     char *cont;          /* continue token of the next page */
     struct sync_keyset *listed;
     long backoff_ms;
-    int64_t wake_at;     /* monotonic ms when a backoff ends */
+    int64_t wake_at; /* monotonic ms when a backoff ends */
     int64_t watch_started;
     uint64_t stream_events;
-    uint64_t seed;       /* jitter RNG state */
-    int64_t list_count;  /* objects seen by the current list */
+    uint64_t seed;                 /* jitter RNG state */
+    int64_t list_count;            /* objects seen by the current list */
     struct pdi_resource_status st; /* guarded by engine mu */
 };
 
@@ -121,11 +115,11 @@ struct sync_cluster {
     struct pdi_kube_cfg cfg;
     struct pdi_sync_reqs reqs; /* own + ClusterSyncResources, owned */
     bool all_custom;
-    char *reqs_sig;            /* signature of reqs + all_custom */
-    bool follow_crds;          /* rediscover periodically */
+    char *reqs_sig;   /* signature of reqs + all_custom */
+    bool follow_crds; /* rediscover periodically */
     bool dead;
-    bool ignore_stored;        /* rebuilt: relist, ignore stored RVs */
-    unsigned gen;              /* bumped when a discovery result is stale */
+    bool ignore_stored;           /* rebuilt: relist, ignore stored RVs */
+    unsigned gen;                 /* bumped when a discovery result is stale */
     struct sync_reflector **refl; /* array changes under engine mu */
     size_t n_refl;
     size_t cap_refl;
@@ -148,13 +142,13 @@ struct sync_writer {
     pthread_t thread;
     bool running;
     pthread_mutex_t mu;
-    pthread_cond_t cond;      /* items queued / room freed / flushed */
+    pthread_cond_t cond; /* items queued / room freed / flushed */
     struct sync_op *head;
     struct sync_op *tail;
-    size_t queued_writes;     /* bound for back-pressure */
+    size_t queued_writes; /* bound for back-pressure */
     bool stop;
-    uint64_t enq_seq;         /* ops enqueued */
-    uint64_t done_seq;        /* ops finished */
+    uint64_t enq_seq;  /* ops enqueued */
+    uint64_t done_seq; /* ops finished */
 };
 
 struct sync_job {
@@ -186,16 +180,16 @@ struct pedia_engine {
     struct sync_grave {
         void *p;
         bool is_cluster;
-    } *grave; /* dead clusters and reflectors */
+    } * grave; /* dead clusters and reflectors */
     size_t n_grave;
     size_t cap_grave;
     struct sync_writer w;
     /* worker thread */
     pthread_t worker;
     bool worker_running;
-    pthread_cond_t wcond;  /* worker jobs (with mu) */
-    pthread_cond_t lcond;  /* loop calls done (with mu) */
-    pthread_mutex_t amu;   /* serialises apply/delete/start/stop */
+    pthread_cond_t wcond; /* worker jobs (with mu) */
+    pthread_cond_t lcond; /* loop calls done (with mu) */
+    pthread_mutex_t amu;  /* serialises apply/delete/start/stop */
     struct sync_job *jobs;
     struct sync_job *posted; /* jobs whose result awaits the loop (mu) */
     bool worker_stop;
@@ -232,8 +226,8 @@ void sync_writer_stop(pedia_engine *e);
 /* Queue normalized records (taken over, array included). Blocks while the
  * queue is full. rv: the RV to persist after commit, or NULL. */
 void sync_writer_put(pedia_engine *e, struct sync_reflector *r,
-                     struct pdi_record *recs, pedia_sys_write_op *ops,
-                     size_t n, const char *rv, int64_t recv_ms);
+                     struct pdi_record *recs, pedia_sys_write_op *ops, size_t n,
+                     const char *rv, int64_t recv_ms);
 /* After a complete list: delete stored keys not in `listed` (taken
  * over), then persist rv. */
 void sync_writer_reconcile(pedia_engine *e, struct sync_reflector *r,

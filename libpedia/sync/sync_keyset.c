@@ -126,8 +126,7 @@ sync_keyset_add(struct sync_keyset *ks, const char *ns, const char *name)
 }
 
 bool
-sync_keyset_has(const struct sync_keyset *ks, const char *ns,
-                const char *name)
+sync_keyset_has(const struct sync_keyset *ks, const char *ns, const char *name)
 {
     return ks->slots[key_find(ks->slots, ks->cap, ns, name)] != NULL;
 }

@@ -9,17 +9,17 @@
  * the normalized document, credentials included (stored, never served:
  * pdi_manifest_render strips them).
  */
+#include "sync_manifest.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "sync_manifest.h"
 #include "sync_manifest_int.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-static const char *const secret_keys[] = {"caData",   "tokenData",
-                                          "certData", "keyData",
-                                          "kubeconfig", NULL};
+static const char *const secret_keys[] = {"caData",  "tokenData",  "certData",
+                                          "keyData", "kubeconfig", NULL};
 
 /* Kubernetes IsDNS1123Subdomain. */
 static bool
@@ -32,8 +32,8 @@ dns_subdomain(const char *s)
     for (i = 0; i < n; i++) {
         char ch = s[i], prev = i ? s[i - 1] : '.', next = s[i + 1];
         bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-        if (ch == '.' && (prev == '.' || prev == '-' || next == '\0' ||
-                          next == '-'))
+        if (ch == '.' &&
+            (prev == '.' || prev == '-' || next == '\0' || next == '-'))
             return false;
         if (ch == '-' && (prev == '.' || next == '\0' || next == '.'))
             return false;
@@ -45,8 +45,8 @@ dns_subdomain(const char *s)
 
 /* apiVersion, kind and metadata.name; fills kind and what. */
 static pedia_err
-parse_header(struct json_object *root, enum pdi_manifest_kind *kind,
-             char *what, size_t wsz, const char **name)
+parse_header(struct json_object *root, enum pdi_manifest_kind *kind, char *what,
+             size_t wsz, const char **name)
 {
     const char *av = pdi_json_get_string(root, "apiVersion");
     const char *k = pdi_json_get_string(root, "kind");
@@ -58,7 +58,8 @@ parse_header(struct json_object *root, enum pdi_manifest_kind *kind,
     if (!pdi_str_eq(av, PDI_CLUSTER_API_VERSION))
         return pdi_error_set(PEDIA_EINVAL, 0,
                              "manifest: apiVersion: expected \"%s\", got "
-                             "\"%.64s\"", PDI_CLUSTER_API_VERSION, av ? av : "");
+                             "\"%.64s\"",
+                             PDI_CLUSTER_API_VERSION, av ? av : "");
     if (pdi_str_eq(k, PDI_KIND_PEDIACLUSTER))
         *kind = PDI_MANIFEST_PEDIACLUSTER;
     else if (pdi_str_eq(k, PDI_KIND_SYNCRESOURCES))
@@ -66,8 +67,9 @@ parse_header(struct json_object *root, enum pdi_manifest_kind *kind,
     else
         return pdi_error_set(PEDIA_EINVAL, 0,
                              "manifest: kind: expected \"%s\" or \"%s\", got "
-                             "\"%.64s\"", PDI_KIND_PEDIACLUSTER,
-                             PDI_KIND_SYNCRESOURCES, k ? k : "");
+                             "\"%.64s\"",
+                             PDI_KIND_PEDIACLUSTER, PDI_KIND_SYNCRESOURCES,
+                             k ? k : "");
     md = pdi_json_get_typed(root, "metadata", json_type_object);
     *name = pdi_json_get_string(md, "name");
     if (!*name || !**name)
@@ -76,7 +78,8 @@ parse_header(struct json_object *root, enum pdi_manifest_kind *kind,
         return pdi_error_set(PEDIA_EINVAL, 0,
                              "%s: metadata.name: \"%.64s\" is not a lowercase "
                              "RFC 1123 subdomain (a-z, 0-9, '-', '.'; at most "
-                             "253 characters)", k, *name);
+                             "253 characters)",
+                             k, *name);
     snprintf(what, wsz, "%s \"%s\"", k, *name);
     return PEDIA_OK;
 }
@@ -156,7 +159,8 @@ parse_req(const char *what, size_t idx, struct json_object *e,
     if (!g)
         return pdi_error_set(PEDIA_EINVAL, 0,
                              "%s: spec.syncResources[%zu].group: required "
-                             "string (\"\" for the core group)", what, idx);
+                             "string (\"\" for the core group)",
+                             what, idx);
     r->group = pdi_strdup(a, g);
     if (!r->group)
         return pdi_error_oom();
@@ -214,7 +218,8 @@ parse_pc_extra(const char *what, struct json_object *spec,
     if (v && !json_object_is_type(v, json_type_boolean))
         return pdi_error_set(PEDIA_EINVAL, 0,
                              "%s: spec.syncAllCustomResources: must be a "
-                             "boolean", what);
+                             "boolean",
+                             what);
     pc->sync_all_custom_resources = v && json_object_get_boolean(v);
     v = NULL;
     json_object_object_get_ex(spec, "syncResourcesRefName", &v);
@@ -226,7 +231,8 @@ parse_pc_extra(const char *what, struct json_object *spec,
         if (!dns_subdomain(json_object_get_string(v)))
             return pdi_error_set(PEDIA_EINVAL, 0,
                                  "%s: spec.syncResourcesRefName: not a valid "
-                                 "ClusterSyncResources name", what);
+                                 "ClusterSyncResources name",
+                                 what);
         pc->sync_resources_ref_name = pdi_strdup(a, json_object_get_string(v));
         if (!pc->sync_resources_ref_name)
             return pdi_error_oom();
@@ -343,8 +349,7 @@ pdi_pediacluster_free(struct pdi_pediacluster *pc, const struct pdi_alloc *a)
 }
 
 void
-pdi_syncresources_free(struct pdi_syncresources *sr,
-                       const struct pdi_alloc *a)
+pdi_syncresources_free(struct pdi_syncresources *sr, const struct pdi_alloc *a)
 {
     if (!sr)
         return;
@@ -387,15 +392,15 @@ pdi_manifest_render(struct pdi_buf *out, const char *json, size_t len,
     if (err == PEDIA_OK && !json_object_is_type(root, json_type_object))
         err = pdi_error_set(PEDIA_EINVAL, 0, "manifest: not a JSON object");
     if (err == PEDIA_OK && status_json)
-        err = pdi_json_parse(status_json, strlen(status_json), "status",
-                             &status);
+        err =
+            pdi_json_parse(status_json, strlen(status_json), "status", &status);
     if (err == PEDIA_OK)
         err = redact(root, status);
     else
         json_object_put(status);
     if (err == PEDIA_OK)
-        err = pdi_buf_puts(out,
-                           json_object_to_json_string_ext(root, JSON_FLAGS));
+        err =
+            pdi_buf_puts(out, json_object_to_json_string_ext(root, JSON_FLAGS));
     json_object_put(root);
     return err;
 }

@@ -19,10 +19,10 @@
 
 /* One spec.syncResources entry: {group, versions[], resources[]}. */
 struct pdi_sync_req {
-    char *group;        /* "" core, "*" every group */
-    char **versions;    /* may be empty (n_versions 0) */
+    char *group;     /* "" core, "*" every group */
+    char **versions; /* may be empty (n_versions 0) */
     size_t n_versions;
-    char **resources;   /* minItems 1; "*" = every resource of the group */
+    char **resources; /* minItems 1; "*" = every resource of the group */
     size_t n_resources;
 };
 
@@ -34,13 +34,13 @@ struct pdi_sync_reqs {
 /* A parsed, validated PediaCluster. */
 struct pdi_pediacluster {
     char *name;
-    struct pdi_kube_cfg cfg;      /* effective connection (precedence rules
-                                     applied: kubeconfig wins) */
+    struct pdi_kube_cfg cfg; /* effective connection (precedence rules
+                                applied: kubeconfig wins) */
     struct pdi_sync_reqs sync;
     bool sync_all_custom_resources;
     char *sync_resources_ref_name; /* or NULL */
-    char *json;  /* the manifest as given, normalized to JSON (credentials
-                    included: stored, never served) */
+    char *json; /* the manifest as given, normalized to JSON (credentials
+                   included: stored, never served) */
 };
 
 struct pdi_syncresources {
@@ -81,10 +81,11 @@ void pdi_syncresources_free(struct pdi_syncresources *sr,
 /* The manifest JSON with credentials redacted (caData, tokenData,
  * certData, keyData, kubeconfig, and authenticationFrom left as names) and
  * the given status JSON (or none) set as "status". Appended to out. */
-pedia_err pdi_manifest_render(struct pdi_buf *out, const char *json,
-                              size_t len, const char *status_json);
+pedia_err pdi_manifest_render(struct pdi_buf *out, const char *json, size_t len,
+                              const char *status_json);
 
-/* ---- resolution ------------------------------------------------------------ */
+/* ---- resolution ------------------------------------------------------------
+ */
 
 /* One resource type to sync. */
 struct pdi_sync_target {
@@ -122,8 +123,7 @@ bool pdi_sync_target_equal(const struct pdi_sync_target *x,
  * (one line each, e.g. "resource \"foos\" not found in group \"apps\"").
  */
 pedia_err pdi_sync_resolve(const struct pdi_sync_req *reqs, size_t n,
-                           bool all_custom,
-                           const struct pdi_kube_discovery *d,
+                           bool all_custom, const struct pdi_kube_discovery *d,
                            const struct pdi_alloc *a,
                            struct pdi_sync_targets *out,
                            struct pdi_buf *warnings);
@@ -131,12 +131,13 @@ pedia_err pdi_sync_resolve(const struct pdi_sync_req *reqs, size_t n,
 /* Is group one of the built-in Kubernetes API groups? */
 bool pdi_sync_group_builtin(const char *group);
 
-/* ---- status ---------------------------------------------------------------- */
+/* ---- status ----------------------------------------------------------------
+ */
 
 /* metav1.Condition-like entry. */
 struct pdi_condition {
     char type[32];
-    char status[8];   /* "True" "False" "Unknown" */
+    char status[8]; /* "True" "False" "Unknown" */
     char reason[48];
     char message[256];
     int64_t last_transition; /* Unix seconds */
@@ -154,9 +155,9 @@ struct pdi_resource_status {
     char message[256];
     bool initial_list_phase;
     int64_t last_transition;
-    int64_t last_event_ms;  /* wall clock of the last event applied; 0 */
-    int64_t lag_ms;         /* last measured event -> store lag */
-    int64_t objects;        /* rows in the store, as last known */
+    int64_t last_event_ms; /* wall clock of the last event applied; 0 */
+    int64_t lag_ms;        /* last measured event -> store lag */
+    int64_t objects;       /* rows in the store, as last known */
 };
 
 struct pdi_cluster_status {

@@ -13,14 +13,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sync_manifest_int.h"
 #include "sync_manifest.h"
+#include "sync_manifest_int.h"
 
 enum { CA, TOKEN, CERT, KEY, KUBECONFIG, N_CRED };
 
-static const char *const cred_keys[N_CRED] = {"caData", "tokenData",
-                                              "certData", "keyData",
-                                              "kubeconfig"};
+static const char *const cred_keys[N_CRED] = {"caData", "tokenData", "certData",
+                                              "keyData", "kubeconfig"};
 
 /* Kubeconfig fields naming local files, with the embedded alternative. */
 static const char *const file_fields[][3] = {
@@ -251,9 +250,8 @@ take(const struct pdi_buf *b, const struct pdi_alloc *a, char **dst)
 }
 
 static pedia_err
-conn_from_fields(const char *what, struct json_object *spec,
-                 struct pdi_buf *c, const struct pdi_alloc *a,
-                 struct pdi_kube_cfg *cfg)
+conn_from_fields(const char *what, struct json_object *spec, struct pdi_buf *c,
+                 const struct pdi_alloc *a, struct pdi_kube_cfg *cfg)
 {
     pedia_err err;
 
@@ -321,7 +319,8 @@ pdi_manifest_parse_conn(const char *what, struct json_object *spec,
     if (json_object_object_get_ex(spec, "authenticationFrom", &v) && v)
         return pdi_error_set(PEDIA_ENOTSUP, 0,
                              "%s: spec.authenticationFrom is not supported "
-                             "yet; use kubeconfig or the *Data fields", what);
+                             "yet; use kubeconfig or the *Data fields",
+                             what);
     for (i = 0; i < N_CRED; i++)
         pdi_buf_init(&c[i], a);
     err = decode_creds(what, spec, c);

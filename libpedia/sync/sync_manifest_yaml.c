@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+
 #include <yaml.h>
 
 #include "sync_manifest_int.h"
@@ -30,11 +31,10 @@ next_event(struct yconv *c, yaml_event_t *ev)
         return PEDIA_OK;
     if (c->p.error == YAML_MEMORY_ERROR)
         return pdi_error_oom();
-    return pdi_error_set(PEDIA_EINVAL, 0,
-                         "%s: invalid YAML: %s at line %zu column %zu",
-                         c->what, c->p.problem ? c->p.problem : "syntax error",
-                         c->p.problem_mark.line + 1,
-                         c->p.problem_mark.column + 1);
+    return pdi_error_set(
+        PEDIA_EINVAL, 0, "%s: invalid YAML: %s at line %zu column %zu", c->what,
+        c->p.problem ? c->p.problem : "syntax error",
+        c->p.problem_mark.line + 1, c->p.problem_mark.column + 1);
 }
 
 static pedia_err
@@ -85,8 +85,7 @@ word_in(const char *s, size_t n, const char *const *words)
 /* A plain scalar (YAML 1.2 core schema, decimal only). *is_null is set for
  * null; otherwise a NULL *out means out of memory. */
 static void
-resolve_plain(const char *s, size_t n, struct json_object **out,
-              bool *is_null)
+resolve_plain(const char *s, size_t n, struct json_object **out, bool *is_null)
 {
     static const char *const nulls[] = {"~", "null", "Null", "NULL", NULL};
     static const char *const trues[] = {"true", "True", "TRUE", NULL};

@@ -119,19 +119,20 @@ submit(struct sync_reflector *r, const char *path, long timeout_ms,
         c->r = r;
         c->seq = r->req_seq;
         r->req_active = true;
-        err = pdi_kube_get_async(e->loop, &r->cl->cfg, path, timeout_ms, cb,
-                                 c, &r->req_id);
+        err = pdi_kube_get_async(e->loop, &r->cl->cfg, path, timeout_ms, cb, c,
+                                 &r->req_id);
     }
     if (err) {
         r->req_active = false;
         pdi_free(e->a, c);
         pdi_log(e->lg, PEDIA_LOG_WARN, SYNC_COMPONENT,
-                "cluster %s: cannot start a request for %s: %s",
-                r->cl->name, r->t.resource, pedia_error_last_message());
+                "cluster %s: cannot start a request for %s: %s", r->cl->name,
+                r->t.resource, pedia_error_last_message());
     }
 }
 
-/* ---- back-off -------------------------------------------------------------- */
+/* ---- back-off --------------------------------------------------------------
+ */
 
 static void
 backoff_tick(void *payload)
@@ -160,7 +161,8 @@ backoff(struct sync_reflector *r, bool list, const char *why)
     if (r->backoff_ms > BACKOFF_MAX_MS)
         r->backoff_ms = BACKOFF_MAX_MS;
     /* jitter: 75 % .. 125 % */
-    d = r->backoff_ms * 3 / 4 + (long)(rnd(r) % (uint64_t)(r->backoff_ms / 2 + 1));
+    d = r->backoff_ms * 3 / 4 +
+        (long)(rnd(r) % (uint64_t)(r->backoff_ms / 2 + 1));
     r->state = R_BACKOFF;
     r->list_after_backoff = list;
     r->wake_at = sync_mono_ms() + d;
@@ -184,7 +186,8 @@ describe(char *out, size_t cap, pedia_err err, int status, const char *msg)
         snprintf(out, cap, "HTTP %d", status);
 }
 
-/* ---- normalization -------------------------------------------------------- */
+/* ---- normalization --------------------------------------------------------
+ */
 
 /* Normalize one object into rec. false (logged) when it is unusable. */
 static bool
@@ -212,13 +215,14 @@ normalize(struct sync_reflector *r, struct json_object *obj,
 static const char *
 object_rv(struct json_object *obj)
 {
-    struct json_object *md = pdi_json_get_typed(obj, "metadata",
-                                                json_type_object);
+    struct json_object *md =
+        pdi_json_get_typed(obj, "metadata", json_type_object);
 
     return md ? pdi_json_get_string(md, "resourceVersion") : NULL;
 }
 
-/* ---- list -------------------------------------------------------------------- */
+/* ---- list
+ * -------------------------------------------------------------------- */
 
 /* Queue a page's items and remember their keys. */
 static pedia_err
@@ -272,8 +276,8 @@ page_done(struct sync_reflector *r)
     struct json_object *root = NULL, *items, *md;
     const char *cont = NULL, *rv = NULL;
 
-    if (pdi_json_parse(r->body.ptr ? r->body.ptr : "", r->body.len,
-                       "list page", &root)) {
+    if (pdi_json_parse(r->body.ptr ? r->body.ptr : "", r->body.len, "list page",
+                       &root)) {
         backoff(r, true, pedia_error_last_message());
         return;
     }
@@ -355,8 +359,8 @@ list_on_done(pedia_err err, int status, const char *msg, void *payload)
 static void
 list_page(struct sync_reflector *r)
 {
-    static const struct pdi_kube_req_cb cb = {
-        list_on_status, NULL, list_on_body, list_on_done};
+    static const struct pdi_kube_req_cb cb = {list_on_status, NULL,
+                                              list_on_body, list_on_done};
     struct pdi_buf path;
 
     pdi_buf_init(&path, eng(r)->a);
@@ -406,7 +410,8 @@ list_begin(struct sync_reflector *r, bool relist)
     list_page(r);
 }
 
-/* ---- watch ------------------------------------------------------------------- */
+/* ---- watch
+ * ------------------------------------------------------------------- */
 
 /* Queue one ADDED/MODIFIED/DELETED event. */
 static void
@@ -528,8 +533,8 @@ watch_on_done(pedia_err err, int status, const char *msg, void *payload)
 static void
 watch_begin(struct sync_reflector *r)
 {
-    static const struct pdi_kube_req_cb cb = {
-        watch_on_status, watch_on_line, NULL, watch_on_done};
+    static const struct pdi_kube_req_cb cb = {watch_on_status, watch_on_line,
+                                              NULL, watch_on_done};
     pedia_engine *e = eng(r);
     char path[1024];
     int n;
@@ -550,7 +555,8 @@ watch_begin(struct sync_reflector *r)
     submit(r, path, 0, &cb);
 }
 
-/* ---- lifecycle ------------------------------------------------------------- */
+/* ---- lifecycle -------------------------------------------------------------
+ */
 
 struct sync_reflector *
 sync_reflector_new(struct sync_cluster *cl, const struct pdi_sync_target *t,
@@ -566,8 +572,7 @@ sync_reflector_new(struct sync_cluster *cl, const struct pdi_sync_target *t,
     pdi_buf_init(&r->body, a);
     pdi_buf_init(&p, a);
     if (t->group && *t->group)
-        pdi_buf_printf(&p, "/apis/%s/%s/%s", t->group, t->version,
-                       t->resource);
+        pdi_buf_printf(&p, "/apis/%s/%s/%s", t->group, t->version, t->resource);
     else
         pdi_buf_printf(&p, "/api/%s/%s", t->version, t->resource);
     r->base_path = pdi_buf_detach(&p, NULL);
@@ -579,7 +584,8 @@ sync_reflector_new(struct sync_cluster *cl, const struct pdi_sync_target *t,
     r->seed = (uint64_t)(uintptr_t)r ^ (uint64_t)sync_mono_ms();
     if (stored_rv)
         snprintf(r->rv, sizeof r->rv, "%s", stored_rv);
-    snprintf(r->st.group, sizeof r->st.group, "%s", r->t.group ? r->t.group : "");
+    snprintf(r->st.group, sizeof r->st.group, "%s",
+             r->t.group ? r->t.group : "");
     snprintf(r->st.version, sizeof r->st.version, "%s", t->version);
     snprintf(r->st.resource, sizeof r->st.resource, "%s", t->resource);
     snprintf(r->st.kind, sizeof r->st.kind, "%s", t->kind ? t->kind : "");

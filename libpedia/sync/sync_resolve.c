@@ -18,15 +18,30 @@
 
 #define CUSTOM_DEFAULT_VERSIONS 3
 
-static const char *const builtin_groups[] = {
-    "", "apps", "batch", "autoscaling", "networking.k8s.io", "policy",
-    "rbac.authorization.k8s.io", "storage.k8s.io", "coordination.k8s.io",
-    "discovery.k8s.io", "events.k8s.io", "node.k8s.io", "scheduling.k8s.io",
-    "certificates.k8s.io", "admissionregistration.k8s.io",
-    "apiextensions.k8s.io", "apiregistration.k8s.io",
-    "flowcontrol.apiserver.k8s.io", "resource.k8s.io",
-    "authentication.k8s.io", "authorization.k8s.io",
-    "storagemigration.k8s.io", "internal.apiserver.k8s.io", NULL};
+static const char *const builtin_groups[] = {"",
+                                             "apps",
+                                             "batch",
+                                             "autoscaling",
+                                             "networking.k8s.io",
+                                             "policy",
+                                             "rbac.authorization.k8s.io",
+                                             "storage.k8s.io",
+                                             "coordination.k8s.io",
+                                             "discovery.k8s.io",
+                                             "events.k8s.io",
+                                             "node.k8s.io",
+                                             "scheduling.k8s.io",
+                                             "certificates.k8s.io",
+                                             "admissionregistration.k8s.io",
+                                             "apiextensions.k8s.io",
+                                             "apiregistration.k8s.io",
+                                             "flowcontrol.apiserver.k8s.io",
+                                             "resource.k8s.io",
+                                             "authentication.k8s.io",
+                                             "authorization.k8s.io",
+                                             "storagemigration.k8s.io",
+                                             "internal.apiserver.k8s.io",
+                                             NULL};
 
 struct idxvec {
     size_t *v;
@@ -196,7 +211,8 @@ sort_by_version(const struct rctx *c, struct idxvec *iv)
     for (size_t i = 1; i < iv->n; i++) {
         size_t x = iv->v[i], j = i;
         for (; j > 0 && version_cmp(c->d->res[iv->v[j - 1]].version,
-                                    c->d->res[x].version) > 0; j--)
+                                    c->d->res[x].version) > 0;
+             j--)
             iv->v[j] = iv->v[j - 1];
         iv->v[j] = x;
     }
@@ -252,9 +268,9 @@ pick_versions(struct rctx *c, const char *group, const char *plural,
 
     err = served(c, group, plural, &s);
     if (err == PEDIA_OK && s.n > 0)
-        err = pdi_sync_group_builtin(group) ? pick_builtin(c, &s)
-                                            : pick_custom(c, &s, q,
-                                                          wildcard_group);
+        err = pdi_sync_group_builtin(group)
+                  ? pick_builtin(c, &s)
+                  : pick_custom(c, &s, q, wildcard_group);
     pdi_free(c->a, s.v);
     return err;
 }
@@ -267,8 +283,7 @@ all_in_group(struct rctx *c, const char *group, const struct pdi_sync_req *q,
 
     for (size_t i = 0; i < c->d->n && err == PEDIA_OK; i++)
         if (pdi_str_eq(c->d->res[i].group, group) && first_of_resource(c, i))
-            err = pick_versions(c, group, c->d->res[i].name, q,
-                                wildcard_group);
+            err = pick_versions(c, group, c->d->res[i].name, q, wildcard_group);
     return err;
 }
 
@@ -291,8 +306,10 @@ one_in_group(struct rctx *c, const char *group, const char *want,
     if (!r)
         return PEDIA_OK;
     if (!lw) {
-        warnf(c, "resource \"%s\" in group \"%s\" does not support list "
-                 "and watch", r->name, group);
+        warnf(c,
+              "resource \"%s\" in group \"%s\" does not support list "
+              "and watch",
+              r->name, group);
         return PEDIA_OK;
     }
     return pick_versions(c, group, r->name, q, wildcard_group);
@@ -445,8 +462,9 @@ pdi_sync_resolve(const struct pdi_sync_req *reqs, size_t n, bool all_custom,
     out->v = NULL;
     out->n = 0;
     for (size_t i = 0; i < n && err == PEDIA_OK; i++)
-        err = strcmp(reqs[i].group, "*") == 0 ? resolve_every_group(&c, &reqs[i])
-                                               : resolve_one_group(&c, &reqs[i]);
+        err = strcmp(reqs[i].group, "*") == 0
+                  ? resolve_every_group(&c, &reqs[i])
+                  : resolve_one_group(&c, &reqs[i]);
     if (err == PEDIA_OK && all_custom)
         err = resolve_all_custom(&c);
     if (err == PEDIA_OK)

@@ -17,8 +17,8 @@
 
 enum { C_VALIDATED, C_SYNCHRO, C_HEALTHY, C_READY, N_COND };
 
-static const char *const cond_types[N_COND] = {
-    "Validated", "SynchroRunning", "ClusterHealthy", "Ready"};
+static const char *const cond_types[N_COND] = {"Validated", "SynchroRunning",
+                                               "ClusterHealthy", "Ready"};
 
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src) ? (src) : "")
 
@@ -43,9 +43,8 @@ derive_ready(struct pdi_cluster_status *s, int64_t now)
         if (strcmp(c->status, "True") == 0)
             continue;
         snprintf(msg, sizeof msg, "%s is %s%s%s%s", cond_types[i],
-                 c->status[0] ? c->status : "Unknown",
-                 c->reason[0] ? " (" : "", c->reason,
-                 c->reason[0] ? ")" : "");
+                 c->status[0] ? c->status : "Unknown", c->reason[0] ? " (" : "",
+                 c->reason, c->reason[0] ? ")" : "");
         cond_update(&s->conds[C_READY], "False", "NotReady", msg, now);
         return;
     }
@@ -72,7 +71,8 @@ pdi_status_set(struct pdi_cluster_status *s, const char *type,
     derive_ready(s, now);
 }
 
-/* ---- rendering -------------------------------------------------------------- */
+/* ---- rendering --------------------------------------------------------------
+ */
 
 /* json-c builders: any failed allocation (a NULL object or a failed add)
  * sets the sticky oom flag, checked once after the whole tree is built. */
@@ -155,7 +155,8 @@ render_sync_cond(struct jb *b, const struct pdi_resource_status *r)
     PUT_STR(b, o, "status", r->status);
     PUT_STR(b, o, "reason", r->reason);
     PUT_STR(b, o, "message", r->message);
-    put(b, o, "initialListPhase", json_object_new_boolean(r->initial_list_phase));
+    put(b, o, "initialListPhase",
+        json_object_new_boolean(r->initial_list_phase));
     put_time(b, o, "lastTransitionTime", r->last_transition);
     put_time_ms(b, o, "lastEventTime", r->last_event_ms);
     put(b, o, "lagMilliseconds", json_object_new_int64(r->lag_ms));
@@ -194,7 +195,8 @@ static bool
 first_with(const struct pdi_cluster_status *s, size_t i, bool resource)
 {
     for (size_t k = 0; k < i; k++)
-        if (same_field(s->res[k].group, s->res[i].group, sizeof s->res[k].group) &&
+        if (same_field(s->res[k].group, s->res[i].group,
+                       sizeof s->res[k].group) &&
             (!resource || same_field(s->res[k].resource, s->res[i].resource,
                                      sizeof s->res[k].resource)))
             return false;
@@ -250,9 +252,9 @@ pdi_status_render(const struct pdi_cluster_status *s, struct pdi_buf *out)
         json_object_put(o);
         return pdi_error_oom();
     }
-    err = pdi_buf_puts(out, json_object_to_json_string_ext(
-                                o, JSON_C_TO_STRING_PLAIN |
-                                       JSON_C_TO_STRING_NOSLASHESCAPE));
+    err = pdi_buf_puts(
+        out, json_object_to_json_string_ext(
+                 o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     return err;
 }

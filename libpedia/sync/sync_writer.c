@@ -246,8 +246,8 @@ commit_writes(pedia_engine *e, pedia_sys_write *w, size_t n)
         if (!err)
             return PEDIA_OK;
         pdi_log(e->lg, PEDIA_LOG_WARN, SYNC_COMPONENT,
-                "store write of %zu objects failed (attempt %d): %s", n,
-                i + 1, pedia_error_last_message());
+                "store write of %zu objects failed (attempt %d): %s", n, i + 1,
+                pedia_error_last_message());
         sleep_ms(200L << i);
     }
     return err;
@@ -317,8 +317,7 @@ process_writes(pedia_engine *e, struct sync_op *ops, size_t total)
         }
     if (k && commit_writes(e, w, k)) {
         pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
-                "dropping %zu object writes after repeated store failures",
-                k);
+                "dropping %zu object writes after repeated store failures", k);
     } else {
         int64_t mono = sync_mono_ms(), wall = sync_wall_ms();
         atomic_fetch_add(&e->n_committed, (uint_fast64_t)k);
@@ -393,8 +392,8 @@ process_reconcile(pedia_engine *e, struct sync_op *op)
     pdi_strvec_init(&sk.name, e->a);
     err = pdi_store_reader_acquire(e->store, &h);
     if (!err) {
-        err = pdi_store_driver(e->store)->keys(h, r->cl->name, &t, stale_cb,
-                                               &sk);
+        err =
+            pdi_store_driver(e->store)->keys(h, r->cl->name, &t, stale_cb, &sk);
         pdi_store_reader_release(e->store, h);
     }
     err = err ? err : delete_stale(e, r, &sk);
@@ -405,8 +404,8 @@ process_reconcile(pedia_engine *e, struct sync_op *op)
     } else {
         if (sk.name.n)
             pdi_log(e->lg, PEDIA_LOG_INFO, SYNC_COMPONENT,
-                    "cluster %s: %zu %s deleted while not watched",
-                    r->cl->name, sk.name.n, r->t.resource);
+                    "cluster %s: %zu %s deleted while not watched", r->cl->name,
+                    sk.name.n, r->t.resource);
         pthread_mutex_lock(&e->mu);
         r->st.objects = op->listed_n;
         r->st.initial_list_phase = false;
@@ -435,7 +434,7 @@ process_one(pedia_engine *e, struct sync_op *op)
         break;
     case OP_META:
         err = pdi_store_meta_put(e->store, op->kind_s, op->name, op->json,
-                                  op->len);
+                                 op->len);
         break;
     default:
         break;

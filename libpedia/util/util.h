@@ -150,7 +150,7 @@ struct pedia_ctx {
     struct pdi_alloc alloc;
     struct pdi_logger logger;
     int64_t change_retention; /* change-log entries drivers keep; 0 = default */
-    void *lock; /* pthread_mutex_t*, guards the driver table */
+    void *lock;               /* pthread_mutex_t*, guards the driver table */
     const struct pedia_sys_store_driver *drivers[PDI_CTX_MAX_DRIVERS];
     void *dl_handles[PDI_CTX_MAX_DRIVERS];
     size_t n_drivers;

@@ -6,11 +6,10 @@
  * thread.
  */
 #include <dlfcn.h>
+#include <pedia/version.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <pedia/version.h>
 
 #include "util.h"
 
@@ -70,8 +69,7 @@ pedia_ctx_options_set_allocator(pedia_ctx_options *opts,
 }
 
 pedia_err
-pedia_ctx_options_set_change_retention(pedia_ctx_options *opts,
-                                       int64_t entries)
+pedia_ctx_options_set_change_retention(pedia_ctx_options *opts, int64_t entries)
 {
     pdi_error_clear();
     PEDIA_ASSERT_ARG(opts);

@@ -5,11 +5,10 @@
  * _Thread_local buffer, so OOM can be reported and nothing needs freeing at
  * thread exit.
  */
+#include <pedia/sys/store_driver.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <pedia/sys/store_driver.h>
 
 #include "util.h"
 

@@ -1,9 +1,9 @@
 /*
  * util_json.c: json-c helpers with a nesting limit and clear parse errors.
  */
-#include <string.h>
-
 #include "util_json.h"
+
+#include <string.h>
 
 pedia_err
 pdi_json_parse(const char *buf, size_t len, const char *what,
@@ -21,7 +21,8 @@ pdi_json_parse(const char *buf, size_t len, const char *what,
     tok = json_tokener_new_ex(PDI_JSON_MAX_DEPTH);
     if (!tok)
         return pdi_error_oom();
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_tokener_set_flags(tok,
+                           JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     obj = json_tokener_parse_ex(tok, buf, (int)len);
     jerr = json_tokener_get_error(tok);
     off = json_tokener_get_parse_end(tok);
@@ -34,8 +35,9 @@ pdi_json_parse(const char *buf, size_t len, const char *what,
     }
     if (jerr != json_tokener_success || !obj) {
         json_object_put(obj);
-        return pdi_error_set(PEDIA_EINVAL, 0, "%s: malformed JSON: %s at offset %zu",
-                             what, json_tokener_error_desc(jerr), off);
+        return pdi_error_set(PEDIA_EINVAL, 0,
+                             "%s: malformed JSON: %s at offset %zu", what,
+                             json_tokener_error_desc(jerr), off);
     }
     while (off < len && strchr(" \t\r\n", buf[off]) && buf[off])
         off++;

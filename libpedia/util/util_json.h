@@ -20,7 +20,7 @@ pedia_err pdi_json_parse(const char *buf, size_t len, const char *what,
 /* Borrowed string member or NULL (also NULL when not a string). */
 const char *pdi_json_get_string(struct json_object *obj, const char *key);
 /* Borrowed member object of the given type, or NULL. */
-struct json_object *pdi_json_get_typed(struct json_object *obj,
-                                       const char *key, json_type type);
+struct json_object *pdi_json_get_typed(struct json_object *obj, const char *key,
+                                       json_type type);
 
 #endif

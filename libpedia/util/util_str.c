@@ -72,8 +72,8 @@ pdi_url_decode(const struct pdi_alloc *a, const char *s, size_t n, bool form)
     if (!d)
         return NULL;
     for (i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n &&
-            hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+            hexval(s[i + 2]) >= 0) {
             d[j++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
             i += 2;
         } else if (form && s[i] == '+') {

@@ -3,11 +3,11 @@
  * splice. Any input must normalize or fail with PEDIA_EINVAL; a normalized
  * object must start with PDI_OBJECT_PREFIX and splice back into JSON.
  */
-#include "model/model.h"
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "model/model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

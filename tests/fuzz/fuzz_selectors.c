@@ -3,11 +3,11 @@
  * parsers and matchers. Any input must parse or fail cleanly (EQUERY or
  * ENOMEM), and whatever parses must be matchable.
  */
-#include "model/model.h"
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "model/model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -22,7 +22,7 @@ struct cf_rs {
 
 struct cf_pod {
     const char *cluster, *ns, *name, *uid, *owner_uid, *owner_name;
-    const char *app, *n_label; /* n_label NULL = no `n` label */
+    const char *app, *n_label;            /* n_label NULL = no `n` label */
     const char *created, *phase, *pod_ip; /* pod_ip NULL = none */
     const char *annotation;               /* x.y/z value or NULL */
 };
@@ -35,8 +35,7 @@ static const struct cf_deploy cf_deploys[] = {
     {"c1", "default", "web", "d-c1-web", "web", "2023-12-20T00:00:00Z"},
     {"c1", "prod", "api", "d-c1-api", "api", "2023-12-21T00:00:00Z"},
     {"c2", "default", "web", "d-c2-web", "web", "2023-12-22T00:00:00Z"},
-    {"c3", "kube-system", "coredns", "d-c3-dns", "dns",
-     "2023-12-23T00:00:00Z"},
+    {"c3", "kube-system", "coredns", "d-c3-dns", "dns", "2023-12-23T00:00:00Z"},
 };
 
 static const struct cf_rs cf_rss[] = {
@@ -57,10 +56,10 @@ static const struct cf_pod cf_pods[] = {
      "2024-01-02T00:00:00Z", "Running", "10.0.1.9", "1"},
     {"c2", "default", "web-rs1-a", "p4", "rs-c2-web", "web-rs1", "web", "20",
      "2024-01-05T00:00:00Z", "Running", "10.1.0.2", NULL},
-    {"c2", "prod", "a_b", "p5", NULL, NULL, "db", NULL,
-     "2024-01-04T00:00:00Z", "Failed", NULL, "2"},
-    {"c2", "prod", "axb", "p6", NULL, NULL, "db", "1",
-     "2024-01-06T12:00:00Z", "Running", "10.1.0.7", NULL},
+    {"c2", "prod", "a_b", "p5", NULL, NULL, "db", NULL, "2024-01-04T00:00:00Z",
+     "Failed", NULL, "2"},
+    {"c2", "prod", "axb", "p6", NULL, NULL, "db", "1", "2024-01-06T12:00:00Z",
+     "Running", "10.1.0.7", NULL},
     {"c3", "kube-system", "coredns-x", "p7", NULL, NULL, "dns", "5",
      "2024-01-07T00:00:00Z", "Running", "10.2.0.1", "1"},
 };

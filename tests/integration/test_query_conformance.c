@@ -22,7 +22,7 @@
 struct backend {
     const char *name;
     char uri[512];
-    char *dir;        /* SQLite temp dir */
+    char *dir; /* SQLite temp dir */
     bool pg;
     struct pedia_test_alloc ta;
     pedia_ctx *ctx;
@@ -41,14 +41,15 @@ struct page {
     int64_t rem;
 };
 
-/* ---- fixture loading --------------------------------------------------------- */
+/* ---- fixture loading
+ * --------------------------------------------------------- */
 
 static void
 upsert(pedia_batch *bt, const char *cluster, const char *g, const char *r,
        const char *json)
 {
-    pedia_err rc = pedia_batch_upsert(bt, cluster, g, "v1", r, json,
-                                      strlen(json));
+    pedia_err rc =
+        pedia_batch_upsert(bt, cluster, g, "v1", r, json, strlen(json));
 
     if (rc)
         fail_msg("upsert %s: %s", json, pedia_error_last_message());
@@ -83,7 +84,8 @@ load_pods(pedia_batch *bt)
                  p->n_label ? "\"" : "");
         snprintf(ann, sizeof ann, "\"x.y/z\":\"%s\"",
                  p->annotation ? p->annotation : "");
-        snprintf(ip, sizeof ip, ",\"podIP\":\"%s\"", p->pod_ip ? p->pod_ip : "");
+        snprintf(ip, sizeof ip, ",\"podIP\":\"%s\"",
+                 p->pod_ip ? p->pod_ip : "");
         snprintf(js, sizeof js,
                  "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{"
                  "\"name\":\"%s\",\"namespace\":\"%s\",\"uid\":\"%s\","
@@ -92,8 +94,7 @@ load_pods(pedia_batch *bt)
                  "\"spec\":{\"nodeName\":\"node-1\"},"
                  "\"status\":{\"phase\":\"%s\"%s}}",
                  p->name, p->ns, p->uid, i + 100, p->created, lab,
-                 p->annotation ? ann : "", own, p->phase,
-                 p->pod_ip ? ip : "");
+                 p->annotation ? ann : "", own, p->phase, p->pod_ip ? ip : "");
         upsert(bt, p->cluster, "", "pods", js);
     }
 }
@@ -218,7 +219,8 @@ teardown_backend(void **state)
     return live == 0 ? 0 : -1;
 }
 
-/* ---- running searches ---------------------------------------------------------- */
+/* ---- running searches
+ * ---------------------------------------------------------- */
 
 static pedia_err
 target(pedia_query *q, const char *what)
@@ -304,7 +306,8 @@ expect_error(struct backend *b, const char *what, const char *url,
                  url, p.rc, p.msg, code, msg);
 }
 
-/* ---- cases ---------------------------------------------------------------------- */
+/* ---- cases
+ * ---------------------------------------------------------------------- */
 
 static void
 test_query_conformance__default_order(void **state)
@@ -346,11 +349,13 @@ test_query_conformance__clusters_namespaces_names(void **state)
     expect(b, "pods",
            "labelSelector=search.clusterpedia.io/names in (axb,coredns-x)",
            "c2/prod/axb c3/kube-system/coredns-x");
-    expect(b, "pods", "names=web-rs1-a&fieldSelector=metadata.namespace!="
-                      "default",
+    expect(b, "pods",
+           "names=web-rs1-a&fieldSelector=metadata.namespace!="
+           "default",
            "");
-    expect(b, "pods", "clusters=c1&fieldSelector=metadata.name in "
-                      "(web-rs1-b,api-rs1-a)",
+    expect(b, "pods",
+           "clusters=c1&fieldSelector=metadata.name in "
+           "(web-rs1-b,api-rs1-a)",
            "c1/default/web-rs1-b c1/prod/api-rs1-a");
 }
 
@@ -387,8 +392,7 @@ test_query_conformance__labels(void **state)
     expect(b, "pods", "labelSelector=n,app=db", "c2/prod/axb");
     expect(b, "pods", "labelSelector=n>5",
            "c1/default/web-rs1-b c1/prod/api-rs1-a c2/default/web-rs1-a");
-    expect(b, "pods", "labelSelector=n<5",
-           "c1/default/web-rs1-a c2/prod/axb");
+    expect(b, "pods", "labelSelector=n<5", "c1/default/web-rs1-a c2/prod/axb");
     expect(b, "pods", "labelSelector=n!=3,app in (web,db)",
            "c1/default/web-rs1-b c2/default/web-rs1-a c2/prod/a_b "
            "c2/prod/axb");
@@ -429,8 +433,8 @@ test_query_conformance__times(void **state)
            "labelSelector=search.clusterpedia.io/since=1704153600,"
            "search.clusterpedia.io/before=1704412800000",
            "c1/default/web-rs1-b c1/prod/api-rs1-a c2/prod/a_b");
-    expect_error(b, "pods", "since=2024-01-05&before=2024-01-02",
-                 PEDIA_EQUERY, "must be later than since");
+    expect_error(b, "pods", "since=2024-01-05&before=2024-01-02", PEDIA_EQUERY,
+                 "must be later than since");
 }
 
 static void
@@ -452,11 +456,11 @@ test_query_conformance__owner(void **state)
            "clusters=c1&namespaces=default&ownerName=web&ownerGR="
            "deployments.apps&ownerSeniority=1",
            "c1/default/web-rs1-a c1/default/web-rs1-b");
-    expect(b, "pods", "clusters=c1&ownerName=web&ownerGR=statefulsets.apps&"
-                      "ownerSeniority=1",
+    expect(b, "pods",
+           "clusters=c1&ownerName=web&ownerGR=statefulsets.apps&"
+           "ownerSeniority=1",
            "");
-    expect(b, "replicasets", "clusters=c2&ownerName=web",
-           "c2/default/web-rs1");
+    expect(b, "replicasets", "clusters=c2&ownerName=web", "c2/default/web-rs1");
     expect_error(b, "pods", "ownerName=web", PEDIA_EQUERY,
                  "owner search needs exactly one cluster (got 0)");
 }
@@ -553,8 +557,8 @@ test_query_conformance__revision_and_remaining(void **state)
 
     assert_int_equal(pedia_store_current_revision(b->store, &cur), PEDIA_OK);
     for (int i = 0; i < 4; i++) {
-        run_page(b, "pods", "limit=2&withRemainingCount",
-                 *token ? token : NULL, &p);
+        run_page(b, "pods", "limit=2&withRemainingCount", *token ? token : NULL,
+                 &p);
         assert_int_equal(p.rc, PEDIA_OK);
         assert_int_equal(p.rev, cur);
         assert_true(p.has_rem);
@@ -584,8 +588,7 @@ test_query_conformance__collections(void **state)
            "c1//node-1 c2//node-1 c3//node-a c1/default/web-rs1 "
            "c1/prod/api-rs1 c2/default/web-rs1");
     expect(b, "@any", "groups=apps&clusters=c3", "c3/kube-system/coredns");
-    expect(b, "@kuberesources", "names=web",
-           "c1/default/web c2/default/web");
+    expect(b, "@kuberesources", "names=web", "c1/default/web c2/default/web");
     expect(b, "@any", "groups=*&labelSelector=app=dns&orderby=name",
            "c3/kube-system/coredns c3/kube-system/coredns-x");
     expect_error(b, "@any", "", PEDIA_EQUERY,
@@ -749,8 +752,8 @@ main(void)
     }
     if (pg != 0)
         return fails + 1;
-    fails += cmocka_run_group_tests_name("query conformance: postgres",
-                                         tests, setup_pg, teardown_backend);
+    fails += cmocka_run_group_tests_name("query conformance: postgres", tests,
+                                         setup_pg, teardown_backend);
     pedia_pg_stop();
     return fails;
 }

@@ -89,8 +89,7 @@ apply_tls(struct ts_env *env, struct kubesim *ks, const char *ca)
                    (unsigned)kubesim_port(ks), b64.ptr);
     pdi_buf_reset(&b64);
     pdi_base64_encode(&b64, TOKEN, strlen(TOKEN), false);
-    pdi_buf_printf(&m, "%s\",\"syncResources\":%s}}", b64.ptr,
-                   TS_PODS_DEPLOYS);
+    pdi_buf_printf(&m, "%s\",\"syncResources\":%s}}", b64.ptr, TS_PODS_DEPLOYS);
     if (pedia_engine_apply(env->engine, m.ptr, m.len))
         fail_msg("apply c3: %s", pedia_error_last_message());
     pdi_buf_free(&m);

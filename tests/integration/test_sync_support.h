@@ -132,7 +132,8 @@ ts_apply(struct ts_env *env, const char *name, struct kubesim *ks,
     "[{\"group\":\"\",\"resources\":[\"pods\"]},"                              \
     "{\"group\":\"apps\",\"resources\":[\"deployments\"]}]"
 
-/* ---- store == member ------------------------------------------------------- */
+/* ---- store == member -------------------------------------------------------
+ */
 
 struct ts_keys {
     struct pdi_strvec keys; /* "ns/name=rv", sorted afterwards */
@@ -216,8 +217,7 @@ ts_equal(struct ts_env *env, struct kubesim *ks, const char *cluster,
     pdi_strvec_init(&m.keys, NULL);
     pdi_strvec_init(&s.keys, NULL);
     if (*group)
-        snprintf(path, sizeof path, "/apis/%s/%s/%s", group, version,
-                 resource);
+        snprintf(path, sizeof path, "/apis/%s/%s/%s", group, version, resource);
     else
         snprintf(path, sizeof path, "/api/%s/%s", version, resource);
     if (!ts_member_keys(env, ks, path, &m)) {

@@ -28,30 +28,30 @@
 struct kubesim;
 
 struct kubesim_options {
-    uint16_t port;              /* API port on 127.0.0.1; 0 = ephemeral */
-    int control_port;           /* control port; 0 = ephemeral, <0 = none */
-    const char *tls_cert_file;  /* PEM server cert; NULL = plain HTTP */
-    const char *tls_key_file;   /* PEM server key */
-    const char *client_ca_file; /* PEM CA for client certs; NULL = none */
-    const char *token;          /* accepted bearer token; NULL = no token */
-    const char *forbidden_token; /* authenticates but gets 403; may be NULL */
-    unsigned page_cap;          /* max items per list page (default 500) */
-    size_t history_size;        /* events kept for watch resume (10000) */
+    uint16_t port;                 /* API port on 127.0.0.1; 0 = ephemeral */
+    int control_port;              /* control port; 0 = ephemeral, <0 = none */
+    const char *tls_cert_file;     /* PEM server cert; NULL = plain HTTP */
+    const char *tls_key_file;      /* PEM server key */
+    const char *client_ca_file;    /* PEM CA for client certs; NULL = none */
+    const char *token;             /* accepted bearer token; NULL = no token */
+    const char *forbidden_token;   /* authenticates but gets 403; may be NULL */
+    unsigned page_cap;             /* max items per list page (default 500) */
+    size_t history_size;           /* events kept for watch resume (10000) */
     unsigned bookmark_interval_ms; /* BOOKMARK period (default 1000) */
-    unsigned watch_timeout_s;   /* default watch length (default 1800) */
-    bool crd_present;           /* widgets CRD installed at start (true) */
-    const char *name;           /* cluster name, used in messages */
+    unsigned watch_timeout_s;      /* default watch length (default 1800) */
+    bool crd_present;              /* widgets CRD installed at start (true) */
+    const char *name;              /* cluster name, used in messages */
 };
 
 /* Counts of the built-in data generator; zero fields take defaults. */
 struct kubesim_gen_options {
     uint64_t seed;
-    unsigned pods;              /* exact number of pods to create */
-    unsigned namespaces;        /* 0 = pods / 40 + 1 */
-    unsigned nodes;             /* 0 = pods / 30 + 3 */
-    unsigned widgets;           /* custom resources; 0 = namespaces * 2 */
-    unsigned pod_min_bytes;     /* 0 = 4096 */
-    unsigned pod_max_bytes;     /* 0 = 14336 */
+    unsigned pods;          /* exact number of pods to create */
+    unsigned namespaces;    /* 0 = pods / 40 + 1 */
+    unsigned nodes;         /* 0 = pods / 30 + 3 */
+    unsigned widgets;       /* custom resources; 0 = namespaces * 2 */
+    unsigned pod_min_bytes; /* 0 = 4096 */
+    unsigned pod_max_bytes; /* 0 = 14336 */
 };
 
 /* Fills *o with defaults (ephemeral ports, plain HTTP, no auth). */
@@ -79,11 +79,9 @@ uint64_t kubesim_upsert(struct kubesim *ks, const char *group,
 /* Deletes an object (ns NULL or "" for cluster-scoped).  Returns the RV of
  * the DELETED event, or 0 if there was no such object. */
 uint64_t kubesim_delete(struct kubesim *ks, const char *group,
-                        const char *resource, const char *ns,
-                        const char *name);
+                        const char *resource, const char *ns, const char *name);
 /* Number of stored objects of a type; -1 for an unknown type. */
-long kubesim_count(struct kubesim *ks, const char *group,
-                   const char *resource);
+long kubesim_count(struct kubesim *ks, const char *group, const char *resource);
 /* Calls cb("ns/name" or "name") for every object of a type in key order. */
 int kubesim_foreach_name(struct kubesim *ks, const char *group,
                          const char *resource,

@@ -6,14 +6,15 @@
  * Files written to dir: ca.crt ca.key server.crt server.key client.crt
  * client.key.  Keys are written with mode 0600.
  */
-#include "kubesim_internal.h"
+#include <stdio.h>
+#include <sys/stat.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <stdio.h>
-#include <sys/stat.h>
+
+#include "kubesim_internal.h"
 
 static int
 add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
@@ -55,7 +56,8 @@ make_cert(EVP_PKEY *key, const char *cn, const char *org, X509 *issuer,
                                (const unsigned char *)cn, -1, -1, 0);
     X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name);
     for (i = 0; i < n_ext; i++)
-        if (add_ext(c, issuer ? issuer : c, OBJ_txt2nid(ext[i][0]), ext[i][1]) != 0)
+        if (add_ext(c, issuer ? issuer : c, OBJ_txt2nid(ext[i][0]),
+                    ext[i][1]) != 0)
             goto fail;
     if (X509_sign(c, issuer_key ? issuer_key : key, EVP_sha256()) <= 0)
         goto fail;
@@ -92,27 +94,28 @@ write_pair(const char *dir, const char *base, X509 *c, EVP_PKEY *k)
     snprintf(key, sizeof(key), "%s.key", base);
     if (!c || !k)
         return -1;
-    return write_pem(dir, crt, c, NULL) || write_pem(dir, key, NULL, k) ? -1 : 0;
+    return write_pem(dir, crt, c, NULL) || write_pem(dir, key, NULL, k) ? -1
+                                                                        : 0;
 }
 
 int
 kubesim_certs_generate(const char *dir)
 {
     static const char *const ca_ext[][2] = {
-        { "basicConstraints", "critical,CA:TRUE" },
-        { "keyUsage", "critical,keyCertSign,cRLSign,digitalSignature" },
-        { "subjectKeyIdentifier", "hash" },
+        {"basicConstraints", "critical,CA:TRUE"},
+        {"keyUsage", "critical,keyCertSign,cRLSign,digitalSignature"},
+        {"subjectKeyIdentifier", "hash"},
     };
     static const char *const srv_ext[][2] = {
-        { "basicConstraints", "critical,CA:FALSE" },
-        { "keyUsage", "critical,digitalSignature,keyEncipherment" },
-        { "extendedKeyUsage", "serverAuth" },
-        { "subjectAltName", "IP:127.0.0.1,DNS:localhost" },
+        {"basicConstraints", "critical,CA:FALSE"},
+        {"keyUsage", "critical,digitalSignature,keyEncipherment"},
+        {"extendedKeyUsage", "serverAuth"},
+        {"subjectAltName", "IP:127.0.0.1,DNS:localhost"},
     };
     static const char *const cli_ext[][2] = {
-        { "basicConstraints", "critical,CA:FALSE" },
-        { "keyUsage", "critical,digitalSignature,keyEncipherment" },
-        { "extendedKeyUsage", "clientAuth" },
+        {"basicConstraints", "critical,CA:FALSE"},
+        {"keyUsage", "critical,digitalSignature,keyEncipherment"},
+        {"extendedKeyUsage", "clientAuth"},
     };
     EVP_PKEY *cak = EVP_EC_gen("P-256"), *sk = EVP_EC_gen("P-256");
     EVP_PKEY *ck = EVP_EC_gen("P-256");
@@ -125,8 +128,10 @@ kubesim_certs_generate(const char *dir)
     if (!ca)
         goto done;
     srv = make_cert(sk, "kubesim-server", NULL, ca, cak, 2, srv_ext, 4);
-    cli = make_cert(ck, "kubesim-client", "system:masters", ca, cak, 3, cli_ext, 3);
-    if (write_pair(dir, "ca", ca, cak) == 0 && write_pair(dir, "server", srv, sk) == 0 &&
+    cli = make_cert(ck, "kubesim-client", "system:masters", ca, cak, 3, cli_ext,
+                    3);
+    if (write_pair(dir, "ca", ca, cak) == 0 &&
+        write_pair(dir, "server", srv, sk) == 0 &&
         write_pair(dir, "client", cli, ck) == 0)
         rc = 0;
 done:

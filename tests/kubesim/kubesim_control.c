@@ -4,26 +4,26 @@
  * shell scripts and the quickstart can drive the simulator.  Routes are
  * listed in README.md.  Bodies are capped at 64 MiB.
  */
-#include "kubesim_internal.h"
-
-#include <json-c/json.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+#include <microhttpd.h>
+
+#include "kubesim_internal.h"
+
 #define MAX_BODY (64u << 20)
 
-static int
-reply(struct MHD_Connection *c, unsigned code, const char *fmt, ...)
+static int reply(struct MHD_Connection *c, unsigned code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
 reply(struct MHD_Connection *c, unsigned code, const char *fmt, ...)
 {
-    struct ks_buf b = { 0 };
+    struct ks_buf b = {0};
     char tmp[1024];
     va_list ap;
 
@@ -64,7 +64,8 @@ type_from_request(struct MHD_Connection *c, struct json_object *j)
         return ks_type_find(arg(c, "group") ? arg(c, "group") : "", res);
     if (j && json_object_object_get_ex(j, "apiVersion", &av) &&
         json_object_object_get_ex(j, "kind", &k))
-        return ks_type_by_kind(json_object_get_string(av), json_object_get_string(k));
+        return ks_type_by_kind(json_object_get_string(av),
+                               json_object_get_string(k));
     return -1;
 }
 
@@ -82,8 +83,10 @@ post_object(struct kubesim *ks, struct MHD_Connection *c, struct ks_buf *body,
         rv = ks_upsert_json_locked(ks, tidx, body->p, body->len);
     pthread_mutex_unlock(&ks->mu);
     if (!rv)
-        return reply(c, 400, "{\"error\":\"invalid object or type not served\"}");
-    return reply(c, 200, "{\"resourceVersion\":\"%llu\"}", (unsigned long long)rv);
+        return reply(c, 400,
+                     "{\"error\":\"invalid object or type not served\"}");
+    return reply(c, 200, "{\"resourceVersion\":\"%llu\"}",
+                 (unsigned long long)rv);
 }
 
 static int
@@ -98,7 +101,8 @@ delete_object(struct kubesim *ks, struct MHD_Connection *c)
     rv = kubesim_delete(ks, g ? g : "", res, ns ? ns : "", name);
     if (!rv)
         return reply(c, 404, "{\"error\":\"not found\"}");
-    return reply(c, 200, "{\"resourceVersion\":\"%llu\"}", (unsigned long long)rv);
+    return reply(c, 200, "{\"resourceVersion\":\"%llu\"}",
+                 (unsigned long long)rv);
 }
 
 static void
@@ -114,7 +118,7 @@ name_cb(const char *key, void *payload)
 static int
 get_names(struct kubesim *ks, struct MHD_Connection *c)
 {
-    struct ks_buf b = { 0 };
+    struct ks_buf b = {0};
     const char *g = arg(c, "group"), *res = arg(c, "resource");
 
     ks_buf_str(&b, "{\"items\":[");
@@ -133,14 +137,17 @@ get_names(struct kubesim *ks, struct MHD_Connection *c)
 static int
 get_state(struct kubesim *ks, struct MHD_Connection *c)
 {
-    struct ks_buf b = { 0 };
+    struct ks_buf b = {0};
     int i;
 
     pthread_mutex_lock(&ks->mu);
-    ks_buf_printf(&b, "{\"resourceVersion\":\"%llu\",\"floor\":\"%llu\",\"port\":%u,"
-                  "\"tls\":%s,\"crd\":%s,\"watches\":%u,\"counts\":{", (unsigned long long)ks->rv,
-                  (unsigned long long)ks->floor, ks->port, ks->cert_pem ? "true" : "false",
-                  ks->crd ? "true" : "false", atomic_load(&ks->watches));
+    ks_buf_printf(
+        &b,
+        "{\"resourceVersion\":\"%llu\",\"floor\":\"%llu\",\"port\":%u,"
+        "\"tls\":%s,\"crd\":%s,\"watches\":%u,\"counts\":{",
+        (unsigned long long)ks->rv, (unsigned long long)ks->floor, ks->port,
+        ks->cert_pem ? "true" : "false", ks->crd ? "true" : "false",
+        atomic_load(&ks->watches));
     for (i = 0; i < ks_ntypes; i++)
         ks_buf_printf(&b, "%s\"%s\":%zu", i ? "," : "", ks_types[i].resource,
                       ks->stores[i].n);
@@ -154,9 +161,10 @@ get_state(struct kubesim *ks, struct MHD_Connection *c)
 }
 
 static int
-post_generate(struct kubesim *ks, struct MHD_Connection *c, struct json_object *j)
+post_generate(struct kubesim *ks, struct MHD_Connection *c,
+              struct json_object *j)
 {
-    struct kubesim_gen_options g = { 0 };
+    struct kubesim_gen_options g = {0};
 
     g.seed = (uint64_t)num(j, "seed", 1);
     g.pods = (unsigned)num(j, "pods", 100);
@@ -261,8 +269,9 @@ on_control(void *cls, struct MHD_Connection *c, const char *url,
         return MHD_YES;
     }
     if (body->oom)
-        return reply(c, 413, "{\"error\":\"body too large\"}") == MHD_YES ? MHD_YES
-                                                                        : MHD_NO;
+        return reply(c, 413, "{\"error\":\"body too large\"}") == MHD_YES
+                   ? MHD_YES
+                   : MHD_NO;
     if (!body->p)
         ks_buf_add(body, "", 0);
     return dispatch(cls, c, url, method, body) == MHD_YES ? MHD_YES : MHD_NO;
@@ -287,19 +296,18 @@ on_completed(void *cls, struct MHD_Connection *c, void **ctx,
 int
 ks_control_start(struct kubesim *ks)
 {
-    struct sockaddr_in sa = { 0 };
+    struct sockaddr_in sa = {0};
     const union MHD_DaemonInfo *di;
 
     sa.sin_family = AF_INET;
     sa.sin_port = htons(ks->ctl_port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ks->ctl = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-                               MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
-                               0, NULL, NULL, on_control, ks,
-                               MHD_OPTION_SOCK_ADDR, &sa,
-                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, ks,
-                               MHD_OPTION_END);
+    ks->ctl = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+            MHD_USE_POLL,
+        0, NULL, NULL, on_control, ks, MHD_OPTION_SOCK_ADDR, &sa,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, ks, MHD_OPTION_END);
     if (!ks->ctl)
         return -1;
     di = MHD_get_daemon_info(ks->ctl, MHD_DAEMON_INFO_BIND_PORT);

@@ -6,12 +6,12 @@
  * Lock order: srv_mu (daemon start/stop) before mu (data).  The ticker is
  * the only thread that restarts the API daemon after an outage.
  */
-#include "kubesim_internal.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "kubesim_internal.h"
 
 #define TICK_MS 20
 
@@ -45,9 +45,11 @@ static int
 copy_options(struct kubesim *ks, const struct kubesim_options *o)
 {
     ks->opt = *o;
-    ks->opt.tls_cert_file = ks->opt.tls_key_file = ks->opt.client_ca_file = NULL;
+    ks->opt.tls_cert_file = ks->opt.tls_key_file = ks->opt.client_ca_file =
+        NULL;
     ks->opt.token = o->token ? ks_strdup(o->token) : NULL;
-    ks->opt.forbidden_token = o->forbidden_token ? ks_strdup(o->forbidden_token) : NULL;
+    ks->opt.forbidden_token =
+        o->forbidden_token ? ks_strdup(o->forbidden_token) : NULL;
     ks->opt.name = ks_strdup(o->name ? o->name : "kubesim");
     if (!ks->opt.page_cap)
         ks->opt.page_cap = 500;
@@ -69,14 +71,17 @@ copy_options(struct kubesim *ks, const struct kubesim_options *o)
 static void
 seed_namespaces(struct kubesim *ks)
 {
-    static const char *const ns[] = { "default", "kube-system", "kube-public" };
+    static const char *const ns[] = {"default", "kube-system", "kube-public"};
     char json[256];
     size_t i;
 
     for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-        snprintf(json, sizeof(json), "{\"metadata\":{\"name\":\"%s\",\"labels\":"
-                 "{\"kubernetes.io/metadata.name\":\"%s\"}},\"spec\":{\"finalizers\":"
-                 "[\"kubernetes\"]},\"status\":{\"phase\":\"Active\"}}", ns[i], ns[i]);
+        snprintf(json, sizeof(json),
+                 "{\"metadata\":{\"name\":\"%s\",\"labels\":"
+                 "{\"kubernetes.io/"
+                 "metadata.name\":\"%s\"}},\"spec\":{\"finalizers\":"
+                 "[\"kubernetes\"]},\"status\":{\"phase\":\"Active\"}}",
+                 ns[i], ns[i]);
         kubesim_upsert(ks, "", "namespaces", json);
     }
 }
@@ -129,7 +134,7 @@ ticker_main(void *arg)
     struct kubesim *ks = arg;
     uint64_t last = ks_now_ms();
     double due = 0;
-    struct timespec ts = { 0, TICK_MS * 1000000L };
+    struct timespec ts = {0, TICK_MS * 1000000L};
 
     for (;;) {
         uint64_t now = ks_now_ms();
@@ -379,8 +384,9 @@ kubesim_churn_stop(struct kubesim *ks)
 int
 kubesim_add_crd(struct kubesim *ks)
 {
-    struct ks_buf b = { 0 };
-    int tidx = ks_type_find("apiextensions.k8s.io", "customresourcedefinitions");
+    struct ks_buf b = {0};
+    int tidx =
+        ks_type_find("apiextensions.k8s.io", "customresourcedefinitions");
     uint64_t rv;
 
     ks_widget_crd_json(&b);

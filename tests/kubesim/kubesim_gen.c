@@ -11,21 +11,23 @@
  * can be generated quickly; namespaces are created in key order so store
  * inserts stay near the end of the sorted arrays.
  */
-#include "kubesim_internal.h"
-
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define BASE_TIME 1717200000    /* 2024-06-01T00:00:00Z */
+#include <json-c/json.h>
+
+#include "kubesim_internal.h"
+
+#define BASE_TIME 1717200000 /* 2024-06-01T00:00:00Z */
 
 static const char *const apps[] = {
-    "api", "web", "worker", "cache", "frontend", "backend", "auth", "billing",
-    "search", "queue", "gateway", "metrics", "ledger", "notifier", "catalog",
+    "api",     "web",     "worker",  "cache",    "frontend",
+    "backend", "auth",    "billing", "search",   "queue",
+    "gateway", "metrics", "ledger",  "notifier", "catalog",
 };
-static const char *const tiers[] = { "frontend", "backend", "data" };
+static const char *const tiers[] = {"frontend", "backend", "data"};
 static const char *const words[] = {
     "payments", "shop", "platform", "analytics", "identity", "media", "ops",
 };
@@ -87,10 +89,12 @@ meta_head(struct gen *g, struct ks_buf *b, const char *ns, const char *name,
 static void
 owner_ref(struct ks_buf *b, const struct owner *ow)
 {
-    ks_buf_printf(b, ",\"ownerReferences\":[{\"apiVersion\":\"%s\",\"kind\":\"%s\","
-                  "\"name\":\"%s\",\"uid\":\"%s\",\"controller\":true,"
-                  "\"blockOwnerDeletion\":true}]", ow->api_version, ow->kind,
-                  ow->name, ow->uid);
+    ks_buf_printf(
+        b,
+        ",\"ownerReferences\":[{\"apiVersion\":\"%s\",\"kind\":\"%s\","
+        "\"name\":\"%s\",\"uid\":\"%s\",\"controller\":true,"
+        "\"blockOwnerDeletion\":true}]",
+        ow->api_version, ow->kind, ow->name, ow->uid);
 }
 
 static void
@@ -100,13 +104,15 @@ managed_fields(struct gen *g, struct ks_buf *b, const char *manager,
     char ts[32];
 
     timestamp(g, ts);
-    ks_buf_printf(b, ",\"managedFields\":[{\"manager\":\"%s\",\"operation\":\"Update\","
-                  "\"apiVersion\":\"%s\",\"time\":\"%s\",\"fieldsType\":\"FieldsV1\","
-                  "\"fieldsV1\":{\"f:metadata\":{\"f:labels\":{\".\":{},\"f:app\":{}}},"
-                  "\"f:spec\":{}}},{\"manager\":\"%s\",\"operation\":\"Update\","
-                  "\"apiVersion\":\"%s\",\"time\":\"%s\",\"fieldsType\":\"FieldsV1\","
-                  "\"fieldsV1\":{\"f:status\":{}},\"subresource\":\"status\"}]",
-                  manager, api_version, ts, manager, api_version, ts);
+    ks_buf_printf(
+        b,
+        ",\"managedFields\":[{\"manager\":\"%s\",\"operation\":\"Update\","
+        "\"apiVersion\":\"%s\",\"time\":\"%s\",\"fieldsType\":\"FieldsV1\","
+        "\"fieldsV1\":{\"f:metadata\":{\"f:labels\":{\".\":{},\"f:app\":{}}},"
+        "\"f:spec\":{}}},{\"manager\":\"%s\",\"operation\":\"Update\","
+        "\"apiVersion\":\"%s\",\"time\":\"%s\",\"fieldsType\":\"FieldsV1\","
+        "\"fieldsV1\":{\"f:status\":{}},\"subresource\":\"status\"}]",
+        manager, api_version, ts, manager, api_version, ts);
 }
 
 static uint64_t
@@ -125,7 +131,7 @@ put(struct gen *g, const char *group, const char *res, const char *ns,
 
 struct podspec {
     const char *ns, *app, *tier, *hash;
-    const struct owner *owner;  /* may be NULL */
+    const struct owner *owner; /* may be NULL */
     char name[192];
 };
 
@@ -135,23 +141,30 @@ pod_container(struct gen *g, struct ks_buf *b, const struct podspec *ps,
 {
     unsigned i;
 
-    ks_buf_printf(b, "{\"name\":\"%s\",\"image\":\"registry.example.com/%s:1.%u.%u\","
-                  "\"ports\":[{\"name\":\"http\",\"containerPort\":8080,\"protocol\":\"TCP\"}],"
-                  "\"env\":[", ps->app, ps->app, rnd(g, 20), rnd(g, 10));
+    ks_buf_printf(
+        b,
+        "{\"name\":\"%s\",\"image\":\"registry.example.com/%s:1.%u.%u\","
+        "\"ports\":[{\"name\":\"http\",\"containerPort\":8080,\"protocol\":"
+        "\"TCP\"}],"
+        "\"env\":[",
+        ps->app, ps->app, rnd(g, 20), rnd(g, 10));
     for (i = 0; i < 400 && (i == 0 || b->len < target); i++) {
         char v[97];
         rand_suffix(g, v, 24 + rnd(g, 72));
         ks_buf_printf(b, "%s{\"name\":\"%s_SETTING_%u\",\"value\":\"%s\"}",
                       i ? "," : "", ps->tier, i, v);
     }
-    ks_buf_str(b, "],\"resources\":{\"limits\":{\"cpu\":\"500m\",\"memory\":\"256Mi\"},"
-               "\"requests\":{\"cpu\":\"100m\",\"memory\":\"128Mi\"}},"
-               "\"volumeMounts\":[{\"name\":\"kube-api-access\",\"readOnly\":true,"
-               "\"mountPath\":\"/var/run/secrets/kubernetes.io/serviceaccount\"}],"
-               "\"livenessProbe\":{\"httpGet\":{\"path\":\"/healthz\",\"port\":8080,"
-               "\"scheme\":\"HTTP\"},\"timeoutSeconds\":1,\"periodSeconds\":10},"
-               "\"terminationMessagePath\":\"/dev/termination-log\","
-               "\"terminationMessagePolicy\":\"File\",\"imagePullPolicy\":\"IfNotPresent\"}");
+    ks_buf_str(
+        b,
+        "],\"resources\":{\"limits\":{\"cpu\":\"500m\",\"memory\":\"256Mi\"},"
+        "\"requests\":{\"cpu\":\"100m\",\"memory\":\"128Mi\"}},"
+        "\"volumeMounts\":[{\"name\":\"kube-api-access\",\"readOnly\":true,"
+        "\"mountPath\":\"/var/run/secrets/kubernetes.io/serviceaccount\"}],"
+        "\"livenessProbe\":{\"httpGet\":{\"path\":\"/healthz\",\"port\":8080,"
+        "\"scheme\":\"HTTP\"},\"timeoutSeconds\":1,\"periodSeconds\":10},"
+        "\"terminationMessagePath\":\"/dev/termination-log\","
+        "\"terminationMessagePolicy\":\"File\",\"imagePullPolicy\":"
+        "\"IfNotPresent\"}");
 }
 
 static void
@@ -161,20 +174,30 @@ pod_status(struct gen *g, struct ks_buf *b, const struct podspec *ps)
 
     timestamp(g, ts);
     rand_suffix(g, id, 64);
-    ks_buf_printf(b, ",\"status\":{\"phase\":\"Running\",\"conditions\":["
-                  "{\"type\":\"Initialized\",\"status\":\"True\",\"lastTransitionTime\":\"%s\"},"
-                  "{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":\"%s\"},"
-                  "{\"type\":\"ContainersReady\",\"status\":\"True\",\"lastTransitionTime\":\"%s\"},"
-                  "{\"type\":\"PodScheduled\",\"status\":\"True\",\"lastTransitionTime\":\"%s\"}],"
-                  "\"hostIP\":\"10.0.%u.%u\",\"podIP\":\"10.244.%u.%u\",\"podIPs\":[{\"ip\":"
-                  "\"10.244.%u.%u\"}],\"startTime\":\"%s\",\"containerStatuses\":[{\"name\":"
-                  "\"%s\",\"state\":{\"running\":{\"startedAt\":\"%s\"}},\"lastState\":{},"
-                  "\"ready\":true,\"restartCount\":%u,\"image\":\"registry.example.com/%s:1.0\","
-                  "\"imageID\":\"registry.example.com/%s@sha256:%s\",\"containerID\":"
-                  "\"containerd://%s\",\"started\":true}],\"qosClass\":\"Burstable\"}}",
-                  ts, ts, ts, ts, rnd(g, 4), rnd(g, 250), rnd(g, 250), rnd(g, 250),
-                  rnd(g, 250), rnd(g, 250), ts, ps->app, ts, rnd(g, 3), ps->app,
-                  ps->app, id, id);
+    ks_buf_printf(
+        b,
+        ",\"status\":{\"phase\":\"Running\",\"conditions\":["
+        "{\"type\":\"Initialized\",\"status\":\"True\",\"lastTransitionTime\":"
+        "\"%s\"},"
+        "{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":\"%s\"}"
+        ","
+        "{\"type\":\"ContainersReady\",\"status\":\"True\","
+        "\"lastTransitionTime\":\"%s\"},"
+        "{\"type\":\"PodScheduled\",\"status\":\"True\",\"lastTransitionTime\":"
+        "\"%s\"}],"
+        "\"hostIP\":\"10.0.%u.%u\",\"podIP\":\"10.244.%u.%u\",\"podIPs\":[{"
+        "\"ip\":"
+        "\"10.244.%u.%u\"}],\"startTime\":\"%s\",\"containerStatuses\":[{"
+        "\"name\":"
+        "\"%s\",\"state\":{\"running\":{\"startedAt\":\"%s\"}},\"lastState\":{}"
+        ","
+        "\"ready\":true,\"restartCount\":%u,\"image\":\"registry.example.com/"
+        "%s:1.0\","
+        "\"imageID\":\"registry.example.com/%s@sha256:%s\",\"containerID\":"
+        "\"containerd://%s\",\"started\":true}],\"qosClass\":\"Burstable\"}}",
+        ts, ts, ts, ts, rnd(g, 4), rnd(g, 250), rnd(g, 250), rnd(g, 250),
+        rnd(g, 250), rnd(g, 250), ts, ps->app, ts, rnd(g, 3), ps->app, ps->app,
+        id, id);
 }
 
 /* Generates one pod; size drawn from the generator's range. */
@@ -185,28 +208,39 @@ gen_pod(struct gen *g, const struct podspec *ps)
     unsigned hi = g->o->pod_max_bytes ? g->o->pod_max_bytes : 14336;
     /* the env padding overshoots/undershoots by ~100 bytes: aim inside */
     size_t target = lo + 100 + rnd(g, hi > lo + 200 ? hi - lo - 200 : 1);
-    char *labels[6] = { "app", (char *)ps->app, "tier", (char *)ps->tier,
-                        "pod-template-hash", (char *)ps->hash };
-    struct ks_buf b = { 0 };
+    char *labels[6] = {"app",
+                       (char *)ps->app,
+                       "tier",
+                       (char *)ps->tier,
+                       "pod-template-hash",
+                       (char *)ps->hash};
+    struct ks_buf b = {0};
     char uid[37];
 
     meta_head(g, &b, ps->ns, ps->name, uid);
-    ks_buf_printf(&b, ",\"labels\":{\"app\":\"%s\",\"tier\":\"%s\","
-                  "\"pod-template-hash\":\"%s\"}", ps->app, ps->tier, ps->hash);
+    ks_buf_printf(&b,
+                  ",\"labels\":{\"app\":\"%s\",\"tier\":\"%s\","
+                  "\"pod-template-hash\":\"%s\"}",
+                  ps->app, ps->tier, ps->hash);
     if (ps->owner)
         owner_ref(&b, ps->owner);
     managed_fields(g, &b, "kubelet", "v1");
     ks_buf_printf(&b, "},\"spec\":{\"volumes\":[{\"name\":\"kube-api-access\","
-                  "\"projected\":{\"sources\":[{\"serviceAccountToken\":{"
-                  "\"expirationSeconds\":3607,\"path\":\"token\"}}],\"defaultMode\":420}}],"
-                  "\"containers\":[");
-    /* status and tail are ~1.8 KB; pad the env list so the whole pod lands on target */
+                      "\"projected\":{\"sources\":[{\"serviceAccountToken\":{"
+                      "\"expirationSeconds\":3607,\"path\":\"token\"}}],"
+                      "\"defaultMode\":420}}],"
+                      "\"containers\":[");
+    /* status and tail are ~1.8 KB; pad the env list so the whole pod lands on
+     * target */
     pod_container(g, &b, ps, target > 1800 ? target - 1800 : 0);
-    ks_buf_printf(&b, "],\"restartPolicy\":\"Always\",\"terminationGracePeriodSeconds\":30,"
-                  "\"dnsPolicy\":\"ClusterFirst\",\"serviceAccountName\":\"default\","
-                  "\"nodeName\":\"node-%04u\",\"schedulerName\":\"default-scheduler\","
-                  "\"priority\":0,\"enableServiceLinks\":true,\"preemptionPolicy\":"
-                  "\"PreemptLowerPriority\"}", rnd(g, g->nodes ? g->nodes : 1));
+    ks_buf_printf(
+        &b,
+        "],\"restartPolicy\":\"Always\",\"terminationGracePeriodSeconds\":30,"
+        "\"dnsPolicy\":\"ClusterFirst\",\"serviceAccountName\":\"default\","
+        "\"nodeName\":\"node-%04u\",\"schedulerName\":\"default-scheduler\","
+        "\"priority\":0,\"enableServiceLinks\":true,\"preemptionPolicy\":"
+        "\"PreemptLowerPriority\"}",
+        rnd(g, g->nodes ? g->nodes : 1));
     pod_status(g, &b, ps);
     return put(g, "", "pods", ps->ns, ps->name, labels, 3, &b);
 }
@@ -221,46 +255,62 @@ struct app {
 static void
 template_json(struct ks_buf *b, const struct app *a, bool with_hash)
 {
-    ks_buf_printf(b, "\"template\":{\"metadata\":{\"labels\":{\"app\":\"%s\",\"tier\":"
-                  "\"%s\"%s%s%s}},\"spec\":{\"containers\":[{\"name\":\"%s\",\"image\":"
-                  "\"registry.example.com/%s:1.0\",\"ports\":[{\"containerPort\":8080}]}]}}",
-                  a->app, a->tier, with_hash ? ",\"pod-template-hash\":\"" : "",
-                  with_hash ? a->hash : "", with_hash ? "\"" : "", a->app, a->app);
+    ks_buf_printf(
+        b,
+        "\"template\":{\"metadata\":{\"labels\":{\"app\":\"%s\",\"tier\":"
+        "\"%s\"%s%s%s}},\"spec\":{\"containers\":[{\"name\":\"%s\",\"image\":"
+        "\"registry.example.com/"
+        "%s:1.0\",\"ports\":[{\"containerPort\":8080}]}]}}",
+        a->app, a->tier, with_hash ? ",\"pod-template-hash\":\"" : "",
+        with_hash ? a->hash : "", with_hash ? "\"" : "", a->app, a->app);
 }
 
 static void
 gen_deployment(struct gen *g, struct app *a)
 {
-    char *labels[4] = { "app", (char *)a->app, "tier", (char *)a->tier };
-    struct ks_buf b = { 0 }, la = { 0 };
+    char *labels[4] = {"app", (char *)a->app, "tier", (char *)a->tier};
+    struct ks_buf b = {0}, la = {0};
 
-    a->deploy = (struct owner){ "apps/v1", "Deployment", a->name, "" };
+    a->deploy = (struct owner){"apps/v1", "Deployment", a->name, ""};
     meta_head(g, &b, a->ns, a->name, a->deploy.uid);
-    ks_buf_printf(&la, "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
-                  "{\"annotations\":{},\"labels\":{\"app\":\"%s\",\"tier\":\"%s\"},\"name\":"
-                  "\"%s\",\"namespace\":\"%s\"},\"spec\":{\"replicas\":%u,\"selector\":"
-                  "{\"matchLabels\":{\"app\":\"%s\"}},", a->app, a->tier, a->name, a->ns,
-                  a->replicas, a->app);
+    ks_buf_printf(
+        &la,
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+        "{\"annotations\":{},\"labels\":{\"app\":\"%s\",\"tier\":\"%s\"},"
+        "\"name\":"
+        "\"%s\",\"namespace\":\"%s\"},\"spec\":{\"replicas\":%u,\"selector\":"
+        "{\"matchLabels\":{\"app\":\"%s\"}},",
+        a->app, a->tier, a->name, a->ns, a->replicas, a->app);
     template_json(&la, a, false);
     ks_buf_str(&la, "}}\n");
-    ks_buf_printf(&b, ",\"generation\":1,\"labels\":{\"app\":\"%s\",\"tier\":\"%s\"},"
-                  "\"annotations\":{\"deployment.kubernetes.io/revision\":\"1\","
-                  "\"kubectl.kubernetes.io/last-applied-configuration\":", a->app, a->tier);
+    ks_buf_printf(
+        &b,
+        ",\"generation\":1,\"labels\":{\"app\":\"%s\",\"tier\":\"%s\"},"
+        "\"annotations\":{\"deployment.kubernetes.io/revision\":\"1\","
+        "\"kubectl.kubernetes.io/last-applied-configuration\":",
+        a->app, a->tier);
     ks_buf_json_str(&b, la.oom ? "" : la.p);
     ks_buf_str(&b, "}");
     managed_fields(g, &b, "kubectl-client-side-apply", "apps/v1");
-    ks_buf_printf(&b, "},\"spec\":{\"replicas\":%u,\"selector\":{\"matchLabels\":"
-                  "{\"app\":\"%s\"}},", a->replicas, a->app);
+    ks_buf_printf(&b,
+                  "},\"spec\":{\"replicas\":%u,\"selector\":{\"matchLabels\":"
+                  "{\"app\":\"%s\"}},",
+                  a->replicas, a->app);
     template_json(&b, a, false);
-    ks_buf_printf(&b, ",\"strategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":"
-                  "{\"maxUnavailable\":\"25%%\",\"maxSurge\":\"25%%\"}},"
-                  "\"revisionHistoryLimit\":10,\"progressDeadlineSeconds\":600},"
-                  "\"status\":{\"observedGeneration\":1,\"replicas\":%u,\"updatedReplicas\":%u,"
-                  "\"readyReplicas\":%u,\"availableReplicas\":%u,\"conditions\":[{\"type\":"
-                  "\"Available\",\"status\":\"True\",\"reason\":\"MinimumReplicasAvailable\"},"
-                  "{\"type\":\"Progressing\",\"status\":\"True\",\"reason\":"
-                  "\"NewReplicaSetAvailable\"}]}}", a->replicas, a->replicas, a->replicas,
-                  a->replicas);
+    ks_buf_printf(
+        &b,
+        ",\"strategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":"
+        "{\"maxUnavailable\":\"25%%\",\"maxSurge\":\"25%%\"}},"
+        "\"revisionHistoryLimit\":10,\"progressDeadlineSeconds\":600},"
+        "\"status\":{\"observedGeneration\":1,\"replicas\":%u,"
+        "\"updatedReplicas\":%u,"
+        "\"readyReplicas\":%u,\"availableReplicas\":%u,\"conditions\":[{"
+        "\"type\":"
+        "\"Available\",\"status\":\"True\",\"reason\":"
+        "\"MinimumReplicasAvailable\"},"
+        "{\"type\":\"Progressing\",\"status\":\"True\",\"reason\":"
+        "\"NewReplicaSetAvailable\"}]}}",
+        a->replicas, a->replicas, a->replicas, a->replicas);
     free(la.p);
     put(g, "apps", "deployments", a->ns, a->name, labels, 2, &b);
 }
@@ -268,27 +318,32 @@ gen_deployment(struct gen *g, struct app *a)
 static void
 gen_replicaset(struct gen *g, struct app *a)
 {
-    char *labels[6] = { "app", (char *)a->app, "tier", (char *)a->tier,
-                        "pod-template-hash", a->hash };
-    struct ks_buf b = { 0 };
+    char *labels[6] = {"app",           (char *)a->app,      "tier",
+                       (char *)a->tier, "pod-template-hash", a->hash};
+    struct ks_buf b = {0};
     char name[128];
 
     snprintf(name, sizeof(name), "%s-%s", a->name, a->hash);
-    a->rs = (struct owner){ "apps/v1", "ReplicaSet", NULL, "" };
+    a->rs = (struct owner){"apps/v1", "ReplicaSet", NULL, ""};
     meta_head(g, &b, a->ns, name, a->rs.uid);
-    ks_buf_printf(&b, ",\"generation\":1,\"labels\":{\"app\":\"%s\",\"tier\":\"%s\","
-                  "\"pod-template-hash\":\"%s\"},\"annotations\":{"
-                  "\"deployment.kubernetes.io/desired-replicas\":\"%u\","
-                  "\"deployment.kubernetes.io/revision\":\"1\"}", a->app, a->tier,
-                  a->hash, a->replicas);
+    ks_buf_printf(
+        &b,
+        ",\"generation\":1,\"labels\":{\"app\":\"%s\",\"tier\":\"%s\","
+        "\"pod-template-hash\":\"%s\"},\"annotations\":{"
+        "\"deployment.kubernetes.io/desired-replicas\":\"%u\","
+        "\"deployment.kubernetes.io/revision\":\"1\"}",
+        a->app, a->tier, a->hash, a->replicas);
     owner_ref(&b, &a->deploy);
     managed_fields(g, &b, "kube-controller-manager", "apps/v1");
-    ks_buf_printf(&b, "},\"spec\":{\"replicas\":%u,\"selector\":{\"matchLabels\":{"
-                  "\"app\":\"%s\",\"pod-template-hash\":\"%s\"}},", a->replicas,
-                  a->app, a->hash);
+    ks_buf_printf(&b,
+                  "},\"spec\":{\"replicas\":%u,\"selector\":{\"matchLabels\":{"
+                  "\"app\":\"%s\",\"pod-template-hash\":\"%s\"}},",
+                  a->replicas, a->app, a->hash);
     template_json(&b, a, true);
-    ks_buf_printf(&b, "},\"status\":{\"replicas\":%u,\"fullyLabeledReplicas\":%u,"
-                  "\"readyReplicas\":%u,\"availableReplicas\":%u,\"observedGeneration\":1}}",
+    ks_buf_printf(&b,
+                  "},\"status\":{\"replicas\":%u,\"fullyLabeledReplicas\":%u,"
+                  "\"readyReplicas\":%u,\"availableReplicas\":%u,"
+                  "\"observedGeneration\":1}}",
                   a->replicas, a->replicas, a->replicas, a->replicas);
     put(g, "apps", "replicasets", a->ns, name, labels, 3, &b);
 }
@@ -296,46 +351,53 @@ gen_replicaset(struct gen *g, struct app *a)
 static void
 gen_service_cm(struct gen *g, const struct app *a)
 {
-    char *labels[4] = { "app", (char *)a->app, "tier", (char *)a->tier };
-    struct ks_buf b = { 0 };
+    char *labels[4] = {"app", (char *)a->app, "tier", (char *)a->tier};
+    struct ks_buf b = {0};
     char uid[37], name[128];
 
     meta_head(g, &b, a->ns, a->name, uid);
-    ks_buf_printf(&b, ",\"labels\":{\"app\":\"%s\",\"tier\":\"%s\"}},\"spec\":{"
-                  "\"ports\":[{\"name\":\"http\",\"protocol\":\"TCP\",\"port\":80,"
-                  "\"targetPort\":8080}],\"selector\":{\"app\":\"%s\"},\"clusterIP\":"
-                  "\"10.96.%u.%u\",\"clusterIPs\":[\"10.96.%u.%u\"],\"type\":\"ClusterIP\","
-                  "\"sessionAffinity\":\"None\",\"ipFamilies\":[\"IPv4\"],"
-                  "\"ipFamilyPolicy\":\"SingleStack\"},\"status\":{\"loadBalancer\":{}}}",
-                  a->app, a->tier, a->app, rnd(g, 250), rnd(g, 250), rnd(g, 250),
-                  rnd(g, 250));
+    ks_buf_printf(
+        &b,
+        ",\"labels\":{\"app\":\"%s\",\"tier\":\"%s\"}},\"spec\":{"
+        "\"ports\":[{\"name\":\"http\",\"protocol\":\"TCP\",\"port\":80,"
+        "\"targetPort\":8080}],\"selector\":{\"app\":\"%s\"},\"clusterIP\":"
+        "\"10.96.%u.%u\",\"clusterIPs\":[\"10.96.%u.%u\"],\"type\":"
+        "\"ClusterIP\","
+        "\"sessionAffinity\":\"None\",\"ipFamilies\":[\"IPv4\"],"
+        "\"ipFamilyPolicy\":\"SingleStack\"},\"status\":{\"loadBalancer\":{}}}",
+        a->app, a->tier, a->app, rnd(g, 250), rnd(g, 250), rnd(g, 250),
+        rnd(g, 250));
     put(g, "", "services", a->ns, a->name, labels, 2, &b);
     snprintf(name, sizeof(name), "%s-config", a->name);
     meta_head(g, &b, a->ns, name, uid);
-    ks_buf_printf(&b, ",\"labels\":{\"app\":\"%s\",\"tier\":\"%s\"}},\"data\":{"
-                  "\"LOG_LEVEL\":\"info\",\"LISTEN\":\":8080\",\"FEATURES\":\"a,b,c\","
-                  "\"config.yaml\":\"server:\\n  port: 8080\\n  replicas: %u\\n\"}}",
-                  a->app, a->tier, a->replicas);
+    ks_buf_printf(
+        &b,
+        ",\"labels\":{\"app\":\"%s\",\"tier\":\"%s\"}},\"data\":{"
+        "\"LOG_LEVEL\":\"info\",\"LISTEN\":\":8080\",\"FEATURES\":\"a,b,c\","
+        "\"config.yaml\":\"server:\\n  port: 8080\\n  replicas: %u\\n\"}}",
+        a->app, a->tier, a->replicas);
     put(g, "", "configmaps", a->ns, name, labels, 2, &b);
 }
 
 static void
 gen_event(struct gen *g, const struct app *a)
 {
-    struct ks_buf b = { 0 };
+    struct ks_buf b = {0};
     char uid[37], name[160], ts[32], sfx[17];
 
     rand_suffix(g, sfx, 16);
     snprintf(name, sizeof(name), "%s.%s", a->name, sfx);
     meta_head(g, &b, a->ns, name, uid);
     timestamp(g, ts);
-    ks_buf_printf(&b, "},\"involvedObject\":{\"kind\":\"Deployment\",\"namespace\":"
-                  "\"%s\",\"name\":\"%s\",\"uid\":\"%s\",\"apiVersion\":\"apps/v1\"},"
-                  "\"reason\":\"ScalingReplicaSet\",\"message\":\"Scaled up replica set "
-                  "%s-%s to %u\",\"source\":{\"component\":\"deployment-controller\"},"
-                  "\"firstTimestamp\":\"%s\",\"lastTimestamp\":\"%s\",\"count\":1,"
-                  "\"type\":\"Normal\",\"reportingComponent\":\"deployment-controller\"}",
-                  a->ns, a->name, a->deploy.uid, a->name, a->hash, a->replicas, ts, ts);
+    ks_buf_printf(
+        &b,
+        "},\"involvedObject\":{\"kind\":\"Deployment\",\"namespace\":"
+        "\"%s\",\"name\":\"%s\",\"uid\":\"%s\",\"apiVersion\":\"apps/v1\"},"
+        "\"reason\":\"ScalingReplicaSet\",\"message\":\"Scaled up replica set "
+        "%s-%s to %u\",\"source\":{\"component\":\"deployment-controller\"},"
+        "\"firstTimestamp\":\"%s\",\"lastTimestamp\":\"%s\",\"count\":1,"
+        "\"type\":\"Normal\",\"reportingComponent\":\"deployment-controller\"}",
+        a->ns, a->name, a->deploy.uid, a->name, a->hash, a->replicas, ts, ts);
     put(g, "", "events", a->ns, name, NULL, 0, &b);
 }
 
@@ -350,7 +412,7 @@ gen_app(struct gen *g, struct app *a)
     gen_replicaset(g, a);
     a->rs.name = NULL;
     for (i = 0; i < a->replicas; i++) {
-        struct podspec ps = { a->ns, a->app, a->tier, a->hash, &a->rs, "" };
+        struct podspec ps = {a->ns, a->app, a->tier, a->hash, &a->rs, ""};
         char rsname[128], sfx[6];
         snprintf(rsname, sizeof(rsname), "%s-%s", a->name, a->hash);
         rand_suffix(g, sfx, 5);
@@ -366,40 +428,50 @@ gen_app(struct gen *g, struct app *a)
 static void
 gen_namespace_objs(struct gen *g, const char *ns, unsigned widgets)
 {
-    char *labels[2] = { "kubernetes.io/metadata.name", (char *)ns };
-    struct ks_buf b = { 0 };
+    char *labels[2] = {"kubernetes.io/metadata.name", (char *)ns};
+    struct ks_buf b = {0};
     char uid[37], name[128];
     unsigned i;
 
     meta_head(g, &b, NULL, ns, uid);
-    ks_buf_printf(&b, ",\"labels\":{\"kubernetes.io/metadata.name\":\"%s\"}},"
-                  "\"spec\":{\"finalizers\":[\"kubernetes\"]},\"status\":{\"phase\":"
-                  "\"Active\"}}", ns);
+    ks_buf_printf(
+        &b,
+        ",\"labels\":{\"kubernetes.io/metadata.name\":\"%s\"}},"
+        "\"spec\":{\"finalizers\":[\"kubernetes\"]},\"status\":{\"phase\":"
+        "\"Active\"}}",
+        ns);
     put(g, "", "namespaces", NULL, ns, labels, 1, &b);
     meta_head(g, &b, ns, "app-credentials", uid);
     ks_buf_str(&b, "},\"type\":\"Opaque\",\"data\":{\"username\":\"YWRtaW4=\","
-               "\"password\":\"czNjcjN0LXBhc3N3b3Jk\"}}");
+                   "\"password\":\"czNjcjN0LXBhc3N3b3Jk\"}}");
     put(g, "", "secrets", ns, "app-credentials", NULL, 0, &b);
     meta_head(g, &b, ns, "nightly-report", uid);
-    ks_buf_str(&b, "},\"spec\":{\"schedule\":\"0 3 * * *\",\"concurrencyPolicy\":"
-               "\"Forbid\",\"suspend\":false,\"jobTemplate\":{\"spec\":{\"template\":"
-               "{\"spec\":{\"containers\":[{\"name\":\"report\",\"image\":"
-               "\"busybox:1.36\"}],\"restartPolicy\":\"OnFailure\"}}}}},\"status\":{}}");
+    ks_buf_str(
+        &b,
+        "},\"spec\":{\"schedule\":\"0 3 * * *\",\"concurrencyPolicy\":"
+        "\"Forbid\",\"suspend\":false,\"jobTemplate\":{\"spec\":{\"template\":"
+        "{\"spec\":{\"containers\":[{\"name\":\"report\",\"image\":"
+        "\"busybox:1.36\"}],\"restartPolicy\":\"OnFailure\"}}}}},\"status\":{}"
+        "}");
     put(g, "batch", "cronjobs", ns, "nightly-report", NULL, 0, &b);
     meta_head(g, &b, ns, "db-migrate", uid);
-    ks_buf_str(&b, "},\"spec\":{\"completions\":1,\"parallelism\":1,\"backoffLimit\":6,"
-               "\"template\":{\"spec\":{\"containers\":[{\"name\":\"migrate\",\"image\":"
-               "\"busybox:1.36\"}],\"restartPolicy\":\"Never\"}}},\"status\":{"
-               "\"succeeded\":1,\"conditions\":[{\"type\":\"Complete\",\"status\":"
-               "\"True\"}]}}");
+    ks_buf_str(
+        &b,
+        "},\"spec\":{\"completions\":1,\"parallelism\":1,\"backoffLimit\":6,"
+        "\"template\":{\"spec\":{\"containers\":[{\"name\":\"migrate\","
+        "\"image\":"
+        "\"busybox:1.36\"}],\"restartPolicy\":\"Never\"}}},\"status\":{"
+        "\"succeeded\":1,\"conditions\":[{\"type\":\"Complete\",\"status\":"
+        "\"True\"}]}}");
     put(g, "batch", "jobs", ns, "db-migrate", NULL, 0, &b);
     for (i = 0; i < widgets && g->ks->crd; i++) {
-        char *wl[2] = { "color", i % 2 ? "blue" : "green" };
+        char *wl[2] = {"color", i % 2 ? "blue" : "green"};
         snprintf(name, sizeof(name), "widget-%u", i);
         meta_head(g, &b, ns, name, uid);
-        ks_buf_printf(&b, ",\"labels\":{\"color\":\"%s\"}},\"spec\":{\"size\":%u,"
-                      "\"color\":\"%s\"},\"status\":{\"ready\":true}}", wl[1],
-                      1 + rnd(g, 10), wl[1]);
+        ks_buf_printf(&b,
+                      ",\"labels\":{\"color\":\"%s\"}},\"spec\":{\"size\":%u,"
+                      "\"color\":\"%s\"},\"status\":{\"ready\":true}}",
+                      wl[1], 1 + rnd(g, 10), wl[1]);
         put(g, "example.pedia.io", "widgets", ns, name, wl, 1, &b);
     }
 }
@@ -408,43 +480,53 @@ static void
 gen_node(struct gen *g, unsigned i)
 {
     char name[64], zone[32], uid[37];
-    char *labels[6] = { "kubernetes.io/hostname", name, "kubernetes.io/os", "linux",
-                        "topology.kubernetes.io/zone", zone };
-    struct ks_buf b = { 0 };
+    char *labels[6] = {
+        "kubernetes.io/hostname",      name, "kubernetes.io/os", "linux",
+        "topology.kubernetes.io/zone", zone};
+    struct ks_buf b = {0};
 
     snprintf(name, sizeof(name), "node-%04u", i);
     snprintf(zone, sizeof(zone), "zone-%c", 'a' + (int)(i % 3));
     meta_head(g, &b, NULL, name, uid);
-    ks_buf_printf(&b, ",\"labels\":{\"kubernetes.io/hostname\":\"%s\",\"kubernetes.io/os\":"
-                  "\"linux\",\"topology.kubernetes.io/zone\":\"%s\"%s}},\"spec\":{"
-                  "\"podCIDR\":\"10.244.%u.0/24\"},\"status\":{\"capacity\":{\"cpu\":\"8\","
-                  "\"memory\":\"32Gi\",\"pods\":\"110\"},\"conditions\":[{\"type\":\"Ready\","
-                  "\"status\":\"True\",\"reason\":\"KubeletReady\"}],\"addresses\":[{\"type\":"
-                  "\"InternalIP\",\"address\":\"10.0.%u.%u\"},{\"type\":\"Hostname\","
-                  "\"address\":\"%s\"}],\"nodeInfo\":{\"kubeletVersion\":\"v1.31.0\","
-                  "\"osImage\":\"Debian GNU/Linux 12\",\"kernelVersion\":\"6.1.0\","
-                  "\"containerRuntimeVersion\":\"containerd://1.7.20\",\"architecture\":"
-                  "\"amd64\",\"operatingSystem\":\"linux\"}}}", name, zone,
-                  i < 3 ? ",\"node-role.kubernetes.io/control-plane\":\"\"" : "",
-                  i % 256, i / 256 % 256, i % 256, name);
+    ks_buf_printf(
+        &b,
+        ",\"labels\":{\"kubernetes.io/hostname\":\"%s\",\"kubernetes.io/os\":"
+        "\"linux\",\"topology.kubernetes.io/zone\":\"%s\"%s}},\"spec\":{"
+        "\"podCIDR\":\"10.244.%u.0/"
+        "24\"},\"status\":{\"capacity\":{\"cpu\":\"8\","
+        "\"memory\":\"32Gi\",\"pods\":\"110\"},\"conditions\":[{\"type\":"
+        "\"Ready\","
+        "\"status\":\"True\",\"reason\":\"KubeletReady\"}],\"addresses\":[{"
+        "\"type\":"
+        "\"InternalIP\",\"address\":\"10.0.%u.%u\"},{\"type\":\"Hostname\","
+        "\"address\":\"%s\"}],\"nodeInfo\":{\"kubeletVersion\":\"v1.31.0\","
+        "\"osImage\":\"Debian GNU/Linux 12\",\"kernelVersion\":\"6.1.0\","
+        "\"containerRuntimeVersion\":\"containerd://1.7.20\",\"architecture\":"
+        "\"amd64\",\"operatingSystem\":\"linux\"}}}",
+        name, zone,
+        i < 3 ? ",\"node-role.kubernetes.io/control-plane\":\"\"" : "", i % 256,
+        i / 256 % 256, i % 256, name);
     put(g, "", "nodes", NULL, name, labels, 3, &b);
 }
 
 static void
 gen_daemonset(struct gen *g)
 {
-    char *labels[2] = { "k8s-app", "kube-proxy" };
-    struct ks_buf b = { 0 };
+    char *labels[2] = {"k8s-app", "kube-proxy"};
+    struct ks_buf b = {0};
     char uid[37];
 
     meta_head(g, &b, "kube-system", "kube-proxy", uid);
-    ks_buf_printf(&b, ",\"labels\":{\"k8s-app\":\"kube-proxy\"}},\"spec\":{\"selector\":"
-                  "{\"matchLabels\":{\"k8s-app\":\"kube-proxy\"}},\"template\":{\"spec\":"
-                  "{\"containers\":[{\"name\":\"kube-proxy\",\"image\":"
-                  "\"registry.k8s.io/kube-proxy:v1.31.0\"}]}}},\"status\":{"
-                  "\"desiredNumberScheduled\":%u,\"currentNumberScheduled\":%u,"
-                  "\"numberReady\":%u,\"updatedNumberScheduled\":%u,\"numberAvailable\":%u}}",
-                  g->nodes, g->nodes, g->nodes, g->nodes, g->nodes);
+    ks_buf_printf(
+        &b,
+        ",\"labels\":{\"k8s-app\":\"kube-proxy\"}},\"spec\":{\"selector\":"
+        "{\"matchLabels\":{\"k8s-app\":\"kube-proxy\"}},\"template\":{\"spec\":"
+        "{\"containers\":[{\"name\":\"kube-proxy\",\"image\":"
+        "\"registry.k8s.io/kube-proxy:v1.31.0\"}]}}},\"status\":{"
+        "\"desiredNumberScheduled\":%u,\"currentNumberScheduled\":%u,"
+        "\"numberReady\":%u,\"updatedNumberScheduled\":%u,\"numberAvailable\":%"
+        "u}}",
+        g->nodes, g->nodes, g->nodes, g->nodes, g->nodes);
     put(g, "apps", "daemonsets", "kube-system", "kube-proxy", labels, 1, &b);
 }
 
@@ -482,7 +564,7 @@ gen_one_namespace(struct gen *g, unsigned i, unsigned nns)
 int
 kubesim_generate(struct kubesim *ks, const struct kubesim_gen_options *o)
 {
-    struct gen g = { ks, o->seed * 0x9E3779B97F4A7C15ull + 1, o, 0 };
+    struct gen g = {ks, o->seed * 0x9E3779B97F4A7C15ull + 1, o, 0};
     unsigned nns = o->namespaces ? o->namespaces : o->pods / 40 + 1, i;
 
     g.nodes = o->nodes ? o->nodes : o->pods / 30 + 3;
@@ -503,31 +585,36 @@ kubesim_generate(struct kubesim *ks, const struct kubesim_gen_options *o)
 static void
 crd_version(struct ks_buf *b, const char *v, bool storage)
 {
-    ks_buf_printf(b, "{\"name\":\"%s\",\"served\":true,\"storage\":%s,\"schema\":"
-                  "{\"openAPIV3Schema\":{\"type\":\"object\",\"properties\":{\"spec\":"
-                  "{\"type\":\"object\",\"properties\":{\"size\":{\"type\":\"integer\"},"
-                  "\"color\":{\"type\":\"string\"}}},\"status\":{\"type\":\"object\","
-                  "\"x-kubernetes-preserve-unknown-fields\":true}}}},\"subresources\":"
-                  "{\"status\":{}}}", v, storage ? "true" : "false");
+    ks_buf_printf(
+        b,
+        "{\"name\":\"%s\",\"served\":true,\"storage\":%s,\"schema\":"
+        "{\"openAPIV3Schema\":{\"type\":\"object\",\"properties\":{\"spec\":"
+        "{\"type\":\"object\",\"properties\":{\"size\":{\"type\":\"integer\"},"
+        "\"color\":{\"type\":\"string\"}}},\"status\":{\"type\":\"object\","
+        "\"x-kubernetes-preserve-unknown-fields\":true}}}},\"subresources\":"
+        "{\"status\":{}}}",
+        v, storage ? "true" : "false");
 }
 
 /* The widgets CustomResourceDefinition, as a client would POST it. */
 int
 ks_widget_crd_json(struct ks_buf *b)
 {
-    ks_buf_str(b, "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":"
-               "\"CustomResourceDefinition\",\"metadata\":{\"name\":"
-               "\"widgets.example.pedia.io\",\"creationTimestamp\":"
-               "\"2024-06-01T00:00:00Z\"},\"spec\":{\"group\":\"example.pedia.io\","
-               "\"names\":{\"plural\":\"widgets\",\"singular\":\"widget\",\"kind\":"
-               "\"Widget\",\"listKind\":\"WidgetList\",\"shortNames\":[\"wdg\"]},"
-               "\"scope\":\"Namespaced\",\"versions\":[");
+    ks_buf_str(
+        b, "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":"
+           "\"CustomResourceDefinition\",\"metadata\":{\"name\":"
+           "\"widgets.example.pedia.io\",\"creationTimestamp\":"
+           "\"2024-06-01T00:00:00Z\"},\"spec\":{\"group\":\"example.pedia.io\","
+           "\"names\":{\"plural\":\"widgets\",\"singular\":\"widget\",\"kind\":"
+           "\"Widget\",\"listKind\":\"WidgetList\",\"shortNames\":[\"wdg\"]},"
+           "\"scope\":\"Namespaced\",\"versions\":[");
     crd_version(b, "v1", true);
     ks_buf_add(b, ",", 1);
     crd_version(b, "v1beta1", false);
-    ks_buf_str(b, "]},\"status\":{\"conditions\":[{\"type\":\"Established\","
-               "\"status\":\"True\"}],\"acceptedNames\":{\"plural\":\"widgets\","
-               "\"kind\":\"Widget\"},\"storedVersions\":[\"v1\"]}}");
+    ks_buf_str(
+        b, "]},\"status\":{\"conditions\":[{\"type\":\"Established\","
+           "\"status\":\"True\"}],\"acceptedNames\":{\"plural\":\"widgets\","
+           "\"kind\":\"Widget\"},\"storedVersions\":[\"v1\"]}}");
     return b->oom ? -1 : 0;
 }
 
@@ -547,7 +634,8 @@ churn_modify(struct kubesim *ks, int tidx, const struct ks_obj *o)
             json_object_object_add(meta, "annotations", ann);
         }
         snprintf(v, sizeof(v), "%u", ++ks->churn_seq);
-        json_object_object_add(ann, "kubesim.pedia.io/churn", json_object_new_string(v));
+        json_object_object_add(ann, "kubesim.pedia.io/churn",
+                               json_object_new_string(v));
         s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
         ks_upsert_json_locked(ks, tidx, s, strlen(s));
     }
@@ -560,8 +648,8 @@ ks_churn_step(struct kubesim *ks)
 {
     int tidx = ks_type_find("", "pods");
     struct ks_store *s = &ks->stores[tidx];
-    struct kubesim_gen_options go = { 0 };
-    struct gen g = { ks, 0, &go, 8 };
+    struct kubesim_gen_options go = {0};
+    struct gen g = {ks, 0, &go, 8};
     uint64_t r = ks_rng_next(&ks->churn_rng);
     struct ks_obj *o;
     char ns[300];
@@ -572,7 +660,7 @@ ks_churn_step(struct kubesim *ks)
     if (r % 4 < 2) {
         churn_modify(ks, tidx, o);
     } else if (r % 4 == 2) {
-        struct podspec ps = { ns, "churn", "backend", "churn00000", NULL, "" };
+        struct podspec ps = {ns, "churn", "backend", "churn00000", NULL, ""};
         snprintf(ns, sizeof(ns), "%s", o->ns);
         snprintf(ps.name, sizeof(ps.name), "churn-%u", ++ks->churn_seq);
         g.rng = ks_rng_next(&ks->churn_rng);

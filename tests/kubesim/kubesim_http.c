@@ -7,15 +7,16 @@
  * segments, query values are parsed strictly, and every error is answered
  * with a metav1.Status body and the matching HTTP code.
  */
-#include "kubesim_internal.h"
-
 #include <gnutls/gnutls.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "kubesim_internal.h"
 
 #define MAX_SEGS 8
 
@@ -50,10 +51,10 @@ int
 ks_queue_status(struct MHD_Connection *c, unsigned code, const char *reason,
                 const char *message, const char *details_json)
 {
-    struct ks_buf b = { 0 };
+    struct ks_buf b = {0};
 
     ks_buf_str(&b, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
-               "\"status\":\"Failure\",\"message\":");
+                   "\"status\":\"Failure\",\"message\":");
     ks_buf_json_str(&b, message);
     ks_buf_str(&b, ",\"reason\":");
     ks_buf_json_str(&b, reason);
@@ -106,14 +107,15 @@ render_resource(struct ks_buf *b, const struct ks_type *t)
 {
     const char *p = t->shortnames;
 
-    ks_buf_printf(b, "{\"name\":\"%s\",\"singularName\":\"%s\",\"namespaced\":%s,"
+    ks_buf_printf(b,
+                  "{\"name\":\"%s\",\"singularName\":\"%s\",\"namespaced\":%s,"
                   "\"kind\":\"%s\",\"verbs\":[\"get\",\"list\",\"watch\"]",
                   t->resource, t->singular, t->namespaced ? "true" : "false",
                   t->kind);
     if (*p) {
         ks_buf_str(b, ",\"shortNames\":[\"");
         for (; *p; p++)
-            ks_buf_str(b, *p == ',' ? "\",\"" : (char[]){ *p, 0 });
+            ks_buf_str(b, *p == ',' ? "\",\"" : (char[]){*p, 0});
         ks_buf_str(b, "\"]");
     }
     if (t->all_category)
@@ -141,11 +143,13 @@ render_resource_list(struct kubesim *ks, struct ks_buf *b, const char *group,
 {
     int i, n = 0;
 
-    ks_buf_printf(b, "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\","
-                  "\"groupVersion\":\"%s%s%s\",\"resources\":[", group,
-                  *group ? "/" : "", ver);
+    ks_buf_printf(b,
+                  "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\","
+                  "\"groupVersion\":\"%s%s%s\",\"resources\":[",
+                  group, *group ? "/" : "", ver);
     for (i = 0; i < ks_ntypes; i++) {
-        if (!type_has_version(&ks_types[i], group, ver) || !ks_type_served(ks, i))
+        if (!type_has_version(&ks_types[i], group, ver) ||
+            !ks_type_served(ks, i))
             continue;
         if (n++)
             ks_buf_add(b, ",", 1);
@@ -170,22 +174,26 @@ render_group(struct kubesim *ks, struct ks_buf *b, const char *group, bool bare)
     if (!t || !*group)
         return false;
     ks_buf_printf(b, "{%s\"name\":\"%s\",\"versions\":[",
-                  bare ? "" : "\"kind\":\"APIGroup\",\"apiVersion\":\"v1\",", group);
+                  bare ? "" : "\"kind\":\"APIGroup\",\"apiVersion\":\"v1\",",
+                  group);
     for (v = 0; v < KS_MAX_VERSIONS && t->versions[v]; v++)
         ks_buf_printf(b, "%s{\"groupVersion\":\"%s/%s\",\"version\":\"%s\"}",
                       n++ ? "," : "", group, t->versions[v], t->versions[v]);
-    ks_buf_printf(b, "],\"preferredVersion\":{\"groupVersion\":\"%s/%s\","
-                  "\"version\":\"%s\"}}", group, t->versions[0], t->versions[0]);
+    ks_buf_printf(b,
+                  "],\"preferredVersion\":{\"groupVersion\":\"%s/%s\","
+                  "\"version\":\"%s\"}}",
+                  group, t->versions[0], t->versions[0]);
     return true;
 }
 
 static int
 serve_apis(struct kubesim *ks, struct MHD_Connection *c)
 {
-    struct ks_buf b = { 0 };
+    struct ks_buf b = {0};
     int i, j, n = 0;
 
-    ks_buf_str(&b, "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[");
+    ks_buf_str(&b,
+               "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[");
     pthread_mutex_lock(&ks->mu);
     for (i = 0; i < ks_ntypes; i++) {
         bool seen = !*ks_types[i].group || !ks_type_served(ks, i);
@@ -205,13 +213,16 @@ serve_apis(struct kubesim *ks, struct MHD_Connection *c)
 static int
 serve_version(struct kubesim *ks, struct MHD_Connection *c)
 {
-    struct ks_buf b = { 0 };
+    struct ks_buf b = {0};
 
     (void)ks;
-    ks_buf_str(&b, "{\"major\":\"1\",\"minor\":\"31\",\"gitVersion\":"
-               "\"v1.31.0-kubesim\",\"gitCommit\":\"0000000000000000000000000000000000000000\","
-               "\"gitTreeState\":\"clean\",\"buildDate\":\"2024-08-13T00:00:00Z\","
-               "\"goVersion\":\"go1.22.5\",\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}");
+    ks_buf_str(
+        &b, "{\"major\":\"1\",\"minor\":\"31\",\"gitVersion\":"
+            "\"v1.31.0-kubesim\",\"gitCommit\":"
+            "\"0000000000000000000000000000000000000000\","
+            "\"gitTreeState\":\"clean\",\"buildDate\":\"2024-08-13T00:00:00Z\","
+            "\"goVersion\":\"go1.22.5\",\"compiler\":\"gc\",\"platform\":"
+            "\"linux/amd64\"}");
     return queue_buf(c, &b);
 }
 
@@ -219,17 +230,21 @@ static int
 serve_discovery(struct kubesim *ks, struct MHD_Connection *c, char **seg,
                 int nseg)
 {
-    struct ks_buf b = { 0 };
+    struct ks_buf b = {0};
     bool ok = false;
 
     pthread_mutex_lock(&ks->mu);
     if (strcmp(seg[0], "api") == 0 && nseg == 1) {
-        ks_buf_printf(&b, "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],"
-                      "\"serverAddressByClientCIDRs\":[{\"clientCIDR\":\"0.0.0.0/0\","
-                      "\"serverAddress\":\"127.0.0.1:%u\"}]}", ks->port);
+        ks_buf_printf(
+            &b,
+            "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],"
+            "\"serverAddressByClientCIDRs\":[{\"clientCIDR\":\"0.0.0.0/0\","
+            "\"serverAddress\":\"127.0.0.1:%u\"}]}",
+            ks->port);
         ok = true;
     } else if (strcmp(seg[0], "api") == 0 && nseg == 2) {
-        ok = strcmp(seg[1], "v1") == 0 && render_resource_list(ks, &b, "", "v1");
+        ok =
+            strcmp(seg[1], "v1") == 0 && render_resource_list(ks, &b, "", "v1");
     } else if (nseg == 2) {
         ok = render_group(ks, &b, seg[1], false);
     } else if (nseg == 3) {
@@ -238,22 +253,23 @@ serve_discovery(struct kubesim *ks, struct MHD_Connection *c, char **seg,
     pthread_mutex_unlock(&ks->mu);
     if (!ok) {
         free(b.p);
-        return ks_queue_status(c, 404, "NotFound",
-                               "the server could not find the requested resource",
-                               NULL);
+        return ks_queue_status(
+            c, 404, "NotFound",
+            "the server could not find the requested resource", NULL);
     }
     return queue_buf(c, &b);
 }
 
-/* ---- list and get --------------------------------------------------------- */
+/* ---- list and get ---------------------------------------------------------
+ */
 
 struct list_req {
     int tidx;
     const char *version;
-    const char *ns;             /* NULL = all namespaces */
+    const char *ns; /* NULL = all namespaces */
     struct ks_selector *sel;
-    size_t limit;               /* 0 = unlimited */
-    char *after;                /* continue: start strictly after this key */
+    size_t limit; /* 0 = unlimited */
+    char *after;  /* continue: start strictly after this key */
     uint64_t token_rv;
 };
 
@@ -261,13 +277,13 @@ struct page {
     struct ks_obj **items;
     size_t n;
     uint64_t rv;
-    char *cont;                 /* continue token or NULL */
+    char *cont; /* continue token or NULL */
 };
 
 static char *
 token_encode(uint64_t rv, const char *key)
 {
-    struct ks_buf b = { 0 };
+    struct ks_buf b = {0};
     char *t;
 
     ks_buf_printf(&b, "%llu:%s", (unsigned long long)rv, key);
@@ -363,7 +379,7 @@ render_page(const struct list_req *lr, const struct page *pg, size_t *len)
 {
     const struct ks_type *t = &ks_types[lr->tidx];
     bool primary = strcmp(lr->version, t->versions[0]) == 0;
-    struct ks_buf b = { 0 };
+    struct ks_buf b = {0};
     size_t i, total = 256 + (pg->cont ? strlen(pg->cont) : 0);
 
     for (i = 0; i < pg->n; i++)
@@ -372,9 +388,11 @@ render_page(const struct list_req *lr, const struct page *pg, size_t *len)
     if (!b.p)
         return NULL;
     b.cap = total;
-    ks_buf_printf(&b, "{\"kind\":\"%sList\",\"apiVersion\":\"%s%s%s\",\"metadata\":"
-                  "{\"resourceVersion\":\"%llu\"", t->kind, t->group,
-                  *t->group ? "/" : "", lr->version, (unsigned long long)pg->rv);
+    ks_buf_printf(&b,
+                  "{\"kind\":\"%sList\",\"apiVersion\":\"%s%s%s\",\"metadata\":"
+                  "{\"resourceVersion\":\"%llu\"",
+                  t->kind, t->group, *t->group ? "/" : "", lr->version,
+                  (unsigned long long)pg->rv);
     if (pg->cont)
         ks_buf_printf(&b, ",\"continue\":\"%s\"", pg->cont);
     ks_buf_str(&b, "},\"items\":[");
@@ -401,50 +419,73 @@ static bool
 list_options_ok(struct kubesim *ks, struct MHD_Connection *c,
                 struct list_req *lr, int *ret)
 {
-    const char *rv = arg(c, "resourceVersion"), *m = arg(c, "resourceVersionMatch");
+    const char *rv = arg(c, "resourceVersion"),
+               *m = arg(c, "resourceVersionMatch");
     const char *lim = arg(c, "limit"), *cont = arg(c, "continue");
     uint64_t n = 0, cur;
     char msg[256];
 
     if (arg(c, "sendInitialEvents"))
-        return (*ret = ks_queue_status(c, 422, "Invalid", "ListOptions.meta.k8s.io "
-                "\"\" is invalid: sendInitialEvents: Forbidden: sendInitialEvents "
-                "is forbidden for list", NULL)), false;
-    if (m && (!rv || (cont && *cont) || (strcmp(m, "Exact") && strcmp(m, "NotOlderThan")) ||
+        return (*ret = ks_queue_status(c, 422, "Invalid",
+                                       "ListOptions.meta.k8s.io "
+                                       "\"\" is invalid: sendInitialEvents: "
+                                       "Forbidden: sendInitialEvents "
+                                       "is forbidden for list",
+                                       NULL)),
+               false;
+    if (m && (!rv || (cont && *cont) ||
+              (strcmp(m, "Exact") && strcmp(m, "NotOlderThan")) ||
               (strcmp(m, "Exact") == 0 && strcmp(rv, "0") == 0)))
-        return (*ret = ks_queue_status(c, 422, "Invalid", "ListOptions.meta.k8s.io "
-                "\"\" is invalid: resourceVersionMatch: invalid combination", NULL)), false;
+        return (*ret = ks_queue_status(c, 422, "Invalid",
+                                       "ListOptions.meta.k8s.io "
+                                       "\"\" is invalid: resourceVersionMatch: "
+                                       "invalid combination",
+                                       NULL)),
+               false;
     if (lim && *lim && !ks_parse_u64(lim, &n))
-        return (*ret = ks_queue_status(c, 400, "BadRequest", "invalid limit", NULL)), false;
+        return (*ret = ks_queue_status(c, 400, "BadRequest", "invalid limit",
+                                       NULL)),
+               false;
     lr->limit = (size_t)n;
     if (lr->limit == 0 || lr->limit > ks->opt.page_cap)
         lr->limit = lim && *lim && n ? ks->opt.page_cap : 0;
     if (cont && *cont && !token_decode(cont, &lr->token_rv, &lr->after))
-        return (*ret = ks_queue_status(c, 400, "BadRequest",
-                "continue key is not valid: illegal base64 data", NULL)), false;
+        return (*ret = ks_queue_status(
+                    c, 400, "BadRequest",
+                    "continue key is not valid: illegal base64 data", NULL)),
+               false;
     if (rv && *rv && !ks_parse_u64(rv, &n))
         return (*ret = ks_queue_status(c, 400, "BadRequest",
-                "invalid resourceVersion", NULL)), false;
+                                       "invalid resourceVersion", NULL)),
+               false;
     pthread_mutex_lock(&ks->mu);
     cur = ks->rv;
     pthread_mutex_unlock(&ks->mu);
     if (rv && *rv && n > cur) {
-        snprintf(msg, sizeof(msg), "Too large resource version: %llu, current: %llu",
+        snprintf(msg, sizeof(msg),
+                 "Too large resource version: %llu, current: %llu",
                  (unsigned long long)n, (unsigned long long)cur);
-        return (*ret = ks_queue_status(c, 504, "Timeout", msg,
-                "{\"causes\":[{\"reason\":\"ResourceVersionTooLarge\",\"message\":"
-                "\"Too large resource version\"}],\"retryAfterSeconds\":1}")), false;
+        return (*ret =
+                    ks_queue_status(c, 504, "Timeout", msg,
+                                    "{\"causes\":[{\"reason\":"
+                                    "\"ResourceVersionTooLarge\",\"message\":"
+                                    "\"Too large resource "
+                                    "version\"}],\"retryAfterSeconds\":1}")),
+               false;
     }
     if (m && strcmp(m, "Exact") == 0 && n != cur)
-        return (*ret = ks_queue_status(c, 410, "Expired", "The resourceVersion for "
-                "the provided list is too old.", NULL)), false;
+        return (*ret = ks_queue_status(c, 410, "Expired",
+                                       "The resourceVersion for "
+                                       "the provided list is too old.",
+                                       NULL)),
+               false;
     return true;
 }
 
 static int
 serve_list(struct kubesim *ks, struct MHD_Connection *c, struct list_req *lr)
 {
-    struct page pg = { 0 };
+    struct page pg = {0};
     char *body = NULL;
     size_t len = 0;
     int ret, rc;
@@ -457,10 +498,12 @@ serve_list(struct kubesim *ks, struct MHD_Connection *c, struct list_req *lr)
     rc = expired ? 0 : collect_page(ks, lr, &pg);
     pthread_mutex_unlock(&ks->mu);
     if (expired)
-        return ks_queue_status(c, 410, "Expired", "The provided continue parameter "
-                               "is too old to display a consistent list result. You "
-                               "can start a new list without the continue parameter.",
-                               NULL);
+        return ks_queue_status(
+            c, 410, "Expired",
+            "The provided continue parameter "
+            "is too old to display a consistent list result. You "
+            "can start a new list without the continue parameter.",
+            NULL);
     if (rc == 0)
         body = render_page(lr, &pg, &len);
     page_free(&pg);
@@ -472,16 +515,20 @@ serve_list(struct kubesim *ks, struct MHD_Connection *c, struct list_req *lr)
 static int
 serve_watch(struct kubesim *ks, struct MHD_Connection *c, struct list_req *lr)
 {
-    struct ks_watch_req w = { 0 };
+    struct ks_watch_req w = {0};
     const char *rv = arg(c, "resourceVersion"), *to = arg(c, "timeoutSeconds");
-    const char *bm = arg(c, "allowWatchBookmarks"), *sie = arg(c, "sendInitialEvents");
+    const char *bm = arg(c, "allowWatchBookmarks"),
+               *sie = arg(c, "sendInitialEvents");
     const char *m = arg(c, "resourceVersionMatch");
     uint64_t n = 0;
     bool b = false;
 
-    if ((rv && *rv && !ks_parse_u64(rv, &n)) || (to && *to && !ks_parse_u64(to, &n)) ||
-        (bm && *bm && !ks_parse_bool(bm, &b)) || (sie && *sie && !ks_parse_bool(sie, &b)))
-        return ks_queue_status(c, 400, "BadRequest", "invalid watch parameter", NULL);
+    if ((rv && *rv && !ks_parse_u64(rv, &n)) ||
+        (to && *to && !ks_parse_u64(to, &n)) ||
+        (bm && *bm && !ks_parse_bool(bm, &b)) ||
+        (sie && *sie && !ks_parse_bool(sie, &b)))
+        return ks_queue_status(c, 400, "BadRequest", "invalid watch parameter",
+                               NULL);
     w.tidx = lr->tidx;
     w.version = lr->version;
     w.timeout_s = ks->opt.watch_timeout_s;
@@ -490,10 +537,13 @@ serve_watch(struct kubesim *ks, struct MHD_Connection *c, struct list_req *lr)
     w.bookmarks = bm && ks_parse_bool(bm, &b) && b;
     w.initial_events_end = sie && ks_parse_bool(sie, &b) && b;
     if (w.initial_events_end && (!m || strcmp(m, "NotOlderThan") != 0))
-        return ks_queue_status(c, 422, "Invalid", "ListOptions.meta.k8s.io \"\" is "
-                               "invalid: sendInitialEvents: Forbidden: "
-                               "sendInitialEvents requires resourceVersionMatch="
-                               "NotOlderThan", NULL);
+        return ks_queue_status(
+            c, 422, "Invalid",
+            "ListOptions.meta.k8s.io \"\" is "
+            "invalid: sendInitialEvents: Forbidden: "
+            "sendInitialEvents requires resourceVersionMatch="
+            "NotOlderThan",
+            NULL);
     w.have_rv = rv && *rv && strcmp(rv, "0") != 0 && !w.initial_events_end;
     if (w.have_rv)
         ks_parse_u64(rv, &w.rv);
@@ -508,7 +558,7 @@ serve_get(struct kubesim *ks, struct MHD_Connection *c, int tidx,
           const char *version, const char *ns, const char *name)
 {
     const struct ks_type *t = &ks_types[tidx];
-    struct ks_buf b = { 0 }, d = { 0 };
+    struct ks_buf b = {0}, d = {0};
     struct ks_obj *o;
     int ret;
 
@@ -522,20 +572,23 @@ serve_get(struct kubesim *ks, struct MHD_Connection *c, int tidx,
     ks_buf_printf(&d, "%s \"%s\" not found", t->resource, name);
     ks_buf_str(&b, "{\"name\":");
     ks_buf_json_str(&b, name);
-    ks_buf_printf(&b, ",\"group\":\"%s\",\"kind\":\"%s\"}", t->group, t->resource);
+    ks_buf_printf(&b, ",\"group\":\"%s\",\"kind\":\"%s\"}", t->group,
+                  t->resource);
     ret = ks_queue_status(c, 404, "NotFound", d.oom ? "not found" : d.p, b.p);
     free(b.p);
     free(d.p);
     return ret;
 }
 
-/* ---- routing -------------------------------------------------------------- */
+/* ---- routing --------------------------------------------------------------
+ */
 
 static int
 not_found(struct MHD_Connection *c)
 {
     return ks_queue_status(c, 404, "NotFound",
-                           "the server could not find the requested resource", NULL);
+                           "the server could not find the requested resource",
+                           NULL);
 }
 
 static int
@@ -561,15 +614,17 @@ static int
 serve_collection(struct kubesim *ks, struct MHD_Connection *c, int tidx,
                  const char *ver, const char *ns)
 {
-    struct list_req lr = { 0 };
+    struct list_req lr = {0};
     const char *w = arg(c, "watch");
     char err[512];
     bool watch = false;
     int ret;
 
     if (w && !ks_parse_bool(w, &watch))
-        return ks_queue_status(c, 400, "BadRequest", "invalid watch parameter: "
-                               "strconv.ParseBool: parsing: invalid syntax", NULL);
+        return ks_queue_status(c, 400, "BadRequest",
+                               "invalid watch parameter: "
+                               "strconv.ParseBool: parsing: invalid syntax",
+                               NULL);
     lr.tidx = tidx;
     lr.version = ver;
     lr.sel = ks_selector_parse(arg(c, "labelSelector"), arg(c, "fieldSelector"),
@@ -595,14 +650,16 @@ serve_resource(struct kubesim *ks, struct MHD_Connection *c, const char *group,
     int tidx = n >= 1 ? lookup_type(ks, group, ver, res) : -1;
 
     if (n == 2 && strcmp(seg[0], "namespaces") == 0 && !*group)
-        return serve_get(ks, c, ks_type_find("", "namespaces"), "v1", NULL, seg[1]);
+        return serve_get(ks, c, ks_type_find("", "namespaces"), "v1", NULL,
+                         seg[1]);
     if (tidx < 0 || n > 4 || (nspath && !ks_types[tidx].namespaced))
         return not_found(c);
     if (n == 1)
         return serve_collection(ks, c, tidx, ver, NULL);
     if (n == 2)
-        return ks_types[tidx].namespaced ? not_found(c)
-                                         : serve_get(ks, c, tidx, ver, NULL, seg[1]);
+        return ks_types[tidx].namespaced
+                   ? not_found(c)
+                   : serve_get(ks, c, tidx, ver, NULL, seg[1]);
     if (n == 3 && nspath)
         return serve_collection(ks, c, tidx, ver, seg[1]);
     if (n == 4 && nspath)
@@ -661,7 +718,8 @@ route(struct kubesim *ks, struct MHD_Connection *c, const char *url)
     return not_found(c);
 }
 
-/* ---- auth, faults, daemon -------------------------------------------------- */
+/* ---- auth, faults, daemon --------------------------------------------------
+ */
 
 static bool
 client_cert_ok(struct MHD_Connection *c)
@@ -719,15 +777,19 @@ serve_fault(struct MHD_Connection *c, int code)
                                "Too many requests, please try again later.",
                                "{\"retryAfterSeconds\":1}");
     if (code == 503)
-        return ks_queue_status(c, 503, "ServiceUnavailable",
-                               "the server is currently unable to handle the request",
-                               NULL);
+        return ks_queue_status(
+            c, 503, "ServiceUnavailable",
+            "the server is currently unable to handle the request", NULL);
     if (code == 504)
-        return ks_queue_status(c, 504, "Timeout", "the server was unable to return "
-                               "a response in the time allotted", NULL);
-    return ks_queue_status(c, (unsigned)code, "InternalError",
-                           "an error on the server (\"injected by kubesim\") has "
-                           "prevented the request from succeeding", NULL);
+        return ks_queue_status(c, 504, "Timeout",
+                               "the server was unable to return "
+                               "a response in the time allotted",
+                               NULL);
+    return ks_queue_status(
+        c, (unsigned)code, "InternalError",
+        "an error on the server (\"injected by kubesim\") has "
+        "prevented the request from succeeding",
+        NULL);
 }
 
 static bool
@@ -755,12 +817,16 @@ handle(struct kubesim *ks, struct MHD_Connection *c, const char *url,
     if (code == 401)
         return ks_queue_status(c, 401, "Unauthorized", "Unauthorized", NULL);
     if (code == 403)
-        return ks_queue_status(c, 403, "Forbidden", "forbidden: User "
-                               "\"kubesim:forbidden\" cannot access this resource",
-                               NULL);
+        return ks_queue_status(
+            c, 403, "Forbidden",
+            "forbidden: User "
+            "\"kubesim:forbidden\" cannot access this resource",
+            NULL);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return ks_queue_status(c, 405, "MethodNotAllowed", "the server does not "
-                               "allow this method on the requested resource", NULL);
+        return ks_queue_status(c, 405, "MethodNotAllowed",
+                               "the server does not "
+                               "allow this method on the requested resource",
+                               NULL);
     return route(ks, c, url);
 }
 
@@ -778,7 +844,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
         return MHD_YES;
     }
     if (*upload_size) {
-        *upload_size = 0;       /* the API is read-only: discard bodies */
+        *upload_size = 0; /* the API is read-only: discard bodies */
         return MHD_YES;
     }
     return handle(cls, c, url, method) == MHD_YES ? MHD_YES : MHD_NO;
@@ -787,7 +853,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 int
 ks_api_start(struct kubesim *ks)
 {
-    struct sockaddr_in sa = { 0 };
+    struct sockaddr_in sa = {0};
     struct MHD_OptionItem o[10];
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
@@ -797,18 +863,22 @@ ks_api_start(struct kubesim *ks)
     sa.sin_family = AF_INET;
     sa.sin_port = htons(ks->port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    o[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &sa };
-    o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL };
-    o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, 300, NULL };
-    o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, 4000, NULL };
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &sa};
+    o[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 300, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 4000, NULL};
     if (ks->cert_pem) {
         flags |= MHD_USE_TLS;
-        o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, ks->cert_pem };
-        o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, ks->key_pem };
+        o[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, ks->cert_pem};
+        o[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, ks->key_pem};
         if (ks->ca_pem)
-            o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, ks->ca_pem };
+            o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                             ks->ca_pem};
     }
-    o[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     ks->api = MHD_start_daemon(flags, 0, NULL, NULL, on_request, ks,
                                MHD_OPTION_ARRAY, o, MHD_OPTION_END);
     if (!ks->api)

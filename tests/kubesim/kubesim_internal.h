@@ -14,38 +14,38 @@
 #ifndef KUBESIM_INTERNAL_H
 #define KUBESIM_INTERNAL_H
 
-#include "kubesim.h"
-
 #include <pthread.h>
 #include <stdatomic.h>
+
+#include "kubesim.h"
 
 #define KS_MAX_VERSIONS 2
 
 enum ks_ev { KS_ADDED, KS_MODIFIED, KS_DELETED };
 
 struct ks_type {
-    const char *group;          /* "" = core */
+    const char *group;                     /* "" = core */
     const char *versions[KS_MAX_VERSIONS]; /* preferred first */
     const char *resource;
     const char *singular;
     const char *kind;
     bool namespaced;
-    const char *shortnames;     /* comma separated, may be "" */
+    const char *shortnames; /* comma separated, may be "" */
     bool all_category;
-    bool crd_gated;             /* served only while the widgets CRD exists */
+    bool crd_gated; /* served only while the widgets CRD exists */
 };
 
 struct ks_obj {
     atomic_int refs;
     uint64_t rv;
-    char *key;                  /* "ns/name" or "name" */
-    const char *ns;             /* points into key ("" if cluster-scoped) */
-    const char *name;           /* points into key */
-    char **labels;              /* k0, v0, k1, v1, ... */
-    size_t n_labels;            /* number of pairs */
+    char *key;        /* "ns/name" or "name" */
+    const char *ns;   /* points into key ("" if cluster-scoped) */
+    const char *name; /* points into key */
+    char **labels;    /* k0, v0, k1, v1, ... */
+    size_t n_labels;  /* number of pairs */
     char *json;
     size_t len;
-    size_t rest_off;            /* bytes after the RV's closing quote */
+    size_t rest_off; /* bytes after the RV's closing quote */
 };
 
 struct ks_store {
@@ -67,32 +67,32 @@ struct ks_buf {
 };
 
 struct kubesim {
-    struct kubesim_options opt;     /* strings owned copies */
+    struct kubesim_options opt; /* strings owned copies */
     char *cert_pem, *key_pem, *ca_pem;
     pthread_mutex_t mu;
     pthread_cond_t cond;
     uint64_t rv;
-    struct ks_store *stores;        /* one per ks_types[] entry */
+    struct ks_store *stores; /* one per ks_types[] entry */
     struct ks_event *ring;
     size_t ring_cap, ring_head, ring_n;
-    uint64_t floor;                 /* events with rv > floor are retained */
-    unsigned epoch;                 /* bumped to end all watches */
+    uint64_t floor; /* events with rv > floor are retained */
+    unsigned epoch; /* bumped to end all watches */
     bool stopping;
-    bool crd;                       /* widgets CRD installed */
+    bool crd; /* widgets CRD installed */
     /* servers */
     struct MHD_Daemon *api, *ctl;
     uint16_t port, ctl_port;
-    pthread_mutex_t srv_mu;         /* serialises daemon start/stop */
+    pthread_mutex_t srv_mu; /* serialises daemon start/stop */
     /* faults */
     atomic_uint fail_n;
     atomic_int fail_code;
     atomic_uint latency_ms;
-    atomic_uint watches;            /* watch streams started (stats) */
+    atomic_uint watches; /* watch streams started (stats) */
     /* background thread: churn and outage end */
     pthread_t ticker;
     bool ticker_on;
     double churn_rate;
-    uint64_t outage_end_ms;         /* 0 = none */
+    uint64_t outage_end_ms; /* 0 = none */
     uint64_t churn_rng;
     unsigned churn_seq;
 };
@@ -121,7 +121,8 @@ int ks_type_find(const char *group, const char *resource);
 int ks_type_by_kind(const char *api_version, const char *kind);
 bool ks_type_served(const struct kubesim *ks, int tidx);
 void ks_obj_unref(struct ks_obj *o);
-static inline struct ks_obj *ks_obj_ref(struct ks_obj *o)
+static inline struct ks_obj *
+ks_obj_ref(struct ks_obj *o)
 {
     atomic_fetch_add(&o->refs, 1);
     return o;
@@ -129,9 +130,8 @@ static inline struct ks_obj *ks_obj_ref(struct ks_obj *o)
 /* Build an object: rest = JSON text that follows the RV value, i.e. either
  * "}" + other top-level fields or ",\"name\":..." metadata fields. */
 struct ks_obj *ks_obj_build(int tidx, const char *version, uint64_t rv,
-                            const char *ns, const char *name,
-                            char **labels, size_t n_labels,
-                            const char *rest, size_t rest_len);
+                            const char *ns, const char *name, char **labels,
+                            size_t n_labels, const char *rest, size_t rest_len);
 /* Render obj with another version and/or RV into b. */
 void ks_obj_render(struct ks_buf *b, int tidx, const struct ks_obj *o,
                    const char *version, uint64_t rv);
@@ -144,8 +144,8 @@ uint64_t ks_delete_locked(struct kubesim *ks, int tidx, const char *ns,
 size_t ks_lower_bound(const struct ks_store *s, const char *key);
 struct ks_obj *ks_find_locked(struct kubesim *ks, int tidx, const char *ns,
                               const char *name);
-uint64_t ks_upsert_json_locked(struct kubesim *ks, int tidx,
-                               const char *json, size_t len);
+uint64_t ks_upsert_json_locked(struct kubesim *ks, int tidx, const char *json,
+                               size_t len);
 void ks_make_key(char *out, size_t cap, const char *ns, const char *name);
 void ks_history_free(struct kubesim *ks);
 size_t ks_history_first_after(const struct kubesim *ks, uint64_t rv);
@@ -167,9 +167,8 @@ int ks_api_start(struct kubesim *ks);
 void ks_api_stop(struct kubesim *ks);
 struct MHD_Connection;
 struct MHD_Response;
-int ks_queue_status(struct MHD_Connection *c, unsigned code,
-                    const char *reason, const char *message,
-                    const char *details_json);
+int ks_queue_status(struct MHD_Connection *c, unsigned code, const char *reason,
+                    const char *message, const char *details_json);
 int ks_queue_json(struct MHD_Connection *c, unsigned code, char *body,
                   size_t len);
 
@@ -177,12 +176,12 @@ int ks_queue_json(struct MHD_Connection *c, unsigned code, char *body,
 struct ks_watch_req {
     int tidx;
     const char *version;
-    char *ns;                   /* NULL = all namespaces */
-    struct ks_selector *sel;    /* owned */
+    char *ns;                /* NULL = all namespaces */
+    struct ks_selector *sel; /* owned */
     bool have_rv;
-    uint64_t rv;                /* start after this RV (when have_rv) */
+    uint64_t rv; /* start after this RV (when have_rv) */
     bool bookmarks;
-    bool initial_events_end;    /* sendInitialEvents: end BOOKMARK */
+    bool initial_events_end; /* sendInitialEvents: end BOOKMARK */
     unsigned timeout_s;
 };
 /* Takes ownership of req->ns/sel; queues the stream response. */

@@ -7,14 +7,14 @@
  * Signals are blocked in every thread and taken with sigwait, so shutdown
  * runs on the main thread.
  */
-#include "kubesim.h"
-
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "kubesim.h"
 
 struct cli {
     struct kubesim_options o;
@@ -26,13 +26,17 @@ struct cli {
 static void
 usage(void)
 {
-    fprintf(stderr,
-            "usage: kubesim [--port N] [--control-port N] [--tls-cert F --tls-key F]\n"
-            "               [--generate-certs DIR] [--token T] [--forbidden-token T]\n"
-            "               [--client-ca F] [--generate-pods N] [--namespaces N]\n"
-            "               [--seed S] [--page-cap N] [--history N]\n"
-            "               [--bookmark-ms N] [--no-crd] [--name NAME]\n"
-            "               [--pod-min-bytes N] [--pod-max-bytes N] [--widgets N]\n");
+    fprintf(
+        stderr,
+        "usage: kubesim [--port N] [--control-port N] [--tls-cert F --tls-key "
+        "F]\n"
+        "               [--generate-certs DIR] [--token T] [--forbidden-token "
+        "T]\n"
+        "               [--client-ca F] [--generate-pods N] [--namespaces N]\n"
+        "               [--seed S] [--page-cap N] [--history N]\n"
+        "               [--bookmark-ms N] [--no-crd] [--name NAME]\n"
+        "               [--pod-min-bytes N] [--pod-max-bytes N] [--widgets "
+        "N]\n");
 }
 
 static int
@@ -56,26 +60,69 @@ apply_flag(struct cli *c, int opt, const char *v)
     if (numeric && parse_num(v, 0xffffffffUL, &n) != 0)
         return -1;
     switch (opt) {
-    case 'p': if (n > 65535) return -1; c->o.port = (uint16_t)n; break;
-    case 'P': if (n > 65535) return -1; c->o.control_port = (int)n; break;
-    case 'C': c->o.tls_cert_file = v; break;
-    case 'K': c->o.tls_key_file = v; break;
-    case 'G': c->certs_dir = v; break;
-    case 't': c->o.token = v; break;
-    case 'f': c->o.forbidden_token = v; break;
-    case 'A': c->o.client_ca_file = v; break;
-    case 'g': c->g.pods = (unsigned)n; break;
-    case 'n': c->g.namespaces = (unsigned)n; break;
-    case 's': c->g.seed = n; break;
-    case 'c': c->o.page_cap = (unsigned)n; break;
-    case 'h': c->o.history_size = n; break;
-    case 'b': c->o.bookmark_interval_ms = (unsigned)n; break;
-    case 'm': c->o.name = v; break;
-    case 'N': c->o.crd_present = false; break;
-    case 'x': c->g.pod_min_bytes = (unsigned)n; break;
-    case 'y': c->g.pod_max_bytes = (unsigned)n; break;
-    case 'w': c->g.widgets = (unsigned)n; break;
-    default: return -1;
+    case 'p':
+        if (n > 65535)
+            return -1;
+        c->o.port = (uint16_t)n;
+        break;
+    case 'P':
+        if (n > 65535)
+            return -1;
+        c->o.control_port = (int)n;
+        break;
+    case 'C':
+        c->o.tls_cert_file = v;
+        break;
+    case 'K':
+        c->o.tls_key_file = v;
+        break;
+    case 'G':
+        c->certs_dir = v;
+        break;
+    case 't':
+        c->o.token = v;
+        break;
+    case 'f':
+        c->o.forbidden_token = v;
+        break;
+    case 'A':
+        c->o.client_ca_file = v;
+        break;
+    case 'g':
+        c->g.pods = (unsigned)n;
+        break;
+    case 'n':
+        c->g.namespaces = (unsigned)n;
+        break;
+    case 's':
+        c->g.seed = n;
+        break;
+    case 'c':
+        c->o.page_cap = (unsigned)n;
+        break;
+    case 'h':
+        c->o.history_size = n;
+        break;
+    case 'b':
+        c->o.bookmark_interval_ms = (unsigned)n;
+        break;
+    case 'm':
+        c->o.name = v;
+        break;
+    case 'N':
+        c->o.crd_present = false;
+        break;
+    case 'x':
+        c->g.pod_min_bytes = (unsigned)n;
+        break;
+    case 'y':
+        c->g.pod_max_bytes = (unsigned)n;
+        break;
+    case 'w':
+        c->g.widgets = (unsigned)n;
+        break;
+    default:
+        return -1;
     }
     return 0;
 }
@@ -84,17 +131,26 @@ static int
 parse_args(struct cli *c, int argc, char **argv)
 {
     static const struct option lo[] = {
-        { "port", 1, NULL, 'p' }, { "control-port", 1, NULL, 'P' },
-        { "tls-cert", 1, NULL, 'C' }, { "tls-key", 1, NULL, 'K' },
-        { "generate-certs", 1, NULL, 'G' }, { "token", 1, NULL, 't' },
-        { "forbidden-token", 1, NULL, 'f' }, { "client-ca", 1, NULL, 'A' },
-        { "generate-pods", 1, NULL, 'g' }, { "namespaces", 1, NULL, 'n' },
-        { "seed", 1, NULL, 's' }, { "page-cap", 1, NULL, 'c' },
-        { "history", 1, NULL, 'h' }, { "bookmark-ms", 1, NULL, 'b' },
-        { "name", 1, NULL, 'm' }, { "no-crd", 0, NULL, 'N' },
-        { "pod-min-bytes", 1, NULL, 'x' }, { "pod-max-bytes", 1, NULL, 'y' },
-        { "widgets", 1, NULL, 'w' },
-        { NULL, 0, NULL, 0 },
+        {"port", 1, NULL, 'p'},
+        {"control-port", 1, NULL, 'P'},
+        {"tls-cert", 1, NULL, 'C'},
+        {"tls-key", 1, NULL, 'K'},
+        {"generate-certs", 1, NULL, 'G'},
+        {"token", 1, NULL, 't'},
+        {"forbidden-token", 1, NULL, 'f'},
+        {"client-ca", 1, NULL, 'A'},
+        {"generate-pods", 1, NULL, 'g'},
+        {"namespaces", 1, NULL, 'n'},
+        {"seed", 1, NULL, 's'},
+        {"page-cap", 1, NULL, 'c'},
+        {"history", 1, NULL, 'h'},
+        {"bookmark-ms", 1, NULL, 'b'},
+        {"name", 1, NULL, 'm'},
+        {"no-crd", 0, NULL, 'N'},
+        {"pod-min-bytes", 1, NULL, 'x'},
+        {"pod-max-bytes", 1, NULL, 'y'},
+        {"widgets", 1, NULL, 'w'},
+        {NULL, 0, NULL, 0},
     };
     int opt;
 
@@ -120,7 +176,8 @@ setup_certs(struct cli *c)
         return 0;
     mkdir(c->certs_dir, 0700);
     if (kubesim_certs_generate(c->certs_dir) != 0) {
-        fprintf(stderr, "kubesim: cannot write certificates to %s\n", c->certs_dir);
+        fprintf(stderr, "kubesim: cannot write certificates to %s\n",
+                c->certs_dir);
         return -1;
     }
     snprintf(c->cert, sizeof(c->cert), "%s/server.crt", c->certs_dir);
@@ -160,7 +217,8 @@ main(int argc, char **argv)
         return 1;
     }
     printf("kubesim: listening port=%u control=%u tls=%d rv=%llu\n",
-           kubesim_port(ks), kubesim_control_port(ks), kubesim_is_tls(ks) ? 1 : 0,
+           kubesim_port(ks), kubesim_control_port(ks),
+           kubesim_is_tls(ks) ? 1 : 0,
            (unsigned long long)kubesim_resource_version(ks));
     fflush(stdout);
     sigwait(&set, &sig);

@@ -6,14 +6,23 @@
  * Parsing is a single bounded left-to-right scan; any error yields NULL and a
  * message for a 400 BadRequest Status.  Matching never allocates.
  */
-#include "kubesim_internal.h"
-
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum op { OP_EQ, OP_NE, OP_IN, OP_NOTIN, OP_EXISTS, OP_NOTEXISTS, OP_GT, OP_LT };
+#include "kubesim_internal.h"
+
+enum op {
+    OP_EQ,
+    OP_NE,
+    OP_IN,
+    OP_NOTIN,
+    OP_EXISTS,
+    OP_NOTEXISTS,
+    OP_GT,
+    OP_LT
+};
 
 struct lreq {
     char *key;
@@ -24,7 +33,7 @@ struct lreq {
 };
 
 struct freq {
-    bool is_ns;                 /* metadata.namespace, else metadata.name */
+    bool is_ns; /* metadata.namespace, else metadata.name */
     bool neg;
     char *val;
 };
@@ -214,8 +223,8 @@ parse_labels(struct ks_selector *s, const char *p)
 
 /* Splits one field term at an unescaped operator; unescapes the value. */
 static int
-parse_field_term(struct ks_selector *s, const char *t, size_t n,
-                 char *err, size_t errcap)
+parse_field_term(struct ks_selector *s, const char *t, size_t n, char *err,
+                 size_t errcap)
 {
     char field[128], *val;
     size_t i, flen, vstart, o = 0;
@@ -234,8 +243,10 @@ parse_field_term(struct ks_selector *s, const char *t, size_t n,
     memcpy(field, t, flen);
     field[flen] = '\0';
     if (strcmp(field, "metadata.name") && strcmp(field, "metadata.namespace")) {
-        snprintf(err, errcap, "\"%s\" is not a known field selector: only "
-                 "\"metadata.name\", \"metadata.namespace\"", field);
+        snprintf(err, errcap,
+                 "\"%s\" is not a known field selector: only "
+                 "\"metadata.name\", \"metadata.namespace\"",
+                 field);
         return -1;
     }
     if (!(nf = realloc(s->f, (s->nf + 1) * sizeof(*nf))) ||
@@ -254,7 +265,8 @@ parse_field_term(struct ks_selector *s, const char *t, size_t n,
     f->val = val;
     return 0;
 bad:
-    snprintf(err, errcap, "invalid field selector: '%.*s'", (int)(n > 200 ? 200 : n), t);
+    snprintf(err, errcap, "invalid field selector: '%.*s'",
+             (int)(n > 200 ? 200 : n), t);
     return -1;
 }
 
@@ -265,12 +277,13 @@ parse_fields(struct ks_selector *s, const char *p, char *err, size_t errcap)
 
     for (i = 0; i <= n; i++) {
         if (i + 1 < n && p[i] == '\\') {
-            i++;                /* keep an escaped ',' inside the term */
+            i++; /* keep an escaped ',' inside the term */
             continue;
         }
         if (i < n && p[i] != ',')
             continue;
-        if (i > start && parse_field_term(s, p + start, i - start, err, errcap) != 0)
+        if (i > start &&
+            parse_field_term(s, p + start, i - start, err, errcap) != 0)
             return -1;
         start = i + 1;
     }
@@ -290,8 +303,10 @@ ks_selector_parse(const char *labels, const char *fields, char *err,
     err[0] = '\0';
     if (labels && *labels && strspn(labels, " \t") < strlen(labels) &&
         parse_labels(s, labels) != 0) {
-        snprintf(err, errcap, "unable to parse requirement: found '%.200s', "
-                 "expected a valid label selector", labels);
+        snprintf(err, errcap,
+                 "unable to parse requirement: found '%.200s', "
+                 "expected a valid label selector",
+                 labels);
         goto fail;
     }
     if (fields && *fields && parse_fields(s, fields, err, errcap) != 0) {

@@ -8,33 +8,103 @@
  *    change with rv > ks->floor is in the ring;
  *  - an object in a store or the ring holds one reference per holder.
  */
-#include "kubesim_internal.h"
-
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
+#include "kubesim_internal.h"
+
 const struct ks_type ks_types[] = {
-    { "", { "v1" }, "pods", "pod", "Pod", true, "po", true, false },
-    { "", { "v1" }, "services", "service", "Service", true, "svc", true, false },
-    { "", { "v1" }, "configmaps", "configmap", "ConfigMap", true, "cm", false, false },
-    { "", { "v1" }, "secrets", "secret", "Secret", true, "", false, false },
-    { "", { "v1" }, "namespaces", "namespace", "Namespace", false, "ns", false, false },
-    { "", { "v1" }, "nodes", "node", "Node", false, "no", false, false },
-    { "", { "v1" }, "events", "event", "Event", true, "ev", false, false },
-    { "apps", { "v1" }, "deployments", "deployment", "Deployment", true, "deploy", true, false },
-    { "apps", { "v1" }, "replicasets", "replicaset", "ReplicaSet", true, "rs", true, false },
-    { "apps", { "v1" }, "statefulsets", "statefulset", "StatefulSet", true, "sts", true, false },
-    { "apps", { "v1" }, "daemonsets", "daemonset", "DaemonSet", true, "ds", true, false },
-    { "batch", { "v1" }, "jobs", "job", "Job", true, "", true, false },
-    { "batch", { "v1" }, "cronjobs", "cronjob", "CronJob", true, "cj", true, false },
-    { "apiextensions.k8s.io", { "v1" }, "customresourcedefinitions",
-      "customresourcedefinition", "CustomResourceDefinition", false, "crd,crds",
-      false, false },
-    { "example.pedia.io", { "v1", "v1beta1" }, "widgets", "widget", "Widget",
-      true, "wdg", false, true },
+    {"", {"v1"}, "pods", "pod", "Pod", true, "po", true, false},
+    {"", {"v1"}, "services", "service", "Service", true, "svc", true, false},
+    {"",
+     {"v1"},
+     "configmaps",
+     "configmap",
+     "ConfigMap",
+     true,
+     "cm",
+     false,
+     false},
+    {"", {"v1"}, "secrets", "secret", "Secret", true, "", false, false},
+    {"",
+     {"v1"},
+     "namespaces",
+     "namespace",
+     "Namespace",
+     false,
+     "ns",
+     false,
+     false},
+    {"", {"v1"}, "nodes", "node", "Node", false, "no", false, false},
+    {"", {"v1"}, "events", "event", "Event", true, "ev", false, false},
+    {"apps",
+     {"v1"},
+     "deployments",
+     "deployment",
+     "Deployment",
+     true,
+     "deploy",
+     true,
+     false},
+    {"apps",
+     {"v1"},
+     "replicasets",
+     "replicaset",
+     "ReplicaSet",
+     true,
+     "rs",
+     true,
+     false},
+    {"apps",
+     {"v1"},
+     "statefulsets",
+     "statefulset",
+     "StatefulSet",
+     true,
+     "sts",
+     true,
+     false},
+    {"apps",
+     {"v1"},
+     "daemonsets",
+     "daemonset",
+     "DaemonSet",
+     true,
+     "ds",
+     true,
+     false},
+    {"batch", {"v1"}, "jobs", "job", "Job", true, "", true, false},
+    {"batch",
+     {"v1"},
+     "cronjobs",
+     "cronjob",
+     "CronJob",
+     true,
+     "cj",
+     true,
+     false},
+    {"apiextensions.k8s.io",
+     {"v1"},
+     "customresourcedefinitions",
+     "customresourcedefinition",
+     "CustomResourceDefinition",
+     false,
+     "crd,crds",
+     false,
+     false},
+    {"example.pedia.io",
+     {"v1", "v1beta1"},
+     "widgets",
+     "widget",
+     "Widget",
+     true,
+     "wdg",
+     false,
+     true},
 };
 const int ks_ntypes = (int)(sizeof(ks_types) / sizeof(ks_types[0]));
 
@@ -129,17 +199,19 @@ prefix_render(struct ks_buf *b, int tidx, const char *version, uint64_t rv)
         ks_buf_str(b, t->group);
         ks_buf_add(b, "/", 1);
     }
-    ks_buf_printf(b, "%s\",\"kind\":\"%s\",\"metadata\":{\"resourceVersion\":"
-                  "\"%llu\"", version, t->kind, (unsigned long long)rv);
+    ks_buf_printf(b,
+                  "%s\",\"kind\":\"%s\",\"metadata\":{\"resourceVersion\":"
+                  "\"%llu\"",
+                  version, t->kind, (unsigned long long)rv);
 }
 
 struct ks_obj *
 ks_obj_build(int tidx, const char *version, uint64_t rv, const char *ns,
-             const char *name, char **labels, size_t n_labels,
-             const char *rest, size_t rest_len)
+             const char *name, char **labels, size_t n_labels, const char *rest,
+             size_t rest_len)
 {
     struct ks_obj *o = calloc(1, sizeof(*o));
-    struct ks_buf b = { 0 };
+    struct ks_buf b = {0};
     size_t nsl = ns ? strlen(ns) : 0, kl = nsl + strlen(name) + 2;
 
     if (!o)
@@ -290,8 +362,7 @@ store_insert_at(struct ks_store *s, size_t i, struct ks_obj *o)
 
 uint64_t
 ks_put_locked(struct kubesim *ks, int tidx, const char *ns, const char *name,
-              char **labels, size_t n_labels, const char *rest,
-              size_t rest_len)
+              char **labels, size_t n_labels, const char *rest, size_t rest_len)
 {
     struct ks_store *s = &ks->stores[tidx];
     const char *nsv = ks_types[tidx].namespaced ? ns : NULL;
@@ -318,8 +389,7 @@ ks_put_locked(struct kubesim *ks, int tidx, const char *ns, const char *name,
 }
 
 uint64_t
-ks_delete_locked(struct kubesim *ks, int tidx, const char *ns,
-                 const char *name)
+ks_delete_locked(struct kubesim *ks, int tidx, const char *ns, const char *name)
 {
     struct ks_store *s = &ks->stores[tidx];
     struct ks_obj *old = ks_find_locked(ks, tidx, ns, name), *dead;
@@ -328,8 +398,8 @@ ks_delete_locked(struct kubesim *ks, int tidx, const char *ns,
     if (!old)
         return 0;
     /* DELETED carries the last state with the deletion's RV */
-    dead = ks_obj_build(tidx, ks_types[tidx].versions[0], ks->rv + 1,
-                        old->ns, old->name, old->labels, old->n_labels,
+    dead = ks_obj_build(tidx, ks_types[tidx].versions[0], ks->rv + 1, old->ns,
+                        old->name, old->labels, old->n_labels,
                         old->json + old->rest_off, old->len - old->rest_off);
     if (!dead)
         return 0;
@@ -348,21 +418,25 @@ add_member(struct ks_buf *b, const char *key, struct json_object *v)
     ks_buf_add(b, ",", 1);
     ks_buf_json_str(b, key);
     ks_buf_add(b, ":", 1);
-    ks_buf_str(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
+    ks_buf_str(b,
+               json_object_to_json_string_ext(
+                   v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 /* Renders the part after the RV: metadata members, "}", top-level members. */
 static void
 rest_render(struct ks_buf *b, struct json_object *obj, struct json_object *meta)
 {
-    json_object_object_foreach(meta, mk, mv) {
+    json_object_object_foreach(meta, mk, mv)
+    {
         if (strcmp(mk, "resourceVersion") != 0)
             add_member(b, mk, mv);
     }
     ks_buf_add(b, "}", 1);
-    json_object_object_foreach(obj, k, v) {
-        if (strcmp(k, "apiVersion") && strcmp(k, "kind") && strcmp(k, "metadata"))
+    json_object_object_foreach(obj, k, v)
+    {
+        if (strcmp(k, "apiVersion") && strcmp(k, "kind") &&
+            strcmp(k, "metadata"))
             add_member(b, k, v);
     }
     ks_buf_add(b, "}", 1);
@@ -383,7 +457,8 @@ labels_collect(struct json_object *meta, char ***out)
     arr = calloc(2 * (size_t)json_object_object_length(l) + 1, sizeof(char *));
     if (!arr)
         return -1;
-    json_object_object_foreach(l, k, v) {
+    json_object_object_foreach(l, k, v)
+    {
         if (!json_object_is_type(v, json_type_string))
             continue;
         arr[2 * n] = k;
@@ -401,7 +476,7 @@ meta_defaults(struct kubesim *ks, int tidx, struct json_object *meta,
 {
     struct ks_obj *old = ks_find_locked(ks, tidx, ns, name);
     struct json_object *oldj = NULL, *om = NULL, *v;
-    const char *keys[] = { "uid", "creationTimestamp" };
+    const char *keys[] = {"uid", "creationTimestamp"};
     size_t i;
 
     if (old)
@@ -454,7 +529,7 @@ ks_upsert_json_locked(struct kubesim *ks, int tidx, const char *json,
 {
     struct json_object *obj, *meta, *jn, *jns;
     const char *name, *ns = NULL;
-    struct ks_buf rest = { 0 };
+    struct ks_buf rest = {0};
     char **labels = NULL;
     long nl;
     uint64_t rv = 0;

@@ -5,14 +5,14 @@
  * Buffers never abort: an allocation failure sets b->oom and later appends
  * are ignored, so callers check once at the end.
  */
-#include "kubesim_internal.h"
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "kubesim_internal.h"
 
 uint64_t
 ks_now_ms(void)
@@ -93,7 +93,7 @@ ks_buf_json_str(struct ks_buf *b, const char *s)
     ks_buf_add(b, "\"", 1);
     for (; *p; p++) {
         if (*p == '"' || *p == '\\') {
-            char e[2] = { '\\', (char)*p };
+            char e[2] = {'\\', (char)*p};
             ks_buf_add(b, e, 2);
         } else if (*p < 0x20) {
             ks_buf_printf(b, "\\u%04x", *p);
@@ -117,7 +117,8 @@ ks_b64url_encode(const char *s, size_t n)
     if (!out)
         return NULL;
     for (i = 0; i + 2 < n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        uint32_t v =
+            (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
         out[o++] = b64[v >> 18 & 63];
         out[o++] = b64[v >> 12 & 63];
         out[o++] = b64[v >> 6 & 63];
@@ -189,9 +190,9 @@ ks_uuid(uint64_t *state, char out[37])
 {
     uint64_t a = ks_rng_next(state), b = ks_rng_next(state);
 
-    snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx",
-             (unsigned)(a >> 32), (unsigned)(a >> 16 & 0xffff),
-             (unsigned)(a & 0xfff), (unsigned)(0x8000 | (b >> 48 & 0x3fff)),
+    snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
+             (unsigned)(a >> 16 & 0xffff), (unsigned)(a & 0xfff),
+             (unsigned)(0x8000 | (b >> 48 & 0x3fff)),
              (unsigned long long)(b & 0xffffffffffffull));
 }
 
@@ -215,7 +216,7 @@ char *
 ks_read_file(const char *path, size_t *len_out)
 {
     FILE *f = fopen(path, "rb");
-    struct ks_buf b = { 0 };
+    struct ks_buf b = {0};
     char tmp[4096];
     size_t n;
 
@@ -237,8 +238,8 @@ ks_read_file(const char *path, size_t *len_out)
 bool
 ks_parse_bool(const char *s, bool *out)
 {
-    static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True" };
-    static const char *const f[] = { "0", "f", "F", "FALSE", "false", "False" };
+    static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
     size_t i;
 
     for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {

@@ -9,15 +9,16 @@
  * after an in-stream ERROR 410 when its cursor fell below the ring floor.
  * Every wait is bounded (≤ 200 ms) so a stop is noticed promptly.
  */
-#include "kubesim_internal.h"
-
 #include <errno.h>
-#include <microhttpd.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <microhttpd.h>
+
+#include "kubesim_internal.h"
 
 #define CHUNK_SOFT_MAX (64 * 1024)
 #define WAIT_SLICE_MS 200
@@ -26,24 +27,25 @@ struct watcher {
     struct kubesim *ks;
     struct ks_watch_req req;
     unsigned epoch;
-    uint64_t cursor;            /* every event with rv <= cursor is handled */
+    uint64_t cursor; /* every event with rv <= cursor is handled */
     struct ks_obj **init;
     size_t n_init, i_init;
-    bool end_bookmark;          /* sendInitialEvents end marker pending */
-    bool expired;               /* start RV already too old */
-    bool finishing;             /* end after flushing out */
+    bool end_bookmark; /* sendInitialEvents end marker pending */
+    bool expired;      /* start RV already too old */
+    bool finishing;    /* end after flushing out */
     uint64_t deadline_ms, next_bookmark_ms;
     struct ks_buf out;
     size_t out_off;
-    int fd;                     /* client socket, to notice hang-ups */
+    int fd; /* client socket, to notice hang-ups */
 };
 
-static const char *const ev_names[] = { "ADDED", "MODIFIED", "DELETED" };
+static const char *const ev_names[] = {"ADDED", "MODIFIED", "DELETED"};
 
 static void
 emit_event(struct watcher *w, enum ks_ev type, const struct ks_obj *o)
 {
-    bool primary = strcmp(w->req.version, ks_types[w->req.tidx].versions[0]) == 0;
+    bool primary =
+        strcmp(w->req.version, ks_types[w->req.tidx].versions[0]) == 0;
 
     ks_buf_printf(&w->out, "{\"type\":\"%s\",\"object\":", ev_names[type]);
     if (primary)
@@ -58,22 +60,28 @@ emit_bookmark(struct watcher *w, bool initial_end)
 {
     const struct ks_type *t = &ks_types[w->req.tidx];
 
-    ks_buf_printf(&w->out, "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\","
+    ks_buf_printf(&w->out,
+                  "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\","
                   "\"apiVersion\":\"%s%s%s\",\"metadata\":{\"resourceVersion\":"
-                  "\"%llu\"%s}}}\n", t->kind, t->group, *t->group ? "/" : "",
-                  w->req.version, (unsigned long long)w->cursor,
-                  initial_end ? ",\"annotations\":{\"k8s.io/initial-events-end\":"
-                                "\"true\"}" : "");
+                  "\"%llu\"%s}}}\n",
+                  t->kind, t->group, *t->group ? "/" : "", w->req.version,
+                  (unsigned long long)w->cursor,
+                  initial_end
+                      ? ",\"annotations\":{\"k8s.io/initial-events-end\":"
+                        "\"true\"}"
+                      : "");
 }
 
 static void
 emit_expired(struct watcher *w, uint64_t floor)
 {
-    ks_buf_printf(&w->out, "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
-                  "\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
-                  "\"message\":\"too old resource version: %llu (%llu)\","
-                  "\"reason\":\"Expired\",\"code\":410}}\n",
-                  (unsigned long long)w->cursor, (unsigned long long)floor + 1);
+    ks_buf_printf(
+        &w->out,
+        "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
+        "\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+        "\"message\":\"too old resource version: %llu (%llu)\","
+        "\"reason\":\"Expired\",\"code\":410}}\n",
+        (unsigned long long)w->cursor, (unsigned long long)floor + 1);
     w->finishing = true;
 }
 
@@ -162,7 +170,7 @@ live_step(struct watcher *w)
 static bool
 peer_gone(const struct watcher *w)
 {
-    struct pollfd p = { w->fd, POLLRDHUP, 0 };
+    struct pollfd p = {w->fd, POLLRDHUP, 0};
 
     if (w->fd < 0 || poll(&p, 1, 0) <= 0)
         return false;

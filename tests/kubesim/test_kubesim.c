@@ -6,22 +6,23 @@
  * it.  Watch streams run in a helper thread with a bounded timeoutSeconds,
  * so no test can hang on the server.
  */
+#include <pthread.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <cmocka.h>
-
-#include "kubesim.h"
-
-#include <curl/curl.h>
-#include <json-c/json.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "kubesim.h"
+
+#include <cmocka.h>
 
 struct resp {
     long code;
@@ -62,12 +63,12 @@ struct client {
     const char *cafile, *cert, *key, *token;
 };
 
-static const struct client plain = { "http", NULL, NULL, NULL, NULL };
+static const struct client plain = {"http", NULL, NULL, NULL, NULL};
 
 static struct resp
 get(struct kubesim *ks, const struct client *cl, const char *path)
 {
-    struct resp r = { 0 };
+    struct resp r = {0};
     struct curl_slist *h = NULL;
     char url[4096], auth[512];
     CURL *c = curl_easy_init();
@@ -102,7 +103,7 @@ static struct kubesim *
 start_sim(unsigned pods, unsigned page_cap)
 {
     struct kubesim_options o;
-    struct kubesim_gen_options g = { 0 };
+    struct kubesim_gen_options g = {0};
     struct kubesim *ks;
 
     kubesim_options_init(&o);
@@ -152,14 +153,15 @@ assert_status(struct resp *r, long code, const char *reason)
     json_object_put(j);
 }
 
-/* ---- watch helper: runs one stream in a thread ---------------------------- */
+/* ---- watch helper: runs one stream in a thread ----------------------------
+ */
 
 struct watch {
     struct kubesim *ks;
     char path[1024];
     struct resp r;
     pthread_t th;
-    double seconds;             /* how long the stream lasted */
+    double seconds; /* how long the stream lasted */
     volatile int done;
 };
 
@@ -184,9 +186,8 @@ watch_main(void *arg)
     return NULL;
 }
 
-static void
-watch_start(struct watch *w, struct kubesim *ks, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void watch_start(struct watch *w, struct kubesim *ks, const char *fmt,
+                        ...) __attribute__((format(printf, 3, 4)));
 
 static void
 watch_start(struct watch *w, struct kubesim *ks, const char *fmt, ...)
@@ -199,7 +200,7 @@ watch_start(struct watch *w, struct kubesim *ks, const char *fmt, ...)
     vsnprintf(w->path, sizeof(w->path), fmt, ap);
     va_end(ap);
     assert_int_equal(pthread_create(&w->th, NULL, watch_main, w), 0);
-    usleep(300 * 1000);         /* let the stream register */
+    usleep(300 * 1000); /* let the stream register */
 }
 
 /* Joins and splits the stream into event type / name arrays. */
@@ -218,8 +219,10 @@ watch_events(struct watch *w, char types[][16], char names[][64], int max)
         assert_non_null(j);
         snprintf(types[n], 16, "%s", jstr(j, "type"));
         name = jstr(j, "object.metadata.name");
-        snprintf(names[n], 64, "%s", name ? name : jstr(j, "object.reason") ?
-                 jstr(j, "object.reason") : "");
+        snprintf(names[n], 64, "%s",
+                 name                       ? name
+                 : jstr(j, "object.reason") ? jstr(j, "object.reason")
+                                            : "");
         json_object_put(j);
         n++;
     }
@@ -231,12 +234,15 @@ cm(struct kubesim *ks, const char *ns, const char *name, const char *labels)
 {
     char json[1024];
 
-    snprintf(json, sizeof(json), "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\","
-             "\"labels\":{%s}},\"data\":{\"k\":\"v\"}}", name, ns, labels);
+    snprintf(json, sizeof(json),
+             "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\","
+             "\"labels\":{%s}},\"data\":{\"k\":\"v\"}}",
+             name, ns, labels);
     assert_true(kubesim_upsert(ks, "", "configmaps", json) > 0);
 }
 
-/* ---- tests ---------------------------------------------------------------- */
+/* ---- tests ----------------------------------------------------------------
+ */
 
 static void
 test_discovery_get_404(void **state)
@@ -253,8 +259,10 @@ test_discovery_get_404(void **state)
     free(r.body);
     r = get(ks, &plain, "/api/v1");
     assert_int_equal(r.code, 200);
-    assert_non_null(strstr(r.body, "\"name\":\"pods\",\"singularName\":\"pod\""));
-    assert_non_null(strstr(r.body, "\"shortNames\":[\"po\"],\"categories\":[\"all\"]"));
+    assert_non_null(
+        strstr(r.body, "\"name\":\"pods\",\"singularName\":\"pod\""));
+    assert_non_null(
+        strstr(r.body, "\"shortNames\":[\"po\"],\"categories\":[\"all\"]"));
     free(r.body);
     r = get(ks, &plain, "/apis/apps/v1");
     assert_non_null(strstr(r.body, "\"shortNames\":[\"deploy\"]"));
@@ -298,7 +306,7 @@ cmpstr(const void *a, const void *b)
 static struct names
 page_all(struct kubesim *ks, const char *path, int limit, int expect_max)
 {
-    struct names got = { 0 };
+    struct names got = {0};
     char cont[2048] = "", url[4096];
     int pages = 0;
 
@@ -320,8 +328,9 @@ page_all(struct kubesim *ks, const char *path, int limit, int expect_max)
                      jstr(it, "metadata.name"));
             collect_name(key, &got);
         }
-        snprintf(cont, sizeof(cont), "%s", jstr(j, "metadata.continue") ?
-                 jstr(j, "metadata.continue") : "");
+        snprintf(cont, sizeof(cont), "%s",
+                 jstr(j, "metadata.continue") ? jstr(j, "metadata.continue")
+                                              : "");
         json_object_put(j);
         free(r.body);
     } while (*cont && ++pages < 1000);
@@ -343,7 +352,7 @@ static void
 test_paging_all_once(void **state)
 {
     struct kubesim *ks = start_sim(123, 50);
-    struct names want = { 0 }, got, capped;
+    struct names want = {0}, got, capped;
     size_t i;
 
     (void)state;
@@ -352,7 +361,7 @@ test_paging_all_once(void **state)
     got = page_all(ks, "/api/v1/pods", 7, 7);
     assert_int_equal(got.n, want.n);
     for (i = 0; i < want.n; i++)
-        assert_string_equal(got.v[i], want.v[i]);   /* each exactly once */
+        assert_string_equal(got.v[i], want.v[i]); /* each exactly once */
     /* limit above the page cap (50): the server caps, client follows */
     capped = page_all(ks, "/api/v1/pods", 1000, 50);
     assert_int_equal(capped.n, want.n);
@@ -390,16 +399,43 @@ test_selectors(void **state)
     cm(ks, "sel", "c", "\"env\":\"prod\"");
     cm(ks, "sel", "d", "\"rank\":\"7\"");
     cm(ks, "other", "a", "\"env\":\"prod\"");
-    assert_int_equal(count_items(ks, "/api/v1/namespaces/sel/configmaps?labelSelector=env%3Dprod"), 2);
-    assert_int_equal(count_items(ks, "/api/v1/configmaps?labelSelector=env%3D%3Dprod"), 3);
-    assert_int_equal(count_items(ks, "/api/v1/namespaces/sel/configmaps?labelSelector=env!%3Dprod"), 2);
-    assert_int_equal(count_items(ks, "/api/v1/namespaces/sel/configmaps?labelSelector=env%20in%20(prod,dev)"), 3);
-    assert_int_equal(count_items(ks, "/api/v1/namespaces/sel/configmaps?labelSelector=env%20notin%20(prod)"), 2);
-    assert_int_equal(count_items(ks, "/api/v1/namespaces/sel/configmaps?labelSelector=!env"), 1);
-    assert_int_equal(count_items(ks, "/api/v1/namespaces/sel/configmaps?labelSelector=env,tier%3Dweb"), 2);
-    assert_int_equal(count_items(ks, "/api/v1/namespaces/sel/configmaps?labelSelector=rank%3E5"), 1);
-    assert_int_equal(count_items(ks, "/api/v1/configmaps?fieldSelector=metadata.name%3Da"), 2);
-    assert_int_equal(count_items(ks, "/api/v1/configmaps?fieldSelector=metadata.namespace%3Dsel,metadata.name!%3Da"), 3);
+    assert_int_equal(
+        count_items(
+            ks, "/api/v1/namespaces/sel/configmaps?labelSelector=env%3Dprod"),
+        2);
+    assert_int_equal(
+        count_items(ks, "/api/v1/configmaps?labelSelector=env%3D%3Dprod"), 3);
+    assert_int_equal(
+        count_items(
+            ks, "/api/v1/namespaces/sel/configmaps?labelSelector=env!%3Dprod"),
+        2);
+    assert_int_equal(
+        count_items(ks, "/api/v1/namespaces/sel/"
+                        "configmaps?labelSelector=env%20in%20(prod,dev)"),
+        3);
+    assert_int_equal(
+        count_items(ks, "/api/v1/namespaces/sel/"
+                        "configmaps?labelSelector=env%20notin%20(prod)"),
+        2);
+    assert_int_equal(
+        count_items(ks, "/api/v1/namespaces/sel/configmaps?labelSelector=!env"),
+        1);
+    assert_int_equal(
+        count_items(
+            ks,
+            "/api/v1/namespaces/sel/configmaps?labelSelector=env,tier%3Dweb"),
+        2);
+    assert_int_equal(
+        count_items(ks,
+                    "/api/v1/namespaces/sel/configmaps?labelSelector=rank%3E5"),
+        1);
+    assert_int_equal(
+        count_items(ks, "/api/v1/configmaps?fieldSelector=metadata.name%3Da"),
+        2);
+    assert_int_equal(count_items(ks, "/api/v1/"
+                                     "configmaps?fieldSelector=metadata."
+                                     "namespace%3Dsel,metadata.name!%3Da"),
+                     3);
     r = get(ks, &plain, "/api/v1/configmaps?labelSelector=env%20in%20prod");
     assert_status(&r, 400, "BadRequest");
     free(r.body);
@@ -463,7 +499,7 @@ test_outage(void **state)
             break;
     }
     assert_int_equal(r.code, 200);
-    assert_true(i >= 5);        /* it did stay down for about a second */
+    assert_true(i >= 5); /* it did stay down for about a second */
     kubesim_free(ks);
 }
 
@@ -477,10 +513,12 @@ test_watch_events(void **state)
     int n;
 
     (void)state;
-    watch_start(&w, ks, "/api/v1/namespaces/w/configmaps?watch=true&"
-                "resourceVersion=%llu&timeoutSeconds=2", (unsigned long long)rv);
+    watch_start(&w, ks,
+                "/api/v1/namespaces/w/configmaps?watch=true&"
+                "resourceVersion=%llu&timeoutSeconds=2",
+                (unsigned long long)rv);
     cm(ks, "w", "one", "\"a\":\"1\"");
-    cm(ks, "elsewhere", "skip", "\"a\":\"1\"");   /* other namespace */
+    cm(ks, "elsewhere", "skip", "\"a\":\"1\""); /* other namespace */
     cm(ks, "w", "one", "\"a\":\"2\"");
     assert_true(kubesim_delete(ks, "", "configmaps", "w", "one") > 0);
     n = watch_events(&w, types, names, 16);
@@ -489,10 +527,12 @@ test_watch_events(void **state)
     assert_string_equal(types[1], "MODIFIED");
     assert_string_equal(types[2], "DELETED");
     assert_string_equal(names[2], "one");
-    assert_true(w.seconds > 1.5 && w.seconds < 5);  /* timeoutSeconds */
+    assert_true(w.seconds > 1.5 && w.seconds < 5); /* timeoutSeconds */
     free(w.r.body);
     /* RV unset: synthetic ADDED for the current state, then live events */
-    watch_start(&w, ks, "/api/v1/pods?watch=1&timeoutSeconds=1&labelSelector=app%%3Dapi");
+    watch_start(
+        &w, ks,
+        "/api/v1/pods?watch=1&timeoutSeconds=1&labelSelector=app%%3Dapi");
     n = watch_events(&w, types, names, 16);
     assert_true(n >= 1);
     assert_string_equal(types[0], "ADDED");
@@ -513,11 +553,13 @@ test_watch_bool_and_bookmarks(void **state)
     r = get(ks, &plain, "/api/v1/pods?watch=yes");
     assert_status(&r, 400, "BadRequest");
     free(r.body);
-    watch_start(&w, ks, "/api/v1/pods?watch=T&timeoutSeconds=1&allowWatchBookmarks=true");
+    watch_start(
+        &w, ks,
+        "/api/v1/pods?watch=T&timeoutSeconds=1&allowWatchBookmarks=true");
     n = watch_events(&w, types, names, 64);
     for (i = 0; i < n; i++)
         bm += strcmp(types[i], "BOOKMARK") == 0;
-    assert_true(bm >= 2);       /* every 200 ms plus one at the end */
+    assert_true(bm >= 2); /* every 200 ms plus one at the end */
     free(w.r.body);
     watch_start(&w, ks, "/api/v1/pods?watch=False&limit=5");
     pthread_join(w.th, NULL);
@@ -535,15 +577,18 @@ test_cut_watches(void **state)
     struct watch w;
 
     (void)state;
-    watch_start(&w, ks, "/api/v1/pods?watch=true&resourceVersion=%llu&timeoutSeconds=30",
-                (unsigned long long)kubesim_resource_version(ks));
+    watch_start(
+        &w, ks,
+        "/api/v1/pods?watch=true&resourceVersion=%llu&timeoutSeconds=30",
+        (unsigned long long)kubesim_resource_version(ks));
     /* cut until the stream ends: robust if it registered late under load */
-    for (int i = 0; i < 50 && !__atomic_load_n(&w.done, __ATOMIC_SEQ_CST); i++) {
+    for (int i = 0; i < 50 && !__atomic_load_n(&w.done, __ATOMIC_SEQ_CST);
+         i++) {
         kubesim_cut_watches(ks);
         usleep(200 * 1000);
     }
     assert_int_equal(watch_events(&w, types, names, 4), 0);
-    assert_true(w.seconds < 15);    /* far below its timeoutSeconds=30 */
+    assert_true(w.seconds < 15); /* far below its timeoutSeconds=30 */
     free(w.r.body);
     kubesim_free(ks);
 }
@@ -566,14 +611,15 @@ test_compaction_410(void **state)
     json_object_put(j);
     free(r.body);
     cm(ks, "c", "x", "\"a\":\"1\"");
-    r = get(ks, &plain, url);       /* still valid before compaction */
+    r = get(ks, &plain, url); /* still valid before compaction */
     assert_int_equal(r.code, 200);
     free(r.body);
     kubesim_compact(ks);
     r = get(ks, &plain, url);
     assert_status(&r, 410, "Expired");
     free(r.body);
-    watch_start(&w, ks, "/api/v1/pods?watch=true&resourceVersion=%llu&timeoutSeconds=5",
+    watch_start(&w, ks,
+                "/api/v1/pods?watch=true&resourceVersion=%llu&timeoutSeconds=5",
                 (unsigned long long)old);
     assert_int_equal(watch_events(&w, types, names, 4), 1);
     assert_string_equal(types[0], "ERROR");
@@ -645,11 +691,11 @@ test_tls_auth(void **state)
     o.forbidden_token = "nobody";
     assert_int_equal(kubesim_create(&ks, &o), 0);
     assert_int_equal(kubesim_start(ks), 0);
-    good = (struct client){ "https", ca, NULL, NULL, "s3cret" };
-    bad = (struct client){ "https", ca, NULL, NULL, "wrong" };
-    forb = (struct client){ "https", ca, NULL, NULL, "nobody" };
-    anon = (struct client){ "https", ca, NULL, NULL, NULL };
-    cert = (struct client){ "https", ca, ccrt, ckey, NULL };
+    good = (struct client){"https", ca, NULL, NULL, "s3cret"};
+    bad = (struct client){"https", ca, NULL, NULL, "wrong"};
+    forb = (struct client){"https", ca, NULL, NULL, "nobody"};
+    anon = (struct client){"https", ca, NULL, NULL, NULL};
+    cert = (struct client){"https", ca, ccrt, ckey, NULL};
     r = get(ks, &good, "/api/v1/namespaces");
     assert_int_equal(r.code, 200);
     free(r.body);
@@ -667,7 +713,8 @@ test_tls_auth(void **state)
     assert_non_null(strstr(r.body, "NamespaceList"));
     free(r.body);
     kubesim_free(ks);
-    for (const char *f = "ca.crt\0ca.key\0server.crt\0server.key\0client.crt\0client.key\0";
+    for (const char *f =
+             "ca.crt\0ca.key\0server.crt\0server.key\0client.crt\0client.key\0";
          *f; f += strlen(f) + 1) {
         char p[300];
         snprintf(p, sizeof(p), "%s/%s", dir, f);
@@ -688,25 +735,29 @@ test_generator(void **state)
     ra = get(a, &plain, "/api/v1/pods");
     rb = get(b, &plain, "/api/v1/pods");
     assert_int_equal(ra.len, rb.len);
-    assert_memory_equal(ra.body, rb.body, ra.len);  /* deterministic */
+    assert_memory_equal(ra.body, rb.body, ra.len); /* deterministic */
     j = parse(&ra);
     assert_true(json_object_object_get_ex(j, "items", &items));
     assert_int_equal(json_object_array_length(items), 60);
     for (i = 0; i < json_object_array_length(items); i++) {
         struct json_object *p = json_object_array_get_idx(items, i), *m;
-        size_t sz = strlen(json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN));
+        size_t sz =
+            strlen(json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN));
         assert_true(sz >= 4096 && sz <= 14336 + 512);
         assert_true(json_object_object_get_ex(p, "metadata", &m));
         assert_true(json_object_object_get_ex(m, "ownerReferences", &own));
-        assert_string_equal(jstr(json_object_array_get_idx(own, 0), "kind"), "ReplicaSet");
-        assert_string_equal(jstr(json_object_array_get_idx(own, 0), "controller"), "true");
+        assert_string_equal(jstr(json_object_array_get_idx(own, 0), "kind"),
+                            "ReplicaSet");
+        assert_string_equal(
+            jstr(json_object_array_get_idx(own, 0), "controller"), "true");
         assert_non_null(jstr(p, "metadata.labels.pod-template-hash"));
     }
     json_object_put(j);
     free(ra.body);
     free(rb.body);
     ra = get(a, &plain, "/apis/apps/v1/deployments?limit=1");
-    assert_non_null(strstr(ra.body, "kubectl.kubernetes.io/last-applied-configuration"));
+    assert_non_null(
+        strstr(ra.body, "kubectl.kubernetes.io/last-applied-configuration"));
     assert_non_null(strstr(ra.body, "managedFields"));
     free(ra.body);
     kubesim_free(a);

@@ -11,15 +11,15 @@
 #include <stddef.h>
 #include <stdint.h>
 /* cmocka needs the includes above first. */
-#include <cmocka.h>
-
 #include <pedia/pedia.h>
+
+#include <cmocka.h>
 
 /* Counting allocator: installs into options; live count readable. */
 struct pedia_test_alloc {
-    long live;     /* blocks currently allocated */
-    long total;    /* allocations so far */
-    long fail_at;  /* fail the Nth allocation (0-based); -1 never */
+    long live;    /* blocks currently allocated */
+    long total;   /* allocations so far */
+    long fail_at; /* fail the Nth allocation (0-based); -1 never */
 };
 
 void pedia_test_alloc_init(struct pedia_test_alloc *ta);

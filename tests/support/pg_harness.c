@@ -9,6 +9,8 @@
  * its main thread. The atexit handler only acts in the process that
  * started the server (a forked test child must not stop it).
  */
+#include "pg_harness.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -26,19 +28,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pg_harness.h"
-
 #define PG_PATH_MAX 512
 
 static struct {
-    int started;          /* 1 = we run a server; 2 = external URI */
-    pid_t owner;          /* process that started it */
+    int started; /* 1 = we run a server; 2 = external URI */
+    pid_t owner; /* process that started it */
     int atexit_set;
     int port;
-    uid_t uid;            /* user running the server (postgres as root) */
+    uid_t uid; /* user running the server (postgres as root) */
     gid_t gid;
-    int drop;             /* run children as uid/gid */
-    pid_t watchdog;       /* stops the server if this process dies */
+    int drop;       /* run children as uid/gid */
+    pid_t watchdog; /* stops the server if this process dies */
     char bin[PG_PATH_MAX];
     char dir[PG_PATH_MAX];
     char data[PG_PATH_MAX];
@@ -208,9 +208,9 @@ static int
 init_cluster(void)
 {
     char prog[PG_PATH_MAX], ilog[PG_PATH_MAX];
-    char *argv[] = {prog, "-D", pg.data, "--no-sync", "-A", "trust",
-                    "-U", "postgres", "-E", "UTF8", "--locale=C",
-                    NULL};
+    char *argv[] = {prog, "-D",    pg.data,      "--no-sync",
+                    "-A", "trust", "-U",         "postgres",
+                    "-E", "UTF8",  "--locale=C", NULL};
 
     path_join(prog, sizeof prog, pg.bin, "initdb");
     path_join(ilog, sizeof ilog, pg.dir, "initdb.log");
@@ -247,8 +247,8 @@ static int
 ctl(const char *action)
 {
     char prog[PG_PATH_MAX];
-    char *argv[] = {prog, "-D", pg.data, "-l", pg.log, "-w", "-t", "60",
-                    "-m", "fast", (char *)action, NULL};
+    char *argv[] = {prog, "-D", pg.data, "-l",   pg.log,         "-w",
+                    "-t", "60", "-m",    "fast", (char *)action, NULL};
 
     path_join(prog, sizeof prog, pg.bin, "pg_ctl");
     return run(argv, NULL, pg.drop) == 0 ? 0 : -1;
@@ -270,8 +270,8 @@ start_watchdog(void)
     pg.watchdog = fork();
     if (pg.watchdog == 0) {
         char prog[PG_PATH_MAX];
-        char *stop[] = {prog, "-D", pg.data, "-m", "immediate", "-w",
-                        "stop", NULL};
+        char *stop[] = {prog,        "-D", pg.data, "-m",
+                        "immediate", "-w", "stop",  NULL};
         char *rm[] = {"/bin/rm", "-rf", pg.dir, NULL};
 
         close(fds[1]);
@@ -363,8 +363,8 @@ pedia_pg_start(char *uri_out, size_t cap)
         atexit(at_exit_stop);
         pg.atexit_set = 1;
     }
-    snprintf(pg.uri, sizeof pg.uri, "postgresql://postgres@127.0.0.1:%d/postgres",
-             pg.port);
+    snprintf(pg.uri, sizeof pg.uri,
+             "postgresql://postgres@127.0.0.1:%d/postgres", pg.port);
     return copy_out(uri_out, cap, pg.uri);
 }
 
@@ -465,8 +465,9 @@ int
 pedia_pg_create_db(const char *name, char *uri_out, size_t cap)
 {
     char prog[PG_PATH_MAX], drop[128], create[128], plog[PG_PATH_MAX];
-    char *argv[] = {prog, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg.uri,
-                    "-c", drop, "-c", create, NULL};
+    char *argv[] = {prog,   "-X",   "-q", "-v", "ON_ERROR_STOP=1",
+                    "-d",   pg.uri, "-c", drop, "-c",
+                    create, NULL};
 
     if (!pg.started || !valid_db_name(name))
         return -1;

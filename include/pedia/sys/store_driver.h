@@ -57,7 +57,7 @@ typedef struct pedia_sys_record {
     const char *version;
     const char *resource; /**< plural, lower-case */
     const char *kind;
-    const char *ns;   /**< "" for cluster-scoped objects */
+    const char *ns; /**< "" for cluster-scoped objects */
     const char *name;
     const char *uid;
     const char *owner_uid; /**< controller owner's uid, or "" */
@@ -79,8 +79,8 @@ typedef enum {
     PEDIA_SYS_OP_NOTIN = 4,  /**< `notin (a,b)`: also matches when absent */
     PEDIA_SYS_OP_EXISTS = 5, /**< `key` */
     PEDIA_SYS_OP_NOT_EXISTS = 6, /**< `!key` */
-    PEDIA_SYS_OP_GT = 7,     /**< `key>N`: integer comparison */
-    PEDIA_SYS_OP_LT = 8      /**< `key<N`: integer comparison */
+    PEDIA_SYS_OP_GT = 7,         /**< `key>N`: integer comparison */
+    PEDIA_SYS_OP_LT = 8          /**< `key<N`: integer comparison */
 } pedia_sys_op;
 
 /**
@@ -208,7 +208,10 @@ typedef enum {
 } pedia_sys_event_type;
 
 /** One write of a batch. For deletes only the key fields of rec are read. */
-typedef enum { PEDIA_SYS_WRITE_UPSERT = 1, PEDIA_SYS_WRITE_DELETE = 2 } pedia_sys_write_op;
+typedef enum {
+    PEDIA_SYS_WRITE_UPSERT = 1,
+    PEDIA_SYS_WRITE_DELETE = 2
+} pedia_sys_write_op;
 
 typedef struct pedia_sys_write {
     pedia_sys_write_op op;
@@ -226,7 +229,8 @@ typedef struct pedia_sys_change {
 } pedia_sys_change;
 
 /** Row callback for cursors that push; return nonzero to stop (EUSER). */
-typedef int (*pedia_sys_change_cb)(const pedia_sys_change *change, void *payload);
+typedef int (*pedia_sys_change_cb)(const pedia_sys_change *change,
+                                   void *payload);
 typedef int (*pedia_sys_key_cb)(const char *ns, const char *name,
                                 const char *member_rv, void *payload);
 typedef int (*pedia_sys_meta_cb)(const char *name, const char *json, size_t len,
@@ -248,7 +252,7 @@ typedef struct pedia_sys_cursor pedia_sys_cursor;
  * @brief The driver vtable. Methods after `version` are appended only.
  */
 typedef struct pedia_sys_store_driver {
-    unsigned version; /**< PEDIA_SYS_STORE_DRIVER_VERSION */
+    unsigned version;   /**< PEDIA_SYS_STORE_DRIVER_VERSION */
     const char *scheme; /**< URI scheme it serves, e.g. "sqlite" */
 
     /** Open `uri` (the whole URI, scheme included); apply migrations unless
@@ -273,7 +277,8 @@ typedef struct pedia_sys_store_driver {
     pedia_err (*cursor_next)(pedia_sys_cursor *c, pedia_sys_row *row,
                              bool *has_row);
     void (*cursor_close)(pedia_sys_cursor *c);
-    /** Count the rows a query matches, ignoring sorts, cursor, limit and offset. */
+    /** Count the rows a query matches, ignoring sorts, cursor, limit and
+     * offset. */
     pedia_err (*count)(pedia_sys_store *st, const pedia_sys_query *q,
                        int64_t *out);
 

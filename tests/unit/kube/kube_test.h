@@ -7,10 +7,6 @@
 #ifndef KUBE_TEST_H
 #define KUBE_TEST_H
 
-#include "kube/kube.h"
-#include "kubesim.h"
-#include "pedia_test.h"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -20,6 +16,10 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "kube/kube.h"
+#include "kubesim.h"
+#include "pedia_test.h"
 
 #define KT_TOKEN "kt-SECRET-token-4242"
 #define KT_FORBIDDEN "kt-forbidden-token"

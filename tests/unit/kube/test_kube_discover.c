@@ -52,8 +52,8 @@ teardown(void **state)
 }
 
 static const struct pdi_kube_resource *
-find(const struct pdi_kube_discovery *d, const char *group,
-     const char *version, const char *name)
+find(const struct pdi_kube_discovery *d, const char *group, const char *version,
+     const char *name)
 {
     size_t i;
 
@@ -71,8 +71,8 @@ static void
 test_kube_discover__resources(void **state)
 {
     struct fixture *f = *state;
-    const unsigned all = PDI_KUBE_VERB_GET | PDI_KUBE_VERB_LIST |
-                         PDI_KUBE_VERB_WATCH;
+    const unsigned all =
+        PDI_KUBE_VERB_GET | PDI_KUBE_VERB_LIST | PDI_KUBE_VERB_WATCH;
     const struct pdi_kube_resource *r;
     struct pdi_kube_discovery d;
     size_t i;
@@ -171,9 +171,8 @@ test_kube_discover__refuses_loop_thread(void **state)
     int i;
 
     atomic_init(&o.done, 0);
-    assert_int_equal(pdi_kube_call_later(f->loop, 0, discover_on_loop, &o,
-                                         NULL),
-                     PEDIA_OK);
+    assert_int_equal(
+        pdi_kube_call_later(f->loop, 0, discover_on_loop, &o, NULL), PEDIA_OK);
     for (i = 0; i < 200 && !atomic_load(&o.done); i++)
         kt_sleep_ms(10);
     assert_int_equal(o.err, PEDIA_ESTATE);
@@ -187,8 +186,7 @@ test_kube_discover__status_text(void **state)
     char out[128];
 
     (void)state;
-    pdi_kube_status_text(out, sizeof out, "GET /apis", 403, st,
-                         sizeof st - 1);
+    pdi_kube_status_text(out, sizeof out, "GET /apis", 403, st, sizeof st - 1);
     assert_string_equal(out, "GET /apis: HTTP 403: groups is forbidden: no");
     pdi_kube_status_text(out, sizeof out, "GET /x", 502, "<html>", 6);
     assert_string_equal(out, "GET /x: HTTP 502");
@@ -203,8 +201,8 @@ main(void)
         cmocka_unit_test(test_kube_discover__status_text),
         cmocka_unit_test_setup_teardown(test_kube_discover__resources, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_kube_discover__fatal_errors,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kube_discover__fatal_errors, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_kube_discover__refuses_loop_thread,
                                         setup, teardown),
     };

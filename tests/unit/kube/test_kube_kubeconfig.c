@@ -5,9 +5,12 @@
  */
 #include "kube_test.h"
 
-#define CA_PEM "-----BEGIN CERTIFICATE-----\nMIIBCA==\n-----END CERTIFICATE-----\n"
-#define CERT_PEM "-----BEGIN CERTIFICATE-----\nMIICERT=\n-----END CERTIFICATE-----\n"
-#define KEY_PEM "-----BEGIN PRIVATE KEY-----\nSECRETKEY\n-----END PRIVATE KEY-----\n"
+#define CA_PEM                                                                 \
+    "-----BEGIN CERTIFICATE-----\nMIIBCA==\n-----END CERTIFICATE-----\n"
+#define CERT_PEM                                                               \
+    "-----BEGIN CERTIFICATE-----\nMIICERT=\n-----END CERTIFICATE-----\n"
+#define KEY_PEM                                                                \
+    "-----BEGIN PRIVATE KEY-----\nSECRETKEY\n-----END PRIVATE KEY-----\n"
 
 static char *
 b64(const char *s)
@@ -30,54 +33,57 @@ yaml_config(void)
     char *ca = b64(CA_PEM), *cert = b64(CERT_PEM), *key = b64(KEY_PEM);
     char *s;
 
-    assert_true(asprintf(&s,
-        "apiVersion: v1\n"
-        "kind: Config\n"
-        "current-context: prod\n"
-        "clusters:\n"
-        "- name: c-prod\n"
-        "  cluster:\n"
-        "    server: https://prod.example:6443/\n"
-        "    certificate-authority-data: %s\n"
-        "- name: c-dev\n"
-        "  cluster:\n"
-        "    server: https://10.0.0.1:443\n"
-        "    insecure-skip-tls-verify: true\n"
-        "    tls-server-name: dev.internal\n"
-        "contexts:\n"
-        "- name: prod\n"
-        "  context:\n"
-        "    cluster: c-prod\n"
-        "    user: u-prod\n"
-        "- name: dev\n"
-        "  context: {cluster: c-dev}\n"
-        "- name: ghost-cluster\n"
-        "  context: {cluster: nope, user: u-prod}\n"
-        "- name: ghost-user\n"
-        "  context: {cluster: c-prod, user: nobody}\n"
-        "- name: exec\n"
-        "  context: {cluster: c-prod, user: u-exec}\n"
-        "- name: ap\n"
-        "  context: {cluster: c-prod, user: u-ap}\n"
-        "- name: badb64\n"
-        "  context: {cluster: c-prod, user: u-bad}\n"
-        "users:\n"
-        "- name: u-prod\n"
-        "  user:\n"
-        "    token: " KT_TOKEN "\n"
-        "    client-certificate-data: %s\n"
-        "    client-key-data: %s\n"
-        "- name: u-exec\n"
-        "  user:\n"
-        "    token: " KT_TOKEN "\n"
-        "    exec: {command: /bin/get-token, apiVersion: client.authentication.k8s.io/v1}\n"
-        "- name: u-ap\n"
-        "  user:\n"
-        "    auth-provider: {name: oidc, config: {id-token: " KT_TOKEN "}}\n"
-        "- name: u-bad\n"
-        "  user:\n"
-        "    client-key-data: SECRET!!KEY\n",
-        ca, cert, key) > 0);
+    assert_true(
+        asprintf(&s,
+                 "apiVersion: v1\n"
+                 "kind: Config\n"
+                 "current-context: prod\n"
+                 "clusters:\n"
+                 "- name: c-prod\n"
+                 "  cluster:\n"
+                 "    server: https://prod.example:6443/\n"
+                 "    certificate-authority-data: %s\n"
+                 "- name: c-dev\n"
+                 "  cluster:\n"
+                 "    server: https://10.0.0.1:443\n"
+                 "    insecure-skip-tls-verify: true\n"
+                 "    tls-server-name: dev.internal\n"
+                 "contexts:\n"
+                 "- name: prod\n"
+                 "  context:\n"
+                 "    cluster: c-prod\n"
+                 "    user: u-prod\n"
+                 "- name: dev\n"
+                 "  context: {cluster: c-dev}\n"
+                 "- name: ghost-cluster\n"
+                 "  context: {cluster: nope, user: u-prod}\n"
+                 "- name: ghost-user\n"
+                 "  context: {cluster: c-prod, user: nobody}\n"
+                 "- name: exec\n"
+                 "  context: {cluster: c-prod, user: u-exec}\n"
+                 "- name: ap\n"
+                 "  context: {cluster: c-prod, user: u-ap}\n"
+                 "- name: badb64\n"
+                 "  context: {cluster: c-prod, user: u-bad}\n"
+                 "users:\n"
+                 "- name: u-prod\n"
+                 "  user:\n"
+                 "    token: " KT_TOKEN "\n"
+                 "    client-certificate-data: %s\n"
+                 "    client-key-data: %s\n"
+                 "- name: u-exec\n"
+                 "  user:\n"
+                 "    token: " KT_TOKEN "\n"
+                 "    exec: {command: /bin/get-token, apiVersion: "
+                 "client.authentication.k8s.io/v1}\n"
+                 "- name: u-ap\n"
+                 "  user:\n"
+                 "    auth-provider: {name: oidc, config: {id-token: " KT_TOKEN
+                 "}}\n"
+                 "- name: u-bad\n"
+                 "  user:\n"
+                 "    client-key-data: SECRET!!KEY\n",
+                 ca, cert, key) > 0);
     free(ca);
     free(cert);
     free(key);
@@ -146,8 +152,7 @@ test_kube_kubeconfig__named_context_insecure(void **state)
 }
 
 static void
-expect_error(const char *text, const char *ctx, pedia_err code,
-             const char *msg)
+expect_error(const char *text, const char *ctx, pedia_err code, const char *msg)
 {
     struct kt_alloc ca;
     struct pdi_kube_cfg c;
@@ -202,17 +207,19 @@ test_kube_kubeconfig__json(void **state)
     (void)state;
     kt_alloc_init(&ca);
     /* compact JSON with tabs, as a JSON encoder may write it */
-    assert_true(asprintf(&j,
-        "{\n\t\"apiVersion\":\"v1\",\"kind\":\"Config\",\n"
-        "\t\"clusters\":[{\"name\":\"c\",\"cluster\":{\"server\":"
-        "\"https://1.2.3.4:6443\",\"certificate-authority-data\":\"%s\","
-        "\"insecure-skip-tls-verify\":false}}],\n"
-        "\t\"contexts\":[{\"name\":\"x\",\"context\":{\"cluster\":\"c\","
-        "\"user\":\"u\"}}],\n"
-        "\t\"current-context\":\"x\",\n"
-        "\t\"users\":[{\"name\":\"u\",\"user\":{\"token\":\"" KT_TOKEN
-        "\"}}]\n}\n",
-        cad) > 0);
+    assert_true(
+        asprintf(
+            &j,
+            "{\n\t\"apiVersion\":\"v1\",\"kind\":\"Config\",\n"
+            "\t\"clusters\":[{\"name\":\"c\",\"cluster\":{\"server\":"
+            "\"https://1.2.3.4:6443\",\"certificate-authority-data\":\"%s\","
+            "\"insecure-skip-tls-verify\":false}}],\n"
+            "\t\"contexts\":[{\"name\":\"x\",\"context\":{\"cluster\":\"c\","
+            "\"user\":\"u\"}}],\n"
+            "\t\"current-context\":\"x\",\n"
+            "\t\"users\":[{\"name\":\"u\",\"user\":{\"token\":\"" KT_TOKEN
+            "\"}}]\n}\n",
+            cad) > 0);
     assert_int_equal(pdi_kubeconfig_parse(&c, &ca.a, j, strlen(j), NULL),
                      PEDIA_OK);
     assert_string_equal(c.server, "https://1.2.3.4:6443");
@@ -241,14 +248,15 @@ test_kube_kubeconfig__file_fields(void **state)
     kt_write_file(cp, CERT_PEM);
     kt_write_file(kp, KEY_PEM);
     kt_write_file(tp, KT_TOKEN "\n");
-    assert_true(asprintf(&y,
-        "clusters:\n- name: c\n  cluster:\n    server: https://h:1\n"
-        "    certificate-authority: %s\n"
-        "users:\n- name: u\n  user:\n    tokenFile: %s\n"
-        "    client-certificate: %s\n    client-key: %s\n"
-        "contexts:\n- name: x\n  context: {cluster: c, user: u}\n"
-        "current-context: x\n",
-        cap, tp, cp, kp) > 0);
+    assert_true(
+        asprintf(&y,
+                 "clusters:\n- name: c\n  cluster:\n    server: https://h:1\n"
+                 "    certificate-authority: %s\n"
+                 "users:\n- name: u\n  user:\n    tokenFile: %s\n"
+                 "    client-certificate: %s\n    client-key: %s\n"
+                 "contexts:\n- name: x\n  context: {cluster: c, user: u}\n"
+                 "current-context: x\n",
+                 cap, tp, cp, kp) > 0);
     assert_int_equal(pdi_kubeconfig_parse(&c, &ca.a, y, strlen(y), NULL),
                      PEDIA_OK);
     assert_string_equal(c.ca_pem, CA_PEM);

@@ -4,8 +4,9 @@
  * failures, aborts from callbacks, and shutdown with transfers in flight.
  * Every test balances the counting allocator of its loop.
  */
-#include <json-c/json.h>
 #include <pthread.h>
+
+#include <json-c/json.h>
 
 #include "kube/kube_int.h"
 #include "kube_test.h"
@@ -131,8 +132,7 @@ rec_wait(struct rec *r, const int *field, int want)
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += 10;
     pthread_mutex_lock(&r->mu);
-    while (*field < want &&
-           pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
+    while (*field < want && pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
         ;
     v = *field;
     pthread_mutex_unlock(&r->mu);
@@ -144,9 +144,9 @@ submit(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
        const char *path, long timeout_ms, const struct pdi_kube_req_cb *cb,
        struct rec *r)
 {
-    assert_int_equal(pdi_kube_get_async(loop, cfg, path, timeout_ms, cb, r,
-                                        &r->id),
-                     PEDIA_OK);
+    assert_int_equal(
+        pdi_kube_get_async(loop, cfg, path, timeout_ms, cb, r, &r->id),
+        PEDIA_OK);
 }
 
 /* One GET with BODY_CB; returns the on_done error. */
@@ -225,8 +225,8 @@ test_kube_loop__concurrent_lists(void **state)
     }
     for (i = 0; i < N; i++) {
         rec_init(&r[i], f->loop);
-        submit(f->loop, &sim.cfg, "/api/v1/namespaces/lists/configmaps",
-               20000, &BODY_CB, &r[i]);
+        submit(f->loop, &sim.cfg, "/api/v1/namespaces/lists/configmaps", 20000,
+               &BODY_CB, &r[i]);
     }
     for (i = 0; i < N; i++) {
         struct json_object *doc, *items;
@@ -254,9 +254,9 @@ test_kube_loop__blocking_get(void **state)
     int status = 0;
 
     pdi_buf_init(&body, &f->ca.a);
-    assert_int_equal(pdi_kube_get(f->loop, &sim.cfg, "/version", 5000, &body,
-                                  &status),
-                     PEDIA_OK);
+    assert_int_equal(
+        pdi_kube_get(f->loop, &sim.cfg, "/version", 5000, &body, &status),
+        PEDIA_OK);
     assert_int_equal(status, 200);
     assert_non_null(strstr(body.ptr, "v1.31.0-kubesim"));
     bad.token = (char *)"kt-SECRET-wrong";
@@ -322,8 +322,7 @@ test_kube_loop__cancel_from_callback(void **state)
     r.cancel_at_line = 0;
     /* no resourceVersion: synthetic ADDED events for all 20+ configmaps,
      * arriving together; only the first may be delivered */
-    submit(f->loop, &sim.cfg, "/api/v1/configmaps?watch=true", 0, &LINE_CB,
-           &r);
+    submit(f->loop, &sim.cfg, "/api/v1/configmaps?watch=true", 0, &LINE_CB, &r);
     assert_int_equal(rec_wait(&r, &r.n_done, 1), 1);
     assert_int_equal(r.err, PEDIA_ECANCELED);
     assert_int_equal(r.n_lines, 1);
@@ -340,8 +339,7 @@ test_kube_loop__callback_aborts(void **state)
 
     rec_init(&r, f->loop);
     r.stop_at_line = 1;
-    submit(f->loop, &sim.cfg, "/api/v1/configmaps?watch=true", 0, &LINE_CB,
-           &r);
+    submit(f->loop, &sim.cfg, "/api/v1/configmaps?watch=true", 0, &LINE_CB, &r);
     assert_int_equal(rec_wait(&r, &r.n_done, 1), 1);
     assert_int_equal(r.err, PEDIA_EUSER);
     assert_int_equal(r.n_lines, 2);
@@ -433,7 +431,8 @@ test_kube_loop__network_errors(void **state)
     kubesim_set_latency_ms(sim.ks, 0);
 }
 
-/* ---- timers ---------------------------------------------------------------- */
+/* ---- timers ----------------------------------------------------------------
+ */
 
 struct tstate {
     pthread_mutex_t mu;
@@ -468,8 +467,8 @@ trearm(void *payload)
     int status;
 
     pdi_buf_init(&body, NULL);
-    ts->get_err = pdi_kube_get(ts->loop, &sim.cfg, "/api", 1000, &body,
-                               &status);
+    ts->get_err =
+        pdi_kube_get(ts->loop, &sim.cfg, "/api", 1000, &body, &status);
     pdi_buf_free(&body);
     pthread_mutex_lock(&ts->mu);
     ts->rearm++;
@@ -495,9 +494,9 @@ test_kube_loop__timers_fire_in_order(void **state)
     for (i = 0; i < 5; i++) {
         calls[i].ts = &ts;
         calls[i].tag = (int)delays[i];
-        assert_int_equal(pdi_kube_call_later(f->loop, delays[i], tfire,
-                                             &calls[i], &id),
-                         PEDIA_OK);
+        assert_int_equal(
+            pdi_kube_call_later(f->loop, delays[i], tfire, &calls[i], &id),
+            PEDIA_OK);
     }
     pdi_kube_timer_cancel(f->loop, id); /* the 30 ms one */
     assert_int_equal(pdi_kube_call_later(f->loop, 0, trearm, &ts, NULL),
@@ -528,8 +527,8 @@ test_kube_loop__free_with_transfers_in_flight(void **state)
     for (i = 0; i < N; i++) {
         rec_init(&r[i], f->loop);
         submit(f->loop, &sim.cfg,
-               i % 2 ? "/api/v1/pods?watch=true" : "/api/v1/configmaps",
-               0, i % 2 ? &LINE_CB : &BODY_CB, &r[i]);
+               i % 2 ? "/api/v1/pods?watch=true" : "/api/v1/configmaps", 0,
+               i % 2 ? &LINE_CB : &BODY_CB, &r[i]);
     }
     assert_int_equal(pdi_kube_call_later(f->loop, 100000, tfire, &ts, NULL),
                      PEDIA_OK);
@@ -549,8 +548,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_kube_loop__concurrent_lists,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kube_loop__concurrent_lists, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_kube_loop__blocking_get, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_kube_loop__watch_lines, setup,

@@ -6,11 +6,11 @@
 #ifndef MODEL_TEST_H
 #define MODEL_TEST_H
 
-#include "model/model.h"
-#include "pedia_test.h"
-
 #include <stdlib.h>
 #include <string.h>
+
+#include "model/model.h"
+#include "pedia_test.h"
 
 struct count_alloc {
     long live;    /* blocks currently allocated */

@@ -2,11 +2,12 @@
  * Unit tests for model_record.c: normalization, pruning, redaction, the
  * stored-object prefix, error messages, OOM behaviour and the RV splice.
  */
-#include "model_test.h"
-
-#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <json-c/json.h>
+
+#include "model_test.h"
 
 static const char POD[] =
     "{\"apiVersion\":\"v1\",\"kind\":\"Pod\","

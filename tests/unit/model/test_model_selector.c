@@ -3,10 +3,10 @@
  * grammar (apimachinery), Clusterpedia's field selector paths, error
  * messages with positions, matching semantics and OOM behaviour.
  */
-#include "model_test.h"
-
 #include <stdio.h>
 #include <string.h>
+
+#include "model_test.h"
 
 static const char *
 op_name(pedia_sys_op op)

@@ -88,8 +88,8 @@ test_query_parse__sets(void **state)
          "", false},
         {"labelSelector=search.clusterpedia.io/clusters%3Da", "a", "", "",
          false},
-        {"labelSelector=search.clusterpedia.io/clusters+notin+(a,b)", "a,b",
-         "", "", true},
+        {"labelSelector=search.clusterpedia.io/clusters+notin+(a,b)", "a,b", "",
+         "", true},
         {"labelSelector=search.clusterpedia.io/clusters!%3Da", "a", "", "",
          true},
         {"labelSelector=search.clusterpedia.io/clusters+in+(a,b,c),"
@@ -123,10 +123,10 @@ static void
 test_query_parse__labels_and_fuzzy(void **state)
 {
     struct fixture *f = *state;
-    pedia_query *q = parse_ok(
-        f, "labelSelector=app%3Dweb,internalstorage.clusterpedia.io/"
-           "fuzzy-name+in+(we_b,x),tier+notin+(a),"
-           "other.clusterpedia.io/thing%3D1,!gone,n>3");
+    pedia_query *q =
+        parse_ok(f, "labelSelector=app%3Dweb,internalstorage.clusterpedia.io/"
+                    "fuzzy-name+in+(we_b,x),tier+notin+(a),"
+                    "other.clusterpedia.io/thing%3D1,!gone,n>3");
 
     assert_int_equal(q->fuzzy.n, 2);
     assert_string_equal(q->fuzzy.v[0], "we_b");
@@ -157,10 +157,8 @@ test_query_parse__times(void **state)
         {"since=1704164645", 1704164645},
         {"since=1704164645000", 1704164645},
         {"since=1704164645001", 1704164646},
-        {"labelSelector=search.clusterpedia.io/since%3D2024-01-02",
-         1704153600},
-        {"labelSelector=search.clusterpedia.io/since%3D1704164645",
-         1704164645},
+        {"labelSelector=search.clusterpedia.io/since%3D2024-01-02", 1704153600},
+        {"labelSelector=search.clusterpedia.io/since%3D1704164645", 1704164645},
         {"labelSelector=search.clusterpedia.io/since%3D1704164645000",
          1704164645},
         {"since=2024-01-02&labelSelector=search.clusterpedia.io/"
@@ -433,12 +431,11 @@ test_query_parse__errors(void **state)
         {"orderby=nmae", NULL, "unknown field \"nmae\""},
         {"orderby=name+sideways", NULL, "unknown field \"name sideways\""},
         {"orderby=spec.containers%5B%5D.name", NULL, "unknown field"},
-        {"ownerUID=u1", NULL,
-         "owner search needs exactly one cluster (got 0)"},
+        {"ownerUID=u1", NULL, "owner search needs exactly one cluster (got 0)"},
         {"ownerName=x&clusters=a,b", NULL,
          "owner search needs exactly one cluster (got 2)"},
-        {"ownerName=x&labelSelector=search.clusterpedia.io/clusters!%3Da",
-         NULL, "(got 0)"},
+        {"ownerName=x&labelSelector=search.clusterpedia.io/clusters!%3Da", NULL,
+         "(got 0)"},
         {"ownerName=x&clusters=a", "workloads", "not supported for collec"},
         {"ownerGR=.apps", NULL, "invalid ownerGR \".apps\""},
         {"ownerSeniority=x", NULL, "invalid ownerSeniority \"x\""},
@@ -451,8 +448,8 @@ test_query_parse__errors(void **state)
         {"labelSelector=a%3D%3D%3Db", NULL, "labelSelector"},
         {"withContinue=maybe", NULL, "invalid withContinue \"maybe\""},
         {"withRemainingCount=2", NULL, "invalid withRemainingCount"},
-        {"labelSelector=search.clusterpedia.io/since+notin+(2024-01-02)",
-         NULL, "expected a single value"},
+        {"labelSelector=search.clusterpedia.io/since+notin+(2024-01-02)", NULL,
+         "expected a single value"},
     };
     struct fixture *f = *state;
 
@@ -476,8 +473,7 @@ test_query_parse__setters(void **state)
     assert_int_equal(pedia_query_add_namespace(q, "ns"), PEDIA_OK);
     assert_int_equal(pedia_query_add_order_by(q, "status.replicas", true),
                      PEDIA_OK);
-    assert_int_equal(pedia_query_add_order_by(q, "bogus", false),
-                     PEDIA_EQUERY);
+    assert_int_equal(pedia_query_add_order_by(q, "bogus", false), PEDIA_EQUERY);
     assert_int_equal(pedia_query_set_limit(q, -2), PEDIA_EQUERY);
     assert_int_equal(pedia_query_set_limit(q, 3), PEDIA_OK);
     assert_int_equal(pedia_query_set_continue(q, "junk!"), PEDIA_EQUERY);
@@ -585,8 +581,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_query_parse__fingerprint, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_query_parse__oom, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_query_parse__oom, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,8 @@
 #include "pedia_test.h"
 #include "store/store.h"
 
-#define MODULE PEDIA_BINARY_DIR "/examples/store_driver/libpedia_example_driver.so"
+#define MODULE                                                                 \
+    PEDIA_BINARY_DIR "/examples/store_driver/libpedia_example_driver.so"
 
 static void
 test_store_front_dlopen__load_and_use(void **state)
@@ -38,9 +39,9 @@ test_store_front_dlopen__load_and_use(void **state)
     assert_int_equal(pedia_store_driver_load(ctx, MODULE), PEDIA_EEXISTS);
     assert_int_equal(pedia_store_open(&st, ctx, "example:one"), PEDIA_OK);
     assert_int_equal(pedia_batch_create(&b, st), PEDIA_OK);
-    assert_int_equal(pedia_batch_upsert(b, "c1", "", "v1", "pods", json,
-                                        strlen(json)),
-                     PEDIA_OK);
+    assert_int_equal(
+        pedia_batch_upsert(b, "c1", "", "v1", "pods", json, strlen(json)),
+        PEDIA_OK);
     assert_int_equal(pedia_batch_commit(b, &changed), PEDIA_OK);
     assert_int_equal(changed, 1);
     pedia_batch_free(b);
@@ -50,8 +51,8 @@ test_store_front_dlopen__load_and_use(void **state)
     assert_non_null(o);
     assert_string_equal(pedia_object_name(o), "a");
     assert_int_equal(pedia_object_event_type(o), PEDIA_EVENT_ADDED);
-    assert_non_null(strstr(pedia_object_json(o, &len),
-                           "\"resourceVersion\":\"1\""));
+    assert_non_null(
+        strstr(pedia_object_json(o, &len), "\"resourceVersion\":\"1\""));
     assert_int_equal(pedia_changes_next(ch, &o), PEDIA_OK);
     assert_null(o);
     assert_int_equal(pedia_changes_wait(ch, 20), PEDIA_ETIMEDOUT);

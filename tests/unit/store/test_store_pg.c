@@ -4,6 +4,7 @@
  * (tests/support/pg_harness.c) or $PEDIA_TEST_PG_URI. Each test gets a
  * fresh database. Exit 77 (skip) when no server can be had.
  */
+#include <pedia/sys/store_driver.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +14,15 @@
 
 #include "pedia_test.h"
 #include "pg_harness.h"
-#include <pedia/sys/store_driver.h>
 
 /* Weak: the driver is absent when built without PEDIA_WITH_POSTGRES. */
-extern const pedia_sys_store_driver pdi_store_pg_driver
-    __attribute__((weak));
+extern const pedia_sys_store_driver pdi_store_pg_driver __attribute__((weak));
 #define DRV (&pdi_store_pg_driver)
 
 static char base_uri[512];
 
-/* ---- helpers ---------------------------------------------------------------- */
+/* ---- helpers ----------------------------------------------------------------
+ */
 
 struct obj {
     pedia_sys_write w;
@@ -147,7 +147,8 @@ count_all(pedia_sys_store *st)
     return n;
 }
 
-/* ---- open ------------------------------------------------------------------- */
+/* ---- open -------------------------------------------------------------------
+ */
 
 static void
 test_store_pg__open_migrate_twice(void **state)
@@ -209,7 +210,8 @@ test_store_pg__read_only_without_schema(void **state)
     assert_null(st);
 }
 
-/* ---- writes and the change log ---------------------------------------------- */
+/* ---- writes and the change log ----------------------------------------------
+ */
 
 static void
 test_store_pg__write_cycle(void **state)
@@ -262,8 +264,9 @@ test_store_pg__write_cycle(void **state)
     assert_non_null(strstr(cl.object[2], "\"rv\":\"2\""));
     /* after N, limit, type filter */
     memset(&cl, 0, sizeof cl);
-    assert_int_equal(DRV->changes(st, o[0].w.revision, NULL, 0,
-                                  collect_change, &cl), PEDIA_OK);
+    assert_int_equal(
+        DRV->changes(st, o[0].w.revision, NULL, 0, collect_change, &cl),
+        PEDIA_OK);
     assert_int_equal(cl.n, 1);
     memset(&cl, 0, sizeof cl);
     assert_int_equal(DRV->changes(st, 0, NULL, 2, collect_change, &cl),
@@ -418,7 +421,8 @@ test_store_pg__retention_expired(void **state)
     DRV->close(st);
 }
 
-/* ---- wait ------------------------------------------------------------------- */
+/* ---- wait -------------------------------------------------------------------
+ */
 
 struct waiter {
     pedia_sys_store *st;
@@ -475,7 +479,8 @@ test_store_pg__wait_notify(void **state)
     DRV->close(b);
 }
 
-/* ---- small tables ----------------------------------------------------------- */
+/* ---- small tables -----------------------------------------------------------
+ */
 
 static int
 meta_cb(const char *name, const char *json, size_t len, int64_t revision,
@@ -516,19 +521,21 @@ test_store_pg__small_tables(void **state)
     pedia_sys_store *st = fresh("t_small", uri, 0);
 
     (void)state;
-    assert_int_equal(DRV->sync_state_get(st, "c1", &deploy, buf, sizeof buf,
-                                         &len), PEDIA_ENOTFOUND);
+    assert_int_equal(
+        DRV->sync_state_get(st, "c1", &deploy, buf, sizeof buf, &len),
+        PEDIA_ENOTFOUND);
     assert_int_equal(DRV->sync_state_set(st, "c1", &deploy, "123"), PEDIA_OK);
     assert_int_equal(DRV->sync_state_set(st, "c1", &deploy, "4567"), PEDIA_OK);
-    assert_int_equal(DRV->sync_state_get(st, "c1", &deploy, buf, sizeof buf,
-                                         &len), PEDIA_OK);
+    assert_int_equal(
+        DRV->sync_state_get(st, "c1", &deploy, buf, sizeof buf, &len),
+        PEDIA_OK);
     assert_string_equal(buf, "4567");
     assert_int_equal(len, 4);
     assert_int_equal(DRV->sync_state_get(st, "c1", &deploy, buf, 3, &len),
                      PEDIA_EINVAL);
 
-    assert_int_equal(DRV->meta_put(st, "PediaCluster", "b", "{\"x\":1}", 7,
-                                   &r1), PEDIA_OK);
+    assert_int_equal(
+        DRV->meta_put(st, "PediaCluster", "b", "{\"x\":1}", 7, &r1), PEDIA_OK);
     assert_int_equal(DRV->meta_put(st, "PediaCluster", "a", "{}xx", 2, &r2),
                      PEDIA_OK);
     assert_true(r2 > r1 && r1 > 0);
@@ -560,7 +567,8 @@ test_store_pg__small_tables(void **state)
     DRV->close(st);
 }
 
-/* ---- queries ---------------------------------------------------------------- */
+/* ---- queries ----------------------------------------------------------------
+ */
 
 /* 50 objects named n00..n49 in two clusters, labels app=even|odd. */
 static void
@@ -572,8 +580,8 @@ fill_fifty(pedia_sys_store *st)
 
     for (int i = 0; i < 50; i++) {
         snprintf(name, sizeof name, "n%02d", i);
-        obj_set(&o[i], PEDIA_SYS_WRITE_UPSERT, i % 2 ? "c2" : "c1", "ns",
-                name, "1");
+        obj_set(&o[i], PEDIA_SYS_WRITE_UPSERT, i % 2 ? "c2" : "c1", "ns", name,
+                "1");
         o[i].labels[0].key = "app";
         o[i].labels[0].value = i % 2 ? "odd" : "even";
         o[i].w.rec.labels = o[i].labels;
@@ -612,8 +620,7 @@ page_all(pedia_sys_store *st, pedia_sys_query *q, int64_t page, char *out,
         assert_int_equal(DRV->query(st, q, &c), PEDIA_OK);
         while (DRV->cursor_next(c, &row, &has) == PEDIA_OK && has) {
             got++;
-            snprintf(out + strlen(out), cap - strlen(out), "%s,",
-                     row.rec.name);
+            snprintf(out + strlen(out), cap - strlen(out), "%s,", row.rec.name);
             assert_int_equal(row.n_sort_keys, q->n_sorts);
             for (size_t k = 0; k < row.n_sort_keys; k++)
                 snprintf(keys[k], 64, "%s", row.sort_keys[k]);
@@ -667,8 +674,7 @@ test_store_pg__query_filters(void **state)
     const char *odd[] = {"odd"};
     const char *c1[] = {"c1"};
     const char *fz[] = {"n1"};
-    const char *meta[] = {"%", "_", "'; DROP TABLE pedia_resources; --",
-                          "\\"};
+    const char *meta[] = {"%", "_", "'; DROP TABLE pedia_resources; --", "\\"};
     pedia_sys_requirement lab = {"app", NULL, 0, PEDIA_SYS_OP_EQ, odd, 1};
     pedia_sys_sort by_name = {PEDIA_SYS_SORT_NAME, NULL, 0, false};
     pedia_sys_query q;
@@ -730,7 +736,8 @@ test_store_pg__query_filters(void **state)
     DRV->close(st);
 }
 
-/* ---- concurrent writers ----------------------------------------------------- */
+/* ---- concurrent writers -----------------------------------------------------
+ */
 
 struct writer {
     const char *uri;
@@ -812,7 +819,8 @@ test_store_pg__concurrent_writers(void **state)
     DRV->close(st);
 }
 
-/* ---- faults ----------------------------------------------------------------- */
+/* ---- faults -----------------------------------------------------------------
+ */
 
 static void
 test_store_pg__server_restart(void **state)
@@ -866,7 +874,8 @@ test_store_pg__server_restart(void **state)
     DRV->close(st);
 }
 
-/* ---- ingest rate (informative) ---------------------------------------------- */
+/* ---- ingest rate (informative) ----------------------------------------------
+ */
 
 static void
 test_store_pg__ingest_rate(void **state)
@@ -877,7 +886,7 @@ test_store_pg__ingest_rate(void **state)
     pedia_sys_store *st = fresh("t_ingest", uri, 0);
     pedia_sys_write *w = calloc((size_t)batch, sizeof *w);
     struct obj *o = calloc((size_t)batch, sizeof *o);
-    char (*big)[2300] = calloc((size_t)batch, sizeof *big);
+    char(*big)[2300] = calloc((size_t)batch, sizeof *big);
     int64_t t0;
     double secs;
 
@@ -896,7 +905,8 @@ test_store_pg__ingest_rate(void **state)
             obj_set(&o[i], PEDIA_SYS_WRITE_UPSERT, "c1", "ns", name, "1");
             snprintf(big[i], sizeof big[i],
                      "{\"metadata\":{\"name\":\"%s\",\"labels\":{\"a\":\"b\"}}"
-                     ",\"spec\":{\"pad\":\"%s\"}}", name, pad);
+                     ",\"spec\":{\"pad\":\"%s\"}}",
+                     name, pad);
             o[i].labels[0].key = "app";
             o[i].labels[0].value = "web";
             o[i].w.rec.labels = o[i].labels;
@@ -908,8 +918,9 @@ test_store_pg__ingest_rate(void **state)
         assert_int_equal(DRV->write(st, w, (size_t)batch), PEDIA_OK);
     }
     secs = (double)(mono_ms() - t0) / 1000.0;
-    fprintf(stderr, "  ingest: %ld objects of ~2.1 KB in %.2f s = %.0f rows/s\n",
-            total, secs, (double)total / secs);
+    fprintf(stderr,
+            "  ingest: %ld objects of ~2.1 KB in %.2f s = %.0f rows/s\n", total,
+            secs, (double)total / secs);
     assert_int_equal(count_all(st), total);
     free(big);
     free(o);

@@ -20,11 +20,12 @@ write_objects(pedia_store *st, int n)
         char json[256];
         pedia_batch *b = NULL;
 
-        snprintf(json, sizeof json,
-                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
-                 "{\"name\":\"cm-%d\",\"namespace\":\"default\",\"uid\":\"u%d\","
-                 "\"resourceVersion\":\"%d\"}}",
-                 i, i, i + 1);
+        snprintf(
+            json, sizeof json,
+            "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+            "{\"name\":\"cm-%d\",\"namespace\":\"default\",\"uid\":\"u%d\","
+            "\"resourceVersion\":\"%d\"}}",
+            i, i, i + 1);
         assert_int_equal(pedia_batch_create(&b, st), PEDIA_OK);
         assert_int_equal(pedia_batch_upsert(b, "c1", "", "v1", "configmaps",
                                             json, strlen(json)),

@@ -29,22 +29,33 @@ struct frow {
 };
 
 static const struct frow FIX[] = {
-    {"c1", "apps", "deployments", "default", "d1", "", 100, "app=web", NULL, 3, NULL},
-    {"c1", "apps", "replicasets", "default", "rs1", "d1", 110, "app=web", NULL, 0, NULL},
-    {"c1", "", "pods", "default", "p1", "rs1", 120, "app=web,tier=frontend,size=10", "n1", 0, "a.b/c"},
-    {"c1", "", "pods", "default", "p2", "rs1", 130, "app=web,tier=backend,size=20", "n2", 0, NULL},
+    {"c1", "apps", "deployments", "default", "d1", "", 100, "app=web", NULL, 3,
+     NULL},
+    {"c1", "apps", "replicasets", "default", "rs1", "d1", 110, "app=web", NULL,
+     0, NULL},
+    {"c1", "", "pods", "default", "p1", "rs1", 120,
+     "app=web,tier=frontend,size=10", "n1", 0, "a.b/c"},
+    {"c1", "", "pods", "default", "p2", "rs1", 130,
+     "app=web,tier=backend,size=20", "n2", 0, NULL},
     {"c1", "", "pods", "kube-system", "solo", "", 90, "app=dns", NULL, 0, NULL},
     {"c1", "", "nodes", "", "node-1", "", 50, "", NULL, 0, NULL},
     {"c1", "", "pods", "web", "w1", "", 140, "app=web,size=abc", "n1", 0, NULL},
-    {"c2", "apps", "deployments", "default", "d1", "", 100, "app=web", NULL, 3, NULL},
-    {"c2", "apps", "replicasets", "default", "rs1", "d1", 110, "app=web", NULL, 0, NULL},
-    {"c2", "", "pods", "default", "p1", "rs1", 120, "app=web,tier=frontend,size=10", NULL, 0, NULL},
-    {"c2", "", "pods", "default", "p2", "rs1", 130, "app=web,tier=backend,size=20", NULL, 0, NULL},
+    {"c2", "apps", "deployments", "default", "d1", "", 100, "app=web", NULL, 3,
+     NULL},
+    {"c2", "apps", "replicasets", "default", "rs1", "d1", 110, "app=web", NULL,
+     0, NULL},
+    {"c2", "", "pods", "default", "p1", "rs1", 120,
+     "app=web,tier=frontend,size=10", NULL, 0, NULL},
+    {"c2", "", "pods", "default", "p2", "rs1", 130,
+     "app=web,tier=backend,size=20", NULL, 0, NULL},
     {"c2", "", "pods", "db", "db-0", "", 60, "app=db,size=5", NULL, 0, NULL},
     {"c2", "", "nodes", "", "node-1", "", 50, "", NULL, 0, NULL},
-    {"c3", "apps", "deployments", "default", "d1", "", 100, "app=web", NULL, 3, NULL},
-    {"c3", "apps", "replicasets", "default", "rs1", "d1", 110, "app=web", NULL, 0, NULL},
-    {"c3", "", "pods", "default", "p1", "rs1", 120, "app=web,tier=frontend,size=10", NULL, 0, NULL},
+    {"c3", "apps", "deployments", "default", "d1", "", 100, "app=web", NULL, 3,
+     NULL},
+    {"c3", "apps", "replicasets", "default", "rs1", "d1", 110, "app=web", NULL,
+     0, NULL},
+    {"c3", "", "pods", "default", "p1", "rs1", 120,
+     "app=web,tier=frontend,size=10", NULL, 0, NULL},
     {"c3", "", "pods", "meta", BOBBY, "", 70, "", NULL, 0, NULL},
     {"c3", "", "pods", "meta", "100%", "", 70, "", NULL, 0, NULL},
     {"c3", "", "pods", "meta", "100x", "", 70, "", NULL, 0, NULL},
@@ -124,12 +135,19 @@ load_fixture(pedia_sys_store *st)
         build_object(&obj, r);
         snprintf(uid, sizeof uid, "%s-%s", r->cluster, r->name);
         snprintf(owner, sizeof owner, "%s-%s", r->cluster, r->owner);
-        w.rec = (pedia_sys_record){
-            .cluster = r->cluster, .group = r->grp,
-            .version = "v1", .resource = r->res, .kind = "K", .ns = r->ns,
-            .name = r->name, .uid = uid, .owner_uid = r->owner[0] ? owner : "",
-            .member_rv = "1", .created_at = r->created, .object = obj.ptr,
-            .object_len = obj.len};
+        w.rec = (pedia_sys_record){.cluster = r->cluster,
+                                   .group = r->grp,
+                                   .version = "v1",
+                                   .resource = r->res,
+                                   .kind = "K",
+                                   .ns = r->ns,
+                                   .name = r->name,
+                                   .uid = uid,
+                                   .owner_uid = r->owner[0] ? owner : "",
+                                   .member_rv = "1",
+                                   .created_at = r->created,
+                                   .object = obj.ptr,
+                                   .object_len = obj.len};
         w.rec.labels = labels;
         w.rec.n_labels = parse_labels(r->labels, store, labels);
         assert_int_equal(D->write(st, &w, 1), PEDIA_OK);
@@ -225,10 +243,9 @@ test_store_sql__strsets(void **state)
     q.types = PODS, q.n_types = 1;
     q.clusters = (pedia_sys_strset){c1, 1, false};
     assert_string_equal(run(f, &q), "c1/default/p1;c1/default/p2;"
-                                     "c1/kube-system/solo;c1/web/w1;");
+                                    "c1/kube-system/solo;c1/web/w1;");
     q.clusters = (pedia_sys_strset){c13, 2, true};
-    assert_string_equal(run(f, &q),
-                        "c2/db/db-0;c2/default/p1;c2/default/p2;");
+    assert_string_equal(run(f, &q), "c2/db/db-0;c2/default/p1;c2/default/p2;");
     q = base_query();
     q.names = (pedia_sys_strset){p1, 1, false};
     assert_string_equal(run(f, &q),
@@ -237,8 +254,8 @@ test_store_sql__strsets(void **state)
     q.types = PODS, q.n_types = 1;
     q.namespaces = (pedia_sys_strset){nsx, 2, true};
     q.clusters = (pedia_sys_strset){c13, 2, false};
-    assert_string_equal(run(f, &q), "c1/kube-system/solo;c1/web/w1;c3/" WEIRD
-                                     "/x;");
+    assert_string_equal(run(f, &q),
+                        "c1/kube-system/solo;c1/web/w1;c3/" WEIRD "/x;");
 }
 
 static void
@@ -251,8 +268,7 @@ test_store_sql__types(void **state)
 
     q.types = apps, q.n_types = 2;
     q.clusters = (pedia_sys_strset){c2, 1, false};
-    assert_string_equal(run(f, &q),
-                        "c2//node-1;c2/default/d1;c2/default/rs1;");
+    assert_string_equal(run(f, &q), "c2//node-1;c2/default/d1;c2/default/rs1;");
 }
 
 static void
@@ -352,27 +368,28 @@ test_store_sql__labels(void **state)
     r[0] = (pedia_sys_requirement){"tier", NULL, 0, PEDIA_SYS_OP_NE, fe, 1};
     assert_string_equal(run(f, &q),
                         "c1/default/p2;c1/kube-system/solo;c1/web/w1;");
-    r[0] = (pedia_sys_requirement){"tier", NULL, 0, PEDIA_SYS_OP_NOTIN, tiers, 2};
+    r[0] =
+        (pedia_sys_requirement){"tier", NULL, 0, PEDIA_SYS_OP_NOTIN, tiers, 2};
     assert_string_equal(run(f, &q), "c1/kube-system/solo;c1/web/w1;");
     r[0] = (pedia_sys_requirement){"tier", NULL, 0, PEDIA_SYS_OP_IN, tiers, 2};
     assert_string_equal(run(f, &q), "c1/default/p1;c1/default/p2;");
-    r[0] = (pedia_sys_requirement){"tier", NULL, 0, PEDIA_SYS_OP_EXISTS, NULL, 0};
+    r[0] =
+        (pedia_sys_requirement){"tier", NULL, 0, PEDIA_SYS_OP_EXISTS, NULL, 0};
     assert_string_equal(run(f, &q), "c1/default/p1;c1/default/p2;");
-    r[0] = (pedia_sys_requirement){"tier", NULL, 0, PEDIA_SYS_OP_NOT_EXISTS, NULL, 0};
+    r[0] = (pedia_sys_requirement){"tier", NULL, 0, PEDIA_SYS_OP_NOT_EXISTS,
+                                   NULL,   0};
     assert_string_equal(run(f, &q), "c1/kube-system/solo;c1/web/w1;");
     q.clusters = (pedia_sys_strset){0};
     r[0] = (pedia_sys_requirement){"size", NULL, 0, PEDIA_SYS_OP_GT, eight, 1};
-    assert_string_equal(run(f, &q),
-                        "c1/default/p1;c1/default/p2;c2/default/p1;"
-                        "c2/default/p2;c3/default/p1;");
+    assert_string_equal(run(f, &q), "c1/default/p1;c1/default/p2;c2/default/p1;"
+                                    "c2/default/p2;c3/default/p1;");
     r[0] = (pedia_sys_requirement){"size", NULL, 0, PEDIA_SYS_OP_LT, eight, 1};
     assert_string_equal(run(f, &q), "c2/db/db-0;");
     /* combination: app=web AND tier!=frontend */
     q.n_labels = 2;
     r[0] = (pedia_sys_requirement){"app", NULL, 0, PEDIA_SYS_OP_EQ, web, 1};
     r[1] = (pedia_sys_requirement){"tier", NULL, 0, PEDIA_SYS_OP_NE, fe, 1};
-    assert_string_equal(run(f, &q),
-                        "c1/default/p2;c1/web/w1;c2/default/p2;");
+    assert_string_equal(run(f, &q), "c1/default/p2;c1/web/w1;c2/default/p2;");
     q.n_labels = 1;
     r[0] = (pedia_sys_requirement){"k", NULL, 0, PEDIA_SYS_OP_EQ, wv, 1};
     assert_string_equal(run(f, &q), "c3/" WEIRD "/x;");
@@ -399,7 +416,8 @@ test_store_sql__fields(void **state)
     pedia_sys_requirement r = {0};
 
     q.fields = &r, q.n_fields = 1;
-    r = (pedia_sys_requirement){"spec.nodeName", node, 2, PEDIA_SYS_OP_EQ, n1, 1};
+    r = (pedia_sys_requirement){"spec.nodeName", node, 2,
+                                PEDIA_SYS_OP_EQ, n1,   1};
     assert_string_equal(run(f, &q), "c1/default/p1;c1/web/w1;");
     q.types = PODS, q.n_types = 1;
     q.clusters = (pedia_sys_strset){c1, 1, false};
@@ -430,7 +448,8 @@ test_store_sql__fields(void **state)
                         "rs1;c1/kube-system/solo;c1/web/w1;");
 }
 
-/* ---- keyset paging ---------------------------------------------------------- */
+/* ---- keyset paging ----------------------------------------------------------
+ */
 
 struct page_row {
     char key[256];

@@ -68,8 +68,8 @@ struct trec {
 };
 
 static void
-mkrec(struct trec *t, const char *cluster, const char *resource,
-      const char *ns, const char *name, const char *rv)
+mkrec(struct trec *t, const char *cluster, const char *resource, const char *ns,
+      const char *name, const char *rv)
 {
     memset(t, 0, sizeof *t);
     snprintf(t->obj, sizeof t->obj,

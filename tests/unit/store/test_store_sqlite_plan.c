@@ -31,13 +31,21 @@ fill(void)
                  names[i]);
         labels[i][0] = (pedia_sys_label){"tier", rare ? "rare" : "common"};
         w[i].op = PEDIA_SYS_WRITE_UPSERT;
-        w[i].rec = (pedia_sys_record){
-            .cluster = i % 2 ? "c1" : "c2", .group = "", .version = "v1",
-            .resource = "pods", .kind = "Pod", .ns = "default",
-            .name = names[i], .uid = names[i], .owner_uid = "",
-            .member_rv = "1", .created_at = 1000 + i % 50,
-            .labels = labels[i], .n_labels = 1, .object = objs[i],
-            .object_len = strlen(objs[i])};
+        w[i].rec = (pedia_sys_record){.cluster = i % 2 ? "c1" : "c2",
+                                      .group = "",
+                                      .version = "v1",
+                                      .resource = "pods",
+                                      .kind = "Pod",
+                                      .ns = "default",
+                                      .name = names[i],
+                                      .uid = names[i],
+                                      .owner_uid = "",
+                                      .member_rv = "1",
+                                      .created_at = 1000 + i % 50,
+                                      .labels = labels[i],
+                                      .n_labels = 1,
+                                      .object = objs[i],
+                                      .object_len = strlen(objs[i])};
     }
     assert_int_equal(pdi_store_sqlite_driver.write(st, w, N_COMMON + N_RARE),
                      PEDIA_OK);
@@ -100,8 +108,12 @@ query_for(pedia_sys_query *q, pedia_sys_requirement *req,
     sorts[0] = (pedia_sys_sort){PEDIA_SYS_SORT_CREATED_AT, NULL, 0, true};
     sorts[1] = (pedia_sys_sort){PEDIA_SYS_SORT_NAME, NULL, 0, false};
     *q = (pedia_sys_query){.version = PEDIA_SYS_STORE_DRIVER_VERSION,
-                           .types = types, .n_types = 1, .labels = req,
-                           .n_labels = 1, .sorts = sorts, .n_sorts = 2,
+                           .types = types,
+                           .n_types = 1,
+                           .labels = req,
+                           .n_labels = 1,
+                           .sorts = sorts,
+                           .n_sorts = 2,
                            .limit = 25};
 }
 

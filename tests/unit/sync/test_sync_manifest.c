@@ -13,14 +13,17 @@
 #include "util/util_json.h"
 
 #define SECRET "S3CR3T"
-#define CA_PEM "-----BEGIN CERTIFICATE-----\nS3CR3TCA\n-----END CERTIFICATE-----\n"
+#define CA_PEM                                                                 \
+    "-----BEGIN CERTIFICATE-----\nS3CR3TCA\n-----END CERTIFICATE-----\n"
 #define CERT_PEM                                                               \
     "-----BEGIN CERTIFICATE-----\nS3CR3TCERT\n-----END CERTIFICATE-----\n"
 #define KEY_PEM                                                                \
-    "-----BEGIN EC PRIVATE KEY-----\nS3CR3TKEY\n-----END EC PRIVATE KEY-----\n"
+    "-----BEGIN EC PRIVATE KEY-----\nS3CR3TKEY\n-----END EC PRIVATE "          \
+    "KEY-----\n"
 #define TOKEN "S3CR3Ttoken-abc.def"
 
-/* ---- counting allocator --------------------------------------------------- */
+/* ---- counting allocator ---------------------------------------------------
+ */
 
 struct counter {
     long live, total, fail_at;
@@ -74,7 +77,8 @@ counting(struct counter *c, long fail_at)
     return a;
 }
 
-/* ---- helpers ---------------------------------------------------------------- */
+/* ---- helpers ----------------------------------------------------------------
+ */
 
 static char *
 b64(const char *s)
@@ -109,15 +113,16 @@ kubeconfig_text(const char *extra_cluster)
     char *ca = b64(CA_PEM);
 
     pdi_buf_init(&b, NULL);
-    pdi_buf_printf(&b,
-                   "apiVersion: v1\nkind: Config\n"
-                   "clusters:\n- name: c1\n  cluster:\n"
-                   "    server: https://kc.example.com:6443/\n"
-                   "    certificate-authority-data: %s\n%s"
-                   "users:\n- name: u1\n  user:\n    token: %s\n"
-                   "contexts:\n- name: ctx1\n  context: {cluster: c1, user: u1}\n"
-                   "current-context: ctx1\n",
-                   ca, extra_cluster, TOKEN);
+    pdi_buf_printf(
+        &b,
+        "apiVersion: v1\nkind: Config\n"
+        "clusters:\n- name: c1\n  cluster:\n"
+        "    server: https://kc.example.com:6443/\n"
+        "    certificate-authority-data: %s\n%s"
+        "users:\n- name: u1\n  user:\n    token: %s\n"
+        "contexts:\n- name: ctx1\n  context: {cluster: c1, user: u1}\n"
+        "current-context: ctx1\n",
+        ca, extra_cluster, TOKEN);
     pdi_free(NULL, ca);
     return pdi_buf_detach(&b, NULL);
 }
@@ -159,7 +164,8 @@ expect_spec_fail(const char *spec, pedia_err code, const char *want)
     pdi_free(NULL, t);
 }
 
-/* ---- valid manifests -------------------------------------------------------- */
+/* ---- valid manifests --------------------------------------------------------
+ */
 
 static void
 test_sync_manifest__yaml_token(void **state)
@@ -176,7 +182,8 @@ test_sync_manifest__yaml_token(void **state)
              "  shardingName: future-field-ignored\n"
              "  syncResources:\n"
              "  - group: \"\"\n    resources: [pods, ConfigMap]\n"
-             "  - group: apps\n    versions: [v1]\n    resources:\n    - deployments\n",
+             "  - group: apps\n    versions: [v1]\n    resources:\n    - "
+             "deployments\n",
              tok);
     t = pc_yaml("member-1.example", spec);
     assert_int_equal(parse(t, &kind, &pc, &sr), PEDIA_OK);
@@ -196,7 +203,8 @@ test_sync_manifest__yaml_token(void **state)
     assert_string_equal(pc.sync.v[1].versions[0], "v1");
     assert_false(pc.sync_all_custom_resources);
     assert_null(pc.sync_resources_ref_name);
-    assert_non_null(strstr(pc.json, "\"apiVersion\":\"cluster.clusterpedia.io/v1alpha2\""));
+    assert_non_null(
+        strstr(pc.json, "\"apiVersion\":\"cluster.clusterpedia.io/v1alpha2\""));
     assert_null(sr.name);
     pdi_pediacluster_free(&pc, NULL);
     pdi_free(NULL, t);
@@ -295,7 +303,8 @@ test_sync_manifest__insecure_only_when_explicit(void **state)
 
     (void)state;
     /* No caData, empty caData: system CAs, verified. */
-    t = pc_yaml("a", "  apiserver: https://h\n  caData: \"\"\n  syncResources: []\n");
+    t = pc_yaml(
+        "a", "  apiserver: https://h\n  caData: \"\"\n  syncResources: []\n");
     assert_int_equal(parse(t, &kind, &pc, &sr), PEDIA_OK);
     assert_false(pc.cfg.insecure);
     assert_null(pc.cfg.ca_pem);
@@ -314,9 +323,10 @@ test_sync_manifest__insecure_only_when_explicit(void **state)
     pdi_pediacluster_free(&pc, NULL);
     pdi_free(NULL, t);
     /* Quoted "true" is a string, not a boolean. */
-    expect_spec_fail("  apiserver: https://h\n  insecureSkipTLSVerify: \"true\"\n"
-                     "  syncResources: []\n",
-                     PEDIA_EINVAL, "spec.insecureSkipTLSVerify: must be a boolean");
+    expect_spec_fail(
+        "  apiserver: https://h\n  insecureSkipTLSVerify: \"true\"\n"
+        "  syncResources: []\n",
+        PEDIA_EINVAL, "spec.insecureSkipTLSVerify: must be a boolean");
 }
 
 static void
@@ -328,7 +338,8 @@ test_sync_manifest__loopback_http(void **state)
     char *t;
 
     (void)state;
-    t = pc_yaml("a", "  apiserver: http://127.0.0.1:8080\n  syncResources: []\n");
+    t = pc_yaml("a",
+                "  apiserver: http://127.0.0.1:8080\n  syncResources: []\n");
     assert_int_equal(parse(t, &kind, &pc, &sr), PEDIA_OK);
     assert_string_equal(pc.cfg.server, "http://127.0.0.1:8080");
     pdi_pediacluster_free(&pc, NULL);
@@ -374,22 +385,27 @@ test_sync_manifest__yaml_scalars(void **state)
     char *t;
 
     (void)state;
-    t = pc_yaml("a", "  apiserver: https://h\n  syncResources: []\n"
-                     "  x: {i: 42, n: -7, f: 1.5e3, b: True, z: ~, e: , q: '42',"
-                     " s: 0x1F, big: 99999999999999999999}\n");
+    t = pc_yaml("a",
+                "  apiserver: https://h\n  syncResources: []\n"
+                "  x: {i: 42, n: -7, f: 1.5e3, b: True, z: ~, e: , q: '42',"
+                " s: 0x1F, big: 99999999999999999999}\n");
     assert_int_equal(parse(t, &kind, &pc, &sr), PEDIA_OK);
     assert_int_equal(pdi_json_parse(pc.json, strlen(pc.json), "t", &root),
                      PEDIA_OK);
     md = json_object_object_get(json_object_object_get(root, "spec"), "x");
-    assert_int_equal(json_object_get_int64(json_object_object_get(md, "i")), 42);
-    assert_int_equal(json_object_get_int64(json_object_object_get(md, "n")), -7);
+    assert_int_equal(json_object_get_int64(json_object_object_get(md, "i")),
+                     42);
+    assert_int_equal(json_object_get_int64(json_object_object_get(md, "n")),
+                     -7);
     v = json_object_object_get(md, "f");
     assert_true(json_object_is_type(v, json_type_double));
     assert_true(json_object_get_boolean(json_object_object_get(md, "b")));
     assert_true(json_object_object_get_ex(md, "z", &v) && v == NULL);
     assert_true(json_object_object_get_ex(md, "e", &v) && v == NULL);
-    assert_true(json_object_is_type(json_object_object_get(md, "q"), json_type_string));
-    assert_true(json_object_is_type(json_object_object_get(md, "s"), json_type_string));
+    assert_true(
+        json_object_is_type(json_object_object_get(md, "q"), json_type_string));
+    assert_true(
+        json_object_is_type(json_object_object_get(md, "s"), json_type_string));
     assert_non_null(strstr(pc.json, "\"big\":99999999999999999999"));
     assert_non_null(strstr(pc.json, "\"big\":99999999999999999999"));
     json_object_put(root);
@@ -397,32 +413,41 @@ test_sync_manifest__yaml_scalars(void **state)
     pdi_free(NULL, t);
 }
 
-/* ---- invalid manifests ------------------------------------------------------ */
+/* ---- invalid manifests ------------------------------------------------------
+ */
 
 static void
 test_sync_manifest__bad_header(void **state)
 {
     (void)state;
-    expect_fail("apiVersion: v1\nkind: PediaCluster\nmetadata: {name: a}\nspec: {}\n",
-                PEDIA_EINVAL, "apiVersion: expected \"cluster.clusterpedia.io/v1alpha2\"");
+    expect_fail(
+        "apiVersion: v1\nkind: PediaCluster\nmetadata: {name: a}\nspec: {}\n",
+        PEDIA_EINVAL,
+        "apiVersion: expected \"cluster.clusterpedia.io/v1alpha2\"");
     expect_fail("apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: Pod\n"
                 "metadata: {name: a}\nspec: {}\n",
                 PEDIA_EINVAL, "kind: expected \"PediaCluster\"");
-    expect_fail("apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
-                "spec: {}\n",
-                PEDIA_EINVAL, "PediaCluster: metadata.name: required");
-    expect_fail("apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
-                "metadata: {name: Bad_Name}\nspec: {}\n",
-                PEDIA_EINVAL, "metadata.name: \"Bad_Name\" is not a lowercase RFC 1123");
-    expect_fail("apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
-                "metadata: {name: a..b}\nspec: {}\n",
-                PEDIA_EINVAL, "metadata.name");
-    expect_fail("apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
-                "metadata: {name: -a}\nspec: {}\n",
-                PEDIA_EINVAL, "metadata.name");
-    expect_fail("apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
-                "metadata: {name: a}\n",
-                PEDIA_EINVAL, "PediaCluster \"a\": spec: required");
+    expect_fail(
+        "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
+        "spec: {}\n",
+        PEDIA_EINVAL, "PediaCluster: metadata.name: required");
+    expect_fail(
+        "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
+        "metadata: {name: Bad_Name}\nspec: {}\n",
+        PEDIA_EINVAL,
+        "metadata.name: \"Bad_Name\" is not a lowercase RFC 1123");
+    expect_fail(
+        "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
+        "metadata: {name: a..b}\nspec: {}\n",
+        PEDIA_EINVAL, "metadata.name");
+    expect_fail(
+        "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
+        "metadata: {name: -a}\nspec: {}\n",
+        PEDIA_EINVAL, "metadata.name");
+    expect_fail(
+        "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
+        "metadata: {name: a}\n",
+        PEDIA_EINVAL, "PediaCluster \"a\": spec: required");
     expect_fail("- a\n- b\n", PEDIA_EINVAL, "expected a mapping");
     expect_fail("", PEDIA_EINVAL, "manifest: empty document");
     expect_fail("{\"kind\": ", PEDIA_EINVAL, "malformed JSON");
@@ -436,27 +461,48 @@ test_sync_manifest__bad_credentials(void **state)
     char spec[2048];
 
     (void)state;
-    expect_spec_fail("  apiserver: https://h\n  tokenData: " SECRET "$$\n  syncResources: []\n",
-                     PEDIA_EINVAL, "PediaCluster \"c1\": spec.tokenData: invalid base64 character at offset 6");
-    expect_spec_fail("  apiserver: https://h\n  caData: " SECRET "%%\n  syncResources: []\n",
+    expect_spec_fail("  apiserver: https://h\n  tokenData: " SECRET
+                     "$$\n  syncResources: []\n",
+                     PEDIA_EINVAL,
+                     "PediaCluster \"c1\": spec.tokenData: invalid base64 "
+                     "character at offset 6");
+    expect_spec_fail("  apiserver: https://h\n  caData: " SECRET
+                     "%%\n  syncResources: []\n",
                      PEDIA_EINVAL, "spec.caData: invalid base64");
-    expect_spec_fail("  apiserver: https://h\n  caData: 12\n  syncResources: []\n",
-                     PEDIA_EINVAL, "spec.caData: must be a base64 string");
+    expect_spec_fail(
+        "  apiserver: https://h\n  caData: 12\n  syncResources: []\n",
+        PEDIA_EINVAL, "spec.caData: must be a base64 string");
     snprintf(spec, sizeof spec, "  tokenData: %s\n  syncResources: []\n", tok);
-    expect_spec_fail(spec, PEDIA_EINVAL, "spec.apiserver: required when spec.kubeconfig is not given");
-    snprintf(spec, sizeof spec, "  apiserver: https://h\n  certData: %s\n  syncResources: []\n", cert);
-    expect_spec_fail(spec, PEDIA_EINVAL, "spec.certData: given without spec.keyData");
-    snprintf(spec, sizeof spec, "  apiserver: https://h\n  keyData: %s\n  syncResources: []\n", key);
-    expect_spec_fail(spec, PEDIA_EINVAL, "spec.keyData: given without spec.certData");
-    snprintf(spec, sizeof spec, "  apiserver: https://h\n  caData: %s\n  syncResources: []\n", tok);
-    expect_spec_fail(spec, PEDIA_EINVAL, "spec.caData: decoded data is not PEM");
+    expect_spec_fail(
+        spec, PEDIA_EINVAL,
+        "spec.apiserver: required when spec.kubeconfig is not given");
+    snprintf(spec, sizeof spec,
+             "  apiserver: https://h\n  certData: %s\n  syncResources: []\n",
+             cert);
+    expect_spec_fail(spec, PEDIA_EINVAL,
+                     "spec.certData: given without spec.keyData");
+    snprintf(spec, sizeof spec,
+             "  apiserver: https://h\n  keyData: %s\n  syncResources: []\n",
+             key);
+    expect_spec_fail(spec, PEDIA_EINVAL,
+                     "spec.keyData: given without spec.certData");
+    snprintf(spec, sizeof spec,
+             "  apiserver: https://h\n  caData: %s\n  syncResources: []\n",
+             tok);
+    expect_spec_fail(spec, PEDIA_EINVAL,
+                     "spec.caData: decoded data is not PEM");
     pdi_free(NULL, tok);
     tok = b64(SECRET "\x01x");
-    snprintf(spec, sizeof spec, "  apiserver: https://h\n  tokenData: %s\n  syncResources: []\n", tok);
-    expect_spec_fail(spec, PEDIA_EINVAL, "spec.tokenData: the token contains control characters");
-    expect_spec_fail("  apiserver: https://h\n  authenticationFrom: {token: {name: s, key: t}}\n"
+    snprintf(spec, sizeof spec,
+             "  apiserver: https://h\n  tokenData: %s\n  syncResources: []\n",
+             tok);
+    expect_spec_fail(spec, PEDIA_EINVAL,
+                     "spec.tokenData: the token contains control characters");
+    expect_spec_fail("  apiserver: https://h\n  authenticationFrom: {token: "
+                     "{name: s, key: t}}\n"
                      "  syncResources: []\n",
-                     PEDIA_ENOTSUP, "spec.authenticationFrom is not supported yet");
+                     PEDIA_ENOTSUP,
+                     "spec.authenticationFrom is not supported yet");
     pdi_free(NULL, tok);
     pdi_free(NULL, cert);
     pdi_free(NULL, key);
@@ -495,28 +541,35 @@ test_sync_manifest__bad_kubeconfig(void **state)
     (void)state;
     kc = kubeconfig_text("    certificate-authority: /etc/shadow\n");
     kc64 = b64(kc);
-    snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n", kc64);
-    expect_spec_fail(spec, PEDIA_EINVAL,
-                     "spec.kubeconfig: clusters[0].cluster.certificate-authority: "
-                     "file references are not allowed");
+    snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n",
+             kc64);
+    expect_spec_fail(
+        spec, PEDIA_EINVAL,
+        "spec.kubeconfig: clusters[0].cluster.certificate-authority: "
+        "file references are not allowed");
     pdi_free(NULL, kc);
     pdi_free(NULL, kc64);
     kc64 = b64("apiVersion: v1\nkind: Config\ncurrent-context: nope\n"
                "users: [{name: u, user: {token: " SECRET "}}]\n");
-    snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n", kc64);
-    expect_spec_fail(spec, PEDIA_EINVAL, "PediaCluster \"c1\": spec.kubeconfig");
+    snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n",
+             kc64);
+    expect_spec_fail(spec, PEDIA_EINVAL,
+                     "PediaCluster \"c1\": spec.kubeconfig");
     pdi_free(NULL, kc64);
     kc = kubeconfig_text("");
     memcpy(strstr(kc, "https://kc"), "http://kc.", 10);
     kc64 = b64(kc);
-    snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n", kc64);
+    snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n",
+             kc64);
     expect_spec_fail(spec, PEDIA_EINVAL,
                      "spec.kubeconfig: the server must be an https:// URL");
     pdi_free(NULL, kc);
     pdi_free(NULL, kc64);
     kc64 = b64("- " SECRET "\n");
-    snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n", kc64);
-    expect_spec_fail(spec, PEDIA_EINVAL, "spec.kubeconfig: is not a kubeconfig mapping");
+    snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n",
+             kc64);
+    expect_spec_fail(spec, PEDIA_EINVAL,
+                     "spec.kubeconfig: is not a kubeconfig mapping");
     pdi_free(NULL, kc64);
 }
 
@@ -527,10 +580,12 @@ test_sync_manifest__bad_sync_resources(void **state)
         {"", "spec.syncResources: required (may be [])"},
         {"  syncResources: pods\n", "spec.syncResources: must be a list"},
         {"  syncResources: {a: b}\n", "spec.syncResources: must be a list"},
-        {"  syncResources: [pods]\n", "spec.syncResources[0]: must be a mapping"},
+        {"  syncResources: [pods]\n",
+         "spec.syncResources[0]: must be a mapping"},
         {"  syncResources:\n  - resources: [pods]\n",
          "spec.syncResources[0].group: required"},
-        {"  syncResources:\n  - group: ''\n    resources: [pods]\n  - group: apps\n",
+        {"  syncResources:\n  - group: ''\n    resources: [pods]\n  - group: "
+         "apps\n",
          "spec.syncResources[1].resources: required"},
         {"  syncResources:\n  - group: ''\n    resources: []\n",
          "spec.syncResources[0].resources: must have at least one item"},
@@ -538,7 +593,8 @@ test_sync_manifest__bad_sync_resources(void **state)
          "spec.syncResources[0].resources[1]: must be a non-empty string"},
         {"  syncResources:\n  - group: ''\n    resources: [pods, '']\n",
          "spec.syncResources[0].resources[1]: must be a non-empty string"},
-        {"  syncResources:\n  - group: ''\n    versions: v1\n    resources: [pods]\n",
+        {"  syncResources:\n  - group: ''\n    versions: v1\n    resources: "
+         "[pods]\n",
          "spec.syncResources[0].versions: must be a list"},
         {"  syncResources: []\n  syncAllCustomResources: 'yes'\n",
          "spec.syncAllCustomResources: must be a boolean"},
@@ -558,7 +614,8 @@ test_sync_manifest__bad_sync_resources(void **state)
     }
     expect_fail("apiVersion: cluster.clusterpedia.io/v1alpha2\n"
                 "kind: ClusterSyncResources\nmetadata: {name: s}\nspec: {}\n",
-                PEDIA_EINVAL, "ClusterSyncResources \"s\": spec.syncResources: required");
+                PEDIA_EINVAL,
+                "ClusterSyncResources \"s\": spec.syncResources: required");
 }
 
 static void
@@ -568,14 +625,16 @@ test_sync_manifest__yaml_limits(void **state)
     size_t i;
 
     (void)state;
-    expect_fail("apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
-                "metadata: {name: a}\nspec: {}\n---\n"
-                "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
-                "metadata: {name: b}\nspec: {}\n",
-                PEDIA_EINVAL, "expected one document, found several");
-    expect_fail("apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
-                "metadata: &m {name: a}\nspec: {}\n",
-                PEDIA_EINVAL, "YAML anchors are not supported at line 3");
+    expect_fail(
+        "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
+        "metadata: {name: a}\nspec: {}\n---\n"
+        "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
+        "metadata: {name: b}\nspec: {}\n",
+        PEDIA_EINVAL, "expected one document, found several");
+    expect_fail(
+        "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
+        "metadata: &m {name: a}\nspec: {}\n",
+        PEDIA_EINVAL, "YAML anchors are not supported at line 3");
     expect_fail("a: &a [" SECRET "]\nb: *a\n", PEDIA_EINVAL,
                 "YAML anchors are not supported");
     expect_fail("b: *a\n", PEDIA_EINVAL, "YAML aliases are not supported");
@@ -600,7 +659,8 @@ test_sync_manifest__yaml_limits(void **state)
     pdi_buf_free(&b);
 }
 
-/* ---- rendering --------------------------------------------------------------- */
+/* ---- rendering
+ * --------------------------------------------------------------- */
 
 static void
 test_sync_manifest__render(void **state)
@@ -652,7 +712,8 @@ test_sync_manifest__render(void **state)
     pdi_free(NULL, kc64);
 }
 
-/* ---- allocation ---------------------------------------------------------------- */
+/* ---- allocation
+ * ---------------------------------------------------------------- */
 
 static char *
 full_manifest(void)
@@ -662,12 +723,13 @@ full_manifest(void)
     struct pdi_buf b;
 
     pdi_buf_init(&b, NULL);
-    pdi_buf_printf(&b,
-                   "  kubeconfig: %s\n  tokenData: %s\n"
-                   "  syncResources:\n  - group: ''\n    resources: [pods]\n"
-                   "  - group: g\n    versions: [v1, v2]\n    resources: [a, b]\n"
-                   "  syncResourcesRefName: x\n",
-                   kc64, tok);
+    pdi_buf_printf(
+        &b,
+        "  kubeconfig: %s\n  tokenData: %s\n"
+        "  syncResources:\n  - group: ''\n    resources: [pods]\n"
+        "  - group: g\n    versions: [v1, v2]\n    resources: [a, b]\n"
+        "  syncResourcesRefName: x\n",
+        kc64, tok);
     spec = pdi_buf_detach(&b, NULL);
     t = pc_yaml("full", spec);
     pdi_free(NULL, spec);
@@ -709,7 +771,8 @@ test_sync_manifest__no_leaks_and_oom(void **state)
     pdi_free(NULL, t);
 }
 
-/* ---- examples/manifests --------------------------------------------------------- */
+/* ---- examples/manifests
+ * --------------------------------------------------------- */
 
 static char *
 slurp(const char *name, size_t *len)
@@ -741,15 +804,23 @@ test_sync_manifest__examples(void **state)
         enum pdi_manifest_kind kind;
         bool insecure, has_token, has_cert;
     } ex[] = {
-        {"pediacluster-token.yaml", PDI_MANIFEST_PEDIACLUSTER, false, true, false},
-        {"pediacluster-client-cert.yaml", PDI_MANIFEST_PEDIACLUSTER, false, false, true},
-        {"pediacluster-kubeconfig.yaml", PDI_MANIFEST_PEDIACLUSTER, false, true, false},
-        {"pediacluster-insecure.yaml", PDI_MANIFEST_PEDIACLUSTER, true, true, false},
-        {"pediacluster-custom-resources.yaml", PDI_MANIFEST_PEDIACLUSTER, false, true, false},
-        {"pediacluster-all-resources.yaml", PDI_MANIFEST_PEDIACLUSTER, false, true, false},
-        {"pediacluster-no-resources.yaml", PDI_MANIFEST_PEDIACLUSTER, false, true, false},
+        {"pediacluster-token.yaml", PDI_MANIFEST_PEDIACLUSTER, false, true,
+         false},
+        {"pediacluster-client-cert.yaml", PDI_MANIFEST_PEDIACLUSTER, false,
+         false, true},
+        {"pediacluster-kubeconfig.yaml", PDI_MANIFEST_PEDIACLUSTER, false, true,
+         false},
+        {"pediacluster-insecure.yaml", PDI_MANIFEST_PEDIACLUSTER, true, true,
+         false},
+        {"pediacluster-custom-resources.yaml", PDI_MANIFEST_PEDIACLUSTER, false,
+         true, false},
+        {"pediacluster-all-resources.yaml", PDI_MANIFEST_PEDIACLUSTER, false,
+         true, false},
+        {"pediacluster-no-resources.yaml", PDI_MANIFEST_PEDIACLUSTER, false,
+         true, false},
         {"pediacluster.json", PDI_MANIFEST_PEDIACLUSTER, false, true, false},
-        {"clustersyncresources.yaml", PDI_MANIFEST_SYNCRESOURCES, false, false, false},
+        {"clustersyncresources.yaml", PDI_MANIFEST_SYNCRESOURCES, false, false,
+         false},
     };
     struct pdi_pediacluster pc;
     struct pdi_syncresources sr;

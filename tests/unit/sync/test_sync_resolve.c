@@ -20,8 +20,8 @@ static struct pdi_kube_resource res[] = {
     {"", "v1", "configmaps", "configmap", "ConfigMap", true, LW, true},
     {"", "v1", "namespaces", "namespace", "Namespace", false, LW, true},
     {"", "v1", "bindings", "binding", "Binding", true, 0, true},
-    {"", "v1", "componentstatuses", "componentstatus", "ComponentStatus",
-     false, GL, true},
+    {"", "v1", "componentstatuses", "componentstatus", "ComponentStatus", false,
+     GL, true},
     {"apps", "v1", "deployments", "deployment", "Deployment", true, LW, true},
     {"apps", "v1", "deployments", "deployment", "Deployment", true, LW, true},
     {"autoscaling", "v1", "horizontalpodautoscalers", "horizontalpodautoscaler",
@@ -63,8 +63,8 @@ run(const struct pdi_sync_req *reqs, size_t n, bool all_custom, char *out,
     size_t len = 0;
 
     pdi_buf_init(&w, NULL);
-    assert_int_equal(pdi_sync_resolve(reqs, n, all_custom, &disco, NULL, &t, &w),
-                     PEDIA_OK);
+    assert_int_equal(
+        pdi_sync_resolve(reqs, n, all_custom, &disco, NULL, &t, &w), PEDIA_OK);
     out[0] = '\0';
     for (size_t i = 0; i < t.n; i++)
         len += (size_t)snprintf(out + len, cap - len, "%s/%s/%s,", t.v[i].group,
@@ -91,8 +91,8 @@ expect(const struct pdi_sync_req *reqs, size_t n, bool all_custom,
 static void
 test_sync_resolve__names(void **state)
 {
-    struct pdi_sync_req q[] = {REQ("", NULL, 0, "Pod", "configmap", "NAMESPACES",
-                                   "pods")};
+    struct pdi_sync_req q[] = {
+        REQ("", NULL, 0, "Pod", "configmap", "NAMESPACES", "pods")};
     struct pdi_sync_targets t;
 
     (void)state;
@@ -141,8 +141,9 @@ test_sync_resolve__custom_versions(void **state)
 
     (void)state;
     /* kube order v1 > v2beta1 > v1beta1 > v1alpha1: first three. */
-    expect(dflt, 1, false,
-           "example.io/v1/foos,example.io/v2beta1/foos,example.io/v1beta1/foos,");
+    expect(
+        dflt, 1, false,
+        "example.io/v1/foos,example.io/v2beta1/foos,example.io/v1beta1/foos,");
     expect(all, 1, false,
            "example.io/v1/foos,example.io/v2beta1/foos,example.io/v1beta1/foos,"
            "example.io/v1alpha1/foos,");
@@ -230,10 +231,11 @@ test_sync_resolve__dedup_and_order(void **state)
     run(q, 4, false, a1, sizeof a1, NULL, 0);
     run(r, 5, false, a2, sizeof a2, NULL, 0);
     assert_string_equal(a1, a2);
-    assert_string_equal(a1, "/v1/configmaps,/v1/namespaces,/v1/pods,"
-                            "apps/v1/deployments,example.io/v1/bars,"
-                            "example.io/v1/foos,example.io/v2beta1/foos,"
-                            "example.io/v1beta1/foos,example.io/v1alpha1/foos,");
+    assert_string_equal(a1,
+                        "/v1/configmaps,/v1/namespaces,/v1/pods,"
+                        "apps/v1/deployments,example.io/v1/bars,"
+                        "example.io/v1/foos,example.io/v2beta1/foos,"
+                        "example.io/v1beta1/foos,example.io/v1alpha1/foos,");
     assert_int_equal(pdi_sync_resolve(q, 4, false, &disco, NULL, &t1, NULL),
                      PEDIA_OK);
     assert_int_equal(pdi_sync_resolve(r, 5, false, &disco, NULL, &t2, NULL),
@@ -251,7 +253,8 @@ test_sync_resolve__dedup_and_order(void **state)
     assert_null(t1.v);
 }
 
-/* ---- allocation failures ------------------------------------------------------ */
+/* ---- allocation failures
+ * ------------------------------------------------------ */
 
 struct counter {
     long live, total, fail_at;
@@ -305,7 +308,8 @@ test_sync_resolve__oom(void **state)
 
     (void)state;
     pdi_buf_init(&w, &a);
-    assert_int_equal(pdi_sync_resolve(q, 2, true, &disco, &a, &t, &w), PEDIA_OK);
+    assert_int_equal(pdi_sync_resolve(q, 2, true, &disco, &a, &t, &w),
+                     PEDIA_OK);
     assert_int_equal(t.n, 13);
     pdi_sync_targets_free(&t, &a);
     pdi_buf_free(&w);

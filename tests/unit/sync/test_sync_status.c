@@ -31,7 +31,8 @@ test_sync_status__transitions(void **state)
     /* Ready: the first failing condition is SynchroRunning (unset). */
     assert_string_equal(cond(&s, "Ready")->status, "False");
     assert_string_equal(cond(&s, "Ready")->reason, "NotReady");
-    assert_string_equal(cond(&s, "Ready")->message, "SynchroRunning is Unknown");
+    assert_string_equal(cond(&s, "Ready")->message,
+                        "SynchroRunning is Unknown");
     assert_int_equal(cond(&s, "Ready")->last_transition, 100);
 
     pdi_status_set(&s, "SynchroRunning", "False", "WaitInit", "waiting", 110);
@@ -107,8 +108,10 @@ test_sync_status__render(void **state)
     s.n_res = 4;
     pdi_buf_init(&out, NULL);
     assert_int_equal(pdi_status_render(&s, &out), PEDIA_OK);
-    assert_int_equal(pdi_json_parse(out.ptr, out.len, "status", &root), PEDIA_OK);
-    assert_string_equal(pdi_json_get_string(root, "apiserver"), "https://h:6443");
+    assert_int_equal(pdi_json_parse(out.ptr, out.len, "status", &root),
+                     PEDIA_OK);
+    assert_string_equal(pdi_json_get_string(root, "apiserver"),
+                        "https://h:6443");
     assert_string_equal(pdi_json_get_string(root, "version"), "v1.30.2");
     o = pdi_json_get_typed(root, "conditions", json_type_array);
     assert_int_equal(json_object_array_length(o), 4);
@@ -125,21 +128,27 @@ test_sync_status__render(void **state)
     o = json_object_array_get_idx(res, 0);
     assert_string_equal(pdi_json_get_string(o, "name"), "pods");
     assert_string_equal(pdi_json_get_string(o, "kind"), "Pod");
-    assert_true(json_object_get_boolean(json_object_object_get(o, "namespaced")));
+    assert_true(
+        json_object_get_boolean(json_object_object_get(o, "namespaced")));
     sc = json_object_array_get_idx(
         pdi_json_get_typed(o, "syncConditions", json_type_array), 0);
     assert_string_equal(pdi_json_get_string(sc, "version"), "v1");
     assert_string_equal(pdi_json_get_string(sc, "status"), "Syncing");
-    assert_true(json_object_get_boolean(json_object_object_get(sc, "initialListPhase")));
+    assert_true(json_object_get_boolean(
+        json_object_object_get(sc, "initialListPhase")));
     assert_string_equal(pdi_json_get_string(sc, "lastEventTime"),
                         "2023-11-14T22:13:21.234Z");
-    assert_int_equal(json_object_get_int64(json_object_object_get(sc, "lagMilliseconds")), 12);
-    assert_int_equal(json_object_get_int64(json_object_object_get(sc, "objects")), 42);
+    assert_int_equal(
+        json_object_get_int64(json_object_object_get(sc, "lagMilliseconds")),
+        12);
+    assert_int_equal(
+        json_object_get_int64(json_object_object_get(sc, "objects")), 42);
     o = json_object_array_get_idx(res, 1);
     sc = json_object_array_get_idx(
         pdi_json_get_typed(o, "syncConditions", json_type_array), 0);
     assert_string_equal(pdi_json_get_string(sc, "message"), "watch \"x\": 403");
-    assert_string_equal(pdi_json_get_string(sc, "reason"), "ResourceWatchFailed");
+    assert_string_equal(pdi_json_get_string(sc, "reason"),
+                        "ResourceWatchFailed");
     assert_false(json_object_object_get_ex(sc, "lastEventTime", NULL));
     g = json_object_array_get_idx(
         pdi_json_get_typed(root, "syncResources", json_type_array), 1);
@@ -148,8 +157,9 @@ test_sync_status__render(void **state)
     o = pdi_json_get_typed(json_object_array_get_idx(res, 0), "syncConditions",
                            json_type_array);
     assert_int_equal(json_object_array_length(o), 2);
-    assert_string_equal(pdi_json_get_string(json_object_array_get_idx(o, 1),
-                                            "version"), "v1beta1");
+    assert_string_equal(
+        pdi_json_get_string(json_object_array_get_idx(o, 1), "version"),
+        "v1beta1");
     json_object_put(root);
     pdi_buf_free(&out);
 }
