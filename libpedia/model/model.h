@@ -65,6 +65,11 @@ void pdi_record_free(struct pdi_record *r);
 pedia_err pdi_object_splice_rv(struct pdi_buf *out, const char *stored,
                                size_t len, int64_t revision);
 
+/* The API groups of the Kubernetes built-in scheme ("" = core),
+ * NULL-terminated, and a membership test. */
+extern const char *const pdi_model_builtin_groups[];
+bool pdi_model_group_builtin(const char *group);
+
 /* A parsed selector: requirements plus the memory behind them. */
 struct pdi_selector {
     pedia_sys_requirement *reqs;

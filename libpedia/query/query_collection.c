@@ -13,29 +13,6 @@
 static const char *const workload_resources[] = {"deployments", "daemonsets",
                                                  "statefulsets"};
 
-/* Every group of the Kubernetes built-in scheme. */
-static const char *const kube_groups[] = {
-    "",
-    "apps",
-    "batch",
-    "autoscaling",
-    "networking.k8s.io",
-    "policy",
-    "rbac.authorization.k8s.io",
-    "storage.k8s.io",
-    "coordination.k8s.io",
-    "discovery.k8s.io",
-    "events.k8s.io",
-    "node.k8s.io",
-    "scheduling.k8s.io",
-    "certificates.k8s.io",
-    "admissionregistration.k8s.io",
-    "apiextensions.k8s.io",
-    "apiregistration.k8s.io",
-    "flowcontrol.apiserver.k8s.io",
-    "resource.k8s.io",
-};
-
 bool
 pdi_query_collection_known(const char *name)
 {
@@ -86,8 +63,9 @@ pdi_query_collection_types(const pedia_query *q, const char *name,
         return rc;
     }
     if (strcmp(name, "kuberesources") == 0) {
-        for (i = 0; i < sizeof kube_groups / sizeof kube_groups[0] && !rc; i++)
-            rc = pdi_qtypes_push(out, q->a, kube_groups[i], NULL, NULL);
+        for (i = 0; pdi_model_builtin_groups[i] && !rc; i++)
+            rc = pdi_qtypes_push(out, q->a, pdi_model_builtin_groups[i], NULL,
+                                 NULL);
         return rc;
     }
     if (strcmp(name, "any") == 0)

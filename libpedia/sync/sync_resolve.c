@@ -14,34 +14,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "model/model.h"
 #include "sync_manifest.h"
 
 #define CUSTOM_DEFAULT_VERSIONS 3
-
-static const char *const builtin_groups[] = {"",
-                                             "apps",
-                                             "batch",
-                                             "autoscaling",
-                                             "networking.k8s.io",
-                                             "policy",
-                                             "rbac.authorization.k8s.io",
-                                             "storage.k8s.io",
-                                             "coordination.k8s.io",
-                                             "discovery.k8s.io",
-                                             "events.k8s.io",
-                                             "node.k8s.io",
-                                             "scheduling.k8s.io",
-                                             "certificates.k8s.io",
-                                             "admissionregistration.k8s.io",
-                                             "apiextensions.k8s.io",
-                                             "apiregistration.k8s.io",
-                                             "flowcontrol.apiserver.k8s.io",
-                                             "resource.k8s.io",
-                                             "authentication.k8s.io",
-                                             "authorization.k8s.io",
-                                             "storagemigration.k8s.io",
-                                             "internal.apiserver.k8s.io",
-                                             NULL};
 
 struct idxvec {
     size_t *v;
@@ -58,10 +34,7 @@ struct rctx {
 bool
 pdi_sync_group_builtin(const char *group)
 {
-    for (size_t i = 0; group && builtin_groups[i]; i++)
-        if (strcmp(group, builtin_groups[i]) == 0)
-            return true;
-    return false;
+    return pdi_model_group_builtin(group);
 }
 
 /* "v<major>[(alpha|beta)<minor>]": rank 3 GA, 2 beta, 1 alpha; 0 other. */

@@ -347,7 +347,7 @@ test_query_parse__collections(void **state)
         size_t n_types;
     } cases[] = {
         {"workloads", "", 3},
-        {"kuberesources", "", 19},
+        {"kuberesources", "", 23},
         {"any", "groups=apps/v1,,batch", 3},
         {"any", "resources=apps/v1/deployments,apps/daemonsets,/pods", 3},
         {"any", "groups=apps&resources=/pods&groups=batch", 3},
