@@ -5,6 +5,7 @@
 # PostgreSQL 15 server (as the postgres user when root; fsync on, default
 # settings otherwise) in a temp dir on 127.0.0.1, runs bench_store on it,
 # and stops it. Prints the results table and JSON lines.
+# PEDIA_BENCH_DRIVERS="sqlite" or "postgres" runs one driver only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 objects=${1:-1000000}
@@ -23,10 +24,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== SQLite"
-"$build/bench/bench_store" --uri "sqlite:$work/pedia.db" --objects "$objects" \
-  --iterations "$iters"
-rm -f "$work"/pedia.db*
+drivers=${PEDIA_BENCH_DRIVERS:-sqlite postgres}
+if [[ " $drivers " == *" sqlite "* ]]; then
+  echo "== SQLite"
+  "$build/bench/bench_store" --uri "sqlite:$work/pedia.db" --objects "$objects" \
+    --iterations "$iters"
+  rm -f "$work"/pedia.db*
+fi
+[[ " $drivers " == *" postgres "* ]] || exit 0
 
 echo "== PostgreSQL"
 mkdir -p "$work/pg"

@@ -80,8 +80,11 @@ static const char *const pg_schema[] = {
     "pedia_resources(grp, version, resource, name COLLATE \"C\")",
     "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_created ON "
     "pedia_resources(grp, version, resource, created_at)",
-    "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_cluster_created ON "
-    "pedia_resources(grp, version, resource, cluster, created_at)",
+    /* `id` is the keyset tiebreaker: with it in the index the row
+     * comparison (created_at, id) < (...) is an index condition
+     * (SQLite's indexes carry the rowid implicitly). */
+    "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_cluster_created_id ON "
+    "pedia_resources(grp, version, resource, cluster, created_at, id)",
     "CREATE INDEX IF NOT EXISTS pedia_resources_uid ON pedia_resources(uid)",
     "CREATE INDEX IF NOT EXISTS pedia_resources_owner ON "
     "pedia_resources(owner_uid)",
