@@ -770,7 +770,7 @@ delete_locked(pedia_engine *e, enum pdi_manifest_kind kind, const char *name)
 pedia_err
 pedia_engine_delete(pedia_engine *e, const char *kind, const char *name)
 {
-    enum pdi_manifest_kind k;
+    enum pdi_manifest_kind k = PDI_MANIFEST_PEDIACLUSTER;
     pedia_err err;
 
     pdi_error_clear();
@@ -833,7 +833,7 @@ pedia_err
 pedia_engine_get(pedia_engine *e, const char *kind, const char *name, char *buf,
                  size_t cap, size_t *len)
 {
-    enum pdi_manifest_kind k;
+    enum pdi_manifest_kind k = PDI_MANIFEST_PEDIACLUSTER;
     struct pdi_buf out;
     pedia_err err;
 
@@ -890,7 +890,7 @@ pedia_err
 pedia_engine_list(pedia_engine *e, const char *kind, pedia_engine_list_cb cb,
                   void *payload)
 {
-    enum pdi_manifest_kind k;
+    enum pdi_manifest_kind k = PDI_MANIFEST_PEDIACLUSTER;
     struct pdi_strvec names, docs;
     pedia_err err;
 

@@ -92,7 +92,11 @@ set_status(struct sync_reflector *r, const char *status, const char *reason,
         r->st.last_transition = sync_wall_ms() / 1000;
     snprintf(r->st.status, sizeof r->st.status, "%s", status);
     snprintf(r->st.reason, sizeof r->st.reason, "%s", reason ? reason : "");
-    snprintf(r->st.message, sizeof r->st.message, "%s", msg ? msg : "");
+    /* Long messages are cut on purpose: the status has a fixed slot. */
+    msg = msg ? msg : "";
+    size_t ml = strnlen(msg, sizeof r->st.message - 1);
+    memcpy(r->st.message, msg, ml);
+    r->st.message[ml] = '\0';
     r->cl->status_dirty = true;
     pthread_mutex_unlock(&e->mu);
 }

@@ -74,7 +74,7 @@ mkrec(struct trec *t, const char *cluster, const char *resource, const char *ns,
     memset(t, 0, sizeof *t);
     snprintf(t->obj, sizeof t->obj,
              "{\"metadata\":{\"name\":\"%s\",\"v\":\"%s\"}}", name, rv);
-    snprintf(t->uid, sizeof t->uid, "uid-%s-%s-%s", cluster, ns, name);
+    snprintf(t->uid, sizeof t->uid, "uid-%.16s-%.16s-%.20s", cluster, ns, name);
     t->rec.cluster = cluster;
     t->rec.group = "";
     t->rec.version = "v1";
