@@ -147,6 +147,8 @@ struct sync_writer {
     struct sync_op *tail;
     size_t queued_writes; /* bound for back-pressure */
     bool stop;
+    bool lost;         /* writer thread: an op was given up at stop; no RV
+                          is persisted any more in this run */
     uint64_t enq_seq;  /* ops enqueued */
     uint64_t done_seq; /* ops finished */
 };

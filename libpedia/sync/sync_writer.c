@@ -24,9 +24,20 @@
  * batch, and a reflector's resource version is persisted (sync_state_set)
  * only after the objects it covers are committed.
  *
+ * Store failures (e.g. the PostgreSQL server restarting): the failed
+ * operation is retried with back-off (100 ms doubling to 5 s) until it
+ * succeeds (an error that is not transient, e.g. EINVAL for a record the
+ * store rejects, is tried 5 times and then dropped, as before); nothing behind
+ * it in the FIFO runs meanwhile, so no later RV is persisted past an
+ * uncommitted event, and the queue's back-pressure holds the members' streams.
+ * Only when the engine stops is a failing operation given up; from then on no
+ * RV is persisted in this run (w.lost), so the next start resumes from RVs
+ * whose events are all committed.
+ *
  * Locking: w.mu guards the queue and the sequence numbers; engine mu is
  * taken (alone) for status updates.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -35,7 +46,8 @@
 
 #define WRITER_BATCH 500u
 #define WRITER_QUEUE_CAP 4000u
-#define WRITER_RETRIES 5
+#define WRITER_BACKOFF_MAX_MS 5000L
+#define WRITER_PERMANENT_TRIES 5 /* attempts for a non-transient error */
 
 enum op_kind { OP_WRITES = 1, OP_RECONCILE, OP_DELETE, OP_META, OP_BARRIER };
 
@@ -59,13 +71,6 @@ struct sync_op {
     char *json;
     size_t len;
 };
-
-static void
-sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static void
 op_free(pedia_engine *e, struct sync_op *op)
@@ -235,22 +240,77 @@ sync_writer_barrier(pedia_engine *e)
 
 /* ---- the thread ---------------------------------------------------------- */
 
-/* Commit n writes, retrying transient failures a few times. */
+/* After failed attempt number `attempt` (0-based) of `what` with err:
+ * wait the back-off (true), or give up (false): when the engine is
+ * stopping, which marks the run lost (no RV is persisted any more), or
+ * after WRITER_PERMANENT_TRIES attempts for an error that is not
+ * transient. */
+static bool
+retry_wait(pedia_engine *e, pedia_err err, int attempt, const char *what)
+{
+    struct sync_writer *w = &e->w;
+    long ms = attempt < 6 ? 100L << attempt : WRITER_BACKOFF_MAX_MS;
+    /* the database being away or busy passes; a rejected record does not */
+    bool transient = err == PEDIA_ESTORE || err == PEDIA_EBUSY ||
+                     err == PEDIA_ETIMEDOUT || err == PEDIA_ENET ||
+                     err == PEDIA_ENOMEM;
+
+    if (attempt < 3 || attempt % 10 == 0)
+        pdi_log(e->lg, PEDIA_LOG_WARN, SYNC_COMPONENT,
+                "%s failed (attempt %d, retrying): %s", what, attempt + 1,
+                pedia_error_last_message());
+    if (!transient && attempt + 1 >= WRITER_PERMANENT_TRIES) {
+        pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
+                "%s: giving up, the store rejects it: %s", what,
+                pedia_error_last_message());
+        return false;
+    }
+    if (atomic_load(&e->stopping)) {
+        w->lost = true;
+        pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
+                "%s: giving up, the engine is stopping; resource versions "
+                "are no longer saved, the next start resumes before it",
+                what);
+        return false;
+    }
+    /* in slices, so that a stop is noticed soon (stopping is set before
+     * the loop is joined, which may wait for room in this queue) */
+    for (; ms > 0 && !atomic_load(&e->stopping); ms -= 100) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (ms < 100 ? ms : 100) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&w->mu);
+        while (!w->stop &&
+               pthread_cond_timedwait(&w->cond, &w->mu, &until) != ETIMEDOUT)
+            ;
+        pthread_mutex_unlock(&w->mu);
+    }
+    return true;
+}
+
+/* Commit n writes; store failures are retried (see retry_wait). */
 static pedia_err
 commit_writes(pedia_engine *e, pedia_sys_write *w, size_t n)
 {
-    pedia_err err = PEDIA_OK;
+    char what[64];
+    pedia_err err;
 
-    for (int i = 0; i < WRITER_RETRIES; i++) {
+    snprintf(what, sizeof what, "store write of %zu objects", n);
+    for (int i = 0;; i++) {
         err = pdi_store_write(e->store, w, n);
-        if (!err)
+        if (!err) {
+            if (i)
+                pdi_log(e->lg, PEDIA_LOG_NOTICE, SYNC_COMPONENT,
+                        "%s succeeded after %d attempts", what, i + 1);
             return PEDIA_OK;
-        pdi_log(e->lg, PEDIA_LOG_WARN, SYNC_COMPONENT,
-                "store write of %zu objects failed (attempt %d): %s", n, i + 1,
-                pedia_error_last_message());
-        sleep_ms(200L << i);
+        }
+        if (!retry_wait(e, err, i, what))
+            return err;
     }
-    return err;
 }
 
 static void
@@ -262,7 +322,7 @@ state_persist(pedia_engine *e, struct sync_reflector *r, const char *rv)
     pthread_mutex_lock(&e->mu);
     dead = r->dead;
     pthread_mutex_unlock(&e->mu);
-    if (dead)
+    if (dead || e->w.lost)
         return;
     if (pdi_store_sync_state_set(e->store, r->cl->name, &t, rv))
         pdi_log(e->lg, PEDIA_LOG_WARN, SYNC_COMPONENT,
@@ -317,7 +377,8 @@ process_writes(pedia_engine *e, struct sync_op *ops, size_t total)
         }
     if (k && commit_writes(e, w, k)) {
         pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
-                "dropping %zu object writes after repeated store failures", k);
+                "dropping %zu object writes: %s", k,
+                pedia_error_last_message());
     } else {
         int64_t mono = sync_mono_ms(), wall = sync_wall_ms();
         atomic_fetch_add(&e->n_committed, (uint_fast64_t)k);
@@ -387,20 +448,30 @@ process_reconcile(pedia_engine *e, struct sync_op *op)
     struct stale_keys sk = {.listed = op->listed};
     pedia_sys_store *h = NULL;
     pedia_err err;
+    char what[160];
 
+    snprintf(what, sizeof what, "cluster %s: reconciling %s", r->cl->name,
+             r->t.resource);
     pdi_strvec_init(&sk.ns, e->a);
     pdi_strvec_init(&sk.name, e->a);
-    err = pdi_store_reader_acquire(e->store, &h);
-    if (!err) {
-        err =
-            pdi_store_driver(e->store)->keys(h, r->cl->name, &t, stale_cb, &sk);
-        pdi_store_reader_release(e->store, h);
+    for (int i = 0;; i++) {
+        err = pdi_store_reader_acquire(e->store, &h);
+        if (!err) {
+            err = pdi_store_driver(e->store)->keys(h, r->cl->name, &t, stale_cb,
+                                                   &sk);
+            pdi_store_reader_release(e->store, h);
+        }
+        err = err ? err : delete_stale(e, r, &sk);
+        if (!err || !retry_wait(e, err, i, what))
+            break;
+        pdi_strvec_free(&sk.ns);
+        pdi_strvec_free(&sk.name);
+        pdi_strvec_init(&sk.ns, e->a);
+        pdi_strvec_init(&sk.name, e->a);
     }
-    err = err ? err : delete_stale(e, r, &sk);
     if (err) {
-        pdi_log(e->lg, PEDIA_LOG_WARN, SYNC_COMPONENT,
-                "cluster %s: reconciling %s failed: %s", r->cl->name,
-                r->t.resource, pedia_error_last_message());
+        pdi_log(e->lg, PEDIA_LOG_WARN, SYNC_COMPONENT, "%s failed: %s", what,
+                pedia_error_last_message());
     } else {
         if (sk.name.n)
             pdi_log(e->lg, PEDIA_LOG_INFO, SYNC_COMPONENT,
@@ -422,22 +493,30 @@ process_one(pedia_engine *e, struct sync_op *op)
 {
     pedia_err err = PEDIA_OK;
 
-    switch (op->kind) {
-    case OP_RECONCILE:
+    if (op->kind == OP_RECONCILE) {
         process_reconcile(e, op);
-        break;
-    case OP_DELETE:
-        err = pedia_store_delete_cluster(
-            e->store, op->cluster, op->has_type ? op->type.group : NULL,
-            op->has_type ? op->type.version : NULL,
-            op->has_type ? op->type.resource : NULL);
-        break;
-    case OP_META:
-        err = pdi_store_meta_put(e->store, op->kind_s, op->name, op->json,
-                                 op->len);
-        break;
-    default:
-        break;
+        return;
+    }
+    for (int i = 0;; i++) {
+        switch (op->kind) {
+        case OP_DELETE:
+            err = pedia_store_delete_cluster(
+                e->store, op->cluster, op->has_type ? op->type.group : NULL,
+                op->has_type ? op->type.version : NULL,
+                op->has_type ? op->type.resource : NULL);
+            break;
+        case OP_META:
+            err = pdi_store_meta_put(e->store, op->kind_s, op->name, op->json,
+                                     op->len);
+            break;
+        default:
+            break;
+        }
+        if (!err ||
+            !retry_wait(e, err, i,
+                        op->kind == OP_DELETE ? "deleting a cluster's rows"
+                                              : "saving a status document"))
+            break;
     }
     if (err)
         pdi_log(e->lg, PEDIA_LOG_WARN, SYNC_COMPONENT,
@@ -507,6 +586,7 @@ sync_writer_start(pedia_engine *e)
     struct sync_writer *w = &e->w;
 
     w->stop = false;
+    w->lost = false;
     w->running = true;
     if (pthread_create(&w->thread, NULL, writer_main, e)) {
         w->running = false;
