@@ -160,6 +160,54 @@ bind_row(sqlite3_stmt *s, const pedia_sys_record *r, long rev)
     sqlite3_bind_text(s, 14, r->object, (int)r->object_len, SQLITE_STATIC);
 }
 
+/* Open the raw target: WAL, synchronous=NORMAL, the prepared INSERT. */
+static int
+raw_open(const char *path, sqlite3 **db, sqlite3_stmt **st)
+{
+    if (sqlite3_open(path, db) != SQLITE_OK ||
+        sqlite3_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(*db, raw_insert, -1, st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "raw sqlite: %s\n", sqlite3_errmsg(*db));
+        sqlite3_close(*db);
+        *db = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* One row of the raw loop (transactions of `batch` rows); returns the
+ * seconds spent in the engine. *n counts the rows written so far. */
+static double
+raw_put(sqlite3 *db, sqlite3_stmt *st, const pedia_sys_record *r, long *n,
+        int batch)
+{
+    double t0 = bench_now();
+
+    if (*n % batch == 0)
+        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    bind_row(st, r, *n + 1);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        fprintf(stderr, "raw step: %s\n", sqlite3_errmsg(db));
+    sqlite3_reset(st);
+    if (++*n % batch == 0)
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    return bench_now() - t0;
+}
+
+/* Final COMMIT and close; returns the seconds of the COMMIT. */
+static double
+raw_close(sqlite3 *db, sqlite3_stmt *st)
+{
+    double t0 = bench_now(), t;
+
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    t = bench_now() - t0;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return t;
+}
+
 /* SQLite limit: one prepared INSERT, transactions of `batch` rows; only the
  * engine time is counted (normalization happens outside the clock). */
 static int
@@ -170,17 +218,11 @@ raw_sqlite(const char *path, uint64_t seed, int clusters, long objects,
     sqlite3_stmt *st = NULL;
     struct corpus c;
     struct corpus_obj o;
-    double t = 0, t0;
+    double t = 0;
     long n = 0;
 
-    if (sqlite3_open(path, &db) != SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                     NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, raw_insert, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "raw sqlite: %s\n", sqlite3_errmsg(db));
-        sqlite3_close(db);
+    if (raw_open(path, &db, &st))
         return -1;
-    }
     corpus_init(&c, seed, clusters, objects / clusters);
     while (corpus_next(&c, &o)) {
         struct pdi_record r;
@@ -189,24 +231,70 @@ raw_sqlite(const char *path, uint64_t seed, int clusters, long objects,
             fprintf(stderr, "raw: %s\n", pedia_error_last_message());
             return -1;
         }
-        t0 = bench_now();
-        if (n % batch == 0)
-            sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-        bind_row(st, &r.rec, n + 1);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            fprintf(stderr, "raw step: %s\n", sqlite3_errmsg(db));
-        sqlite3_reset(st);
-        if (++n % batch == 0)
-            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-        t += bench_now() - t0;
+        t += raw_put(db, st, &r.rec, &n, batch);
         pdi_record_free(&r);
         free(o.json);
     }
-    t0 = bench_now();
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    t += bench_now() - t0;
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    t += raw_close(db, st);
+    *rate = (double)n / t;
+    return 0;
+}
+
+/* The same loop over the rows an existing SQLite store holds, read back
+ * as stored (reading outside the clock), into a fresh file. */
+static int
+raw_sqlite_copy(const char *src, const char *path, int batch, long *rows,
+                double *rate)
+{
+    static const char sel[] =
+        "SELECT cluster,grp,version,resource,kind,namespace,name,uid,"
+        "owner_uid,member_rv,created_at,deleted_at,object "
+        "FROM pedia_resources ORDER BY id";
+    sqlite3 *in = NULL, *db = NULL;
+    sqlite3_stmt *q = NULL, *st = NULL;
+    double t = 0;
+    long n = 0;
+    int rc;
+
+    if (sqlite3_open_v2(src, &in, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(in, sel, -1, &q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "raw copy: %s\n", sqlite3_errmsg(in));
+        sqlite3_close(in);
+        return -1;
+    }
+    if (raw_open(path, &db, &st)) {
+        sqlite3_finalize(q);
+        sqlite3_close(in);
+        return -1;
+    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *c[10];
+        for (int i = 0; i < 10; i++)
+            c[i] = (const char *)sqlite3_column_text(q, i);
+        pedia_sys_record r = {
+            .cluster = c[0],
+            .group = c[1],
+            .version = c[2],
+            .resource = c[3],
+            .kind = c[4],
+            .ns = c[5],
+            .name = c[6],
+            .uid = c[7],
+            .owner_uid = c[8],
+            .member_rv = c[9],
+            .created_at = sqlite3_column_int64(q, 10),
+            .deleted_at = sqlite3_column_int64(q, 11),
+            .object = (const char *)sqlite3_column_text(q, 12),
+            .object_len = (size_t)sqlite3_column_bytes(q, 12),
+        };
+        t += raw_put(db, st, &r, &n, batch);
+    }
+    t += raw_close(db, st);
+    sqlite3_finalize(q);
+    sqlite3_close(in);
+    if (rc != SQLITE_DONE || n == 0 || t <= 0)
+        return -1;
+    *rows = n;
     *rate = (double)n / t;
     return 0;
 }
@@ -304,6 +392,24 @@ bench_raw_limit(const char *uri, uint64_t seed, int clusters, long objects,
         return -1;
     rc = raw_sqlite(raw + 7, seed, clusters, objects, batch, rate);
     printf("raw limit (prepared INSERT loop): %.0f rows/s\n", *rate);
+    bench_reset_store(raw);
+    return rc;
+}
+
+int
+bench_raw_limit_copy(const char *uri, int batch, long *rows, double *rate)
+{
+    char raw[1024];
+    int rc;
+
+    if (!is_sqlite(uri)) {
+        fprintf(stderr, "raw copy: SQLite stores only\n");
+        return -1;
+    }
+    snprintf(raw, sizeof raw, "%s.raw", uri);
+    if (create_schema(raw))
+        return -1;
+    rc = raw_sqlite_copy(uri + 7, raw + 7, batch, rows, rate);
     bench_reset_store(raw);
     return rc;
 }

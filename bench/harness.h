@@ -28,6 +28,10 @@ int bench_reset_store(const char *uri);
 /* Rows/s of the bare engine writing the same normalized rows. */
 int bench_raw_limit(const char *uri, uint64_t seed, int clusters, long objects,
                     int batch, double *rate);
+/* The same loop (SQLite: prepared INSERT, transactions of `batch`) over the
+ * rows an existing SQLite store holds, read back as stored, into a fresh
+ * file <uri>.raw with the same schema (removed afterwards). */
+int bench_raw_limit_copy(const char *uri, int batch, long *rows, double *rate);
 int bench_count_pods(pedia_store *st, pedia_ctx *ctx, const char *url, long *n);
 int bench_pick_rs_uid(pedia_store *st, pedia_ctx *ctx, char uid[40]);
 /* Remember the URI the benchmark opened (for direct SQL). */
