@@ -45,8 +45,9 @@ timed_change(struct ts_env *env, struct kubesim *ks, const char *cluster, int i)
                      sizeof got);
         if (!strcmp(got, want))
             return ts_now_ms() - t0;
-        if (ts_now_ms() - t0 > 10000)
-            fail_msg("change %d of %s not stored after 10 s", i, cluster);
+        /* A bound for a loaded CI machine, not a latency assertion. */
+        if (ts_now_ms() - t0 > 30000)
+            fail_msg("change %d of %s not stored after 30 s", i, cluster);
         ts_sleep_ms(1);
     }
 }
@@ -83,11 +84,11 @@ test_sync_scale__three_members_churn(void **state)
         ts_apply(&env, names[i], ks[i], TS_PODS_DEPLOYS, NULL);
     t0 = ts_now_ms();
     assert_int_equal(pedia_engine_start(env.engine), PEDIA_OK);
-    wait_all_equal(&env, ks, 40000);
+    wait_all_equal(&env, ks, 90000);
     printf("# initial sync of %ld objects in %d members: %lld ms\n", objects,
            CLUSTERS, (long long)(ts_now_ms() - t0));
     for (int i = 0; i < CLUSTERS; i++)
-        ts_wait_ready(&env, names[i], 10000);
+        ts_wait_ready(&env, names[i], 30000);
 
     /* churn at CHURN_TOTAL/s in total, a timed change now and then */
     for (int i = 0; i < CLUSTERS; i++) {
@@ -114,7 +115,7 @@ test_sync_scale__three_members_churn(void **state)
            SAMPLES, (long long)lag[SAMPLES / 2],
            (long long)lag[SAMPLES * 99 / 100], (long long)lag[SAMPLES - 1]);
 
-    wait_all_equal(&env, ks, 30000);
+    wait_all_equal(&env, ks, 60000);
     pdi_engine_stats_get(env.engine, &st);
     printf("# events=%llu committed=%llu lists=%llu pages=%llu relists=%llu\n",
            (unsigned long long)st.events, (unsigned long long)st.committed,
