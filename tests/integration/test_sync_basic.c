@@ -168,23 +168,7 @@ test_sync_basic__three_clusters(void **state)
 static int64_t
 rows(struct ts_env *env, const char *cluster, const char *resource)
 {
-    const pedia_sys_store_driver *drv = pdi_store_driver(env->store);
-    pedia_sys_type ty = {resource[0] == 'd' ? "apps" : "", "v1", resource};
-    const char *cl[1] = {cluster};
-    pedia_sys_query q;
-    pedia_sys_store *h = NULL;
-    int64_t n = -1;
-
-    memset(&q, 0, sizeof q);
-    q.version = PEDIA_SYS_STORE_DRIVER_VERSION;
-    q.types = &ty;
-    q.n_types = 1;
-    q.clusters.values = cl;
-    q.clusters.n_values = 1;
-    assert_int_equal(pdi_store_reader_acquire(env->store, &h), PEDIA_OK);
-    assert_int_equal(drv->count(h, &q, &n), PEDIA_OK);
-    pdi_store_reader_release(env->store, h);
-    return n;
+    return ts_rows(env, cluster, resource[0] == 'd' ? "apps" : "", resource);
 }
 
 /* Changing syncResources stops only the removed type (its rows go);

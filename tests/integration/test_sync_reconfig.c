@@ -7,39 +7,16 @@
  */
 #include "test_sync_support.h"
 
-static int64_t
-rows(struct ts_env *env, const char *cluster, const char *group,
-     const char *resource)
-{
-    const pedia_sys_store_driver *drv = pdi_store_driver(env->store);
-    pedia_sys_type ty = {group, "v1", resource};
-    const char *cl[1] = {cluster};
-    pedia_sys_query q;
-    pedia_sys_store *h = NULL;
-    int64_t n = -1;
-
-    memset(&q, 0, sizeof q);
-    q.version = PEDIA_SYS_STORE_DRIVER_VERSION;
-    q.types = &ty;
-    q.n_types = 1;
-    q.clusters.values = cl;
-    q.clusters.n_values = 1;
-    assert_int_equal(pdi_store_reader_acquire(env->store, &h), PEDIA_OK);
-    assert_int_equal(drv->count(h, &q, &n), PEDIA_OK);
-    pdi_store_reader_release(env->store, h);
-    return n;
-}
-
 static void
 wait_rows(struct ts_env *env, const char *cluster, const char *group,
           const char *resource, int64_t want)
 {
     int64_t deadline = ts_now_ms() + 15000;
 
-    while (rows(env, cluster, group, resource) != want) {
+    while (ts_rows(env, cluster, group, resource) != want) {
         if (ts_now_ms() > deadline)
             fail_msg("%s %s: %lld rows, want %lld", cluster, resource,
-                     (long long)rows(env, cluster, group, resource),
+                     (long long)ts_rows(env, cluster, group, resource),
                      (long long)want);
         ts_sleep_ms(50);
     }
@@ -69,7 +46,7 @@ test_sync_reconfig__endpoint_change_rebuilds(void **state)
     ts_apply(&env, "mv", b, "[{\"group\":\"\",\"resources\":[\"pods\"]}]",
              NULL);
     ts_wait_equal(&env, b, "mv", "", "v1", "pods", 20000);
-    assert_int_equal(rows(&env, "mv", "", "pods"),
+    assert_int_equal(ts_rows(&env, "mv", "", "pods"),
                      kubesim_count(b, "", "pods"));
     pedia_engine_stop(env.engine);
     kubesim_stop(a);
@@ -130,7 +107,7 @@ test_sync_reconfig__credential_change_rebuilds(void **state)
     /* base64("wrong-token") */
     apply_token(&env, ks, "d3JvbmctdG9rZW4=");
     ts_sleep_ms(1500);
-    assert_int_equal(rows(&env, "tok", "", "pods"), 0);
+    assert_int_equal(ts_rows(&env, "tok", "", "pods"), 0);
     assert_null(strstr(ts_get(&env, "tok"), "\"Ready\",\"status\":\"True\""));
     /* base64("right-token-7f3a") */
     apply_token(&env, ks, "cmlnaHQtdG9rZW4tN2YzYQ==");
@@ -175,7 +152,7 @@ test_sync_reconfig__sync_resources_ref(void **state)
              ",\"syncResourcesRefName\":\"shared\"");
     ts_wait_equal(&env, ks, "ref", "", "v1", "pods", 20000);
     ts_wait_equal(&env, ks, "ref", "apps", "v1", "deployments", 20000);
-    assert_true(rows(&env, "ref", "apps", "deployments") > 0);
+    assert_true(ts_rows(&env, "ref", "apps", "deployments") > 0);
     /* Changing the shared list stops only the deployments reflector. */
     apply_shared(&env, "[]");
     wait_rows(&env, "ref", "apps", "deployments", 0);
@@ -189,7 +166,7 @@ test_sync_reconfig__sync_resources_ref(void **state)
         pedia_engine_delete(env.engine, "ClusterSyncResources", "shared"),
         PEDIA_OK);
     wait_rows(&env, "ref", "apps", "deployments", 0);
-    assert_true(rows(&env, "ref", "", "pods") > 0);
+    assert_true(ts_rows(&env, "ref", "", "pods") > 0);
     pedia_engine_stop(env.engine);
     kubesim_stop(ks);
     kubesim_free(ks);

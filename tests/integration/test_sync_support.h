@@ -128,6 +128,30 @@ ts_apply(struct ts_env *env, const char *name, struct kubesim *ks,
         fail_msg("apply %s: %s", name, pedia_error_last_message());
 }
 
+/* Rows of one type of one cluster in the store (group "" = core). */
+static PDI_UNUSED int64_t
+ts_rows(struct ts_env *env, const char *cluster, const char *group,
+        const char *resource)
+{
+    const pedia_sys_store_driver *drv = pdi_store_driver(env->store);
+    pedia_sys_type ty = {group, "v1", resource};
+    const char *cl[1] = {cluster};
+    pedia_sys_query q;
+    pedia_sys_store *h = NULL;
+    int64_t n = -1;
+
+    memset(&q, 0, sizeof q);
+    q.version = PEDIA_SYS_STORE_DRIVER_VERSION;
+    q.types = &ty;
+    q.n_types = 1;
+    q.clusters.values = cl;
+    q.clusters.n_values = 1;
+    assert_int_equal(pdi_store_reader_acquire(env->store, &h), PEDIA_OK);
+    assert_int_equal(drv->count(h, &q, &n), PEDIA_OK);
+    pdi_store_reader_release(env->store, h);
+    return n;
+}
+
 #define TS_PODS_DEPLOYS                                                        \
     "[{\"group\":\"\",\"resources\":[\"pods\"]},"                              \
     "{\"group\":\"apps\",\"resources\":[\"deployments\"]}]"
