@@ -279,7 +279,6 @@ main(int argc, char **argv)
         fprintf(stderr, "open: %s\n", pedia_error_last_message());
         return 1;
     }
-    bench_set_uri(store, op.uri);
     if (op.no_ingest) {
         n = 0;
         secs = 1;
@@ -316,10 +315,11 @@ main(int argc, char **argv)
     if (latency(store, ctx, "owner uid lookup", "pods", owner_url, NULL,
                 op.iterations, &owner))
         return 1;
-    if (bench_direct_sql(store, ctx, page_url, NULL, op.iterations,
+    if (bench_direct_sql(op.uri, ctx, page_url, NULL, op.iterations,
                          &sql_first) ||
-        bench_direct_sql(store, ctx, page_url, tok, op.iterations, &sql_deep) ||
-        bench_direct_sql(store, ctx, owner_url, NULL, op.iterations,
+        bench_direct_sql(op.uri, ctx, page_url, tok, op.iterations,
+                         &sql_deep) ||
+        bench_direct_sql(op.uri, ctx, owner_url, NULL, op.iterations,
                          &sql_owner))
         return 1;
     printf("  direct SQL: page p50=%.2f p99=%.2f | deep p50=%.2f p99=%.2f | "

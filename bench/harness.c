@@ -73,22 +73,6 @@ bench_json_lat(const char *bench, const char *uri,
            sql->p50 > 0 ? api->p50 / sql->p50 : 0.0);
 }
 
-static const char *bench_uri;
-
-void
-bench_set_uri(pedia_store *st, const char *uri)
-{
-    (void)st;
-    bench_uri = uri;
-}
-
-const char *
-bench_uri_of(pedia_store *st)
-{
-    (void)st;
-    return bench_uri;
-}
-
 static bool
 is_sqlite(const char *uri)
 {
@@ -556,10 +540,9 @@ direct_pg(const char *uri, const struct pdi_sql *s, int iters,
 }
 
 int
-bench_direct_sql(pedia_store *st, pedia_ctx *ctx, const char *url,
+bench_direct_sql(const char *uri, pedia_ctx *ctx, const char *url,
                  const char *cont, int iters, struct bench_stats *out)
 {
-    const char *uri = bench_uri_of(st);
     bool lite = is_sqlite(uri);
     pedia_query *q = NULL;
     struct pdi_query_plan plan;

@@ -34,11 +34,8 @@ int bench_raw_limit(const char *uri, uint64_t seed, int clusters, long objects,
 int bench_raw_limit_copy(const char *uri, int batch, long *rows, double *rate);
 int bench_count_pods(pedia_store *st, pedia_ctx *ctx, const char *url, long *n);
 int bench_pick_rs_uid(pedia_store *st, pedia_ctx *ctx, char uid[40]);
-/* Remember the URI the benchmark opened (for direct SQL). */
-void bench_set_uri(pedia_store *st, const char *uri);
-const char *bench_uri_of(pedia_store *st);
 /* The SQL the driver runs for this search, timed directly on the engine. */
-int bench_direct_sql(pedia_store *st, pedia_ctx *ctx, const char *url,
+int bench_direct_sql(const char *uri, pedia_ctx *ctx, const char *url,
                      const char *cont, int iters, struct bench_stats *out);
 
 #endif

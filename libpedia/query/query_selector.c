@@ -272,17 +272,25 @@ one_label(pedia_query *q, const pedia_sys_requirement *r, const char *sel)
     return PEDIA_OK;
 }
 
+/* Drop a parsed selector and the requirement views taken from it. */
+static void
+reset_selector(pedia_query *q, struct pdi_selector *sel,
+               pedia_sys_requirement **views, size_t *n_views)
+{
+    if (sel->reqs || sel->mem)
+        pdi_selector_free(sel);
+    memset(sel, 0, sizeof *sel);
+    pdi_free(q->a, *views);
+    *views = NULL;
+    *n_views = 0;
+}
+
 pedia_err
 pdi_query_apply_labels(pedia_query *q, const char *sel)
 {
     pedia_err rc;
 
-    if (q->label_sel.reqs || q->label_sel.mem)
-        pdi_selector_free(&q->label_sel);
-    memset(&q->label_sel, 0, sizeof q->label_sel);
-    pdi_free(q->a, q->labels);
-    q->labels = NULL;
-    q->n_labels = 0;
+    reset_selector(q, &q->label_sel, &q->labels, &q->n_labels);
     rc = pdi_selector_parse_labels(&q->label_sel, q->a, sel);
     if (rc) {
         pdi_error_prefix("labelSelector");
@@ -322,12 +330,7 @@ pdi_query_apply_fields(pedia_query *q, const char *sel)
 {
     pedia_err rc;
 
-    if (q->field_sel.reqs || q->field_sel.mem)
-        pdi_selector_free(&q->field_sel);
-    memset(&q->field_sel, 0, sizeof q->field_sel);
-    pdi_free(q->a, q->fields);
-    q->fields = NULL;
-    q->n_fields = 0;
+    reset_selector(q, &q->field_sel, &q->fields, &q->n_fields);
     pdi_qset_clear(&q->field_names);
     pdi_qset_clear(&q->field_namespaces);
     rc = pdi_selector_parse_fields(&q->field_sel, q->a, sel);

@@ -49,8 +49,6 @@ static struct kubesim *
 tls_sim(const char *dir)
 {
     struct kubesim_options o;
-    struct kubesim_gen_options g;
-    struct kubesim *ks = NULL;
     char cert[1024], key[1024];
 
     assert_int_equal(kubesim_certs_generate(dir), 0);
@@ -62,15 +60,7 @@ tls_sim(const char *dir)
     o.tls_cert_file = cert;
     o.tls_key_file = key;
     o.token = TOKEN;
-    assert_int_equal(kubesim_create(&ks, &o), 0);
-    memset(&g, 0, sizeof g);
-    g.seed = 3;
-    g.pods = 300;
-    g.pod_min_bytes = 512;
-    g.pod_max_bytes = 1024;
-    assert_int_equal(kubesim_generate(ks, &g), 0);
-    assert_int_equal(kubesim_start(ks), 0);
-    return ks;
+    return ts_sim_with(&o, 300, 3);
 }
 
 static void

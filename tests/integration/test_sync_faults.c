@@ -18,7 +18,6 @@ static void
 fx_start(struct fx *f, const char *res, const char *extra, unsigned page_cap)
 {
     struct kubesim_options o;
-    struct kubesim_gen_options g;
 
     kubesim_options_init(&o);
     o.name = "f";
@@ -26,14 +25,7 @@ fx_start(struct fx *f, const char *res, const char *extra, unsigned page_cap)
     o.bookmark_interval_ms = 500;
     if (page_cap)
         o.page_cap = page_cap;
-    assert_int_equal(kubesim_create(&f->ks, &o), 0);
-    memset(&g, 0, sizeof g);
-    g.seed = 5;
-    g.pods = 300;
-    g.pod_min_bytes = 512;
-    g.pod_max_bytes = 1024;
-    assert_int_equal(kubesim_generate(f->ks, &g), 0);
-    assert_int_equal(kubesim_start(f->ks), 0);
+    f->ks = ts_sim_with(&o, 300, 5);
     ts_env_open(&f->env, NULL, NULL);
     ts_engine_new(&f->env);
     if (res) {

@@ -15,33 +15,6 @@ cmp64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Time one change until its member RV is in the store. */
-static int64_t
-timed_change(struct ts_env *env, struct kubesim *ks, int i)
-{
-    char name[64], js[512], want[32], got[64];
-    int64_t t0 = ts_now_ms();
-    uint64_t rv;
-
-    snprintf(name, sizeof name, "lag-%d", i % 10);
-    snprintf(js, sizeof js,
-             "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\","
-             "\"labels\":{\"i\":\"%d\"}},\"spec\":{}}",
-             name, i);
-    rv = kubesim_upsert(ks, "", "pods", js);
-    assert_true(rv > 0);
-    snprintf(want, sizeof want, "%llu", (unsigned long long)rv);
-    for (;;) {
-        ts_stored_rv(env, "live", "", "v1", "pods", "default", name, got,
-                     sizeof got);
-        if (!strcmp(got, want))
-            return ts_now_ms() - t0;
-        if (ts_now_ms() - t0 > 10000)
-            fail_msg("change %d not stored after 10 s", i);
-        ts_sleep_ms(1);
-    }
-}
-
 static void
 test_sync_live__changes_and_churn(void **state)
 {
@@ -66,7 +39,7 @@ test_sync_live__changes_and_churn(void **state)
     ts_wait_equal(&env, ks, "live", "", "v1", "pods", 10000);
 
     for (int i = 0; i < SAMPLES; i++)
-        lag[i] = timed_change(&env, ks, i);
+        lag[i] = ts_timed_change(&env, ks, "live", i, 10000);
     qsort(lag, SAMPLES, sizeof lag[0], cmp64);
     printf("# lag kubesim -> store over %d changes: p50 %lld ms, p99 %lld "
            "ms, max %lld ms\n",

@@ -61,22 +61,12 @@ static struct kubesim *
 token_sim(void)
 {
     struct kubesim_options o;
-    struct kubesim_gen_options g;
-    struct kubesim *ks = NULL;
 
     kubesim_options_init(&o);
     o.name = "tok";
     o.control_port = -1;
     o.token = "right-token-7f3a";
-    assert_int_equal(kubesim_create(&ks, &o), 0);
-    memset(&g, 0, sizeof g);
-    g.seed = 5;
-    g.pods = 30;
-    g.pod_min_bytes = 512;
-    g.pod_max_bytes = 1024;
-    assert_int_equal(kubesim_generate(ks, &g), 0);
-    assert_int_equal(kubesim_start(ks), 0);
-    return ks;
+    return ts_sim_with(&o, 30, 5);
 }
 
 static void

@@ -24,34 +24,6 @@ cmp64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Time one change until its member RV is in the store. */
-static int64_t
-timed_change(struct ts_env *env, struct kubesim *ks, const char *cluster, int i)
-{
-    char name[64], js[512], want[32], got[64];
-    int64_t t0 = ts_now_ms();
-    uint64_t rv;
-
-    snprintf(name, sizeof name, "lag-%d", i % 10);
-    snprintf(js, sizeof js,
-             "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\","
-             "\"labels\":{\"i\":\"%d\"}},\"spec\":{}}",
-             name, i);
-    rv = kubesim_upsert(ks, "", "pods", js);
-    assert_true(rv > 0);
-    snprintf(want, sizeof want, "%llu", (unsigned long long)rv);
-    for (;;) {
-        ts_stored_rv(env, cluster, "", "v1", "pods", "default", name, got,
-                     sizeof got);
-        if (!strcmp(got, want))
-            return ts_now_ms() - t0;
-        /* A bound for a loaded CI machine, not a latency assertion. */
-        if (ts_now_ms() - t0 > 30000)
-            fail_msg("change %d of %s not stored after 30 s", i, cluster);
-        ts_sleep_ms(1);
-    }
-}
-
 static void
 wait_all_equal(struct ts_env *env, struct kubesim **ks, long timeout_ms)
 {
@@ -98,7 +70,8 @@ test_sync_scale__three_members_churn(void **state)
     t0 = ts_now_ms();
     for (int i = 0; i < SAMPLES; i++) {
         int64_t next = t0 + (int64_t)CHURN_MS * (i + 1) / SAMPLES;
-        lag[i] = timed_change(&env, ks[i % CLUSTERS], names[i % CLUSTERS], i);
+        lag[i] = ts_timed_change(&env, ks[i % CLUSTERS], names[i % CLUSTERS], i,
+                                 30000);
         if (ts_now_ms() < next)
             ts_sleep_ms((long)(next - ts_now_ms()));
     }

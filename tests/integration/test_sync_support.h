@@ -49,18 +49,15 @@ ts_sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* Create, fill (seeded pods of 512-1024 bytes) and start a kubesim with
+ * the given options. */
 static PDI_UNUSED struct kubesim *
-ts_sim(const char *name, unsigned pods, uint64_t seed)
+ts_sim_with(const struct kubesim_options *o, unsigned pods, uint64_t seed)
 {
-    struct kubesim_options o;
     struct kubesim_gen_options g;
     struct kubesim *ks = NULL;
 
-    kubesim_options_init(&o);
-    o.name = name;
-    o.control_port = -1;
-    o.bookmark_interval_ms = 500;
-    assert_int_equal(kubesim_create(&ks, &o), 0);
+    assert_int_equal(kubesim_create(&ks, o), 0);
     memset(&g, 0, sizeof g);
     g.seed = seed;
     g.pods = pods;
@@ -70,6 +67,19 @@ ts_sim(const char *name, unsigned pods, uint64_t seed)
         assert_int_equal(kubesim_generate(ks, &g), 0);
     assert_int_equal(kubesim_start(ks), 0);
     return ks;
+}
+
+/* A plain-HTTP kubesim without auth and with a fast bookmark period. */
+static PDI_UNUSED struct kubesim *
+ts_sim(const char *name, unsigned pods, uint64_t seed)
+{
+    struct kubesim_options o;
+
+    kubesim_options_init(&o);
+    o.name = name;
+    o.control_port = -1;
+    o.bookmark_interval_ms = 500;
+    return ts_sim_with(&o, pods, seed);
 }
 
 /* Open a SQLite store in a fresh temp dir (ctx with an optional logger). */
@@ -376,6 +386,37 @@ ts_pod(struct kubesim *ks, const char *ns, const char *name, int gen)
              "[{\"name\":\"c\",\"image\":\"busybox\"}]}}",
              name, ns, gen);
     assert_true(kubesim_upsert(ks, "", "pods", js) > 0);
+}
+
+/* Make one change in a member and time it until its member RV is in the
+ * store; fails after timeout_ms (a bound for loaded machines, not a latency
+ * assertion). */
+static PDI_UNUSED int64_t
+ts_timed_change(struct ts_env *env, struct kubesim *ks, const char *cluster,
+                int i, long timeout_ms)
+{
+    char name[64], js[512], want[32], got[64];
+    int64_t t0 = ts_now_ms();
+    uint64_t rv;
+
+    snprintf(name, sizeof name, "lag-%d", i % 10);
+    snprintf(js, sizeof js,
+             "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\","
+             "\"labels\":{\"i\":\"%d\"}},\"spec\":{}}",
+             name, i);
+    rv = kubesim_upsert(ks, "", "pods", js);
+    assert_true(rv > 0);
+    snprintf(want, sizeof want, "%llu", (unsigned long long)rv);
+    for (;;) {
+        ts_stored_rv(env, cluster, "", "v1", "pods", "default", name, got,
+                     sizeof got);
+        if (!strcmp(got, want))
+            return ts_now_ms() - t0;
+        if (ts_now_ms() - t0 > timeout_ms)
+            fail_msg("change %d of %s not stored after %ld ms", i, cluster,
+                     timeout_ms);
+        ts_sleep_ms(1);
+    }
 }
 
 #endif

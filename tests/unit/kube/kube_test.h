@@ -242,4 +242,34 @@ kt_closed_port(void)
     return port;
 }
 
+/* Per-test fixture: a loop allocating through a counting allocator; the
+ * teardown asserts that the loop freed everything it allocated. */
+struct kt_fixture {
+    struct kt_alloc ca;
+    struct pdi_kube_loop *loop;
+};
+
+static inline int
+kt_setup(void **state)
+{
+    struct kt_fixture *f = calloc(1, sizeof *f);
+
+    kt_alloc_init(&f->ca);
+    if (pdi_kube_loop_create(&f->loop, &f->ca.a, NULL) != PEDIA_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static inline int
+kt_teardown(void **state)
+{
+    struct kt_fixture *f = *state;
+
+    pdi_kube_loop_free(f->loop);
+    assert_int_equal(atomic_load(&f->ca.live), 0);
+    free(f);
+    return 0;
+}
+
 #endif

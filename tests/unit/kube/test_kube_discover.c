@@ -23,34 +23,6 @@ group_teardown(void **state)
     return 0;
 }
 
-struct fixture {
-    struct kt_alloc ca;
-    struct pdi_kube_loop *loop;
-};
-
-static int
-setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-
-    kt_alloc_init(&f->ca);
-    if (pdi_kube_loop_create(&f->loop, &f->ca.a, NULL) != PEDIA_OK)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fixture *f = *state;
-
-    pdi_kube_loop_free(f->loop);
-    assert_int_equal(atomic_load(&f->ca.live), 0);
-    free(f);
-    return 0;
-}
-
 static const struct pdi_kube_resource *
 find(const struct pdi_kube_discovery *d, const char *group, const char *version,
      const char *name)
@@ -70,7 +42,7 @@ find(const struct pdi_kube_discovery *d, const char *group, const char *version,
 static void
 test_kube_discover__resources(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     const unsigned all =
         PDI_KUBE_VERB_GET | PDI_KUBE_VERB_LIST | PDI_KUBE_VERB_WATCH;
     const struct pdi_kube_resource *r;
@@ -122,7 +94,7 @@ test_kube_discover__resources(void **state)
 static void
 test_kube_discover__fatal_errors(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     struct pdi_kube_cfg c = sim.cfg;
     struct pdi_kube_discovery d;
     char server[64];
@@ -166,7 +138,7 @@ discover_on_loop(void *payload)
 static void
 test_kube_discover__refuses_loop_thread(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     struct on_loop o = {.loop = f->loop};
     int i;
 
@@ -199,12 +171,12 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kube_discover__status_text),
-        cmocka_unit_test_setup_teardown(test_kube_discover__resources, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_kube_discover__fatal_errors, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_kube_discover__resources, kt_setup,
+                                        kt_teardown),
+        cmocka_unit_test_setup_teardown(test_kube_discover__fatal_errors,
+                                        kt_setup, kt_teardown),
         cmocka_unit_test_setup_teardown(test_kube_discover__refuses_loop_thread,
-                                        setup, teardown),
+                                        kt_setup, kt_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

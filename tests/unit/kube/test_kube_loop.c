@@ -179,38 +179,10 @@ group_teardown(void **state)
     return 0;
 }
 
-struct fixture {
-    struct kt_alloc ca;
-    struct pdi_kube_loop *loop;
-};
-
-static int
-setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-
-    kt_alloc_init(&f->ca);
-    if (pdi_kube_loop_create(&f->loop, &f->ca.a, NULL) != PEDIA_OK)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fixture *f = *state;
-
-    pdi_kube_loop_free(f->loop);
-    assert_int_equal(atomic_load(&f->ca.live), 0);
-    free(f);
-    return 0;
-}
-
 static void
 test_kube_loop__concurrent_lists(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     enum { N = 50, OBJS = 20 };
     struct rec *r = calloc(N, sizeof *r);
     char json[160];
@@ -248,7 +220,7 @@ test_kube_loop__concurrent_lists(void **state)
 static void
 test_kube_loop__blocking_get(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     struct pdi_kube_cfg bad = sim.cfg;
     struct pdi_buf body;
     int status = 0;
@@ -270,7 +242,7 @@ test_kube_loop__blocking_get(void **state)
 static void
 test_kube_loop__watch_lines(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     char path[200], *json = malloc(70000);
     struct rec r;
     int i;
@@ -315,7 +287,7 @@ test_kube_loop__watch_lines(void **state)
 static void
 test_kube_loop__cancel_from_callback(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     struct rec r;
 
     rec_init(&r, f->loop);
@@ -334,7 +306,7 @@ test_kube_loop__cancel_from_callback(void **state)
 static void
 test_kube_loop__callback_aborts(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     struct rec r;
 
     rec_init(&r, f->loop);
@@ -357,7 +329,7 @@ test_kube_loop__callback_aborts(void **state)
 static void
 test_kube_loop__auth_and_tls_failures(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     struct pdi_kube_cfg c = sim.cfg;
     struct rec r;
 
@@ -388,7 +360,7 @@ test_kube_loop__auth_and_tls_failures(void **state)
 static void
 test_kube_loop__client_cert_and_server_name(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     struct pdi_kube_cfg c = sim.cfg;
     struct rec r;
 
@@ -413,7 +385,7 @@ test_kube_loop__client_cert_and_server_name(void **state)
 static void
 test_kube_loop__network_errors(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     struct pdi_kube_cfg c = sim.cfg;
     char server[64];
     struct rec r;
@@ -481,7 +453,7 @@ trearm(void *payload)
 static void
 test_kube_loop__timers_fire_in_order(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     struct tstate ts;
     struct tcall calls[5];
     const long delays[5] = {60, 20, 40, 0, 30};
@@ -517,7 +489,7 @@ test_kube_loop__timers_fire_in_order(void **state)
 static void
 test_kube_loop__free_with_transfers_in_flight(void **state)
 {
-    struct fixture *f = *state;
+    struct kt_fixture *f = *state;
     enum { N = 6 };
     struct rec r[N];
     struct tstate ts;
@@ -548,26 +520,27 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_kube_loop__concurrent_lists, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_kube_loop__blocking_get, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_kube_loop__watch_lines, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_kube_loop__concurrent_lists,
+                                        kt_setup, kt_teardown),
+        cmocka_unit_test_setup_teardown(test_kube_loop__blocking_get, kt_setup,
+                                        kt_teardown),
+        cmocka_unit_test_setup_teardown(test_kube_loop__watch_lines, kt_setup,
+                                        kt_teardown),
         cmocka_unit_test_setup_teardown(test_kube_loop__cancel_from_callback,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_kube_loop__callback_aborts, setup,
-                                        teardown),
+                                        kt_setup, kt_teardown),
+        cmocka_unit_test_setup_teardown(test_kube_loop__callback_aborts,
+                                        kt_setup, kt_teardown),
         cmocka_unit_test_setup_teardown(test_kube_loop__auth_and_tls_failures,
-                                        setup, teardown),
+                                        kt_setup, kt_teardown),
         cmocka_unit_test_setup_teardown(
-            test_kube_loop__client_cert_and_server_name, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_kube_loop__network_errors, setup,
-                                        teardown),
+            test_kube_loop__client_cert_and_server_name, kt_setup, kt_teardown),
+        cmocka_unit_test_setup_teardown(test_kube_loop__network_errors,
+                                        kt_setup, kt_teardown),
         cmocka_unit_test_setup_teardown(test_kube_loop__timers_fire_in_order,
-                                        setup, teardown),
+                                        kt_setup, kt_teardown),
         cmocka_unit_test_setup_teardown(
-            test_kube_loop__free_with_transfers_in_flight, setup, teardown),
+            test_kube_loop__free_with_transfers_in_flight, kt_setup,
+            kt_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
