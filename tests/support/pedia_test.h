@@ -26,6 +26,11 @@ void pedia_test_alloc_init(struct pedia_test_alloc *ta);
 /* Create a ctx that allocates through ta. */
 pedia_ctx *pedia_test_ctx(struct pedia_test_alloc *ta);
 
+/* The same counting allocator as internal allocation hooks, for module
+ * tests that call pdi_* functions with a struct pdi_alloc directly. */
+struct pdi_alloc;
+void pedia_test_alloc_hooks(struct pedia_test_alloc *ta, struct pdi_alloc *out);
+
 /* mkdtemp under $TMPDIR; returns a static-lifetime malloc'd path. */
 char *pedia_test_tmpdir(const char *prefix);
 /* rm -rf path (best effort). */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "pedia_test.h"
+#include "util/util.h"
 
 static void *
 ta_malloc(size_t n, void *payload)
@@ -55,6 +56,15 @@ pedia_test_alloc_init(struct pedia_test_alloc *ta)
 {
     memset(ta, 0, sizeof *ta);
     ta->fail_at = -1;
+}
+
+void
+pedia_test_alloc_hooks(struct pedia_test_alloc *ta, struct pdi_alloc *out)
+{
+    out->malloc_cb = ta_malloc;
+    out->realloc_cb = ta_realloc;
+    out->free_cb = ta_free;
+    out->payload = ta;
 }
 
 pedia_ctx *

@@ -1,7 +1,7 @@
 /*
- * model_test.h: helpers shared by the model unit tests: a counting
- * allocator that can fail the k-th allocation (for OOM loops) and asserts
- * on the error slot.
+ * model_test.h: helpers shared by the model unit tests: the support
+ * library's counting allocator as pdi_alloc hooks (it can fail the k-th
+ * allocation, for OOM loops) and asserts on the error slot.
  */
 #ifndef MODEL_TEST_H
 #define MODEL_TEST_H
@@ -12,65 +12,19 @@
 #include "model/model.h"
 #include "pedia_test.h"
 
+/* The support library's counting allocator (tests/support) with the
+ * pdi_alloc hooks that route model allocations through it. */
 struct count_alloc {
-    long live;    /* blocks currently allocated */
-    long total;   /* successful allocations so far */
-    long fail_at; /* fail the allocation with this index; -1 never */
-    long calls;   /* allocation attempts so far */
+    struct pedia_test_alloc t;
     struct pdi_alloc a;
 };
-
-static inline void *
-count_malloc(size_t n, void *payload)
-{
-    struct count_alloc *c = payload;
-    void *p;
-
-    if (c->calls++ == c->fail_at)
-        return NULL;
-    p = malloc(n);
-    if (p) {
-        c->live++;
-        c->total++;
-    }
-    return p;
-}
-
-static inline void *
-count_realloc(void *ptr, size_t old, size_t n, void *payload)
-{
-    struct count_alloc *c = payload;
-    void *p;
-
-    (void)old;
-    if (c->calls++ == c->fail_at)
-        return NULL;
-    p = realloc(ptr, n);
-    if (p && !ptr)
-        c->live++;
-    return p;
-}
-
-static inline void
-count_free(void *ptr, size_t n, void *payload)
-{
-    struct count_alloc *c = payload;
-
-    (void)n;
-    if (ptr)
-        c->live--;
-    free(ptr);
-}
 
 static inline void
 count_alloc_init(struct count_alloc *c, long fail_at)
 {
-    memset(c, 0, sizeof *c);
-    c->fail_at = fail_at;
-    c->a.malloc_cb = count_malloc;
-    c->a.realloc_cb = count_realloc;
-    c->a.free_cb = count_free;
-    c->a.payload = c;
+    pedia_test_alloc_init(&c->t);
+    c->t.fail_at = fail_at;
+    pedia_test_alloc_hooks(&c->t, &c->a);
 }
 
 /* The last error has this code and its message contains `sub`. */

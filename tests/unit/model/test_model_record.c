@@ -98,7 +98,7 @@ test_model_record__pod_fields(void **state)
     assert_int_equal(r.rec.revision, 0);
     assert_stored(&r, POD_STORED);
     pdi_record_free(&r);
-    assert_int_equal(ca.live, 0);
+    assert_int_equal(ca.t.live, 0);
 }
 
 static void
@@ -291,7 +291,7 @@ test_model_record__errors(void **state)
             PEDIA_EINVAL, BAD[i].msg);
         assert_null(r.rec.object);
         assert_null(r.strings);
-        assert_int_equal(ca.live, 0);
+        assert_int_equal(ca.t.live, 0);
     }
 }
 
@@ -314,7 +314,7 @@ test_model_record__deep_nesting(void **state)
     assert_error(pdi_record_normalize(&r, &ca.a, "c1", "", "v1", "pods", "Pod",
                                       json, n, 0),
                  PEDIA_EINVAL, "object: malformed JSON: nesting too deep");
-    assert_int_equal(ca.live, 0);
+    assert_int_equal(ca.t.live, 0);
     free(json);
 }
 
@@ -346,7 +346,7 @@ test_model_record__huge_strings(void **state)
                                       json, len, 0),
                  PEDIA_EINVAL,
                  "object: metadata.name is too long (10485760 bytes, max 253)");
-    assert_int_equal(ca.live, 0);
+    assert_int_equal(ca.t.live, 0);
     free(json);
     /* A big value outside the index columns is stored as is. */
     json = big_object("{\"metadata\":{\"name\":\"a\"},\"data\":{\"k\":\"", big,
@@ -358,7 +358,7 @@ test_model_record__huge_strings(void **state)
     assert_true(r.rec.object_len > big);
     assert_true(stored_has(&r, "\"kind\":\"ConfigMap\",\"data\":{\"k\":\"xxx"));
     pdi_record_free(&r);
-    assert_int_equal(ca.live, 0);
+    assert_int_equal(ca.t.live, 0);
     free(json);
 }
 
@@ -383,7 +383,7 @@ test_model_record__oom_loop(void **state)
             assert_stored(&r, POD_STORED);
             pdi_record_free(&r);
         }
-        assert_int_equal(ca.live, 0);
+        assert_int_equal(ca.t.live, 0);
     }
     assert_true(k > 3);
 }

@@ -161,7 +161,7 @@ test_model_selector__labels_valid(void **state)
         for (size_t j = 0; j < s.n; j++)
             assert_null(s.reqs[j].path);
         pdi_selector_free(&s);
-        assert_int_equal(ca.live, 0);
+        assert_int_equal(ca.t.live, 0);
     }
 }
 
@@ -181,7 +181,7 @@ run_bad(const struct bad_case *cases, size_t n, bool fields)
         assert_error(rc, PEDIA_EQUERY, cases[i].msg);
         assert_null(s.reqs);
         assert_int_equal(s.n, 0);
-        assert_int_equal(ca.live, 0);
+        assert_int_equal(ca.t.live, 0);
     }
 }
 
@@ -257,7 +257,7 @@ test_model_selector__fields_valid(void **state)
             fail_msg("%s: got %s, want %s", FIELDS_OK[i].sel, got,
                      FIELDS_OK[i].want);
         pdi_selector_free(&s);
-        assert_int_equal(ca.live, 0);
+        assert_int_equal(ca.t.live, 0);
     }
 }
 
@@ -396,7 +396,7 @@ oom_loop(const char *sel, bool fields, const char *want)
             assert_string_equal(got, want);
             pdi_selector_free(&s);
         }
-        assert_int_equal(ca.live, 0);
+        assert_int_equal(ca.t.live, 0);
     }
     assert_true(k > 3);
 }

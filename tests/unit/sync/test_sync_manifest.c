@@ -25,55 +25,15 @@
 /* ---- counting allocator ---------------------------------------------------
  */
 
-struct counter {
-    long live, total, fail_at;
-};
-
-static void *
-c_malloc(size_t n, void *p)
-{
-    struct counter *c = p;
-    void *r;
-
-    if (c->fail_at >= 0 && c->total++ == c->fail_at)
-        return NULL;
-    if (c->fail_at < 0)
-        c->total++;
-    r = malloc(n);
-    c->live += r != NULL;
-    return r;
-}
-
-static void *
-c_realloc(void *ptr, size_t old, size_t n, void *p)
-{
-    struct counter *c = p;
-
-    (void)old;
-    if (c->fail_at >= 0 && c->total++ == c->fail_at)
-        return NULL;
-    if (c->fail_at < 0)
-        c->total++;
-    return realloc(ptr, n);
-}
-
-static void
-c_free(void *ptr, size_t size, void *p)
-{
-    struct counter *c = p;
-
-    (void)size;
-    c->live -= ptr != NULL;
-    free(ptr);
-}
-
+/* The support library's counting allocator as pdi_alloc hooks. */
 static struct pdi_alloc
-counting(struct counter *c, long fail_at)
+counting(struct pedia_test_alloc *c, long fail_at)
 {
-    struct pdi_alloc a = {c_malloc, c_realloc, c_free, c};
+    struct pdi_alloc a;
 
-    c->live = c->total = 0;
+    pedia_test_alloc_init(c);
     c->fail_at = fail_at;
+    pedia_test_alloc_hooks(c, &a);
     return a;
 }
 
@@ -745,7 +705,7 @@ test_sync_manifest__no_leaks_and_oom(void **state)
     struct pdi_pediacluster pc;
     struct pdi_syncresources sr;
     enum pdi_manifest_kind kind;
-    struct counter c;
+    struct pedia_test_alloc c;
     struct pdi_alloc a;
     char *t = full_manifest();
     pedia_err err;

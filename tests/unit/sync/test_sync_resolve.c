@@ -256,42 +256,16 @@ test_sync_resolve__dedup_and_order(void **state)
 /* ---- allocation failures
  * ------------------------------------------------------ */
 
-struct counter {
-    long live, total, fail_at;
-};
-
-static void *
-c_malloc(size_t n, void *p)
+/* The support library's counting allocator as pdi_alloc hooks. */
+static struct pdi_alloc
+counting(struct pedia_test_alloc *c, long fail_at)
 {
-    struct counter *c = p;
-    void *r;
+    struct pdi_alloc a;
 
-    if (c->total++ == c->fail_at)
-        return NULL;
-    r = malloc(n);
-    c->live += r != NULL;
-    return r;
-}
-
-static void *
-c_realloc(void *ptr, size_t old, size_t n, void *p)
-{
-    struct counter *c = p;
-
-    (void)old;
-    if (c->total++ == c->fail_at)
-        return NULL;
-    return realloc(ptr, n);
-}
-
-static void
-c_free(void *ptr, size_t size, void *p)
-{
-    struct counter *c = p;
-
-    (void)size;
-    c->live -= ptr != NULL;
-    free(ptr);
+    pedia_test_alloc_init(c);
+    c->fail_at = fail_at;
+    pedia_test_alloc_hooks(c, &a);
+    return a;
 }
 
 static void
@@ -299,8 +273,8 @@ test_sync_resolve__oom(void **state)
 {
     struct pdi_sync_req q[] = {REQ("*", NULL, 0, "*"),
                                REQ("apps", NULL, 0, "nothing")};
-    struct counter c = {0, 0, -1};
-    struct pdi_alloc a = {c_malloc, c_realloc, c_free, &c};
+    struct pedia_test_alloc c;
+    struct pdi_alloc a = counting(&c, -1);
     struct pdi_sync_targets t;
     struct pdi_buf w;
     long n;
