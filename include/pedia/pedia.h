@@ -7,6 +7,7 @@
 
 #include <pedia/version.h>
 
+#include "apiserver.h"
 #include "common.h"
 #include "ctx.h"
 #include "errors.h"

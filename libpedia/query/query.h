@@ -18,4 +18,16 @@ bool pdi_query_with_continue(const pedia_query *q);
 /* The collection searched, or NULL for a single-type search. */
 const char *pdi_query_collection(const pedia_query *q);
 
+/*
+ * An in-memory matcher: does one object (a watch event) satisfy the
+ * query's filters? Sorting, paging and owner seniority > 0 are not
+ * evaluated. The query must outlive the matcher.
+ */
+struct pdi_query_matcher;
+pedia_err pdi_query_matcher_create(struct pdi_query_matcher **out,
+                                   const pedia_query *q);
+bool pdi_query_matcher_match(const struct pdi_query_matcher *m,
+                             const pedia_object *obj);
+void pdi_query_matcher_free(struct pdi_query_matcher *m);
+
 #endif

@@ -204,6 +204,15 @@ uint64_t pdi_query_fnv(uint64_t h, const void *p, size_t n);
 /* Encode a keyset token into out (base64url JSON). */
 pedia_err pdi_qtoken_encode(struct pdi_buf *out, const struct pdi_qtoken *t);
 
+/* ---- query_match.c ------------------------------------------------------ */
+struct pdi_query_matcher {
+    const pedia_query *q;
+    struct pdi_query_plan plan;
+    pedia_sys_requirement *reqs; /* labels as metadata.labels paths, fields */
+    const char **paths;
+    size_t n_reqs;
+};
+
 /* ---- query_plan.c -------------------------------------------------------- */
 pedia_err pdi_query_plan_build(struct pdi_query_plan *p, const pedia_query *q);
 void pdi_query_plan_free(struct pdi_query_plan *p);

@@ -1,0 +1,155 @@
+/**
+ * @file pedia/apiserver.h
+ * @brief The Kubernetes-compatible API, transport-agnostic (DESIGN.md D5).
+ *
+ * A pedia_api turns one HTTP request (method, request target, headers, body,
+ * the user the transport authenticated) into a response: a status code,
+ * headers, and a body the caller pulls with pedia_api_response_read() and
+ * writes to its connection. Bodies stream: a list reads rows from the store
+ * as the caller pulls, a watch blocks in read until events arrive. Any HTTP
+ * stack can serve the API this way; pediad is the libmicrohttpd one.
+ *
+ * Served paths: `/version`, `/healthz`, `/readyz`, `/livez`, `/metrics`,
+ * `/openapi/v3...`, discovery (`/api`, `/apis`, ...), the search API under
+ * `/apis/clusterpedia.io/v1beta1/resources[/clusters/<name>]/...`,
+ * `/apis/clusterpedia.io/v1beta1/collectionresources`, and PediaCluster /
+ * ClusterSyncResources objects under
+ * `/apis/cluster.clusterpedia.io/v1alpha2/...`.
+ */
+#ifndef PEDIA_APISERVER_H
+#define PEDIA_APISERVER_H
+
+#include "common.h"
+#include "errors.h"
+#include "store.h"
+#include "sync.h"
+
+PEDIA_BEGIN_DECLS
+
+typedef struct pedia_api pedia_api;
+typedef struct pedia_api_response pedia_api_response;
+
+/** An authenticated user, as the transport established it. */
+typedef struct pedia_api_user {
+    const char *name;
+    const char *uid; /**< may be NULL */
+    const char *const *groups;
+    size_t n_groups;
+} pedia_api_user;
+
+/**
+ * Look up a request header by name (case-insensitive); NULL when absent.
+ * For headers sent several times, return them joined with ", ".
+ */
+typedef const char *(*pedia_api_header_fn)(void *payload, const char *name);
+
+/** One request. Every pointer is borrowed for the duration of
+ * pedia_api_handle() only. */
+typedef struct pedia_api_request {
+    const char *method; /**< "GET", "POST", ... */
+    /** The request target as received: percent-encoded path, then
+     * optionally '?' and the raw query string. */
+    const char *target;
+    pedia_api_header_fn header; /**< may be NULL: no headers */
+    void *header_payload;
+    const char *body; /**< may be NULL when body_len is 0 */
+    size_t body_len;
+    /** The authenticated user, or NULL when the request carried no valid
+     * credentials: then only `/healthz`, `/livez` and `/readyz` are served
+     * and everything else is 401 Unauthorized. */
+    const pedia_api_user *user;
+} pedia_api_request;
+
+/**
+ * @brief Create the API over a store and (optionally) a sync engine.
+ * @param engine serves PediaCluster objects, cluster health and the synced
+ *   types; NULL serves only what is in the store, without discovery of
+ *   synced types or PediaCluster endpoints.
+ * @param[out] out **Ownership:** caller frees with pedia_api_free(), after
+ *   every response was freed. The store and engine must outlive it.
+ * @return PEDIA_OK, PEDIA_ENOMEM
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_api_create(pedia_api **out, pedia_store *store,
+                                     pedia_engine *engine);
+
+/**
+ * @brief Tell the API the address clients reach it at ("host:port"), for
+ * `serverAddressByClientCIDRs` in `/api`.
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_api_set_address(pedia_api *api, const char *addr);
+
+/**
+ * @brief End every open watch: their next read reports end of body within a
+ * second. Call before stopping the transport. Thread-safe.
+ * @since 0.1
+ */
+PEDIA_API void pedia_api_shutdown(pedia_api *api);
+
+/** @brief Free the API. NULL is a no-op. */
+PEDIA_API void pedia_api_free(pedia_api *api);
+
+/**
+ * @brief Handle one request.
+ * Errors of the request itself (bad selector, not found, ...) are not
+ * failures: they give a response whose body is a Kubernetes Status.
+ * @param[out] out **Ownership:** caller frees with pedia_api_response_free().
+ * @return PEDIA_OK, PEDIA_EINVAL (NULL arguments), PEDIA_ENOMEM
+ * @threadsafety any thread; many requests at once.
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_api_handle(pedia_api *api,
+                                     const pedia_api_request *req,
+                                     pedia_api_response **out);
+
+/**
+ * @brief A Status response for an error the transport found before it could
+ * build a request (413 body too large, 431 headers too large, 401 ...).
+ * @param code an HTTP status code >= 400.
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_api_error_response(pedia_api *api, int code,
+                                             const char *message,
+                                             pedia_api_response **out);
+
+/** @brief The HTTP status code. @since 0.1 */
+PEDIA_API int pedia_api_response_status(const pedia_api_response *r);
+
+/** @brief Number of response headers. @since 0.1 */
+PEDIA_API size_t pedia_api_response_header_count(const pedia_api_response *r);
+
+/**
+ * @brief Header i (0-based): returns the name and sets *value.
+ * **Lifetime:** until pedia_api_response_free().
+ * @since 0.1
+ */
+PEDIA_API const char *pedia_api_response_header(const pedia_api_response *r,
+                                                size_t i, const char **value);
+
+/**
+ * @brief The body length when known in advance, else -1 (streamed: send
+ * it chunked).
+ * @since 0.1
+ */
+PEDIA_API int64_t pedia_api_response_length(const pedia_api_response *r);
+
+/**
+ * @brief Pull the next body bytes into buf.
+ * Blocks at most about one second (a watch waiting for events); *n == 0
+ * with *eof false means "nothing yet, call again". After *eof is true the
+ * body is complete.
+ * @return PEDIA_OK; an error means the body cannot be completed (the store
+ *   failed mid-stream): close the connection.
+ * @threadsafety one thread per response at a time.
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_api_response_read(pedia_api_response *r, char *buf,
+                                            size_t cap, size_t *n, bool *eof);
+
+/** @brief Free a response (ends a watch). NULL is a no-op. @since 0.1 */
+PEDIA_API void pedia_api_response_free(pedia_api_response *r);
+
+PEDIA_END_DECLS
+
+#endif

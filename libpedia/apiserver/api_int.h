@@ -1,0 +1,263 @@
+/*
+ * api_int.h: private structures of libpedia/apiserver, shared by its files.
+ *
+ * A request is parsed once into struct pdi_api_req (decoded path segments,
+ * decoded query parameters, the Accept choice). Handlers fill a
+ * pedia_api_response: status, headers, and either a complete body or a
+ * stream (struct pdi_api_stream) that produces the body as the transport
+ * pulls it. Errors are Kubernetes Status bodies built by pdi_api_error().
+ */
+#ifndef PDI_API_INT_H
+#define PDI_API_INT_H
+
+#include <pedia/apiserver.h>
+#include <pedia/query.h>
+#include <pedia/sync.h>
+#include <pthread.h>
+
+#include "util/util.h"
+
+struct json_object;
+
+#define PDI_MAGIC_API 0x70617069u  /* "papi" */
+#define PDI_MAGIC_RESP 0x70727370u /* "prsp" */
+
+/* The Kubernetes version pediad reports on /version. */
+#define PDI_API_KUBE_MAJOR "1"
+#define PDI_API_KUBE_MINOR "31"
+#define PDI_API_KUBE_VERSION "v1.31.0-pedia"
+
+/* The search API root and the PediaCluster API. */
+#define PDI_API_SEARCH_GROUP "clusterpedia.io"
+#define PDI_API_SEARCH_VERSION "v1beta1"
+#define PDI_API_CLUSTER_GROUP "cluster.clusterpedia.io"
+#define PDI_API_CLUSTER_VERSION "v1alpha2"
+
+/* ---- types served (discovery) --------------------------------------------
+ */
+
+/* One resource type as discovery shows it. Strings are borrowed. */
+struct pdi_api_type {
+    const char *group; /* "" core */
+    const char *version;
+    const char *resource; /* plural, lower-case */
+    const char *kind;
+    bool namespaced;
+    const char *verbs;    /* comma list; NULL = "get,list,watch" */
+    const char *singular; /* NULL = lower-case kind */
+};
+
+/* ---- the response ----------------------------------------------------------
+ */
+
+/* A body produced as the transport pulls it. fill() appends the next bytes
+ * to out (appending nothing is allowed: "nothing yet") and sets *eof once
+ * the body is complete; it may block about a second at most. free()
+ * releases the stream itself. */
+struct pdi_api_stream {
+    pedia_err (*fill)(struct pdi_api_stream *s, struct pdi_buf *out, bool *eof);
+    void (*free)(struct pdi_api_stream *s);
+};
+
+struct pdi_api_header {
+    char *name;
+    char *value;
+};
+
+struct pdi_gzip; /* api_gzip.c */
+
+struct pedia_api_response {
+    uint32_t magic;
+    struct pedia_api *api;
+    const struct pdi_alloc *a;
+    int status;
+    struct pdi_api_header *hdr;
+    size_t n_hdr, cap_hdr;
+    struct pdi_buf body; /* bytes not yet handed out */
+    size_t body_off;
+    struct pdi_api_stream *stream; /* NULL: body is complete */
+    bool stream_eof;
+    bool want_gzip;        /* client accepts gzip, response may use it */
+    struct pdi_gzip *gzip; /* set once the body is being compressed */
+    struct pdi_buf raw;    /* uncompressed bytes waiting for gzip */
+    bool oom;              /* a header or body append failed */
+    /* metrics */
+    bool watch; /* long-running: not in the latency histogram */
+    int64_t start_ns;
+    char verb[8];
+    char resource[64];
+};
+
+/* Add a header (copied). Failures set r->oom (the response becomes 500). */
+void pdi_api_header_add(struct pedia_api_response *r, const char *name,
+                        const char *value);
+/* Complete JSON body (moved out of body, which is left empty) with
+ * Content-Type application/json, or content_type when not NULL. */
+void pdi_api_body(struct pedia_api_response *r, int status,
+                  struct pdi_buf *body, const char *content_type);
+/* Stream the body (Content-Type set by the caller). Takes ownership. */
+void pdi_api_stream_set(struct pedia_api_response *r, int status,
+                        struct pdi_api_stream *s);
+/* A Status error body. reason NULL = the default reason of the code. */
+void pdi_api_error(struct pedia_api_response *r, int code, const char *reason,
+                   const char *fmt, ...) PDI_PRINTF(4, 5);
+/* 404 NotFound for an object: `<resource> "<name>" not found`, with
+ * details {name, group, kind: resource}. */
+void pdi_api_not_found(struct pedia_api_response *r, const char *group,
+                       const char *resource, const char *name);
+/* The Status for a library error (EQUERY 400, EEXPIRED 410, ENOTFOUND 404,
+ * EINVAL 400, ESTORE 503, others 500), using the thread's last message. */
+void pdi_api_error_from(struct pedia_api_response *r, pedia_err err);
+/* Append a Status JSON object (no newline) to out. */
+pedia_err pdi_api_status_json(struct pdi_buf *out, int code, const char *reason,
+                              const char *message);
+const char *pdi_api_reason(int code);
+
+/* ---- the request -----------------------------------------------------------
+ */
+
+/* What the client accepts, decided from the Accept header. */
+enum pdi_api_media {
+    PDI_MEDIA_JSON = 0,
+    PDI_MEDIA_TABLE,        /* as=Table (v1 or v1beta1) */
+    PDI_MEDIA_PARTIAL,      /* as=PartialObjectMetadata */
+    PDI_MEDIA_PARTIAL_LIST, /* as=PartialObjectMetadataList */
+    PDI_MEDIA_DISCOVERY_V2, /* as=APIGroupDiscoveryList */
+    PDI_MEDIA_NONE          /* nothing acceptable: 406 */
+};
+
+struct pdi_api_req {
+    struct pedia_api *api;
+    const pedia_api_request *in;
+    const struct pdi_alloc *a;
+    char *path;        /* decoded path */
+    const char *query; /* raw query ("" when none) */
+    char **seg;        /* decoded path segments */
+    size_t n_seg;
+    char *seg_mem;            /* storage of seg */
+    struct pdi_strvec params; /* decoded k0, v0, k1, v1 ... */
+    bool bad_params;          /* malformed percent-encoding */
+};
+
+pedia_err pdi_api_req_init(struct pdi_api_req *rq, struct pedia_api *api,
+                           const pedia_api_request *in);
+void pdi_api_req_free(struct pdi_api_req *rq);
+/* A request header (case-insensitive name) or NULL. */
+const char *pdi_api_req_header(const struct pdi_api_req *rq, const char *name);
+/* The decoded value of query parameter `name` (first occurrence) or NULL. */
+const char *pdi_api_param(const struct pdi_api_req *rq, const char *name);
+/* Decide the media type for a response of this request. `kinds` is a mask
+ * of (1u << enum pdi_api_media) the endpoint can produce (JSON always).
+ * *table_v1beta1 is set when the Table must be meta.k8s.io/v1beta1. */
+enum pdi_api_media pdi_api_negotiate(const struct pdi_api_req *rq,
+                                     unsigned kinds, bool *table_v1beta1);
+/* Did the client send `Accept-Encoding: gzip`? */
+bool pdi_api_accepts_gzip(const struct pdi_api_req *rq);
+
+/* ---- the API object
+ * ----------------------------------------------------------
+ */
+
+/* Per-cluster facts the API needs (health for Warning headers, the types it
+ * syncs for discovery), refreshed from the engine at most once a second. */
+struct pdi_api_cluster {
+    char *name;
+    bool ready;
+    char *reason; /* why not ready ("" when ready) */
+    struct pdi_api_type *types;
+    size_t n_types;
+    void *mem; /* owned strings of types */
+};
+
+struct pdi_api_snapshot {
+    struct pdi_api_cluster *v;
+    size_t n;
+    int64_t taken_ms;
+    unsigned refs;
+};
+
+struct pdi_api_metrics; /* api_metrics.c */
+
+struct pedia_api {
+    uint32_t magic;
+    pedia_store *store;
+    pedia_engine *engine; /* may be NULL */
+    struct pedia_ctx *ctx;
+    const struct pdi_alloc *a;
+    char *address; /* host:port for /api */
+    pthread_mutex_t mu;
+    struct pdi_api_snapshot *snap; /* guarded by mu */
+    volatile int shutdown;
+    struct pdi_api_metrics *metrics;
+};
+
+/* Borrow the current cluster snapshot (refreshed when older than 1 s);
+ * release with pdi_api_snapshot_release(). Never NULL unless out of memory. */
+struct pdi_api_snapshot *pdi_api_snapshot_get(struct pedia_api *api);
+void pdi_api_snapshot_release(struct pedia_api *api,
+                              struct pdi_api_snapshot *s);
+/* Add `Warning: 299 - "..."` headers for clusters that are not ready:
+ * `cluster` NULL = every cluster, else only that one. */
+void pdi_api_warn_unhealthy(struct pedia_api_response *r,
+                            const struct pdi_api_snapshot *s,
+                            const char *cluster);
+
+/* ---- handlers (one file each) -----------------------------------------------
+ */
+
+/* api_discovery.c: /api, /api/v1, /apis, /apis/<g>, /apis/<g>/<v> for the
+ * given types (seg = the path segments after the API root). Returns false
+ * when seg is not a discovery path (nothing written). Handles the
+ * aggregated v2 form (exact Content-Type, ETag / If-None-Match 304). */
+bool pdi_api_serve_discovery(struct pdi_api_req *rq,
+                             struct pedia_api_response *r,
+                             const struct pdi_api_type *types, size_t n,
+                             char **seg, size_t n_seg);
+/* Static facts on well-known resources. NULL when not known. */
+const char *const *pdi_api_short_names(const char *group, const char *resource);
+const char *const *pdi_api_categories(const char *group, const char *resource);
+
+/* api_openapi.c: /openapi/v3[/...] (seg = after "openapi", "v3").
+ * cluster: NULL at the pediad root (the PediaCluster schemas), else the
+ * search root ("" = all clusters) whose member documents are re-served. */
+void pdi_api_serve_openapi(struct pdi_api_req *rq, struct pedia_api_response *r,
+                           const char *cluster, char **seg, size_t n_seg);
+
+/* api_openapi_pedia.c: the OpenAPI v3 documents of pediad's own groups
+ * (seg = after "openapi", "v3"): the root listing (which must also list
+ * `extra_paths`, the member group-versions, may be NULL) and
+ * `apis/cluster.clusterpedia.io/v1alpha2` with the PediaCluster and
+ * ClusterSyncResources schemas. Returns false when seg is not one of them. */
+bool pdi_api_openapi_pedia(struct pdi_api_req *rq, struct pedia_api_response *r,
+                           char **seg, size_t n_seg);
+
+/* api_pediacluster.c: /apis/cluster.clusterpedia.io/v1alpha2/... (seg =
+ * after the version). */
+void pdi_api_serve_pediaclusters(struct pdi_api_req *rq,
+                                 struct pedia_api_response *r, char **seg,
+                                 size_t n_seg);
+
+/* api_table.c: Tables. Column definitions (a JSON array, `Cluster` first)
+ * for a resource; crd_cols = the CRD version's additionalPrinterColumns
+ * (array) or NULL. */
+pedia_err pdi_table_columns(struct pdi_buf *out, const char *group,
+                            const char *resource, struct json_object *crd_cols);
+/* The row's cells (a JSON array, same length as the columns). */
+pedia_err pdi_table_cells(struct pdi_buf *out, const char *group,
+                          const char *resource, struct json_object *crd_cols,
+                          const char *cluster, struct json_object *obj,
+                          int64_t now);
+/* Kubernetes HumanDuration of d seconds ("75s", "3m20s", "2y70d"). */
+void pdi_table_duration(int64_t d, char out[32]);
+
+/* api_metrics.c */
+pedia_err pdi_api_metrics_create(struct pedia_api *api);
+void pdi_api_metrics_free(struct pedia_api *api);
+void pdi_api_metrics_observe(struct pedia_api *api,
+                             const struct pedia_api_response *r);
+void pdi_api_serve_metrics(struct pdi_api_req *rq,
+                           struct pedia_api_response *r);
+/* Record the time one store query took. */
+void pdi_api_metrics_query_time(struct pedia_api *api, int64_t ns);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * api_search.h: the search API (the Kubernetes API roots under
+ * /apis/clusterpedia.io/v1beta1/resources) and its parts.
+ */
+#ifndef PDI_API_SEARCH_H
+#define PDI_API_SEARCH_H
+
+#include "apiserver/api_int.h"
+
+int64_t pdi_api_now_ns(void);
+void pdi_api_serve_version(struct pedia_api_response *r);
+
+/* seg[first..] is the path after `.../resources`. */
+void pdi_api_serve_search_root(struct pdi_api_req *rq,
+                               struct pedia_api_response *r, size_t first);
+/* /apis/clusterpedia.io/v1beta1/collectionresources[/<name>]. */
+void pdi_api_serve_collections(struct pdi_api_req *rq,
+                               struct pedia_api_response *r, char **seg,
+                               size_t n_seg);
+
+/* One resource request, resolved from the path. */
+struct pdi_api_target {
+    const char *cluster; /* NULL: every cluster */
+    const char *group;   /* "" core */
+    const char *version;
+    const char *resource;
+    const char *ns;   /* NULL: every namespace / cluster-scoped */
+    const char *name; /* NULL: the collection */
+    const char *kind; /* from discovery */
+    bool namespaced;
+};
+
+/* The response shape a list / get / watch asked for. */
+struct pdi_api_shape {
+    enum pdi_api_media media; /* JSON, TABLE, PARTIAL(_LIST) */
+    bool table_v1beta1;
+    int include_object;           /* 0 None, 1 Metadata (default), 2 Object */
+    struct json_object *crd_cols; /* owned; NULL = built-in printer */
+};
+
+/* api_shape.c */
+pedia_err pdi_api_shape_init(struct pdi_api_shape *s, struct pdi_api_req *rq,
+                             struct pedia_api_response *r,
+                             const struct pdi_api_target *t);
+void pdi_api_shape_free(struct pdi_api_shape *s);
+/* Append the row of one object (`{"cells":[...],"object":...}`) for a
+ * Table, or the PartialObjectMetadata, per shape. */
+pedia_err pdi_api_shape_row(const struct pdi_api_shape *s,
+                            const struct pdi_api_target *t,
+                            const pedia_object *obj, int64_t now,
+                            struct pdi_buf *out);
+/* Append `"columnDefinitions":[...]` (no braces). */
+pedia_err pdi_api_shape_columns(const struct pdi_api_shape *s,
+                                const struct pdi_api_target *t,
+                                struct pdi_buf *out);
+/* Append one object in the shape's item form: the JSON itself, or its
+ * PartialObjectMetadata. */
+pedia_err pdi_api_shape_item(const struct pdi_api_shape *s,
+                             const pedia_object *obj, struct pdi_buf *out);
+
+/* api_list.c / api_get.c / api_watch.c */
+void pdi_api_serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
+                        const struct pdi_api_target *t);
+void pdi_api_serve_get(struct pdi_api_req *rq, struct pedia_api_response *r,
+                       const struct pdi_api_target *t);
+void pdi_api_serve_watch(struct pdi_api_req *rq, struct pedia_api_response *r,
+                         const struct pdi_api_target *t);
+/* A query for the target with the request's URL conditions. On failure the
+ * response already holds the Status. */
+pedia_err pdi_api_build_query(struct pdi_api_req *rq,
+                              struct pedia_api_response *r,
+                              const struct pdi_api_target *t, bool with_url,
+                              pedia_query **out);
+/* Validate resourceVersion / resourceVersionMatch / sendInitialEvents
+ * (kube ListOptions rules: 400 / 422 / 410 / 504); *rv_out = the decimal
+ * resourceVersion or -1 when unset. For lists, waits (bounded) until the
+ * store reached it. false: the response holds the Status. */
+bool pdi_api_check_list_options(struct pdi_api_req *rq,
+                                struct pedia_api_response *r, bool watch,
+                                int64_t *rv_out);
+/* Copy a target's strings into mem (pushing them), pointing dst at them. */
+pedia_err pdi_api_target_copy(struct pdi_api_target *dst,
+                              struct pdi_strvec *mem,
+                              const struct pdi_api_target *t);
+/* The "apiVersion" of a target ("v1", "apps/v1") into out. */
+void pdi_api_group_version(const struct pdi_api_target *t, char *out,
+                           size_t cap);
+
+#endif

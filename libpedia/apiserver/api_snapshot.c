@@ -1,0 +1,256 @@
+/*
+ * api_snapshot.c: what the API knows of the clusters (readiness for
+ * Warning headers, synced types for discovery), taken from the sync
+ * engine's PediaCluster status and cached for a second.
+ *
+ * A snapshot is reference-counted: requests keep using the one they took
+ * while a newer one replaces it.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "apiserver/api_int.h"
+#include "util/util_json.h"
+
+#define SNAPSHOT_TTL_MS 1000
+
+static int64_t
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+cluster_free(const struct pdi_alloc *a, struct pdi_api_cluster *c)
+{
+    pdi_free(a, c->name);
+    pdi_free(a, c->reason);
+    pdi_free(a, c->types);
+    if (c->mem) {
+        pdi_strvec_free(c->mem);
+        pdi_free(a, c->mem);
+    }
+}
+
+static void
+snapshot_free(const struct pdi_alloc *a, struct pdi_api_snapshot *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        cluster_free(a, &s->v[i]);
+    pdi_free(a, s->v);
+    pdi_free(a, s);
+}
+
+static const char *
+keep(struct pdi_strvec *mem, const char *s)
+{
+    if (pdi_strvec_push(mem, s ? s : ""))
+        return NULL;
+    return mem->v[mem->n - 1];
+}
+
+static void
+read_ready(struct pdi_api_cluster *c, struct json_object *status,
+           const struct pdi_alloc *a)
+{
+    struct json_object *conds =
+        pdi_json_get_typed(status, "conditions", json_type_array);
+    const char *why = "no Ready condition yet";
+
+    c->ready = false;
+    for (size_t i = 0; conds && i < json_object_array_length(conds); i++) {
+        struct json_object *k = json_object_array_get_idx(conds, i);
+        if (!pdi_str_eq(pdi_json_get_string(k, "type"), "Ready"))
+            continue;
+        c->ready = pdi_str_eq(pdi_json_get_string(k, "status"), "True");
+        why = pdi_json_get_string(k, "message");
+        if (!why || !*why)
+            why = pdi_json_get_string(k, "reason");
+    }
+    c->reason = pdi_strdup(a, c->ready ? "" : (why ? why : "not ready"));
+}
+
+static pedia_err
+push_type(struct pdi_api_cluster *c, const struct pdi_alloc *a,
+          const char *group, struct json_object *res, const char *version)
+{
+    struct pdi_api_type *t;
+    struct json_object *ns;
+
+    t = pdi_realloc(a, c->types, (c->n_types + 1) * sizeof *t);
+    if (!t)
+        return pdi_error_oom();
+    c->types = t;
+    t = &c->types[c->n_types];
+    memset(t, 0, sizeof *t);
+    t->group = keep(c->mem, group);
+    t->version = keep(c->mem, version);
+    t->resource = keep(c->mem, pdi_json_get_string(res, "name"));
+    t->kind = keep(c->mem, pdi_json_get_string(res, "kind"));
+    ns = pdi_json_get_typed(res, "namespaced", json_type_boolean);
+    t->namespaced = ns && json_object_get_boolean(ns);
+    if (!t->group || !t->version || !t->resource || !t->kind)
+        return pdi_error_oom();
+    if (!*t->resource || !*t->kind || !*t->version)
+        return PEDIA_OK; /* incomplete entry: skip */
+    c->n_types++;
+    return PEDIA_OK;
+}
+
+static pedia_err
+read_types(struct pdi_api_cluster *c, struct json_object *status,
+           const struct pdi_alloc *a)
+{
+    struct json_object *groups =
+        pdi_json_get_typed(status, "syncResources", json_type_array);
+    pedia_err err = PEDIA_OK;
+
+    for (size_t g = 0; !err && groups && g < json_object_array_length(groups);
+         g++) {
+        struct json_object *gr = json_object_array_get_idx(groups, g);
+        const char *group = pdi_json_get_string(gr, "group");
+        struct json_object *rs =
+            pdi_json_get_typed(gr, "resources", json_type_array);
+        for (size_t i = 0; !err && rs && i < json_object_array_length(rs);
+             i++) {
+            struct json_object *res = json_object_array_get_idx(rs, i);
+            struct json_object *sc =
+                pdi_json_get_typed(res, "syncConditions", json_type_array);
+            for (size_t k = 0; !err && sc && k < json_object_array_length(sc);
+                 k++)
+                err =
+                    push_type(c, a, group ? group : "", res,
+                              pdi_json_get_string(
+                                  json_object_array_get_idx(sc, k), "version"));
+        }
+    }
+    return err;
+}
+
+struct collect {
+    struct pdi_api_snapshot *s;
+    const struct pdi_alloc *a;
+    pedia_err err;
+};
+
+static int
+collect_cluster(const char *name, const char *json, size_t len, void *payload)
+{
+    struct collect *cl = payload;
+    struct pdi_api_cluster *c, *v;
+    struct json_object *root = NULL, *status;
+
+    v = pdi_realloc(cl->a, cl->s->v, (cl->s->n + 1) * sizeof *v);
+    if (!v) {
+        cl->err = pdi_error_oom();
+        return 1;
+    }
+    cl->s->v = v;
+    c = &v[cl->s->n++];
+    memset(c, 0, sizeof *c);
+    c->name = pdi_strdup(cl->a, name);
+    c->mem = pdi_calloc(cl->a, 1, sizeof(struct pdi_strvec));
+    if (!c->name || !c->mem) {
+        cl->err = pdi_error_oom();
+        return 1;
+    }
+    pdi_strvec_init(c->mem, cl->a);
+    if (pdi_json_parse(json, len, "PediaCluster", &root) == PEDIA_OK) {
+        status = pdi_json_get_typed(root, "status", json_type_object);
+        read_ready(c, status, cl->a);
+        cl->err = read_types(c, status, cl->a);
+    }
+    if (!c->reason)
+        c->reason = pdi_strdup(cl->a, "status unavailable");
+    json_object_put(root);
+    if (!cl->err && !c->reason)
+        cl->err = pdi_error_oom();
+    return cl->err ? 1 : 0;
+}
+
+static struct pdi_api_snapshot *
+snapshot_take(struct pedia_api *api)
+{
+    struct collect cl = {NULL, api->a, PEDIA_OK};
+
+    cl.s = pdi_calloc(api->a, 1, sizeof *cl.s);
+    if (!cl.s)
+        return NULL;
+    cl.s->refs = 1;
+    cl.s->taken_ms = now_ms();
+    if (api->engine &&
+        pedia_engine_list(api->engine, "PediaCluster", collect_cluster, &cl) &&
+        cl.err == PEDIA_ENOMEM) {
+        snapshot_free(api->a, cl.s);
+        return NULL;
+    }
+    return cl.s;
+}
+
+struct pdi_api_snapshot *
+pdi_api_snapshot_get(struct pedia_api *api)
+{
+    struct pdi_api_snapshot *s, *old = NULL;
+
+    pthread_mutex_lock(&api->mu);
+    s = api->snap;
+    if (s && now_ms() - s->taken_ms < SNAPSHOT_TTL_MS) {
+        s->refs++;
+        pthread_mutex_unlock(&api->mu);
+        return s;
+    }
+    pthread_mutex_unlock(&api->mu);
+    /* Take a new one outside the lock: the engine has its own. */
+    s = snapshot_take(api);
+    if (!s)
+        return NULL;
+    pthread_mutex_lock(&api->mu);
+    old = api->snap;
+    api->snap = s;
+    s->refs++; /* one for api->snap, one for the caller */
+    pthread_mutex_unlock(&api->mu);
+    pdi_api_snapshot_release(api, old);
+    return s;
+}
+
+void
+pdi_api_snapshot_release(struct pedia_api *api, struct pdi_api_snapshot *s)
+{
+    bool last;
+
+    if (!s)
+        return;
+    pthread_mutex_lock(&api->mu);
+    last = --s->refs == 0;
+    pthread_mutex_unlock(&api->mu);
+    if (last)
+        snapshot_free(api->a, s);
+}
+
+void
+pdi_api_warn_unhealthy(struct pedia_api_response *r,
+                       const struct pdi_api_snapshot *s, const char *cluster)
+{
+    char msg[512];
+
+    for (size_t i = 0; s && i < s->n; i++) {
+        const struct pdi_api_cluster *c = &s->v[i];
+        if (c->ready || (cluster && strcmp(cluster, c->name) != 0))
+            continue;
+        /* RFC 7234 warn-text: a quoted string; no quotes inside. */
+        snprintf(msg, sizeof msg,
+                 "299 - \"cluster %s is not ready (%s): results may be "
+                 "stale\"",
+                 c->name, c->reason);
+        for (char *p = msg + 7; p[1]; p++)
+            if (*p == '"' || *p == '\\' || *p == '\r' || *p == '\n')
+                *p = '\'';
+        pdi_api_header_add(r, "Warning", msg);
+    }
+}
