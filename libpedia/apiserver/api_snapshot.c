@@ -13,7 +13,11 @@
 #include <json-c/json.h>
 
 #include "apiserver/api_int.h"
+#include "store/store.h"
 #include "util/util_json.h"
+
+/* Where the sync engine saves each cluster's status (sync_engine.c). */
+#define PDI_API_STATUS_KIND "PediaCluster/status"
 
 #define SNAPSHOT_TTL_MS 1000
 
@@ -137,6 +141,7 @@ struct collect {
     struct pdi_api_snapshot *s;
     const struct pdi_alloc *a;
     pedia_err err;
+    bool status_only;
 };
 
 static int
@@ -162,7 +167,10 @@ collect_cluster(const char *name, const char *json, size_t len, void *payload)
     }
     pdi_strvec_init(c->mem, cl->a);
     if (pdi_json_parse(json, len, "PediaCluster", &root) == PEDIA_OK) {
-        status = pdi_json_get_typed(root, "status", json_type_object);
+        /* The engine renders whole objects; the store keeps the status. */
+        status = cl->status_only
+                     ? root
+                     : pdi_json_get_typed(root, "status", json_type_object);
         read_ready(c, status, cl->a);
         cl->err = read_types(c, status, cl->a);
     }
@@ -174,19 +182,49 @@ collect_cluster(const char *name, const char *json, size_t len, void *payload)
     return cl->err ? 1 : 0;
 }
 
+static int
+collect_stored(const char *name, const char *json, size_t len, int64_t revision,
+               void *payload)
+{
+    (void)revision;
+    return collect_cluster(name, json, len, payload);
+}
+
+/* Without an engine (a read-only replica over a shared PostgreSQL), the
+ * clusters are the statuses the syncing replicas saved in the store. */
+static pedia_err
+list_stored_statuses(struct pedia_api *api, struct collect *cl)
+{
+    const pedia_sys_store_driver *drv = pdi_store_driver(api->store);
+    pedia_sys_store *h = NULL;
+    pedia_err err = pdi_store_reader_acquire(api->store, &h);
+
+    if (err)
+        return err;
+    cl->status_only = true;
+    err = drv->meta_list(h, PDI_API_STATUS_KIND, collect_stored, cl);
+    pdi_store_reader_release(api->store, h);
+    return err;
+}
+
 static struct pdi_api_snapshot *
 snapshot_take(struct pedia_api *api)
 {
-    struct collect cl = {NULL, api->a, PEDIA_OK};
+    struct collect cl = {NULL, api->a, PEDIA_OK, false};
+    pedia_err err;
 
     cl.s = pdi_calloc(api->a, 1, sizeof *cl.s);
     if (!cl.s)
         return NULL;
     cl.s->refs = 1;
     cl.s->taken_ms = now_ms();
-    if (api->engine &&
-        pedia_engine_list(api->engine, "PediaCluster", collect_cluster, &cl) &&
-        cl.err == PEDIA_ENOMEM) {
+    if (api->engine)
+        err = pedia_engine_list(api->engine, "PediaCluster", collect_cluster,
+                                &cl);
+    else
+        err = list_stored_statuses(api, &cl);
+    pdi_error_clear();
+    if (err && cl.err == PEDIA_ENOMEM) {
         snapshot_free(api->a, cl.s);
         return NULL;
     }
