@@ -147,8 +147,9 @@ get_hex(struct json_object *o, const char *key, uint64_t *out)
     return true;
 }
 
+/* false when malformed; *oom set when memory ran out instead. */
 static bool
-get_keys(struct json_object *o, struct pdi_strvec *keys)
+get_keys(struct json_object *o, struct pdi_strvec *keys, bool *oom)
 {
     struct json_object *k = pdi_json_get_typed(o, "k", json_type_array);
     size_t n = k ? json_object_array_length(k) : 0;
@@ -158,15 +159,18 @@ get_keys(struct json_object *o, struct pdi_strvec *keys)
     for (size_t i = 0; i < n; i++) {
         struct json_object *e = json_object_array_get_idx(k, i);
 
-        if (!json_object_is_type(e, json_type_string) ||
-            pdi_strvec_push(keys, json_object_get_string(e)))
+        if (!json_object_is_type(e, json_type_string))
             return false;
+        if (pdi_strvec_push(keys, json_object_get_string(e))) {
+            *oom = true;
+            return false;
+        }
     }
     return true;
 }
 
 static bool
-token_fields(struct json_object *o, struct pdi_qtoken *t)
+token_fields(struct json_object *o, struct pdi_qtoken *t, bool *oom)
 {
     int64_t v = 0;
     uint64_t c = 0;
@@ -174,7 +178,7 @@ token_fields(struct json_object *o, struct pdi_qtoken *t)
     if (!get_i64(o, "v", &v) || v != 1 || !get_i64(o, "rev", &t->rev) ||
         !get_i64(o, "id", &t->id) || !get_i64(o, "n", &t->before) ||
         !get_hex(o, "o", &t->fp) || !get_hex(o, "c", &c) ||
-        !get_keys(o, &t->keys))
+        !get_keys(o, &t->keys, oom))
         return false;
     return c == token_checksum(t);
 }
@@ -184,15 +188,22 @@ decode_keyset(struct pdi_qtoken *t, const char *token, size_t n)
 {
     struct pdi_buf raw;
     struct json_object *o = NULL;
-    bool ok = false;
+    bool ok = false, oom = false;
+    pedia_err err;
 
     pdi_buf_init(&raw, t->keys.a);
-    if (pdi_base64_decode(&raw, token, n) == PEDIA_OK && raw.len &&
+    err = pdi_base64_decode(&raw, token, n);
+    oom = err == PEDIA_ENOMEM;
+    if (!err && raw.len &&
         pdi_json_parse(raw.ptr, raw.len, "continue", &o) == PEDIA_OK &&
         json_object_is_type(o, json_type_object))
-        ok = token_fields(o, t);
+        ok = token_fields(o, t, &oom);
     json_object_put(o);
     pdi_buf_free(&raw);
+    if (oom) {
+        pdi_qtoken_clear(t);
+        return pdi_error_oom();
+    }
     if (!ok) {
         pdi_qtoken_clear(t);
         return pdi_error_set(PEDIA_EQUERY, 0, "invalid continue token");
