@@ -189,7 +189,9 @@ struct pedia_api {
     struct pdi_api_snapshot *snap; /* guarded by mu */
     volatile int shutdown;
     struct pdi_api_metrics *metrics;
+    struct pdi_api_oacache *openapi; /* api_openapi.c, created lazily under mu */
 };
+#define PDI_API_OPENAPI_SLOT 1
 
 /* Borrow the current cluster snapshot (refreshed when older than 1 s);
  * release with pdi_api_snapshot_release(). Never NULL unless out of memory. */
@@ -224,8 +226,7 @@ void pdi_api_serve_openapi(struct pdi_api_req *rq, struct pedia_api_response *r,
                            const char *cluster, char **seg, size_t n_seg);
 
 /* api_openapi_pedia.c: the OpenAPI v3 documents of pediad's own groups
- * (seg = after "openapi", "v3"): the root listing (which must also list
- * `extra_paths`, the member group-versions, may be NULL) and
+ * (seg = after "openapi", "v3"): the root listing and
  * `apis/cluster.clusterpedia.io/v1alpha2` with the PediaCluster and
  * ClusterSyncResources schemas. Returns false when seg is not one of them. */
 bool pdi_api_openapi_pedia(struct pdi_api_req *rq, struct pedia_api_response *r,

@@ -17,6 +17,7 @@
 
 #include "apiserver/api_gzip.h"
 #include "apiserver/api_int.h"
+#include "apiserver/api_openapi.h"
 #include "apiserver/api_search.h"
 #include "store/store.h"
 #include "util/util_json.h"
@@ -95,6 +96,7 @@ pedia_api_free(pedia_api *api)
     pdi_api_snapshot_release(api, api->snap);
     api->snap = NULL;
     pdi_api_metrics_free(api);
+    pdi_api_openapi_free(api);
     pdi_free(api->a, api->address);
     pthread_mutex_destroy(&api->mu);
     api->magic = 0;

@@ -715,6 +715,8 @@ route(struct kubesim *ks, struct MHD_Connection *c, const char *url)
         return serve_resource(ks, c, "", "v1", seg + 2, n - 2);
     if (strcmp(seg[0], "apis") == 0)
         return serve_resource(ks, c, seg[1], seg[2], seg + 3, n - 3);
+    if (strcmp(seg[0], "openapi") == 0)
+        return ks_serve_openapi(ks, c, seg, n);
     return not_found(c);
 }
 

@@ -192,6 +192,10 @@ int ks_watch_queue(struct kubesim *ks, struct MHD_Connection *c,
 void ks_churn_step(struct kubesim *ks);
 int ks_widget_crd_json(struct ks_buf *b);
 
+/* kubesim_openapi.c: /openapi/v3[/...] (seg[0] == "openapi") */
+int ks_serve_openapi(struct kubesim *ks, struct MHD_Connection *c, char **seg,
+                     int n);
+
 /* kubesim_control.c */
 int ks_control_start(struct kubesim *ks);
 void ks_control_stop(struct kubesim *ks);

@@ -1,0 +1,460 @@
+/*
+ * api_print_util.c: what the Table printers share: reading members of a
+ * Kubernetes object by dotted path, and kube's small formatters (label
+ * maps, label selectors, sorted sets).
+ *
+ * Objects are borrowed json-c values; nothing here keeps a reference.
+ * Formatters append to a caller's pdi_buf and return its error; the only
+ * other allocations are temporary arrays of borrowed string pointers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apiserver/api_table_int.h"
+
+/* Longest key of a dotted path written in this module's callers. */
+#define TJ_KEY_MAX 64
+
+struct json_object *
+pdi_tj(struct json_object *obj, const char *path)
+{
+    char key[TJ_KEY_MAX];
+    const char *p = path;
+
+    while (obj && *p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+
+        PEDIA_ASSERT(n < sizeof(key));
+        memcpy(key, p, n);
+        key[n] = '\0';
+        if (!json_object_is_type(obj, json_type_object) ||
+            !json_object_object_get_ex(obj, key, &obj))
+            return NULL;
+        p += n + (dot ? 1 : 0);
+    }
+    return obj;
+}
+
+const char *
+pdi_tj_str(struct json_object *obj, const char *path)
+{
+    struct json_object *v = pdi_tj(obj, path);
+
+    if (!json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+const char *
+pdi_tj_str0(struct json_object *obj, const char *path)
+{
+    const char *s = pdi_tj_str(obj, path);
+
+    return s ? s : "";
+}
+
+int64_t
+pdi_tj_int(struct json_object *obj, const char *path, int64_t def)
+{
+    struct json_object *v = pdi_tj(obj, path);
+
+    if (json_object_is_type(v, json_type_int))
+        return json_object_get_int64(v);
+    if (json_object_is_type(v, json_type_double))
+        return json_object_get_int64(v); /* json-c truncates and clamps */
+    return def;
+}
+
+bool
+pdi_tj_true(struct json_object *obj, const char *path)
+{
+    struct json_object *v = pdi_tj(obj, path);
+
+    return json_object_is_type(v, json_type_boolean) &&
+           json_object_get_boolean(v);
+}
+
+size_t
+pdi_tj_count(struct json_object *obj, const char *path)
+{
+    struct json_object *v = pdi_tj(obj, path);
+
+    if (json_object_is_type(v, json_type_array))
+        return json_object_array_length(v);
+    if (json_object_is_type(v, json_type_object))
+        return (size_t)json_object_object_length(v);
+    return 0;
+}
+
+struct json_object *
+pdi_tj_array(struct json_object *obj, const char *path)
+{
+    struct json_object *v = pdi_tj(obj, path);
+
+    return json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+bool
+pdi_tj_time(struct json_object *obj, const char *path, int64_t *out)
+{
+    const char *s = pdi_tj_str(obj, path);
+
+    return s && pdi_time_parse_rfc3339(s, out);
+}
+
+struct json_object *
+pdi_tj_condition(struct json_object *obj, const char *path, const char *type,
+                 bool last)
+{
+    struct json_object *conds = pdi_tj_array(obj, path), *found = NULL;
+    size_t n = conds ? json_object_array_length(conds) : 0;
+
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *c = json_object_array_get_idx(conds, i);
+
+        if (!pdi_str_eq(pdi_tj_str(c, "type"), type))
+            continue;
+        found = c;
+        if (!last)
+            break;
+    }
+    return found;
+}
+
+/* ---- sorted sets and label maps ----------------------------------------- */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+pedia_err
+pdi_tfmt_sorted_set(struct pdi_buf *b, const char **v, size_t n,
+                    const char *sep)
+{
+    pedia_err err = PEDIA_OK;
+
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_str);
+    for (size_t i = 0; i < n && !err; i++) {
+        if (i > 0 && strcmp(v[i], v[i - 1]) == 0)
+            continue;
+        if (i > 0)
+            err = pdi_buf_puts(b, sep);
+        if (!err)
+            err = pdi_buf_puts(b, v[i]);
+    }
+    return err;
+}
+
+/* A label as labels.Set.String sorts it: by the text "key=value". */
+struct label_kv {
+    const char *k;
+    const char *v;
+};
+
+static int
+kv_char(const struct label_kv *p, size_t klen, size_t i)
+{
+    if (i < klen)
+        return (unsigned char)p->k[i];
+    if (i == klen)
+        return '=';
+    return (unsigned char)p->v[i - klen - 1]; /* 0 at the end */
+}
+
+static int
+cmp_kv(const void *a, const void *b)
+{
+    const struct label_kv *x = a, *y = b;
+    size_t xl = strlen(x->k), yl = strlen(y->k);
+
+    for (size_t i = 0;; i++) {
+        int cx = kv_char(x, xl, i), cy = kv_char(y, yl, i);
+
+        if (cx != cy || cx == 0)
+            return cx - cy;
+    }
+}
+
+/* Fill kv (room for every member) with the pairs of a JSON string map;
+ * returns how many. */
+static size_t
+labels_collect(struct json_object *map, struct label_kv *kv)
+{
+    size_t i = 0;
+
+    json_object_object_foreach(map, key, val)
+    {
+        kv[i].k = key;
+        kv[i].v = json_object_is_type(val, json_type_string)
+                      ? json_object_get_string(val)
+                      : "";
+        i++;
+    }
+    return i;
+}
+
+pedia_err
+pdi_tfmt_labels(struct pdi_buf *b, struct json_object *map)
+{
+    struct label_kv *kv;
+    size_t n;
+    pedia_err err = PEDIA_OK;
+
+    if (!json_object_is_type(map, json_type_object) ||
+        json_object_object_length(map) == 0)
+        return PEDIA_OK;
+    kv = pdi_calloc(b->a, (size_t)json_object_object_length(map), sizeof(*kv));
+    if (!kv)
+        return pdi_error_oom();
+    n = labels_collect(map, kv);
+    qsort(kv, n, sizeof(*kv), cmp_kv);
+    for (size_t i = 0; i < n && !err; i++)
+        err = pdi_buf_printf(b, "%s%s=%s", i ? "," : "", kv[i].k, kv[i].v);
+    pdi_free(b->a, kv);
+    return err;
+}
+
+/* ---- label selectors ------------------------------------------------------
+ */
+
+static bool
+is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9');
+}
+
+static bool
+is_lower_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* The name part of a qualified name, also the shape of a label value:
+ * at most 63 characters, alphanumeric at both ends, [-_.] allowed inside. */
+static bool
+is_name_part(const char *s, size_t n)
+{
+    if (n == 0 || n > 63 || !is_alnum(s[0]) || !is_alnum(s[n - 1]))
+        return false;
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+            return false;
+    }
+    return true;
+}
+
+/* An RFC 1123 subdomain: dot-separated lower-case labels. */
+static bool
+is_dns_subdomain(const char *s, size_t n)
+{
+    size_t start = 0;
+
+    if (n == 0 || n > 253)
+        return false;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '.') {
+            if (!is_lower_alnum(s[i]) && s[i] != '-')
+                return false;
+            continue;
+        }
+        if (i == start || !is_lower_alnum(s[start]) ||
+            !is_lower_alnum(s[i - 1]))
+            return false;
+        start = i + 1;
+    }
+    return true;
+}
+
+/* validation.IsQualifiedName: [prefix/]name. */
+static bool
+is_qualified_name(const char *s)
+{
+    const char *slash = strchr(s, '/');
+
+    if (!slash)
+        return is_name_part(s, strlen(s));
+    if (strchr(slash + 1, '/'))
+        return false;
+    return is_dns_subdomain(s, (size_t)(slash - s)) &&
+           is_name_part(slash + 1, strlen(slash + 1));
+}
+
+static bool
+is_label_value(struct json_object *v)
+{
+    const char *s;
+
+    if (!json_object_is_type(v, json_type_string))
+        return false;
+    s = json_object_get_string(v);
+    return *s == '\0' || is_name_part(s, strlen(s));
+}
+
+enum sel_op { SEL_EQ, SEL_IN, SEL_NOTIN, SEL_EXISTS, SEL_NOTEXISTS };
+
+/* One requirement; `order` keeps the sort stable. */
+struct sel_req {
+    const char *key;
+    enum sel_op op;
+    struct json_object *value;  /* SEL_EQ */
+    struct json_object *values; /* SEL_IN / SEL_NOTIN */
+    size_t order;
+};
+
+static int
+cmp_req(const void *a, const void *b)
+{
+    const struct sel_req *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+
+    if (c)
+        return c;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static bool
+parse_op(const char *s, enum sel_op *op)
+{
+    static const struct {
+        const char *name;
+        enum sel_op op;
+    } ops[] = {{"In", SEL_IN},
+               {"NotIn", SEL_NOTIN},
+               {"Exists", SEL_EXISTS},
+               {"DoesNotExist", SEL_NOTEXISTS}};
+
+    for (size_t i = 0; s && i < sizeof(ops) / sizeof(ops[0]); i++) {
+        if (strcmp(s, ops[i].name) == 0) {
+            *op = ops[i].op;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A matchExpressions entry as labels.NewRequirement validates it. */
+static bool
+expr_requirement(struct json_object *e, struct sel_req *r)
+{
+    struct json_object *vals = pdi_tj_array(e, "values");
+    size_t n = vals ? json_object_array_length(vals) : 0;
+
+    r->key = pdi_tj_str0(e, "key");
+    r->values = vals;
+    if (!parse_op(pdi_tj_str(e, "operator"), &r->op) ||
+        !is_qualified_name(r->key))
+        return false;
+    if ((r->op == SEL_IN || r->op == SEL_NOTIN) ? n == 0 : n != 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_label_value(json_object_array_get_idx(vals, i)))
+            return false;
+    }
+    return true;
+}
+
+/* Fill reqs (room for every entry) from the selector; false if invalid. */
+static bool
+selector_requirements(struct json_object *labels, struct json_object *exprs,
+                      struct sel_req *reqs, size_t *n)
+{
+    size_t k = 0;
+
+    if (labels) {
+        json_object_object_foreach(labels, key, val)
+        {
+            reqs[k] = (struct sel_req){key, SEL_EQ, val, NULL, k};
+            if (!is_qualified_name(key) || !is_label_value(val))
+                return false;
+            k++;
+        }
+    }
+    for (size_t i = 0; exprs && i < json_object_array_length(exprs); i++) {
+        reqs[k].order = k;
+        if (!expr_requirement(json_object_array_get_idx(exprs, i), &reqs[k]))
+            return false;
+        k++;
+    }
+    *n = k;
+    return true;
+}
+
+/* "(a,b)" of an In / NotIn requirement, values sorted. */
+static pedia_err
+put_value_set(struct pdi_buf *b, struct json_object *vals)
+{
+    size_t n = json_object_array_length(vals);
+    const char **v = pdi_calloc(b->a, n, sizeof(*v));
+    pedia_err err;
+
+    if (!v)
+        return pdi_error_oom();
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_object_get_string(json_object_array_get_idx(vals, i));
+    qsort(v, n, sizeof(*v), cmp_str);
+    err = pdi_buf_putc(b, '(');
+    for (size_t i = 0; i < n && !err; i++)
+        err = pdi_buf_printf(b, "%s%s", i ? "," : "", v[i]);
+    if (!err)
+        err = pdi_buf_putc(b, ')');
+    pdi_free(b->a, v);
+    return err;
+}
+
+static pedia_err
+put_requirement(struct pdi_buf *b, const struct sel_req *r)
+{
+    switch (r->op) {
+    case SEL_EQ:
+        return pdi_buf_printf(b, "%s=%s", r->key,
+                              json_object_get_string(r->value));
+    case SEL_IN:
+    case SEL_NOTIN: {
+        pedia_err err = pdi_buf_printf(b, "%s %s ", r->key,
+                                       r->op == SEL_IN ? "in" : "notin");
+        return err ? err : put_value_set(b, r->values);
+    }
+    case SEL_EXISTS:
+        return pdi_buf_puts(b, r->key);
+    case SEL_NOTEXISTS:
+        return pdi_buf_printf(b, "!%s", r->key);
+    }
+    return PEDIA_OK;
+}
+
+pedia_err
+pdi_tfmt_selector(struct pdi_buf *b, struct json_object *sel, bool *valid)
+{
+    struct json_object *labels = pdi_tj(sel, "matchLabels");
+    struct json_object *exprs = pdi_tj_array(sel, "matchExpressions");
+    size_t cap, n = 0;
+    struct sel_req *reqs;
+    pedia_err err = PEDIA_OK;
+
+    if (!json_object_is_type(labels, json_type_object))
+        labels = NULL;
+    cap = (labels ? (size_t)json_object_object_length(labels) : 0) +
+          (exprs ? json_object_array_length(exprs) : 0);
+    *valid = true;
+    if (cap == 0)
+        return PEDIA_OK;
+    reqs = pdi_calloc(b->a, cap, sizeof(*reqs));
+    if (!reqs)
+        return pdi_error_oom();
+    *valid = selector_requirements(labels, exprs, reqs, &n);
+    if (*valid)
+        qsort(reqs, n, sizeof(*reqs), cmp_req);
+    for (size_t i = 0; *valid && i < n && !err; i++) {
+        if (i > 0)
+            err = pdi_buf_putc(b, ',');
+        if (!err)
+            err = put_requirement(b, &reqs[i]);
+    }
+    pdi_free(b->a, reqs);
+    return err;
+}

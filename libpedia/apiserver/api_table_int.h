@@ -1,0 +1,193 @@
+/*
+ * api_table_int.h: the Table printers' shared pieces (api_table.c,
+ * api_print_*.c, api_jsonpath.c).
+ *
+ * A printer is a column list plus a function that appends one cell per
+ * column to a row. Rows are written straight into the response buffer as
+ * JSON; a struct pdi_table_row carries the first error so printers can be
+ * written as a plain sequence of cell appends (every append after a failure
+ * does nothing), and the caller checks the error once at the end.
+ */
+#ifndef PDI_API_TABLE_INT_H
+#define PDI_API_TABLE_INT_H
+
+#include "apiserver/api_int.h"
+#include "util/util_json.h"
+
+/* Column descriptions shared by most printers. */
+#define PDI_TD_NAME "Name of the object."
+#define PDI_TD_AGE "When the object was created, shown as its age."
+#define PDI_TD_CONTAINERS "Names of the containers in the pod template."
+#define PDI_TD_IMAGES "Images of the containers in the pod template."
+
+/* The Name column and the Age column as almost every printer has them. */
+#define PDI_TCOL_NAME                                                          \
+    {                                                                          \
+        "Name", "string", "name", 0, PDI_TD_NAME                               \
+    }
+#define PDI_TCOL_AGE                                                           \
+    {                                                                          \
+        "Age", "string", "", 0, PDI_TD_AGE                                     \
+    }
+
+/* One column definition. Strings are static. */
+struct pdi_table_col {
+    const char *name;
+    const char *type; /* string|integer|number|boolean|date */
+    const char *format;
+    int priority; /* 0 default, 1 wide only */
+    const char *desc;
+};
+
+/* A row being appended to `out` (the JSON array's brackets are the
+ * caller's). `err` is the first failure; appends after it do nothing. */
+struct pdi_table_row {
+    struct pdi_buf *out;
+    int64_t now; /* Unix seconds, for ages */
+    size_t n;    /* cells written so far */
+    pedia_err err;
+};
+
+/* A built-in printer: the kube printer of one resource. */
+struct pdi_table_printer {
+    const char *group; /* "" core */
+    const char *resource;
+    const struct pdi_table_col *cols;
+    size_t n_cols;
+    /* Append exactly n_cols cells for obj (a JSON object). */
+    void (*cells)(struct pdi_table_row *row, struct json_object *obj);
+};
+
+#define PDI_TABLE_NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The printers, one family per file. */
+extern const struct pdi_table_printer pdi_print_pod;         /* pod */
+extern const struct pdi_table_printer pdi_print_deployment;  /* apps */
+extern const struct pdi_table_printer pdi_print_replicaset;  /* apps */
+extern const struct pdi_table_printer pdi_print_statefulset; /* apps */
+extern const struct pdi_table_printer pdi_print_daemonset;   /* apps */
+extern const struct pdi_table_printer pdi_print_job;         /* batch */
+extern const struct pdi_table_printer pdi_print_cronjob;     /* batch */
+extern const struct pdi_table_printer pdi_print_service;     /* net */
+extern const struct pdi_table_printer pdi_print_ingress;     /* net */
+extern const struct pdi_table_printer pdi_print_node;        /* core */
+extern const struct pdi_table_printer pdi_print_namespace;   /* core */
+extern const struct pdi_table_printer pdi_print_configmap;   /* core */
+extern const struct pdi_table_printer pdi_print_secret;      /* core */
+extern const struct pdi_table_printer pdi_print_serviceacct; /* core */
+extern const struct pdi_table_printer pdi_print_pvc;         /* storage */
+extern const struct pdi_table_printer pdi_print_pv;          /* storage */
+extern const struct pdi_table_printer pdi_print_event;       /* event */
+extern const struct pdi_table_printer pdi_print_event_v1;    /* event */
+
+/* Append one column definition object (api_table.c). */
+pedia_err pdi_table_put_col(struct pdi_buf *out, const struct pdi_table_col *c);
+
+/* ---- cells (api_print_row.c) -------------------------------------------- */
+
+void pdi_row_init(struct pdi_table_row *row, struct pdi_buf *out, int64_t now);
+/* String cell; NULL is the empty string. */
+void pdi_row_str(struct pdi_table_row *row, const char *s);
+void pdi_row_strn(struct pdi_table_row *row, const char *s, size_t n);
+/* String cell from a scratch buffer (its failure becomes the row's). */
+void pdi_row_buf(struct pdi_table_row *row, const struct pdi_buf *b);
+void pdi_row_printf(struct pdi_table_row *row, const char *fmt, ...)
+    PDI_PRINTF(2, 3);
+void pdi_row_int(struct pdi_table_row *row, int64_t v);
+void pdi_row_double(struct pdi_table_row *row, double v);
+void pdi_row_bool(struct pdi_table_row *row, bool v);
+void pdi_row_null(struct pdi_table_row *row);
+/* Age of the RFC 3339 timestamp at `path` of obj: HumanDuration of
+ * now - t, "<unknown>" when missing or unparseable. */
+void pdi_row_age(struct pdi_table_row *row, struct json_object *obj,
+                 const char *path);
+/* Names and images of a container list: two cells. */
+void pdi_row_containers(struct pdi_table_row *row,
+                        struct json_object *containers);
+/* labels.FormatLabels of a string map: sorted k=v, "<none>" when empty. */
+void pdi_row_labels(struct pdi_table_row *row, struct json_object *map);
+/* metav1.FormatLabelSelector: "<none>" when empty, "<error>" invalid. */
+void pdi_row_selector(struct pdi_table_row *row, struct json_object *sel);
+/* A scratch buffer using the row's allocator. */
+void pdi_row_scratch(const struct pdi_table_row *row, struct pdi_buf *b);
+/* Record a failure (keeps the first). */
+void pdi_row_fail(struct pdi_table_row *row, pedia_err err);
+
+/* HumanDuration of now - t into out; "<unknown>" when !known or t is
+ * Go's zero time (0001-01-01T00:00:00Z). */
+void pdi_table_age(int64_t now, int64_t t, bool known, char out[32]);
+
+/* ---- object access (api_print_util.c) ----------------------------------- */
+
+/* The member at a dotted path of object keys ("status.phase"), or NULL
+ * when missing or JSON null. Keys containing dots need json-c directly. */
+struct json_object *pdi_tj(struct json_object *obj, const char *path);
+/* The string at path, or NULL when missing or not a string. */
+const char *pdi_tj_str(struct json_object *obj, const char *path);
+/* The string at path, or "" when missing or not a string. */
+const char *pdi_tj_str0(struct json_object *obj, const char *path);
+/* The integer at path (doubles truncated), or def. */
+int64_t pdi_tj_int(struct json_object *obj, const char *path, int64_t def);
+/* True when the member at path is the JSON boolean true. */
+bool pdi_tj_true(struct json_object *obj, const char *path);
+/* Element count of the array, or key count of the object, at path. */
+size_t pdi_tj_count(struct json_object *obj, const char *path);
+/* The array at path, or NULL. */
+struct json_object *pdi_tj_array(struct json_object *obj, const char *path);
+/* The RFC 3339 time at path, in Unix seconds. */
+bool pdi_tj_time(struct json_object *obj, const char *path, int64_t *out);
+/* The first (or, when `last`, the last) element of the condition list at
+ * path whose "type" is `type`, or NULL. */
+struct json_object *pdi_tj_condition(struct json_object *obj, const char *path,
+                                     const char *type, bool last);
+
+/* ---- formatting (api_print_util.c) -------------------------------------- */
+
+/* Append the strings joined by sep after sorting them and dropping
+ * duplicates (kube's sets.String List + Join). Sorts v in place. */
+pedia_err pdi_tfmt_sorted_set(struct pdi_buf *b, const char **v, size_t n,
+                              const char *sep);
+/* Sorted "k=v" pairs of a string map, comma-joined (labels.Set String). */
+pedia_err pdi_tfmt_labels(struct pdi_buf *b, struct json_object *map);
+/* The label selector string of metav1.LabelSelectorAsSelector. *valid is
+ * false when kube would fail the conversion (then b holds nothing
+ * useful). A missing or empty selector is valid and prints nothing. */
+pedia_err pdi_tfmt_selector(struct pdi_buf *b, struct json_object *sel,
+                            bool *valid);
+
+/* ---- CRD columns (api_print_crd.c) -------------------------------------- */
+
+pedia_err pdi_print_crd_columns(struct pdi_buf *out,
+                                struct json_object *crd_cols);
+void pdi_print_crd_cells(struct pdi_table_row *row,
+                         struct json_object *crd_cols, struct json_object *obj);
+/* Number of cells pdi_print_crd_cells() appends. */
+size_t pdi_print_crd_ncols(struct json_object *crd_cols);
+
+/* ---- JSONPath subset (api_jsonpath.c) ----------------------------------- */
+
+/* Result of evaluating a path. */
+enum pdi_jsonpath_res {
+    PDI_JSONPATH_MISSING = 0, /* no result */
+    PDI_JSONPATH_FOUND = 1,   /* *out is the first result (NULL = null) */
+    PDI_JSONPATH_BAD = -1     /* syntax this evaluator does not accept */
+};
+
+/* Evaluate a Kubernetes JSONPath subset on root and give the first
+ * result (borrowed). Accepts `.a.b`, `['x.y']`, `[N]` (negative counts
+ * from the end), `[*]` and `.*`, `[?(@.k=="v")]` / `!=` / existence, an
+ * optional leading `$`, and an optional `{...}` wrapper. */
+enum pdi_jsonpath_res pdi_jsonpath_first(struct json_object *root,
+                                         const char *path,
+                                         struct json_object **out);
+
+/* ---- Go-style value printing (api_print_value.c) ------------------------ */
+
+/* Append a value as kubectl's JSONPath printing shows it: strings raw,
+ * numbers and booleans as Go prints them, objects and arrays as compact
+ * JSON with sorted keys. */
+pedia_err pdi_jsonpath_print(struct pdi_buf *b, struct json_object *v);
+/* Append a double as Go's encoding/json does (shortest round trip). */
+pedia_err pdi_jsonpath_json_double(struct pdi_buf *b, double v);
+
+#endif

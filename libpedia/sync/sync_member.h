@@ -1,0 +1,34 @@
+/*
+ * sync_member.h: one-off reads from a member cluster, for other modules
+ * (the API re-serves a member's OpenAPI documents). The member is reached
+ * with the connection of its PediaCluster (server, CA, credentials), which
+ * stays inside the sync engine: callers name the cluster, never see the
+ * credentials.
+ */
+#ifndef PDI_SYNC_MEMBER_H
+#define PDI_SYNC_MEMBER_H
+
+#include <pedia/sync.h>
+
+#include "util/util.h"
+
+/* Whole-transfer limit of pdi_engine_member_get. */
+#define PDI_MEMBER_GET_TIMEOUT_MS 20000L
+
+/*
+ * Blocking GET of path_query (e.g. "/openapi/v3/apis/apps/v1") on the
+ * member `cluster`, with the connection of its PediaCluster manifest.
+ * The body is appended to *out (initialised by the caller, any allocator);
+ * *http_status is the member's HTTP status (any status is a success of
+ * this call; 0 on failure).
+ * Errors: PEDIA_ENOTFOUND (no such PediaCluster), PEDIA_ENET / PEDIA_ETLS /
+ * PEDIA_ETIMEDOUT (the member could not be reached; the message names the
+ * cluster, never credentials), PEDIA_ENOMEM.
+ * Thread-safe; blocks up to PDI_MEMBER_GET_TIMEOUT_MS; must not be called
+ * from the engine's own threads or callbacks.
+ */
+pedia_err pdi_engine_member_get(pedia_engine *e, const char *cluster,
+                                const char *path_query, struct pdi_buf *out,
+                                long *http_status);
+
+#endif
