@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libssl-dev
       libjson-c-dev libpq-dev libsqlite3-dev sqlite3 libmicrohttpd-dev
-      libgnutls28-dev zlib1g-dev
+      libgnutls28-dev zlib1g-dev curl openssl
       libcmocka-dev libyaml-dev postgresql python3-pytest python3-kubernetes)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,174 @@
+/*
+ * pediad_auth.c: static tokens, the generated admin token, and who a
+ * request is.
+ *
+ * Order (kube-apiserver's union authenticator, reference/kube-api.md B.5):
+ *   1. a client certificate verified against --requestheader-client-ca-file
+ *      with an allowed CN makes X-Remote-User / X-Remote-Uid /
+ *      X-Remote-Group trusted (X-Remote-User required, else fall through);
+ *   2. a client certificate verified against --client-ca-file: user = CN,
+ *      groups = O values;
+ *   3. "Authorization: Bearer <token>" against the token file or the
+ *      generated admin token (user pediad-admin, group system:masters).
+ * Otherwise the request is anonymous and libpedia answers 401.
+ *
+ * The token table is in pediad_tokens.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pediad.h"
+
+#define TOKEN_FILE_MAX (64u << 20)
+
+int
+pd_auth_init(struct pd_auth *a, const struct pd_config *cfg,
+             const char *state_dir)
+{
+    char err[256];
+    char *text = NULL;
+    int rc;
+
+    memset(a, 0, sizeof *a);
+    a->have_client_ca = cfg->client_ca_file != NULL;
+    a->have_rh_ca = cfg->rh_ca_file != NULL;
+    if (cfg->token_file) {
+        if (pd_file_read(cfg->token_file, TOKEN_FILE_MAX, &text, NULL) != 0) {
+            fprintf(stderr, "pediad: --token-auth-file %s: %s\n",
+                    cfg->token_file, strerror(errno));
+            return -1;
+        }
+        rc = pd_auth_parse_tokens(a, text, err, sizeof err);
+        explicit_bzero(text, strlen(text));
+        free(text);
+        if (rc != 0) {
+            fprintf(stderr, "pediad: --token-auth-file %s: %s\n",
+                    cfg->token_file, err);
+            return -1;
+        }
+        if (a->n_tokens == 0)
+            pd_log(PEDIA_LOG_WARN, "--token-auth-file %s has no tokens",
+                   cfg->token_file);
+        return 0;
+    }
+    if (a->have_client_ca || a->have_rh_ca)
+        return 0;
+    return pd_tokens_admin(a, state_dir);
+}
+
+void
+pd_auth_free(struct pd_auth *a)
+{
+    pd_tokens_free(a);
+    memset(a, 0, sizeof *a);
+}
+
+/* ---- resolution ---- */
+
+struct collect {
+    const char **v;
+    size_t n;
+    bool oom;
+    bool first_only;
+};
+
+static void
+collect_cb(const char *value, void *arg)
+{
+    struct collect *c = arg;
+    const char **v;
+
+    if (c->oom || (c->first_only && c->n > 0) || !value || !*value)
+        return;
+    v = realloc(c->v, (c->n + 1) * sizeof *v);
+    if (!v) {
+        c->oom = true;
+        return;
+    }
+    c->v = v;
+    c->v[c->n++] = value;
+}
+
+static bool
+from_front_proxy(pd_header_each_fn each, void *payload, struct pd_identity *id)
+{
+    struct collect user = {NULL, 0, false, true};
+    struct collect uid = {NULL, 0, false, true};
+    struct collect groups = {NULL, 0, false, false};
+
+    each(payload, "X-Remote-User", collect_cb, &user);
+    each(payload, "X-Remote-Uid", collect_cb, &uid);
+    each(payload, "X-Remote-Group", collect_cb, &groups);
+    if (user.oom || uid.oom || groups.oom || user.n == 0) {
+        free(user.v);
+        free(uid.v);
+        free(groups.v);
+        return false;
+    }
+    id->user.name = user.v[0];
+    id->user.uid = uid.n ? uid.v[0] : NULL;
+    id->groups_owned = groups.v;
+    id->user.groups = groups.v;
+    id->user.n_groups = groups.n;
+    free(user.v);
+    free(uid.v);
+    return true;
+}
+
+static bool
+from_bearer(const struct pd_auth *a, const char *authorization,
+            struct pd_identity *id)
+{
+    const struct pd_token *t;
+    const char *s = authorization;
+    size_t len;
+
+    while (*s == ' ')
+        s++;
+    if (strncasecmp(s, "bearer ", 7) != 0)
+        return false;
+    s += 7;
+    while (*s == ' ')
+        s++;
+    len = strcspn(s, " \t\r\n");
+    if (len == 0 || s[len] != '\0')
+        return false;
+    t = pd_tokens_find(a, s, len);
+    if (!t)
+        return false;
+    id->user.name = t->name;
+    id->user.uid = t->uid;
+    id->user.groups = (const char *const *)t->groups;
+    id->user.n_groups = t->n_groups;
+    return true;
+}
+
+bool
+pd_auth_resolve(const struct pd_auth *a, const struct pd_peer *peer,
+                const char *authorization, pd_header_each_fn each,
+                void *each_payload, struct pd_identity *id)
+{
+    memset(id, 0, sizeof *id);
+    if (peer && peer->proxy_ok && each &&
+        from_front_proxy(each, each_payload, id))
+        return true;
+    if (peer && peer->client_ok) {
+        id->user.name = peer->cn;
+        id->user.groups = (const char *const *)peer->orgs;
+        id->user.n_groups = peer->n_orgs;
+        return true;
+    }
+    if (authorization && from_bearer(a, authorization, id))
+        return true;
+    return false;
+}
+
+void
+pd_identity_free(struct pd_identity *id)
+{
+    free(id->groups_owned);
+    memset(id, 0, sizeof *id);
+}

@@ -1,0 +1,433 @@
+/*
+ * pediad_http.c: the libmicrohttpd adapter around pedia_api (DESIGN.md D5).
+ *
+ * One thread per connection (MHD_USE_THREAD_PER_CONNECTION), TLS always.
+ * Per request:
+ *   - the URI log callback captures the raw request target (still
+ *     percent-encoded, with the query) and creates the request state;
+ *   - the first access-handler call checks sizes (414 long target, 431 big
+ *     headers, 413 declared body > 3 MiB) and answers early with a
+ *     libpedia Status; later calls collect the body (413 past 3 MiB);
+ *   - the last call authenticates (pediad_auth.c), calls pedia_api_handle
+ *     and queues the response (pediad_http_io.c: body pulled through
+ *     pedia_api_response_read, chunked when the length is unknown; headers
+ *     passed to the library through a lookup callback).
+ * The client certificate is checked once per connection and cached in the
+ * connection's socket context (MHD_OPTION_NOTIFY_CONNECTION).
+ */
+#include "pediad_http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define BODY_MAX (3u << 20)
+#define TARGET_MAX (32u << 10)
+#define HEADERS_MAX (64u << 10)
+#define MHD_MEMORY_LIMIT (128u << 10)
+#define CONNECTION_LIMIT 1000
+
+struct pd_http {
+    struct MHD_Daemon *d;
+    pedia_api *api;
+    const struct pd_config *cfg;
+    const struct pd_tls *tls;
+    const struct pd_auth *auth;
+    int port;
+};
+
+/* Per connection: the client certificate verdict. */
+struct pd_conn {
+    struct pd_peer peer;
+};
+
+/* ---- responses ---- */
+
+static enum MHD_Result
+queue_error(struct pd_req *r, int code, const char *message)
+{
+    pedia_api_response *resp = NULL;
+
+    r->responded = true;
+    if (pedia_api_error_response(r->h->api, code, message, &resp) != PEDIA_OK) {
+        pd_log(PEDIA_LOG_ERROR, "cannot build a %d response: %s", code,
+               pedia_error_last_message());
+        return MHD_NO;
+    }
+    return pd_http_queue(r->conn, resp);
+}
+
+/* ---- requests ---- */
+
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct pd_req *r = calloc(1, sizeof *r);
+
+    if (!r)
+        return NULL;
+    r->h = cls;
+    r->conn = c;
+    r->target = strdup(uri ? uri : "/");
+    if (!r->target) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    struct pd_req *r = *con_cls;
+
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (!r)
+        return;
+    while (r->strs) {
+        struct pd_joined *n = r->strs->next;
+        free(r->strs);
+        r->strs = n;
+    }
+    free(r->target);
+    free(r->body);
+    free(r);
+    *con_cls = NULL;
+}
+
+static enum MHD_Result
+first_call(struct pd_req *r)
+{
+    const char *cl;
+    size_t headers;
+
+    if (strlen(r->target) > TARGET_MAX)
+        return queue_error(r, 414, "request URI too long");
+    headers = pd_http_header_bytes(r->conn);
+    if (headers > HEADERS_MAX)
+        return queue_error(r, 431, "request header fields too large");
+    cl =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > BODY_MAX)
+        return queue_error(r, 413,
+                           "request entity too large: limit is "
+                           "3145728 bytes");
+    return MHD_YES;
+}
+
+static void
+append_body(struct pd_req *r, const char *data, size_t n)
+{
+    if (r->too_large)
+        return;
+    if (n > BODY_MAX - r->len) {
+        r->too_large = true;
+        free(r->body);
+        r->body = NULL;
+        r->len = r->cap = 0;
+        return;
+    }
+    if (r->len + n > r->cap) {
+        size_t cap = r->cap ? r->cap : 4096;
+        char *nb;
+        while (cap < r->len + n)
+            cap *= 2;
+        if (cap > BODY_MAX)
+            cap = BODY_MAX;
+        nb = realloc(r->body, cap);
+        if (!nb) {
+            r->too_large = true; /* answered as 413: nothing kept */
+            return;
+        }
+        r->body = nb;
+        r->cap = cap;
+    }
+    memcpy(r->body + r->len, data, n);
+    r->len += n;
+}
+
+static struct pd_peer *
+connection_peer(struct pd_http *h, struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const union MHD_ConnectionInfo *ti;
+    struct pd_conn *pc = ci ? ci->socket_context : NULL;
+
+    if (!pc)
+        return NULL;
+    if (!pc->peer.checked) {
+        ti = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        pd_tls_peer_check(h->tls, h->cfg,
+                          ti ? (gnutls_session_t)ti->tls_session : NULL,
+                          &pc->peer);
+    }
+    return &pc->peer;
+}
+
+/* Debug line per request: method, path (no query), status, who. */
+static void
+log_request(const char *method, const char *target,
+            const pedia_api_response *resp, const pedia_api_user *u)
+{
+    char groups[512] = "";
+    size_t at = 0;
+
+    for (size_t i = 0; u && i < u->n_groups && at < sizeof groups; i++) {
+        int n = snprintf(groups + at, sizeof groups - at, "%s%s", i ? "," : "",
+                         u->groups[i]);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
+    pd_log(PEDIA_LOG_DEBUG, "%s %.*s %d user=%s groups=%s", method,
+           (int)strcspn(target, "?"), target, pedia_api_response_status(resp),
+           u ? u->name : "-", groups);
+}
+
+static enum MHD_Result
+dispatch(struct pd_req *r, const char *method)
+{
+    struct pd_identity id;
+    pedia_api_request req;
+    pedia_api_response *resp = NULL;
+    const char *authz;
+    bool ok;
+
+    if (r->too_large)
+        return queue_error(r, 413,
+                           "request entity too large: limit is "
+                           "3145728 bytes");
+    authz =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+    ok = pd_auth_resolve(r->h->auth, connection_peer(r->h, r->conn), authz,
+                         pd_http_header_each, r, &id);
+    memset(&req, 0, sizeof req);
+    req.method = method;
+    req.target = r->target;
+    req.header = pd_http_header_lookup;
+    req.header_payload = r;
+    req.body = r->body;
+    req.body_len = r->len;
+    req.user = ok ? &id.user : NULL;
+    r->responded = true;
+    if (pedia_api_handle(r->h->api, &req, &resp) != PEDIA_OK) {
+        pd_log(PEDIA_LOG_ERROR, "%s %.*s: %s", method,
+               (int)strcspn(r->target, "?"), r->target,
+               pedia_error_last_message());
+        pd_identity_free(&id);
+        return queue_error(r, 500, "internal error");
+    }
+    if (pd_log_get_level() >= PEDIA_LOG_DEBUG)
+        log_request(method, r->target, resp, ok ? &id.user : NULL);
+    pd_identity_free(&id);
+    free(r->body);
+    r->body = NULL;
+    r->len = r->cap = 0;
+    return pd_http_queue(r->conn, resp);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url,
+           const char *method, const char *version, const char *upload,
+           size_t *upload_size, void **con_cls)
+{
+    struct pd_req *r = *con_cls;
+
+    (void)cls;
+    (void)url;
+    (void)version;
+    if (!r)
+        return MHD_NO; /* out of memory in on_uri: drop the connection */
+    if (!r->started) {
+        r->started = true;
+        r->conn = c;
+        return first_call(r);
+    }
+    if (*upload_size > 0) {
+        if (!r->responded)
+            append_body(r, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->responded)
+        return MHD_YES;
+    return dispatch(r, method);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+              enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)c;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = calloc(1, sizeof(struct pd_conn));
+    } else if (*socket_context) {
+        struct pd_conn *pc = *socket_context;
+        pd_tls_peer_free(&pc->peer);
+        free(pc);
+        *socket_context = NULL;
+    }
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    size_t n;
+
+    (void)cls;
+    if (pd_log_get_level() < PEDIA_LOG_DEBUG)
+        return;
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    pd_log(PEDIA_LOG_DEBUG, "microhttpd: %s", msg);
+}
+
+/* ---- daemon ---- */
+
+/* Resolve the listen address; IP literals need no lookup. */
+static int
+listen_addr(const struct pd_config *cfg, struct sockaddr_storage *ss,
+            unsigned *flags)
+{
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    struct addrinfo hints, *res = NULL;
+    int rc;
+
+    memset(ss, 0, sizeof *ss);
+    if (inet_pton(AF_INET, cfg->listen_host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)cfg->port);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, cfg->listen_host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)cfg->port);
+        *flags |= strcmp(cfg->listen_host, "::") == 0 ? MHD_USE_DUAL_STACK
+                                                      : MHD_USE_IPv6;
+        return 0;
+    }
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(cfg->listen_host, NULL, &hints, &res);
+    if (rc != 0 || !res) {
+        fprintf(stderr, "pediad: --listen %s: %s\n", cfg->listen_host,
+                gai_strerror(rc));
+        return -1;
+    }
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    if (res->ai_family == AF_INET6) {
+        in6->sin6_port = htons((uint16_t)cfg->port);
+        *flags |= MHD_USE_IPv6;
+    } else {
+        in4->sin_port = htons((uint16_t)cfg->port);
+    }
+    freeaddrinfo(res);
+    return 0;
+}
+
+static struct MHD_Daemon *
+start_daemon(struct pd_http *h, unsigned flags, struct sockaddr_storage *ss)
+{
+    struct MHD_OptionItem o[16];
+    size_t n = 0;
+
+    /* The logger first, so every later option's messages go through it. */
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
+                                     (intptr_t)mhd_log, h};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, ss};
+    o[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+                                     CONNECTION_LIMIT, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+                                     PD_HTTP_IDLE_TIMEOUT_S, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                     MHD_MEMORY_LIMIT, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK,
+                                     (intptr_t)on_uri, h};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
+                                     (intptr_t)on_completed, h};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
+                                     (intptr_t)on_connection, h};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                     "NORMAL:-VERS-ALL:+VERS-TLS1.3:"
+                                     "+VERS-TLS1.2"};
+    o[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls->cert_pem};
+    o[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls->key_pem};
+    if (h->tls->trust_pem)
+        o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                         h->tls->trust_pem};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+                            MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+}
+
+int
+pd_http_start(struct pd_http **out, const struct pd_config *cfg,
+              const struct pd_tls *tls, const struct pd_auth *auth,
+              pedia_api *api)
+{
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS |
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+    struct sockaddr_storage ss;
+    const union MHD_DaemonInfo *di;
+    struct pd_http *h;
+
+    *out = NULL;
+    if (listen_addr(cfg, &ss, &flags) != 0)
+        return -1;
+    h = calloc(1, sizeof *h);
+    if (!h)
+        return -1;
+    h->api = api;
+    h->cfg = cfg;
+    h->tls = tls;
+    h->auth = auth;
+    h->d = start_daemon(h, flags, &ss);
+    if (!h->d) {
+        fprintf(stderr, "pediad: cannot listen on %s:%d: %s\n",
+                cfg->listen_host, cfg->port,
+                errno ? strerror(errno) : "libmicrohttpd failed to start");
+        free(h);
+        return -1;
+    }
+    di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = di ? di->port : cfg->port;
+    *out = h;
+    return 0;
+}
+
+int
+pd_http_port(const struct pd_http *h)
+{
+    return h->port;
+}
+
+void
+pd_http_stop(struct pd_http *h)
+{
+    if (!h)
+        return;
+    MHD_stop_daemon(h->d);
+    free(h);
+}

@@ -1,0 +1,271 @@
+/*
+ * pediad_http_io.c: what flows between libmicrohttpd and pedia_api inside
+ * one request: response bodies and request headers.
+ *
+ * Bodies: MHD pulls a pedia_api_response through a content reader; the
+ * length is known (Content-Length) or not (-1: chunked). The reader waits
+ * for data itself (pedia_api_response_read blocks about a second on a
+ * quiet watch), since returning 0 makes MHD call again at once. A streamed
+ * body switches the connection's idle timeout off while it lasts.
+ *
+ * Headers: lookups are case-insensitive; repeated headers are joined with
+ * ", " into strings that live until the request ends. Authorization and
+ * X-Remote-* are hidden from the library: identity reaches it only as the
+ * authenticated user.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "pediad_http.h"
+
+#define READ_BLOCK 32768
+
+struct pd_body {
+    pedia_api_response *resp;
+    struct MHD_Connection *conn;
+    bool streaming, eof;
+};
+
+/* ---- responses ---- */
+
+static bool
+managed_header(const char *name)
+{
+    return strcasecmp(name, "Content-Length") == 0 ||
+           strcasecmp(name, "Transfer-Encoding") == 0 ||
+           strcasecmp(name, "Connection") == 0;
+}
+
+static long
+elapsed_ms(const struct timespec *t0)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t0->tv_sec) * 1000L +
+           (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/* Has the client gone? While a quiet watch produces nothing, MHD does not
+ * look at the socket (it only calls the reader again), so check for the
+ * peer's FIN here; otherwise the connection's thread would wait for the
+ * next event to find out. */
+static bool
+client_gone(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct pollfd pfd;
+
+    if (!ci)
+        return false;
+    pfd.fd = ci->connect_fd;
+    pfd.events = POLLRDHUP;
+    pfd.revents = 0;
+    return poll(&pfd, 1, 0) == 1 &&
+           (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+/* MHD's content reader. Returning 0 makes MHD call again at once, so the
+ * wait for data happens here (pedia_api_response_read blocks up to about a
+ * second; a read that returns nothing early is retried after a pause). */
+static ssize_t
+body_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct pd_body *b = cls;
+    struct timespec t0, pause = {0, 20 * 1000000L};
+
+    (void)pos;
+    if (b->eof)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        struct timespec t1;
+        size_t n = 0;
+        bool eof = false;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (pedia_api_response_read(b->resp, buf, max, &n, &eof) != PEDIA_OK) {
+            pd_log(PEDIA_LOG_WARN, "response body failed: %s",
+                   pedia_error_last_message());
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
+        if (eof) {
+            b->eof = true;
+            if (b->streaming)
+                MHD_set_connection_option(b->conn,
+                                          MHD_CONNECTION_OPTION_TIMEOUT,
+                                          (unsigned)PD_HTTP_IDLE_TIMEOUT_S);
+        }
+        if (n > 0)
+            return (ssize_t)n;
+        if (eof)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        if (elapsed_ms(&t0) >= 1000)
+            return client_gone(b->conn) ? MHD_CONTENT_READER_END_WITH_ERROR : 0;
+        if (elapsed_ms(&t1) < 50)
+            nanosleep(&pause, NULL);
+    }
+}
+
+static void
+body_free(void *cls)
+{
+    struct pd_body *b = cls;
+
+    pedia_api_response_free(b->resp);
+    free(b);
+}
+
+/* Queue a libpedia response; takes ownership of resp. */
+enum MHD_Result
+pd_http_queue(struct MHD_Connection *c, pedia_api_response *resp)
+{
+    int64_t len = pedia_api_response_length(resp);
+    struct pd_body *b = calloc(1, sizeof *b);
+    struct MHD_Response *mr;
+    enum MHD_Result ret;
+
+    if (!b) {
+        pedia_api_response_free(resp);
+        return MHD_NO;
+    }
+    b->resp = resp;
+    b->conn = c;
+    b->streaming = len < 0;
+    mr = MHD_create_response_from_callback(len < 0 ? MHD_SIZE_UNKNOWN
+                                                   : (uint64_t)len,
+                                           READ_BLOCK, body_read, b, body_free);
+    if (!mr) {
+        body_free(b);
+        return MHD_NO;
+    }
+    for (size_t i = 0; i < pedia_api_response_header_count(resp); i++) {
+        const char *value = NULL;
+        const char *name = pedia_api_response_header(resp, i, &value);
+        if (name && value && !managed_header(name))
+            MHD_add_response_header(mr, name, value);
+    }
+    if (b->streaming)
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+    ret = MHD_queue_response(c, (unsigned)pedia_api_response_status(resp), mr);
+    MHD_destroy_response(mr);
+    return ret;
+}
+
+/* ---- headers ---- */
+
+struct match {
+    const char *name;
+    void (*cb)(const char *value, void *arg);
+    void *arg;
+};
+
+static enum MHD_Result
+match_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+           const char *value)
+{
+    struct match *m = cls;
+
+    (void)kind;
+    if (key && value && strcasecmp(key, m->name) == 0)
+        m->cb(value, m->arg);
+    return MHD_YES;
+}
+
+/* Every value of a header, in the order received (pd_header_each_fn). */
+void
+pd_http_header_each(void *payload, const char *name,
+                    void (*cb)(const char *value, void *arg), void *arg)
+{
+    struct pd_req *r = payload;
+    struct match m = {name, cb, arg};
+
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, match_iter, &m);
+}
+
+struct join {
+    const char *first;
+    size_t count, total;
+    char *out; /* second pass */
+    size_t at;
+};
+
+static void
+join_count(const char *value, void *arg)
+{
+    struct join *j = arg;
+
+    if (j->count++ == 0)
+        j->first = value;
+    j->total += strlen(value) + 2;
+}
+
+static void
+join_copy(const char *value, void *arg)
+{
+    struct join *j = arg;
+    size_t n = strlen(value);
+
+    if (j->at > 0) {
+        memcpy(j->out + j->at, ", ", 2);
+        j->at += 2;
+    }
+    memcpy(j->out + j->at, value, n);
+    j->at += n;
+}
+
+static bool
+hidden_header(const char *name)
+{
+    return strcasecmp(name, "Authorization") == 0 ||
+           strcasecmp(name, "Proxy-Authorization") == 0 ||
+           strncasecmp(name, "X-Remote-", 9) == 0;
+}
+
+/* pedia_api_header_fn. */
+const char *
+pd_http_header_lookup(void *payload, const char *name)
+{
+    struct pd_req *r = payload;
+    struct join j = {NULL, 0, 0, NULL, 0};
+    struct pd_joined *s;
+
+    if (!name || hidden_header(name))
+        return NULL;
+    pd_http_header_each(r, name, join_count, &j);
+    if (j.count <= 1)
+        return j.first;
+    s = malloc(sizeof *s + j.total + 1);
+    if (!s)
+        return j.first;
+    j.out = s->s;
+    pd_http_header_each(r, name, join_copy, &j);
+    s->s[j.at] = '\0';
+    s->next = r->strs;
+    r->strs = s;
+    return s->s;
+}
+
+static enum MHD_Result
+size_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+          const char *value)
+{
+    size_t *total = cls;
+
+    (void)kind;
+    *total += (key ? strlen(key) : 0) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+size_t
+pd_http_header_bytes(struct MHD_Connection *c)
+{
+    size_t total = 0;
+
+    MHD_get_connection_values(c, MHD_HEADER_KIND, size_iter, &total);
+    return total;
+}
