@@ -188,6 +188,30 @@ serve_root_paths(struct pedia_api_response *r)
     pdi_api_body(r, 200, &b, NULL);
 }
 
+/* /openapi/v2: an empty Swagger 2.0 document. kubectl 1.27/1.28 fetch it
+ * (protobuf only) before apply and explain and give up on a 404; newer
+ * kubectl uses /openapi/v3 (api_openapi*.c). The protobuf form is the
+ * OpenAPIv2 Document message with only `swagger: "2.0"` (field 1). */
+static void
+serve_openapi_v2(struct pdi_api_req *rq, struct pedia_api_response *r)
+{
+    static const char pb[] = {0x0a, 0x03, '2', '.', '0'};
+    const char *acc = pdi_api_req_header(rq, "Accept");
+    struct pdi_buf b;
+
+    pdi_buf_init(&b, r->a);
+    if (acc && strstr(acc, "protobuf")) {
+        pdi_buf_append(&b, pb, sizeof pb);
+        pdi_api_body(r, 200, &b,
+                     "application/com.github.proto-openapi.spec.v2.v1.0+"
+                     "protobuf");
+        return;
+    }
+    pdi_buf_puts(&b, "{\"swagger\":\"2.0\",\"info\":{\"title\":\"pediad\","
+                     "\"version\":\"v1\"},\"paths\":{}}");
+    pdi_api_body(r, 200, &b, NULL);
+}
+
 static bool
 seg_is(const struct pdi_api_req *rq, size_t i, const char *s)
 {
@@ -273,6 +297,8 @@ route(struct pdi_api_req *rq, struct pedia_api_response *r)
         pdi_api_serve_version(r);
     else if (rq->n_seg == 1 && seg_is(rq, 0, "metrics"))
         pdi_api_serve_metrics(rq, r);
+    else if (rq->n_seg == 2 && seg_is(rq, 0, "openapi") && seg_is(rq, 1, "v2"))
+        serve_openapi_v2(rq, r);
     else if (seg_is(rq, 0, "openapi") && seg_is(rq, 1, "v3"))
         pdi_api_serve_openapi(rq, r, NULL, rq->seg + 2, rq->n_seg - 2);
     else if (seg_is(rq, 0, "apis") && seg_is(rq, 1, PDI_API_SEARCH_GROUP) &&

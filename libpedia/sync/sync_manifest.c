@@ -359,6 +359,48 @@ pdi_syncresources_free(struct pdi_syncresources *sr, const struct pdi_alloc *a)
     memset(sr, 0, sizeof *sr);
 }
 
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+
+/* kubectl apply keeps the whole applied manifest, credentials included, in
+ * an annotation: mask them there too ("REDACTED", as the API server does,
+ * so kubectl can still see that a credential was set). An annotation that
+ * is not a JSON object is dropped rather than served. */
+static pedia_err
+redact_last_applied(struct json_object *md)
+{
+    struct json_object *ann =
+        pdi_json_get_typed(md, "annotations", json_type_object);
+    const char *text = pdi_json_get_string(ann, LAST_APPLIED);
+    struct json_object *doc = NULL, *spec, *v;
+    pedia_err err = PEDIA_OK;
+
+    if (!text)
+        return PEDIA_OK;
+    if (pdi_json_parse(text, strlen(text), "last-applied", &doc) ||
+        !json_object_is_type(doc, json_type_object)) {
+        pdi_error_clear();
+        json_object_put(doc);
+        json_object_object_del(ann, LAST_APPLIED);
+        return PEDIA_OK;
+    }
+    spec = pdi_json_get_typed(doc, "spec", json_type_object);
+    for (size_t i = 0; spec && secret_keys[i] && !err; i++)
+        if (json_object_object_get_ex(spec, secret_keys[i], &v) &&
+            json_object_object_add(spec, secret_keys[i],
+                                   json_object_new_string("REDACTED")))
+            err = pdi_error_oom();
+    if (!err) {
+        v = json_object_new_string(
+            json_object_to_json_string_ext(doc, JSON_FLAGS));
+        if (!v || json_object_object_add(ann, LAST_APPLIED, v)) {
+            json_object_put(v);
+            err = pdi_error_oom();
+        }
+    }
+    json_object_put(doc);
+    return err;
+}
+
 /* Drop credentials and noise, set status. Takes ownership of status. */
 static pedia_err
 redact(struct json_object *root, struct json_object *status)
@@ -372,6 +414,10 @@ redact(struct json_object *root, struct json_object *status)
     md = pdi_json_get_typed(root, "metadata", json_type_object);
     if (md)
         json_object_object_del(md, "managedFields");
+    if (md && redact_last_applied(md)) {
+        json_object_put(status);
+        return pdi_error_oom();
+    }
     json_object_object_del(root, "status");
     if (status && json_object_object_add(root, "status", status) != 0) {
         json_object_put(status);

@@ -672,6 +672,40 @@ test_sync_manifest__render(void **state)
     pdi_free(NULL, kc64);
 }
 
+/* kubectl apply's last-applied annotation holds the whole manifest: its
+ * credentials are masked in rendered output. */
+static void
+test_sync_manifest__render_last_applied(void **state)
+{
+    char *tok = b64(TOKEN);
+    char m[4096];
+    struct pdi_pediacluster pc;
+    struct pdi_syncresources sr;
+    enum pdi_manifest_kind kind;
+    struct pdi_buf out;
+
+    (void)state;
+    snprintf(m, sizeof m,
+             "{\"apiVersion\":\"cluster.clusterpedia.io/v1alpha2\","
+             "\"kind\":\"PediaCluster\",\"metadata\":{\"name\":\"la\","
+             "\"annotations\":{\"kubectl.kubernetes.io/"
+             "last-applied-configuration\":\"{\\\"spec\\\":{"
+             "\\\"apiserver\\\":\\\"https://h\\\",\\\"tokenData\\\":"
+             "\\\"%s\\\"}}\"}},\"spec\":{\"apiserver\":\"https://h\","
+             "\"tokenData\":\"%s\",\"syncResources\":[]}}",
+             tok, tok);
+    assert_int_equal(parse(m, &kind, &pc, &sr), PEDIA_OK);
+    pdi_buf_init(&out, NULL);
+    assert_int_equal(pdi_manifest_render(&out, pc.json, strlen(pc.json), NULL),
+                     PEDIA_OK);
+    assert_null(strstr(out.ptr, tok));
+    assert_non_null(strstr(out.ptr, "last-applied-configuration"));
+    assert_non_null(strstr(out.ptr, "REDACTED"));
+    pdi_buf_free(&out);
+    pdi_pediacluster_free(&pc, NULL);
+    pdi_free(NULL, tok);
+}
+
 /* ---- allocation
  * ---------------------------------------------------------------- */
 
@@ -828,6 +862,7 @@ main(void)
         cmocka_unit_test(test_sync_manifest__bad_sync_resources),
         cmocka_unit_test(test_sync_manifest__yaml_limits),
         cmocka_unit_test(test_sync_manifest__render),
+        cmocka_unit_test(test_sync_manifest__render_last_applied),
         cmocka_unit_test(test_sync_manifest__no_leaks_and_oom),
         cmocka_unit_test(test_sync_manifest__examples),
     };

@@ -1,0 +1,350 @@
+/*
+ * api_pediacluster_table.c: writing PediaCluster / ClusterSyncResources
+ * objects in the negotiated form: the object itself, a list,
+ * PartialObjectMetadata(List), or a server-side Table (kube-api.md B.4).
+ *
+ * PediaCluster columns follow Clusterpedia's CRD printer columns: Name,
+ * Ready (status of the Ready condition), Version, APIServer, Age, and with
+ * -o wide (priority 1) the reasons of Validated, SynchroRunning and
+ * ClusterHealthy. ClusterSyncResources: Name, Age. A missing value is a
+ * null cell (kubectl prints nothing), as kube's CRD table converter does.
+ * Age is computed when the response is written.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "apiserver/api_pediacluster.h"
+#include "util/util_json.h"
+
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* One column definition (metav1.TableColumnDefinition). */
+struct column {
+    const char *name;
+    const char *type;
+    const char *format;
+    int priority;
+    const char *desc;
+};
+
+static const struct column pc_columns[] = {
+    {"Name", "string", "name", 0,
+     "Name must be unique within the kind; cannot be updated."},
+    {"Ready", "string", "", 0, "Status of the Ready condition."},
+    {"Version", "string", "", 0, "Kubernetes version of the member."},
+    {"APIServer", "string", "", 0, "The member's API server URL."},
+    {"Age", "date", "", 0,
+     "Time since the object was created (metadata.creationTimestamp)."},
+    {"Validated", "string", "", 1, "Reason of the Validated condition."},
+    {"SynchroRunning", "string", "", 1,
+     "Reason of the SynchroRunning condition."},
+    {"ClusterHealthy", "string", "", 1,
+     "Reason of the ClusterHealthy condition."},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+/* ClusterSyncResources: Name and Age, as above. */
+static const struct column sr_columns[] = {
+    {"Name", "string", "name", 0,
+     "Name must be unique within the kind; cannot be updated."},
+    {"Age", "date", "", 0,
+     "Time since the object was created (metadata.creationTimestamp)."},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+pedia_err
+pdi_api_pcl_shape_init(struct pdi_api_pcl_shape *sh,
+                       const struct pdi_api_pcl_type *t, struct pdi_api_req *rq,
+                       struct pedia_api_response *r, unsigned kinds)
+{
+    const char *inc = pdi_api_param(rq, "includeObject");
+
+    memset(sh, 0, sizeof *sh);
+    sh->t = t;
+    sh->now = (int64_t)time(NULL);
+    sh->media = pdi_api_negotiate(rq, kinds, &sh->v1beta1);
+    if (sh->media == PDI_MEDIA_NONE) {
+        pdi_api_error(r, 406, NULL,
+                      "only the following media types are accepted: "
+                      "application/json, application/json;as=Table;v=v1;"
+                      "g=meta.k8s.io");
+        return PEDIA_EINVAL;
+    }
+    sh->include = PCL_INCLUDE_META;
+    if (!inc || !*inc || strcmp(inc, "Metadata") == 0)
+        return PEDIA_OK;
+    if (strcmp(inc, "None") == 0)
+        sh->include = PCL_INCLUDE_NONE;
+    else if (strcmp(inc, "Object") == 0)
+        sh->include = PCL_INCLUDE_OBJ;
+    else {
+        pdi_api_error(r, 400, NULL,
+                      "includeObject: Unsupported value: \"%.64s\": "
+                      "supported values: \"None\", \"Metadata\", \"Object\"",
+                      inc);
+        return PEDIA_EINVAL;
+    }
+    return PEDIA_OK;
+}
+
+pedia_err
+pdi_api_pcl_columns(const struct pdi_api_pcl_shape *sh, struct pdi_buf *out)
+{
+    const struct column *c = sh->t->has_status ? pc_columns : sr_columns;
+
+    pdi_buf_putc(out, '[');
+    for (size_t i = 0; c[i].name; i++)
+        pdi_buf_printf(out,
+                       "%s{\"name\":\"%s\",\"type\":\"%s\",\"format\":"
+                       "\"%s\",\"description\":\"%s\",\"priority\":%d}",
+                       i ? "," : "", c[i].name, c[i].type, c[i].format,
+                       c[i].desc, c[i].priority);
+    pdi_buf_putc(out, ']');
+    return out->oom ? pdi_error_oom() : PEDIA_OK;
+}
+
+/* ---- cells
+ * --------------------------------------------------------------------
+ */
+
+/* A string cell, or null for a missing value. */
+static void
+cell_str(struct pdi_buf *out, const char *s)
+{
+    if (s)
+        pdi_buf_json_string(out, s, strlen(s));
+    else
+        pdi_buf_puts(out, "null");
+}
+
+static struct json_object *
+condition(struct json_object *status, const char *type)
+{
+    struct json_object *conds =
+        pdi_json_get_typed(status, "conditions", json_type_array);
+
+    for (size_t i = 0; conds && i < json_object_array_length(conds); i++) {
+        struct json_object *c = json_object_array_get_idx(conds, i);
+        if (pdi_str_eq(pdi_json_get_string(c, "type"), type))
+            return c;
+    }
+    return NULL;
+}
+
+static void
+cell_age(struct pdi_buf *out, struct json_object *md, int64_t now)
+{
+    const char *ts = pdi_json_get_string(md, "creationTimestamp");
+    int64_t t = 0;
+    char age[32];
+
+    if (!ts || !pdi_time_parse_rfc3339(ts, &t)) {
+        cell_str(out, "<unknown>");
+        return;
+    }
+    pdi_table_duration(now - t, age);
+    cell_str(out, age);
+}
+
+static void
+cells(const struct pdi_api_pcl_shape *sh, struct json_object *obj,
+      struct pdi_buf *out)
+{
+    struct json_object *md =
+        pdi_json_get_typed(obj, "metadata", json_type_object);
+    struct json_object *st =
+        pdi_json_get_typed(obj, "status", json_type_object);
+
+    pdi_buf_putc(out, '[');
+    cell_str(out, pdi_json_get_string(md, "name"));
+    pdi_buf_putc(out, ',');
+    if (!sh->t->has_status) {
+        cell_age(out, md, sh->now);
+        pdi_buf_putc(out, ']');
+        return;
+    }
+    cell_str(out, pdi_json_get_string(condition(st, "Ready"), "status"));
+    pdi_buf_putc(out, ',');
+    cell_str(out, pdi_json_get_string(st, "version"));
+    pdi_buf_putc(out, ',');
+    cell_str(out, pdi_json_get_string(st, "apiserver"));
+    pdi_buf_putc(out, ',');
+    cell_age(out, md, sh->now);
+    pdi_buf_putc(out, ',');
+    cell_str(out, pdi_json_get_string(condition(st, "Validated"), "reason"));
+    pdi_buf_putc(out, ',');
+    cell_str(out,
+             pdi_json_get_string(condition(st, "SynchroRunning"), "reason"));
+    pdi_buf_putc(out, ',');
+    cell_str(out,
+             pdi_json_get_string(condition(st, "ClusterHealthy"), "reason"));
+    pdi_buf_putc(out, ']');
+}
+
+/* PartialObjectMetadata of a parsed object. */
+static void
+partial(const struct pdi_api_pcl_shape *sh, struct json_object *obj,
+        struct pdi_buf *out)
+{
+    struct json_object *md =
+        pdi_json_get_typed(obj, "metadata", json_type_object);
+
+    pdi_buf_printf(out,
+                   "{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":"
+                   "\"meta.k8s.io/%s\",\"metadata\":",
+                   sh->v1beta1 ? "v1beta1" : "v1");
+    pdi_buf_puts(out,
+                 md ? json_object_to_json_string_ext(md, JSON_FLAGS) : "{}");
+    pdi_buf_putc(out, '}');
+}
+
+static pedia_err
+parse_obj(const char *json, struct json_object **out)
+{
+    pedia_err err = pdi_json_parse(json, strlen(json), "object", out);
+
+    if (!err && !json_object_is_type(*out, json_type_object)) {
+        json_object_put(*out);
+        *out = NULL;
+        return pdi_error_set(PEDIA_EINTERNAL, 0, "object: not a JSON object");
+    }
+    return err;
+}
+
+pedia_err
+pdi_api_pcl_row(const struct pdi_api_pcl_shape *sh, const char *json,
+                struct pdi_buf *out)
+{
+    struct json_object *obj = NULL;
+    pedia_err err = parse_obj(json, &obj);
+
+    if (err)
+        return err;
+    pdi_buf_puts(out, "{\"cells\":");
+    cells(sh, obj, out);
+    if (sh->include == PCL_INCLUDE_META) {
+        pdi_buf_puts(out, ",\"object\":");
+        partial(sh, obj, out);
+    } else if (sh->include == PCL_INCLUDE_OBJ) {
+        pdi_buf_puts(out, ",\"object\":");
+        pdi_buf_puts(out, json);
+    }
+    pdi_buf_putc(out, '}');
+    json_object_put(obj);
+    return out->oom ? pdi_error_oom() : PEDIA_OK;
+}
+
+void
+pdi_api_pcl_table_open(const struct pdi_api_pcl_shape *sh, int64_t rv,
+                       bool columns, struct pdi_buf *out)
+{
+    pdi_buf_printf(out,
+                   "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/%s\","
+                   "\"metadata\":{\"resourceVersion\":\"%lld\"},"
+                   "\"columnDefinitions\":",
+                   sh->v1beta1 ? "v1beta1" : "v1", (long long)rv);
+    if (columns)
+        pdi_api_pcl_columns(sh, out);
+    else
+        pdi_buf_puts(out, "[]");
+    pdi_buf_puts(out, ",\"rows\":[");
+}
+
+pedia_err
+pdi_api_pcl_table_close(struct pdi_buf *out)
+{
+    pdi_buf_puts(out, "]}");
+    return out->oom ? pdi_error_oom() : PEDIA_OK;
+}
+
+/* A Table of the items matching f. */
+static pedia_err
+table(const struct pdi_api_pcl_shape *sh, const struct pdi_api_pcl_set *set,
+      const struct pdi_api_pcl_filter *f, struct pdi_buf *out)
+{
+    bool first = true;
+    pedia_err err = PEDIA_OK;
+
+    pdi_api_pcl_table_open(sh, set->rv, true, out);
+    for (size_t i = 0; !err && i < set->n; i++) {
+        if (!pdi_api_pcl_filter_match(f, set->v[i].json))
+            continue;
+        if (!first)
+            pdi_buf_putc(out, ',');
+        first = false;
+        err = pdi_api_pcl_row(sh, set->v[i].json, out);
+    }
+    return err ? err : pdi_api_pcl_table_close(out);
+}
+
+pedia_err
+pdi_api_pcl_write_one(const struct pdi_api_pcl_shape *sh, const char *json,
+                      int64_t rv, struct pdi_buf *out)
+{
+    struct json_object *obj = NULL;
+    pedia_err err;
+
+    if (sh->media == PDI_MEDIA_TABLE) {
+        pdi_api_pcl_table_open(sh, rv, true, out);
+        err = pdi_api_pcl_row(sh, json, out);
+        return err ? err : pdi_api_pcl_table_close(out);
+    }
+    if (sh->media != PDI_MEDIA_PARTIAL)
+        return pdi_buf_puts(out, json);
+    err = parse_obj(json, &obj);
+    if (!err)
+        partial(sh, obj, out);
+    json_object_put(obj);
+    return err ? err : (out->oom ? pdi_error_oom() : PEDIA_OK);
+}
+
+/* A list of objects or of PartialObjectMetadata. */
+static pedia_err
+items_list(const struct pdi_api_pcl_shape *sh,
+           const struct pdi_api_pcl_set *set,
+           const struct pdi_api_pcl_filter *f, struct pdi_buf *out)
+{
+    bool partial_list = sh->media == PDI_MEDIA_PARTIAL_LIST, first = true;
+    pedia_err err = PEDIA_OK;
+
+    if (partial_list)
+        pdi_buf_puts(out, "{\"kind\":\"PartialObjectMetadataList\","
+                          "\"apiVersion\":\"meta.k8s.io/v1\",");
+    else
+        pdi_buf_printf(out,
+                       "{\"apiVersion\":\"" PDI_API_CLUSTER_GROUP
+                       "/" PDI_API_CLUSTER_VERSION "\",\"kind\":\"%s\",",
+                       sh->t->list_kind);
+    pdi_buf_printf(out,
+                   "\"metadata\":{\"resourceVersion\":\"%lld\"},"
+                   "\"items\":[",
+                   (long long)set->rv);
+    for (size_t i = 0; !err && i < set->n; i++) {
+        struct json_object *obj = NULL;
+        if (!pdi_api_pcl_filter_match(f, set->v[i].json))
+            continue;
+        if (!first)
+            pdi_buf_putc(out, ',');
+        first = false;
+        if (!partial_list) {
+            pdi_buf_puts(out, set->v[i].json);
+            continue;
+        }
+        err = parse_obj(set->v[i].json, &obj);
+        if (!err)
+            partial(sh, obj, out);
+        json_object_put(obj);
+    }
+    pdi_buf_puts(out, "]}");
+    return err ? err : (out->oom ? pdi_error_oom() : PEDIA_OK);
+}
+
+pedia_err
+pdi_api_pcl_write_list(const struct pdi_api_pcl_shape *sh,
+                       const struct pdi_api_pcl_set *set,
+                       const struct pdi_api_pcl_filter *f, struct pdi_buf *out)
+{
+    if (sh->media == PDI_MEDIA_TABLE)
+        return table(sh, set, f, out);
+    return items_list(sh, set, f, out);
+}
