@@ -103,6 +103,9 @@ PEDIA_API pedia_err pedia_query_add_cluster(pedia_query *q,
                                             const char *cluster);
 /** @brief Add a namespace to the namespaces condition. @since 0.1 */
 PEDIA_API pedia_err pedia_query_add_namespace(pedia_query *q, const char *ns);
+/** @brief Add a name to the names condition (any bytes; a value, never
+ * parsed). @since 0.1 */
+PEDIA_API pedia_err pedia_query_add_name(pedia_query *q, const char *name);
 
 /**
  * @brief Append a sort field: cluster, namespace, name, created_at,

@@ -11,19 +11,6 @@
 
 #include "apiserver/api_search.h"
 
-/* Field-selector value escaping (`\`, `,`, `=`) for a name. */
-static pedia_err
-name_selector(struct pdi_buf *b, const char *name)
-{
-    pdi_buf_puts(b, "metadata.name=");
-    for (const char *p = name; *p; p++) {
-        if (*p == '\\' || *p == ',' || *p == '=')
-            pdi_buf_putc(b, '\\');
-        pdi_buf_putc(b, *p);
-    }
-    return b->oom ? pdi_error_oom() : PEDIA_OK;
-}
-
 static void
 conflict(struct pedia_api_response *r, const struct pdi_api_target *t,
          const struct pdi_strvec *clusters)
@@ -84,7 +71,6 @@ pdi_api_serve_get(struct pdi_api_req *rq, struct pedia_api_response *r,
     pedia_query *q = NULL;
     pedia_result *res = NULL;
     struct pdi_strvec clusters;
-    struct pdi_buf sel, first;
     const pedia_object *o;
     pedia_err err;
     int64_t rev = 0;
@@ -92,12 +78,9 @@ pdi_api_serve_get(struct pdi_api_req *rq, struct pedia_api_response *r,
     if (pdi_api_shape_init(&shape, rq, r, t))
         return;
     pdi_strvec_init(&clusters, rq->a);
-    pdi_buf_init(&sel, rq->a);
-    pdi_buf_init(&first, rq->a);
     if (pdi_api_build_query(rq, r, t, true, &q))
         goto done;
-    err = name_selector(&sel, t->name);
-    err = err ? err : pedia_query_set_field_selector(q, sel.ptr);
+    err = pedia_query_add_name(q, t->name);
     err = err ? err : pedia_query_set_limit(q, 0);
     err = err ? err : pedia_query_run(&res, rq->api->store, q);
     while (!err && !(err = pedia_result_next(res, &o)) && o) {
@@ -116,8 +99,6 @@ pdi_api_serve_get(struct pdi_api_req *rq, struct pedia_api_response *r,
     else if (clusters.n > 1)
         conflict(r, t, &clusters);
 done:
-    pdi_buf_free(&sel);
-    pdi_buf_free(&first);
     pdi_strvec_free(&clusters);
     pedia_result_free(res);
     pedia_query_free(q);

@@ -146,6 +146,11 @@ void pdi_api_req_free(struct pdi_api_req *rq);
 const char *pdi_api_req_header(const struct pdi_api_req *rq, const char *name);
 /* The decoded value of query parameter `name` (first occurrence) or NULL. */
 const char *pdi_api_param(const struct pdi_api_req *rq, const char *name);
+/* Boolean parameter `name` with Go ParseBool rules (absent or empty =
+ * false). false (with a 400 Status in r) when the value is not a boolean. */
+bool pdi_api_param_bool(const struct pdi_api_req *rq,
+                        struct pedia_api_response *r, const char *name,
+                        bool *out);
 /* Decide the media type for a response of this request. `kinds` is a mask
  * of (1u << enum pdi_api_media) the endpoint can produce (JSON always).
  * *table_v1beta1 is set when the Table must be meta.k8s.io/v1beta1. */

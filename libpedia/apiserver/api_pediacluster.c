@@ -147,13 +147,7 @@ static bool
 param_bool(struct pdi_api_req *rq, struct pedia_api_response *r,
            const char *name, bool *out)
 {
-    const char *v = pdi_api_param(rq, name);
-
-    *out = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-    if (!v || *out || !*v || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-        return true;
-    pdi_api_error(r, 400, NULL, "%s: invalid boolean value \"%.32s\"", name, v);
-    return false;
+    return pdi_api_param_bool(rq, r, name, out);
 }
 
 static void

@@ -116,6 +116,38 @@ pdi_api_param(const struct pdi_api_req *rq, const char *name)
  * ------------------------------------------------------------------
  */
 
+/* Go's strconv.ParseBool, which kube uses for boolean parameters. */
+static int
+parse_bool(const char *v)
+{
+    static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
+
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (strcmp(v, t[i]) == 0)
+            return 1;
+        if (strcmp(v, f[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+bool
+pdi_api_param_bool(const struct pdi_api_req *rq, struct pedia_api_response *r,
+                   const char *name, bool *out)
+{
+    const char *v = pdi_api_param(rq, name);
+    int b = v && *v ? parse_bool(v) : 0;
+
+    *out = b == 1;
+    if (b >= 0)
+        return true;
+    pdi_api_error(r, 400, NULL,
+                  "%s: invalid boolean value \"%.32s\": use true or false",
+                  name, v);
+    return false;
+}
+
 /* One media range of an Accept header, parameters included. */
 struct media {
     char type[64];

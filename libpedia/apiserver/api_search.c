@@ -104,20 +104,13 @@ resource_parts(char **p, size_t n, struct pdi_api_target *t)
     return true;
 }
 
-static bool
-is_watch(const struct pdi_api_req *rq)
-{
-    const char *w = pdi_api_param(rq, "watch");
-
-    return w && (strcmp(w, "true") == 0 || strcmp(w, "1") == 0);
-}
-
 static void
 serve_resource(struct pdi_api_req *rq, struct pedia_api_response *r,
                const struct pdi_api_type *types, size_t n_types,
                struct pdi_api_target *t, char **p, size_t n)
 {
     const struct pdi_api_type *ty;
+    bool watch;
 
     if (!resource_parts(p, n, t)) {
         not_found_path(r);
@@ -135,7 +128,9 @@ serve_resource(struct pdi_api_req *rq, struct pedia_api_response *r,
         return;
     }
     snprintf(r->resource, sizeof r->resource, "%s", t->resource);
-    if (is_watch(rq))
+    if (!pdi_api_param_bool(rq, r, "watch", &watch))
+        return;
+    if (watch)
         pdi_api_serve_watch(rq, r, t);
     else if (t->name)
         pdi_api_serve_get(rq, r, t);

@@ -240,14 +240,6 @@ out:
     return err;
 }
 
-static bool
-param_true(const struct pdi_api_req *rq, const char *name)
-{
-    const char *v = pdi_api_param(rq, name);
-
-    return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-}
-
 /* timeoutSeconds, else kube's random [30 min, 60 min). */
 static bool
 watch_deadline(struct pdi_api_req *rq, struct pedia_api_response *r,
@@ -324,10 +316,12 @@ pdi_api_serve_watch(struct pdi_api_req *rq, struct pedia_api_response *r,
                     const struct pdi_api_target *t)
 {
     struct watch_stream *ws;
-    bool sie = param_true(rq, "sendInitialEvents");
+    bool sie, bookmarks;
     int64_t rv;
 
-    if (!pdi_api_check_list_options(rq, r, true, &rv))
+    if (!pdi_api_param_bool(rq, r, "sendInitialEvents", &sie) ||
+        !pdi_api_param_bool(rq, r, "allowWatchBookmarks", &bookmarks) ||
+        !pdi_api_check_list_options(rq, r, true, &rv))
         return;
     if (sie && !pdi_str_eq(pdi_api_param(rq, "resourceVersionMatch"),
                            "NotOlderThan")) {
@@ -346,7 +340,7 @@ pdi_api_serve_watch(struct pdi_api_req *rq, struct pedia_api_response *r,
     ws->api = rq->api;
     ws->base.fill = watch_fill;
     ws->base.free = watch_free;
-    ws->bookmarks = param_true(rq, "allowWatchBookmarks");
+    ws->bookmarks = bookmarks;
     ws->next_bookmark_ms = now_ms() + BOOKMARK_EVERY_MS;
     pdi_strvec_init(&ws->mem, rq->a);
     if (!watch_deadline(rq, r, &ws->deadline_ms) ||

@@ -185,6 +185,14 @@ pedia_query_add_namespace(pedia_query *q, const char *ns)
 }
 
 pedia_err
+pedia_query_add_name(pedia_query *q, const char *name)
+{
+    pdi_error_clear();
+    PEDIA_ASSERT_ARG(q && q->magic == PDI_MAGIC_QUERY && name);
+    return add_value(&q->names, name);
+}
+
+pedia_err
 pedia_query_add_order_by(pedia_query *q, const char *field, bool desc)
 {
     pdi_error_clear();

@@ -133,6 +133,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_query_set_field_selector": (ERR, [c_void_p, c_char_p]),
     "pedia_query_add_cluster": (ERR, [c_void_p, c_char_p]),
     "pedia_query_add_namespace": (ERR, [c_void_p, c_char_p]),
+    "pedia_query_add_name": (ERR, [c_void_p, c_char_p]),
     "pedia_query_add_order_by": (ERR, [c_void_p, c_char_p, c_bool]),
     "pedia_query_set_limit": (ERR, [c_void_p, c_int64]),
     "pedia_query_set_continue": (ERR, [c_void_p, c_char_p]),

@@ -170,11 +170,7 @@ class _Search:
             url_query = urllib.parse.urlencode(
                 {k: ",".join(v) if isinstance(v, (list, tuple)) else v
                  for k, v in url_query.items()})
-        parts = [url_query] if url_query else []
-        if self.names:
-            parts.append("names=" + urllib.parse.quote(",".join(self.names),
-                                                       safe=","))
-        self.url = "&".join(parts)
+        self.url = url_query or ""
 
     def make_query(self, limit: Optional[int], token: Optional[str]) -> Native:
         """A new pedia_query (Native) for one page."""
@@ -212,6 +208,8 @@ class _Search:
             lib.pedia_query_add_cluster(p, c(cl, "clusters"))
         for ns in self.namespaces:
             lib.pedia_query_add_namespace(p, c(ns, "namespaces"))
+        for name in self.names:
+            lib.pedia_query_add_name(p, c(name, "names"))
         if self.label_selector is not None:
             lib.pedia_query_set_label_selector(
                 p, c(self.label_selector, "label_selector"))
