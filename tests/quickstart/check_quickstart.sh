@@ -39,4 +39,46 @@ if ! awk 'function secs(a,  n,u,t){t=0; while (match(a,/^[0-9]+[ydhms]/)) {
   echo "FAIL: the newest-first search is not ordered by age"; fail=1
 fi
 [ $fail -eq 0 ] && echo "quickstart output OK"
+[ $fail -eq 0 ] || exit 1
+
+# --kubeconfig: the contexts of a user's kubeconfig become the members
+# (here two contexts of one TLS + token kubesim).
+work=$(mktemp -d)
+sim_pid=""
+trap 'rm -f "$out"; [ -n "$sim_pid" ] && kill $sim_pid 2>/dev/null; rm -rf "$work"' EXIT
+"$bin/tests/kubesim/kubesim" --generate-certs "$work" --token t0ken-abc \
+  --generate-pods 50 --seed 9 > "$work/sim.out" 2>&1 &
+sim_pid=$!
+for _ in $(seq 1 100); do grep -q '^kubesim: listening' "$work/sim.out" && break; sleep 0.1; done
+port=$(sed -nE 's/^kubesim: listening port=([0-9]+).*/\1/p' "$work/sim.out")
+[ -n "$port" ] || { echo "FAIL: kubesim did not start"; exit 1; }
+cat > "$work/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: sim
+  cluster:
+    server: https://127.0.0.1:$port
+    certificate-authority-data: $(base64 -w0 < "$work/ca.crt")
+users:
+- name: me
+  user:
+    token: t0ken-abc
+contexts:
+- name: prod-eu
+  context: {cluster: sim, user: me}
+- name: Staging_US
+  context: {cluster: sim, user: me}
+current-context: prod-eu
+KC
+PEDIA_PREBUILT_DIR=$bin timeout 240 "$src/scripts/quickstart.sh" --non-interactive \
+  --kubeconfig "$work/kubeconfig" >"$out" 2>&1
+rc=$?
+cat "$out"
+[ $rc -eq 0 ] || { echo "FAIL: quickstart --kubeconfig exited $rc"; exit 1; }
+expect '^prod-eu +True' "context prod-eu imported and Ready"
+expect '^staging-us +True' "context Staging_US imported as staging-us"
+expect '^NAMESPACE +CLUSTER +NAME' "a search over the imported clusters"
+if grep -q 't0ken-abc' "$out"; then echo "FAIL: the token leaked into the output"; fail=1; fi
+[ $fail -eq 0 ] && echo "quickstart --kubeconfig OK"
 exit $fail
