@@ -14,7 +14,6 @@
  * Output: a human table and JSON lines (one per measurement).
  */
 #include <pedia/pedia.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,87 +34,6 @@ struct opts {
     bool no_ingest; /* reuse the data already in the store */
     uint64_t seed;
 };
-
-struct producer {
-    pthread_mutex_t *mu;
-    struct corpus *corpus;
-    pedia_store *store;
-    int batch;
-    long written;
-    long bytes;
-    int failed;
-};
-
-static void *
-produce(void *arg)
-{
-    struct producer *p = arg;
-    pedia_batch *b = NULL;
-    struct corpus_obj o;
-
-    if (pedia_batch_create(&b, p->store) != PEDIA_OK) {
-        p->failed = 1;
-        return NULL;
-    }
-    for (;;) {
-        int more;
-
-        pthread_mutex_lock(p->mu);
-        more = corpus_next(p->corpus, &o);
-        pthread_mutex_unlock(p->mu);
-        if (more) {
-            if (pedia_batch_upsert(b, o.cluster, o.group, o.version, o.resource,
-                                   o.json, o.len) != PEDIA_OK) {
-                fprintf(stderr, "upsert: %s\n", pedia_error_last_message());
-                p->failed = 1;
-            }
-            p->bytes += (long)o.len;
-            free(o.json);
-            p->written++;
-        }
-        if ((!more && pedia_batch_size(b) > 0) ||
-            pedia_batch_size(b) >= (size_t)p->batch) {
-            if (pedia_batch_commit(b, NULL) != PEDIA_OK) {
-                fprintf(stderr, "commit: %s\n", pedia_error_last_message());
-                p->failed = 1;
-                break;
-            }
-        }
-        if (!more)
-            break;
-    }
-    pedia_batch_free(b);
-    return NULL;
-}
-
-static int
-ingest(const struct opts *op, pedia_store *store, double *secs, long *n,
-       long *bytes)
-{
-    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-    struct corpus c;
-    struct producer ps[16];
-    pthread_t th[16];
-    double t0;
-    int i, failed = 0;
-
-    corpus_init(&c, op->seed, op->clusters, op->objects / op->clusters);
-    t0 = bench_now();
-    for (i = 0; i < op->threads; i++) {
-        ps[i] = (struct producer){&mu, &c, store, op->batch, 0, 0, 0};
-        pthread_create(&th[i], NULL, produce, &ps[i]);
-    }
-    *n = 0;
-    *bytes = 0;
-    for (i = 0; i < op->threads; i++) {
-        pthread_join(th[i], NULL);
-        *n += ps[i].written;
-        *bytes += ps[i].bytes;
-        failed |= ps[i].failed;
-    }
-    *secs = bench_now() - t0;
-    return failed ? -1 : 0;
-}
 
 /* Time one search (all rows read) through the public API. */
 static int
@@ -283,7 +201,8 @@ main(int argc, char **argv)
         n = 0;
         secs = 1;
         bytes = 0;
-    } else if (ingest(&op, store, &secs, &n, &bytes)) {
+    } else if (bench_ingest(store, op.seed, op.clusters, op.objects, op.batch,
+                            op.threads, &secs, &n, &bytes)) {
         fprintf(stderr, "ingest failed\n");
         return 1;
     }

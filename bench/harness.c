@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,6 +397,91 @@ bench_raw_limit_copy(const char *uri, int batch, long *rows, double *rate)
     rc = raw_sqlite_copy(uri + 7, raw + 7, batch, rows, rate);
     bench_reset_store(raw);
     return rc;
+}
+
+/* ---- ingest through the public API --------------------------------------- */
+
+struct producer {
+    pthread_mutex_t *mu;
+    struct corpus *corpus;
+    pedia_store *store;
+    int batch;
+    long written;
+    long bytes;
+    int failed;
+};
+
+static void *
+produce(void *arg)
+{
+    struct producer *p = arg;
+    pedia_batch *b = NULL;
+    struct corpus_obj o;
+
+    if (pedia_batch_create(&b, p->store) != PEDIA_OK) {
+        p->failed = 1;
+        return NULL;
+    }
+    for (;;) {
+        int more;
+
+        pthread_mutex_lock(p->mu);
+        more = corpus_next(p->corpus, &o);
+        pthread_mutex_unlock(p->mu);
+        if (more) {
+            if (pedia_batch_upsert(b, o.cluster, o.group, o.version, o.resource,
+                                   o.json, o.len) != PEDIA_OK) {
+                fprintf(stderr, "upsert: %s\n", pedia_error_last_message());
+                p->failed = 1;
+            }
+            p->bytes += (long)o.len;
+            free(o.json);
+            p->written++;
+        }
+        if ((!more && pedia_batch_size(b) > 0) ||
+            pedia_batch_size(b) >= (size_t)p->batch) {
+            if (pedia_batch_commit(b, NULL) != PEDIA_OK) {
+                fprintf(stderr, "commit: %s\n", pedia_error_last_message());
+                p->failed = 1;
+                break;
+            }
+        }
+        if (!more)
+            break;
+    }
+    pedia_batch_free(b);
+    return NULL;
+}
+
+int
+bench_ingest(pedia_store *store, uint64_t seed, int clusters, long objects,
+             int batch, int threads, double *secs, long *n, long *bytes)
+{
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    struct corpus c;
+    struct producer ps[16];
+    pthread_t th[16];
+    double t0;
+    int i, failed = 0;
+
+    corpus_init(&c, seed, clusters, objects / clusters);
+    t0 = bench_now();
+    if (threads < 1 || threads > 16)
+        threads = 2;
+    for (i = 0; i < threads; i++) {
+        ps[i] = (struct producer){&mu, &c, store, batch, 0, 0, 0};
+        pthread_create(&th[i], NULL, produce, &ps[i]);
+    }
+    *n = 0;
+    *bytes = 0;
+    for (i = 0; i < threads; i++) {
+        pthread_join(th[i], NULL);
+        *n += ps[i].written;
+        *bytes += ps[i].bytes;
+        failed |= ps[i].failed;
+    }
+    *secs = bench_now() - t0;
+    return failed ? -1 : 0;
 }
 
 static int

@@ -32,6 +32,11 @@ int bench_raw_limit(const char *uri, uint64_t seed, int clusters, long objects,
  * rows an existing SQLite store holds, read back as stored, into a fresh
  * file <uri>.raw with the same schema (removed afterwards). */
 int bench_raw_limit_copy(const char *uri, int batch, long *rows, double *rate);
+/* Ingest the seeded corpus (corpus.h) through the public API:
+ * pedia_batch_upsert + pedia_batch_commit in batches of `batch`, `threads`
+ * producers (1..16). *n objects, *bytes of JSON, *secs of wall time. */
+int bench_ingest(pedia_store *store, uint64_t seed, int clusters, long objects,
+                 int batch, int threads, double *secs, long *n, long *bytes);
 int bench_count_pods(pedia_store *st, pedia_ctx *ctx, const char *url, long *n);
 int bench_pick_rs_uid(pedia_store *st, pedia_ctx *ctx, char uid[40]);
 /* The SQL the driver runs for this search, timed directly on the engine. */
