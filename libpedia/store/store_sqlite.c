@@ -269,6 +269,7 @@ sqlite_close(pedia_sys_store *st)
         return;
     for (int i = 0; i < SQ_COUNT_; i++)
         sqlite3_finalize(h->stmts[i]);
+    pdi_sqlite_cache_clear(h);
     sqlite3_close_v2(h->db);
     pdi_free(NULL, h);
 }

@@ -31,8 +31,20 @@ enum pdi_sqlite_stmt {
     SQ_COUNT_ /* number of cached statements */
 };
 
+/* Prepared searches kept per connection, keyed by their SQL text:
+ * preparing costs more than running a selective query (GET by name). */
+#define PDI_SQLITE_STMT_CACHE 16
+struct pdi_sqlite_cached {
+    char *sql; /* NULL: free slot */
+    sqlite3_stmt *stmt;
+    bool in_use; /* lent to an open cursor */
+    uint64_t used_at;
+};
+
 struct pdi_sqlite {
     sqlite3 *db;
+    struct pdi_sqlite_cached cache[PDI_SQLITE_STMT_CACHE];
+    uint64_t cache_clock;
     bool read_only;
     bool shared_cache; /* in-memory DB shared between handles */
     int64_t retention;
@@ -44,6 +56,9 @@ struct pdi_sqlite {
 /* Refresh the planner statistics when the table has doubled since the last
  * ANALYZE (called by the writer after a commit; cheap otherwise). */
 void pdi_sqlite_maybe_analyze(struct pdi_sqlite *h);
+
+/* Finalize every cached search statement (before closing). */
+void pdi_sqlite_cache_clear(struct pdi_sqlite *h);
 
 /* Label planning (see store_sqlite_query.c): is a positive label
  * requirement common enough to be probed per row rather than drive the

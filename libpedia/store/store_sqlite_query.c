@@ -14,6 +14,7 @@
 struct pdi_sqlite_cursor {
     struct pdi_sqlite *h;
     sqlite3_stmt *stmt;
+    struct pdi_sqlite_cached *cached; /* where stmt came from, or NULL */
     size_t n_sorts;
     const char **keys; /* n_sorts views into the current row */
 };
@@ -91,10 +92,81 @@ pdi_sqlite_plan_labels(sqlite3 *db, const pedia_sys_query *q, bool *hints)
     }
 }
 
-/* Build with `build`, prepare and bind; *out owned by the caller. */
+/* ---- statement cache ------------------------------------------------------
+ */
+
+void
+pdi_sqlite_cache_clear(struct pdi_sqlite *h)
+{
+    for (int i = 0; i < PDI_SQLITE_STMT_CACHE; i++) {
+        sqlite3_finalize(h->cache[i].stmt);
+        pdi_free(NULL, h->cache[i].sql);
+        memset(&h->cache[i], 0, sizeof h->cache[i]);
+    }
+}
+
+/* A statement for `sql`: a cached one (reset, unbound) or a new one, kept
+ * in the cache when a slot is free or can be evicted (least recently
+ * used, not lent). *slot is where it lives, NULL when not cached. */
+static int
+cache_prepare(struct pdi_sqlite *h, const char *sql, size_t len,
+              sqlite3_stmt **out, struct pdi_sqlite_cached **slot)
+{
+    struct pdi_sqlite_cached *victim = NULL;
+    int rc;
+
+    *slot = NULL;
+    for (int i = 0; i < PDI_SQLITE_STMT_CACHE; i++) {
+        struct pdi_sqlite_cached *c = &h->cache[i];
+        if (c->sql && !c->in_use && strcmp(c->sql, sql) == 0) {
+            sqlite3_reset(c->stmt);
+            sqlite3_clear_bindings(c->stmt);
+            c->in_use = true;
+            c->used_at = ++h->cache_clock;
+            *out = c->stmt;
+            *slot = c;
+            return SQLITE_OK;
+        }
+        if (!c->in_use && (!victim || !c->sql ||
+                           (victim->sql && c->used_at < victim->used_at)))
+            victim = c;
+    }
+    rc = sqlite3_prepare_v3(h->db, sql, (int)len, SQLITE_PREPARE_PERSISTENT,
+                            out, NULL);
+    if (rc != SQLITE_OK || !victim)
+        return rc;
+    char *copy = pdi_strndup(NULL, sql, len);
+    if (!copy)
+        return SQLITE_OK; /* works uncached */
+    sqlite3_finalize(victim->stmt);
+    pdi_free(NULL, victim->sql);
+    victim->sql = copy;
+    victim->stmt = *out;
+    victim->in_use = true;
+    victim->used_at = ++h->cache_clock;
+    *slot = victim;
+    return SQLITE_OK;
+}
+
+/* Give a statement back: to the cache, or finalize it. */
+static void
+cache_release(sqlite3_stmt *s, struct pdi_sqlite_cached *slot)
+{
+    if (!slot) {
+        sqlite3_finalize(s);
+        return;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    slot->in_use = false;
+}
+
+/* Build with `build`, prepare and bind; release *out with
+ * cache_release(*out, *slot). */
 static pedia_err
 prepare_query(struct pdi_sqlite *h, const pedia_sys_query *q, bool count,
-              sqlite3_stmt **out, size_t *n_sorts)
+              sqlite3_stmt **out, size_t *n_sorts,
+              struct pdi_sqlite_cached **slot)
 {
     struct pdi_sql sql;
     pedia_err err;
@@ -111,9 +183,12 @@ prepare_query(struct pdi_sqlite *h, const pedia_sys_query *q, bool count,
         sql.label_common = hints;
         sql.n_label_common = q->n_labels;
     }
+    *slot = NULL;
     err = count ? pdi_sql_build_count(&sql, q) : pdi_sql_build_select(&sql, q);
-    if (!err && sqlite3_prepare_v2(h->db, sql.text.ptr, (int)sql.text.len, out,
-                                   NULL) != SQLITE_OK)
+    if (!err && sql.text.oom)
+        err = pdi_error_oom();
+    if (!err && cache_prepare(h, sql.text.ptr, sql.text.len, out, slot) !=
+                    SQLITE_OK)
         err = pdi_sqlite_err(h, "prepare search");
     err = err ? err : bind_params(h, *out, &sql);
     if (n_sorts)
@@ -121,8 +196,10 @@ prepare_query(struct pdi_sqlite *h, const pedia_sys_query *q, bool count,
     pdi_sql_free(&sql);
     pdi_free(NULL, hints);
     if (err) {
-        sqlite3_finalize(*out);
+        if (*out)
+            cache_release(*out, *slot);
         *out = NULL;
+        *slot = NULL;
     }
     return err;
 }
@@ -140,7 +217,7 @@ pdi_sqlite_query(pedia_sys_store *st, const pedia_sys_query *q,
     if (!c)
         return pdi_error_oom();
     c->h = h;
-    err = prepare_query(h, q, false, &c->stmt, &c->n_sorts);
+    err = prepare_query(h, q, false, &c->stmt, &c->n_sorts, &c->cached);
     if (!err && c->n_sorts) {
         c->keys = pdi_calloc(NULL, c->n_sorts, sizeof *c->keys);
         if (!c->keys)
@@ -213,7 +290,8 @@ pdi_sqlite_cursor_close(pedia_sys_cursor *cur)
 
     if (!c)
         return;
-    sqlite3_finalize(c->stmt);
+    if (c->stmt)
+        cache_release(c->stmt, c->cached);
     pdi_free(NULL, c->keys);
     pdi_free(NULL, c);
 }
@@ -223,7 +301,8 @@ pdi_sqlite_count(pedia_sys_store *st, const pedia_sys_query *q, int64_t *out)
 {
     struct pdi_sqlite *h = pdi_sqlite_of(st);
     sqlite3_stmt *s = NULL;
-    pedia_err err = prepare_query(h, q, true, &s, NULL);
+    struct pdi_sqlite_cached *slot = NULL;
+    pedia_err err = prepare_query(h, q, true, &s, NULL, &slot);
 
     if (err)
         return err;
@@ -232,6 +311,6 @@ pdi_sqlite_count(pedia_sys_store *st, const pedia_sys_query *q, int64_t *out)
         *out = sqlite3_column_int64(s, 0);
     else
         err = pdi_sqlite_err(h, "count");
-    sqlite3_finalize(s);
+    cache_release(s, slot);
     return err;
 }
