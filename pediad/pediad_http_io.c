@@ -120,13 +120,46 @@ body_free(void *cls)
     free(b);
 }
 
+/* Bodies up to this size that are complete when handled (GET by name,
+ * Status errors, discovery) are handed to MHD as one buffer: it sends
+ * headers and body together, without calling back. */
+#define SMALL_BODY (64 * 1024)
+
+/* A complete small body as an MHD buffer response, or NULL. */
+static struct MHD_Response *
+buffer_response(pedia_api_response *resp, int64_t len)
+{
+    char *buf = malloc(len > 0 ? (size_t)len : 1);
+    size_t got = 0;
+    bool eof = false;
+
+    if (!buf)
+        return NULL;
+    while (!eof && got <= (size_t)len) {
+        size_t n = 0;
+        if (pedia_api_response_read(resp, buf + got, (size_t)len - got, &n,
+                                    &eof) != PEDIA_OK ||
+            (n == 0 && !eof)) {
+            free(buf);
+            return NULL;
+        }
+        got += n;
+    }
+    if (got != (size_t)len) {
+        free(buf);
+        return NULL;
+    }
+    return MHD_create_response_from_buffer((size_t)len, buf,
+                                           MHD_RESPMEM_MUST_FREE);
+}
+
 /* Queue a libpedia response; takes ownership of resp. */
 enum MHD_Result
 pd_http_queue(struct MHD_Connection *c, pedia_api_response *resp)
 {
     int64_t len = pedia_api_response_length(resp);
     struct pd_body *b = calloc(1, sizeof *b);
-    struct MHD_Response *mr;
+    struct MHD_Response *mr = NULL;
     enum MHD_Result ret;
 
     if (!b) {
@@ -136,12 +169,24 @@ pd_http_queue(struct MHD_Connection *c, pedia_api_response *resp)
     b->resp = resp;
     b->conn = c;
     b->streaming = len < 0;
-    mr = MHD_create_response_from_callback(len < 0 ? MHD_SIZE_UNKNOWN
-                                                   : (uint64_t)len,
-                                           READ_BLOCK, body_read, b, body_free);
-    if (!mr) {
-        body_free(b);
-        return MHD_NO;
+    if (len >= 0 && len <= SMALL_BODY) {
+        /* The body becomes MHD's; resp only still lends its headers. A
+         * failure here may have consumed part of the body: drop the
+         * connection rather than send a truncated one. */
+        mr = buffer_response(resp, len);
+        if (!mr) {
+            body_free(b);
+            return MHD_NO;
+        }
+    } else {
+        mr = MHD_create_response_from_callback(
+            len < 0 ? MHD_SIZE_UNKNOWN : (uint64_t)len, READ_BLOCK, body_read,
+            b, body_free);
+        if (!mr) {
+            body_free(b);
+            return MHD_NO;
+        }
+        b = NULL; /* freed by MHD with the response */
     }
     for (size_t i = 0; i < pedia_api_response_header_count(resp); i++) {
         const char *value = NULL;
@@ -149,10 +194,12 @@ pd_http_queue(struct MHD_Connection *c, pedia_api_response *resp)
         if (name && value && !managed_header(name))
             MHD_add_response_header(mr, name, value);
     }
-    if (b->streaming)
+    if (len < 0)
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
     ret = MHD_queue_response(c, (unsigned)pedia_api_response_status(resp), mr);
     MHD_destroy_response(mr);
+    if (b)
+        body_free(b); /* the buffered case: done with resp */
     return ret;
 }
 
