@@ -88,30 +88,6 @@ struct opts {
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static char *
-read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-        fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-        if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf[n] = '\0';
-            if (len)
-                *len = (size_t)n;
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
 static char *xasprintf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
@@ -212,7 +188,7 @@ http_conf_init(struct http_conf *hc, const struct opts *op)
     hc->server = op->server;
     hc->ca = xasprintf("%s/ca.crt", op->state_dir);
     hc->token_file = xasprintf("%s/admin-token", op->state_dir);
-    token = read_file(hc->token_file, NULL);
+    token = bench_read_file(hc->token_file, NULL);
     if (!token) {
         fprintf(stderr, "cannot read %s\n", hc->token_file);
         return -1;

@@ -16,6 +16,9 @@ struct bench_stats {
 };
 
 double bench_now(void);
+/* The whole file, malloc'ed and NUL-terminated (*len its size when len is
+ * not NULL), or NULL. */
+char *bench_read_file(const char *path, size_t *len);
 void bench_touch(const char *p, size_t n);
 void bench_stats(double *v, int n, struct bench_stats *out);
 void bench_json(const char *bench, const char *uri, long n, double rate,

@@ -27,6 +27,8 @@
 
 #include <microhttpd.h>
 
+#include "harness.h"
+
 /* pediad's values (pediad_http.c, PD_HTTP_IDLE_TIMEOUT_S). */
 #define CONST_MEMORY_LIMIT (128u << 10)
 #define CONST_CONNECTION_LIMIT 1000
@@ -38,30 +40,6 @@ struct const_srv {
     size_t len;
     char *authz; /* "Bearer <token>" */
 };
-
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-        fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-        if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf[n] = '\0';
-            if (len)
-                *len = (size_t)n;
-        }
-    }
-    fclose(f);
-    return buf;
-}
 
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -137,10 +115,10 @@ mhd_const_main(int argc, char **argv)
                         "--body F --token-file F\n");
         return 2;
     }
-    cert_pem = slurp(cert, NULL);
-    key_pem = slurp(key, NULL);
-    s.body = slurp(body, &s.len);
-    tok = slurp(token, NULL);
+    cert_pem = bench_read_file(cert, NULL);
+    key_pem = bench_read_file(key, NULL);
+    s.body = bench_read_file(body, &s.len);
+    tok = bench_read_file(token, NULL);
     if (!cert_pem || !key_pem || !s.body || !tok) {
         fprintf(stderr, "mhd_const: cannot read the certificate, key, body "
                         "or token file\n");

@@ -88,6 +88,11 @@ struct pedia_api_response {
     char resource[64];
 };
 
+/* Milliseconds on the monotonic clock. */
+int64_t pdi_api_now_ms(void);
+
+/* A new empty 200 response owned by api's allocator (NULL: out of memory). */
+struct pedia_api_response *pdi_api_response_new(struct pedia_api *api);
 /* Add a header (copied). Failures set r->oom (the response becomes 500). */
 void pdi_api_header_add(struct pedia_api_response *r, const char *name,
                         const char *value);
@@ -194,7 +199,8 @@ struct pedia_api {
     struct pdi_api_snapshot *snap; /* guarded by mu */
     volatile int shutdown;
     struct pdi_api_metrics *metrics;
-    struct pdi_api_oacache *openapi; /* api_openapi.c, created lazily under mu */
+    struct pdi_api_oacache
+        *openapi; /* api_openapi.c, created lazily under mu */
 };
 #define PDI_API_OPENAPI_SLOT 1
 

@@ -160,10 +160,11 @@ struct jp_filter {
     const char *lit, *lit_end; /* literal text (quotes included) */
 };
 
-/* The end of the `@...` sub-path: white space or an operator character
- * outside brackets and quotes. */
+/* The first character of [p, end) that is one of the n bytes at stops,
+ * outside quotes and nested brackets, or end when there is none; NULL on
+ * an unterminated quote. A ']' at depth 0 stops only when it is listed. */
 static const char *
-subpath_end(const char *p, const char *end)
+scan_to(const char *p, const char *end, const char *stops, size_t n)
 {
     int depth = 0;
 
@@ -174,15 +175,25 @@ subpath_end(const char *p, const char *end)
                 return NULL;
             continue;
         }
+        if (depth == 0 && memchr(stops, *p, n))
+            return p;
         if (*p == '[')
             depth++;
         else if (*p == ']')
             depth--;
-        else if (depth == 0 && strchr(" \t=!<>)", *p))
-            break;
         p++;
     }
     return p;
+}
+
+/* The end of the `@...` sub-path: white space, an operator character or
+ * a NUL outside brackets and quotes. */
+static const char *
+subpath_end(const char *p, const char *end)
+{
+    static const char stops[] = " \t=!<>)"; /* with its NUL */
+
+    return scan_to(p, end, stops, sizeof stops);
 }
 
 /* Parse "?(...)" between p and close (the ']'). */
@@ -301,22 +312,8 @@ eval_filter(struct json_object *cur, const char *p, const char *close,
 static const char *
 bracket_close(const char *p, const char *end)
 {
-    int depth = 0;
-
-    while (p < end) {
-        if (*p == '\'' || *p == '"') {
-            p = quoted_end(p, end);
-            if (!p)
-                return NULL;
-            continue;
-        }
-        if (*p == '[')
-            depth++;
-        if (*p == ']' && depth-- == 0)
-            return p;
-        p++;
-    }
-    return NULL;
+    p = scan_to(p, end, "]", 1);
+    return p && p < end ? p : NULL;
 }
 
 static jp_res

@@ -103,9 +103,54 @@ respond(struct pedia_api_response *r, int code, struct pdi_buf *b)
     pdi_api_body(r, code, b, NULL);
 }
 
+/* Answer 200 with what was written to b, or err (b is dropped). */
+static void
+respond_written(struct pedia_api_response *r, struct pdi_buf *b, pedia_err err)
+{
+    if (err) {
+        pdi_buf_free(b);
+        pdi_api_error_from(r, err);
+        return;
+    }
+    respond(r, 200, b);
+}
+
+/* Answer 200 with the members of set that match f (err set: that error
+ * instead), then free set and f. */
+static void
+respond_list(struct pedia_api_response *r, const struct pdi_api_pcl_shape *sh,
+             struct pdi_api_pcl_set *set, struct pdi_api_pcl_filter *f,
+             pedia_err err)
+{
+    struct pdi_buf b;
+
+    pdi_buf_init(&b, r->a);
+    if (!err)
+        err = pdi_api_pcl_write_list(sh, set, f, &b);
+    pdi_api_pcl_set_free(set);
+    pdi_api_pcl_filter_free(f);
+    respond_written(r, &b, err);
+}
+
 /* ---- GET
  * ------------------------------------------------------------------------
  */
+
+/* The stored object `name` and its resourceVersion; false after a 404 or
+ * error Status when there is none. */
+static bool
+get_object(struct pdi_api_req *rq, struct pedia_api_response *r,
+           const struct pdi_api_pcl_type *t, const char *name,
+           struct json_object **obj, int64_t *rv)
+{
+    pedia_err err = pdi_api_pcl_get(rq->api, t, name, obj, rv);
+
+    if (err == PEDIA_ENOTFOUND)
+        pdi_api_not_found(r, PDI_API_CLUSTER_GROUP, t->resource, name);
+    else if (err)
+        pdi_api_error_from(r, err);
+    return err == PEDIA_OK;
+}
 
 static void
 serve_get(struct pdi_api_req *rq, struct pedia_api_response *r,
@@ -120,25 +165,13 @@ serve_get(struct pdi_api_req *rq, struct pedia_api_response *r,
     if (pdi_api_pcl_shape_init(
             &sh, t, rq, r, (1u << PDI_MEDIA_TABLE) | (1u << PDI_MEDIA_PARTIAL)))
         return;
-    err = pdi_api_pcl_get(rq->api, t, name, &obj, &rv);
-    if (err == PEDIA_ENOTFOUND) {
-        pdi_api_not_found(r, PDI_API_CLUSTER_GROUP, t->resource, name);
+    if (!get_object(rq, r, t, name, &obj, &rv))
         return;
-    }
-    if (err) {
-        pdi_api_error_from(r, err);
-        return;
-    }
     pdi_buf_init(&b, r->a);
     err = pdi_api_pcl_write_one(
         &sh, json_object_to_json_string_ext(obj, JSON_FLAGS), rv, &b);
     json_object_put(obj);
-    if (err) {
-        pdi_buf_free(&b);
-        pdi_api_error_from(r, err);
-        return;
-    }
-    respond(r, 200, &b);
+    respond_written(r, &b, err);
 }
 
 /* A boolean query parameter ("true"/"1"/"false"/"0"/""); false after a
@@ -157,7 +190,6 @@ serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
     struct pdi_api_pcl_shape sh;
     struct pdi_api_pcl_filter f;
     struct pdi_api_pcl_set set;
-    struct pdi_buf b;
     pedia_err err;
 
     if (pdi_api_param(rq, "sendInitialEvents")) {
@@ -173,21 +205,7 @@ serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
         pdi_api_pcl_filter_parse(&f, rq, r))
         return;
     err = pdi_api_pcl_list(rq->api, t, &set);
-    if (err) {
-        pdi_api_pcl_filter_free(&f);
-        pdi_api_error_from(r, err);
-        return;
-    }
-    pdi_buf_init(&b, r->a);
-    err = pdi_api_pcl_write_list(&sh, &set, &f, &b);
-    pdi_api_pcl_set_free(&set);
-    pdi_api_pcl_filter_free(&f);
-    if (err) {
-        pdi_buf_free(&b);
-        pdi_api_error_from(r, err);
-        return;
-    }
-    respond(r, 200, &b);
+    respond_list(r, &sh, &set, &f, err);
 }
 
 /* ---- DELETE
@@ -245,15 +263,8 @@ serve_delete(struct pdi_api_req *rq, struct pedia_api_response *r,
 
     if (!pdi_api_pcl_dry_run(rq, r, &dry))
         return;
-    err = pdi_api_pcl_get(rq->api, t, name, &obj, &rv);
-    if (err == PEDIA_ENOTFOUND) {
-        pdi_api_not_found(r, PDI_API_CLUSTER_GROUP, t->resource, name);
+    if (!get_object(rq, r, t, name, &obj, &rv))
         return;
-    }
-    if (err) {
-        pdi_api_error_from(r, err);
-        return;
-    }
     if (!delete_options(rq, r, obj, t, name, &dry)) {
         json_object_put(obj);
         return;
@@ -281,7 +292,6 @@ serve_delete_collection(struct pdi_api_req *rq, struct pedia_api_response *r,
     struct pdi_api_pcl_filter f;
     struct pdi_api_pcl_set set;
     struct pdi_api_pcl_shape sh = {.t = t, .media = PDI_MEDIA_JSON};
-    struct pdi_buf b;
     bool dry = false;
     pedia_err err;
 
@@ -298,22 +308,7 @@ serve_delete_collection(struct pdi_api_req *rq, struct pedia_api_response *r,
         if (err == PEDIA_ENOTFOUND) /* deleted meanwhile */
             err = PEDIA_OK;
     }
-    if (err) {
-        pdi_api_pcl_set_free(&set);
-        pdi_api_pcl_filter_free(&f);
-        pdi_api_error_from(r, err);
-        return;
-    }
-    pdi_buf_init(&b, r->a);
-    err = pdi_api_pcl_write_list(&sh, &set, &f, &b);
-    pdi_api_pcl_set_free(&set);
-    pdi_api_pcl_filter_free(&f);
-    if (err) {
-        pdi_buf_free(&b);
-        pdi_api_error_from(r, err);
-        return;
-    }
-    respond(r, 200, &b);
+    respond_list(r, &sh, &set, &f, err);
 }
 
 /* ---- routing

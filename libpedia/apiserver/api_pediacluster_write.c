@@ -457,19 +457,25 @@ engine_error(struct wr *w, pedia_err err)
  * -------------------------------------------------------------------
  */
 
+/* Answer code with obj (err set: that error instead), then put obj. */
 static void
-respond_object(struct wr *w, int code, struct json_object *obj)
+respond_object(struct wr *w, int code, struct json_object *obj, pedia_err err)
 {
     struct pdi_buf b;
 
     pdi_buf_init(&b, w->rq->a);
-    pdi_buf_puts(&b, json_object_to_json_string_ext(obj, JSON_FLAGS));
-    if (b.oom) {
-        pdi_buf_free(&b);
-        pdi_api_error(w->r, 500, NULL, "out of memory");
-        return;
+    if (err) {
+        pdi_api_error_from(w->r, err);
+    } else {
+        pdi_buf_puts(&b, json_object_to_json_string_ext(obj, JSON_FLAGS));
+        if (b.oom) {
+            pdi_buf_free(&b);
+            pdi_api_error(w->r, 500, NULL, "out of memory");
+        } else {
+            pdi_api_body(w->r, code, &b, NULL);
+        }
     }
-    pdi_api_body(w->r, code, &b, NULL);
+    json_object_put(obj);
 }
 
 /* dryRun: validate like the engine would, answer what would be stored. */
@@ -503,11 +509,7 @@ commit_dry(struct wr *w, const char *json, int code)
     err = err ? err
               : pdi_api_pcl_decorate(w->rq->a, w->t, obj, w->obj,
                                      w->old ? w->old_rv : 0);
-    if (err)
-        pdi_api_error_from(w->r, err);
-    else
-        respond_object(w, code, obj);
-    json_object_put(obj);
+    respond_object(w, code, obj, err);
 }
 
 static void
@@ -536,11 +538,7 @@ commit(struct wr *w, int code)
         return;
     }
     err = pdi_api_pcl_get(w->rq->api, w->t, w->name, &obj, NULL);
-    if (err)
-        pdi_api_error_from(w->r, err);
-    else
-        respond_object(w, code, obj);
-    json_object_put(obj);
+    respond_object(w, code, obj, err);
 }
 
 /* ---- verbs

@@ -8,15 +8,6 @@
  */
 #include "apiserver/api_table_int.h"
 
-#define COL_CONTAINERS                                                         \
-    {                                                                          \
-        "Containers", "string", "", 1, PDI_TD_CONTAINERS                       \
-    }
-#define COL_IMAGES                                                             \
-    {                                                                          \
-        "Images", "string", "", 1, PDI_TD_IMAGES                               \
-    }
-
 static const struct pdi_table_col deployment_cols[] = {
     PDI_TCOL_NAME,
     {"Ready", "string", "", 0, "Ready pods out of the desired replica count."},
@@ -25,8 +16,8 @@ static const struct pdi_table_col deployment_cols[] = {
     {"Available", "string", "", 0,
      "Pods that are ready and available to serve."},
     PDI_TCOL_AGE,
-    COL_CONTAINERS,
-    COL_IMAGES,
+    PDI_TCOL_CONTAINERS,
+    PDI_TCOL_IMAGES,
     {"Selector", "string", "", 1,
      "Label selector choosing the deployment's pods."},
 };
@@ -38,8 +29,8 @@ static const struct pdi_table_col replicaset_cols[] = {
      "Replica count last observed by the controller."},
     {"Ready", "integer", "", 0, "Replicas whose pods are ready."},
     PDI_TCOL_AGE,
-    COL_CONTAINERS,
-    COL_IMAGES,
+    PDI_TCOL_CONTAINERS,
+    PDI_TCOL_IMAGES,
     {"Selector", "string", "", 1,
      "Label selector choosing the replica set's pods."},
 };
@@ -48,8 +39,8 @@ static const struct pdi_table_col statefulset_cols[] = {
     PDI_TCOL_NAME,
     {"Ready", "string", "", 0, "Ready pods out of the desired replica count."},
     PDI_TCOL_AGE,
-    COL_CONTAINERS,
-    COL_IMAGES,
+    PDI_TCOL_CONTAINERS,
+    PDI_TCOL_IMAGES,
 };
 
 static const struct pdi_table_col daemonset_cols[] = {
@@ -63,8 +54,8 @@ static const struct pdi_table_col daemonset_cols[] = {
     {"Node Selector", "string", "", 0,
      "Node labels a node needs to get a daemon pod."},
     PDI_TCOL_AGE,
-    COL_CONTAINERS,
-    COL_IMAGES,
+    PDI_TCOL_CONTAINERS,
+    PDI_TCOL_IMAGES,
     {"Selector", "string", "", 1,
      "Label selector choosing the daemon set's pods."},
 };

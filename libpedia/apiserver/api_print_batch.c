@@ -10,14 +10,6 @@
  */
 #include "apiserver/api_table_int.h"
 
-#define COL_CONTAINERS                                                         \
-    {                                                                          \
-        "Containers", "string", "", 1, PDI_TD_CONTAINERS                       \
-    }
-#define COL_IMAGES                                                             \
-    {                                                                          \
-        "Images", "string", "", 1, PDI_TD_IMAGES                               \
-    }
 #define COL_SELECTOR                                                           \
     {                                                                          \
         "Selector", "string", "", 1, "Label selector choosing the job's pods." \
@@ -32,8 +24,8 @@ static const struct pdi_table_col job_cols[] = {
     {"Duration", "string", "", 0,
      "How long the job has run, or ran until it finished."},
     PDI_TCOL_AGE,
-    COL_CONTAINERS,
-    COL_IMAGES,
+    PDI_TCOL_CONTAINERS,
+    PDI_TCOL_IMAGES,
     COL_SELECTOR,
 };
 
@@ -46,8 +38,8 @@ static const struct pdi_table_col cronjob_cols[] = {
     {"Active", "integer", "", 0, "Count of jobs currently running."},
     {"Last Schedule", "string", "", 0, "Time since a job was last scheduled."},
     PDI_TCOL_AGE,
-    COL_CONTAINERS,
-    COL_IMAGES,
+    PDI_TCOL_CONTAINERS,
+    PDI_TCOL_IMAGES,
     COL_SELECTOR,
 };
 

@@ -34,6 +34,12 @@ pdi_api_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t
+pdi_api_now_ms(void)
+{
+    return pdi_api_now_ns() / 1000000;
+}
+
 pedia_err
 pedia_api_create(pedia_api **out, pedia_store *store, pedia_engine *engine)
 {
@@ -103,8 +109,8 @@ pedia_api_free(pedia_api *api)
     pdi_free(api->a, api);
 }
 
-static pedia_api_response *
-response_new(pedia_api *api)
+pedia_api_response *
+pdi_api_response_new(pedia_api *api)
 {
     pedia_api_response *r = pdi_calloc(api->a, 1, sizeof *r);
 
@@ -131,7 +137,7 @@ pedia_api_error_response(pedia_api *api, int code, const char *message,
     *out = NULL;
     PEDIA_ASSERT_ARG(api && api->magic == PDI_MAGIC_API && message);
     PEDIA_ASSERT_ARG(code >= 400 && code <= 599);
-    r = response_new(api);
+    r = pdi_api_response_new(api);
     if (!r)
         return pdi_error_oom();
     snprintf(r->verb, sizeof r->verb, "-");
@@ -362,7 +368,7 @@ pedia_api_handle(pedia_api *api, const pedia_api_request *req,
     PEDIA_ASSERT_ARG(api && api->magic == PDI_MAGIC_API);
     PEDIA_ASSERT_ARG(req && req->method && req->target);
     PEDIA_ASSERT_ARG(req->body || req->body_len == 0);
-    r = response_new(api);
+    r = pdi_api_response_new(api);
     if (!r)
         return pdi_error_oom();
     snprintf(r->verb, sizeof r->verb, "%.7s", req->method);

@@ -8,7 +8,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <json-c/json.h>
 
@@ -20,15 +19,6 @@
 #define PDI_API_STATUS_KIND "PediaCluster/status"
 
 #define SNAPSHOT_TTL_MS 1000
-
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 cluster_free(const struct pdi_alloc *a, struct pdi_api_cluster *c)
@@ -217,7 +207,7 @@ snapshot_take(struct pedia_api *api)
     if (!cl.s)
         return NULL;
     cl.s->refs = 1;
-    cl.s->taken_ms = now_ms();
+    cl.s->taken_ms = pdi_api_now_ms();
     if (api->engine)
         err = pedia_engine_list(api->engine, "PediaCluster", collect_cluster,
                                 &cl);
@@ -238,7 +228,7 @@ pdi_api_snapshot_get(struct pedia_api *api)
 
     pthread_mutex_lock(&api->mu);
     s = api->snap;
-    if (s && now_ms() - s->taken_ms < SNAPSHOT_TTL_MS) {
+    if (s && pdi_api_now_ms() - s->taken_ms < SNAPSHOT_TTL_MS) {
         s->refs++;
         pthread_mutex_unlock(&api->mu);
         return s;

@@ -29,6 +29,15 @@
     {                                                                          \
         "Age", "string", "", 0, PDI_TD_AGE                                     \
     }
+/* The pod-template columns of the workload printers (wide output only). */
+#define PDI_TCOL_CONTAINERS                                                    \
+    {                                                                          \
+        "Containers", "string", "", 1, PDI_TD_CONTAINERS                       \
+    }
+#define PDI_TCOL_IMAGES                                                        \
+    {                                                                          \
+        "Images", "string", "", 1, PDI_TD_IMAGES                               \
+    }
 
 /* One column definition. Strings are static. */
 struct pdi_table_col {

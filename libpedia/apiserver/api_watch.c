@@ -42,15 +42,6 @@ struct watch_stream {
     bool done;
 };
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 watch_free(struct pdi_api_stream *base)
 {
@@ -208,7 +199,7 @@ static pedia_err
 watch_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
 {
     struct watch_stream *ws = (struct watch_stream *)base;
-    int64_t now = now_ms();
+    int64_t now = pdi_api_now_ms();
     pedia_err err = PEDIA_OK;
 
     if (ws->done || now >= ws->deadline_ms ||
@@ -259,7 +250,7 @@ watch_deadline(struct pdi_api_req *rq, struct pedia_api_response *r,
     } else {
         s = 1800 + (int64_t)(rand() % 1800);
     }
-    *out = now_ms() + (s > 0 ? s : 1800) * 1000;
+    *out = pdi_api_now_ms() + (s > 0 ? s : 1800) * 1000;
     return true;
 }
 
@@ -341,7 +332,7 @@ pdi_api_serve_watch(struct pdi_api_req *rq, struct pedia_api_response *r,
     ws->base.fill = watch_fill;
     ws->base.free = watch_free;
     ws->bookmarks = bookmarks;
-    ws->next_bookmark_ms = now_ms() + BOOKMARK_EVERY_MS;
+    ws->next_bookmark_ms = pdi_api_now_ms() + BOOKMARK_EVERY_MS;
     pdi_strvec_init(&ws->mem, rq->a);
     if (!watch_deadline(rq, r, &ws->deadline_ms) ||
         pdi_api_target_copy(&ws->t, &ws->mem, t) ||

@@ -43,6 +43,23 @@ tt_json(const char *text)
     return o;
 }
 
+/* The column definitions of a resource (crd: its single-quoted
+ * additionalPrinterColumns, or NULL) as a parsed array; the caller puts it. */
+static inline struct json_object *
+tt_columns(const char *group, const char *resource, const char *crd)
+{
+    struct json_object *crd_cols = crd ? tt_json(crd) : NULL, *arr = NULL;
+    struct pdi_buf b;
+
+    pdi_buf_init(&b, NULL);
+    assert_int_equal(pdi_table_columns(&b, group, resource, crd_cols),
+                     PEDIA_OK);
+    assert_int_equal(pdi_json_parse(b.ptr, b.len, "cols", &arr), PEDIA_OK);
+    pdi_buf_free(&b);
+    json_object_put(crd_cols);
+    return arr;
+}
+
 /* Run cells for obj_text (NULL: no object) and check the output against
  * the single-quoted expected text; also checks that nothing leaks and the
  * cell count matches the columns. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_test.h"
 #include "apiserver/api_int.h"
 #include "pedia_test.h"
 #include "util/util_json.h"
@@ -22,13 +23,6 @@
     "application/json"
 #define V2_CT                                                                  \
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
-
-struct fx {
-    struct pedia_test_alloc ta;
-    pedia_ctx *ctx;
-    pedia_store *store;
-    pedia_api *api;
-};
 
 /* Types as several clusters report them: duplicates on purpose. */
 static const struct pdi_api_type types[] = {
@@ -62,49 +56,11 @@ struct tset {
 static int
 setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-
-    pedia_test_alloc_init(&f->ta);
-    f->ctx = pedia_test_ctx(&f->ta);
-    assert_non_null(f->ctx);
-    assert_int_equal(pedia_store_open(&f->store, f->ctx, "sqlite::memory:"),
-                     PEDIA_OK);
-    assert_int_equal(pedia_api_create(&f->api, f->store, NULL), PEDIA_OK);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-
-    pedia_api_free(f->api);
-    pedia_store_free(f->store);
-    pedia_ctx_free(f->ctx);
-    assert_int_equal(f->ta.live, 0);
-    free(f);
+    *state = at_fx_open(false);
     return 0;
 }
 
 /* ---- a request ----------------------------------------------------------- */
-
-struct hdrs {
-    const char *accept;
-    const char *inm;
-};
-
-static const char *
-header_fn(void *payload, const char *name)
-{
-    const struct hdrs *h = payload;
-
-    if (strcasecmp(name, "Accept") == 0)
-        return h->accept;
-    if (strcasecmp(name, "If-None-Match") == 0)
-        return h->inm;
-    return NULL;
-}
 
 struct result {
     bool handled;
@@ -125,68 +81,19 @@ result_free(struct result *res)
     memset(res, 0, sizeof *res);
 }
 
-static void
-copy_header(pedia_api_response *r, const char *name, char *out, size_t cap)
-{
-    const char *v = NULL;
-
-    out[0] = '\0';
-    for (size_t i = 0; i < pedia_api_response_header_count(r); i++) {
-        const char *n = pedia_api_response_header(r, i, &v);
-        if (n && strcasecmp(n, name) == 0)
-            snprintf(out, cap, "%s", v);
-    }
-}
-
-static void
-read_all(pedia_api_response *r, struct result *res)
-{
-    char buf[4096];
-    bool eof = false;
-
-    while (!eof) {
-        size_t n = 0;
-        assert_int_equal(pedia_api_response_read(r, buf, sizeof buf, &n, &eof),
-                         PEDIA_OK);
-        char *p = realloc(res->body, res->len + n + 1);
-        assert_non_null(p);
-        res->body = p;
-        memcpy(res->body + res->len, buf, n);
-        res->len += n;
-        res->body[res->len] = '\0';
-    }
-}
-
-/* A response as api_server.c makes them. */
-static pedia_api_response *
-response_new(pedia_api *api)
-{
-    pedia_api_response *r = pdi_calloc(api->a, 1, sizeof *r);
-
-    if (!r)
-        return NULL;
-    r->magic = PDI_MAGIC_RESP;
-    r->api = api;
-    r->a = api->a;
-    r->status = 200;
-    pdi_buf_init(&r->body, api->a);
-    pdi_buf_init(&r->raw, api->a);
-    return r;
-}
-
 /* Serve `target` for the given types. false when the request could not
  * even be set up (out of memory in the fixture). */
 static bool
-serve(struct fx *f, const char *target, const char *accept, const char *inm,
+serve(struct at_fx *f, const char *target, const char *accept, const char *inm,
       struct tset ts, struct result *res)
 {
-    struct hdrs h = {accept, inm};
-    pedia_api_request in = {"GET", target, header_fn, &h, NULL, 0, NULL};
+    struct at_hdrs h = {accept, NULL, inm};
+    pedia_api_request in = {"GET", target, at_header_fn, &h, NULL, 0, NULL};
     struct pdi_api_req rq;
     pedia_api_response *r;
 
     memset(res, 0, sizeof *res);
-    r = response_new(f->api);
+    r = pdi_api_response_new(f->api);
     if (!r)
         return false;
     if (pdi_api_req_init(&rq, f->api, &in) != PEDIA_OK) {
@@ -198,10 +105,10 @@ serve(struct fx *f, const char *target, const char *accept, const char *inm,
         pdi_api_serve_discovery(&rq, r, ts.v, ts.n, rq.seg, rq.n_seg);
     pdi_api_req_free(&rq);
     res->status = pedia_api_response_status(r);
-    copy_header(r, "Content-Type", res->ctype, sizeof res->ctype);
-    copy_header(r, "Vary", res->vary, sizeof res->vary);
-    copy_header(r, "ETag", res->etag, sizeof res->etag);
-    read_all(r, res);
+    at_copy_header(r, "Content-Type", res->ctype, sizeof res->ctype);
+    at_copy_header(r, "Vary", res->vary, sizeof res->vary);
+    at_copy_header(r, "ETag", res->etag, sizeof res->etag);
+    at_read_body(r, &res->body, &res->len);
     pedia_api_response_free(r);
     if (res->len)
         pdi_json_parse(res->body, res->len, "test", &res->json);
@@ -209,7 +116,7 @@ serve(struct fx *f, const char *target, const char *accept, const char *inm,
 }
 
 static void
-get(struct fx *f, const char *target, struct result *res)
+get(struct at_fx *f, const char *target, struct result *res)
 {
     assert_true(serve(f, target, NULL, NULL, ALL, res));
     assert_true(res->handled);
@@ -296,7 +203,7 @@ assert_not_found(struct result *res)
 static void
 test_apiserver_discovery__api_versions(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct result res;
     struct json_object *a;
 
@@ -325,7 +232,7 @@ test_apiserver_discovery__api_versions(void **state)
 static void
 test_apiserver_discovery__group_list(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct json_object *groups, *g;
     struct result res;
     char buf[256];
@@ -359,7 +266,7 @@ test_apiserver_discovery__group_list(void **state)
 static void
 test_apiserver_discovery__group(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct result res;
 
     get(f, "/apis/apps", &res);
@@ -379,7 +286,7 @@ test_apiserver_discovery__group(void **state)
 static void
 test_apiserver_discovery__resource_list(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct json_object *r;
     struct result res;
     char buf[256];
@@ -437,7 +344,7 @@ test_apiserver_discovery__resource_list(void **state)
 static void
 test_apiserver_discovery__unknown_group_version(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct result res;
 
     get(f, "/apis/apps/v2", &res);
@@ -462,7 +369,7 @@ test_apiserver_discovery__not_discovery(void **state)
     static const char *const paths[] = {
         "/",        "/api/v1/pods", "/apis/apps/v1/deployments",
         "/version", "/apisx",       "/openapi/v3"};
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct result res;
 
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
@@ -476,7 +383,7 @@ test_apiserver_discovery__not_discovery(void **state)
 static void
 test_apiserver_discovery__not_acceptable(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct result res;
 
     assert_true(serve(f, "/apis", "application/vnd.kubernetes.protobuf", NULL,
@@ -492,7 +399,7 @@ test_apiserver_discovery__not_acceptable(void **state)
 static void
 test_apiserver_discovery__v2_apis(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct json_object *items, *g, *v, *r;
     struct result res;
     char buf[256];
@@ -533,7 +440,7 @@ test_apiserver_discovery__v2_apis(void **state)
 static void
 test_apiserver_discovery__v2_api(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct json_object *items, *v;
     struct result res;
 
@@ -568,7 +475,7 @@ test_apiserver_discovery__v2_api(void **state)
 static void
 test_apiserver_discovery__v2_etag(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct result res, again;
     char inm[128];
 
@@ -665,7 +572,7 @@ test_apiserver_discovery__well_known(void **state)
 static void
 test_apiserver_discovery__pediad_root(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     static const pedia_api_user user = {"admin", NULL, NULL, 0};
     pedia_api_request in = {"GET", "/apis", NULL, NULL, NULL, 0, &user};
     struct json_object *groups;
@@ -675,7 +582,7 @@ test_apiserver_discovery__pediad_root(void **state)
     memset(&res, 0, sizeof res);
     assert_int_equal(pedia_api_handle(f->api, &in, &r), PEDIA_OK);
     assert_int_equal(pedia_api_response_status(r), 200);
-    read_all(r, &res);
+    at_read_body(r, &res.body, &res.len);
     pedia_api_response_free(r);
     assert_int_equal(pdi_json_parse(res.body, res.len, "test", &res.json),
                      PEDIA_OK);
@@ -688,7 +595,7 @@ test_apiserver_discovery__pediad_root(void **state)
 
 /* Fail each allocation in turn: a clean 500 (or success), never a leak. */
 static void
-oom_loop(struct fx *f, const char *target, const char *accept)
+oom_loop(struct at_fx *f, const char *target, const char *accept)
 {
     long before = f->ta.live;
     bool done = false;
@@ -716,7 +623,7 @@ oom_loop(struct fx *f, const char *target, const char *accept)
 static void
 test_apiserver_discovery__oom(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
 
     assert_int_equal(pedia_api_set_address(f->api, "10.0.0.1:443"), PEDIA_OK);
     oom_loop(f, "/apis/apps/v1", NULL);
@@ -730,30 +637,31 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_apiserver_discovery__api_versions,
-                                        setup, teardown),
+                                        setup, at_teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_discovery__group_list,
-                                        setup, teardown),
+                                        setup, at_teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_discovery__group, setup,
-                                        teardown),
+                                        at_teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_discovery__resource_list,
-                                        setup, teardown),
+                                        setup, at_teardown),
         cmocka_unit_test_setup_teardown(
-            test_apiserver_discovery__unknown_group_version, setup, teardown),
+            test_apiserver_discovery__unknown_group_version, setup,
+            at_teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_discovery__not_discovery,
-                                        setup, teardown),
+                                        setup, at_teardown),
         cmocka_unit_test_setup_teardown(
-            test_apiserver_discovery__not_acceptable, setup, teardown),
+            test_apiserver_discovery__not_acceptable, setup, at_teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_discovery__v2_apis,
-                                        setup, teardown),
+                                        setup, at_teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_discovery__v2_api, setup,
-                                        teardown),
+                                        at_teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_discovery__v2_etag,
-                                        setup, teardown),
+                                        setup, at_teardown),
         cmocka_unit_test(test_apiserver_discovery__well_known),
         cmocka_unit_test_setup_teardown(test_apiserver_discovery__pediad_root,
-                                        setup, teardown),
+                                        setup, at_teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_discovery__oom, setup,
-                                        teardown),
+                                        at_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../../integration/test_sync_support.h"
+#include "api_test.h"
 #include "apiserver/api_int.h"
 #include "apiserver/api_openapi.h"
 #include "sync/sync_member.h"
@@ -171,37 +172,19 @@ resp_free(struct resp *r)
     memset(r, 0, sizeof *r);
 }
 
-static const char *
-accept_fn(void *payload, const char *name)
-{
-    return strcasecmp(name, "Accept") == 0 ? payload : NULL;
-}
-
 static void
 call_accept(struct fx *f, const char *target, const char *accept,
             struct resp *out)
 {
     static const pedia_api_user user = {"admin", NULL, NULL, 0};
-    pedia_api_request in = {"GET", target, accept_fn, (void *)accept,
-                            NULL,  0,      &user};
+    struct at_hdrs h = {accept, NULL, NULL};
+    pedia_api_request in = {"GET", target, at_header_fn, &h, NULL, 0, &user};
     pedia_api_response *r = NULL;
-    bool eof = false;
-    char buf[8192];
 
     memset(out, 0, sizeof *out);
     assert_int_equal(pedia_api_handle(f->api, &in, &r), PEDIA_OK);
     out->status = pedia_api_response_status(r);
-    while (!eof) {
-        size_t n = 0;
-        assert_int_equal(pedia_api_response_read(r, buf, sizeof buf, &n, &eof),
-                         PEDIA_OK);
-        char *p = realloc(out->body, out->len + n + 1);
-        assert_non_null(p);
-        out->body = p;
-        memcpy(out->body + out->len, buf, n);
-        out->len += n;
-        out->body[out->len] = '\0';
-    }
+    at_read_body(r, &out->body, &out->len);
     pedia_api_response_free(r);
     out->json = json_tokener_parse(out->body);
 }

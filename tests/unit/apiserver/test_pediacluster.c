@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "api_test.h"
 #include "apiserver/api_int.h"
 #include "apiserver/api_pediacluster.h"
 #include "pedia_test.h"
@@ -42,14 +43,6 @@
 #define KEY_PEM                                                                \
     "-----BEGIN EC PRIVATE KEY-----\nS3CR3TKEY\n-----END EC PRIVATE "          \
     "KEY-----\n"
-
-struct fx {
-    struct pedia_test_alloc ta;
-    pedia_ctx *ctx;
-    pedia_store *store;
-    pedia_engine *eng;
-    pedia_api *api;
-};
 
 /* base64 forms of the credentials (computed once). */
 static char *tok64, *ca64, *cert64, *key64;
@@ -89,55 +82,12 @@ group_teardown(void **state)
 static int
 setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-
-    pedia_test_alloc_init(&f->ta);
-    f->ctx = pedia_test_ctx(&f->ta);
-    assert_non_null(f->ctx);
-    assert_int_equal(pedia_store_open(&f->store, f->ctx, "sqlite::memory:"),
-                     PEDIA_OK);
-    assert_int_equal(pedia_engine_create(&f->eng, f->store), PEDIA_OK);
-    assert_int_equal(pedia_api_create(&f->api, f->store, f->eng), PEDIA_OK);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-
-    pedia_api_free(f->api);
-    pedia_engine_free(f->eng);
-    pedia_store_free(f->store);
-    pedia_ctx_free(f->ctx);
-    assert_int_equal(f->ta.live, 0);
-    free(f);
+    *state = at_fx_open(true);
     return 0;
 }
 
 /* ---- requests ---------------------------------------------------------------
  */
-
-struct hdrs {
-    const char *accept;
-    const char *ctype;
-    const char *inm;
-};
-
-static const char *
-header_fn(void *payload, const char *name)
-{
-    const struct hdrs *h = payload;
-
-    if (strcasecmp(name, "Accept") == 0)
-        return h->accept;
-    if (strcasecmp(name, "Content-Type") == 0)
-        return h->ctype;
-    if (strcasecmp(name, "If-None-Match") == 0)
-        return h->inm;
-    return NULL;
-}
 
 static const char *const user_groups[] = {"system:masters"};
 static const pedia_api_user user = {"admin", NULL, user_groups, 1};
@@ -191,36 +141,19 @@ read_headers(pedia_api_response *r, struct res *out)
 }
 
 static void
-read_body(pedia_api_response *r, struct res *out)
-{
-    char buf[4096];
-    bool eof = false;
-
-    while (!eof) {
-        size_t n = 0;
-        assert_int_equal(pedia_api_response_read(r, buf, sizeof buf, &n, &eof),
-                         PEDIA_OK);
-        out->body = realloc(out->body, out->len + n + 1);
-        memcpy(out->body + out->len, buf, n);
-        out->len += n;
-        out->body[out->len] = '\0';
-    }
-}
-
-static void
-req(struct fx *f, const char *method, const char *target, const char *ctype,
+req(struct at_fx *f, const char *method, const char *target, const char *ctype,
     const char *accept, const char *body, struct res *out)
 {
-    struct hdrs h = {accept, ctype, NULL};
+    struct at_hdrs h = {accept, ctype, NULL};
     pedia_api_request in = {
-        method, target, header_fn, &h, body, body ? strlen(body) : 0, &user};
+        method, target, at_header_fn, &h, body, body ? strlen(body) : 0, &user};
     pedia_api_response *r = NULL;
 
     memset(out, 0, sizeof *out);
     assert_int_equal(pedia_api_handle(f->api, &in, &r), PEDIA_OK);
     out->status = pedia_api_response_status(r);
     read_headers(r, out);
-    read_body(r, out);
+    at_read_body(r, &out->body, &out->len);
     pedia_api_response_free(r);
     no_secrets(out->body);
     if (out->len)
@@ -228,7 +161,7 @@ req(struct fx *f, const char *method, const char *target, const char *ctype,
 }
 
 static void
-get(struct fx *f, const char *target, struct res *out)
+get(struct at_fx *f, const char *target, struct res *out)
 {
     req(f, "GET", target, NULL, NULL, NULL, out);
 }
@@ -295,6 +228,19 @@ expect_status(const struct res *r, int code)
     }
 }
 
+/* GET the list at target: 200 with exactly one item, named name. */
+static void
+expect_only(struct at_fx *f, const char *target, const char *name)
+{
+    struct res r;
+
+    get(f, target, &r);
+    expect_status(&r, 200);
+    assert_int_equal(json_object_array_length(at(r.json, "items")), 1);
+    expect_str(r.json, "items.0.metadata.name", name);
+    res_free(&r);
+}
+
 /* ---- manifests
  * -----------------------------------------------------------------
  */
@@ -347,7 +293,7 @@ pc_applied(const char *name, const char *env, const char *extra)
 }
 
 static void
-create_pc(struct fx *f, const char *name, const char *env)
+create_pc(struct at_fx *f, const char *name, const char *env)
 {
     char *m = pc_applied(name, env, NULL);
     struct res r;
@@ -365,7 +311,7 @@ static const char csr_manifest[] =
 
 /* The stored manifest (credentials included), through the internals. */
 static struct json_object *
-stored(struct fx *f, const char *name)
+stored(struct at_fx *f, const char *name)
 {
     struct json_object *o = NULL;
     int64_t rv = 0;
@@ -384,7 +330,7 @@ stored(struct fx *f, const char *name)
 static void
 test_create_and_get(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     char *m = pc_applied("c1", "prod", NULL);
     struct res r, g;
     struct json_object *la = NULL;
@@ -453,7 +399,7 @@ test_create_and_get(void **state)
 static void
 test_not_found_and_routes(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct res r;
 
     get(f, PCS "/nope", &r);
@@ -498,7 +444,7 @@ test_not_found_and_routes(void **state)
 static void
 test_no_engine(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     pedia_api *bare = NULL;
     pedia_api *saved = f->api;
     struct res r;
@@ -522,7 +468,7 @@ test_no_engine(void **state)
 static void
 test_list_and_selectors(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct res r;
 
     get(f, CSRS, &r);
@@ -555,24 +501,10 @@ test_list_and_selectors(void **state)
                                                 "resourceVersion")));
     res_free(&r);
 
-    get(f, PCS "?labelSelector=env%3Dprod", &r);
-    expect_status(&r, 200);
-    assert_int_equal(json_object_array_length(at(r.json, "items")), 1);
-    expect_str(r.json, "items.0.metadata.name", "a");
-    res_free(&r);
-    get(f, PCS "?labelSelector=env+in+(dev,qa)", &r);
-    assert_int_equal(json_object_array_length(at(r.json, "items")), 1);
-    expect_str(r.json, "items.0.metadata.name", "b");
-    res_free(&r);
-    get(f, PCS "?fieldSelector=metadata.name%3Db", &r);
-    expect_status(&r, 200);
-    assert_int_equal(json_object_array_length(at(r.json, "items")), 1);
-    expect_str(r.json, "items.0.metadata.name", "b");
-    res_free(&r);
-    get(f, PCS "?fieldSelector=metadata.name!%3Db", &r);
-    assert_int_equal(json_object_array_length(at(r.json, "items")), 1);
-    expect_str(r.json, "items.0.metadata.name", "a");
-    res_free(&r);
+    expect_only(f, PCS "?labelSelector=env%3Dprod", "a");
+    expect_only(f, PCS "?labelSelector=env+in+(dev,qa)", "b");
+    expect_only(f, PCS "?fieldSelector=metadata.name%3Db", "b");
+    expect_only(f, PCS "?fieldSelector=metadata.name!%3Db", "a");
     get(f, PCS "?fieldSelector=spec.apiserver%3Dx", &r);
     expect_status(&r, 400);
     expect_str(r.json, "reason", "BadRequest");
@@ -605,7 +537,7 @@ test_list_and_selectors(void **state)
 static void
 test_update(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct res r, g;
     char *m;
     struct json_object *s;
@@ -681,7 +613,7 @@ test_update(void **state)
 static void
 test_patch(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct res r, g;
     struct json_object *s;
     char body[512];
@@ -781,7 +713,7 @@ test_patch(void **state)
 static void
 test_invalid_and_field_validation(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct res r;
     char *m;
 
@@ -866,7 +798,7 @@ test_invalid_and_field_validation(void **state)
 static void
 test_dry_run(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     char *m = pc_applied("d1", "prod", NULL);
     struct res r;
 
@@ -917,7 +849,7 @@ test_dry_run(void **state)
 static void
 test_delete(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct res r;
 
     create_pc(f, "a", "prod");
@@ -970,7 +902,7 @@ expect_columns(struct json_object *table, const char *const *names)
 static void
 test_table(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     static const char *const pc_cols[] = {
         "Name",      "Ready",          "Version",        "APIServer", "Age",
         "Validated", "SynchroRunning", "ClusterHealthy", NULL};
@@ -1042,7 +974,7 @@ test_table(void **state)
 static void
 test_table_with_status(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     /* an endpoint nothing listens on */
     char *m = pc_manifest_at("down", "x", "https://127.0.0.1:9", NULL);
     struct res r;
@@ -1085,11 +1017,11 @@ struct stream {
 };
 
 static void
-watch_open(struct fx *f, const char *target, const char *accept,
+watch_open(struct at_fx *f, const char *target, const char *accept,
            struct stream *s)
 {
-    struct hdrs h = {accept, NULL, NULL};
-    pedia_api_request in = {"GET", target, header_fn, &h, NULL, 0, &user};
+    struct at_hdrs h = {accept, NULL, NULL};
+    pedia_api_request in = {"GET", target, at_header_fn, &h, NULL, 0, &user};
     char ct[160] = "";
 
     memset(s, 0, sizeof *s);
@@ -1176,7 +1108,7 @@ watch_close(struct stream *s)
 static void
 test_watch(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct stream s, t;
     struct res r;
 
@@ -1244,7 +1176,7 @@ test_watch(void **state)
 static void
 test_watch_list_and_timeout(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct stream s;
     struct res r;
 
@@ -1276,27 +1208,22 @@ test_watch_list_and_timeout(void **state)
  */
 
 static void
-openapi(struct fx *f, const char *target, const char *inm, struct res *out)
+openapi(struct at_fx *f, const char *target, const char *inm, struct res *out)
 {
-    struct hdrs h = {"application/json", NULL, inm};
-    pedia_api_request in = {"GET", target, header_fn, &h, NULL, 0, &user};
+    struct at_hdrs h = {"application/json", NULL, inm};
+    pedia_api_request in = {"GET", target, at_header_fn, &h, NULL, 0, &user};
     struct pdi_api_req rq;
-    pedia_api_response *r = pdi_calloc(f->api->a, 1, sizeof *r);
+    pedia_api_response *r = pdi_api_response_new(f->api);
     bool handled;
 
     memset(out, 0, sizeof *out);
     assert_non_null(r);
-    r->magic = PDI_MAGIC_RESP;
-    r->a = f->api->a;
-    r->status = 200;
-    pdi_buf_init(&r->body, r->a);
-    pdi_buf_init(&r->raw, r->a);
     assert_int_equal(pdi_api_req_init(&rq, f->api, &in), PEDIA_OK);
     handled = pdi_api_openapi_pedia(&rq, r, rq.seg + 2, rq.n_seg - 2);
     pdi_api_req_free(&rq);
     out->status = handled ? pedia_api_response_status(r) : -1;
     read_headers(r, out);
-    read_body(r, out);
+    at_read_body(r, &out->body, &out->len);
     pedia_api_response_free(r);
     if (out->len)
         pdi_json_parse(out->body, out->len, "openapi", &out->json);
@@ -1316,7 +1243,7 @@ has_param(struct json_object *op, const char *name)
 static void
 test_openapi(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct res root, doc, again;
     struct json_object *paths, *p, *op, *schemas, *pc, *gvk;
     char url[256];
@@ -1434,7 +1361,7 @@ test_openapi(void **state)
 static void
 test_credentials_never_served(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct pdi_buf b;
     struct res r;
     struct stream s;
@@ -1483,7 +1410,7 @@ test_credentials_never_served(void **state)
 static void
 test_kubeconfig_credentials(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     struct json_object *o = NULL, *ann = json_object_new_object(), *la = NULL;
     struct pdi_buf kc, m;
     struct res r;
@@ -1541,7 +1468,7 @@ test_kubeconfig_credentials(void **state)
 static void
 test_applied_outside_api(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     char *m = pc_manifest("ext", "prod", NULL);
     struct res r, g;
 
@@ -1569,12 +1496,12 @@ test_applied_outside_api(void **state)
  */
 
 static void
-oom_request(struct fx *f, const char *method, const char *target,
+oom_request(struct at_fx *f, const char *method, const char *target,
             const char *ctype, const char *accept, const char *body)
 {
     for (long k = 0; k < 4000; k++) {
-        struct hdrs h = {accept, ctype, NULL};
-        pedia_api_request in = {method, target, header_fn,
+        struct at_hdrs h = {accept, ctype, NULL};
+        pedia_api_request in = {method, target, at_header_fn,
                                 &h,     body,   body ? strlen(body) : 0,
                                 &user};
         pedia_api_response *r = NULL;
@@ -1587,7 +1514,7 @@ oom_request(struct fx *f, const char *method, const char *target,
         pedia_err err = pedia_api_handle(f->api, &in, &r);
         if (err == PEDIA_OK) {
             out.status = pedia_api_response_status(r);
-            read_body(r, &out);
+            at_read_body(r, &out.body, &out.len);
             pedia_api_response_free(r);
         }
         done = f->ta.total <= f->ta.fail_at; /* no allocation failed */
@@ -1604,7 +1531,7 @@ oom_request(struct fx *f, const char *method, const char *target,
 static void
 test_out_of_memory(void **state)
 {
-    struct fx *f = *state;
+    struct at_fx *f = *state;
     char *m = pc_applied("o", "prod", NULL);
 
     create_pc(f, "a", "prod");
@@ -1623,32 +1550,33 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create_and_get, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_and_get, setup,
+                                        at_teardown),
         cmocka_unit_test_setup_teardown(test_not_found_and_routes, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_no_engine, setup, teardown),
+                                        at_teardown),
+        cmocka_unit_test_setup_teardown(test_no_engine, setup, at_teardown),
         cmocka_unit_test_setup_teardown(test_list_and_selectors, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_update, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_patch, setup, teardown),
+                                        at_teardown),
+        cmocka_unit_test_setup_teardown(test_update, setup, at_teardown),
+        cmocka_unit_test_setup_teardown(test_patch, setup, at_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_and_field_validation,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_table, setup, teardown),
+                                        setup, at_teardown),
+        cmocka_unit_test_setup_teardown(test_dry_run, setup, at_teardown),
+        cmocka_unit_test_setup_teardown(test_delete, setup, at_teardown),
+        cmocka_unit_test_setup_teardown(test_table, setup, at_teardown),
         cmocka_unit_test_setup_teardown(test_table_with_status, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
+                                        at_teardown),
+        cmocka_unit_test_setup_teardown(test_watch, setup, at_teardown),
         cmocka_unit_test_setup_teardown(test_watch_list_and_timeout, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_openapi, setup, teardown),
+                                        at_teardown),
+        cmocka_unit_test_setup_teardown(test_openapi, setup, at_teardown),
         cmocka_unit_test_setup_teardown(test_credentials_never_served, setup,
-                                        teardown),
+                                        at_teardown),
         cmocka_unit_test_setup_teardown(test_kubeconfig_credentials, setup,
-                                        teardown),
+                                        at_teardown),
         cmocka_unit_test_setup_teardown(test_applied_outside_api, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
+                                        at_teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_memory, setup, at_teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -75,22 +75,6 @@ test_apiserver_table__age_unknown(void **state)
                     "['c1','x','Active','<unknown>']");
 }
 
-/* Parse the columns of a resource into an array. */
-static struct json_object *
-columns_of(const char *group, const char *resource, const char *crd)
-{
-    struct json_object *crd_cols = crd ? tt_json(crd) : NULL, *arr = NULL;
-    struct pdi_buf b;
-
-    pdi_buf_init(&b, NULL);
-    assert_int_equal(pdi_table_columns(&b, group, resource, crd_cols),
-                     PEDIA_OK);
-    assert_int_equal(pdi_json_parse(b.ptr, b.len, "cols", &arr), PEDIA_OK);
-    pdi_buf_free(&b);
-    json_object_put(crd_cols);
-    return arr;
-}
-
 /* "Name:type:format:priority|..." of a column array, Cluster skipped. */
 static char *
 column_summary(struct json_object *arr)
@@ -113,7 +97,7 @@ column_summary(struct json_object *arr)
 static void
 expect_columns(const char *group, const char *resource, const char *want)
 {
-    struct json_object *arr = columns_of(group, resource, NULL);
+    struct json_object *arr = tt_columns(group, resource, NULL);
     struct json_object *cluster = json_object_array_get_idx(arr, 0);
 
     assert_string_equal(pdi_tj_str0(cluster, "name"), "Cluster");
@@ -295,7 +279,7 @@ test_apiserver_table__cells_match_columns(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        struct json_object *cols = columns_of(kinds[i][0], kinds[i][1], NULL);
+        struct json_object *cols = tt_columns(kinds[i][0], kinds[i][1], NULL);
         size_t want = json_object_array_length(cols);
 
         for (size_t j = 0; j <= sizeof(objs) / sizeof(objs[0]); j++) {

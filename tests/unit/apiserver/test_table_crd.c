@@ -52,14 +52,9 @@ static const char *const widget_crd =
 static void
 test_apiserver_table_crd__columns(void **state)
 {
-    struct json_object *crd = tt_json(widget_crd), *cols;
-    struct pdi_buf b;
+    struct json_object *cols = tt_columns("example.com", "widgets", widget_crd);
 
     (void)state;
-    pdi_buf_init(&b, NULL);
-    assert_int_equal(pdi_table_columns(&b, "example.com", "widgets", crd),
-                     PEDIA_OK);
-    assert_int_equal(pdi_json_parse(b.ptr, b.len, "cols", &cols), PEDIA_OK);
     assert_int_equal(json_object_array_length(cols), 11);
     assert_string_equal(
         cell_text(cols, 2),
@@ -78,8 +73,6 @@ test_apiserver_table_crd__columns(void **state)
     assert_string_equal(pdi_tj_str0(json_object_array_get_idx(cols, 6), "type"),
                         "date");
     json_object_put(cols);
-    json_object_put(crd);
-    pdi_buf_free(&b);
 }
 
 static void
@@ -188,22 +181,15 @@ test_apiserver_table_crd__no_printer_columns(void **state)
 static void
 test_apiserver_table_crd__no_printer_columns_defs(void **state)
 {
-    struct json_object *crd = tt_json("[]"), *cols;
-    struct pdi_buf b;
+    struct json_object *cols = tt_columns("example.com", "widgets", "[]");
 
     (void)state;
-    pdi_buf_init(&b, NULL);
-    assert_int_equal(pdi_table_columns(&b, "example.com", "widgets", crd),
-                     PEDIA_OK);
-    assert_int_equal(pdi_json_parse(b.ptr, b.len, "cols", &cols), PEDIA_OK);
     assert_int_equal(json_object_array_length(cols), 3);
     assert_string_equal(pdi_tj_str0(json_object_array_get_idx(cols, 2), "name"),
                         "Age");
     assert_string_equal(pdi_tj_str0(json_object_array_get_idx(cols, 2), "type"),
                         "date");
     json_object_put(cols);
-    json_object_put(crd);
-    pdi_buf_free(&b);
 }
 
 /* ---- the JSONPath subset ------------------------------------------------- */
