@@ -63,6 +63,36 @@ prepare_state(struct daemon *d)
     return 0;
 }
 
+/* --host-kubeconfig / --host-in-cluster: PediaClusters kept in a host
+ * cluster drive the engine (the aggregated-APIService deployment). */
+static int
+follow_host(struct daemon *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    pedia_err err;
+
+    if (!d->cfg->host_in_cluster && !d->cfg->host_kubeconfig)
+        return 0;
+    if (d->cfg->host_kubeconfig) {
+        if (pd_file_read(d->cfg->host_kubeconfig, 1u << 20, &text, &len) != 0) {
+            fprintf(stderr, "pediad: --host-kubeconfig: cannot read %s\n",
+                    d->cfg->host_kubeconfig);
+            return -1;
+        }
+    }
+    err = pedia_engine_follow_host(d->engine, text, len);
+    free(text);
+    if (err != PEDIA_OK) {
+        fprintf(stderr, "pediad: %s: %s\n",
+                d->cfg->host_kubeconfig ? "--host-kubeconfig"
+                                        : "--host-in-cluster",
+                pedia_error_last_message());
+        return -1;
+    }
+    return 0;
+}
+
 static int
 open_library(struct daemon *d)
 {
@@ -95,6 +125,8 @@ open_library(struct daemon *d)
     }
     if (d->cfg->clusters_dir &&
         pd_state_apply_dir(d->engine, d->cfg->clusters_dir) != 0)
+        return -1;
+    if (follow_host(d) != 0)
         return -1;
     if (pedia_api_create(&d->api, d->store, d->engine) != PEDIA_OK ||
         pedia_engine_start(d->engine) != PEDIA_OK) {

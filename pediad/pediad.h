@@ -32,6 +32,8 @@ struct pd_config {
     char **rh_names; /* --requestheader-allowed-names, NULL = any CN */
     size_t n_rh_names;
     const char *clusters_dir, *kubeconfig_out, *state_dir;
+    const char *host_kubeconfig; /* follow PediaClusters of a host cluster */
+    bool host_in_cluster;        /* ... reached with the service account */
     pedia_log_level log_level;
 };
 

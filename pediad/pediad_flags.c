@@ -18,7 +18,7 @@
     "--tls-private-key-file F] [--client-ca-file F] [--token-auth-file F] "    \
     "[--requestheader-client-ca-file F --requestheader-allowed-names a,b] "    \
     "[--clusters-dir DIR] [--kubeconfig-out F] [--state-dir DIR] "             \
-    "[--log-level L]"
+    "[--host-kubeconfig F | --host-in-cluster] [--log-level L]"
 
 static const char help_text[] =
     "Usage: " USAGE_LINE "\n"
@@ -47,6 +47,11 @@ static const char help_text[] =
     "                       up to date with the member clusters\n"
     "  --state-dir DIR      default $PEDIA_STATE_DIR or "
     "~/.local/state/pediad\n"
+    "  --host-kubeconfig F  also follow the PediaCluster and\n"
+    "                       ClusterSyncResources objects of the host cluster\n"
+    "                       this kubeconfig reaches (status written back)\n"
+    "  --host-in-cluster    the same, for the cluster pediad runs in\n"
+    "                       (service account; see examples/deploy)\n"
     "  --log-level L        error, warn, info (default) or debug\n"
     "\n"
     "Without --token-auth-file, --client-ca-file and\n"
@@ -181,6 +186,7 @@ set_flag(struct pd_config *cfg, const char *flag, const char *v,
         {"clusters-dir", offsetof(struct pd_config, clusters_dir)},
         {"kubeconfig-out", offsetof(struct pd_config, kubeconfig_out)},
         {"state-dir", offsetof(struct pd_config, state_dir)},
+        {"host-kubeconfig", offsetof(struct pd_config, host_kubeconfig)},
     };
 
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
@@ -220,12 +226,13 @@ static bool
 known_flag(const char *flag)
 {
     static const char *const all[] = {
-        "storage",        "listen",
-        "tls-cert-file",  "tls-private-key-file",
-        "client-ca-file", "token-auth-file",
-        "clusters-dir",   "requestheader-client-ca-file",
-        "kubeconfig-out", "requestheader-allowed-names",
-        "state-dir",      "log-level"};
+        "storage",         "listen",
+        "tls-cert-file",   "tls-private-key-file",
+        "client-ca-file",  "token-auth-file",
+        "clusters-dir",    "requestheader-client-ca-file",
+        "kubeconfig-out",  "requestheader-allowed-names",
+        "state-dir",       "log-level",
+        "host-kubeconfig", "host-in-cluster"};
 
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (strcmp(flag, all[i]) == 0)
@@ -243,6 +250,11 @@ check_combinations(const struct pd_config *cfg, bool names_given)
     }
     if (cfg->tls_key_file && !cfg->tls_cert_file) {
         usage_error("--tls-private-key-file needs --tls-cert-file");
+        return -1;
+    }
+    if (cfg->host_in_cluster && cfg->host_kubeconfig) {
+        usage_error("--host-in-cluster and --host-kubeconfig exclude each "
+                    "other");
         return -1;
     }
     if (names_given && !cfg->rh_ca_file) {
@@ -277,6 +289,11 @@ parse_args(struct pd_config *cfg, int argc, char **argv)
         if (len >= sizeof flag || !known_flag(flag)) {
             usage_error("unknown flag %.*s", (int)(len + 2), a);
             return PD_EXIT_USAGE;
+        }
+        if (strcmp(flag, "host-in-cluster") == 0) {
+            /* The one switch: no value (or an explicit =true/=false). */
+            cfg->host_in_cluster = !eq || strcmp(eq + 1, "false") != 0;
+            continue;
         }
         if (eq) {
             v = eq + 1;

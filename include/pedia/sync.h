@@ -96,6 +96,59 @@ PEDIA_API pedia_err pedia_engine_get(pedia_engine *e, const char *kind,
 PEDIA_API pedia_err pedia_engine_list(pedia_engine *e, const char *kind,
                                       pedia_engine_list_cb cb, void *payload);
 
+/**
+ * @brief Host-cluster mode: follow the PediaCluster and ClusterSyncResources
+ * objects (`cluster.clusterpedia.io/v1alpha2`, the CustomResourceDefinitions
+ * of examples/deploy/) of a host cluster, as Clusterpedia's
+ * clustersynchro-manager does.
+ *
+ * Each kind is listed, then watched (bookmarks; resumed from the last
+ * resource version; re-listed on 410 Expired; back-off from 0.5 s to 30 s
+ * on errors). Every host object is applied to the engine as if by
+ * pedia_engine_apply() (status, uid, resourceVersion, managedFields and
+ * kubectl's last-applied annotation dropped; the host UID recorded in the
+ * annotation `pedia.clusterpedia.io/host-uid`), only when its manifest
+ * changed. Objects deleted in the host (or given a deletionTimestamp) are
+ * deleted in the engine with all their rows; after each list, followed
+ * manifests that the host no longer has are deleted, also those stored by
+ * an earlier run. Manifests applied by other means (files, API calls) are
+ * never deleted by the follower, but a host object of the same name
+ * replaces them. A host object the engine rejects is not synced; its
+ * Validated condition says why.
+ *
+ * Each PediaCluster's status is written back to the host
+ * (`PUT .../pediaclusters/<name>/status`) when it differs from the host's,
+ * at most once per 5 s per cluster and 10 writes per 2 s pass; a 409
+ * Conflict is retried with the fresh resourceVersion.
+ *
+ * Credentials: @p kubeconfig is kubeconfig text (YAML or JSON; its
+ * current context; files it names are read), or NULL for the in-cluster
+ * configuration: the service-account token and ca.crt in
+ * /var/run/secrets/kubernetes.io/serviceaccount and the API server at
+ * https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT. They are
+ * read now (errors are returned) and re-read every minute and after any
+ * 401, so rotated projected tokens are picked up. They are never logged.
+ *
+ * May be called before or after pedia_engine_start(); following begins
+ * at once and lasts until pedia_engine_free() (pedia_engine_stop() does
+ * not end it). While the engine is stopped, host changes still update the
+ * stored manifests, and no status is written. Host transfers run on one
+ * library thread of their own plus one follower thread.
+ *
+ * @param e the engine
+ * @param kubeconfig kubeconfig text, or NULL for in-cluster
+ * @param len length of @p kubeconfig in bytes (ignored when NULL)
+ * @return PEDIA_OK, PEDIA_EINVAL (unusable kubeconfig or in-cluster
+ *   configuration; the message names the field or file), PEDIA_ENOTSUP
+ *   (exec or auth-provider users), PEDIA_ESTATE (already following),
+ *   PEDIA_ENOMEM
+ * @threadsafety any, not from callbacks
+ * @since 0.1
+ */
+PEDIA_API pedia_err pedia_engine_follow_host(pedia_engine *e,
+                                             const char *kubeconfig,
+                                             size_t len);
+
 PEDIA_END_DECLS
 
 #endif

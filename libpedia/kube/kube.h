@@ -101,6 +101,17 @@ pedia_err pdi_kube_get_async(struct pdi_kube_loop *loop,
                              const char *path_query, long timeout_ms,
                              const struct pdi_kube_req_cb *cb, void *payload,
                              uint64_t *id_out);
+/*
+ * Like pdi_kube_get_async with another method (e.g. "PUT" of a status
+ * subresource) and an optional JSON body (copied; Content-Type
+ * application/json). Messages name the method.
+ */
+pedia_err pdi_kube_send_async(struct pdi_kube_loop *loop,
+                              const struct pdi_kube_cfg *cfg,
+                              const char *method, const char *path_query,
+                              const char *body, size_t body_len,
+                              long timeout_ms, const struct pdi_kube_req_cb *cb,
+                              void *payload, uint64_t *id_out);
 /* Cancel a request (no-op if already done). Thread-safe. */
 void pdi_kube_cancel(struct pdi_kube_loop *loop, uint64_t id);
 /* Run fn(payload) on the loop thread after delay_ms (0 = soon).

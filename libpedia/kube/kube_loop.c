@@ -52,7 +52,8 @@ struct req {
     CURL *easy;
     struct curl_slist *headers;
     struct curl_slist *connect_to;
-    char *path; /* for messages */
+    char *path;     /* for messages */
+    char method[8]; /* for messages: "GET", "PUT", ... */
     struct pdi_kube_req_cb cb;
     void *payload;
     struct pdi_kube_lines lines;
@@ -221,17 +222,18 @@ complete(struct req *r, CURLcode rc)
     else if (r->abort_err != PEDIA_OK)
         err = r->abort_err;
     if (err == PEDIA_EUSER)
-        snprintf(msg, sizeof msg, "GET %s: aborted by callback", r->path);
+        snprintf(msg, sizeof msg, "%s %s: aborted by callback", r->method,
+                 r->path);
     else if (err == PEDIA_ECANCELED)
-        snprintf(msg, sizeof msg, "GET %s: canceled", r->path);
+        snprintf(msg, sizeof msg, "%s %s: canceled", r->method, r->path);
     else if (err == PEDIA_EAPI)
-        snprintf(msg, sizeof msg, "GET %s: line longer than %u bytes", r->path,
-                 PDI_KUBE_MAX_LINE);
+        snprintf(msg, sizeof msg, "%s %s: line longer than %u bytes", r->method,
+                 r->path, PDI_KUBE_MAX_LINE);
     else if (err == PEDIA_ENOMEM)
-        snprintf(msg, sizeof msg, "GET %s: out of memory", r->path);
+        snprintf(msg, sizeof msg, "%s %s: out of memory", r->method, r->path);
     else {
         err = map_curl_error(rc);
-        snprintf(msg, sizeof msg, "GET %s: %s%s%s", r->path,
+        snprintf(msg, sizeof msg, "%s %s: %s%s%s", r->method, r->path,
                  curl_easy_strerror(rc), r->errbuf[0] ? ": " : "", r->errbuf);
     }
     finish(r, err, msg);
@@ -455,6 +457,7 @@ req_new(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
     atomic_init(&r->cancel, false);
     pdi_kube_lines_init(&r->lines, loop->a, PDI_KUBE_MAX_LINE);
     r->path = pdi_strdup(loop->a, path_query);
+    snprintf(r->method, sizeof r->method, "GET");
     r->easy = curl_easy_init();
     if (!r->path || !r->easy) {
         req_free(r);
@@ -482,19 +485,11 @@ req_new(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
 /* ---- public submit / cancel / timers (any thread) -------------------------
  */
 
-pedia_err
-pdi_kube_get_async(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
-                   const char *path_query, long timeout_ms,
-                   const struct pdi_kube_req_cb *cb, void *payload,
-                   uint64_t *id_out)
+/* Hand a built request to the loop (frees it on failure). */
+static pedia_err
+submit_req(struct pdi_kube_loop *loop, struct req *r,
+           const struct pdi_kube_req_cb *cb, void *payload, uint64_t *id_out)
 {
-    struct req *r = NULL;
-    pedia_err err;
-
-    PEDIA_ASSERT_ARG(loop && cfg && cfg->server && path_query && cb);
-    err = req_new(loop, cfg, path_query, timeout_ms, &r);
-    if (err != PEDIA_OK)
-        return err;
     r->cb = *cb;
     r->payload = payload;
     pthread_mutex_lock(&loop->mu);
@@ -511,6 +506,74 @@ pdi_kube_get_async(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
     pthread_mutex_unlock(&loop->mu);
     curl_multi_wakeup(loop->multi);
     return PEDIA_OK;
+}
+
+pedia_err
+pdi_kube_get_async(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
+                   const char *path_query, long timeout_ms,
+                   const struct pdi_kube_req_cb *cb, void *payload,
+                   uint64_t *id_out)
+{
+    struct req *r = NULL;
+    pedia_err err;
+
+    PEDIA_ASSERT_ARG(loop && cfg && cfg->server && path_query && cb);
+    err = req_new(loop, cfg, path_query, timeout_ms, &r);
+    if (err != PEDIA_OK)
+        return err;
+    return submit_req(loop, r, cb, payload, id_out);
+}
+
+/* Method and body: the body is copied by libcurl; "Expect:" keeps libcurl
+ * from waiting for a 100 Continue before sending it. */
+static pedia_err
+set_method(struct req *r, const char *method, const char *body, size_t len)
+{
+    CURL *e = r->easy;
+    CURLcode rc = CURLE_OK;
+    struct curl_slist *h;
+
+    if (strlen(method) >= sizeof r->method || strpbrk(method, " \r\n"))
+        return pdi_error_set(PEDIA_EINVAL, 0, "invalid HTTP method");
+    snprintf(r->method, sizeof r->method, "%s", method);
+    if (strcmp(method, "GET") != 0)
+        rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+    if (body) {
+        h = curl_slist_append(r->headers, "Content-Type: application/json");
+        h = h ? curl_slist_append(h, "Expect:") : NULL;
+        if (!h)
+            return pdi_error_oom();
+        rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        rc |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);
+        /* COPYPOSTFIELDS implies POST: restore the method asked for. */
+        rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+    }
+    if (rc != CURLE_OK)
+        return pdi_error_set(PEDIA_EINTERNAL, (int)rc,
+                             "libcurl rejected the request method or body");
+    return PEDIA_OK;
+}
+
+pedia_err
+pdi_kube_send_async(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
+                    const char *method, const char *path_query,
+                    const char *body, size_t body_len, long timeout_ms,
+                    const struct pdi_kube_req_cb *cb, void *payload,
+                    uint64_t *id_out)
+{
+    struct req *r = NULL;
+    pedia_err err;
+
+    PEDIA_ASSERT_ARG(loop && cfg && cfg->server && method && path_query && cb);
+    err = req_new(loop, cfg, path_query, timeout_ms, &r);
+    if (err != PEDIA_OK)
+        return err;
+    err = set_method(r, method, body, body_len);
+    if (err != PEDIA_OK) {
+        req_free(r);
+        return err;
+    }
+    return submit_req(loop, r, cb, payload, id_out);
 }
 
 void

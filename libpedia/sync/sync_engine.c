@@ -501,6 +501,7 @@ pedia_engine_free(pedia_engine *e)
 {
     if (!e || e->magic != PDI_MAGIC_ENGINE)
         return;
+    sync_follow_free(e); /* it applies manifests: stop it first */
     pedia_engine_stop(e);
     for (size_t i = 0; i < e->n_pcs; i++)
         pdi_pediacluster_free(&e->pcs[i], e->a);
@@ -604,6 +605,7 @@ stop_all(pedia_engine *e)
     e->clusters = NULL;
     e->n_clusters = e->cap_clusters = 0;
     grave_free(e);
+    sync_gate_reset(e);
     e->started = false;
     pthread_mutex_unlock(&e->mu);
 }
@@ -928,6 +930,7 @@ pdi_engine_stats_get(pedia_engine *e, struct pdi_engine_stats *out)
     out->events = atomic_load(&e->n_events);
     out->committed = atomic_load(&e->n_committed);
     out->resumed = atomic_load(&e->n_resumed);
+    out->list_peak = atomic_load(&e->gate.reqs_max);
 }
 
 void

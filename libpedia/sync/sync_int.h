@@ -42,6 +42,7 @@ struct pdi_engine_stats {
     uint64_t events;     /* watch events applied (not bookmarks) */
     uint64_t committed;  /* object writes committed */
     uint64_t resumed;    /* reflectors started from a stored RV */
+    uint64_t list_peak;  /* most LIST page requests in flight at once */
 };
 
 /* Snapshot of the counters. */
@@ -56,21 +57,34 @@ void pdi_engine_set_intervals(pedia_engine *e, long health_ms,
  * call is committed (tests). */
 void pdi_engine_flush(pedia_engine *e);
 
+/* At most n LIST walks (initial lists and relists) of all clusters run at
+ * once; 0 = no limit. Default SYNC_LIST_CONCURRENCY. Before
+ * pedia_engine_start (sync_reflector.c). */
+#define SYNC_LIST_CONCURRENCY 4u
+void pdi_engine_set_list_concurrency(pedia_engine *e, unsigned n);
+
 /* ---- key set (sync_keyset.c) --------------------------------------------- */
 
-/* An open-addressing set of "ns/name" strings: the keys seen by a list. */
+/* A key's 128-bit digest (namespace and name; see sync_keyset.c). */
+struct sync_key {
+    uint64_t h, l;
+};
+
+/* An open-addressing set of key digests: the keys seen by a list. */
 struct sync_keyset {
     const struct pdi_alloc *a;
-    char **slots;
-    size_t cap; /* power of two */
+    struct sync_key *slots; /* all-zero = empty */
+    size_t cap;             /* power of two */
     size_t n;
 };
 
 struct sync_keyset *sync_keyset_new(const struct pdi_alloc *a);
 void sync_keyset_free(struct sync_keyset *ks);
+void sync_key_of(struct sync_key *out, const char *ns, const char *name);
 /* Add ns/name (ns may be ""). PEDIA_ENOMEM on failure. */
 pedia_err sync_keyset_add(struct sync_keyset *ks, const char *ns,
                           const char *name);
+pedia_err sync_keyset_add_key(struct sync_keyset *ks, const struct sync_key *k);
 bool sync_keyset_has(const struct sync_keyset *ks, const char *ns,
                      const char *name);
 
@@ -96,8 +110,11 @@ struct sync_reflector {
     bool list_after_backoff; /* backoff ends in a (re)list, not a watch */
     bool relisting;          /* current list was caused by a 410 */
     int http_status;
-    struct pdi_buf body; /* current list page */
-    char *cont;          /* continue token of the next page */
+    struct sync_listpage *page; /* list page being received, or NULL */
+    bool gate_held;             /* holds one of the engine's list slots */
+    bool gate_waiting;          /* queued for a list slot */
+    struct sync_reflector *gate_next;
+    char *cont; /* continue token of the next page */
     struct sync_keyset *listed;
     long backoff_ms;
     int64_t wake_at; /* monotonic ms when a backoff ends */
@@ -136,7 +153,8 @@ struct sync_cluster {
     bool status_dirty;                /* mu */
 };
 
-struct sync_op; /* sync_writer.c */
+struct sync_op;     /* sync_writer.c */
+struct sync_follow; /* sync_follow.c */
 
 struct sync_writer {
     pthread_t thread;
@@ -146,6 +164,7 @@ struct sync_writer {
     struct sync_op *head;
     struct sync_op *tail;
     size_t queued_writes; /* bound for back-pressure */
+    size_t queued_bytes;  /* bound for back-pressure */
     bool stop;
     bool lost;         /* writer thread: an op was given up at stop; no RV
                           is persisted any more in this run */
@@ -203,6 +222,16 @@ struct pedia_engine {
     /* counters */
     atomic_uint_fast64_t n_lists, n_pages, n_relists, n_watches, n_events,
         n_committed, n_resumed;
+    /* LIST slots (sync_reflector.c; loop thread, except reqs_max) */
+    struct sync_list_gate {
+        unsigned limit; /* 0: SYNC_LIST_CONCURRENCY; UINT_MAX: none */
+        unsigned active;
+        bool wake_queued;
+        struct sync_reflector *head, *tail; /* waiting, FIFO */
+        unsigned reqs;                      /* LIST requests in flight */
+        atomic_uint reqs_max;
+    } gate;
+    struct sync_follow *follow; /* host-cluster follower or NULL (mu) */
 };
 
 /* ---- engine helpers (sync_engine.c) ------------------------------------- */
@@ -219,6 +248,12 @@ void sync_post_to_loop(pedia_engine *e, struct sync_job *job,
                        void (*done)(void *job));
 /* On the loop: take a posted job back (false: already reclaimed). */
 bool sync_posted_take(pedia_engine *e, struct sync_job *job);
+
+/* ---- host-cluster follower (sync_follow.c) ------------------------------ */
+
+/* Stop and free the engine's follower, if any (before anything else in
+ * pedia_engine_free; never with amu held). */
+void sync_follow_free(pedia_engine *e);
 
 /* ---- writer (sync_writer.c) ---------------------------------------------- */
 
@@ -254,6 +289,8 @@ void sync_reflector_start(struct sync_reflector *r);
 /* Stop transfers; keep rv so that resume watches from it. */
 void sync_reflector_pause(struct sync_reflector *r);
 void sync_reflector_kill(struct sync_reflector *r);
+/* Forget the LIST slots and their queue (engine stopped). */
+void sync_gate_reset(pedia_engine *e);
 
 /* ---- cluster (sync_cluster.c) -------------------------------------------- */
 

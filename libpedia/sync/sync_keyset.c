@@ -1,13 +1,21 @@
 /*
- * sync_keyset.c: the set of keys ("ns/name") a reflector's list saw, used
- * to reconcile deletes once the list completes (DESIGN D4: per object the
- * engine keeps at most its key, never the object).
+ * sync_keyset.c: the set of keys (namespace, name) a reflector's list saw,
+ * used to reconcile deletes once the list completes (DESIGN D4: per object
+ * the engine keeps at most its key, never the object).
+ *
+ * A key is kept as a 128-bit digest (two unrelated 64-bit hashes of the
+ * namespace, a 0xff separator that no name contains, and the name), not as
+ * a string: 16 bytes per slot in one flat table instead of one allocation
+ * per key. Two different keys share a digest with a probability of about
+ * n^2 / 2^129 (below 10^-28 for a million keys); if it ever happened, the
+ * only effect would be that a reconcile keeps one stale row until the next
+ * list.
  *
  * Open addressing with linear probing over a power-of-two table, grown at
- * 50 % load. Owned by one thread at a time (the loop while listing, then
- * the writer); no locking.
+ * 50 % load; the all-zero digest marks an empty slot (a key hashing to it
+ * is stored as {0, 1}). Owned by one thread at a time (the loop while
+ * listing, then the writer); no locking.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "sync/sync_int.h"
@@ -36,42 +44,58 @@ sync_keyset_free(struct sync_keyset *ks)
 {
     if (!ks)
         return;
-    for (size_t i = 0; i < ks->cap; i++)
-        pdi_free(ks->a, ks->slots[i]);
     pdi_free(ks->a, ks->slots);
     pdi_free(ks->a, ks);
 }
 
-/* FNV-1a over ns, '/', name. */
-static uint64_t
-key_hash(const char *ns, const char *name)
+/* FNV-1a (h) and a multiply-rotate hash (l) over the same bytes. */
+static void
+hash_bytes(uint64_t *h, uint64_t *l, const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        *h = (*h ^ *p) * 1099511628211ull;
+        *l = (*l + *p + 1) * 0x9e3779b97f4a7c15ull;
+        *l = (*l << 29) | (*l >> 35);
+    }
+}
 
-    for (const char *p = ns; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    h = (h ^ '/') * 1099511628211ull;
-    for (const char *p = name; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return h;
+/* splitmix64's finaliser: spreads every input bit over the output. */
+static uint64_t
+mix(uint64_t x)
+{
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+void
+sync_key_of(struct sync_key *out, const char *ns, const char *name)
+{
+    uint64_t h = 1469598103934665603ull, l = 0x243f6a8885a308d3ull;
+
+    hash_bytes(&h, &l, ns);
+    h = (h ^ 0xffu) * 1099511628211ull;
+    l = (l + 0x100u) * 0x9e3779b97f4a7c15ull;
+    hash_bytes(&h, &l, name);
+    out->h = h;
+    out->l = mix(l);
+    if (!out->h && !out->l)
+        out->l = 1;
 }
 
 static bool
-key_eq(const char *slot, const char *ns, const char *name)
+key_empty(const struct sync_key *k)
 {
-    size_t nl = strlen(ns);
-
-    return strncmp(slot, ns, nl) == 0 && slot[nl] == '/' &&
-           strcmp(slot + nl + 1, name) == 0;
+    return !k->h && !k->l;
 }
 
-/* Slot index holding the key, or the empty slot where it would go. */
+/* Slot index holding k, or the empty slot where it would go. */
 static size_t
-key_find(char **slots, size_t cap, const char *ns, const char *name)
+key_find(const struct sync_key *slots, size_t cap, const struct sync_key *k)
 {
-    size_t i = (size_t)key_hash(ns, name) & (cap - 1);
+    size_t i = (size_t)mix(k->h) & (cap - 1);
 
-    while (slots[i] && !key_eq(slots[i], ns, name))
+    while (!key_empty(&slots[i]) && (slots[i].h != k->h || slots[i].l != k->l))
         i = (i + 1) & (cap - 1);
     return i;
 }
@@ -80,21 +104,13 @@ static pedia_err
 keyset_grow(struct sync_keyset *ks)
 {
     size_t cap = ks->cap * 2;
-    char **slots = pdi_calloc(ks->a, cap, sizeof *slots);
+    struct sync_key *slots = pdi_calloc(ks->a, cap, sizeof *slots);
 
     if (!slots)
         return pdi_error_oom();
-    for (size_t i = 0; i < ks->cap; i++) {
-        char *k = ks->slots[i];
-        if (!k)
-            continue;
-        /* Re-hash from the stored "ns/name" form. */
-        char *slash = strchr(k, '/');
-        *slash = '\0';
-        size_t j = key_find(slots, cap, k, slash + 1);
-        *slash = '/';
-        slots[j] = k;
-    }
+    for (size_t i = 0; i < ks->cap; i++)
+        if (!key_empty(&ks->slots[i]))
+            slots[key_find(slots, cap, &ks->slots[i])] = ks->slots[i];
     pdi_free(ks->a, ks->slots);
     ks->slots = slots;
     ks->cap = cap;
@@ -102,31 +118,34 @@ keyset_grow(struct sync_keyset *ks)
 }
 
 pedia_err
-sync_keyset_add(struct sync_keyset *ks, const char *ns, const char *name)
+sync_keyset_add_key(struct sync_keyset *ks, const struct sync_key *k)
 {
-    struct pdi_buf b;
     size_t i;
 
     if ((ks->n + 1) * 2 > ks->cap && keyset_grow(ks))
         return PEDIA_ENOMEM;
-    i = key_find(ks->slots, ks->cap, ns, name);
-    if (ks->slots[i])
-        return PEDIA_OK;
-    pdi_buf_init(&b, ks->a);
-    pdi_buf_puts(&b, ns);
-    pdi_buf_putc(&b, '/');
-    pdi_buf_puts(&b, name);
-    if (b.oom) {
-        pdi_buf_free(&b);
-        return pdi_error_oom();
+    i = key_find(ks->slots, ks->cap, k);
+    if (key_empty(&ks->slots[i])) {
+        ks->slots[i] = *k;
+        ks->n++;
     }
-    ks->slots[i] = pdi_buf_detach(&b, NULL);
-    ks->n++;
     return PEDIA_OK;
+}
+
+pedia_err
+sync_keyset_add(struct sync_keyset *ks, const char *ns, const char *name)
+{
+    struct sync_key k;
+
+    sync_key_of(&k, ns, name);
+    return sync_keyset_add_key(ks, &k);
 }
 
 bool
 sync_keyset_has(const struct sync_keyset *ks, const char *ns, const char *name)
 {
-    return ks->slots[key_find(ks->slots, ks->cap, ns, name)] != NULL;
+    struct sync_key k;
+
+    sync_key_of(&k, ns, name);
+    return !key_empty(&ks->slots[key_find(ks->slots, ks->cap, &k)]);
 }

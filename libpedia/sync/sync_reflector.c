@@ -8,16 +8,20 @@
  *  1. Start. With a resource version stored by an earlier run (read by the
  *     cluster's discovery job), go straight to 3 and WATCH from it: no
  *     relist when the member still has that RV. Otherwise LIST.
- *  2. LIST pages: GET ?limit=500, following metadata.continue. Each page
- *     is parsed whole (pages are bounded by the limit), its items are
- *     normalized and queued to the writer as one batch; only their keys
- *     ("ns/name") are kept, in a key set. A continue page answered 410
- *     (its snapshot was compacted) restarts the list from the first page;
- *     other failures retry the same page after a back-off. When the last
- *     page arrives, a reconcile is queued: the writer deletes every stored
- *     key of the type that the list did not see (objects deleted while we
- *     were not watching), then persists the list's RV. Unchanged objects
- *     cost nothing: the store skips upserts whose member RV is unchanged.
+ *  2. LIST pages: GET ?limit=500, following metadata.continue, once the
+ *     list holds one of the engine's list slots (at most
+ *     SYNC_LIST_CONCURRENCY lists of all clusters at once; see "list
+ *     slots"). A page is scanned while it arrives (sync_listscan.c): each
+ *     item is normalized from the bytes the member sent and queued to the
+ *     writer in small batches; neither the body nor a parsed tree of it is
+ *     ever held, and of each object only its key is kept, in a key set. A
+ *     continue page answered 410 (its snapshot was compacted) restarts the
+ *     list from the first page; other failures retry the same page after
+ *     a back-off. When the last page arrives, a reconcile is queued: the
+ *     writer deletes every stored key of the type that the list did not
+ *     see (objects deleted while we were not watching), then persists the
+ *     list's RV. Unchanged objects cost nothing: the store skips upserts
+ *     whose member RV is unchanged.
  *  3. WATCH from the last RV with allowWatchBookmarks and a random
  *     timeoutSeconds (300-600): ADDED/MODIFIED → upsert, DELETED →
  *     delete, BOOKMARK → just advance the RV; each queued with its RV, so
@@ -39,15 +43,16 @@
  * cancelled request and is ignored. Timers are never cancelled: a timer
  * that fires when the reflector is no longer backing off does nothing.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sync/sync_int.h"
+#include "sync/sync_listscan.h"
 #include "util/util_json.h"
 
 #define LIST_LIMIT 500
 #define LIST_TIMEOUT_MS 60000L
-#define MAX_PAGE_BYTES (256u * 1024u * 1024u)
 #define BACKOFF_MIN_MS 500L
 #define BACKOFF_MAX_MS 30000L
 
@@ -59,8 +64,11 @@ struct req_ctx {
 };
 
 static void list_begin(struct sync_reflector *r, bool relist);
+static void list_next(struct sync_reflector *r);
 static void list_page(struct sync_reflector *r);
 static void watch_begin(struct sync_reflector *r);
+static void gate_release(struct sync_reflector *r);
+static void page_free(struct sync_reflector *r);
 
 static pedia_engine *
 eng(const struct sync_reflector *r)
@@ -110,7 +118,8 @@ ctx_live(const struct req_ctx *c)
            r->state != R_PAUSED && !atomic_load(&r->cl->e->stopping);
 }
 
-static void
+/* Start a request; false (logged) when it could not be started. */
+static bool
 submit(struct sync_reflector *r, const char *path, long timeout_ms,
        const struct pdi_kube_req_cb *cb)
 {
@@ -133,6 +142,7 @@ submit(struct sync_reflector *r, const char *path, long timeout_ms,
                 "cluster %s: cannot start a request for %s: %s", r->cl->name,
                 r->t.resource, pedia_error_last_message());
     }
+    return err == PEDIA_OK;
 }
 
 /* ---- back-off --------------------------------------------------------------
@@ -149,7 +159,7 @@ backoff_tick(void *payload)
         watch_begin(r);
     } else if (r->listed) {
         r->state = R_LISTING;
-        list_page(r); /* resume the list at the failed page */
+        list_next(r); /* resume the list at the failed page */
     } else {
         list_begin(r, r->relisting);
     }
@@ -177,6 +187,12 @@ backoff(struct sync_reflector *r, bool list, const char *why)
         pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
                 "cluster %s: cannot schedule a retry of %s", r->cl->name,
                 r->t.resource);
+    /* A list gives its page state and its slot up while it waits (last:
+     * `why` may point into the page state). */
+    if (list) {
+        page_free(r);
+        gate_release(r);
+    }
 }
 
 /* Describe a failed transfer in a short message (no credentials: kube
@@ -193,18 +209,14 @@ describe(char *out, size_t cap, pedia_err err, int status, const char *msg)
 /* ---- normalization --------------------------------------------------------
  */
 
-/* Normalize one object into rec. false (logged) when it is unusable. */
+/* Normalize one object's JSON bytes into rec. false (logged) when it is
+ * unusable. */
 static bool
-normalize(struct sync_reflector *r, struct json_object *obj,
-          struct pdi_record *rec)
+normalize_bytes(struct sync_reflector *r, const char *json, size_t len,
+                struct pdi_record *rec)
 {
     pedia_engine *e = eng(r);
-    size_t len = 0;
-    const char *json =
-        json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN, &len);
 
-    if (!json)
-        return false;
     if (pdi_record_normalize(rec, e->a, r->cl->name, r->t.group, r->t.version,
                              r->t.resource, r->t.kind, json, len,
                              pdi_store_norm_flags(e->store))) {
@@ -216,6 +228,18 @@ normalize(struct sync_reflector *r, struct json_object *obj,
     return true;
 }
 
+/* Normalize a parsed object (watch events). */
+static bool
+normalize(struct sync_reflector *r, struct json_object *obj,
+          struct pdi_record *rec)
+{
+    size_t len = 0;
+    const char *json =
+        json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN, &len);
+
+    return json && normalize_bytes(r, json, len, rec);
+}
+
 static const char *
 object_rv(struct json_object *obj)
 {
@@ -225,35 +249,293 @@ object_rv(struct json_object *obj)
     return md ? pdi_json_get_string(md, "resourceVersion") : NULL;
 }
 
-/* ---- list
- * -------------------------------------------------------------------- */
+/* ---- list slots -------------------------------------------------------------
+ *
+ * At most gate_limit() list walks of all clusters hold a slot at once; a
+ * walk takes its slot before its first page and keeps it until its last
+ * page is in (so a continue token never waits in the queue and expires),
+ * and gives it up while it backs off, when it is paused and when it ends.
+ * The others wait in FIFO order; a freed slot is handed on from a timer on
+ * the next loop turn, so a reflector paused in the same turn never gets
+ * one. Watches take no slot. This bounds the list traffic (and the key sets
+ * of running lists) independently of the number of clusters and types.
+ */
 
-/* Queue a page's items and remember their keys. */
-static pedia_err
-page_items(struct sync_reflector *r, struct json_object *items)
+static unsigned
+gate_limit(const pedia_engine *e)
+{
+    return e->gate.limit ? e->gate.limit : SYNC_LIST_CONCURRENCY;
+}
+
+void
+pdi_engine_set_list_concurrency(pedia_engine *e, unsigned n)
+{
+    e->gate.limit = n ? n : UINT_MAX;
+}
+
+void
+sync_gate_reset(pedia_engine *e)
+{
+    struct sync_list_gate *g = &e->gate;
+
+    g->active = 0;
+    g->wake_queued = false;
+    g->head = g->tail = NULL;
+    g->reqs = 0;
+}
+
+static void
+gate_unlink(struct sync_reflector *r)
+{
+    struct sync_list_gate *g = &eng(r)->gate;
+    struct sync_reflector **pp = &g->head, *prev = NULL;
+
+    if (!r->gate_waiting)
+        return;
+    while (*pp && *pp != r) {
+        prev = *pp;
+        pp = &(*pp)->gate_next;
+    }
+    if (*pp) {
+        *pp = r->gate_next;
+        if (g->tail == r)
+            g->tail = prev;
+    }
+    r->gate_next = NULL;
+    r->gate_waiting = false;
+}
+
+/* true: r holds a slot; false: r waits in the queue (list_page follows
+ * when its turn comes). */
+static bool
+gate_acquire(struct sync_reflector *r)
+{
+    struct sync_list_gate *g = &eng(r)->gate;
+
+    if (r->gate_held)
+        return true;
+    if (!r->gate_waiting && !g->head && g->active < gate_limit(eng(r))) {
+        g->active++;
+        r->gate_held = true;
+        return true;
+    }
+    if (!r->gate_waiting) {
+        r->gate_waiting = true;
+        r->gate_next = NULL;
+        if (g->tail)
+            g->tail->gate_next = r;
+        else
+            g->head = r;
+        g->tail = r;
+    }
+    return false;
+}
+
+static void list_page(struct sync_reflector *r);
+
+/* Timer: hand free slots to waiting reflectors. */
+static void
+gate_wake(void *payload)
+{
+    pedia_engine *e = payload;
+    struct sync_list_gate *g = &e->gate;
+
+    g->wake_queued = false;
+    while (g->head && g->active < gate_limit(e) && !atomic_load(&e->stopping)) {
+        struct sync_reflector *r = g->head;
+        gate_unlink(r);
+        if (r->dead || r->state != R_LISTING)
+            continue;
+        g->active++;
+        r->gate_held = true;
+        list_page(r);
+    }
+}
+
+static void
+gate_release(struct sync_reflector *r)
 {
     pedia_engine *e = eng(r);
-    size_t n = json_object_array_length(items), k = 0;
-    struct pdi_record *recs = pdi_calloc(e->a, n ? n : 1, sizeof *recs);
-    pedia_sys_write_op *ops = pdi_calloc(e->a, n ? n : 1, sizeof *ops);
+    struct sync_list_gate *g = &e->gate;
 
-    if (!recs || !ops) {
-        pdi_free(e->a, recs);
-        pdi_free(e->a, ops);
-        return pdi_error_oom();
+    gate_unlink(r);
+    if (!r->gate_held)
+        return;
+    r->gate_held = false;
+    g->active--;
+    if (g->head && !g->wake_queued &&
+        !pdi_kube_call_later(e->loop, 0, gate_wake, e, NULL))
+        g->wake_queued = true;
+}
+
+/* ---- list -------------------------------------------------------------------
+ *
+ * A page is never held whole: its body is fed to a sync_listscan as it
+ * arrives, each item is normalized at once, and the records go to the
+ * writer in batches of PAGE_BATCH (or PAGE_BATCH_BYTES). The keys of a
+ * page join the list's key set only when the page has arrived complete
+ * and valid, so a page that fails half-way and is fetched again cannot
+ * leave the key of an object deleted meanwhile in the set (its rows from
+ * the failed attempt are harmless: the reconcile removes them).
+ */
+
+#define PAGE_BATCH 64u
+#define PAGE_BATCH_BYTES ((size_t)512 << 10)
+
+struct sync_listpage {
+    struct sync_listscan scan;
+    struct pdi_record *recs; /* normalized, not yet queued (PAGE_BATCH) */
+    pedia_sys_write_op *ops;
+    size_t n;
+    size_t bytes;
+    struct sync_key *keys; /* keys of this page's records */
+    size_t n_keys;
+    size_t cap_keys;
+    bool oom;
+};
+
+static void
+batch_drop(struct sync_listpage *p, const struct pdi_alloc *a)
+{
+    for (size_t i = 0; i < p->n; i++)
+        pdi_record_free(&p->recs[i]);
+    pdi_free(a, p->recs);
+    pdi_free(a, p->ops);
+    p->recs = NULL;
+    p->ops = NULL;
+    p->n = 0;
+    p->bytes = 0;
+}
+
+static void
+batch_flush(struct sync_reflector *r)
+{
+    struct sync_listpage *p = r->page;
+
+    if (!p->n)
+        return;
+    sync_writer_put(eng(r), r, p->recs, p->ops, p->n, NULL, 0);
+    p->recs = NULL;
+    p->ops = NULL;
+    p->n = 0;
+    p->bytes = 0;
+}
+
+static void
+listpage_free(struct sync_listpage *p, const struct pdi_alloc *a)
+{
+    if (!p)
+        return;
+    batch_drop(p, a);
+    sync_listscan_free(&p->scan);
+    pdi_free(a, p->keys);
+    pdi_free(a, p);
+}
+
+static void
+page_free(struct sync_reflector *r)
+{
+    listpage_free(r->page, eng(r)->a);
+    r->page = NULL;
+}
+
+/* Ready the page state for a new page request (allocated on first use). */
+static bool
+page_begin(struct sync_reflector *r)
+{
+    const struct pdi_alloc *a = eng(r)->a;
+    struct sync_listpage *p = r->page;
+
+    if (!p) {
+        p = pdi_calloc(a, 1, sizeof *p);
+        if (!p)
+            return false;
+        sync_listscan_init(&p->scan, a);
+        r->page = p;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (!normalize(r, json_object_array_get_idx(items, i), &recs[k]))
-            continue;
-        if (sync_keyset_add(r->listed, recs[k].rec.ns, recs[k].rec.name)) {
-            pdi_record_free(&recs[k]);
-            break;
+    batch_drop(p, a);
+    sync_listscan_reset(&p->scan);
+    p->n_keys = 0;
+    p->oom = false;
+    return true;
+}
+
+static bool
+keys_push(struct sync_listpage *p, const struct pdi_alloc *a,
+          const pedia_sys_record *rec)
+{
+    if (p->n_keys == p->cap_keys) {
+        size_t cap = p->cap_keys ? p->cap_keys * 2 : 512;
+        struct sync_key *v = pdi_realloc(a, p->keys, cap * sizeof *v);
+        if (!v)
+            return false;
+        p->keys = v;
+        p->cap_keys = cap;
+    }
+    sync_key_of(&p->keys[p->n_keys++], rec->ns, rec->name);
+    return true;
+}
+
+/* One item of the page (sync_listscan callback): normalize, remember its
+ * key, queue it with the batch. Nonzero stops the transfer (out of
+ * memory); an unusable object is skipped, as the member's problem. */
+static int
+page_item(const char *json, size_t len, void *payload)
+{
+    struct sync_reflector *r = payload;
+    struct sync_listpage *p = r->page;
+    const struct pdi_alloc *a = eng(r)->a;
+
+    if (!p->recs) {
+        p->recs = pdi_calloc(a, PAGE_BATCH, sizeof *p->recs);
+        p->ops = pdi_calloc(a, PAGE_BATCH, sizeof *p->ops);
+        if (!p->recs || !p->ops) {
+            batch_drop(p, a);
+            p->oom = true;
+            return 1;
         }
-        ops[k++] = PEDIA_SYS_WRITE_UPSERT;
     }
-    r->list_count += (int64_t)k;
-    sync_writer_put(e, r, recs, ops, k, NULL, 0);
-    return k == n || r->listed->n ? PEDIA_OK : PEDIA_ENOMEM;
+    if (!normalize_bytes(r, json, len, &p->recs[p->n]))
+        return 0;
+    if (!keys_push(p, a, &p->recs[p->n].rec)) {
+        pdi_record_free(&p->recs[p->n]);
+        p->oom = true;
+        return 1;
+    }
+    p->ops[p->n++] = PEDIA_SYS_WRITE_UPSERT;
+    p->bytes += len;
+    if (p->n == PAGE_BATCH || p->bytes >= PAGE_BATCH_BYTES)
+        batch_flush(r);
+    return 0;
+}
+
+/* Items left in the envelope (an "items" key spelled with escapes): the
+ * parsed route. Nonzero on out of memory. */
+static int
+envelope_items(struct sync_reflector *r, struct json_object *items)
+{
+    size_t n = json_object_array_length(items), len = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *json = json_object_to_json_string_length(
+            json_object_array_get_idx(items, i), JSON_C_TO_STRING_PLAIN, &len);
+        if (!json || page_item(json, len, r))
+            return 1;
+    }
+    return 0;
+}
+
+/* The page is complete and valid: its keys join the list's set. */
+static bool
+keys_commit(struct sync_reflector *r)
+{
+    struct sync_listpage *p = r->page;
+
+    for (size_t i = 0; i < p->n_keys; i++)
+        if (sync_keyset_add_key(r->listed, &p->keys[i]))
+            return false;
+    r->list_count += (int64_t)p->n_keys;
+    return true;
 }
 
 /* The list is complete: reconcile, then watch from its RV. */
@@ -262,6 +544,8 @@ list_finish(struct sync_reflector *r, const char *rv)
 {
     pedia_engine *e = eng(r);
 
+    page_free(r);
+    gate_release(r);
     snprintf(r->rv, sizeof r->rv, "%s", rv ? rv : "");
     sync_writer_reconcile(e, r, r->listed, r->rv, r->list_count);
     r->listed = NULL;
@@ -273,29 +557,33 @@ list_finish(struct sync_reflector *r, const char *rv)
     watch_begin(r);
 }
 
-/* Handle one complete 200 page. */
+/* A complete 200 body has been scanned. */
 static void
 page_done(struct sync_reflector *r)
 {
-    struct json_object *root = NULL, *items, *md;
+    struct sync_listpage *p = r->page;
+    struct json_object *env = NULL, *items, *md;
     const char *cont = NULL, *rv = NULL;
+    bool ok;
 
-    if (pdi_json_parse(r->body.ptr ? r->body.ptr : "", r->body.len, "list page",
-                       &root)) {
-        backoff(r, true, pedia_error_last_message());
+    if (sync_listscan_finish(&p->scan, &env)) {
+        backoff(r, true, p->scan.why);
         return;
     }
-    items = pdi_json_get_typed(root, "items", json_type_array);
-    md = pdi_json_get_typed(root, "metadata", json_type_object);
+    items = pdi_json_get_typed(env, "items", json_type_array);
+    ok =
+        !items || !json_object_array_length(items) || !envelope_items(r, items);
+    if (ok)
+        batch_flush(r);
+    if (!ok || !keys_commit(r)) {
+        json_object_put(env);
+        backoff(r, true, "out of memory");
+        return;
+    }
+    md = pdi_json_get_typed(env, "metadata", json_type_object);
     if (md) {
         cont = pdi_json_get_string(md, "continue");
         rv = pdi_json_get_string(md, "resourceVersion");
-    }
-    pdi_buf_reset(&r->body);
-    if (items && page_items(r, items)) {
-        json_object_put(root);
-        backoff(r, true, "out of memory");
-        return;
     }
     r->backoff_ms = 0;
     pdi_free(eng(r)->a, r->cont);
@@ -304,7 +592,7 @@ page_done(struct sync_reflector *r)
         list_page(r);
     else
         list_finish(r, rv);
-    json_object_put(root);
+    json_object_put(env);
 }
 
 static int
@@ -317,6 +605,8 @@ list_on_status(int status, void *payload)
     return 0;
 }
 
+/* Body bytes: scanned as they come on a 200; ignored otherwise (the status
+ * says what went wrong). */
 static int
 list_on_body(const char *data, size_t len, void *payload)
 {
@@ -325,9 +615,9 @@ list_on_body(const char *data, size_t len, void *payload)
 
     if (!ctx_live(c))
         return 1;
-    if (r->body.len + len > MAX_PAGE_BYTES)
-        return 1;
-    return pdi_buf_append(&r->body, data, len) ? 1 : 0;
+    if (r->http_status != 200)
+        return 0;
+    return sync_listscan_feed(&r->page->scan, data, len, page_item, r) ? 1 : 0;
 }
 
 static void
@@ -338,6 +628,7 @@ list_on_done(pedia_err err, int status, const char *msg, void *payload)
     char why[300];
     bool live = ctx_live(c);
 
+    eng(r)->gate.reqs--;
     pdi_free(eng(r)->a, c);
     if (!live)
         return;
@@ -346,7 +637,6 @@ list_on_done(pedia_err err, int status, const char *msg, void *payload)
         page_done(r);
         return;
     }
-    pdi_buf_reset(&r->body);
     if (!err && status == 410 && r->cont) {
         /* The continue token's snapshot is gone: start over. */
         list_begin(r, r->relisting);
@@ -354,7 +644,11 @@ list_on_done(pedia_err err, int status, const char *msg, void *payload)
     }
     if (!err && status == 404)
         sync_cluster_type_gone(r->cl);
-    describe(why, sizeof why, err, status, msg);
+    if (err == PEDIA_EUSER && r->page && r->page->scan.why[0])
+        snprintf(why, sizeof why, "%s",
+                 r->page->oom ? "out of memory" : r->page->scan.why);
+    else
+        describe(why, sizeof why, err, status, msg);
     if (!err && (status == 401 || status == 403))
         set_status(r, "Error", "Unauthorized", why);
     backoff(r, true, why);
@@ -365,6 +659,7 @@ list_page(struct sync_reflector *r)
 {
     static const struct pdi_kube_req_cb cb = {list_on_status, NULL,
                                               list_on_body, list_on_done};
+    struct sync_list_gate *g = &eng(r)->gate;
     struct pdi_buf path;
 
     pdi_buf_init(&path, eng(r)->a);
@@ -384,12 +679,23 @@ list_page(struct sync_reflector *r)
     }
     atomic_fetch_add(&eng(r)->n_pages, 1);
     r->http_status = 0;
-    pdi_buf_reset(&r->body);
-    if (path.oom)
+    if (path.oom || !page_begin(r)) {
         backoff(r, true, "out of memory");
-    else
-        submit(r, path.ptr, LIST_TIMEOUT_MS, &cb);
+    } else if (submit(r, path.ptr, LIST_TIMEOUT_MS, &cb)) {
+        if (++g->reqs > atomic_load(&g->reqs_max))
+            atomic_store(&g->reqs_max, g->reqs);
+    } else {
+        backoff(r, true, "cannot start a list request");
+    }
     pdi_buf_free(&path);
+}
+
+/* Fetch the next page once the list holds a slot. */
+static void
+list_next(struct sync_reflector *r)
+{
+    if (gate_acquire(r))
+        list_page(r);
 }
 
 static void
@@ -411,7 +717,7 @@ list_begin(struct sync_reflector *r, bool relist)
     atomic_fetch_add(&e->n_lists, 1);
     if (relist)
         atomic_fetch_add(&e->n_relists, 1);
-    list_page(r);
+    list_next(r);
 }
 
 /* ---- watch
@@ -556,7 +862,8 @@ watch_begin(struct sync_reflector *r)
         return;
     }
     atomic_fetch_add(&e->n_watches, 1);
-    submit(r, path, 0, &cb);
+    if (!submit(r, path, 0, &cb))
+        backoff(r, false, "cannot start a watch request");
 }
 
 /* ---- lifecycle -------------------------------------------------------------
@@ -573,7 +880,6 @@ sync_reflector_new(struct sync_cluster *cl, const struct pdi_sync_target *t,
     if (!r)
         return NULL;
     r->cl = cl;
-    pdi_buf_init(&r->body, a);
     pdi_buf_init(&p, a);
     if (t->group && *t->group)
         pdi_buf_printf(&p, "/apis/%s/%s/%s", t->group, t->version, t->resource);
@@ -614,7 +920,7 @@ sync_reflector_free(struct sync_reflector *r, const struct pdi_alloc *a)
     pdi_free(a, r->t.version);
     pdi_free(a, r->t.resource);
     pdi_free(a, r->t.kind);
-    pdi_buf_free(&r->body);
+    listpage_free(r->page, a);
     pdi_free(a, r->cont);
     sync_keyset_free(r->listed);
     pdi_free(a, r);
@@ -645,11 +951,12 @@ sync_reflector_pause(struct sync_reflector *r)
     r->req_active = false;
     r->req_seq++;
     r->state = R_PAUSED;
+    page_free(r);
+    gate_release(r);
     sync_keyset_free(r->listed);
     r->listed = NULL;
     pdi_free(e->a, r->cont);
     r->cont = NULL;
-    pdi_buf_reset(&r->body);
 }
 
 void

@@ -10,8 +10,10 @@
  * grow by themselves; when idle, a single event is committed at once (low
  * lag, no timer needed).
  *
- * Back-pressure: the queue holds at most WRITER_QUEUE_CAP records. When it
- * is full, sync_writer_put blocks the caller (the loop thread), so the
+ * Back-pressure: the queue holds at most WRITER_QUEUE_CAP records and
+ * WRITER_QUEUE_BYTES bytes of them (normalized JSON and index strings), so
+ * its memory has a fixed bound whatever the object sizes (DESIGN D4). When
+ * it is full, sync_writer_put blocks the caller (the loop thread), so the
  * member's data waits in the kernel's socket buffers and TCP flow control
  * slows the member down. This is deadlock-free because the writer never
  * waits for the loop thread: it only talks to the store and takes the
@@ -46,6 +48,7 @@
 
 #define WRITER_BATCH 500u
 #define WRITER_QUEUE_CAP 4000u
+#define WRITER_QUEUE_BYTES ((size_t)8 << 20)
 #define WRITER_BACKOFF_MAX_MS 5000L
 #define WRITER_PERMANENT_TRIES 5 /* attempts for a non-transient error */
 
@@ -59,7 +62,8 @@ struct sync_op {
     struct pdi_record *recs; /* OP_WRITES */
     pedia_sys_write_op *ops;
     size_t n;
-    char *rv; /* persisted after commit */
+    size_t bytes; /* memory of the records, for the queue bound */
+    char *rv;     /* persisted after commit */
     int64_t recv_ms;
     struct sync_keyset *listed; /* OP_RECONCILE */
     int64_t listed_n;
@@ -101,7 +105,8 @@ enqueue(pedia_engine *e, struct sync_op *op)
 
     pthread_mutex_lock(&w->mu);
     while (w->running && !w->stop && op->n && w->queued_writes &&
-           w->queued_writes + op->n > WRITER_QUEUE_CAP)
+           (w->queued_writes + op->n > WRITER_QUEUE_CAP ||
+            w->queued_bytes + op->bytes > WRITER_QUEUE_BYTES))
         pthread_cond_wait(&w->cond, &w->mu);
     if (!w->running) {
         pthread_mutex_unlock(&w->mu);
@@ -111,6 +116,7 @@ enqueue(pedia_engine *e, struct sync_op *op)
     op->seq = ++w->enq_seq;
     seq = op->seq;
     w->queued_writes += op->n;
+    w->queued_bytes += op->bytes;
     if (w->tail)
         w->tail->next = op;
     else
@@ -134,6 +140,24 @@ op_new(pedia_engine *e, enum op_kind kind)
     return op;
 }
 
+/* What a record holds: its JSON, its strings and labels, its struct. */
+static size_t
+record_bytes(const struct pdi_record *x)
+{
+    const pedia_sys_record *r = &x->rec;
+    const char *const s[] = {r->cluster,   r->group,    r->version, r->resource,
+                             r->kind,      r->ns,       r->name,    r->uid,
+                             r->owner_uid, r->member_rv};
+    size_t n = sizeof *x + r->object_len + 1;
+
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        n += s[i] ? strlen(s[i]) + 1 : 0;
+    for (size_t i = 0; i < r->n_labels; i++)
+        n += sizeof r->labels[i] + strlen(r->labels[i].key) +
+             strlen(r->labels[i].value) + 2;
+    return n;
+}
+
 void
 sync_writer_put(pedia_engine *e, struct sync_reflector *r,
                 struct pdi_record *recs, pedia_sys_write_op *ops, size_t n,
@@ -152,6 +176,8 @@ sync_writer_put(pedia_engine *e, struct sync_reflector *r,
     op->recs = recs;
     op->ops = ops;
     op->n = n;
+    for (size_t i = 0; i < n; i++)
+        op->bytes += record_bytes(&recs[i]);
     op->rv = rv && *rv ? pdi_strdup(e->a, rv) : NULL;
     op->recv_ms = recv_ms;
     enqueue(e, op);
@@ -529,6 +555,7 @@ static struct sync_op *
 take(struct sync_writer *w, size_t *total)
 {
     struct sync_op *first = w->head, *last = first;
+    size_t bytes = first->bytes;
 
     *total = first->n;
     if (first->kind == OP_WRITES)
@@ -536,12 +563,14 @@ take(struct sync_writer *w, size_t *total)
                *total + last->next->n <= WRITER_BATCH) {
             last = last->next;
             *total += last->n;
+            bytes += last->bytes;
         }
     w->head = last->next;
     if (!w->head)
         w->tail = NULL;
     last->next = NULL;
     w->queued_writes -= *total;
+    w->queued_bytes -= bytes;
     return first;
 }
 

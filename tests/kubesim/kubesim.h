@@ -111,6 +111,18 @@ void kubesim_churn_stop(struct kubesim *ks);
 int kubesim_add_crd(struct kubesim *ks);
 int kubesim_remove_crd(struct kubesim *ks);
 
+/* Host-cluster mode (kubesim_extra_types.c): serve the Clusterpedia CRD
+ * group cluster.clusterpedia.io/v1alpha2 (pediaclusters and
+ * clustersyncresources, cluster-scoped; list/get/watch like every type,
+ * objects created with kubesim_upsert) and accept
+ * PUT /apis/cluster.clusterpedia.io/v1alpha2/pediaclusters/<n>/status
+ * (status only; metadata.resourceVersion must match, else 409).  0. */
+int kubesim_enable_clusterpedia_types(struct kubesim *ks);
+/* The next n status PUTs are answered 409 Conflict. */
+void kubesim_status_conflict_next(struct kubesim *ks, unsigned n);
+/* Number of status PUTs received (accepted or not). */
+unsigned long kubesim_status_puts(struct kubesim *ks);
+
 /* Writes ca.crt/ca.key, server.crt/server.key (SAN 127.0.0.1, localhost)
  * and client.crt/client.key (CN kubesim-client, signed by the CA) into dir,
  * which must exist.  0 or -1. */

@@ -530,7 +530,12 @@ serve_watch(struct kubesim *ks, struct MHD_Connection *c, struct list_req *lr)
         return ks_queue_status(c, 400, "BadRequest", "invalid watch parameter",
                                NULL);
     w.tidx = lr->tidx;
-    w.version = lr->version;
+    /* The stream outlives this request: point at the type's static
+     * version string, not at the request's. */
+    w.version = ks_types[lr->tidx].versions[0];
+    for (int i = 0; i < KS_MAX_VERSIONS && ks_types[lr->tidx].versions[i]; i++)
+        if (strcmp(ks_types[lr->tidx].versions[i], lr->version) == 0)
+            w.version = ks_types[lr->tidx].versions[i];
     w.timeout_s = ks->opt.watch_timeout_s;
     if (to && *to && ks_parse_u64(to, &n) && n > 0)
         w.timeout_s = n > 86400 ? 86400 : (unsigned)n;
@@ -803,7 +808,7 @@ is_health(const char *url)
 
 static int
 handle(struct kubesim *ks, struct MHD_Connection *c, const char *url,
-       const char *method)
+       const char *method, const struct ks_body *body)
 {
     unsigned lat = atomic_load(&ks->latency_ms), code;
     int fail;
@@ -825,31 +830,46 @@ handle(struct kubesim *ks, struct MHD_Connection *c, const char *url,
             "\"kubesim:forbidden\" cannot access this resource",
             NULL);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return ks_queue_status(c, 405, "MethodNotAllowed",
-                               "the server does not "
-                               "allow this method on the requested resource",
-                               NULL);
+        return ks_extra_write(ks, c, url, method, body);
     return route(ks, c, url);
 }
 
+static int read_marker; /* *ctx of GET/HEAD requests */
+
+/* Write requests collect their body (ks_body) for ks_extra_write. */
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
            const char *method, const char *version, const char *upload,
            size_t *upload_size, void **ctx)
 {
-    static int marker;
+    struct ks_body *body;
 
     (void)version;
-    (void)upload;
     if (!*ctx) {
-        *ctx = &marker;
-        return MHD_YES;
+        bool read = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+        *ctx = read ? (void *)&read_marker : (void *)ks_body_new();
+        return *ctx ? MHD_YES : MHD_NO;
     }
+    body = *ctx == &read_marker ? NULL : *ctx;
     if (*upload_size) {
-        *upload_size = 0; /* the API is read-only: discard bodies */
+        if (body)
+            ks_body_add(body, upload, *upload_size);
+        *upload_size = 0;
         return MHD_YES;
     }
-    return handle(cls, c, url, method) == MHD_YES ? MHD_YES : MHD_NO;
+    return handle(cls, c, url, method, body) == MHD_YES ? MHD_YES : MHD_NO;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **ctx,
+             enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (*ctx && *ctx != &read_marker)
+        ks_body_free(*ctx);
+    *ctx = NULL;
 }
 
 int
@@ -870,6 +890,8 @@ ks_api_start(struct kubesim *ks)
         (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 300, NULL};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 4000, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
+                                     (intptr_t)on_completed, NULL};
     if (ks->cert_pem) {
         flags |= MHD_USE_TLS;
         o[n++] =

@@ -95,6 +95,10 @@ struct kubesim {
     uint64_t outage_end_ms; /* 0 = none */
     uint64_t churn_rng;
     unsigned churn_seq;
+    /* host-cluster types (kubesim_extra_types.c) */
+    bool pedia_types;             /* cluster.clusterpedia.io served (mu) */
+    atomic_uint status_conflicts; /* next status PUTs answered 409 */
+    atomic_ulong status_puts;     /* status PUTs received */
 };
 
 extern const struct ks_type ks_types[];
@@ -195,6 +199,21 @@ int ks_widget_crd_json(struct ks_buf *b);
 /* kubesim_openapi.c: /openapi/v3[/...] (seg[0] == "openapi") */
 int ks_serve_openapi(struct kubesim *ks, struct MHD_Connection *c, char **seg,
                      int n);
+
+/* kubesim_extra_types.c: the cluster.clusterpedia.io types of a host
+ * cluster and PUT of pediaclusters/<name>/status. */
+struct ks_body {
+    struct ks_buf buf;
+    bool too_big;
+};
+bool ks_extra_type_served(const struct kubesim *ks, int tidx);
+struct ks_body *ks_body_new(void);
+void ks_body_add(struct ks_body *b, const char *data, size_t n);
+void ks_body_free(struct ks_body *b);
+/* Answers a request whose method is not GET/HEAD (405 unless supported). */
+int ks_extra_write(struct kubesim *ks, struct MHD_Connection *c,
+                   const char *url, const char *method,
+                   const struct ks_body *b);
 
 /* kubesim_control.c */
 int ks_control_start(struct kubesim *ks);

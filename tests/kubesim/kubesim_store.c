@@ -105,6 +105,25 @@ const struct ks_type ks_types[] = {
      "wdg",
      false,
      true},
+    /* host-cluster types: served after kubesim_enable_clusterpedia_types */
+    {"cluster.clusterpedia.io",
+     {"v1alpha2"},
+     "pediaclusters",
+     "pediacluster",
+     "PediaCluster",
+     false,
+     "",
+     false,
+     false},
+    {"cluster.clusterpedia.io",
+     {"v1alpha2"},
+     "clustersyncresources",
+     "clustersyncresources",
+     "ClusterSyncResources",
+     false,
+     "",
+     false,
+     false},
 };
 const int ks_ntypes = (int)(sizeof(ks_types) / sizeof(ks_types[0]));
 
@@ -144,7 +163,8 @@ ks_type_by_kind(const char *api_version, const char *kind)
 bool
 ks_type_served(const struct kubesim *ks, int tidx)
 {
-    return !ks_types[tidx].crd_gated || ks->crd;
+    return (!ks_types[tidx].crd_gated || ks->crd) &&
+           ks_extra_type_served(ks, tidx);
 }
 
 void

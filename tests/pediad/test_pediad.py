@@ -194,15 +194,16 @@ def make_ca(d, name):
     return crt, key
 
 
-def make_client(d, ca, name, subj):
+def make_leaf(d, ca, name, subj, ext_lines):
+    """A P-256 key and a certificate for it signed by ca (crt, key), with
+    the extensions in ext_lines."""
     key = os.path.join(d, name + ".key")
     csr = os.path.join(d, name + ".csr")
     crt = os.path.join(d, name + ".crt")
     ext = os.path.join(d, name + ".ext")
     with open(ext, "w") as f:
         f.write("basicConstraints=CA:FALSE\n"
-                "keyUsage=critical,digitalSignature\n"
-                "extendedKeyUsage=clientAuth\n")
+                "keyUsage=critical,digitalSignature\n" + ext_lines)
     openssl("req", "-new", "-newkey", "ec", "-pkeyopt",
             "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out",
             csr, "-subj", subj)
@@ -211,13 +212,17 @@ def make_client(d, ca, name, subj):
     return crt, key
 
 
+def make_client(d, ca, name, subj):
+    return make_leaf(d, ca, name, subj, "extendedKeyUsage=clientAuth\n")
+
+
 # ---- tests ----
 
 USAGE = ("pediad --storage URI --listen HOST:PORT [--tls-cert-file F "
          "--tls-private-key-file F] [--client-ca-file F] [--token-auth-file F]"
          " [--requestheader-client-ca-file F --requestheader-allowed-names "
          "a,b] [--clusters-dir DIR] [--kubeconfig-out F] [--state-dir DIR] "
-         "[--log-level L]")
+         "[--host-kubeconfig F | --host-in-cluster] [--log-level L]")
 
 
 def test_help(tmp):
@@ -312,21 +317,9 @@ def test_cert(tmp):
 
 
 def make_serving(d, ca, name):
-    key = os.path.join(d, name + ".key")
-    csr = os.path.join(d, name + ".csr")
-    crt = os.path.join(d, name + ".crt")
-    ext = os.path.join(d, name + ".ext")
-    with open(ext, "w") as f:
-        f.write("basicConstraints=CA:FALSE\n"
-                "keyUsage=critical,digitalSignature\n"
-                "extendedKeyUsage=serverAuth\n"
-                "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    openssl("req", "-new", "-newkey", "ec", "-pkeyopt",
-            "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out",
-            csr, "-subj", "/CN=" + name)
-    openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1],
-            "-CAcreateserial", "-out", crt, "-days", "2", "-extfile", ext)
-    return crt, key
+    return make_leaf(d, ca, name, "/CN=" + name,
+                     "extendedKeyUsage=serverAuth\n"
+                     "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
 
 
 def test_given_cert(tmp):

@@ -115,6 +115,18 @@ def test_bad_manifests(engine):
         engine.apply(42)
 
 
+def test_follow_host_errors(store, engine, monkeypatch):
+    # In-cluster without the service environment, and unusable kubeconfig
+    # text, are clear InvalidArgument errors naming the problem.
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with pytest.raises(pedia.InvalidArgument) as ei:
+        engine.follow_host(None)
+    assert ei.value.message
+    with pytest.raises(pedia.Error) as ei:
+        engine.follow_host("kind: [")
+    assert ei.value.message
+
+
 def test_get_delete_list_errors(store, engine, sim):
     with pytest.raises(pedia.NotFound):
         engine.get("nope")

@@ -217,15 +217,19 @@ def test_store_driver_load_example():
 
 # ---- context options -------------------------------------------------------
 
+def apply_member_m(ctx, uri):
+    """Open uri with ctx and apply PediaCluster "m" (logs "applied ...")."""
+    with ctx.open_store(uri) as st, pedia.Engine(st) as e:
+        e.apply({"apiVersion": "cluster.clusterpedia.io/v1alpha2",
+                 "kind": "PediaCluster", "metadata": {"name": "m"},
+                 "spec": {"apiserver": "http://127.0.0.1:1",
+                          "syncResources": []}})
+
+
 def test_logger_to_python_logging(tmpdir_path, caplog):
     caplog.set_level(logging.DEBUG, logger="pedia-test")
     with pedia.Context(logger="pedia-test") as ctx:
-        with ctx.open_store("sqlite:%s/a.db" % tmpdir_path) as st:
-            with pedia.Engine(st) as e:
-                e.apply({"apiVersion": "cluster.clusterpedia.io/v1alpha2",
-                         "kind": "PediaCluster", "metadata": {"name": "m"},
-                         "spec": {"apiserver": "http://127.0.0.1:1",
-                                  "syncResources": []}})
+        apply_member_m(ctx, "sqlite:%s/a.db" % tmpdir_path)
     assert pedia.flush_logs(10)
     msgs = [r for r in caplog.records if r.name.startswith("pedia-test")]
     assert msgs, "no library log record reached logging"
@@ -242,23 +246,13 @@ def test_logger_callable_and_level(tmpdir_path):
             got.append((level, component, msg))
         raise RuntimeError("ignored: never crosses C frames")
     with pedia.Context(logger=cb, log_level=pedia.LOG_DEBUG) as ctx:
-        with ctx.open_store("sqlite:%s/a.db" % tmpdir_path) as st, \
-                pedia.Engine(st) as e:
-            e.apply({"apiVersion": "cluster.clusterpedia.io/v1alpha2",
-                     "kind": "PediaCluster", "metadata": {"name": "m"},
-                     "spec": {"apiserver": "http://127.0.0.1:1",
-                              "syncResources": []}})
+        apply_member_m(ctx, "sqlite:%s/a.db" % tmpdir_path)
     assert any(m == "applied PediaCluster m" and lvl == pedia.LOG_INFO
                for lvl, _, m in got), got
     quiet = []
     with pedia.Context(logger=lambda *a: quiet.append(a),
                        log_level=pedia.LOG_ERROR) as ctx:
-        with ctx.open_store("sqlite:%s/b.db" % tmpdir_path) as st, \
-                pedia.Engine(st) as e:
-            e.apply({"apiVersion": "cluster.clusterpedia.io/v1alpha2",
-                     "kind": "PediaCluster", "metadata": {"name": "m"},
-                     "spec": {"apiserver": "http://127.0.0.1:1",
-                              "syncResources": []}})
+        apply_member_m(ctx, "sqlite:%s/b.db" % tmpdir_path)
     assert not [q for q in quiet if q[0] > pedia.LOG_ERROR]
     with pytest.raises(TypeError):
         pedia.Context(logger=42)

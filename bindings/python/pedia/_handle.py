@@ -25,7 +25,8 @@ from __future__ import annotations
 import atexit
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, List, Optional, Set
+from ctypes import byref, c_void_p
+from typing import Any, Callable, Iterator, List, Optional, Set, TypeVar
 
 from .errors import ClosedError
 
@@ -62,6 +63,16 @@ class Native:
         else:
             with _roots_lock:
                 _roots.add(self)
+
+    @classmethod
+    def child(cls, parent: "Native", create: Callable[..., Any],
+              free: Callable[[int], None], kind: str, *args: Any) -> "Native":
+        """``create(&out, parent_ptr, *args)`` under the parent's lock
+        (a ``pedia_*_create`` constructor), owned as a child of parent."""
+        out = c_void_p()
+        with parent.use() as pptr:
+            create(byref(out), pptr, *args)
+        return cls(out.value, free, kind, parent=parent)
 
     @property
     def closed(self) -> bool:
@@ -116,6 +127,36 @@ def safe_close(native: Optional[Native]) -> None:
         native.close()
     except Exception:  # pragma: no cover - best effort in __del__
         pass
+
+
+_W = TypeVar("_W", bound="Wrapper")
+
+
+class Wrapper:
+    """Lifetime methods of a class wrapping one :class:`Native` in ``_n``:
+    ``closed``, an idempotent ``close()``, ``with`` support (closes on exit)
+    and a finalizer that never raises.  Subclasses override ``close`` (or
+    ``__exit__``) where theirs does more."""
+
+    _n: Native
+
+    @property
+    def closed(self) -> bool:
+        """True after :meth:`close`."""
+        return self._n.closed
+
+    def close(self) -> None:
+        """Free the handle and everything made from it.  Idempotent."""
+        self._n.close()
+
+    def __enter__(self: _W) -> _W:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        safe_close(getattr(self, "_n", None))
 
 
 @atexit.register

@@ -13,7 +13,7 @@ from ctypes import byref, c_void_p
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from . import _ffi
-from ._handle import Native, safe_close
+from ._handle import Native, Wrapper
 
 #: pedia_log_level values (syslog order).
 LOG_ERROR, LOG_WARN, LOG_NOTICE, LOG_INFO, LOG_DEBUG = 3, 4, 5, 6, 7
@@ -175,7 +175,7 @@ class AllocationTracker:
             pass
 
 
-class Context:
+class Context(Wrapper):
     """A libpedia context: owns the logger, allocator and drivers.
 
     ``with Context(logger="pedia") as ctx: store = ctx.open_store(uri)``
@@ -267,23 +267,9 @@ class Context:
         return _ffi.LOG_CB(pump), level
 
     # -- lifetime -------------------------------------------------------------
-    @property
-    def closed(self) -> bool:
-        """True after :meth:`close`."""
-        return self._n.closed
-
     def close(self) -> None:
         """Free the context and everything made from it.  Idempotent."""
         self._n.close()
-
-    def __enter__(self) -> "Context":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        safe_close(getattr(self, "_n", None))
 
     def __repr__(self) -> str:
         return "<pedia.Context %s>" % ("closed" if self.closed else "open")

@@ -12,11 +12,11 @@ from __future__ import annotations
 import ctypes
 import json
 import time
-from ctypes import byref, c_size_t, c_void_p
+from ctypes import byref, c_size_t
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from . import _ffi
-from ._handle import Native, safe_close
+from ._handle import Native, Wrapper
 from .errors import CallbackError, InvalidArgument, ManifestError, Timeout
 
 PEDIACLUSTER = "PediaCluster"
@@ -55,7 +55,7 @@ def is_synced(doc: Mapping[str, Any]) -> bool:
     return not any(c.get("initialListPhase", True) for c in conds)
 
 
-class Engine:
+class Engine(Wrapper):
     """A sync engine over a :class:`pedia.Store` (which it keeps alive).
 
     ``with pedia.Engine(store) as engine: engine.apply(manifest);
@@ -68,30 +68,14 @@ class Engine:
 
     def __init__(self, store: "Store") -> None:  # noqa: F821
         lib = _ffi.lib()
-        e = c_void_p()
-        with store._n.use() as sptr:
-            lib.pedia_engine_create(byref(e), sptr)
-        self._n = Native(e.value, lib.pedia_engine_free, "Engine",
-                         parent=store._n)
+        self._n = Native.child(store._n, lib.pedia_engine_create,
+                               lib.pedia_engine_free, "Engine")
         self.store = store
 
     # -- lifetime -------------------------------------------------------------
-    @property
-    def closed(self) -> bool:
-        return self._n.closed
-
     def close(self) -> None:
         """Stop (bounded wait) and free the engine.  Idempotent."""
         self._n.close()
-
-    def __enter__(self) -> "Engine":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        safe_close(getattr(self, "_n", None))
 
     def __repr__(self) -> str:
         return "<pedia.Engine%s>" % (" closed" if self.closed else "")
@@ -108,6 +92,18 @@ class Engine:
         :raises Timeout: the threads did not stop in time."""
         with self._n.use() as p:
             _ffi.lib().pedia_engine_stop(p)
+
+    def follow_host(self, kubeconfig: Optional[str] = None) -> None:
+        """Also follow the PediaCluster / ClusterSyncResources objects of a
+        host cluster (status written back): ``kubeconfig`` is kubeconfig
+        YAML text (its current context), or None for the in-cluster service
+        account. Runs until the engine is closed.
+        :raises InvalidArgument: bad kubeconfig or no in-cluster config.
+        :raises StateError: already following."""
+        data = kubeconfig.encode() if kubeconfig is not None else None
+        with self._n.use() as p:
+            _ffi.lib().pedia_engine_follow_host(
+                p, data, len(data) if data is not None else 0)
 
     # -- manifests ------------------------------------------------------------
     def apply(self, manifest: Manifest) -> None:

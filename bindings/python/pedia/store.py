@@ -18,7 +18,7 @@ from typing import (Any, Dict, Iterable, List, Mapping, Optional,
                     Sequence, Tuple, Union)
 
 from . import _ffi
-from ._handle import Native, safe_close
+from ._handle import Native, Wrapper, safe_close
 from .context import Context
 from .errors import ClosedError, Timeout
 
@@ -175,11 +175,8 @@ class _Search:
     def make_query(self, limit: Optional[int], token: Optional[str]) -> Native:
         """A new pedia_query (Native) for one page."""
         lib = _ffi.lib()
-        ctx = self.store._ctx._n
-        q = c_void_p()
-        with ctx.use() as cptr:
-            lib.pedia_query_create(byref(q), cptr)
-        qn = Native(q.value, lib.pedia_query_free, "query", parent=ctx)
+        qn = Native.child(self.store._ctx._n, lib.pedia_query_create,
+                          lib.pedia_query_free, "query")
         try:
             with qn.use() as p:
                 self._apply(lib, p, limit, token)
@@ -375,7 +372,7 @@ class Page(tuple):
         return self[2]
 
 
-class Watch:
+class Watch(Wrapper):
     """Iterator over change-log events after a revision, as dicts
     ``{"type": "ADDED"|"MODIFIED"|"DELETED", "object": Object,
     "revision": int}``.
@@ -406,16 +403,11 @@ class Watch:
         self._slice = max(1, int(slice_ms))
         self._stop = False
         self._ended = False
-        ch = c_void_p()
-        with store._n.use() as sptr:
-            if gvr is None:
-                lib.pedia_changes_create(byref(ch), sptr, self.revision,
-                                         None, None, None)
-            else:
-                lib.pedia_changes_create(byref(ch), sptr, self.revision,
-                                         c(gvr[0]), c(gvr[1]), c(gvr[2]))
-        self._n = Native(ch.value, lib.pedia_changes_free, "watch",
-                         parent=store._n)
+        what = (None, None, None) if gvr is None else \
+            (c(gvr[0]), c(gvr[1]), c(gvr[2]))
+        self._n = Native.child(store._n, lib.pedia_changes_create,
+                               lib.pedia_changes_free, "watch",
+                               self.revision, *what)
         self.store = store
 
     def __iter__(self) -> "Watch":
@@ -469,21 +461,8 @@ class Watch:
             finally:
                 self._n.lock.release()
 
-    @property
-    def closed(self) -> bool:
-        return self._n.closed
 
-    def __enter__(self) -> "Watch":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        safe_close(getattr(self, "_n", None))
-
-
-class Batch:
+class Batch(Wrapper):
     """A batch of writes applied atomically by :meth:`commit`
     (``pedia_batch_*``).  As a context manager it commits on a normal exit
     and drops the writes when an exception leaves the block.
@@ -493,11 +472,8 @@ class Batch:
 
     def __init__(self, store: "Store") -> None:
         lib = _ffi.lib()
-        b = c_void_p()
-        with store._n.use() as sptr:
-            lib.pedia_batch_create(byref(b), sptr)
-        self._n = Native(b.value, lib.pedia_batch_free, "batch",
-                         parent=store._n)
+        self._n = Native.child(store._n, lib.pedia_batch_create,
+                               lib.pedia_batch_free, "batch")
         self.store = store
 
     def upsert(self, cluster: str, resource: Resource,
@@ -548,9 +524,6 @@ class Batch:
         """Drop uncommitted writes and free the batch.  Idempotent."""
         self._n.close()
 
-    def __enter__(self) -> "Batch":
-        return self
-
     def __exit__(self, exc_type: Any, *exc: Any) -> None:
         try:
             if exc_type is None:
@@ -558,11 +531,8 @@ class Batch:
         finally:
             self.close()
 
-    def __del__(self) -> None:
-        safe_close(getattr(self, "_n", None))
 
-
-class Store:
+class Store(Wrapper):
     """An open store (``pedia_store``).
 
     ``with pedia.Store.open("sqlite:/tmp/p.db") as store: ...``
@@ -601,13 +571,11 @@ class Store:
         assert context is not None
         try:
             lib = _ffi.lib()
-            st = c_void_p()
-            with context._n.use() as cptr:
-                lib.pedia_store_open(byref(st), cptr, data)
+            n = Native.child(context._n, lib.pedia_store_open,
+                             lib.pedia_store_free, "Store", data)
             self = object.__new__(cls)
             self._ctx = context
-            self._n = Native(st.value, lib.pedia_store_free, "Store",
-                             parent=context._n)
+            self._n = n
         except BaseException:
             if own:
                 context.close()
@@ -623,22 +591,9 @@ class Store:
         return self._ctx
 
     # -- lifetime -------------------------------------------------------------
-    @property
-    def closed(self) -> bool:
-        return self._n.closed
-
     def close(self) -> None:
         """Close the store (and everything made from it).  Idempotent."""
         self._n.close()
-
-    def __enter__(self) -> "Store":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        safe_close(getattr(self, "_n", None))
 
     def __repr__(self) -> str:
         return "<pedia.Store %r%s>" % (getattr(self, "uri", "?"),

@@ -1,0 +1,78 @@
+/*
+ * sync_listscan.h: an incremental splitter for the body of a Kubernetes
+ * LIST response, fed with the chunks of the transfer as they arrive.
+ *
+ * {"kind":"PodList","apiVersion":"v1","metadata":{...},"items":[{..},{..}]}
+ *
+ * Every element of the top-level "items" array is handed to a callback as
+ * soon as its last byte has arrived, as the exact bytes the member sent
+ * (not parsed here: the callback parses and validates it). Everything else,
+ * the envelope, is kept with the array emptied ("items":[]) and parsed with
+ * json-c at the end, which validates it and yields metadata.continue and
+ * metadata.resourceVersion. So a page costs the envelope plus the one item
+ * that spans two chunks, never the whole body or a tree of it (DESIGN D4).
+ *
+ * How it works: a byte-level state machine follows the top-level object
+ * (keys, colons, commas); values other than "items" are skipped by
+ * counting brackets outside strings (escapes honoured) and copied into the
+ * envelope; inside "items" the same counting finds where each element
+ * ends. Malformed structure outside the items, an unterminated body, an
+ * envelope or an item over its size bound fail with PEDIA_EINVAL. A key
+ * spelled with escapes ("it\u0065ms") is not recognised: its array stays in
+ * the envelope, where the caller finds it after sync_listscan_finish.
+ *
+ * Owned by one thread at a time; no locking. Feeding sets no error slot
+ * (it runs in transfer callbacks on the loop thread): the message is in
+ * `why`, as it is after a failed finish.
+ */
+#ifndef PDI_SYNC_LISTSCAN_H
+#define PDI_SYNC_LISTSCAN_H
+
+#include "util/util.h"
+
+/* Longest envelope (everything but the items) and longest single item. */
+#define SYNC_LISTSCAN_MAX_ENVELOPE ((size_t)4 << 20)
+#define SYNC_LISTSCAN_MAX_ITEM ((size_t)64 << 20)
+
+struct json_object;
+
+/* One item's bytes (not NUL-terminated, valid during the call); nonzero
+ * stops the scan with PEDIA_EUSER. */
+typedef int (*sync_listscan_item_fn)(const char *json, size_t len,
+                                     void *payload);
+
+struct sync_listscan {
+    const struct pdi_alloc *a;
+    int st;              /* parser state (sync_listscan.c) */
+    unsigned depth;      /* bracket depth inside the current value */
+    bool in_str;         /* inside a string of the current value */
+    bool esc;            /* after a backslash in that string */
+    bool scalar;         /* the current value is a number or literal */
+    bool key_items;      /* the key being read is still "items" so far */
+    unsigned key_len;    /* bytes of that key read */
+    bool is_items;       /* the value being read belongs to "items" */
+    struct pdi_buf env;  /* the envelope so far */
+    struct pdi_buf item; /* the current item's bytes from earlier chunks */
+    uint64_t off;        /* bytes fed before the current chunk */
+    uint64_t items;      /* items delivered */
+    char why[160];       /* what went wrong, when feed/finish failed */
+};
+
+void sync_listscan_init(struct sync_listscan *s, const struct pdi_alloc *a);
+/* Ready for a new body; keeps the buffers' memory. */
+void sync_listscan_reset(struct sync_listscan *s);
+void sync_listscan_free(struct sync_listscan *s);
+
+/* Scan the next n bytes. PEDIA_OK, PEDIA_EINVAL (malformed or too large;
+ * see why), PEDIA_EUSER (fn returned nonzero) or PEDIA_ENOMEM. After an
+ * error the scanner must be reset before it is fed again. */
+pedia_err sync_listscan_feed(struct sync_listscan *s, const char *data,
+                             size_t n, sync_listscan_item_fn fn, void *payload);
+
+/* The body is complete: check that it was one whole JSON object and parse
+ * the envelope into *out (caller puts it). PEDIA_EINVAL (see why) or
+ * PEDIA_ENOMEM. */
+pedia_err sync_listscan_finish(struct sync_listscan *s,
+                               struct json_object **out);
+
+#endif
