@@ -187,8 +187,8 @@ prepare_query(struct pdi_sqlite *h, const pedia_sys_query *q, bool count,
     err = count ? pdi_sql_build_count(&sql, q) : pdi_sql_build_select(&sql, q);
     if (!err && sql.text.oom)
         err = pdi_error_oom();
-    if (!err && cache_prepare(h, sql.text.ptr, sql.text.len, out, slot) !=
-                    SQLITE_OK)
+    if (!err &&
+        cache_prepare(h, sql.text.ptr, sql.text.len, out, slot) != SQLITE_OK)
         err = pdi_sqlite_err(h, "prepare search");
     err = err ? err : bind_params(h, *out, &sql);
     if (n_sorts)
