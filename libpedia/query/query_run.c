@@ -51,6 +51,12 @@ struct pedia_result {
     int64_t total, remaining;
     char *token;
     void *last; /* owned copy of the page's last row */
+    /* The first row, read before the revision so that both come from the
+     * same read snapshot (SQLite: one read transaction, not two). */
+    pedia_sys_row first;
+    bool first_pending; /* first holds a row not yet returned */
+    bool need_revision; /* read the revision after the first step */
+    bool empty;         /* the first step found no row */
 };
 
 static void finish(pedia_result *r);
@@ -111,6 +117,23 @@ position(pedia_result *r, const pedia_query *q, struct pdi_query_plan *p)
         p->sys.offset = q->token.offset;
         r->before = q->token.offset;
     }
+    r->need_revision = true;
+    return PEDIA_OK;
+}
+
+/* Step to the first row, then read the revision while that statement keeps
+ * the read snapshot open. */
+static pedia_err
+first_then_revision(pedia_result *r)
+{
+    pedia_err rc;
+
+    memset(&r->first, 0, sizeof r->first);
+    rc = r->drv->cursor_next(r->cur, &r->first, &r->first_pending);
+    if (rc)
+        return rc;
+    r->empty = !r->first_pending;
+    r->need_revision = false;
     return r->drv->current_revision(r->h, &r->revision);
 }
 
@@ -125,16 +148,25 @@ open_cursor(pedia_result *r, const pedia_query *q, struct pdi_query_plan *p)
         r->done = true;
         return rc;
     }
-    if (p->none) {
-        finish(r);
-        return PEDIA_OK;
+    if (p->none || (r->want_remaining && q->limit)) {
+        /* No cursor, or a count first: the revision comes on its own. */
+        r->need_revision = false;
+        rc = r->drv->current_revision(r->h, &r->revision);
+    }
+    if (rc || p->none) {
+        if (!rc)
+            finish(r);
+        return rc;
     }
     p->sys.limit = q->limit ? q->limit + 1 : 0;
     if (r->want_remaining && q->limit) {
         rc = r->drv->count(r->h, &p->sys, &r->total);
         r->has_total = rc == PEDIA_OK;
     }
-    return rc ? rc : r->drv->query(r->h, &p->sys, &r->cur);
+    rc = rc ? rc : r->drv->query(r->h, &p->sys, &r->cur);
+    if (!rc && r->need_revision)
+        rc = first_then_revision(r);
+    return rc;
 }
 
 void
@@ -323,7 +355,16 @@ pedia_result_next(pedia_result *r, const pedia_object **out)
     if (r->done)
         return PEDIA_OK;
     memset(&row, 0, sizeof row);
-    rc = r->drv->cursor_next(r->cur, &row, &has);
+    if (r->first_pending) {
+        row = r->first;
+        has = true;
+        r->first_pending = false;
+        rc = PEDIA_OK;
+    } else if (r->empty) {
+        rc = PEDIA_OK; /* the first step found nothing: do not step again */
+    } else {
+        rc = r->drv->cursor_next(r->cur, &row, &has);
+    }
     if (rc || !has) {
         if (!rc)
             finish(r);
