@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "apiserver/api_table_int.h"
+#include "model/model.h"
 
 /* Longest key of a dotted path written in this module's callers. */
 #define TJ_KEY_MAX 64
@@ -221,67 +222,12 @@ pdi_tfmt_labels(struct pdi_buf *b, struct json_object *map)
 /* ---- label selectors ------------------------------------------------------
  */
 
-static bool
-is_alnum(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9');
-}
-
-static bool
-is_lower_alnum(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* The name part of a qualified name, also the shape of a label value:
- * at most 63 characters, alphanumeric at both ends, [-_.] allowed inside. */
-static bool
-is_name_part(const char *s, size_t n)
-{
-    if (n == 0 || n > 63 || !is_alnum(s[0]) || !is_alnum(s[n - 1]))
-        return false;
-    for (size_t i = 1; i + 1 < n; i++) {
-        if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
-            return false;
-    }
-    return true;
-}
-
-/* An RFC 1123 subdomain: dot-separated lower-case labels. */
-static bool
-is_dns_subdomain(const char *s, size_t n)
-{
-    size_t start = 0;
-
-    if (n == 0 || n > 253)
-        return false;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && s[i] != '.') {
-            if (!is_lower_alnum(s[i]) && s[i] != '-')
-                return false;
-            continue;
-        }
-        if (i == start || !is_lower_alnum(s[start]) ||
-            !is_lower_alnum(s[i - 1]))
-            return false;
-        start = i + 1;
-    }
-    return true;
-}
-
-/* validation.IsQualifiedName: [prefix/]name. */
+/* validation.IsQualifiedName ([prefix/]name) and IsValidLabelValue, as
+ * model_validate.c implements them for selectors. */
 static bool
 is_qualified_name(const char *s)
 {
-    const char *slash = strchr(s, '/');
-
-    if (!slash)
-        return is_name_part(s, strlen(s));
-    if (strchr(slash + 1, '/'))
-        return false;
-    return is_dns_subdomain(s, (size_t)(slash - s)) &&
-           is_name_part(slash + 1, strlen(slash + 1));
+    return pdi_model_check_qualified_name(s, strlen(s)) == NULL;
 }
 
 static bool
@@ -292,7 +238,7 @@ is_label_value(struct json_object *v)
     if (!json_object_is_type(v, json_type_string))
         return false;
     s = json_object_get_string(v);
-    return *s == '\0' || is_name_part(s, strlen(s));
+    return pdi_model_check_label_value(s, strlen(s)) == NULL;
 }
 
 enum sel_op { SEL_EQ, SEL_IN, SEL_NOTIN, SEL_EXISTS, SEL_NOTEXISTS };

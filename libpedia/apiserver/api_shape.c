@@ -16,15 +16,6 @@
 #include "model/model.h"
 #include "util/util_json.h"
 
-static bool
-builtin_group(const char *g)
-{
-    for (size_t i = 0; pdi_model_builtin_groups[i]; i++)
-        if (strcmp(pdi_model_builtin_groups[i], g) == 0)
-            return true;
-    return false;
-}
-
 /* The additionalPrinterColumns of version `version` in a CRD object. */
 static struct json_object *
 crd_version_columns(struct json_object *crd, const char *version)
@@ -111,7 +102,7 @@ pdi_api_shape_init(struct pdi_api_shape *s, struct pdi_api_req *rq,
             return PEDIA_EINVAL;
         }
     }
-    if (s->media == PDI_MEDIA_TABLE && !builtin_group(t->group))
+    if (s->media == PDI_MEDIA_TABLE && !pdi_model_group_builtin(t->group))
         s->crd_cols = crd_columns(rq->api, t);
     return PEDIA_OK;
 }

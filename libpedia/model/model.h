@@ -70,6 +70,14 @@ pedia_err pdi_object_splice_rv(struct pdi_buf *out, const char *stored,
 extern const char *const pdi_model_builtin_groups[];
 bool pdi_model_group_builtin(const char *group);
 
+/* Validators: NULL when the text is valid, else a static reason ("name
+ * part must be no more than 63 characters") for the caller's message.
+ * Kubernetes qualified name: [DNS-1123 subdomain "/"] name (label keys). */
+const char *pdi_model_check_qualified_name(const char *s, size_t n);
+/* Kubernetes label value: empty, or at most 63 chars of [A-Za-z0-9_.-]
+ * starting and ending with an alphanumeric character. */
+const char *pdi_model_check_label_value(const char *s, size_t n);
+
 /* A parsed selector: requirements plus the memory behind them. */
 struct pdi_selector {
     pedia_sys_requirement *reqs;

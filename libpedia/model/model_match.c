@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "model_int.h"
+#include "model.h"
 #include "util/util_json.h"
 
 static bool

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model_int.h"
+#include "model.h"
 #include "util/util_json.h"
 
 #define SERIALIZE_FLAGS                                                        \

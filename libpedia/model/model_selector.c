@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model_int.h"
+#include "model.h"
 
 #define LIT_MAX 64 /* longest literal quoted in an error message */
 

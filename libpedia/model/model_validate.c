@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "model_int.h"
+#include "model.h"
 
 #define NAME_MAX_LEN 63
 #define PREFIX_MAX_LEN 253
