@@ -28,10 +28,10 @@
 
 #include "apiserver/api_pediacluster.h"
 #include "store/store.h"
+#include "sync/sync_manifest.h"
 #include "util/util_json.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-#define STATUS_KIND "PediaCluster/status" /* sync_engine.c STATUS_KIND */
 #define MIN_SECRET_LEN 4
 
 static const struct pdi_api_pcl_type types[] = {
@@ -460,7 +460,7 @@ pdi_api_pcl_raw(struct pedia_api *api, const struct pdi_api_pcl_type *t,
         err = pdi_error_set(PEDIA_ENOTFOUND, 0, "%s \"%s\" not found", t->kind,
                             name);
     if (!err && t->has_status)
-        err = rows_read(api, STATUS_KIND, name, &st);
+        err = rows_read(api, PDI_KIND_PEDIACLUSTER_STATUS, name, &st);
     if (!err) {
         *rv_out = max64(m.revs[0], st.names.n ? st.revs[0] : 0);
         err = pdi_json_parse(m.docs.v[0], strlen(m.docs.v[0]), t->kind, out);
@@ -596,7 +596,7 @@ pdi_api_pcl_list(struct pedia_api *api, const struct pdi_api_pcl_type *t,
     err = pedia_store_current_revision(api->store, &cur);
     err = err ? err : rows_read(api, t->kind, NULL, &c.m);
     if (!err && t->has_status)
-        err = rows_read(api, STATUS_KIND, NULL, &c.st);
+        err = rows_read(api, PDI_KIND_PEDIACLUSTER_STATUS, NULL, &c.st);
     if (!err) {
         err = pedia_engine_list(api->engine, t->kind, list_cb, &c);
         if (err == PEDIA_EUSER)

@@ -49,15 +49,6 @@ struct pcl_watch {
     int64_t next_poll_ms, next_bookmark_ms, deadline_ms;
 };
 
-static int64_t
-mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool
 shutting_down(const struct pcl_watch *w)
 {
@@ -230,12 +221,12 @@ poll_once(struct pcl_watch *w, struct pdi_buf *out)
 static void
 nap(struct pcl_watch *w, int64_t until)
 {
-    int64_t end = mono_ms() + POLL_MS;
+    int64_t end = pdi_api_now_ms() + POLL_MS;
 
     if (until < end)
         end = until;
     while (!shutting_down(w)) {
-        int64_t left = end - mono_ms();
+        int64_t left = end - pdi_api_now_ms();
         struct timespec ts = {0, 0};
         if (left <= 0)
             break;
@@ -249,14 +240,14 @@ watch_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
 {
     struct pcl_watch *w = (struct pcl_watch *)base;
     pedia_err err = PEDIA_OK;
-    int64_t now = mono_ms();
+    int64_t now = pdi_api_now_ms();
 
     if (!w->done && w->started) {
         int64_t until = w->next_poll_ms;
         if (w->bookmarks && w->next_bookmark_ms < until)
             until = w->next_bookmark_ms;
         nap(w, until < w->deadline_ms ? until : w->deadline_ms);
-        now = mono_ms();
+        now = pdi_api_now_ms();
     }
     if (w->done || shutting_down(w) || now >= w->deadline_ms) {
         *eof = true;
@@ -337,8 +328,8 @@ watch_params(struct pcl_watch *w, struct pdi_api_req *rq,
     w->bookmarks = bm && (strcmp(bm, "true") == 0 || strcmp(bm, "1") == 0);
     if (timeout <= 0 || timeout > 365L * 86400)
         timeout = DEFAULT_TIMEOUT_S;
-    w->deadline_ms = mono_ms() + timeout * 1000;
-    w->next_bookmark_ms = mono_ms() + BOOKMARK_MS;
+    w->deadline_ms = pdi_api_now_ms() + timeout * 1000;
+    w->next_bookmark_ms = pdi_api_now_ms() + BOOKMARK_MS;
     return true;
 }
 

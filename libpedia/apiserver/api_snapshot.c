@@ -13,10 +13,8 @@
 
 #include "apiserver/api_int.h"
 #include "store/store.h"
+#include "sync/sync_manifest.h"
 #include "util/util_json.h"
-
-/* Where the sync engine saves each cluster's status (sync_engine.c). */
-#define PDI_API_STATUS_KIND "PediaCluster/status"
 
 #define SNAPSHOT_TTL_MS 1000
 
@@ -192,7 +190,7 @@ list_stored_statuses(struct pedia_api *api, struct collect *cl)
     if (err)
         return err;
     cl->status_only = true;
-    err = drv->meta_list(h, PDI_API_STATUS_KIND, collect_stored, cl);
+    err = drv->meta_list(h, PDI_KIND_PEDIACLUSTER_STATUS, collect_stored, cl);
     pdi_store_reader_release(api->store, h);
     return err;
 }

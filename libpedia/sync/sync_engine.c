@@ -26,7 +26,6 @@
 #define DEFAULT_HEALTH_MS 5000L
 #define DEFAULT_REDISCOVER_MS 15000L
 #define DEFAULT_STATUS_MS 1000L
-#define STATUS_KIND "PediaCluster/status"
 
 int64_t
 sync_mono_ms(void)
@@ -384,7 +383,8 @@ status_save(pedia_engine *e, void *arg)
             cl->status_dirty = false;
         pthread_mutex_unlock(&e->mu);
         if (dirty && b.len)
-            sync_writer_meta(e, STATUS_KIND, cl->name, b.ptr, b.len);
+            sync_writer_meta(e, PDI_KIND_PEDIACLUSTER_STATUS, cl->name, b.ptr,
+                             b.len);
     }
     pdi_buf_free(&b);
 }
@@ -765,7 +765,7 @@ delete_locked(pedia_engine *e, enum pdi_manifest_kind kind, const char *name)
         sync_writer_barrier(e); /* its queued writes are in */
     err = pedia_store_delete_cluster(e->store, name, NULL, NULL, NULL);
     if (!err)
-        pdi_store_meta_delete(e->store, STATUS_KIND, name);
+        pdi_store_meta_delete(e->store, PDI_KIND_PEDIACLUSTER_STATUS, name);
     return err;
 }
 

@@ -15,6 +15,9 @@
 
 #define PDI_KIND_PEDIACLUSTER "PediaCluster"
 #define PDI_KIND_SYNCRESOURCES "ClusterSyncResources"
+/* The store meta kind under which the engine saves each cluster's status
+ * (read back by the API for clusters this process does not sync). */
+#define PDI_KIND_PEDIACLUSTER_STATUS "PediaCluster/status"
 #define PDI_CLUSTER_API_VERSION "cluster.clusterpedia.io/v1alpha2"
 
 /* One spec.syncResources entry: {group, versions[], resources[]}. */
