@@ -100,16 +100,8 @@ coll_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
         if (err)
             return err;
         if (!o) {
-            const char *c = pedia_result_continue(cs->res);
-            int64_t rem;
             pdi_buf_putc(out, ']');
-            if (c) {
-                pdi_buf_puts(out, ",\"continue\":");
-                pdi_buf_json_string(out, c, strlen(c));
-            }
-            if (pedia_result_remaining(cs->res, &rem))
-                pdi_buf_printf(out, ",\"remainingItemCount\":%lld",
-                               (long long)rem);
+            pdi_api_put_paging(out, cs->res);
             pdi_buf_putc(out, '}');
             cs->state = 2;
             break;

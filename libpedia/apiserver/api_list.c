@@ -70,21 +70,27 @@ list_head(struct list_stream *ls, struct pdi_buf *out)
                    ls->t.kind, gv);
 }
 
-static void
-list_tail(struct list_stream *ls, struct pdi_buf *out)
+void
+pdi_api_put_paging(struct pdi_buf *out, const pedia_result *res)
 {
-    const char *cont = pedia_result_continue(ls->res);
+    const char *cont = pedia_result_continue(res);
     int64_t remaining;
 
-    pdi_buf_printf(out, "],\"metadata\":{\"resourceVersion\":\"%lld\"",
-                   (long long)pedia_result_revision(ls->res));
     if (cont) {
         pdi_buf_puts(out, ",\"continue\":");
         pdi_buf_json_string(out, cont, strlen(cont));
     }
-    if (pedia_result_remaining(ls->res, &remaining))
+    if (pedia_result_remaining(res, &remaining))
         pdi_buf_printf(out, ",\"remainingItemCount\":%lld",
                        (long long)remaining);
+}
+
+static void
+list_tail(struct list_stream *ls, struct pdi_buf *out)
+{
+    pdi_buf_printf(out, "],\"metadata\":{\"resourceVersion\":\"%lld\"",
+                   (long long)pedia_result_revision(ls->res));
+    pdi_api_put_paging(out, ls->res);
     pdi_buf_puts(out, "}}");
 }
 

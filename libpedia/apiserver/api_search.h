@@ -78,6 +78,9 @@ pedia_err pdi_api_build_query(struct pdi_api_req *rq,
 bool pdi_api_check_list_options(struct pdi_api_req *rq,
                                 struct pedia_api_response *r, bool watch,
                                 int64_t *rv_out);
+/* Append `,"continue":...` and `,"remainingItemCount":N` when the result
+ * has them (call after its last row). */
+void pdi_api_put_paging(struct pdi_buf *out, const pedia_result *res);
 /* Copy a target's strings into mem (pushing them), pointing dst at them. */
 pedia_err pdi_api_target_copy(struct pdi_api_target *dst,
                               struct pdi_strvec *mem,

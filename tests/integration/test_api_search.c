@@ -443,6 +443,30 @@ test_bad_requests(void **state)
 }
 
 static void
+test_collections(void **state)
+{
+    struct reply rep;
+    struct json_object *o;
+
+    (void)state;
+    o = call("/apis/clusterpedia.io/v1beta1/collectionresources", NULL, &rep);
+    assert_int_equal(rep.status, 200);
+    assert_int_equal(items(o, "items"), 3);
+    json_object_put(o);
+    pdi_buf_free(&rep.body);
+
+    o = call("/apis/clusterpedia.io/v1beta1/collectionresources/workloads?"
+             "limit=5",
+             NULL, &rep);
+    assert_int_equal(rep.status, 200);
+    assert_string_equal(jstr(o, "kind", NULL), "CollectionResource");
+    assert_int_equal(items(o, "items"), 5);
+    assert_non_null(jstr(o, "continue", NULL));
+    json_object_put(o);
+    pdi_buf_free(&rep.body);
+}
+
+static void
 test_gzip(void **state)
 {
     struct hdrs h = {NULL, "gzip"};
@@ -472,6 +496,7 @@ main(void)
         cmocka_unit_test(test_watch_from_revision),
         cmocka_unit_test(test_watch_list),
         cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_collections),
         cmocka_unit_test(test_gzip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
