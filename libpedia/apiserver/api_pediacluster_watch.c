@@ -357,6 +357,7 @@ pdi_api_pcl_serve_watch(struct pdi_api_req *rq, struct pedia_api_response *r,
         return;
     }
     r->want_gzip = false; /* kube never compresses plain watches */
+    r->watch = true;
     pdi_api_header_add(r, "Content-Type", "application/json");
     pdi_api_stream_set(r, 200, &w->base);
 }

@@ -1173,6 +1173,40 @@ test_watch(void **state)
     watch_close(&t);
 }
 
+/* requests in the request-latency histogram so far */
+static long
+latency_count(struct at_fx *f)
+{
+    static const char key[] = "\npedia_api_request_duration_seconds_count ";
+    struct res r;
+    long n = -1;
+
+    req(f, "GET", "/metrics", NULL, "text/plain", NULL, &r);
+    expect_status(&r, 200);
+    const char *p = strstr(r.body, key);
+    assert_non_null(p);
+    n = strtol(p + strlen(key), NULL, 10);
+    res_free(&r);
+    return n;
+}
+
+/* A watch is long-running: kept out of the request-latency histogram. */
+static void
+test_watch_not_timed(void **state)
+{
+    struct at_fx *f = *state;
+    struct stream s;
+    long before = latency_count(f);
+
+    watch_open(f, PCS "?watch=true&timeoutSeconds=30", NULL, &s);
+    create_pc(f, "a", "prod");
+    watch_read(&s, 1, 4);
+    expect_event(&s, 0, "ADDED", "a");
+    watch_close(&s);
+    /* counted since: the first /metrics and the POST, not the watch */
+    assert_int_equal(latency_count(f), before + 2);
+}
+
 static void
 test_watch_list_and_timeout(void **state)
 {
@@ -1567,6 +1601,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_table_with_status, setup,
                                         at_teardown),
         cmocka_unit_test_setup_teardown(test_watch, setup, at_teardown),
+        cmocka_unit_test_setup_teardown(test_watch_not_timed, setup,
+                                        at_teardown),
         cmocka_unit_test_setup_teardown(test_watch_list_and_timeout, setup,
                                         at_teardown),
         cmocka_unit_test_setup_teardown(test_openapi, setup, at_teardown),
