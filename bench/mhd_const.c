@@ -28,12 +28,12 @@
 #include <microhttpd.h>
 
 #include "harness.h"
+#include "pediad_http.h" /* PD_TLS_PRIORITIES */
 
 /* pediad's values (pediad_http.c, PD_HTTP_IDLE_TIMEOUT_S). */
 #define CONST_MEMORY_LIMIT (128u << 10)
 #define CONST_CONNECTION_LIMIT 1000
 #define CONST_IDLE_TIMEOUT_S 120
-#define CONST_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 struct const_srv {
     char *body;
@@ -146,7 +146,7 @@ mhd_const_main(int argc, char **argv)
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONST_CONNECTION_LIMIT,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONST_IDLE_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONST_MEMORY_LIMIT,
-        MHD_OPTION_HTTPS_PRIORITIES, CONST_PRIORITIES,
+        MHD_OPTION_HTTPS_PRIORITIES, PD_TLS_PRIORITIES,
         MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
         MHD_OPTION_END);
     if (!d) {

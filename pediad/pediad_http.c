@@ -367,8 +367,7 @@ start_daemon(struct pd_http *h, unsigned flags, struct sockaddr_storage *ss)
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
                                      (intptr_t)on_connection, h};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
-                                     "NORMAL:-VERS-ALL:+VERS-TLS1.3:"
-                                     "+VERS-TLS1.2"};
+                                     PD_TLS_PRIORITIES};
     o[n++] =
         (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls->cert_pem};
     o[n++] =

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 
 SKIP = 77
 CURL = shutil.which("curl") or "/usr/bin/curl"
@@ -314,6 +315,47 @@ def test_cert(tmp):
               first["serving.crt"], "serving cert not reissued")
         code, _ = curl(s.url + "/version", s.ca(), token=tok)
         check(code == 200, f"/version with the reissued cert: {code}")
+
+
+def tls_handshake(s, ctx):
+    """(version, cipher) pediad agrees to with ctx, or the SSL error."""
+    ctx.load_verify_locations(cafile=s.ca())
+    try:
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", s.port),
+                                                      timeout=10),
+                             server_hostname="127.0.0.1") as c:
+            return c.version(), c.cipher()[0]
+    except ssl.SSLError as e:
+        return "refused", str(e)
+
+
+def test_tls(tmp):
+    """TLS 1.3 and 1.2 with AEAD ciphers only; the server picks AES-128-GCM
+    first (as kube-apiserver does) even when the client prefers AES-256."""
+    with Server(tmp) as s:
+        ctx = ssl.create_default_context()
+        got = tls_handshake(s, ctx)
+        check(got == ("TLSv1.3", "TLS_AES_128_GCM_SHA256"), f"TLS 1.3: {got}")
+        ctx = ssl.create_default_context()
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers("ECDHE-ECDSA-AES256-GCM-SHA384:"
+                        "ECDHE-ECDSA-AES128-GCM-SHA256")
+        got = tls_handshake(s, ctx)
+        check(got == ("TLSv1.2", "ECDHE-ECDSA-AES128-GCM-SHA256"),
+              f"TLS 1.2: {got}")
+        ctx = ssl.create_default_context()
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers("ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA")
+        got = tls_handshake(s, ctx)
+        check(got[0] == "refused", f"TLS 1.2 with CBC ciphers only: {got}")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with warnings.catch_warnings():  # deprecated: that is the point
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        got = tls_handshake(s, ctx)
+        check(got[0] == "refused", f"TLS 1.1: {got}")
 
 
 def make_serving(d, ca, name):
