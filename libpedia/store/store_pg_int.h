@@ -41,7 +41,10 @@ struct pedia_sys_store {
     unsigned gen;     /* bumped on every reconnect */
     int n_cursors;    /* open cursors sharing the read transaction */
     unsigned cursor_seq;
-    struct pdi_buf copy; /* COPY data of the segment being written */
+    int64_t analyzed_rows; /* pedia_resources rows at the last ANALYZE */
+    int64_t grown;         /* rows written since then */
+    bool stats_known;      /* analyzed_rows read from pg_class */
+    struct pdi_buf copy;   /* COPY data of the segment being written */
     struct pdi_buf scratch;
 
     pthread_mutex_t wait_lock;

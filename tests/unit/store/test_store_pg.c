@@ -15,6 +15,10 @@
 #include "pedia_test.h"
 #include "pg_harness.h"
 
+#ifdef PEDIA_WITH_POSTGRES
+#include <libpq-fe.h>
+#endif
+
 /* Weak: the driver is absent when built without PEDIA_WITH_POSTGRES. */
 extern const pedia_sys_store_driver pdi_store_pg_driver __attribute__((weak));
 #define DRV (&pdi_store_pg_driver)
@@ -928,6 +932,86 @@ test_store_pg__ingest_rate(void **state)
     DRV->close(st);
 }
 
+#ifdef PEDIA_WITH_POSTGRES
+/* The planner's row estimate of a table (pg_class.reltuples: -1 before
+ * any ANALYZE or VACUUM). */
+static long
+reltuples(PGconn *c, const char *table)
+{
+    const char *v[1] = {table};
+    PGresult *r = PQexecParams(c,
+                               "SELECT reltuples::bigint FROM pg_class "
+                               "WHERE relname = $1",
+                               1, NULL, v, NULL, NULL, 0);
+    long n;
+
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(r), 1);
+    n = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n;
+}
+
+/* Write `n` new labelled objects from index `from`, 64 per batch. */
+static void
+write_new(pedia_sys_store *st, int from, int n)
+{
+    struct obj o[64];
+
+    for (int done = 0; done < n; done += 64) {
+        int k = n - done < 64 ? n - done : 64;
+        for (int i = 0; i < k; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "d%05d", from + done + i);
+            obj_set(&o[i], PEDIA_SYS_WRITE_UPSERT, "c1", "ns", name, "1");
+            o[i].labels[0].key = "app";
+            o[i].labels[0].value = i % 2 ? "a" : "b";
+            o[i].w.rec.labels = o[i].labels;
+            o[i].w.rec.n_labels = 1;
+        }
+        assert_int_equal(write_objs(st, o, (size_t)k), PEDIA_OK);
+    }
+}
+
+/* The writer keeps planner statistics current while a table grows
+ * (autovacuum is switched off here, so only the writer can analyze):
+ * first at 1,000 rows, then whenever the table doubled. */
+static void
+test_store_pg__writer_analyzes(void **state)
+{
+    char uri[512];
+    pedia_sys_store *st = fresh("t_analyze", uri, 0);
+    PGconn *c = PQconnectdb(uri);
+    PGresult *r;
+
+    (void)state;
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    r = PQexec(c, "ALTER TABLE pedia_resources SET (autovacuum_enabled = "
+                  "off); ALTER TABLE pedia_labels SET (autovacuum_enabled = "
+                  "off)");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    write_new(st, 0, 960);
+    assert_true(reltuples(c, "pedia_resources") <= 0);
+    write_new(st, 960, 64); /* 1,024 rows */
+    assert_int_equal(reltuples(c, "pedia_resources"), 1024);
+    assert_int_equal(reltuples(c, "pedia_labels"), 1024);
+    write_new(st, 1024, 960); /* 1,984: not doubled yet */
+    assert_int_equal(reltuples(c, "pedia_resources"), 1024);
+    write_new(st, 1984, 64); /* 2,048 */
+    assert_int_equal(reltuples(c, "pedia_resources"), 2048);
+    /* A new writer on the same tables starts from the stored estimate. */
+    DRV->close(st);
+    st = open_uri(uri, 0, false);
+    write_new(st, 2048, 1024);
+    assert_int_equal(reltuples(c, "pedia_resources"), 2048);
+    write_new(st, 3072, 1024); /* 4,096 */
+    assert_int_equal(reltuples(c, "pedia_resources"), 4096);
+    PQfinish(c);
+    DRV->close(st);
+}
+#endif
+
 int
 main(void)
 {
@@ -947,6 +1031,9 @@ main(void)
         cmocka_unit_test(test_store_pg__concurrent_writers),
         cmocka_unit_test(test_store_pg__ingest_rate),
         cmocka_unit_test(test_store_pg__server_restart),
+#ifdef PEDIA_WITH_POSTGRES
+        cmocka_unit_test(test_store_pg__writer_analyzes),
+#endif
     };
     int rc;
 
