@@ -561,6 +561,7 @@ bench_pick_rs_uid(pedia_store *st, pedia_ctx *ctx, char uid[40])
 #include <libpq-fe.h>
 
 #include "query/query_int.h"
+#include "store/store_pg_int.h" /* PDI_PG_FETCH */
 #include "store/store_sql.h"
 #include "store/store_sqlite_int.h"
 
@@ -604,8 +605,70 @@ direct_sqlite(const char *path, const struct pdi_sql *s, int iters,
     return 0;
 }
 
+/* One libpq call expecting success; its result (NULL on failure). */
+static PGresult *
+pg_ok(PGconn *c, const char *sql, int n, const char *const *vals)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        fprintf(stderr, "direct: %s", PQerrorMessage(c));
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Read every row's object; the row count, -1 on failure. */
+static long
+pg_touch(PGresult *r)
+{
+    long rows = r ? PQntuples(r) : -1;
+
+    for (long k = 0; k < rows; k++)
+        bench_touch(PQgetvalue(r, (int)k, PDI_SQL_COL_OBJECT),
+                    (size_t)PQgetlength(r, (int)k, PDI_SQL_COL_OBJECT));
+    PQclear(r);
+    return rows;
+}
+
+/* What the driver does (store_pg_read.c run_query): a limit up to
+ * PDI_PG_FETCH rows is one statement; anything else is a NO SCROLL cursor
+ * in a read-only REPEATABLE READ transaction, fetched PDI_PG_FETCH rows at
+ * a time. The planner plans a cursor for its first rows, so the two forms
+ * can get different plans from the same SELECT. */
+static long
+pg_run_once(PGconn *c, const struct pdi_sql *s, const char *const *vals,
+            int64_t limit)
+{
+    char *decl = NULL, fetch[64];
+    long rows = 0, got;
+
+    if (limit > 0 && limit <= PDI_PG_FETCH)
+        return pg_touch(pg_ok(c, s->text.ptr, (int)s->n_params, vals));
+    if (asprintf(&decl, "DECLARE bench_c NO SCROLL CURSOR FOR %s",
+                 s->text.ptr) < 0)
+        return -1;
+    if (pg_touch(pg_ok(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0,
+                       NULL)) < 0 ||
+        pg_touch(pg_ok(c, decl, (int)s->n_params, vals)) < 0)
+        rows = -1;
+    snprintf(fetch, sizeof fetch, "FETCH %d FROM bench_c", PDI_PG_FETCH);
+    while (rows >= 0) {
+        got = pg_touch(pg_ok(c, fetch, 0, NULL));
+        rows = got < 0 ? -1 : rows + got;
+        if (got < PDI_PG_FETCH)
+            break;
+    }
+    free(decl);
+    if (pg_touch(pg_ok(c, rows < 0 ? "ROLLBACK" : "COMMIT", 0, NULL)) < 0)
+        rows = -1;
+    return rows;
+}
+
 static int
-direct_pg(const char *uri, const struct pdi_sql *s, int iters,
+direct_pg(const char *uri, const struct pdi_sql *s, int64_t limit, int iters,
           struct bench_stats *out)
 {
     PGconn *c = PQconnectdb(uri);
@@ -613,9 +676,10 @@ direct_pg(const char *uri, const struct pdi_sql *s, int iters,
     const char **vals = calloc(s->n_params + 1, sizeof *vals);
     char(*ints)[24] = calloc(s->n_params + 1, sizeof *ints);
     long rows = 0;
+    int rc = -1;
 
-    if (PQstatus(c) != CONNECTION_OK)
-        return -1;
+    if (PQstatus(c) != CONNECTION_OK || !v || !vals || !ints)
+        goto done;
     for (size_t p = 0; p < s->n_params; p++) {
         if (s->params[p].type == PDI_SQL_PARAM_INT) {
             snprintf(ints[p], sizeof ints[p], "%lld",
@@ -627,26 +691,20 @@ direct_pg(const char *uri, const struct pdi_sql *s, int iters,
     }
     for (int i = 0; i < iters; i++) {
         double t0 = bench_now();
-        PGresult *r = PQexecParams(c, s->text.ptr, (int)s->n_params, NULL, vals,
-                                   NULL, NULL, 0);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-            fprintf(stderr, "direct: %s", PQerrorMessage(c));
-            return -1;
-        }
-        rows = PQntuples(r);
-        for (long k = 0; k < rows; k++)
-            bench_touch(PQgetvalue(r, (int)k, PDI_SQL_COL_OBJECT),
-                        (size_t)PQgetlength(r, (int)k, PDI_SQL_COL_OBJECT));
-        PQclear(r);
+        rows = pg_run_once(c, s, vals, limit);
+        if (rows < 0)
+            goto done;
         v[i] = (bench_now() - t0) * 1000.0;
     }
-    PQfinish(c);
     bench_stats(v, iters, out);
     out->rows = rows;
+    rc = 0;
+done:
+    PQfinish(c);
     free(v);
     free(vals);
     free(ints);
-    return 0;
+    return rc;
 }
 
 int
@@ -667,7 +725,7 @@ bench_direct_sql(const char *uri, pedia_ctx *ctx, const char *url,
         pedia_query_set_resource(q, "", "v1", "pods") ||
         pdi_query_plan_build(&plan, q))
         goto done;
-    plan.sys.limit = q->limit;
+    plan.sys.limit = q->limit ? q->limit + 1 : 0; /* as query_run.c */
     if (cont && pdi_qtoken_decode(&tok, cont) == PEDIA_OK && tok.keyset) {
         plan.sys.has_after = true;
         plan.sys.after_keys = (const char *const *)tok.keys.v;
@@ -696,7 +754,7 @@ bench_direct_sql(const char *uri, pedia_ctx *ctx, const char *url,
     }
     if (sql.text.len)
         rc = lite ? direct_sqlite(uri + 7, &sql, iters, out)
-                  : direct_pg(uri, &sql, iters, out);
+                  : direct_pg(uri, &sql, plan.sys.limit, iters, out);
     pdi_query_plan_free(&plan);
 done:
     if (rc)
