@@ -15,7 +15,6 @@
  * Output: a human table and JSON lines (one per measurement).
  */
 #include <pedia/pedia.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,63 +85,43 @@ done:
     return rc;
 }
 
-static int
-latency(pedia_store *store, pedia_ctx *ctx, const char *label, const char *res,
-        const char *url, const char *cont, int iters, struct bench_stats *st)
-{
-    double *v = calloc((size_t)iters, sizeof *v);
-    long rows = 0;
-    int i;
+/* One timed search of a latency set: `url` continued from `cont` (NULL:
+ * the first page). */
+struct timed {
+    const char *label, *cont;
+    struct bench_stats *st;
+};
 
-    for (i = 0; i < iters; i++) {
-        if (timed_search(store, ctx, res, url, cont, &v[i], &rows, NULL, 0))
-            return -1;
-    }
-    bench_stats(v, iters, st);
-    st->rows = rows;
-    printf("  %-28s rows=%-6ld p50=%8.2f ms  p99=%8.2f ms\n", label, rows,
-           st->p50, st->p99);
-    free(v);
-    return 0;
-}
-
-/* The first page and the 90%-deep page, interleaved (alternating which
- * goes first) so that whatever else the machine or the database does
- * meanwhile (PostgreSQL's autovacuum right after the ingest, other
- * processes) weighs on both alike. */
+/* Time the n searches of `set` `iters` times each, interleaved (round
+ * robin, rotating which goes first) so that whatever else the machine or
+ * the database does meanwhile (PostgreSQL's autovacuum right after the
+ * ingest, other processes) weighs on all of them alike. */
 static int
-latency_pair(pedia_store *store, pedia_ctx *ctx, const char *res,
-             const char *url, const char *tok, int iters,
-             struct bench_stats *first, struct bench_stats *deep)
+latency(pedia_store *store, pedia_ctx *ctx, const char *res, const char *url,
+        const struct timed *set, int n, int iters)
 {
-    double *vf = calloc((size_t)iters, sizeof *vf);
-    double *vd = calloc((size_t)iters, sizeof *vd);
-    long rf = 0, rd = 0;
+    double *v = calloc((size_t)iters * (size_t)n, sizeof *v);
+    long rows[4] = {0};
     int rc = -1;
 
-    if (!vf || !vd)
+    if (!v || n > 4)
         goto done;
-    for (int i = 0; i < iters; i++) {
-        for (int k = 0; k < 2; k++) {
-            bool is_deep = (i + k) % 2 == 1;
-            if (timed_search(store, ctx, res, url, is_deep ? tok : NULL,
-                             is_deep ? &vd[i] : &vf[i], is_deep ? &rd : &rf,
-                             NULL, 0))
+    for (int i = 0; i < iters; i++)
+        for (int k = 0; k < n; k++) {
+            int j = (i + k) % n;
+            if (timed_search(store, ctx, res, url, set[j].cont,
+                             &v[j * iters + i], &rows[j], NULL, 0))
                 goto done;
         }
+    for (int j = 0; j < n; j++) {
+        bench_stats(v + j * iters, iters, set[j].st);
+        set[j].st->rows = rows[j];
+        printf("  %-28s rows=%-6ld p50=%8.2f ms  p99=%8.2f ms\n", set[j].label,
+               rows[j], set[j].st->p50, set[j].st->p99);
     }
-    bench_stats(vf, iters, first);
-    bench_stats(vd, iters, deep);
-    first->rows = rf;
-    deep->rows = rd;
-    printf("  %-28s rows=%-6ld p50=%8.2f ms  p99=%8.2f ms\n", "page limit=500",
-           rf, first->p50, first->p99);
-    printf("  %-28s rows=%-6ld p50=%8.2f ms  p99=%8.2f ms\n",
-           "page at 90% depth", rd, deep->p50, deep->p99);
     rc = 0;
 done:
-    free(vf);
-    free(vd);
+    free(v);
     return rc;
 }
 
@@ -263,15 +242,18 @@ main(int argc, char **argv)
     printf("queries (%d iterations each):\n", op.iterations);
     if (bench_count_pods(store, ctx, page_url, &n) ||
         deep_token(store, ctx, "pods", page_url, n, tok, sizeof tok) ||
-        latency_pair(store, ctx, "pods", page_url, tok, op.iterations, &first,
-                     &deep))
+        latency(store, ctx, "pods", page_url,
+                (struct timed[]){{"page limit=500", NULL, &first},
+                                 {"page at 90% depth", tok, &deep}},
+                2, op.iterations))
         return 1;
     if (bench_pick_rs_uid(store, ctx, ruid) != 0)
         return 1;
     snprintf(owner_url, sizeof owner_url, "clusters=cluster-03&ownerUID=%s",
              ruid);
-    if (latency(store, ctx, "owner uid lookup", "pods", owner_url, NULL,
-                op.iterations, &owner))
+    if (latency(store, ctx, "pods", owner_url,
+                (struct timed[]){{"owner uid lookup", NULL, &owner}}, 1,
+                op.iterations))
         return 1;
     if (bench_direct_sql(op.uri, ctx, page_url, NULL, op.iterations,
                          &sql_first) ||
