@@ -403,6 +403,20 @@ run_all(pedia_sys_store *st, const char *const *stmts)
     return rc;
 }
 
+/* Version 1 kept labels in a side table pedia_labels(rid, key, value);
+ * version 2 keeps them as elements of pedia_resources.labels (R2). The
+ * escape of the key is pdi_sql_label_element's. */
+static const char *const pg_migrate_v2[] = {
+    "ALTER TABLE pedia_resources ADD COLUMN IF NOT EXISTS labels TEXT[] NOT "
+    "NULL DEFAULT '{}'",
+    "UPDATE pedia_resources r SET labels = x.a FROM (SELECT rid, "
+    "array_agg(k) || array_agg(k || '=' || value) AS a FROM (SELECT rid, "
+    "replace(replace(key, '\\', '\\\\'), '=', '\\=') AS k, value "
+    "FROM pedia_labels) l GROUP BY rid) x WHERE r.id = x.rid",
+    "DROP TABLE pedia_labels",
+    NULL,
+};
+
 /* Try lz4 inside a savepoint so a server without it is not an error. */
 static void
 try_lz4(pedia_sys_store *st)
@@ -457,7 +471,9 @@ migrate_locked(pedia_sys_store *st)
                              (long long)v, PDI_SQL_SCHEMA_VERSION);
     if (v == PDI_SQL_SCHEMA_VERSION)
         return PEDIA_OK;
-    rc = run_all(st, pdi_sql_dialect_pg.schema);
+    if (v == 1)
+        rc = run_all(st, pg_migrate_v2);
+    rc = rc ? rc : run_all(st, pdi_sql_dialect_pg.schema);
     rc = rc ? rc : run_all(st, pg_extra_schema);
     if (rc)
         return rc;
@@ -580,6 +596,7 @@ pg_close(pedia_sys_store *st)
     pthread_mutex_destroy(&st->wait_lock);
     pdi_buf_free(&st->copy);
     pdi_buf_free(&st->scratch);
+    pdi_buf_free(&st->elem);
     if (st->uri) {
         /* The URI may hold a password: do not leave it in freed memory. */
         memset(st->uri, 0, strlen(st->uri));
@@ -624,6 +641,7 @@ pg_open(pedia_sys_store **out, const char *uri,
     pthread_mutex_init(&st->wait_lock, NULL);
     pdi_buf_init(&st->copy, NULL);
     pdi_buf_init(&st->scratch, NULL);
+    pdi_buf_init(&st->elem, NULL);
     st->uri = pdi_strdup(NULL, uri);
     rc = st->uri ? open_conn(st, opts) : pdi_error_oom();
     if (rc) {

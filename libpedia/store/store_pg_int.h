@@ -46,6 +46,7 @@ struct pedia_sys_store {
     bool stats_known;      /* analyzed_rows read from pg_class */
     struct pdi_buf copy;   /* COPY data of the segment being written */
     struct pdi_buf scratch;
+    struct pdi_buf elem; /* one label element being encoded */
 
     pthread_mutex_t wait_lock;
     PGconn *wconn; /* LISTEN connection of `wait` */

@@ -7,9 +7,10 @@
  * session's TEMP staging table and applied with a few set-based statements:
  *   1. draw revisions, in batch order, for the writes that change something
  *      (new key or other member_rv; deletes of existing rows);
- *   2. deletes: log DELETED with the old object, remove rows and labels;
+ *   2. deletes: log DELETED with the old object, remove the rows;
  *   3. upserts: INSERT ... ON CONFLICT DO UPDATE, log ADDED/MODIFIED
- *      (no object: readers join the current row), replace labels.
+ *      (no object: readers join the current row). Labels are a column of
+ *      the row (R2), so they go with it.
  * Segments make repeated keys in one batch apply in order (ON CONFLICT may
  * not touch a row twice in one statement); later segments see earlier ones
  * since they share the transaction. Revisions and row ids go to the narrow
@@ -37,8 +38,8 @@
 
 /* The staging tables live for the session, their rows for the
  * transaction. pedia_stage holds the batch as sent; the narrow
- * pedia_stage_rev gets the revisions and row ids, so that neither UPDATE
- * rewrites the (large) staged objects. */
+ * pedia_stage_rev gets the revisions, so that no statement rewrites the
+ * (large) staged objects. */
 static const char sql_stage[] =
     "CREATE TEMP TABLE IF NOT EXISTS pedia_stage (seq INT NOT NULL, "
     "op SMALLINT NOT NULL, cluster TEXT NOT NULL, grp TEXT NOT NULL, "
@@ -46,12 +47,10 @@ static const char sql_stage[] =
     "namespace TEXT NOT NULL, name TEXT NOT NULL, uid TEXT NOT NULL, "
     "owner_uid TEXT NOT NULL, member_rv TEXT NOT NULL, "
     "created_at BIGINT NOT NULL, deleted_at BIGINT NOT NULL, "
-    "labels JSONB NOT NULL, object TEXT NOT NULL) "
+    "labels TEXT[] NOT NULL, object TEXT NOT NULL) "
     "WITH (toast_tuple_target = 8160) ON COMMIT DELETE ROWS; "
     "CREATE TEMP TABLE IF NOT EXISTS pedia_stage_rev (seq INT NOT NULL, "
-    "op SMALLINT NOT NULL, revision BIGINT NOT NULL, "
-    "rid BIGINT NOT NULL DEFAULT 0, ins BOOLEAN NOT NULL DEFAULT false) "
-    "ON COMMIT DELETE ROWS";
+    "op SMALLINT NOT NULL, revision BIGINT NOT NULL) ON COMMIT DELETE ROWS";
 
 #define KEY_MATCH(a, b)                                                        \
     a ".cluster = " b ".cluster AND " a ".grp = " b ".grp AND " a              \
@@ -59,13 +58,18 @@ static const char sql_stage[] =
       ".namespace = " b ".namespace AND " a ".name = " b ".name"
 
 /* nextval in the projection of an ORDER BY subquery (which the planner
- * does not flatten) draws revisions in batch order. */
+ * does not flatten) draws revisions in batch order. The key lookup is a
+ * LATERAL ... LIMIT 1, always one probe of the unique index per staged
+ * row: as a plain join the planner, which cannot know how many rows the
+ * TEMP table holds, hashed the whole type instead (7.5 -> 3.4 ms per
+ * 1,000-row batch at 200k rows). */
 static const char sql_revisions[] =
     "INSERT INTO pedia_stage_rev (seq, op, revision) SELECT o.seq, o.op, "
     "nextval('pedia_revision') FROM (SELECT s.seq, s.op FROM pedia_stage s "
-    "LEFT JOIN pedia_resources r ON " KEY_MATCH(
+    "LEFT JOIN LATERAL (SELECT r.id, r.member_rv FROM pedia_resources r "
+    "WHERE " KEY_MATCH(
         "r",
-        "s") " WHERE CASE WHEN "
+        "s") " LIMIT 1) r ON true WHERE CASE WHEN "
              "s.op = 1 THEN r.id IS NULL OR r.member_rv <> s.member_rv ELSE "
              "r.id IS NOT NULL END ORDER BY s.seq) o RETURNING seq, revision, "
              "op";
@@ -80,8 +84,7 @@ static const char sql_deletes[] =
         "r",
         "s") " RETURNING r.id, v.revision, r.cluster, r.grp, "
              "r.version, r.resource, r.kind, r.namespace, r.name, r.uid, "
-             "r.member_rv, r.created_at, r.object), "
-             "l AS (DELETE FROM pedia_labels l USING d WHERE l.rid = d.id) "
+             "r.member_rv, r.created_at, r.object) "
              "INSERT INTO pedia_changes (" CHANGE_COLS
              ", object) SELECT revision, 3, "
              "id, cluster, grp, version, resource, kind, namespace, name, uid, "
@@ -91,33 +94,23 @@ static const char sql_deletes[] =
 static const char sql_upserts[] =
     "WITH u AS (INSERT INTO pedia_resources AS r (cluster, grp, version, "
     "resource, kind, namespace, name, uid, owner_uid, member_rv, revision, "
-    "created_at, deleted_at, object) SELECT s.cluster, s.grp, s.version, "
-    "s.resource, s.kind, s.namespace, s.name, s.uid, s.owner_uid, "
-    "s.member_rv, v.revision, s.created_at, s.deleted_at, s.object FROM "
+    "created_at, deleted_at, labels, object) SELECT s.cluster, s.grp, "
+    "s.version, s.resource, s.kind, s.namespace, s.name, s.uid, s.owner_uid, "
+    "s.member_rv, v.revision, s.created_at, s.deleted_at, s.labels, s.object "
+    "FROM "
     "pedia_stage s JOIN pedia_stage_rev v ON v.seq = s.seq WHERE s.op = 1 "
     "ORDER BY s.seq ON CONFLICT (cluster, grp, version, resource, namespace, "
     "name) DO UPDATE SET kind = EXCLUDED.kind, uid = EXCLUDED.uid, "
     "owner_uid = EXCLUDED.owner_uid, member_rv = EXCLUDED.member_rv, "
     "revision = EXCLUDED.revision, created_at = EXCLUDED.created_at, "
-    "deleted_at = EXCLUDED.deleted_at, object = EXCLUDED.object "
+    "deleted_at = EXCLUDED.deleted_at, labels = EXCLUDED.labels, "
+    "object = EXCLUDED.object "
     "RETURNING r.id, r.revision, (r.xmax = 0) AS ins, r.cluster, r.grp, "
     "r.version, r.resource, r.kind, r.namespace, r.name, r.uid, "
-    "r.member_rv, r.created_at), "
-    "c AS (INSERT INTO pedia_changes (" CHANGE_COLS ") SELECT revision, "
+    "r.member_rv, r.created_at) "
+    "INSERT INTO pedia_changes (" CHANGE_COLS ") SELECT revision, "
     "CASE WHEN ins THEN 1 ELSE 2 END, id, cluster, grp, version, resource, "
-    "kind, namespace, name, uid, member_rv, created_at FROM u) "
-    "UPDATE pedia_stage_rev v SET rid = u.id, ins = u.ins FROM u "
-    "WHERE v.revision = u.revision";
-
-/* Only rows that existed before can have labels to replace. */
-static const char sql_labels_del[] =
-    "DELETE FROM pedia_labels l USING pedia_stage_rev v WHERE v.op = 1 AND "
-    "NOT v.ins AND l.rid = v.rid";
-
-static const char sql_labels_ins[] =
-    "INSERT INTO pedia_labels (rid, key, value) SELECT v.rid, j.key, j.value "
-    "FROM pedia_stage s JOIN pedia_stage_rev v ON v.seq = s.seq CROSS JOIN "
-    "LATERAL jsonb_each_text(s.labels) j WHERE v.op = 1";
+    "kind, namespace, name, uid, member_rv, created_at FROM u";
 
 /* ---- keys of a segment ----------------------------------------------------
  */
@@ -237,26 +230,48 @@ copy_str(struct pdi_buf *b, const char *s)
     pdi_buf_putc(b, '\t');
 }
 
-/* The labels as a JSON object (scratch), then COPY-escaped. */
+/* Append one label element (pdi_sql_label_element, built in el) to the
+ * array literal in arr: double-quoted, '"' and '\\' escaped. */
 static void
-copy_labels(struct pdi_buf *b, struct pdi_buf *js, const pedia_sys_record *r)
+array_element(struct pdi_buf *arr, struct pdi_buf *el, const char *key,
+              const char *value)
 {
-    pdi_buf_reset(js);
-    pdi_buf_putc(js, '{');
+    pdi_buf_reset(el);
+    pdi_sql_label_element(el, key, value);
+    if (el->oom)
+        arr->oom = true;
+    pdi_buf_putc(arr, '"');
+    for (size_t i = 0; i < el->len; i++) {
+        if (el->ptr[i] == '"' || el->ptr[i] == '\\')
+            pdi_buf_putc(arr, '\\');
+        pdi_buf_putc(arr, el->ptr[i]);
+    }
+    pdi_buf_putc(arr, '"');
+}
+
+/* The labels as a text[] literal of their elements, each key and each
+ * key=value (built in scratch), then COPY-escaped. */
+static void
+copy_labels(pedia_sys_store *st, const pedia_sys_record *r)
+{
+    struct pdi_buf *arr = &st->scratch;
+
+    pdi_buf_reset(arr);
+    pdi_buf_putc(arr, '{');
     for (size_t i = 0; i < r->n_labels; i++) {
-        const char *k = nz(r->labels[i].key), *v = nz(r->labels[i].value);
+        const char *k = nz(r->labels[i].key);
 
         if (i)
-            pdi_buf_putc(js, ',');
-        pdi_buf_json_string(js, k, strlen(k));
-        pdi_buf_putc(js, ':');
-        pdi_buf_json_string(js, v, strlen(v));
+            pdi_buf_putc(arr, ',');
+        array_element(arr, &st->elem, k, NULL);
+        pdi_buf_putc(arr, ',');
+        array_element(arr, &st->elem, k, nz(r->labels[i].value));
     }
-    pdi_buf_putc(js, '}');
-    if (js->oom)
-        b->oom = true;
-    copy_text(b, js->ptr, js->len);
-    pdi_buf_putc(b, '\t');
+    pdi_buf_putc(arr, '}');
+    if (arr->oom)
+        st->copy.oom = true;
+    copy_text(&st->copy, arr->ptr, arr->len);
+    pdi_buf_putc(&st->copy, '\t');
 }
 
 static void
@@ -280,7 +295,7 @@ copy_row(pedia_sys_store *st, const pedia_sys_write *w, size_t seq)
     pdi_buf_printf(b, "%lld\t%lld\t", up ? (long long)r->created_at : 0LL,
                    up ? (long long)r->deleted_at : 0LL);
     if (up)
-        copy_labels(b, &st->scratch, r);
+        copy_labels(st, r);
     else
         pdi_buf_puts(b, "{}\t");
     if (up && r->object)
@@ -351,15 +366,11 @@ static pedia_err
 apply_segment(pedia_sys_store *st, pedia_sys_write *w, size_t from, size_t to,
               struct seg_stats *ss)
 {
-    bool labels = false;
     pedia_err rc;
 
     pdi_buf_reset(&st->copy);
-    for (size_t i = from; i < to; i++) {
+    for (size_t i = from; i < to; i++)
         copy_row(st, &w[i], i);
-        labels = labels ||
-                 (w[i].op == PEDIA_SYS_WRITE_UPSERT && w[i].rec.n_labels > 0);
-    }
     if (st->copy.oom)
         return pdi_error_oom();
     rc = from
@@ -369,12 +380,8 @@ apply_segment(pedia_sys_store *st, pedia_sys_write *w, size_t from, size_t to,
     rc = rc ? rc : draw_revisions(st, w, to, ss);
     if (!rc && ss->n_del)
         rc = pdi_pg_exec(st, sql_deletes, "write deletes");
-    if (!rc && ss->n_up) {
+    if (!rc && ss->n_up)
         rc = pdi_pg_exec(st, sql_upserts, "write upserts");
-        rc = rc ? rc : pdi_pg_exec(st, sql_labels_del, "write labels");
-        if (!rc && labels)
-            rc = pdi_pg_exec(st, sql_labels_ins, "write labels");
-    }
     return rc;
 }
 
@@ -443,18 +450,18 @@ write_segments(pedia_sys_store *st, pedia_sys_write *w, size_t n,
  * staged rows' key lookup used the (type, created_at) index and filtered
  * every pod of the type (a 1,000-row batch took 6 s at 15k pods), and a
  * label search probed the label index once per candidate row (225 ms for
- * a 500-row page). Autovacuum only comes after a minute, half an initial
- * sync later. So the writer runs ANALYZE itself after a commit once the
- * table has doubled since the statistics were taken (from 1,000 rows): a
- * few sampled runs during an initial sync and none on a steady table.
- * The stored objects are left out: no query plans on them.
+ * a 500-row page, with the side table labels had before R2). Autovacuum only
+ * comes after a minute, half an initial sync later. So the writer runs ANALYZE
+ * itself after a commit once the table has doubled since the statistics were
+ * taken (from 1,000 rows): a few sampled runs during an initial sync and none
+ * on a steady table. The stored objects are left out: no query plans on them.
  */
 #define ANALYZE_MIN_ROWS 1000
 
 static const char sql_analyze[] =
     "ANALYZE pedia_resources (id, cluster, grp, version, resource, kind, "
-    "namespace, name, uid, owner_uid, revision, created_at, deleted_at), "
-    "pedia_labels";
+    "namespace, name, uid, owner_uid, revision, created_at, deleted_at, "
+    "labels)";
 
 static void
 known_stats(pedia_sys_store *st)
@@ -546,11 +553,7 @@ delete_all_tx(pedia_sys_store *st, const char *cond, int np,
     PQclear(res);
     res = NULL;
     pdi_buf_reset(sql);
-    pdi_buf_printf(sql,
-                   "WITH d AS (DELETE FROM pedia_resources WHERE %s "
-                   "RETURNING id) DELETE FROM pedia_labels l USING d "
-                   "WHERE l.rid = d.id",
-                   cond);
+    pdi_buf_printf(sql, "DELETE FROM pedia_resources WHERE %s", cond);
     if (!rc && sql->oom)
         rc = pdi_error_oom();
     rc = rc ? rc : pdi_pg_params(st, sql->ptr, np, vals, "delete all", &res);

@@ -22,7 +22,7 @@
 #include "util/util.h"
 
 /* Schema version the current code writes (pedia_meta 'schema_version'). */
-#define PDI_SQL_SCHEMA_VERSION 1
+#define PDI_SQL_SCHEMA_VERSION 2
 
 /* Change-log entries kept when the open options say 0. */
 #define PDI_SQL_DEFAULT_RETENTION 200000
@@ -99,6 +99,11 @@ struct pdi_sql_dialect {
      * so the order is bytewise on every server (PostgreSQL: ` COLLATE "C"`;
      * SQLite: "" since BINARY is the default). */
     const char *text_collate;
+    /* Where labels live (docs/DECISIONS.md R2). false: the side table
+     * pedia_labels(rid, key, value) with a (key, value, rid) key (SQLite).
+     * true: pedia_resources.labels, a text[] of label elements
+     * (pdi_sql_label_element) under a GIN index (PostgreSQL). */
+    bool labels_array;
     /* Schema: statements creating version PDI_SQL_SCHEMA_VERSION from
      * nothing (idempotent: IF NOT EXISTS), NULL-terminated. */
     const char *const *schema;
@@ -157,6 +162,13 @@ pedia_err pdi_sql_param_text(struct pdi_sql *s, const char *v);
 pedia_err pdi_sql_param_int(struct pdi_sql *s, int64_t v);
 /* Append only the WHERE conditions of q (no "WHERE"; "1=1" when none). */
 pedia_err pdi_sql_where(struct pdi_sql *s, const pedia_sys_query *q);
+
+/* Append the element of pedia_resources.labels (labels_array) that stands
+ * for label `key` existing (value NULL) or for key=value: the key with '='
+ * and '\' escaped by '\', then '=' and the value as is. The escape keeps
+ * the two kinds apart whatever the key holds. */
+pedia_err pdi_sql_label_element(struct pdi_buf *out, const char *key,
+                                const char *value);
 
 /* Escape `%`, `_` and `\` with `\` so that v matches literally in
  * `LIKE ... ESCAPE '\'`; appended to out. */

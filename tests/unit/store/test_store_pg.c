@@ -987,7 +987,6 @@ test_store_pg__writer_analyzes(void **state)
     (void)state;
     assert_int_equal(PQstatus(c), CONNECTION_OK);
     r = PQexec(c, "ALTER TABLE pedia_resources SET (autovacuum_enabled = "
-                  "off); ALTER TABLE pedia_labels SET (autovacuum_enabled = "
                   "off)");
     assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
     PQclear(r);
@@ -995,7 +994,13 @@ test_store_pg__writer_analyzes(void **state)
     assert_true(reltuples(c, "pedia_resources") <= 0);
     write_new(st, 960, 64); /* 1,024 rows */
     assert_int_equal(reltuples(c, "pedia_resources"), 1024);
-    assert_int_equal(reltuples(c, "pedia_labels"), 1024);
+    /* the labels column too: "app=a" and "app=b" are common elements */
+    r = PQexec(c, "SELECT most_common_elems::text FROM pg_stats WHERE "
+                  "tablename = 'pedia_resources' AND attname = 'labels'");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(r), 1);
+    assert_non_null(strstr(PQgetvalue(r, 0, 0), "app=a"));
+    PQclear(r);
     write_new(st, 1024, 960); /* 1,984: not doubled yet */
     assert_int_equal(reltuples(c, "pedia_resources"), 1024);
     write_new(st, 1984, 64); /* 2,048 */
@@ -1007,6 +1012,140 @@ test_store_pg__writer_analyzes(void **state)
     assert_int_equal(reltuples(c, "pedia_resources"), 2048);
     write_new(st, 3072, 1024); /* 4,096 */
     assert_int_equal(reltuples(c, "pedia_resources"), 4096);
+    PQfinish(c);
+    DRV->close(st);
+}
+
+/* Objects labelled by (key, value) pairs; n <= 2 labels each. */
+static void
+write_labelled(pedia_sys_store *st, const char *name, const char *k1,
+               const char *v1, const char *k2, const char *v2)
+{
+    static int rv;
+    struct obj o;
+    char rvs[16];
+
+    snprintf(rvs, sizeof rvs, "%d", ++rv); /* every call changes the row */
+    obj_set(&o, PEDIA_SYS_WRITE_UPSERT, "c1", "ns", name, rvs);
+    o.labels[0] = (pedia_sys_label){k1, v1};
+    o.labels[1] = (pedia_sys_label){k2, v2};
+    o.w.rec.labels = o.labels;
+    o.w.rec.n_labels = k2 ? 2 : 1;
+    assert_int_equal(write_objs(st, &o, 1), PEDIA_OK);
+}
+
+/* Names (sorted) matching one label requirement. */
+static void
+label_match(pedia_sys_store *st, const char *key, pedia_sys_op op,
+            const char *value, char *out, size_t cap)
+{
+    const char *vals[1] = {value};
+    pedia_sys_requirement req = {key, NULL, 0, op, vals, value ? 1 : 0};
+    pedia_sys_sort by_name = {PEDIA_SYS_SORT_NAME, NULL, 0, false};
+    pedia_sys_query q;
+
+    query_init(&q);
+    q.labels = &req;
+    q.n_labels = 1;
+    q.sorts = &by_name;
+    q.n_sorts = 1;
+    page_all(st, &q, 100, out, cap);
+}
+
+/* Labels are array elements "key" and "key=value" (R2): keys holding '='
+ * or '\' and values holding array and COPY syntax must neither collide
+ * nor break, integer comparisons find the value after a multibyte key,
+ * and a rewrite of the object replaces its labels. */
+static void
+test_store_pg__label_elements(void **state)
+{
+    char uri[512], got[512];
+    pedia_sys_store *st = fresh("t_label_elements", uri, 0);
+
+    (void)state;
+    write_labelled(st, "a", "x=y", "1", "k\\", "\"{,}\"\t\\n");
+    write_labelled(st, "b", "x", "y=1", "größe", "12");
+    write_labelled(st, "c", "x", "y", "größe", "7");
+    label_match(st, "x=y", PEDIA_SYS_OP_EQ, "1", got, sizeof got);
+    assert_string_equal(got, "a,");
+    label_match(st, "x", PEDIA_SYS_OP_EQ, "y=1", got, sizeof got);
+    assert_string_equal(got, "b,");
+    label_match(st, "x", PEDIA_SYS_OP_EXISTS, NULL, got, sizeof got);
+    assert_string_equal(got, "b,c,");
+    label_match(st, "x=y", PEDIA_SYS_OP_EXISTS, NULL, got, sizeof got);
+    assert_string_equal(got, "a,");
+    label_match(st, "x", PEDIA_SYS_OP_NE, "y", got, sizeof got);
+    assert_string_equal(got, "a,b,");
+    label_match(st, "x", PEDIA_SYS_OP_NOT_EXISTS, NULL, got, sizeof got);
+    assert_string_equal(got, "a,");
+    label_match(st, "k\\", PEDIA_SYS_OP_EQ, "\"{,}\"\t\\n", got, sizeof got);
+    assert_string_equal(got, "a,");
+    label_match(st, "größe", PEDIA_SYS_OP_GT, "8", got, sizeof got);
+    assert_string_equal(got, "b,");
+    label_match(st, "größe", PEDIA_SYS_OP_LT, "8", got, sizeof got);
+    assert_string_equal(got, "c,");
+    /* "x=y" > 0 must not read the value of key "x" */
+    label_match(st, "x", PEDIA_SYS_OP_GT, "0", got, sizeof got);
+    assert_string_equal(got, "");
+    /* rewrite: old labels gone, new ones found */
+    write_labelled(st, "c", "x", "z", NULL, NULL);
+    label_match(st, "größe", PEDIA_SYS_OP_EXISTS, NULL, got, sizeof got);
+    assert_string_equal(got, "b,");
+    label_match(st, "x", PEDIA_SYS_OP_IN, "z", got, sizeof got);
+    assert_string_equal(got, "c,");
+    DRV->close(st);
+}
+
+static void
+exec_ok(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fprintf(stderr, "  %s: %s\n", sql, PQerrorMessage(c));
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+}
+
+/* A version-1 database (labels in the side table pedia_labels) is
+ * migrated at open: labels move into the array, the table goes, searches
+ * find what they found before. */
+static void
+test_store_pg__migrate_v1_labels(void **state)
+{
+    char uri[512], got[512];
+    pedia_sys_store *st = fresh("t_migrate_v1", uri, 0);
+    PGconn *c = PQconnectdb(uri);
+
+    (void)state;
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    write_labelled(st, "a", "app", "web", "x=y", "1");
+    write_labelled(st, "b", "app", "db", NULL, NULL);
+    DRV->close(st);
+    /* turn the database back into version 1 */
+    exec_ok(c, "CREATE TABLE pedia_labels (rid BIGINT NOT NULL, key TEXT "
+               "NOT NULL, value TEXT NOT NULL, PRIMARY KEY(key, value, rid))");
+    exec_ok(c, "INSERT INTO pedia_labels SELECT id, 'app', CASE name WHEN "
+               "'a' THEN 'web' ELSE 'db' END FROM pedia_resources");
+    exec_ok(c, "INSERT INTO pedia_labels SELECT id, 'x=y', '1' FROM "
+               "pedia_resources WHERE name = 'a'");
+    exec_ok(c, "ALTER TABLE pedia_resources DROP COLUMN labels");
+    exec_ok(c, "UPDATE pedia_meta SET value = '1' WHERE key = "
+               "'schema_version'");
+    st = open_uri(uri, 0, false);
+    label_match(st, "app", PEDIA_SYS_OP_EQ, "web", got, sizeof got);
+    assert_string_equal(got, "a,");
+    label_match(st, "app", PEDIA_SYS_OP_NOTIN, "web", got, sizeof got);
+    assert_string_equal(got, "b,");
+    label_match(st, "x=y", PEDIA_SYS_OP_EQ, "1", got, sizeof got);
+    assert_string_equal(got, "a,");
+    label_match(st, "x", PEDIA_SYS_OP_EXISTS, NULL, got, sizeof got);
+    assert_string_equal(got, "");
+    {
+        PGresult *r = PQexec(c, "SELECT to_regclass('pedia_labels') IS NULL");
+        assert_string_equal(PQgetvalue(r, 0, 0), "t"); /* table gone */
+        PQclear(r);
+    }
     PQfinish(c);
     DRV->close(st);
 }
@@ -1033,6 +1172,8 @@ main(void)
         cmocka_unit_test(test_store_pg__server_restart),
 #ifdef PEDIA_WITH_POSTGRES
         cmocka_unit_test(test_store_pg__writer_analyzes),
+        cmocka_unit_test(test_store_pg__label_elements),
+        cmocka_unit_test(test_store_pg__migrate_v1_labels),
 #endif
     };
     int rc;
