@@ -620,6 +620,60 @@ pg_ok(PGconn *c, const char *sql, int n, const char *const *vals)
     return r;
 }
 
+/* ---- waiting for the store to settle ------------------------------------ */
+
+/* Autovacuum work on pedia_* tables: running workers plus tables past the
+ * server's vacuum, insert-vacuum or analyze thresholds (as autovacuum
+ * computes them from pg_class.reltuples). The writer's TEMP staging
+ * tables are left out: autovacuum never takes those. */
+static const char sql_av_pending[] =
+    "WITH t AS (SELECT s.*, greatest(c.reltuples, 0) AS n FROM "
+    "pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE "
+    "s.relname LIKE 'pedia\\_%' AND c.relpersistence = 'p') SELECT (SELECT "
+    "count(*) FROM "
+    "pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query "
+    "LIKE '%pedia\\_%') + (SELECT count(*) FROM t WHERE n_dead_tup > "
+    "current_setting('autovacuum_vacuum_threshold')::float8 + "
+    "current_setting('autovacuum_vacuum_scale_factor')::float8 * n OR "
+    "n_ins_since_vacuum > "
+    "current_setting('autovacuum_vacuum_insert_threshold')::float8 + "
+    "current_setting('autovacuum_vacuum_insert_scale_factor')::float8 * n "
+    "OR n_mod_since_analyze > "
+    "current_setting('autovacuum_analyze_threshold')::float8 + "
+    "current_setting('autovacuum_analyze_scale_factor')::float8 * n)";
+
+int
+bench_settle(const char *uri, int max_s)
+{
+    PGconn *c;
+    double t0 = bench_now();
+    int rc = 1;
+
+    if (is_sqlite(uri))
+        return 0;
+    c = PQconnectdb(uri);
+    while (PQstatus(c) == CONNECTION_OK && bench_now() - t0 < max_s) {
+        PGresult *r = pg_ok(c, sql_av_pending, 0, NULL);
+        long pending = r && PQntuples(r) == 1 ? atol(PQgetvalue(r, 0, 0)) : -1;
+
+        PQclear(r);
+        if (pending <= 0) {
+            rc = pending < 0 ? -1 : 0;
+            break;
+        }
+        sleep(1);
+    }
+    if (PQstatus(c) != CONNECTION_OK)
+        rc = -1;
+    PQfinish(c);
+    printf("settle: autovacuum %s after %.0f s\n",
+           rc == 0  ? "done"
+           : rc > 0 ? "still busy (gave up)"
+                    : "unknown",
+           bench_now() - t0);
+    return rc;
+}
+
 /* Read every row's object; the row count, -1 on failure. */
 static long
 pg_touch(PGresult *r)

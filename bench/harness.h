@@ -43,6 +43,12 @@ int bench_ingest(pedia_store *store, uint64_t seed, int clusters, long objects,
 int bench_count_pods(pedia_store *st, pedia_ctx *ctx, const char *url, long *n);
 int bench_pick_rs_uid(pedia_store *st, pedia_ctx *ctx, char uid[40]);
 /* The SQL the driver runs for this search, timed directly on the engine. */
+/* PostgreSQL: wait, at most max_s seconds, until autovacuum has nothing
+ * left to do on the store's tables (none running on them, none due by
+ * the server's thresholds), and print how long that took. SQLite: no-op.
+ * 0 settled, 1 gave up at the bound, -1 error. */
+int bench_settle(const char *uri, int max_s);
+
 int bench_direct_sql(const char *uri, pedia_ctx *ctx, const char *url,
                      const char *cont, int iters, struct bench_stats *out);
 
