@@ -331,63 +331,57 @@ rowset_free(struct rowset *rs)
     memset(rs, 0, sizeof *rs);
 }
 
+/* on_row of capi_search: collect the names (keep 1) and the JSON (2). */
+struct keep_rows {
+    struct rowset *out;
+    int keep;
+    long n, cap;
+};
+
+static int
+keep_row(const pedia_object *o, const char *json, size_t len, void *arg)
+{
+    struct keep_rows *k = arg;
+    struct rowset *rs = k->out;
+
+    if (k->n == k->cap) {
+        char **names, **js;
+
+        k->cap = k->cap ? k->cap * 2 : 512;
+        names = realloc(rs->names, (size_t)k->cap * sizeof(char *));
+        if (names)
+            rs->names = names;
+        js = realloc(rs->json, (size_t)k->cap * sizeof(char *));
+        if (js)
+            rs->json = js;
+        if (!names || !js)
+            return -1;
+    }
+    rs->names[k->n] =
+        xasprintf("%s/%s/%s", pedia_object_cluster(o),
+                  pedia_object_namespace(o), pedia_object_name(o));
+    rs->json[k->n] = k->keep > 1 ? strndup(json, len) : NULL;
+    k->n++;
+    return 0;
+}
+
 /* Run a search through the C API and read every row's JSON. `cont`
  * continues a previous page. keep: 1 = names, 2 = names and JSON. */
 static int
 capi_search(pedia_store *st, pedia_ctx *ctx, const struct search *s,
             const char *cont, int keep, struct rowset *out, double *ms)
 {
-    pedia_query *q = NULL;
-    pedia_result *r = NULL;
-    const pedia_object *o;
-    double t0 = bench_now();
-    long cap = 0;
-    int rc = -1;
+    struct keep_rows k = {out, keep, 0, 0};
+    struct bench_search_out so;
+    int rc;
 
     memset(out, 0, sizeof *out);
-    if (pedia_query_create(&q, ctx) != PEDIA_OK ||
-        pedia_query_set_resource(q, "", "v1", "pods") != PEDIA_OK ||
-        pedia_query_parse_url(q, s->params) != PEDIA_OK ||
-        (s->ns && pedia_query_set_path_namespace(q, s->ns) != PEDIA_OK) ||
-        (cont && pedia_query_set_continue(q, cont) != PEDIA_OK) ||
-        pedia_query_run(&r, st, q) != PEDIA_OK)
-        goto done;
-    for (;;) {
-        size_t len = 0;
-        const char *json;
-
-        if (pedia_result_next(r, &o) != PEDIA_OK)
-            goto done;
-        if (!o)
-            break;
-        json = pedia_object_json(o, &len);
-        bench_touch(json, len);
-        out->bytes += len;
-        if (keep) {
-            if (out->rows == cap) {
-                cap = cap ? cap * 2 : 512;
-                out->names = realloc(out->names, (size_t)cap * sizeof(char *));
-                out->json = realloc(out->json, (size_t)cap * sizeof(char *));
-            }
-            out->names[out->rows] =
-                xasprintf("%s/%s/%s", pedia_object_cluster(o),
-                          pedia_object_namespace(o), pedia_object_name(o));
-            out->json[out->rows] = keep > 1 ? strndup(json, len) : NULL;
-        }
-        out->rows++;
-    }
-    {
-        const char *c = pedia_result_continue(r);
-        snprintf(out->cont, sizeof out->cont, "%s", c ? c : "");
-    }
-    rc = 0;
-done:
-    *ms = (bench_now() - t0) * 1000.0;
-    if (rc)
-        fprintf(stderr, "search %s: %s\n", s->params,
-                pedia_error_last_message());
-    pedia_result_free(r);
-    pedia_query_free(q);
+    rc = bench_search(st, ctx, "pods", s->ns, s->params, cont,
+                      keep ? keep_row : NULL, &k, out->cont, sizeof out->cont,
+                      &so);
+    out->rows = so.rows;
+    out->bytes = so.bytes;
+    *ms = so.ms;
     return rc;
 }
 

@@ -42,46 +42,12 @@ timed_search(pedia_store *store, pedia_ctx *ctx, const char *res,
              const char *url, const char *cont, double *ms, long *rows,
              char *next_cont, size_t cap)
 {
-    pedia_query *q = NULL;
-    pedia_result *r = NULL;
-    const pedia_object *o;
-    double t0 = bench_now();
-    int rc = -1;
+    struct bench_search_out out;
+    int rc = bench_search(store, ctx, res, NULL, url, cont, NULL, NULL,
+                          next_cont, cap, &out);
 
-    *rows = 0;
-    if (pedia_query_create(&q, ctx) != PEDIA_OK)
-        goto done;
-    if (strcmp(res, "pods") == 0)
-        pedia_query_set_resource(q, "", "v1", "pods");
-    else
-        pedia_query_set_resource(q, "apps", "v1", res);
-    if (pedia_query_parse_url(q, url) != PEDIA_OK ||
-        (cont && pedia_query_set_continue(q, cont) != PEDIA_OK) ||
-        pedia_query_run(&r, store, q) != PEDIA_OK)
-        goto done;
-    for (;;) {
-        size_t len = 0;
-        const char *json;
-
-        if (pedia_result_next(r, &o) != PEDIA_OK)
-            goto done;
-        if (!o)
-            break;
-        json = pedia_object_json(o, &len);
-        bench_touch(json, len);
-        (*rows)++;
-    }
-    if (next_cont) {
-        const char *c = pedia_result_continue(r);
-        snprintf(next_cont, cap, "%s", c ? c : "");
-    }
-    rc = 0;
-done:
-    *ms = (bench_now() - t0) * 1000.0;
-    if (rc)
-        fprintf(stderr, "search %s: %s\n", url, pedia_error_last_message());
-    pedia_result_free(r);
-    pedia_query_free(q);
+    *ms = out.ms;
+    *rows = out.rows;
     return rc;
 }
 

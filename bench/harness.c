@@ -508,6 +508,57 @@ bench_ingest(pedia_store *store, uint64_t seed, int clusters, long objects,
     return failed ? -1 : 0;
 }
 
+int
+bench_search(pedia_store *st, pedia_ctx *ctx, const char *resource,
+             const char *ns, const char *params, const char *cont,
+             bench_row_fn on_row, void *arg, char *next_cont, size_t cap,
+             struct bench_search_out *out)
+{
+    bool core = strcmp(resource, "pods") == 0;
+    pedia_query *q = NULL;
+    pedia_result *r = NULL;
+    const pedia_object *o;
+    double t0 = bench_now();
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    if (pedia_query_create(&q, ctx) != PEDIA_OK ||
+        pedia_query_set_resource(q, core ? "" : "apps", "v1", resource) !=
+            PEDIA_OK ||
+        pedia_query_parse_url(q, params) != PEDIA_OK ||
+        (ns && pedia_query_set_path_namespace(q, ns) != PEDIA_OK) ||
+        (cont && pedia_query_set_continue(q, cont) != PEDIA_OK) ||
+        pedia_query_run(&r, st, q) != PEDIA_OK)
+        goto done;
+    for (;;) {
+        size_t len = 0;
+        const char *json;
+
+        if (pedia_result_next(r, &o) != PEDIA_OK)
+            goto done;
+        if (!o)
+            break;
+        json = pedia_object_json(o, &len);
+        bench_touch(json, len);
+        if (on_row && on_row(o, json, len, arg))
+            goto done;
+        out->bytes += len;
+        out->rows++;
+    }
+    if (next_cont) {
+        const char *c = pedia_result_continue(r);
+        snprintf(next_cont, cap, "%s", c ? c : "");
+    }
+    rc = 0;
+done:
+    out->ms = (bench_now() - t0) * 1000.0;
+    if (rc)
+        fprintf(stderr, "search %s: %s\n", params, pedia_error_last_message());
+    pedia_result_free(r);
+    pedia_query_free(q);
+    return rc;
+}
+
 static int
 page_all(pedia_store *st, pedia_ctx *ctx, const char *res, const char *url,
          long *n, char uid[40])

@@ -40,6 +40,24 @@ int bench_raw_limit_copy(const char *uri, int batch, long *rows, double *rate);
  * producers (1..16). *n objects, *bytes of JSON, *secs of wall time. */
 int bench_ingest(pedia_store *store, uint64_t seed, int clusters, long objects,
                  int batch, int threads, double *secs, long *n, long *bytes);
+/* One search through the C API: `params` (URL query form) on a type
+ * ("pods" is core/v1, anything else apps/v1), optionally under the path
+ * namespace `ns` and continued from `cont`; every row's JSON is read
+ * (bench_touch) and passed to on_row when given (non-zero: stop, fail).
+ * Outputs: rows, JSON bytes, the continue token (next_cont, cap bytes;
+ * "" when none) and the wall time in ms. 0 or -1 (message printed). */
+typedef int (*bench_row_fn)(const pedia_object *o, const char *json, size_t len,
+                            void *arg);
+struct bench_search_out {
+    long rows;
+    size_t bytes;
+    double ms;
+};
+int bench_search(pedia_store *st, pedia_ctx *ctx, const char *resource,
+                 const char *ns, const char *params, const char *cont,
+                 bench_row_fn on_row, void *arg, char *next_cont, size_t cap,
+                 struct bench_search_out *out);
+
 int bench_count_pods(pedia_store *st, pedia_ctx *ctx, const char *url, long *n);
 int bench_pick_rs_uid(pedia_store *st, pedia_ctx *ctx, char uid[40]);
 /* The SQL the driver runs for this search, timed directly on the engine. */
