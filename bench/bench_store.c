@@ -67,23 +67,21 @@ latency(pedia_store *store, pedia_ctx *ctx, const char *res, const char *url,
         const struct timed *set, int n, int iters)
 {
     double *v = calloc((size_t)iters * (size_t)n, sizeof *v);
-    long rows[4] = {0};
     int rc = -1;
 
-    if (!v || n > 4)
+    if (!v)
         goto done;
     for (int i = 0; i < iters; i++)
         for (int k = 0; k < n; k++) {
             int j = (i + k) % n;
             if (timed_search(store, ctx, res, url, set[j].cont,
-                             &v[j * iters + i], &rows[j], NULL, 0))
+                             &v[j * iters + i], &set[j].st->rows, NULL, 0))
                 goto done;
         }
     for (int j = 0; j < n; j++) {
         bench_stats(v + j * iters, iters, set[j].st);
-        set[j].st->rows = rows[j];
         printf("  %-28s rows=%-6ld p50=%8.2f ms  p99=%8.2f ms\n", set[j].label,
-               rows[j], set[j].st->p50, set[j].st->p99);
+               set[j].st->rows, set[j].st->p50, set[j].st->p99);
     }
     rc = 0;
 done:

@@ -28,12 +28,7 @@
 #include <microhttpd.h>
 
 #include "harness.h"
-#include "pediad_http.h" /* PD_TLS_PRIORITIES */
-
-/* pediad's values (pediad_http.c, PD_HTTP_IDLE_TIMEOUT_S). */
-#define CONST_MEMORY_LIMIT (128u << 10)
-#define CONST_CONNECTION_LIMIT 1000
-#define CONST_IDLE_TIMEOUT_S 120
+#include "pediad_http.h" /* pediad's TLS priorities and limits */
 
 struct const_srv {
     char *body;
@@ -143,9 +138,9 @@ mhd_const_main(int argc, char **argv)
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
             MHD_USE_TLS | MHD_USE_POLL | MHD_USE_ERROR_LOG,
         0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &addr,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONST_CONNECTION_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONST_IDLE_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONST_MEMORY_LIMIT,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)PD_HTTP_CONNECTION_LIMIT,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PD_HTTP_IDLE_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)PD_HTTP_MEMORY_LIMIT,
         MHD_OPTION_HTTPS_PRIORITIES, PD_TLS_PRIORITIES,
         MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
         MHD_OPTION_END);

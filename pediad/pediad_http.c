@@ -31,8 +31,6 @@
 #define BODY_MAX (3u << 20)
 #define TARGET_MAX (32u << 10)
 #define HEADERS_MAX (64u << 10)
-#define MHD_MEMORY_LIMIT (128u << 10)
-#define CONNECTION_LIMIT 1000
 
 struct pd_http {
     struct MHD_Daemon *d;
@@ -355,11 +353,11 @@ start_daemon(struct pd_http *h, unsigned flags, struct sockaddr_storage *ss)
     o[n++] =
         (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
-                                     CONNECTION_LIMIT, NULL};
+                                     PD_HTTP_CONNECTION_LIMIT, NULL};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
                                      PD_HTTP_IDLE_TIMEOUT_S, NULL};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                     MHD_MEMORY_LIMIT, NULL};
+                                     PD_HTTP_MEMORY_LIMIT, NULL};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK,
                                      (intptr_t)on_uri, h};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,

@@ -24,6 +24,12 @@
 /* Idle keep-alive timeout; off while a streamed body is open. */
 #define PD_HTTP_IDLE_TIMEOUT_S 120
 
+/* libmicrohttpd's per-connection memory pool (request headers, and the
+ * write buffer of a chunked body) and the connection limit. The
+ * benchmark's baseline server uses the same values. */
+#define PD_HTTP_MEMORY_LIMIT (128u << 10)
+#define PD_HTTP_CONNECTION_LIMIT 1000
+
 /* Strings built for header lookups, freed with the request. */
 struct pd_joined {
     struct pd_joined *next;
