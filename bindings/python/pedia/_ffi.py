@@ -226,8 +226,7 @@ class _Missing:
 
     def __call__(self, *args: Any) -> Any:
         raise _errors.NotSupported(
-            "%s is not exported by the loaded libpedia" % self.__name__,
-            code="ENOTSUP", errno=-19)
+            "%s is not exported by the loaded libpedia" % self.__name__)
 
 
 class Library:

@@ -319,10 +319,9 @@ def err_name(code: int) -> str:
 def _errno_of(code: Union[int, str]) -> int:
     if isinstance(code, int):
         return code
-    from .errors import BY_ERRNO
-    for value, cls in BY_ERRNO.items():
-        if cls.default_code == code:
-            return value
+    from .errors import BY_CODE
+    if code in BY_CODE:
+        return BY_CODE[code]
     if code == "OK":
         return 0
     raise ValueError("unknown pedia_err name %r" % code)

@@ -22,7 +22,7 @@ from .errors import CallbackError, InvalidArgument, ManifestError, Timeout
 PEDIACLUSTER = "PediaCluster"
 CLUSTERSYNCRESOURCES = "ClusterSyncResources"
 KINDS = (PEDIACLUSTER, CLUSTERSYNCRESOURCES)
-_EUSER = -16  # PEDIA_EUSER, the abort code callbacks return (STYLE 2.16)
+_EUSER = CallbackError.default_errno  # callbacks abort with it (STYLE 2.16)
 
 Manifest = Union[Mapping[str, Any], str, bytes]
 

@@ -148,28 +148,18 @@ class NotSupported(Error, NotImplementedError):
     default_code, default_errno = "ENOTSUP", -19
 
 
-#: pedia_err value -> exception class; every code of pedia/errors.h.
+#: pedia_err value -> exception class; every code of pedia/errors.h (each
+#: class carries its own value; subclasses that share one are left out).
 BY_ERRNO: Dict[int, Type[Error]] = {
-    -1: Error,
-    -2: OutOfMemory,
-    -3: InvalidArgument,
-    -4: NotFound,
-    -5: AlreadyExists,
-    -6: Busy,
-    -7: StateError,
-    -8: Timeout,
-    -9: Canceled,
-    -10: NetworkError,
-    -11: TLSError,
-    -12: AuthError,
-    -13: APIError,
-    -14: StoreError,
-    -15: QueryError,
-    -16: CallbackError,
-    -17: InternalError,
-    -18: Expired,
-    -19: NotSupported,
+    cls.default_errno: cls for cls in (
+        Error, OutOfMemory, InvalidArgument, NotFound, AlreadyExists, Busy,
+        StateError, Timeout, Canceled, NetworkError, TLSError, AuthError,
+        APIError, StoreError, QueryError, CallbackError, InternalError,
+        Expired, NotSupported)
 }
+
+#: enum name without its prefix (e.g. "ENOMEM") -> pedia_err value
+BY_CODE: Dict[str, int] = {c.default_code: n for n, c in BY_ERRNO.items()}
 
 
 def make_error(errno: int, message: str, cause: int = 0,
