@@ -60,23 +60,6 @@ static const struct pdi_table_col daemonset_cols[] = {
      "Label selector choosing the daemon set's pods."},
 };
 
-/* The Deployment selector cell: the selector string as is (empty when
- * there is none), "<invalid>" when kube cannot convert it. */
-static void
-deployment_selector_cell(struct pdi_table_row *row, struct json_object *sel)
-{
-    struct pdi_buf b;
-    bool valid;
-
-    pdi_row_scratch(row, &b);
-    pdi_row_fail(row, pdi_tfmt_selector(&b, sel, &valid));
-    if (valid)
-        pdi_row_buf(row, &b);
-    else
-        pdi_row_str(row, "<invalid>");
-    pdi_buf_free(&b);
-}
-
 static void
 deployment_cells(struct pdi_table_row *row, struct json_object *o)
 {
@@ -88,7 +71,8 @@ deployment_cells(struct pdi_table_row *row, struct json_object *o)
     pdi_row_int(row, pdi_tj_int(o, "status.availableReplicas", 0));
     pdi_row_age(row, o, "metadata.creationTimestamp");
     pdi_row_containers(row, pdi_tj(o, "spec.template.spec.containers"));
-    deployment_selector_cell(row, pdi_tj(o, "spec.selector"));
+    /* Deployments print the selector as is: empty when there is none. */
+    pdi_row_selector(row, pdi_tj(o, "spec.selector"), "", "<invalid>");
 }
 
 static void
@@ -100,7 +84,7 @@ replicaset_cells(struct pdi_table_row *row, struct json_object *o)
     pdi_row_int(row, pdi_tj_int(o, "status.readyReplicas", 0));
     pdi_row_age(row, o, "metadata.creationTimestamp");
     pdi_row_containers(row, pdi_tj(o, "spec.template.spec.containers"));
-    pdi_row_selector(row, pdi_tj(o, "spec.selector"));
+    pdi_row_selector(row, pdi_tj(o, "spec.selector"), "<none>", "<error>");
 }
 
 static void
@@ -128,7 +112,7 @@ daemonset_cells(struct pdi_table_row *row, struct json_object *o)
     pdi_row_labels(row, pdi_tj(o, "spec.template.spec.nodeSelector"));
     pdi_row_age(row, o, "metadata.creationTimestamp");
     pdi_row_containers(row, pdi_tj(o, "spec.template.spec.containers"));
-    pdi_row_selector(row, pdi_tj(o, "spec.selector"));
+    pdi_row_selector(row, pdi_tj(o, "spec.selector"), "<none>", "<error>");
 }
 
 const struct pdi_table_printer pdi_print_deployment = {

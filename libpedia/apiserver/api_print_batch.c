@@ -43,28 +43,20 @@ static const struct pdi_table_col cronjob_cols[] = {
     COL_SELECTOR,
 };
 
-/* hasJobCondition: the first condition of the type decides. */
-static bool
-job_condition(struct json_object *job, const char *type)
-{
-    struct json_object *c =
-        pdi_tj_condition(job, "status.conditions", type, false);
-
-    return pdi_str_eq(pdi_tj_str(c, "status"), "True");
-}
-
+/* Conditions are read as kube's hasJobCondition does: the first one of a
+ * type decides. */
 static const char *
 job_status(struct json_object *job)
 {
-    if (job_condition(job, "Complete"))
+    if (pdi_tj_condition_true(job, "Complete"))
         return "Complete";
-    if (job_condition(job, "Failed"))
+    if (pdi_tj_condition_true(job, "Failed"))
         return "Failed";
     if (pdi_tj(job, "metadata.deletionTimestamp"))
         return "Terminating";
-    if (job_condition(job, "Suspended"))
+    if (pdi_tj_condition_true(job, "Suspended"))
         return "Suspended";
-    if (job_condition(job, "FailureTarget"))
+    if (pdi_tj_condition_true(job, "FailureTarget"))
         return "FailureTarget";
     return "Running";
 }
@@ -90,8 +82,7 @@ job_duration_cell(struct pdi_table_row *row, struct json_object *job)
     int64_t start, end = row->now;
     char d[32];
 
-    if (!pdi_tj(job, "status.startTime") ||
-        !pdi_tj_time(job, "status.startTime", &start)) {
+    if (!pdi_tj_time(job, "status.startTime", &start)) {
         pdi_row_str(row, "");
         return;
     }
@@ -111,7 +102,7 @@ job_cells(struct pdi_table_row *row, struct json_object *o)
     job_duration_cell(row, o);
     pdi_row_age(row, o, "metadata.creationTimestamp");
     pdi_row_containers(row, pdi_tj(o, "spec.template.spec.containers"));
-    pdi_row_selector(row, pdi_tj(o, "spec.selector"));
+    pdi_row_selector(row, pdi_tj(o, "spec.selector"), "<none>", "<error>");
 }
 
 /* printBoolPtr: "True" / "False" / "<unset>". */
@@ -140,7 +131,8 @@ cronjob_cells(struct pdi_table_row *row, struct json_object *o)
     pdi_row_age(row, o, "metadata.creationTimestamp");
     pdi_row_containers(row, pdi_tj(o, "spec.jobTemplate.spec.template.spec."
                                       "containers"));
-    pdi_row_selector(row, pdi_tj(o, "spec.jobTemplate.spec.selector"));
+    pdi_row_selector(row, pdi_tj(o, "spec.jobTemplate.spec.selector"), "<none>",
+                     "<error>");
 }
 
 const struct pdi_table_printer pdi_print_job = {

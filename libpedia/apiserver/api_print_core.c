@@ -79,7 +79,7 @@ label_role(const char *key, struct json_object *val)
                         ? json_object_get_string(val)
                         : "";
 
-    if (strncmp(key, ROLE_PREFIX, strlen(ROLE_PREFIX)) == 0)
+    if (pdi_str_starts(key, ROLE_PREFIX))
         return key[strlen(ROLE_PREFIX)] ? key + strlen(ROLE_PREFIX) : NULL;
     if (strcmp(key, "kubernetes.io/role") == 0 && *v)
         return v;
@@ -90,12 +90,15 @@ static void
 node_roles_cell(struct pdi_table_row *row, struct json_object *node)
 {
     struct json_object *labels = pdi_tj(node, "metadata.labels");
-    size_t cap = pdi_tj_count(node, "metadata.labels"), n = 0;
+    size_t cap = json_object_is_type(labels, json_type_object)
+                     ? (size_t)json_object_object_length(labels)
+                     : 0;
+    size_t n = 0;
     const char **roles = NULL;
     struct pdi_buf b;
 
     pdi_row_scratch(row, &b);
-    if (cap && json_object_is_type(labels, json_type_object)) {
+    if (cap) {
         roles = pdi_calloc(b.a, cap, sizeof(*roles));
         if (!roles)
             pdi_row_fail(row, pdi_error_oom());
@@ -110,10 +113,7 @@ node_roles_cell(struct pdi_table_row *row, struct json_object *node)
         }
         pdi_row_fail(row, pdi_tfmt_sorted_set(&b, roles, n, ","));
     }
-    if (!b.oom && b.len == 0)
-        pdi_row_str(row, "<none>");
-    else
-        pdi_row_buf(row, &b);
+    pdi_row_buf_or(row, &b, "<none>");
     pdi_free(b.a, roles);
     pdi_buf_free(&b);
 }

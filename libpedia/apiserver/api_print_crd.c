@@ -104,17 +104,6 @@ date_cell(struct pdi_table_row *row, struct json_object *v)
     pdi_row_str(row, age);
 }
 
-static void
-string_cell(struct pdi_table_row *row, struct json_object *v)
-{
-    struct pdi_buf b;
-
-    pdi_row_scratch(row, &b);
-    pdi_row_fail(row, pdi_jsonpath_print(&b, v));
-    pdi_row_buf(row, &b);
-    pdi_buf_free(&b);
-}
-
 /* The cell of a found, non-null value for a column type. */
 static void
 typed_cell(struct pdi_table_row *row, const char *type, struct json_object *v)
@@ -123,7 +112,7 @@ typed_cell(struct pdi_table_row *row, const char *type, struct json_object *v)
     bool is_num = is_int || json_object_is_type(v, json_type_double);
 
     if (strcmp(type, "string") == 0)
-        string_cell(row, v);
+        pdi_row_put(row, pdi_jsonpath_print, v);
     else if (strcmp(type, "date") == 0)
         date_cell(row, v);
     else if (strcmp(type, "integer") == 0 && is_num)

@@ -137,20 +137,6 @@ put_ports(struct pdi_buf *b, struct json_object *ports)
     return err;
 }
 
-/* A cell made by one of the put_* helpers above. */
-static void
-built_cell(struct pdi_table_row *row,
-           pedia_err (*put)(struct pdi_buf *, struct json_object *),
-           struct json_object *arg)
-{
-    struct pdi_buf b;
-
-    pdi_row_scratch(row, &b);
-    pdi_row_fail(row, put(&b, arg));
-    pdi_row_buf(row, &b);
-    pdi_buf_free(&b);
-}
-
 static void
 service_cells(struct pdi_table_row *row, struct json_object *o)
 {
@@ -170,7 +156,7 @@ service_cells(struct pdi_table_row *row, struct json_object *o)
     pdi_row_fail(row, put_external_ip(&b, o, type));
     pdi_row_buf(row, &b);
     pdi_buf_free(&b);
-    built_cell(row, put_ports, pdi_tj_array(o, "spec.ports"));
+    pdi_row_put(row, put_ports, pdi_tj_array(o, "spec.ports"));
     pdi_row_age(row, o, "metadata.creationTimestamp");
     pdi_row_labels(row, pdi_tj(o, "spec.selector"));
 }
@@ -207,9 +193,9 @@ ingress_cells(struct pdi_table_row *row, struct json_object *o)
 
     pdi_row_str(row, pdi_tj_str(o, "metadata.name"));
     pdi_row_str(row, cls ? cls : "<none>");
-    built_cell(row, put_hosts, pdi_tj_array(o, "spec.rules"));
-    built_cell(row, put_lb_addresses,
-               pdi_tj_array(o, "status.loadBalancer.ingress"));
+    pdi_row_put(row, put_hosts, pdi_tj_array(o, "spec.rules"));
+    pdi_row_put(row, put_lb_addresses,
+                pdi_tj_array(o, "status.loadBalancer.ingress"));
     pdi_row_str(row, pdi_tj_count(o, "spec.tls") ? "80, 443" : "80");
     pdi_row_age(row, o, "metadata.creationTimestamp");
 }

@@ -39,22 +39,20 @@ static const struct pdi_table_col pod_cols[] = {
      "Readiness gates whose condition is true, out of all gates."},
 };
 
+/* A restart counter with the latest finish time of the counted ones. */
+struct restart_sum {
+    int64_t count;
+    int64_t last; /* valid when has_last */
+    bool has_last;
+};
+
 /* What the walk over container statuses accumulates. A reason longer than
  * the buffer (never seen in practice) is cut at a character boundary. */
 struct pod_state {
     char reason[256];
     int64_t ready;
     int64_t total;
-    int64_t restarts;
-    int64_t last_restart; /* valid when has_last */
-    bool has_last;
-};
-
-/* A restart counter with the latest finish time of the counted ones. */
-struct restart_sum {
-    int64_t count;
-    int64_t last;
-    bool has_last;
+    struct restart_sum restarts;
 };
 
 /* s holds len bytes of a longer UTF-8 text: drop a last character that
@@ -101,19 +99,18 @@ count_restarts(struct restart_sum *rs, struct json_object *cs)
     int64_t t;
 
     rs->count += pdi_tj_int(cs, "restartCount", 0);
-    if (pdi_tj(cs, "lastState.terminated") &&
-        pdi_tj_time(cs, "lastState.terminated.finishedAt", &t) &&
+    if (pdi_tj_time(cs, "lastState.terminated.finishedAt", &t) &&
         (!rs->has_last || t > rs->last)) {
         rs->last = t;
         rs->has_last = true;
     }
 }
 
-/* Is the init container called `name` a sidecar (restartPolicy Always)? */
+/* Is the init container called `name` a sidecar (restartPolicy Always)?
+ * ics is spec.initContainers (NULL when not an array). */
 static bool
-is_sidecar(struct json_object *pod, const char *name)
+is_sidecar(struct json_object *ics, const char *name)
 {
-    struct json_object *ics = pdi_tj_array(pod, "spec.initContainers");
     size_t n = ics ? json_object_array_length(ics) : 0;
 
     for (size_t i = 0; name && i < n; i++) {
@@ -152,19 +149,20 @@ init_container_reason(struct pod_state *st, struct json_object *cs, size_t i,
 
     if (term) {
         terminated_reason(st, term, "Init:");
-    } else if (pdi_tj(cs, "state.waiting") && *waiting &&
-               strcmp(waiting, "PodInitializing") != 0) {
+    } else if (*waiting && strcmp(waiting, "PodInitializing") != 0) {
         set_reason(st, "Init:", waiting);
     } else {
         reason_printf(st, "Init:%zu/%zu", i, n_init);
     }
 }
 
-/* Step 2; returns whether the pod is initializing. `sidecars` receives
- * the restarts of sidecar containers alone. */
+/* Step 2; returns whether the pod is initializing. ics is
+ * spec.initContainers (NULL when not an array); `sidecars` receives the
+ * restarts of sidecar containers alone. */
 static bool
 walk_init_containers(struct pod_state *st, struct json_object *pod,
-                     struct restart_sum *all, struct restart_sum *sidecars)
+                     struct json_object *ics, struct restart_sum *all,
+                     struct restart_sum *sidecars)
 {
     struct json_object *ss = pdi_tj_array(pod, "status.initContainerStatuses");
     size_t n = ss ? json_object_array_length(ss) : 0;
@@ -172,7 +170,7 @@ walk_init_containers(struct pod_state *st, struct json_object *pod,
 
     for (size_t i = 0; i < n; i++) {
         struct json_object *cs = json_object_array_get_idx(ss, i);
-        bool sidecar = is_sidecar(pod, pdi_tj_str(cs, "name"));
+        bool sidecar = is_sidecar(ics, pdi_tj_str(cs, "name"));
 
         count_restarts(all, cs);
         if (sidecar)
@@ -222,7 +220,7 @@ walk_containers(struct pod_state *st, struct json_object *pod,
         const char *waiting = pdi_tj_str0(cs, "state.waiting.reason");
 
         count_restarts(rs, cs);
-        if (pdi_tj(cs, "state.waiting") && *waiting) {
+        if (*waiting) {
             set_reason(st, "", waiting);
         } else if (term) {
             terminated_reason(st, term, "");
@@ -268,9 +266,8 @@ deletion_reason(struct pod_state *st, struct json_object *pod)
 }
 
 static int64_t
-count_sidecar_specs(struct json_object *pod)
+count_sidecar_specs(struct json_object *ics)
 {
-    struct json_object *ics = pdi_tj_array(pod, "spec.initContainers");
     size_t n = ics ? json_object_array_length(ics) : 0;
     int64_t k = 0;
 
@@ -285,39 +282,34 @@ count_sidecar_specs(struct json_object *pod)
 static void
 pod_state_compute(struct pod_state *st, struct json_object *pod)
 {
+    struct json_object *ics = pdi_tj_array(pod, "spec.initContainers");
     struct restart_sum all = {0}, sidecars = {0};
     bool initializing;
 
     memset(st, 0, sizeof(*st));
     st->total = (int64_t)pdi_tj_count(pod, "spec.containers") +
-                count_sidecar_specs(pod);
+                count_sidecar_specs(ics);
     initial_reason(st, pod);
-    initializing = walk_init_containers(st, pod, &all, &sidecars);
-    if (!initializing ||
-        pdi_str_eq(pdi_tj_str(pdi_tj_condition(pod, "status.conditions",
-                                               "Initialized", false),
-                              "status"),
-                   "True")) {
+    initializing = walk_init_containers(st, pod, ics, &all, &sidecars);
+    if (!initializing || pdi_tj_condition_true(pod, "Initialized")) {
         all = sidecars;
         walk_containers(st, pod, &all);
     }
     deletion_reason(st, pod);
-    st->restarts = all.count;
-    st->last_restart = all.last;
-    st->has_last = all.has_last;
+    st->restarts = all;
 }
 
 static void
-restarts_cell(struct pdi_table_row *row, const struct pod_state *st)
+restarts_cell(struct pdi_table_row *row, const struct restart_sum *rs)
 {
     char age[32];
 
-    if (st->restarts == 0 || !st->has_last) {
-        pdi_row_printf(row, "%lld", (long long)st->restarts);
+    if (rs->count == 0 || !rs->has_last) {
+        pdi_row_printf(row, "%lld", (long long)rs->count);
         return;
     }
-    pdi_table_age(row->now, st->last_restart, true, age);
-    pdi_row_printf(row, "%lld (%s ago)", (long long)st->restarts, age);
+    pdi_table_age(row->now, rs->last, true, age);
+    pdi_row_printf(row, "%lld (%s ago)", (long long)rs->count, age);
 }
 
 static const char *
@@ -340,11 +332,10 @@ readiness_gates_cell(struct pdi_table_row *row, struct json_object *pod)
     for (size_t i = 0; i < n; i++) {
         const char *type =
             pdi_tj_str(json_object_array_get_idx(gates, i), "conditionType");
-        struct json_object *c =
-            type ? pdi_tj_condition(pod, "status.conditions", type, false)
-                 : NULL;
 
-        ok += pdi_str_eq(pdi_tj_str(c, "status"), "True");
+        /* Without the guard a NULL type would match an untyped condition. */
+        if (type && pdi_tj_condition_true(pod, type))
+            ok++;
     }
     pdi_row_printf(row, "%zu/%zu", ok, n);
 }
@@ -368,7 +359,7 @@ pod_cells(struct pdi_table_row *row, struct json_object *pod)
     pdi_row_str(row, pdi_tj_str(pod, "metadata.name"));
     pdi_row_printf(row, "%lld/%lld", (long long)st.ready, (long long)st.total);
     pdi_row_str(row, st.reason);
-    restarts_cell(row, &st);
+    restarts_cell(row, &st.restarts);
     pdi_row_age(row, pod, "metadata.creationTimestamp");
     pdi_row_str(row, or_none(first_pod_ip(pod)));
     pdi_row_str(row, or_none(pdi_tj_str(pod, "spec.nodeName")));

@@ -67,6 +67,29 @@ pdi_row_buf(struct pdi_table_row *row, const struct pdi_buf *b)
 }
 
 void
+pdi_row_buf_or(struct pdi_table_row *row, const struct pdi_buf *b,
+               const char *empty)
+{
+    if (!b->oom && b->len == 0)
+        pdi_row_str(row, empty);
+    else
+        pdi_row_buf(row, b);
+}
+
+void
+pdi_row_put(struct pdi_table_row *row,
+            pedia_err (*put)(struct pdi_buf *, struct json_object *),
+            struct json_object *arg)
+{
+    struct pdi_buf b;
+
+    pdi_row_scratch(row, &b);
+    pdi_row_fail(row, put(&b, arg));
+    pdi_row_buf(row, &b);
+    pdi_buf_free(&b);
+}
+
+void
 pdi_row_printf(struct pdi_table_row *row, const char *fmt, ...)
 {
     struct pdi_buf b;
@@ -180,15 +203,13 @@ pdi_row_labels(struct pdi_table_row *row, struct json_object *map)
 
     pdi_row_scratch(row, &b);
     pdi_row_fail(row, pdi_tfmt_labels(&b, map));
-    if (!b.oom && b.len == 0)
-        pdi_row_str(row, "<none>");
-    else
-        pdi_row_buf(row, &b);
+    pdi_row_buf_or(row, &b, "<none>");
     pdi_buf_free(&b);
 }
 
 void
-pdi_row_selector(struct pdi_table_row *row, struct json_object *sel)
+pdi_row_selector(struct pdi_table_row *row, struct json_object *sel,
+                 const char *empty, const char *invalid)
 {
     struct pdi_buf b;
     bool valid;
@@ -196,10 +217,8 @@ pdi_row_selector(struct pdi_table_row *row, struct json_object *sel)
     pdi_row_scratch(row, &b);
     pdi_row_fail(row, pdi_tfmt_selector(&b, sel, &valid));
     if (!valid)
-        pdi_row_str(row, "<error>");
-    else if (!b.oom && b.len == 0)
-        pdi_row_str(row, "<none>");
+        pdi_row_str(row, invalid);
     else
-        pdi_row_buf(row, &b);
+        pdi_row_buf_or(row, &b, empty);
     pdi_buf_free(&b);
 }

@@ -123,10 +123,19 @@ pdi_tj_condition(struct json_object *obj, const char *path, const char *type,
     return found;
 }
 
+bool
+pdi_tj_condition_true(struct json_object *obj, const char *type)
+{
+    struct json_object *c =
+        pdi_tj_condition(obj, "status.conditions", type, false);
+
+    return pdi_str_eq(pdi_tj_str(c, "status"), "True");
+}
+
 /* ---- sorted sets and label maps ----------------------------------------- */
 
-static int
-cmp_str(const void *a, const void *b)
+int
+pdi_tfmt_cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -138,7 +147,7 @@ pdi_tfmt_sorted_set(struct pdi_buf *b, const char **v, size_t n,
     pedia_err err = PEDIA_OK;
 
     if (n > 1)
-        qsort(v, n, sizeof(*v), cmp_str);
+        qsort(v, n, sizeof(*v), pdi_tfmt_cmp_str);
     for (size_t i = 0; i < n && !err; i++) {
         if (i > 0 && strcmp(v[i], v[i - 1]) == 0)
             continue;
@@ -342,7 +351,7 @@ put_value_set(struct pdi_buf *b, struct json_object *vals)
         return pdi_error_oom();
     for (size_t i = 0; i < n; i++)
         v[i] = json_object_get_string(json_object_array_get_idx(vals, i));
-    qsort(v, n, sizeof(*v), cmp_str);
+    qsort(v, n, sizeof(*v), pdi_tfmt_cmp_str);
     err = pdi_buf_putc(b, '(');
     for (size_t i = 0; i < n && !err; i++)
         err = pdi_buf_printf(b, "%s%s", i ? "," : "", v[i]);

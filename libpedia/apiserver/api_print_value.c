@@ -213,12 +213,6 @@ put_go_string(struct pdi_buf *b, const char *str, size_t n)
 static pedia_err put_go_json(struct pdi_buf *b, struct json_object *v,
                              int depth);
 
-static int
-cmp_key(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static pedia_err
 put_go_object(struct pdi_buf *b, struct json_object *v, int depth)
 {
@@ -233,7 +227,7 @@ put_go_object(struct pdi_buf *b, struct json_object *v, int depth)
         (void)val;
         keys[i++] = key;
     }
-    qsort(keys, n, sizeof(*keys), cmp_key);
+    qsort(keys, n, sizeof(*keys), pdi_tfmt_cmp_str);
     err = pdi_buf_putc(b, '{');
     for (i = 0; i < n && !err; i++) {
         if (i > 0)

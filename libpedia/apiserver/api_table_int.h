@@ -100,6 +100,14 @@ void pdi_row_str(struct pdi_table_row *row, const char *s);
 void pdi_row_strn(struct pdi_table_row *row, const char *s, size_t n);
 /* String cell from a scratch buffer (its failure becomes the row's). */
 void pdi_row_buf(struct pdi_table_row *row, const struct pdi_buf *b);
+/* pdi_row_buf, but the text `empty` when b holds nothing (and did not fail). */
+void pdi_row_buf_or(struct pdi_table_row *row, const struct pdi_buf *b,
+                    const char *empty);
+/* String cell of what put appends for arg to a scratch buffer (put's
+ * failure becomes the row's). */
+void pdi_row_put(struct pdi_table_row *row,
+                 pedia_err (*put)(struct pdi_buf *, struct json_object *),
+                 struct json_object *arg);
 void pdi_row_printf(struct pdi_table_row *row, const char *fmt, ...)
     PDI_PRINTF(2, 3);
 void pdi_row_int(struct pdi_table_row *row, int64_t v);
@@ -115,8 +123,11 @@ void pdi_row_containers(struct pdi_table_row *row,
                         struct json_object *containers);
 /* labels.FormatLabels of a string map: sorted k=v, "<none>" when empty. */
 void pdi_row_labels(struct pdi_table_row *row, struct json_object *map);
-/* metav1.FormatLabelSelector: "<none>" when empty, "<error>" invalid. */
-void pdi_row_selector(struct pdi_table_row *row, struct json_object *sel);
+/* The label selector string of sel (metav1.FormatLabelSelector), `empty`
+ * when it has no requirements and `invalid` when kube cannot convert it:
+ * most printers pass "<none>" and "<error>". */
+void pdi_row_selector(struct pdi_table_row *row, struct json_object *sel,
+                      const char *empty, const char *invalid);
 /* A scratch buffer using the row's allocator. */
 void pdi_row_scratch(const struct pdi_table_row *row, struct pdi_buf *b);
 /* Record a failure (keeps the first). */
@@ -149,9 +160,14 @@ bool pdi_tj_time(struct json_object *obj, const char *path, int64_t *out);
  * path whose "type" is `type`, or NULL. */
 struct json_object *pdi_tj_condition(struct json_object *obj, const char *path,
                                      const char *type, bool last);
+/* True when the first status.conditions entry whose "type" is `type` has
+ * status "True". */
+bool pdi_tj_condition_true(struct json_object *obj, const char *type);
 
 /* ---- formatting (api_print_util.c) -------------------------------------- */
 
+/* qsort comparator of an array of C strings (const char *), byte-wise. */
+int pdi_tfmt_cmp_str(const void *a, const void *b);
 /* Append the strings joined by sep after sorting them and dropping
  * duplicates (kube's sets.String List + Join). Sorts v in place. */
 pedia_err pdi_tfmt_sorted_set(struct pdi_buf *b, const char **v, size_t n,
