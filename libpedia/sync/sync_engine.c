@@ -45,6 +45,29 @@ sync_wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+uint64_t
+sync_rnd(uint64_t *seed)
+{
+    uint64_t x = *seed ? *seed : 0x9e3779b97f4a7c15ull;
+
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *seed = x;
+    return x;
+}
+
+long
+sync_backoff_next(long *backoff_ms, long min_ms, long max_ms, uint64_t *seed)
+{
+    *backoff_ms = *backoff_ms ? *backoff_ms * 2 : min_ms;
+    if (*backoff_ms > max_ms)
+        *backoff_ms = max_ms;
+    /* jitter: 75 % .. 125 % */
+    return *backoff_ms * 3 / 4 +
+           (long)(sync_rnd(seed) % (uint64_t)(*backoff_ms / 2 + 1));
+}
+
 void
 sync_grave_add(pedia_engine *e, void *p, bool is_cluster)
 {
@@ -832,6 +855,20 @@ render_locked(pedia_engine *e, enum pdi_manifest_kind kind, const char *name,
 }
 
 pedia_err
+sync_engine_render(pedia_engine *e, enum pdi_manifest_kind kind,
+                   const char *name, struct pdi_buf *out)
+{
+    pedia_err err;
+
+    pthread_mutex_lock(&e->mu);
+    err = render_locked(e, kind, name, out);
+    pthread_mutex_unlock(&e->mu);
+    if (!err && out->oom)
+        err = pdi_error_oom();
+    return err;
+}
+
+pedia_err
 pedia_engine_get(pedia_engine *e, const char *kind, const char *name, char *buf,
                  size_t cap, size_t *len)
 {
@@ -848,11 +885,7 @@ pedia_engine_get(pedia_engine *e, const char *kind, const char *name, char *buf,
     if (err)
         return err;
     pdi_buf_init(&out, e->a);
-    pthread_mutex_lock(&e->mu);
-    err = render_locked(e, k, name, &out);
-    pthread_mutex_unlock(&e->mu);
-    if (!err && out.oom)
-        err = pdi_error_oom();
+    err = sync_engine_render(e, k, name, &out);
     if (!err) {
         *len = out.len;
         if (cap) {

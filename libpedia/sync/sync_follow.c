@@ -79,7 +79,6 @@
 #define DEFAULT_CRED_REFRESH_MS 60000L
 #define DEFAULT_BACKOFF_MAX_MS 30000L
 #define DEFAULT_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
-#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 enum { K_SR, K_PC, N_KINDS };
@@ -87,9 +86,11 @@ enum { K_SR, K_PC, N_KINDS };
 static const struct {
     const char *kind;
     const char *resource;
+    enum pdi_manifest_kind mkind;
 } kinds[N_KINDS] = {
-    {PDI_KIND_SYNCRESOURCES, "clustersyncresources"},
-    {PDI_KIND_PEDIACLUSTER, "pediaclusters"},
+    {PDI_KIND_SYNCRESOURCES, "clustersyncresources",
+     PDI_MANIFEST_SYNCRESOURCES},
+    {PDI_KIND_PEDIACLUSTER, "pediaclusters", PDI_MANIFEST_PEDIACLUSTER},
 };
 
 enum kstate { S_LIST = 0, S_WATCH, S_BACKOFF };
@@ -212,34 +213,6 @@ cfg_wipe_free(struct pdi_kube_cfg *c, const struct pdi_alloc *a)
     if (c->key_pem)
         memset(c->key_pem, 0, strlen(c->key_pem));
     pdi_kube_cfg_free(c, a);
-}
-
-static uint64_t
-rnd(struct sync_follow *f)
-{
-    uint64_t x = f->seed ? f->seed : 0x9e3779b97f4a7c15ull;
-
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    f->seed = x;
-    return x;
-}
-
-/* Appends s percent-encoded (unreserved characters kept). */
-static void
-put_escaped(struct pdi_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        bool safe = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
-                    ch == '.' || ch == '~';
-        if (safe)
-            pdi_buf_putc(b, (char)ch);
-        else
-            pdi_buf_printf(b, "%%%02X", ch);
-    }
 }
 
 /* "HTTP 403: <Status.message>" (bounded), or the transfer error. */
@@ -453,24 +426,13 @@ static struct json_object *
 engine_doc(struct sync_follow *f, int kind, const char *name)
 {
     struct json_object *root = NULL;
-    size_t len = 0, cap = 0;
-    char *buf = NULL;
+    struct pdi_buf doc;
 
-    for (int tries = 0; tries < 4; tries++) {
-        if (pedia_engine_get(f->e, kinds[kind].kind, name, buf, cap, &len))
-            break;
-        if (len < cap) {
-            if (pdi_json_parse(buf, len, "manifest", &root))
-                root = NULL;
-            break;
-        }
-        pdi_free(f->a, buf);
-        cap = len + 1024;
-        buf = pdi_malloc(f->a, cap);
-        if (!buf)
-            break;
-    }
-    pdi_free(f->a, buf);
+    pdi_buf_init(&doc, f->a);
+    /* root stays NULL when absent, out of memory or malformed */
+    if (!sync_engine_render(f->e, kinds[kind].mkind, name, &doc))
+        pdi_json_parse(doc.ptr, doc.len, "manifest", &root);
+    pdi_buf_free(&doc);
     pdi_error_clear();
     return root;
 }
@@ -606,7 +568,8 @@ clean_manifest(struct sync_follow *f, int kind, struct json_object *obj)
     if (oann) {
         json_object_object_foreach(oann, key, val)
         {
-            if (strcmp(key, LAST_APPLIED) && strcmp(key, PDI_FOLLOW_ANNOTATION))
+            if (strcmp(key, PDI_ANNOTATION_LAST_APPLIED) &&
+                strcmp(key, PDI_FOLLOW_ANNOTATION))
                 jadd(&oom, ann, key, json_object_get(val));
         }
     }
@@ -634,6 +597,31 @@ on_gone(struct sync_follow *f, int kind, const char *name)
         engine_delete(f, kind, name);
 }
 
+static const char *
+object_rv(struct json_object *obj)
+{
+    return pdi_json_get_string(
+        pdi_json_get_typed(obj, "metadata", json_type_object),
+        "resourceVersion");
+}
+
+/* Remember a PediaCluster's host RV and status, as the host last showed
+ * them. keep_rv: an object without an RV keeps the old one (a status
+ * reply may carry none). */
+static void
+remember_host(struct fobj *o, struct json_object *obj, bool keep_rv)
+{
+    const char *rv = object_rv(obj);
+    struct json_object *st = NULL;
+
+    if (rv || !keep_rv)
+        snprintf(o->host_rv, sizeof o->host_rv, "%s", rv ? rv : "");
+    json_object_put(o->host_status);
+    o->host_status = json_object_object_get_ex(obj, "status", &st) && st
+                         ? json_object_get(st)
+                         : NULL;
+}
+
 /* An object as listed or watched: apply it when its manifest changed. */
 static void
 on_object(struct sync_follow *f, int kind, struct json_object *obj)
@@ -641,7 +629,6 @@ on_object(struct sync_follow *f, int kind, struct json_object *obj)
     struct json_object *md =
         pdi_json_get_typed(obj, "metadata", json_type_object);
     const char *name = pdi_json_get_string(md, "name");
-    struct json_object *st = NULL;
     struct fobj *o;
     char *clean;
     pedia_err err;
@@ -660,14 +647,8 @@ on_object(struct sync_follow *f, int kind, struct json_object *obj)
         f->k[kind].resync = true;
         return;
     }
-    if (kind == K_PC) {
-        const char *rv = pdi_json_get_string(md, "resourceVersion");
-        snprintf(o->host_rv, sizeof o->host_rv, "%s", rv ? rv : "");
-        json_object_put(o->host_status);
-        o->host_status = json_object_object_get_ex(obj, "status", &st) && st
-                             ? json_object_get(st)
-                             : NULL;
-    }
+    if (kind == K_PC)
+        remember_host(o, obj, false);
     if (o->seen && !strcmp(o->seen, clean)) {
         wipe_free(f->a, clean);
         return;
@@ -799,7 +780,7 @@ do_list(struct sync_follow *f, struct fkind *k)
                        LIST_LIMIT);
         if (cont) {
             pdi_buf_puts(&path, "&continue=");
-            put_escaped(&path, cont);
+            pdi_buf_url_escape(&path, cont);
         }
         if (path.oom) {
             backoff(f, k, true, "out of memory");
@@ -937,7 +918,7 @@ watch_begin(struct sync_follow *f, struct fkind *k)
     static const struct pdi_kube_req_cb cb = {watch_on_status, watch_on_line,
                                               NULL, watch_on_done};
     struct watch_ctx *c = pdi_calloc(f->a, 1, sizeof *c);
-    int timeout_s = 300 + (int)(rnd(f) % 301);
+    int timeout_s = 300 + (int)(sync_rnd(&f->seed) % 301);
     struct pdi_buf path;
     pedia_err err;
 
@@ -954,7 +935,7 @@ watch_begin(struct sync_follow *f, struct fkind *k)
                    HOST_GV "/%s?watch=true&allowWatchBookmarks=true"
                            "&timeoutSeconds=%d&resourceVersion=",
                    kinds[k->idx].resource, timeout_s);
-    put_escaped(&path, k->rv);
+    pdi_buf_url_escape(&path, k->rv);
     k->state = S_WATCH;
     k->stream_events = 0;
     k->watch_started = sync_mono_ms();
@@ -971,14 +952,6 @@ watch_begin(struct sync_follow *f, struct fkind *k)
     }
     k->req_active = true;
     atomic_fetch_add(&f->n_watches, 1);
-}
-
-static const char *
-object_rv(struct json_object *obj)
-{
-    return pdi_json_get_string(
-        pdi_json_get_typed(obj, "metadata", json_type_object),
-        "resourceVersion");
 }
 
 static void
@@ -1095,11 +1068,8 @@ backoff(struct sync_follow *f, struct fkind *k, bool list, const char *why)
     long d;
 
     watch_cancel(f, k);
-    k->backoff_ms = k->backoff_ms ? k->backoff_ms * 2 : BACKOFF_MIN_MS;
-    if (k->backoff_ms > f->o.backoff_max_ms)
-        k->backoff_ms = f->o.backoff_max_ms;
-    d = k->backoff_ms * 3 / 4 +
-        (long)(rnd(f) % (uint64_t)(k->backoff_ms / 2 + 1));
+    d = sync_backoff_next(&k->backoff_ms, BACKOFF_MIN_MS, f->o.backoff_max_ms,
+                          &f->seed);
     k->state = S_BACKOFF;
     k->list_after = list || k->list_after;
     k->wake_at = sync_mono_ms() + d;
@@ -1189,7 +1159,7 @@ same(struct json_object *x, struct json_object *y)
 static bool
 refetch(struct sync_follow *f, struct fobj *o)
 {
-    struct json_object *root = NULL, *st = NULL;
+    struct json_object *root = NULL;
     struct pdi_buf path;
     struct call c;
     bool ok = false;
@@ -1199,12 +1169,7 @@ refetch(struct sync_follow *f, struct fobj *o)
     if (!path.oom && !call(f, "GET", path.ptr, NULL, PUT_TIMEOUT_MS, &c) &&
         c.status == 200 &&
         !pdi_json_parse(c.body.ptr, c.body.len, "host object", &root)) {
-        const char *rv = object_rv(root);
-        snprintf(o->host_rv, sizeof o->host_rv, "%s", rv ? rv : "");
-        json_object_put(o->host_status);
-        o->host_status = json_object_object_get_ex(root, "status", &st) && st
-                             ? json_object_get(st)
-                             : NULL;
+        remember_host(o, root, false);
         ok = o->host_rv[0] != '\0';
     }
     pdi_error_clear();
@@ -1247,7 +1212,7 @@ put_status(struct sync_follow *f, struct fobj *o, struct json_object *st)
     pdi_buf_init(&path, f->a);
     pdi_buf_printf(&path, HOST_GV "/pediaclusters/%s/status", o->name);
     for (int t = 0; t < PUT_TRIES && !path.oom && !stopping(f); t++) {
-        struct json_object *resp = NULL, *rst = NULL;
+        struct json_object *resp = NULL;
         char *body = status_body(f, o, st);
         struct call c;
         if (!body)
@@ -1259,17 +1224,8 @@ put_status(struct sync_follow *f, struct fobj *o, struct json_object *st)
             atomic_fetch_add(&f->n_puts, 1);
             json_object_put(o->put_status);
             o->put_status = json_object_get(st);
-            if (!pdi_json_parse(c.body.ptr, c.body.len, "status reply",
-                                &resp)) {
-                const char *rv = object_rv(resp);
-                if (rv)
-                    snprintf(o->host_rv, sizeof o->host_rv, "%s", rv);
-                json_object_put(o->host_status);
-                o->host_status =
-                    json_object_object_get_ex(resp, "status", &rst) && rst
-                        ? json_object_get(rst)
-                        : NULL;
-            }
+            if (!pdi_json_parse(c.body.ptr, c.body.len, "status reply", &resp))
+                remember_host(o, resp, true);
             pdi_error_clear();
             json_object_put(resp);
             pdi_buf_free(&c.body);

@@ -238,6 +238,18 @@ struct pedia_engine {
 
 int64_t sync_mono_ms(void);
 int64_t sync_wall_ms(void);
+/* xorshift on a caller-owned state (no global RNG); a zero state is
+ * seeded with a fixed constant. */
+uint64_t sync_rnd(uint64_t *seed);
+/* Next retry delay: *backoff_ms doubles from min_ms up to max_ms; the
+ * delay returned is 75 % .. 125 % of it (jitter drawn from seed). */
+long sync_backoff_next(long *backoff_ms, long min_ms, long max_ms,
+                       uint64_t *seed);
+/* Render one manifest with its status into out, under mu (what
+ * pedia_engine_get returns); appended to out. PEDIA_ENOTFOUND when
+ * there is no such manifest. Takes mu: never call it with mu held. */
+pedia_err sync_engine_render(pedia_engine *e, enum pdi_manifest_kind kind,
+                             const char *name, struct pdi_buf *out);
 /* Park a dead cluster / reflector until the engine stops (mu held). */
 void sync_grave_add(pedia_engine *e, void *p, bool is_cluster);
 /* Queue a blocking job for the worker thread. */

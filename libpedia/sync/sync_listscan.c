@@ -64,7 +64,6 @@ sync_listscan_reset(struct sync_listscan *s)
     s->key_items = s->is_items = false;
     s->key_len = 0;
     s->off = 0;
-    s->items = 0;
     s->why[0] = '\0';
     pdi_buf_reset(&s->env);
     pdi_buf_reset(&s->item);
@@ -225,7 +224,6 @@ item_deliver(struct sync_listscan *s, const char *data, size_t start,
     } else if (len > SYNC_LISTSCAN_MAX_ITEM) {
         return fail(s, s->off + end, "item too large");
     }
-    s->items++;
     rc = fn(p, len, payload);
     pdi_buf_reset(&s->item);
     if (rc) {

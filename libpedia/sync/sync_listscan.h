@@ -54,7 +54,6 @@ struct sync_listscan {
     struct pdi_buf env;  /* the envelope so far */
     struct pdi_buf item; /* the current item's bytes from earlier chunks */
     uint64_t off;        /* bytes fed before the current chunk */
-    uint64_t items;      /* items delivered */
     char why[160];       /* what went wrong, when feed/finish failed */
 };
 

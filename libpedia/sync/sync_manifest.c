@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/model.h"
 #include "sync_manifest_int.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -359,8 +360,6 @@ pdi_syncresources_free(struct pdi_syncresources *sr, const struct pdi_alloc *a)
     memset(sr, 0, sizeof *sr);
 }
 
-#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
-
 /* kubectl apply keeps the whole applied manifest, credentials included, in
  * an annotation: mask them there too ("REDACTED", as the API server does,
  * so kubectl can still see that a credential was set). An annotation that
@@ -370,7 +369,7 @@ redact_last_applied(struct json_object *md)
 {
     struct json_object *ann =
         pdi_json_get_typed(md, "annotations", json_type_object);
-    const char *text = pdi_json_get_string(ann, LAST_APPLIED);
+    const char *text = pdi_json_get_string(ann, PDI_ANNOTATION_LAST_APPLIED);
     struct json_object *doc = NULL, *spec, *v;
     pedia_err err = PEDIA_OK;
 
@@ -380,7 +379,7 @@ redact_last_applied(struct json_object *md)
         !json_object_is_type(doc, json_type_object)) {
         pdi_error_clear();
         json_object_put(doc);
-        json_object_object_del(ann, LAST_APPLIED);
+        json_object_object_del(ann, PDI_ANNOTATION_LAST_APPLIED);
         return PEDIA_OK;
     }
     spec = pdi_json_get_typed(doc, "spec", json_type_object);
@@ -392,7 +391,7 @@ redact_last_applied(struct json_object *md)
     if (!err) {
         v = json_object_new_string(
             json_object_to_json_string_ext(doc, JSON_FLAGS));
-        if (!v || json_object_object_add(ann, LAST_APPLIED, v)) {
+        if (!v || json_object_object_add(ann, PDI_ANNOTATION_LAST_APPLIED, v)) {
             json_object_put(v);
             err = pdi_error_oom();
         }

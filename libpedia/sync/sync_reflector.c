@@ -76,19 +76,6 @@ eng(const struct sync_reflector *r)
     return r->cl->e;
 }
 
-/* xorshift on a per-reflector state: no global RNG. */
-static uint64_t
-rnd(struct sync_reflector *r)
-{
-    uint64_t x = r->seed ? r->seed : 0x9e3779b97f4a7c15ull;
-
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    r->seed = x;
-    return x;
-}
-
 static void
 set_status(struct sync_reflector *r, const char *status, const char *reason,
            const char *msg)
@@ -171,12 +158,8 @@ backoff(struct sync_reflector *r, bool list, const char *why)
     pedia_engine *e = eng(r);
     long d;
 
-    r->backoff_ms = r->backoff_ms ? r->backoff_ms * 2 : BACKOFF_MIN_MS;
-    if (r->backoff_ms > BACKOFF_MAX_MS)
-        r->backoff_ms = BACKOFF_MAX_MS;
-    /* jitter: 75 % .. 125 % */
-    d = r->backoff_ms * 3 / 4 +
-        (long)(rnd(r) % (uint64_t)(r->backoff_ms / 2 + 1));
+    d = sync_backoff_next(&r->backoff_ms, BACKOFF_MIN_MS, BACKOFF_MAX_MS,
+                          &r->seed);
     r->state = R_BACKOFF;
     r->list_after_backoff = list;
     r->wake_at = sync_mono_ms() + d;
@@ -666,16 +649,7 @@ list_page(struct sync_reflector *r)
     pdi_buf_printf(&path, "%s?limit=%d", r->base_path, LIST_LIMIT);
     if (r->cont) {
         pdi_buf_puts(&path, "&continue=");
-        for (const char *p = r->cont; *p; p++) {
-            unsigned char ch = (unsigned char)*p;
-            bool safe = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                        (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
-                        ch == '.' || ch == '~';
-            if (safe)
-                pdi_buf_putc(&path, (char)ch);
-            else
-                pdi_buf_printf(&path, "%%%02X", ch);
-        }
+        pdi_buf_url_escape(&path, r->cont);
     }
     atomic_fetch_add(&eng(r)->n_pages, 1);
     r->http_status = 0;
@@ -856,7 +830,7 @@ watch_begin(struct sync_reflector *r)
     n = snprintf(path, sizeof path,
                  "%s?watch=true&allowWatchBookmarks=true&timeoutSeconds=%d"
                  "&resourceVersion=%s",
-                 r->base_path, 300 + (int)(rnd(r) % 301), r->rv);
+                 r->base_path, 300 + (int)(sync_rnd(&r->seed) % 301), r->rv);
     if (n < 0 || (size_t)n >= sizeof path) {
         list_begin(r, false);
         return;

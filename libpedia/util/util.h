@@ -119,6 +119,10 @@ bool pdi_parse_int64(const char *s, size_t n, int64_t *out);
 /* Percent-decode (and '+' -> ' ' when form) into a new string. */
 char *pdi_url_decode(const struct pdi_alloc *a, const char *s, size_t n,
                      bool form);
+/* Append s percent-encoded ("%2F"), RFC 3986 unreserved characters
+ * (ALPHA DIGIT - _ . ~) kept as they are. PEDIA_ENOMEM when the buffer
+ * is out of memory (sticky, as for every append). */
+pedia_err pdi_buf_url_escape(struct pdi_buf *b, const char *s);
 /* base64 (std alphabet with padding) and base64url (no padding). */
 pedia_err pdi_base64_encode(struct pdi_buf *out, const void *data, size_t n,
                             bool url);

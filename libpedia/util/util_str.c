@@ -86,6 +86,22 @@ pdi_url_decode(const struct pdi_alloc *a, const char *s, size_t n, bool form)
     return d;
 }
 
+pedia_err
+pdi_buf_url_escape(struct pdi_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        bool safe = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+                    ch == '.' || ch == '~';
+        if (safe)
+            pdi_buf_putc(b, (char)ch);
+        else
+            pdi_buf_printf(b, "%%%02X", ch);
+    }
+    return b->oom ? PEDIA_ENOMEM : PEDIA_OK;
+}
+
 static const char b64std[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char b64url[] =
