@@ -41,7 +41,7 @@ static bool
 needs_state(const struct pd_config *cfg)
 {
     return !cfg->storage || !cfg->tls_cert_file ||
-           (!cfg->token_file && !cfg->client_ca_file && !cfg->rh_ca_file);
+           pd_auth_uses_admin_token(cfg);
 }
 
 static int
@@ -74,12 +74,11 @@ follow_host(struct daemon *d)
 
     if (!d->cfg->host_in_cluster && !d->cfg->host_kubeconfig)
         return 0;
-    if (d->cfg->host_kubeconfig) {
-        if (pd_file_read(d->cfg->host_kubeconfig, 1u << 20, &text, &len) != 0) {
-            fprintf(stderr, "pediad: --host-kubeconfig: cannot read %s\n",
-                    d->cfg->host_kubeconfig);
-            return -1;
-        }
+    if (d->cfg->host_kubeconfig &&
+        pd_file_read(d->cfg->host_kubeconfig, PD_PEM_MAX, &text, &len) != 0) {
+        fprintf(stderr, "pediad: --host-kubeconfig: cannot read %s\n",
+                d->cfg->host_kubeconfig);
+        return -1;
     }
     err = pedia_engine_follow_host(d->engine, text, len);
     free(text);

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /* Exit codes. */
 #define PD_EXIT_OK 0
@@ -58,7 +59,8 @@ void pd_log_library(pedia_log_level level, const char *component,
 /* Read a whole file (at most max bytes) NUL-terminated into *out (free()).
  * Returns 0, or -1 with errno set (EFBIG when larger than max). */
 int pd_file_read(const char *path, size_t max, char **out, size_t *len);
-/* Largest PEM file read (certificates, keys, CA bundles). */
+/* Largest PEM file read (certificates, keys, CA bundles), and of
+ * --host-kubeconfig. */
 #define PD_PEM_MAX (1u << 20)
 /* pd_file_read of a file named by a flag, at most PD_PEM_MAX bytes; prints
  * "pediad: FLAG PATH: reason" on failure. */
@@ -71,6 +73,16 @@ int pd_file_write_atomic(const char *path, const char *data, size_t len,
 int pd_mkdirs(const char *path);
 /* malloc'ed printf, or NULL. */
 char *pd_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A datum GnuTLS allocated, as a malloc'ed NUL-terminated string (NULL when
+ * out of memory); d->data is gnutls_free()d and set to NULL either way. */
+char *pd_datum_to_str(gnutls_datum_t *d);
+
+/* A NUL-terminated string as a GnuTLS datum (borrowed, without the NUL). */
+static inline gnutls_datum_t
+pd_datum(const char *s)
+{
+    return (gnutls_datum_t){(unsigned char *)s, (unsigned)strlen(s)};
+}
 
 /* ---- pediad_state.c: state dir, clusters dir ---- */
 
@@ -130,9 +142,11 @@ struct pd_auth {
     struct pd_token *tokens;
     size_t n_tokens;
     char *admin_token; /* the generated token when in use, else NULL */
-    bool have_client_ca, have_rh_ca;
 };
 
+/* Whether the generated admin token is in use: no --token-auth-file, no
+ * --client-ca-file and no --requestheader-client-ca-file. */
+bool pd_auth_uses_admin_token(const struct pd_config *cfg);
 /* Load the token file and/or the generated admin token. Prints errors. */
 int pd_auth_init(struct pd_auth *a, const struct pd_config *cfg,
                  const char *state_dir);

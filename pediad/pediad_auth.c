@@ -24,6 +24,12 @@
 
 #define TOKEN_FILE_MAX (64u << 20)
 
+bool
+pd_auth_uses_admin_token(const struct pd_config *cfg)
+{
+    return !cfg->token_file && !cfg->client_ca_file && !cfg->rh_ca_file;
+}
+
 int
 pd_auth_init(struct pd_auth *a, const struct pd_config *cfg,
              const char *state_dir)
@@ -33,30 +39,27 @@ pd_auth_init(struct pd_auth *a, const struct pd_config *cfg,
     int rc;
 
     memset(a, 0, sizeof *a);
-    a->have_client_ca = cfg->client_ca_file != NULL;
-    a->have_rh_ca = cfg->rh_ca_file != NULL;
-    if (cfg->token_file) {
-        if (pd_file_read(cfg->token_file, TOKEN_FILE_MAX, &text, NULL) != 0) {
-            fprintf(stderr, "pediad: --token-auth-file %s: %s\n",
-                    cfg->token_file, strerror(errno));
-            return -1;
-        }
-        rc = pd_auth_parse_tokens(a, text, err, sizeof err);
-        explicit_bzero(text, strlen(text));
-        free(text);
-        if (rc != 0) {
-            fprintf(stderr, "pediad: --token-auth-file %s: %s\n",
-                    cfg->token_file, err);
-            return -1;
-        }
-        if (a->n_tokens == 0)
-            pd_log(PEDIA_LOG_WARN, "--token-auth-file %s has no tokens",
-                   cfg->token_file);
-        return 0;
+    if (pd_auth_uses_admin_token(cfg))
+        return pd_tokens_admin(a, state_dir);
+    if (!cfg->token_file)
+        return 0; /* client certificates only */
+    if (pd_file_read(cfg->token_file, TOKEN_FILE_MAX, &text, NULL) != 0) {
+        fprintf(stderr, "pediad: --token-auth-file %s: %s\n", cfg->token_file,
+                strerror(errno));
+        return -1;
     }
-    if (a->have_client_ca || a->have_rh_ca)
-        return 0;
-    return pd_tokens_admin(a, state_dir);
+    rc = pd_auth_parse_tokens(a, text, err, sizeof err);
+    explicit_bzero(text, strlen(text));
+    free(text);
+    if (rc != 0) {
+        fprintf(stderr, "pediad: --token-auth-file %s: %s\n", cfg->token_file,
+                err);
+        return -1;
+    }
+    if (a->n_tokens == 0)
+        pd_log(PEDIA_LOG_WARN, "--token-auth-file %s has no tokens",
+               cfg->token_file);
+    return 0;
 }
 
 void

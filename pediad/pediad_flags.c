@@ -167,36 +167,40 @@ parse_names(struct pd_config *cfg, const char *v)
     return 0;
 }
 
+/* The flags whose value is kept as given (a string into argv). */
+static const struct {
+    const char *name;
+    size_t offset;
+} str_flags[] = {
+    {"storage", offsetof(struct pd_config, storage)},
+    {"tls-cert-file", offsetof(struct pd_config, tls_cert_file)},
+    {"tls-private-key-file", offsetof(struct pd_config, tls_key_file)},
+    {"client-ca-file", offsetof(struct pd_config, client_ca_file)},
+    {"token-auth-file", offsetof(struct pd_config, token_file)},
+    {"requestheader-client-ca-file", offsetof(struct pd_config, rh_ca_file)},
+    {"clusters-dir", offsetof(struct pd_config, clusters_dir)},
+    {"kubeconfig-out", offsetof(struct pd_config, kubeconfig_out)},
+    {"state-dir", offsetof(struct pd_config, state_dir)},
+    {"host-kubeconfig", offsetof(struct pd_config, host_kubeconfig)},
+};
+
+/* The other flags: parsed in set_flag, or a switch (parse_args). */
+static const char *const other_flags[] = {
+    "listen", "log-level", "requestheader-allowed-names", "host-in-cluster"};
+
 /* Store a flag's value; returns 0, or -1 after printing a usage error. */
 static int
 set_flag(struct pd_config *cfg, const char *flag, const char *v,
          bool *names_given)
 {
-    static const struct {
-        const char *name;
-        size_t offset;
-    } strs[] = {
-        {"storage", offsetof(struct pd_config, storage)},
-        {"tls-cert-file", offsetof(struct pd_config, tls_cert_file)},
-        {"tls-private-key-file", offsetof(struct pd_config, tls_key_file)},
-        {"client-ca-file", offsetof(struct pd_config, client_ca_file)},
-        {"token-auth-file", offsetof(struct pd_config, token_file)},
-        {"requestheader-client-ca-file",
-         offsetof(struct pd_config, rh_ca_file)},
-        {"clusters-dir", offsetof(struct pd_config, clusters_dir)},
-        {"kubeconfig-out", offsetof(struct pd_config, kubeconfig_out)},
-        {"state-dir", offsetof(struct pd_config, state_dir)},
-        {"host-kubeconfig", offsetof(struct pd_config, host_kubeconfig)},
-    };
-
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
-        if (strcmp(flag, strs[i].name) != 0)
+    for (size_t i = 0; i < sizeof str_flags / sizeof str_flags[0]; i++) {
+        if (strcmp(flag, str_flags[i].name) != 0)
             continue;
         if (*v == '\0') {
             usage_error("--%s: empty value", flag);
             return -1;
         }
-        *(const char **)((char *)cfg + strs[i].offset) = v;
+        *(const char **)((char *)cfg + str_flags[i].offset) = v;
         return 0;
     }
     if (strcmp(flag, "listen") == 0 && parse_listen(cfg, v) != 0) {
@@ -225,17 +229,12 @@ set_flag(struct pd_config *cfg, const char *flag, const char *v,
 static bool
 known_flag(const char *flag)
 {
-    static const char *const all[] = {
-        "storage",         "listen",
-        "tls-cert-file",   "tls-private-key-file",
-        "client-ca-file",  "token-auth-file",
-        "clusters-dir",    "requestheader-client-ca-file",
-        "kubeconfig-out",  "requestheader-allowed-names",
-        "state-dir",       "log-level",
-        "host-kubeconfig", "host-in-cluster"};
-
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-        if (strcmp(flag, all[i]) == 0)
+    for (size_t i = 0; i < sizeof str_flags / sizeof str_flags[0]; i++) {
+        if (strcmp(flag, str_flags[i].name) == 0)
+            return true;
+    }
+    for (size_t i = 0; i < sizeof other_flags / sizeof other_flags[0]; i++) {
+        if (strcmp(flag, other_flags[i]) == 0)
             return true;
     }
     return false;

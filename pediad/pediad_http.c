@@ -62,6 +62,14 @@ queue_error(struct pd_req *r, int code, const char *message)
     return pd_http_queue(r->conn, resp);
 }
 
+/* A body over BODY_MAX, declared or received. */
+static enum MHD_Result
+queue_too_large(struct pd_req *r)
+{
+    return queue_error(r, 413,
+                       "request entity too large: limit is 3145728 bytes");
+}
+
 /* ---- requests ---- */
 
 static void *
@@ -117,9 +125,7 @@ first_call(struct pd_req *r)
     cl =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > BODY_MAX)
-        return queue_error(r, 413,
-                           "request entity too large: limit is "
-                           "3145728 bytes");
+        return queue_too_large(r);
     return MHD_YES;
 }
 
@@ -164,12 +170,9 @@ connection_peer(struct pd_http *h, struct MHD_Connection *c)
 
     if (!pc)
         return NULL;
-    if (!pc->peer.checked) {
-        ti = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-        pd_tls_peer_check(h->tls, h->cfg,
-                          ti ? (gnutls_session_t)ti->tls_session : NULL,
-                          &pc->peer);
-    }
+    ti = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    pd_tls_peer_check(h->tls, h->cfg,
+                      ti ? (gnutls_session_t)ti->tls_session : NULL, &pc->peer);
     return &pc->peer;
 }
 
@@ -203,9 +206,7 @@ dispatch(struct pd_req *r, const char *method)
     bool ok;
 
     if (r->too_large)
-        return queue_error(r, 413,
-                           "request entity too large: limit is "
-                           "3145728 bytes");
+        return queue_too_large(r);
     authz =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
     ok = pd_auth_resolve(r->h->auth, connection_peer(r->h, r->conn), authz,
@@ -243,13 +244,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     struct pd_req *r = *con_cls;
 
     (void)cls;
+    (void)c; /* r->conn, set in on_uri */
     (void)url;
     (void)version;
     if (!r)
         return MHD_NO; /* out of memory in on_uri: drop the connection */
     if (!r->started) {
         r->started = true;
-        r->conn = c;
         return first_call(r);
     }
     if (*upload_size > 0) {

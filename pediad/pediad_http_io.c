@@ -153,40 +153,45 @@ buffer_response(pedia_api_response *resp, int64_t len)
                                            MHD_RESPMEM_MUST_FREE);
 }
 
+/* A body MHD pulls through body_read, or NULL. On success the response
+ * owns resp (body_free); on failure the caller still does. */
+static struct MHD_Response *
+callback_response(struct MHD_Connection *c, pedia_api_response *resp,
+                  int64_t len)
+{
+    struct pd_body *b = calloc(1, sizeof *b);
+    struct MHD_Response *mr;
+
+    if (!b)
+        return NULL;
+    b->resp = resp;
+    b->conn = c;
+    b->streaming = len < 0;
+    mr = MHD_create_response_from_callback(len < 0 ? MHD_SIZE_UNKNOWN
+                                                   : (uint64_t)len,
+                                           READ_BLOCK, body_read, b, body_free);
+    if (!mr)
+        free(b);
+    return mr;
+}
+
 /* Queue a libpedia response; takes ownership of resp. */
 enum MHD_Result
 pd_http_queue(struct MHD_Connection *c, pedia_api_response *resp)
 {
     int64_t len = pedia_api_response_length(resp);
-    struct pd_body *b = calloc(1, sizeof *b);
-    struct MHD_Response *mr = NULL;
+    bool buffered = len >= 0 && len <= SMALL_BODY;
+    struct MHD_Response *mr;
     enum MHD_Result ret;
 
-    if (!b) {
+    /* A buffered body becomes MHD's; resp only still lends its headers. A
+     * failure there may have consumed part of the body: drop the connection
+     * rather than send a truncated one. */
+    mr =
+        buffered ? buffer_response(resp, len) : callback_response(c, resp, len);
+    if (!mr) {
         pedia_api_response_free(resp);
         return MHD_NO;
-    }
-    b->resp = resp;
-    b->conn = c;
-    b->streaming = len < 0;
-    if (len >= 0 && len <= SMALL_BODY) {
-        /* The body becomes MHD's; resp only still lends its headers. A
-         * failure here may have consumed part of the body: drop the
-         * connection rather than send a truncated one. */
-        mr = buffer_response(resp, len);
-        if (!mr) {
-            body_free(b);
-            return MHD_NO;
-        }
-    } else {
-        mr = MHD_create_response_from_callback(
-            len < 0 ? MHD_SIZE_UNKNOWN : (uint64_t)len, READ_BLOCK, body_read,
-            b, body_free);
-        if (!mr) {
-            body_free(b);
-            return MHD_NO;
-        }
-        b = NULL; /* freed by MHD with the response */
     }
     for (size_t i = 0; i < pedia_api_response_header_count(resp); i++) {
         const char *value = NULL;
@@ -198,8 +203,8 @@ pd_http_queue(struct MHD_Connection *c, pedia_api_response *resp)
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
     ret = MHD_queue_response(c, (unsigned)pedia_api_response_status(resp), mr);
     MHD_destroy_response(mr);
-    if (b)
-        body_free(b); /* the buffered case: done with resp */
+    if (buffered) /* MHD copied the headers and owns the body */
+        pedia_api_response_free(resp);
     return ret;
 }
 

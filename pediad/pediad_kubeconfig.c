@@ -182,15 +182,19 @@ names_key(const struct names *nm)
 
 /* ---- rendering ---- */
 
+/* The server URL is server + path, then /clusters/MEMBER when member is
+ * not NULL. */
 static void
 cluster_entry(struct buf *b, const char *name, const char *server,
-              const char *suffix, const char *ca64)
+              const char *path, const char *member, const char *ca64)
 {
     bput(b, "- name: ");
     bquote(b, name);
     bput(b, "\n  cluster:\n    server: ");
-    bput(b, "\"%s%s\"", server, suffix);
-    bput(b, "\n    certificate-authority-data: %s\n", ca64);
+    bput(b, "\"%s%s", server, path);
+    if (member)
+        bput(b, "/clusters/%s", member);
+    bput(b, "\"\n    certificate-authority-data: %s\n", ca64);
 }
 
 static void
@@ -211,17 +215,10 @@ render(const char *server, const char *ca64, const char *token,
 
     bput(&b, "# Written by pediad; rewritten when PediaClusters change.\n"
              "apiVersion: v1\nkind: Config\nclusters:\n");
-    cluster_entry(&b, "pediad", server, "", ca64);
-    cluster_entry(&b, "clusterpedia", server, RESOURCES_PATH, ca64);
-    for (size_t i = 0; i < nm->n; i++) {
-        char *suffix = pd_strdupf(RESOURCES_PATH "/clusters/%s", nm->v[i]);
-        if (!suffix) {
-            b.oom = true;
-            break;
-        }
-        cluster_entry(&b, nm->v[i], server, suffix, ca64);
-        free(suffix);
-    }
+    cluster_entry(&b, "pediad", server, "", NULL, ca64);
+    cluster_entry(&b, "clusterpedia", server, RESOURCES_PATH, NULL, ca64);
+    for (size_t i = 0; i < nm->n; i++)
+        cluster_entry(&b, nm->v[i], server, RESOURCES_PATH, nm->v[i], ca64);
     bput(&b, "contexts:\n");
     context_entry(&b, "pediad");
     context_entry(&b, "clusterpedia");
@@ -244,27 +241,19 @@ render(const char *server, const char *ca64, const char *token,
 static char *
 base64(const char *s)
 {
-    gnutls_datum_t in = {(unsigned char *)s, (unsigned)strlen(s)};
+    gnutls_datum_t in = pd_datum(s);
     gnutls_datum_t out = {NULL, 0};
-    char *r;
 
     if (gnutls_base64_encode2(&in, &out) < 0)
         return NULL;
-    r = malloc((size_t)out.size + 1);
-    if (r) {
-        memcpy(r, out.data, out.size);
-        r[out.size] = '\0';
-    }
-    gnutls_free(out.data);
-    return r;
+    return pd_datum_to_str(&out);
 }
 
 static int
-write_with(const char *path, const char *server, const char *ca_pem,
+write_with(const char *path, const char *server, const char *ca64,
            const char *token, const struct names *nm)
 {
-    char *ca64 = base64(ca_pem);
-    char *text = ca64 ? render(server, ca64, token, nm) : NULL;
+    char *text = render(server, ca64, token, nm);
     int rc = -1;
 
     if (!text) {
@@ -280,7 +269,6 @@ write_with(const char *path, const char *server, const char *ca_pem,
     if (text)
         explicit_bzero(text, strlen(text));
     free(text);
-    free(ca64);
     return rc;
 }
 
@@ -291,7 +279,8 @@ struct pd_poller {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
-    char *path, *server, *ca_pem, *token;
+    char *path, *server, *token;
+    char *ca64; /* the CA, base64-encoded once */
     pedia_engine *engine;
     char *last; /* names key of the last write */
 };
@@ -306,7 +295,7 @@ poll_once(struct pd_poller *p)
         return;
     key = names_key(&nm);
     if (key && (!p->last || strcmp(key, p->last) != 0)) {
-        if (write_with(p->path, p->server, p->ca_pem, p->token, &nm) == 0) {
+        if (write_with(p->path, p->server, p->ca64, p->token, &nm) == 0) {
             pd_log(PEDIA_LOG_INFO, "wrote %s (%zu member cluster%s)", p->path,
                    nm.n, nm.n == 1 ? "" : "s");
             free(p->last);
@@ -350,7 +339,7 @@ poller_free(struct pd_poller *p)
 {
     free(p->path);
     free(p->server);
-    free(p->ca_pem);
+    free(p->ca64);
     if (p->token) {
         explicit_bzero(p->token, strlen(p->token));
         free(p->token);
@@ -390,12 +379,17 @@ pd_poller_start(struct pd_poller **out, const char *path, const char *server,
         return -1;
     p->engine = engine;
     if (path && (!(p->path = strdup(path)) || !(p->server = strdup(server)) ||
-                 !(p->ca_pem = strdup(ca_pem)) ||
                  (token && !(p->token = strdup(token))))) {
         poller_free(p);
         return -1;
     }
     if (p->path) {
+        p->ca64 = base64(ca_pem);
+        if (!p->ca64) {
+            pd_log(PEDIA_LOG_ERROR, "out of memory writing %s", path);
+            poller_free(p);
+            return -1;
+        }
         poll_once(p);
         if (!p->last) {
             poller_free(p);

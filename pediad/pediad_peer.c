@@ -27,7 +27,7 @@ load_trust(const char *flag, const char *path, gnutls_x509_trust_list_t *out,
 
     if (pd_file_read_flag(flag, path, pem) != 0)
         return -1;
-    d = (gnutls_datum_t){(unsigned char *)*pem, (unsigned)strlen(*pem)};
+    d = pd_datum(*pem);
     if (gnutls_x509_trust_list_init(out, 0) < 0)
         return -1;
     n = gnutls_x509_trust_list_add_trust_mem(*out, &d, NULL,

@@ -29,27 +29,13 @@
 #define RENEW_BEFORE_S (30L * 86400L)
 
 static char *
-datum_to_str(gnutls_datum_t *d)
-{
-    char *s = malloc((size_t)d->size + 1);
-
-    if (s) {
-        memcpy(s, d->data, d->size);
-        s[d->size] = '\0';
-    }
-    gnutls_free(d->data);
-    d->data = NULL;
-    return s;
-}
-
-static char *
 crt_pem(gnutls_x509_crt_t crt)
 {
     gnutls_datum_t d = {NULL, 0};
 
     if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &d) < 0)
         return NULL;
-    return datum_to_str(&d);
+    return pd_datum_to_str(&d);
 }
 
 static char *
@@ -60,7 +46,7 @@ key_pem(gnutls_x509_privkey_t key)
     if (gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, NULL,
                                           GNUTLS_PKCS_PLAIN, &d) < 0)
         return NULL;
-    return datum_to_str(&d);
+    return pd_datum_to_str(&d);
 }
 
 /* ---- generation ---- */
@@ -234,8 +220,8 @@ load_pair(const char *crt_path, const char *key_path, gnutls_x509_crt_t *crt,
     if (pd_file_read(crt_path, PD_PEM_MAX, &c, NULL) != 0 ||
         pd_file_read(key_path, PD_PEM_MAX, &k, NULL) != 0)
         goto done;
-    dc = (gnutls_datum_t){(unsigned char *)c, (unsigned)strlen(c)};
-    dk = (gnutls_datum_t){(unsigned char *)k, (unsigned)strlen(k)};
+    dc = pd_datum(c);
+    dk = pd_datum(k);
     if (gnutls_x509_crt_init(crt) < 0 ||
         gnutls_x509_crt_import(*crt, &dc, GNUTLS_X509_FMT_PEM) < 0 ||
         gnutls_x509_privkey_init(key) < 0 ||
@@ -423,7 +409,7 @@ generated_cert(struct pd_tls *t, const char *dir, const char *listen_host)
 static char *
 chain_anchor(const char *pem)
 {
-    gnutls_datum_t d = {(unsigned char *)pem, (unsigned)strlen(pem)};
+    gnutls_datum_t d = pd_datum(pem);
     gnutls_x509_crt_t *list = NULL;
     unsigned n = 0;
     char *out = NULL;
@@ -451,10 +437,8 @@ given_cert(struct pd_tls *t, const struct pd_config *cfg)
         pd_file_read_flag("--tls-private-key-file", cfg->tls_key_file,
                           &t->key_pem) != 0)
         return -1;
-    dc = (gnutls_datum_t){(unsigned char *)t->cert_pem,
-                          (unsigned)strlen(t->cert_pem)};
-    dk = (gnutls_datum_t){(unsigned char *)t->key_pem,
-                          (unsigned)strlen(t->key_pem)};
+    dc = pd_datum(t->cert_pem);
+    dk = pd_datum(t->key_pem);
     if (gnutls_certificate_allocate_credentials(&cred) < 0)
         return -1;
     rc = gnutls_certificate_set_x509_key_mem2(cred, &dc, &dk,

@@ -122,6 +122,20 @@ pd_strdupf(const char *fmt, ...)
     return s;
 }
 
+char *
+pd_datum_to_str(gnutls_datum_t *d)
+{
+    char *s = malloc((size_t)d->size + 1);
+
+    if (s) {
+        memcpy(s, d->data, d->size);
+        s[d->size] = '\0';
+    }
+    gnutls_free(d->data);
+    d->data = NULL;
+    return s;
+}
+
 static int
 read_all(int fd, size_t max, char **out, size_t *len)
 {
