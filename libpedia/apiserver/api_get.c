@@ -78,7 +78,7 @@ pdi_api_serve_get(struct pdi_api_req *rq, struct pedia_api_response *r,
     if (pdi_api_shape_init(&shape, rq, r, t))
         return;
     pdi_strvec_init(&clusters, rq->a);
-    if (pdi_api_build_query(rq, r, t, true, &q))
+    if (pdi_api_build_query(rq, r, t, &q))
         goto done;
     err = pedia_query_add_name(q, t->name);
     err = err ? err : pedia_query_set_limit(q, 0);

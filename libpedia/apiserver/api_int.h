@@ -202,7 +202,6 @@ struct pedia_api {
     struct pdi_api_oacache
         *openapi; /* api_openapi.c, created lazily under mu */
 };
-#define PDI_API_OPENAPI_SLOT 1
 
 /* Borrow the current cluster snapshot (refreshed when older than 1 s);
  * release with pdi_api_snapshot_release(). Never NULL unless out of memory. */

@@ -273,7 +273,7 @@ pdi_api_serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
         return;
     }
     if (pdi_api_shape_init(&ls->shape, rq, r, &ls->t) ||
-        pdi_api_build_query(rq, r, &ls->t, true, &ls->q)) {
+        pdi_api_build_query(rq, r, &ls->t, &ls->q)) {
         list_free(&ls->base);
         return;
     }
@@ -281,13 +281,7 @@ pdi_api_serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
     err = pedia_query_run(&ls->res, rq->api->store, ls->q);
     pdi_api_metrics_query_time(rq->api, pdi_api_now_ns() - t0);
     if (err) {
-        if (err == PEDIA_EEXPIRED)
-            pdi_api_error(r, 410, "Expired",
-                          "The provided continue parameter is too old to "
-                          "display a consistent list result. You can start a "
-                          "new list without the continue parameter.");
-        else
-            pdi_api_error_from(r, err);
+        pdi_api_error_from(r, err);
         list_free(&ls->base);
         return;
     }

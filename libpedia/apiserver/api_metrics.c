@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "apiserver/api_search.h"
+#include "apiserver/api_table_int.h"
 #include "util/util_json.h"
 
 #define MAX_SERIES 256
@@ -197,20 +198,15 @@ static int
 write_cluster(const char *name, const char *json, size_t len, void *payload)
 {
     struct pdi_buf *b = payload;
-    struct json_object *root = NULL, *st, *groups;
-    bool ready = false;
+    struct json_object *root = NULL, *st, *groups, *cond;
+    bool ready;
 
     if (pdi_json_parse(json, len, "PediaCluster", &root))
         return 0;
     st = pdi_json_get_typed(root, "status", json_type_object);
     groups = pdi_json_get_typed(st, "syncResources", json_type_array);
-    struct json_object *conds =
-        pdi_json_get_typed(st, "conditions", json_type_array);
-    for (size_t i = 0; conds && i < json_object_array_length(conds); i++) {
-        struct json_object *c = json_object_array_get_idx(conds, i);
-        if (pdi_str_eq(pdi_json_get_string(c, "type"), "Ready"))
-            ready = pdi_str_eq(pdi_json_get_string(c, "status"), "True");
-    }
+    cond = pdi_tj_condition(st, "conditions", "Ready", true);
+    ready = pdi_str_eq(pdi_json_get_string(cond, "status"), "True");
     pdi_buf_puts(b, "pedia_cluster_ready{cluster=\"");
     label(b, name);
     pdi_buf_printf(b, "\"} %d\n", ready ? 1 : 0);

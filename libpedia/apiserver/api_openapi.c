@@ -29,7 +29,6 @@
 #include <string.h>
 
 #include "apiserver/api_int.h"
-#include "apiserver/api_search.h"
 #include "sync/sync_member.h"
 #include "util/util_json.h"
 
@@ -229,7 +228,6 @@ pdi_api_oacache_count(struct pdi_api_oacache *c)
 
 /* ---- the API object's cache ---------------------------------------------- */
 
-#ifdef PDI_API_OPENAPI_SLOT
 /* struct pedia_api has `struct pdi_api_oacache *openapi` (guarded by mu),
  * created on first use and freed by pdi_api_openapi_free. */
 static struct pdi_api_oacache *
@@ -248,45 +246,12 @@ cache_acquire(struct pedia_api *api)
     return c;
 }
 
-static void
-cache_release(struct pdi_api_oacache *c)
-{
-    (void)c;
-}
-
 void
 pdi_api_openapi_free(struct pedia_api *api)
 {
     pdi_api_oacache_free(api->openapi);
     api->openapi = NULL;
 }
-#else
-/* Until struct pedia_api has the slot, a request gets a cache of its own:
- * correct, but every explain reaches the member. */
-static struct pdi_api_oacache *
-cache_acquire(struct pedia_api *api)
-{
-    struct pdi_api_oacache *c = NULL;
-
-    if (pdi_api_oacache_create(&c, api->a, PDI_API_OACACHE_TTL_MS,
-                               PDI_API_OACACHE_MAX_BYTES,
-                               PDI_API_OACACHE_MAX_ENTRIES) != PEDIA_OK)
-        return NULL;
-    return c;
-}
-
-static void
-cache_release(struct pdi_api_oacache *c)
-{
-    pdi_api_oacache_free(c);
-}
-
-void
-pdi_api_openapi_free(struct pedia_api *api)
-{
-    (void)api;
-}
-#endif
 
 /* ---- fetching member documents ------------------------------------------- */
 
@@ -660,10 +625,8 @@ pdi_api_serve_openapi(struct pdi_api_req *rq, struct pedia_api_response *r,
         x.r = r;
         x.s = s;
         x.cluster = cluster;
-        x.now = pdi_api_now_ns() / 1000000;
+        x.now = pdi_api_now_ms();
         serve_member(&x, seg, n_seg);
     }
-    if (x.cache)
-        cache_release(x.cache);
     pdi_api_snapshot_release(rq->api, s);
 }

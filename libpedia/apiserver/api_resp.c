@@ -229,10 +229,7 @@ pdi_api_error_from(struct pedia_api_response *r, pedia_err err)
     }
     if (!msg || !*msg)
         msg = pedia_err_name(err);
-    if (err == PEDIA_EEXPIRED)
-        pdi_api_error(r, 410, "Expired", "%s", msg);
-    else
-        pdi_api_error(r, code, NULL, "%s", msg);
+    pdi_api_error(r, code, NULL, "%s", msg);
 }
 
 /* ---- the public response accessors ---------------------------------------

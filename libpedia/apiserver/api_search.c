@@ -194,8 +194,7 @@ pdi_api_serve_search_root(struct pdi_api_req *rq, struct pedia_api_response *r,
 
 pedia_err
 pdi_api_build_query(struct pdi_api_req *rq, struct pedia_api_response *r,
-                    const struct pdi_api_target *t, bool with_url,
-                    pedia_query **out)
+                    const struct pdi_api_target *t, pedia_query **out)
 {
     pedia_query *q = NULL;
     pedia_err err;
@@ -204,7 +203,7 @@ pdi_api_build_query(struct pdi_api_req *rq, struct pedia_api_response *r,
     err = pedia_query_create(&q, rq->api->ctx);
     if (!err)
         err = pedia_query_set_resource(q, t->group, t->version, t->resource);
-    if (!err && with_url)
+    if (!err)
         err = pedia_query_parse_url(q, rq->query);
     if (!err && t->cluster)
         err = pedia_query_set_path_cluster(q, t->cluster);

@@ -69,7 +69,7 @@ void pdi_api_serve_watch(struct pdi_api_req *rq, struct pedia_api_response *r,
  * response already holds the Status. */
 pedia_err pdi_api_build_query(struct pdi_api_req *rq,
                               struct pedia_api_response *r,
-                              const struct pdi_api_target *t, bool with_url,
+                              const struct pdi_api_target *t,
                               pedia_query **out);
 /* Validate resourceVersion / resourceVersionMatch / sendInitialEvents
  * (kube ListOptions rules: 400 / 422 / 410 / 504); *rv_out = the decimal

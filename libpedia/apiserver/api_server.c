@@ -260,12 +260,8 @@ route_search_group(struct pdi_api_req *rq, struct pedia_api_response *r)
         pdi_api_serve_collections(rq, r, rq->seg + 4, rq->n_seg - 4);
         return;
     }
-    pdi_api_serve_discovery(rq, r, root_types,
-                            sizeof root_types / sizeof root_types[0], rq->seg,
-                            rq->n_seg) ||
-        (pdi_api_error(r, 404, NULL,
-                       "the server could not find the requested resource"),
-         true);
+    pdi_api_error(r, 404, NULL,
+                  "the server could not find the requested resource");
 }
 
 static void
@@ -336,12 +332,14 @@ maybe_gzip(struct pedia_api_response *r)
     r->gzip = pdi_gzip_create(r->a);
     if (!r->gzip)
         return;
-    pdi_buf_reset(&r->raw);
-    pdi_buf_append(&r->raw, r->body.ptr, r->body.len);
+    /* The body so far becomes gzip's input; refill resets raw before the
+     * stream's next bytes. */
+    struct pdi_buf in = r->raw;
+    r->raw = r->body;
+    r->body = in;
     pdi_buf_reset(&r->body);
     bool done = !r->stream || r->stream_eof;
-    if (r->raw.oom ||
-        pdi_gzip_write(r->gzip, r->raw.ptr, r->raw.len, done, &r->body)) {
+    if (pdi_gzip_write(r->gzip, r->raw.ptr, r->raw.len, done, &r->body)) {
         r->oom = true;
         return;
     }

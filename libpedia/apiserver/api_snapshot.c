@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "apiserver/api_int.h"
+#include "apiserver/api_table_int.h"
 #include "store/store.h"
 #include "sync/sync_manifest.h"
 #include "util/util_json.h"
@@ -51,19 +52,16 @@ static void
 read_ready(struct pdi_api_cluster *c, struct json_object *status,
            const struct pdi_alloc *a)
 {
-    struct json_object *conds =
-        pdi_json_get_typed(status, "conditions", json_type_array);
+    struct json_object *cond =
+        pdi_tj_condition(status, "conditions", "Ready", true);
     const char *why = "no Ready condition yet";
 
     c->ready = false;
-    for (size_t i = 0; conds && i < json_object_array_length(conds); i++) {
-        struct json_object *k = json_object_array_get_idx(conds, i);
-        if (!pdi_str_eq(pdi_json_get_string(k, "type"), "Ready"))
-            continue;
-        c->ready = pdi_str_eq(pdi_json_get_string(k, "status"), "True");
-        why = pdi_json_get_string(k, "message");
+    if (cond) {
+        c->ready = pdi_str_eq(pdi_json_get_string(cond, "status"), "True");
+        why = pdi_json_get_string(cond, "message");
         if (!why || !*why)
-            why = pdi_json_get_string(k, "reason");
+            why = pdi_json_get_string(cond, "reason");
     }
     c->reason = pdi_strdup(a, c->ready ? "" : (why ? why : "not ready"));
 }

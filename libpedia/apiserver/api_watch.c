@@ -283,7 +283,6 @@ watch_start(struct pdi_api_req *rq, struct pedia_api_response *r,
         if (!err && ws->done) {
             /* Expired: the ERROR event is the whole body. */
             ws->done = false;
-            pdi_api_header_add(r, "Content-Type", "application/json");
             pdi_api_body(r, 200, &none, NULL);
             watch_free(&ws->base);
             return;
@@ -337,7 +336,7 @@ pdi_api_serve_watch(struct pdi_api_req *rq, struct pedia_api_response *r,
     if (!watch_deadline(rq, r, &ws->deadline_ms) ||
         pdi_api_target_copy(&ws->t, &ws->mem, t) ||
         pdi_api_shape_init(&ws->shape, rq, r, &ws->t) ||
-        pdi_api_build_query(rq, r, &ws->t, true, &ws->q)) {
+        pdi_api_build_query(rq, r, &ws->t, &ws->q)) {
         if (r->status < 400)
             pdi_api_error(r, 500, NULL, "out of memory");
         watch_free(&ws->base);

@@ -398,7 +398,6 @@ test_apiserver_openapi__member_down(void **state)
     resp_free(&r);
 }
 
-#ifdef PDI_API_OPENAPI_SLOT
 static void
 test_apiserver_openapi__cached(void **state)
 {
@@ -422,7 +421,6 @@ test_apiserver_openapi__cached(void **state)
     resp_free(&r);
     kubesim_fail_next(f->ks, 0, 500);
 }
-#endif
 
 static void
 test_apiserver_openapi__pediad_root(void **state)
@@ -487,10 +485,8 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_openapi__member_down,
                                         setup, teardown),
-#ifdef PDI_API_OPENAPI_SLOT
         cmocka_unit_test_setup_teardown(test_apiserver_openapi__cached, setup,
                                         teardown),
-#endif
         cmocka_unit_test_setup_teardown(test_apiserver_openapi__pediad_root,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_openapi__member_get,
