@@ -66,6 +66,17 @@ pdi_api_pcl_conflict(struct pedia_api_response *r,
     pdi_api_pcl_status(r, 409, "Conflict", msg, &d);
 }
 
+void
+pdi_api_pcl_error(struct pedia_api_response *r,
+                  const struct pdi_api_pcl_type *t, const char *name,
+                  pedia_err err)
+{
+    if (err == PEDIA_ENOTFOUND)
+        pdi_api_not_found(r, PDI_API_CLUSTER_GROUP, t->resource, name);
+    else
+        pdi_api_error_from(r, err);
+}
+
 static bool
 dry_value(struct pedia_api_response *r, const char *v, bool *dry)
 {
@@ -145,10 +156,8 @@ get_object(struct pdi_api_req *rq, struct pedia_api_response *r,
 {
     pedia_err err = pdi_api_pcl_get(rq->api, t, name, obj, rv);
 
-    if (err == PEDIA_ENOTFOUND)
-        pdi_api_not_found(r, PDI_API_CLUSTER_GROUP, t->resource, name);
-    else if (err)
-        pdi_api_error_from(r, err);
+    if (err)
+        pdi_api_pcl_error(r, t, name, err);
     return err == PEDIA_OK;
 }
 
@@ -172,15 +181,6 @@ serve_get(struct pdi_api_req *rq, struct pedia_api_response *r,
         &sh, json_object_to_json_string_ext(obj, JSON_FLAGS), rv, &b);
     json_object_put(obj);
     respond_written(r, &b, err);
-}
-
-/* A boolean query parameter ("true"/"1"/"false"/"0"/""); false after a
- * 400 Status when malformed. */
-static bool
-param_bool(struct pdi_api_req *rq, struct pedia_api_response *r,
-           const char *name, bool *out)
-{
-    return pdi_api_param_bool(rq, r, name, out);
 }
 
 static void
@@ -270,11 +270,8 @@ serve_delete(struct pdi_api_req *rq, struct pedia_api_response *r,
         return;
     }
     err = dry ? PEDIA_OK : pedia_engine_delete(rq->api->engine, t->kind, name);
-    if (err == PEDIA_ENOTFOUND)
-        pdi_api_not_found(r, PDI_API_CLUSTER_GROUP, t->resource, name);
-    else if (err)
-        pdi_api_error_from(r, err);
     if (err) {
+        pdi_api_pcl_error(r, t, name, err);
         json_object_put(obj);
         return;
     }
@@ -337,7 +334,7 @@ collection(struct pdi_api_req *rq, struct pedia_api_response *r,
     bool watch = false;
 
     if (is(m, "GET") || is(m, "HEAD")) {
-        if (!param_bool(rq, r, "watch", &watch))
+        if (!pdi_api_param_bool(rq, r, "watch", &watch))
             return;
         if (watch)
             pdi_api_pcl_serve_watch(rq, r, t);

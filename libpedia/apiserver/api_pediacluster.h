@@ -22,8 +22,6 @@ struct json_object;
 
 /* The placeholder that replaces credentials in served documents. */
 #define PDI_API_PCL_REDACTED "REDACTED"
-#define PDI_API_PCL_LAST_APPLIED                                               \
-    "kubectl.kubernetes.io/last-applied-configuration"
 
 /* ---- the two resources --------------------------------------------------- */
 
@@ -213,6 +211,11 @@ void pdi_api_pcl_status(struct pedia_api_response *r, int code,
                         const struct pdi_api_pcl_details *d);
 void pdi_api_pcl_conflict(struct pedia_api_response *r,
                           const struct pdi_api_pcl_type *t, const char *name);
+/* The Status for a failed read or delete of object `name` (err != OK):
+ * 404 NotFound for PEDIA_ENOTFOUND, else pdi_api_error_from. */
+void pdi_api_pcl_error(struct pedia_api_response *r,
+                       const struct pdi_api_pcl_type *t, const char *name,
+                       pedia_err err);
 /* Validate dryRun (absent or All): false after writing a 400 Status. */
 bool pdi_api_pcl_dry_run(struct pdi_api_req *rq, struct pedia_api_response *r,
                          bool *dry);

@@ -14,12 +14,12 @@
  * - uid, creationTimestamp, generation come from the stored manifest (the
  *   write path puts them there); a manifest applied outside the API gets a
  *   uid derived from its kind and name and generation 1;
- * - credentials: the last-applied annotation kubectl writes holds the whole
- *   applied manifest, so its spec credentials are replaced by "REDACTED";
- *   then every string that contains a credential value of the stored
- *   manifest is replaced as well (defence in depth). The placeholder keeps
- *   kubectl apply's three-way merge able to delete a credential removed
- *   from the file.
+ * - credentials: the engine's rendering (pdi_manifest_render) already
+ *   dropped managedFields and replaced the spec credentials inside the
+ *   last-applied annotation kubectl writes by "REDACTED"; here every string
+ *   that contains a credential value of the stored manifest is replaced as
+ *   well (defence in depth). The placeholder keeps kubectl apply's
+ *   three-way merge able to delete a credential removed from the file.
  * Locking: none here; the engine and the store lock internally.
  */
 #include <stdio.h>
@@ -235,42 +235,6 @@ rows_read(struct pedia_api *api, const char *kind, const char *name,
  * ---------------------------------------------------------------
  */
 
-/* Replace the spec credentials inside the last-applied annotation. */
-static pedia_err
-redact_last_applied(struct json_object *md)
-{
-    struct json_object *ann, *doc = NULL, *spec, *s;
-    const char *text;
-    bool changed = false;
-
-    ann = pdi_json_get_typed(md, "annotations", json_type_object);
-    text = pdi_json_get_string(ann, PDI_API_PCL_LAST_APPLIED);
-    if (!text || pdi_json_parse(text, strlen(text), "annotation", &doc)) {
-        pdi_error_clear(); /* not JSON: the scrub below still applies */
-        return PEDIA_OK;
-    }
-    spec = pdi_json_get_typed(doc, "spec", json_type_object);
-    for (size_t i = 0; spec && pdi_api_pcl_secret_keys[i]; i++) {
-        struct json_object *v = NULL;
-        if (!json_object_object_get_ex(spec, pdi_api_pcl_secret_keys[i], &v) ||
-            !v)
-            continue;
-        json_object_object_add(spec, pdi_api_pcl_secret_keys[i],
-                               json_object_new_string(PDI_API_PCL_REDACTED));
-        changed = true;
-    }
-    s = changed ? json_object_new_string(
-                      json_object_to_json_string_ext(doc, JSON_FLAGS))
-                : NULL;
-    json_object_put(doc);
-    if (changed &&
-        (!s || json_object_object_add(ann, PDI_API_PCL_LAST_APPLIED, s) != 0)) {
-        json_object_put(s);
-        return pdi_error_oom();
-    }
-    return PEDIA_OK;
-}
-
 /* Credential values of a stored manifest worth searching for. */
 static pedia_err
 collect_secrets(struct json_object *raw, struct pdi_strvec *out)
@@ -360,7 +324,6 @@ decorate_meta(const struct pdi_api_pcl_type *t, struct json_object *md,
 
     json_object_object_del(md, "namespace");
     json_object_object_del(md, "selfLink");
-    json_object_object_del(md, "managedFields");
     json_object_object_del(md, "resourceVersion");
     if (rv > 0) {
         snprintf(buf, sizeof buf, "%lld", (long long)rv);
@@ -378,7 +341,7 @@ decorate_meta(const struct pdi_api_pcl_type *t, struct json_object *md,
             err = pdi_error_oom();
         }
     }
-    return err ? err : redact_last_applied(md);
+    return err;
 }
 
 pedia_err

@@ -629,10 +629,8 @@ load_old(struct wr *w)
     json_object_put(w->old);
     w->old = NULL;
     err = pdi_api_pcl_raw(w->rq->api, w->t, w->name, &w->old, &w->old_rv);
-    if (err == PEDIA_ENOTFOUND)
-        pdi_api_not_found(w->r, PDI_API_CLUSTER_GROUP, w->t->resource, w->name);
-    else if (err)
-        pdi_api_error_from(w->r, err);
+    if (err)
+        pdi_api_pcl_error(w->r, w->t, w->name, err);
     return err == PEDIA_OK;
 }
 

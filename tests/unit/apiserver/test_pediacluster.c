@@ -282,7 +282,7 @@ pc_applied(const char *name, const char *env, const char *extra)
     struct json_object *o = NULL, *md, *ann = json_object_new_object();
 
     assert_int_equal(pdi_json_parse(m, strlen(m), "m", &o), PEDIA_OK);
-    json_object_object_add(ann, PDI_API_PCL_LAST_APPLIED,
+    json_object_object_add(ann, PDI_ANNOTATION_LAST_APPLIED,
                            json_object_new_string(m));
     md = at(o, "metadata");
     json_object_object_add(md, "annotations", ann);
@@ -353,7 +353,7 @@ test_create_and_get(void **state)
     assert_null(at(r.json, "spec.caData"));
     /* last-applied survives, credentials redacted inside it */
     struct json_object *anns = at(r.json, "metadata.annotations");
-    json_object_object_get_ex(anns, PDI_API_PCL_LAST_APPLIED, &la);
+    json_object_object_get_ex(anns, PDI_ANNOTATION_LAST_APPLIED, &la);
     assert_non_null(la);
     struct json_object *lao = NULL;
     assert_int_equal(pdi_json_parse(json_object_get_string(la),
@@ -1467,7 +1467,7 @@ test_kubeconfig_credentials(void **state)
                    "\"spec\":{\"kubeconfig\":\"%s\",\"syncResources\":[]}}",
                    kc64);
     assert_int_equal(pdi_json_parse(m.ptr, m.len, "m", &o), PEDIA_OK);
-    json_object_object_add(ann, PDI_API_PCL_LAST_APPLIED,
+    json_object_object_add(ann, PDI_ANNOTATION_LAST_APPLIED,
                            json_object_new_string(m.ptr));
     json_object_object_add(at(o, "metadata"), "annotations", ann);
     req(f, "POST", PCS, "application/json", NULL, json_object_to_json_string(o),
@@ -1475,7 +1475,8 @@ test_kubeconfig_credentials(void **state)
     expect_status(&r, 201);
     assert_null(strstr(r.body, kc64));
     assert_null(at(r.json, "spec.kubeconfig"));
-    la = member(at(r.json, "metadata.annotations"), PDI_API_PCL_LAST_APPLIED);
+    la =
+        member(at(r.json, "metadata.annotations"), PDI_ANNOTATION_LAST_APPLIED);
     assert_non_null(strstr(json_object_get_string(la),
                            "\"kubeconfig\":\"" PDI_API_PCL_REDACTED "\""));
     res_free(&r);
