@@ -176,12 +176,20 @@ struct pdi_api_cluster {
     char *reason; /* why not ready ("" when ready) */
     struct pdi_api_type *types;
     size_t n_types;
+    /* types without repeats (first wins): what .../clusters/<name>/...
+     * serves; entries share the strings of `types` */
+    struct pdi_api_type *scope;
+    size_t n_scope;
     void *mem; /* owned strings of types */
 };
 
 struct pdi_api_snapshot {
     struct pdi_api_cluster *v;
     size_t n;
+    /* every cluster's types without repeats (first wins): what the
+     * all-clusters root serves; computed once per snapshot */
+    struct pdi_api_type *all;
+    size_t n_all;
     int64_t taken_ms;
     unsigned refs;
 };

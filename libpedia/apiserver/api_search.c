@@ -13,38 +13,20 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Types synced by `cluster` (NULL: every cluster), deduplicated. */
-static pedia_err
+/* Types synced by `cluster` (NULL: every cluster), without repeats: the
+ * snapshot's precomputed scopes. */
+static void
 scope_types(const struct pdi_api_snapshot *s, const char *cluster,
-            const struct pdi_alloc *a, struct pdi_api_type **out, size_t *n)
+            const struct pdi_api_type **out, size_t *n)
 {
-    size_t cap = 0;
-
-    *out = NULL;
-    *n = 0;
-    for (size_t i = 0; s && i < s->n; i++)
-        if (!cluster || strcmp(cluster, s->v[i].name) == 0)
-            cap += s->v[i].n_types;
-    if (!cap)
-        return PEDIA_OK;
-    *out = pdi_calloc(a, cap, sizeof **out);
-    if (!*out)
-        return pdi_error_oom();
-    for (size_t i = 0; i < s->n; i++) {
-        if (cluster && strcmp(cluster, s->v[i].name) != 0)
-            continue;
-        for (size_t k = 0; k < s->v[i].n_types; k++) {
-            const struct pdi_api_type *t = &s->v[i].types[k];
-            bool dup = false;
-            for (size_t j = 0; j < *n && !dup; j++)
-                dup = strcmp((*out)[j].group, t->group) == 0 &&
-                      strcmp((*out)[j].version, t->version) == 0 &&
-                      strcmp((*out)[j].resource, t->resource) == 0;
-            if (!dup)
-                (*out)[(*n)++] = *t;
+    *out = cluster || !s ? NULL : s->all;
+    *n = cluster || !s ? 0 : s->n_all;
+    for (size_t i = 0; cluster && s && i < s->n; i++)
+        if (strcmp(cluster, s->v[i].name) == 0) {
+            *out = s->v[i].scope;
+            *n = s->v[i].n_scope;
+            return;
         }
-    }
-    return PEDIA_OK;
 }
 
 static const struct pdi_api_type *
@@ -144,10 +126,11 @@ serve_in_root(struct pdi_api_req *rq, struct pedia_api_response *r,
 {
     struct pdi_api_snapshot *s = pdi_api_snapshot_get(rq->api);
     struct pdi_api_target t = {cluster, "", NULL, NULL, NULL, NULL, NULL, 0};
-    struct pdi_api_type *types = NULL;
+    const struct pdi_api_type *types = NULL;
     size_t n_types = 0;
 
-    if (!s || scope_types(s, cluster, rq->a, &types, &n_types)) {
+    scope_types(s, cluster, &types, &n_types);
+    if (!s) {
         pdi_api_error(r, 500, NULL, "out of memory");
     } else if (cluster && !cluster_known(s, cluster)) {
         pdi_api_error(r, 404, NULL, "cluster \"%s\" not found", cluster);
@@ -170,7 +153,6 @@ serve_in_root(struct pdi_api_req *rq, struct pedia_api_response *r,
     }
     if (r->status < 400 || r->status == 404)
         pdi_api_warn_unhealthy(r, s, cluster);
-    pdi_free(rq->a, types);
     pdi_api_snapshot_release(rq->api, s);
 }
 

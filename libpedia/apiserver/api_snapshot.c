@@ -25,6 +25,7 @@ cluster_free(const struct pdi_alloc *a, struct pdi_api_cluster *c)
     pdi_free(a, c->name);
     pdi_free(a, c->reason);
     pdi_free(a, c->types);
+    pdi_free(a, c->scope);
     if (c->mem) {
         pdi_strvec_free(c->mem);
         pdi_free(a, c->mem);
@@ -37,6 +38,7 @@ snapshot_free(const struct pdi_alloc *a, struct pdi_api_snapshot *s)
     for (size_t i = 0; i < s->n; i++)
         cluster_free(a, &s->v[i]);
     pdi_free(a, s->v);
+    pdi_free(a, s->all);
     pdi_free(a, s);
 }
 
@@ -193,6 +195,49 @@ list_stored_statuses(struct pedia_api *api, struct collect *cl)
     return err;
 }
 
+/* The types of the clusters v[0..n) without repeats of (group, version,
+ * resource), the first occurrence winning: the scopes the search root
+ * serves, built once per snapshot rather than per request. */
+static pedia_err
+unique_types(const struct pdi_api_cluster *v, size_t n,
+             const struct pdi_alloc *a, struct pdi_api_type **out,
+             size_t *n_out)
+{
+    size_t cap = 0;
+
+    *out = NULL;
+    *n_out = 0;
+    for (size_t i = 0; i < n; i++)
+        cap += v[i].n_types;
+    if (!cap)
+        return PEDIA_OK;
+    *out = pdi_calloc(a, cap, sizeof **out);
+    if (!*out)
+        return pdi_error_oom();
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < v[i].n_types; k++) {
+            const struct pdi_api_type *t = &v[i].types[k];
+            bool dup = false;
+            for (size_t j = 0; j < *n_out && !dup; j++)
+                dup = strcmp((*out)[j].group, t->group) == 0 &&
+                      strcmp((*out)[j].version, t->version) == 0 &&
+                      strcmp((*out)[j].resource, t->resource) == 0;
+            if (!dup)
+                (*out)[(*n_out)++] = *t;
+        }
+    return PEDIA_OK;
+}
+
+static pedia_err
+build_scopes(struct pdi_api_snapshot *s, const struct pdi_alloc *a)
+{
+    pedia_err err = unique_types(s->v, s->n, a, &s->all, &s->n_all);
+
+    for (size_t i = 0; !err && i < s->n; i++)
+        err = unique_types(&s->v[i], 1, a, &s->v[i].scope, &s->v[i].n_scope);
+    return err;
+}
+
 static struct pdi_api_snapshot *
 snapshot_take(struct pedia_api *api)
 {
@@ -210,7 +255,7 @@ snapshot_take(struct pedia_api *api)
     else
         err = list_stored_statuses(api, &cl);
     pdi_error_clear();
-    if (err && cl.err == PEDIA_ENOMEM) {
+    if ((err && cl.err == PEDIA_ENOMEM) || build_scopes(cl.s, api->a)) {
         snapshot_free(api->a, cl.s);
         return NULL;
     }
