@@ -103,7 +103,8 @@ int kubesim_set_outage(struct kubesim *ks, unsigned seconds);
  * 1, or 500/503/504) as a Status. */
 void kubesim_fail_next(struct kubesim *ks, unsigned n, int code);
 void kubesim_set_latency_ms(struct kubesim *ks, unsigned ms);
-/* Steady churn on pods: modify/create/delete at about rate_per_s. */
+/* Steady churn on pods: modify/create/delete at about rate_per_s; pods
+ * labelled kubesim.pedia.io/churn=skip are never touched. */
 void kubesim_churn_start(struct kubesim *ks, double rate_per_s);
 void kubesim_churn_stop(struct kubesim *ks);
 /* Installs/removes the Widget CRD (example.pedia.io, v1 + v1beta1).
