@@ -5,6 +5,7 @@
  * start one, a real PostgreSQL.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pedia_test.h"
@@ -115,5 +116,6 @@ main(void)
         pedia_pg_stop();
 #endif
     pedia_test_rmrf(dir);
+    free(dir);
     return rc;
 }

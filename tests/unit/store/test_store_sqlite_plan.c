@@ -4,6 +4,7 @@
  * Both forms must return exactly the same rows in the same order.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pedia_test.h"
@@ -72,6 +73,8 @@ teardown(void **state)
     (void)state;
     pdi_store_sqlite_driver.close(st);
     pedia_test_rmrf(dir);
+    free(dir);
+    dir = NULL;
     return 0;
 }
 
