@@ -2,11 +2,12 @@
  * pediad_http_io.c: what flows between libmicrohttpd and pedia_api inside
  * one request: response bodies and request headers.
  *
- * Bodies: MHD pulls a pedia_api_response through a content reader; the
- * length is known (Content-Length) or not (-1: chunked). The reader waits
- * for data itself (pedia_api_response_read blocks about a second on a
- * quiet watch), since returning 0 makes MHD call again at once. A streamed
- * body switches the connection's idle timeout off while it lasts.
+ * Bodies: a body of known length is all in memory and MHD sends it from
+ * there (Content-Length, no copy). A streamed one (-1: chunked) MHD pulls
+ * through a content reader, which waits for data itself
+ * (pedia_api_response_read blocks about a second on a quiet watch), since
+ * returning 0 makes MHD call again at once; the connection's idle timeout
+ * is off while it lasts.
  *
  * Headers: lookups are case-insensitive; repeated headers are joined with
  * ", " into strings that live until the request ends. Authorization and
@@ -14,6 +15,7 @@
  * authenticated user.
  */
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +24,14 @@
 
 #include "pediad_http.h"
 
+/* MHD's block size for a callback body; a chunked body is written through
+ * the connection's pool instead, so this matters little. */
 #define READ_BLOCK 32768
 
 struct pd_body {
     pedia_api_response *resp;
     struct MHD_Connection *conn;
-    bool streaming, eof;
+    bool eof;
 };
 
 /* ---- responses ---- */
@@ -95,10 +99,8 @@ body_read(void *cls, uint64_t pos, char *buf, size_t max)
         }
         if (eof) {
             b->eof = true;
-            if (b->streaming)
-                MHD_set_connection_option(b->conn,
-                                          MHD_CONNECTION_OPTION_TIMEOUT,
-                                          (unsigned)PD_HTTP_IDLE_TIMEOUT_S);
+            MHD_set_connection_option(b->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                                      (unsigned)PD_HTTP_IDLE_TIMEOUT_S);
         }
         if (n > 0)
             return (ssize_t)n;
@@ -120,44 +122,34 @@ body_free(void *cls)
     free(b);
 }
 
-/* Bodies up to this size that are complete when handled (GET by name,
- * Status errors, discovery) are handed to MHD as one buffer: it sends
- * headers and body together, without calling back. */
-#define SMALL_BODY (64 * 1024)
-
-/* A complete small body as an MHD buffer response, or NULL. */
-static struct MHD_Response *
-buffer_response(pedia_api_response *resp, int64_t len)
+static void
+response_free(void *cls)
 {
-    char *buf = malloc(len > 0 ? (size_t)len : 1);
-    size_t got = 0;
-    bool eof = false;
-
-    if (!buf)
-        return NULL;
-    while (!eof && got <= (size_t)len) {
-        size_t n = 0;
-        if (pedia_api_response_read(resp, buf + got, (size_t)len - got, &n,
-                                    &eof) != PEDIA_OK ||
-            (n == 0 && !eof)) {
-            free(buf);
-            return NULL;
-        }
-        got += n;
-    }
-    if (got != (size_t)len) {
-        free(buf);
-        return NULL;
-    }
-    return MHD_create_response_from_buffer((size_t)len, buf,
-                                           MHD_RESPMEM_MUST_FREE);
+    pedia_api_response_free(cls);
 }
 
-/* A body MHD pulls through body_read, or NULL. On success the response
- * owns resp (body_free); on failure the caller still does. */
+/* A body that is all in memory, handed to MHD without a copy: MHD sends
+ * headers and body in as few writes as it likes, without calling back, and
+ * frees resp when it is done with the response. NULL on failure (the
+ * caller still owns resp). */
 static struct MHD_Response *
-callback_response(struct MHD_Connection *c, pedia_api_response *resp,
-                  int64_t len)
+whole_response(pedia_api_response *resp)
+{
+    const char *data;
+    size_t len;
+
+    if (!pedia_api_response_body(resp, &data, &len))
+        return NULL;
+    /* MHD's buffer parameter is not const, but it only reads it. */
+    return MHD_create_response_from_buffer_with_free_callback_cls(
+        len, (void *)(uintptr_t)data, response_free, resp);
+}
+
+/* A streamed body MHD pulls through body_read and sends chunked, or NULL.
+ * On success the response owns resp (body_free); on failure the caller
+ * still does. */
+static struct MHD_Response *
+stream_response(struct MHD_Connection *c, pedia_api_response *resp)
 {
     struct pd_body *b = calloc(1, sizeof *b);
     struct MHD_Response *mr;
@@ -166,10 +158,8 @@ callback_response(struct MHD_Connection *c, pedia_api_response *resp,
         return NULL;
     b->resp = resp;
     b->conn = c;
-    b->streaming = len < 0;
-    mr = MHD_create_response_from_callback(len < 0 ? MHD_SIZE_UNKNOWN
-                                                   : (uint64_t)len,
-                                           READ_BLOCK, body_read, b, body_free);
+    mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, READ_BLOCK,
+                                           body_read, b, body_free);
     if (!mr)
         free(b);
     return mr;
@@ -180,15 +170,13 @@ enum MHD_Result
 pd_http_queue(struct MHD_Connection *c, pedia_api_response *resp)
 {
     int64_t len = pedia_api_response_length(resp);
-    bool buffered = len >= 0 && len <= SMALL_BODY;
     struct MHD_Response *mr;
     enum MHD_Result ret;
 
-    /* A buffered body becomes MHD's; resp only still lends its headers. A
-     * failure there may have consumed part of the body: drop the connection
-     * rather than send a truncated one. */
-    mr =
-        buffered ? buffer_response(resp, len) : callback_response(c, resp, len);
+    /* Known length means the whole body is in memory (libpedia produces
+     * small enough lists whole); the rest streams chunked. Either way the
+     * MHD response owns resp from here. */
+    mr = len >= 0 ? whole_response(resp) : stream_response(c, resp);
     if (!mr) {
         pedia_api_response_free(resp);
         return MHD_NO;
@@ -203,8 +191,6 @@ pd_http_queue(struct MHD_Connection *c, pedia_api_response *resp)
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
     ret = MHD_queue_response(c, (unsigned)pedia_api_response_status(resp), mr);
     MHD_destroy_response(mr);
-    if (buffered) /* MHD copied the headers and owns the body */
-        pedia_api_response_free(resp);
     return ret;
 }
 

@@ -130,6 +130,10 @@ PEDIA_API const char *pedia_api_response_header(const pedia_api_response *r,
 /**
  * @brief The body length when known in advance, else -1 (streamed: send
  * it chunked).
+ * The length is known whenever the whole body is in memory: complete
+ * bodies (objects, Status, discovery), and lists, Tables and collections
+ * small enough to be produced whole before anything is sent (up to a few
+ * MiB each, within a per-API budget). Watches and larger lists stream.
  * @since 0.1
  */
 PEDIA_API int64_t pedia_api_response_length(const pedia_api_response *r);
@@ -146,6 +150,17 @@ PEDIA_API int64_t pedia_api_response_length(const pedia_api_response *r);
  */
 PEDIA_API pedia_err pedia_api_response_read(pedia_api_response *r, char *buf,
                                             size_t cap, size_t *n, bool *eof);
+
+/**
+ * @brief The rest of the body without copying, when it is all in memory
+ * (pedia_api_response_length() >= 0): sets *data and *len and returns
+ * true; false for a streamed body (read it with pedia_api_response_read()).
+ * Does not consume: a transport may hand the bytes to its writer as they
+ * are. **Lifetime:** until pedia_api_response_free() or the next read.
+ * @since 0.1
+ */
+PEDIA_API bool pedia_api_response_body(const pedia_api_response *r,
+                                       const char **data, size_t *len);
 
 /** @brief Free a response (ends a watch). NULL is a no-op. @since 0.1 */
 PEDIA_API void pedia_api_response_free(pedia_api_response *r);

@@ -14,6 +14,7 @@
 #include <pedia/query.h>
 #include <pedia/sync.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "util/util.h"
 
@@ -23,6 +24,13 @@ struct json_object;
 #define PDI_MAGIC_RESP 0x70727370u /* "prsp" */
 
 /* The Kubernetes version pediad reports on /version. */
+/* A finite body (list, Table, collection) is produced whole before the
+ * transport sends anything when it fits in PDI_API_WHOLE_MAX and all whole
+ * bodies held at once stay within PDI_API_WHOLE_BUDGET; otherwise it
+ * streams (api_resp.c explains why). */
+#define PDI_API_WHOLE_MAX (4u << 20)
+#define PDI_API_WHOLE_BUDGET (64u << 20)
+
 #define PDI_API_KUBE_MAJOR "1"
 #define PDI_API_KUBE_MINOR "31"
 #define PDI_API_KUBE_VERSION "v1.31.0-pedia"
@@ -81,6 +89,7 @@ struct pedia_api_response {
     struct pdi_gzip *gzip; /* set once the body is being compressed */
     struct pdi_buf raw;    /* uncompressed bytes waiting for gzip */
     bool oom;              /* a header or body append failed */
+    size_t whole;          /* bytes charged to api->whole_bytes */
     /* metrics */
     bool watch; /* long-running: not in the latency histogram */
     int64_t start_ns;
@@ -103,6 +112,9 @@ void pdi_api_body(struct pedia_api_response *r, int status,
 /* Stream the body (Content-Type set by the caller). Takes ownership. */
 void pdi_api_stream_set(struct pedia_api_response *r, int status,
                         struct pdi_api_stream *s);
+/* Produce a finite stream's body whole, up to PDI_API_WHOLE_MAX, within
+ * the API's budget; see api_resp.c. */
+void pdi_api_response_settle(struct pedia_api_response *r);
 /* A Status error body. reason NULL = the default reason of the code. */
 void pdi_api_error(struct pedia_api_response *r, int code, const char *reason,
                    const char *fmt, ...) PDI_PRINTF(4, 5);
@@ -207,6 +219,7 @@ struct pedia_api {
     struct pdi_api_snapshot *snap; /* guarded by mu */
     volatile int shutdown;
     struct pdi_api_metrics *metrics;
+    atomic_size_t whole_bytes; /* held by bodies produced whole (api_resp.c) */
     struct pdi_api_oacache
         *openapi; /* api_openapi.c, created lazily under mu */
 };

@@ -302,6 +302,63 @@ refill(struct pedia_api_response *r)
     return err;
 }
 
+/* Reserve n bytes of the API's whole-body budget for r; false (nothing
+ * reserved) when that would exceed it. */
+static bool
+whole_reserve(struct pedia_api_response *r, size_t n)
+{
+    size_t held = atomic_fetch_add(&r->api->whole_bytes, n);
+
+    if (held + n > PDI_API_WHOLE_BUDGET) {
+        atomic_fetch_sub(&r->api->whole_bytes, n);
+        return false;
+    }
+    r->whole = n;
+    return true;
+}
+
+/* Make r's charge n bytes: what its body really holds, even past the
+ * budget (the budget decides whether a body may start settling; bytes
+ * already held are counted as they are). */
+static void
+whole_set(struct pedia_api_response *r, size_t n)
+{
+    if (n == r->whole)
+        return;
+    atomic_fetch_add(&r->api->whole_bytes, n);
+    atomic_fetch_sub(&r->api->whole_bytes, r->whole);
+    r->whole = n;
+}
+
+/* Why finite bodies are produced whole when they fit: the transport can
+ * send them with a Content-Length in as few writes as it likes (a 500-row
+ * page is one buffer instead of dozens of chunks, each a wake-up of the
+ * client); a store failure half-way becomes a Status instead of a cut
+ * connection; and the store cursor and its reader are given back before
+ * a slow client has read a byte. Memory stays bounded: at most about
+ * PDI_API_WHOLE_MAX per response (a larger body streams on from its
+ * prefix), and PDI_API_WHOLE_BUDGET over all responses held at once (past
+ * it, bodies stream as they come). Watches never end, so never settle. */
+void
+pdi_api_response_settle(struct pedia_api_response *r)
+{
+    pedia_err err = PEDIA_OK;
+
+    if (!r->stream || r->watch || r->oom || !r->api ||
+        !whole_reserve(r, PDI_API_WHOLE_MAX))
+        return;
+    while (!err && !r->stream_eof && r->body.len < PDI_API_WHOLE_MAX &&
+           !r->body.oom)
+        err = r->stream->fill(r->stream, &r->body, &r->stream_eof);
+    if (err)
+        pdi_api_error_from(r, err); /* nothing was sent: a proper Status */
+    else if (r->body.oom)
+        r->oom = true;
+    else if (r->stream_eof)
+        drop_stream(r);
+    whole_set(r, r->body.cap);
+}
+
 pedia_err
 pedia_api_response_read(pedia_api_response *r, char *buf, size_t cap, size_t *n,
                         bool *eof)
@@ -337,13 +394,31 @@ pedia_api_response_read(pedia_api_response *r, char *buf, size_t cap, size_t *n,
     return PEDIA_OK;
 }
 
+bool
+pedia_api_response_body(const pedia_api_response *r, const char **data,
+                        size_t *len)
+{
+    if (!RESP_OK(r) || !data || !len || pedia_api_response_length(r) < 0)
+        return false;
+    if (r->oom) {
+        *data = oom_status + r->body_off;
+        *len = sizeof oom_status - 1 - r->body_off;
+    } else {
+        *data = r->body.len ? r->body.ptr + r->body_off : "";
+        *len = r->body.len - r->body_off;
+    }
+    return true;
+}
+
 void
 pedia_api_response_free(pedia_api_response *r)
 {
     if (!RESP_OK(r))
         return;
-    if (r->api)
+    if (r->api) {
         pdi_api_metrics_observe(r->api, r);
+        whole_set(r, 0);
+    }
     drop_stream(r);
     for (size_t i = 0; i < r->n_hdr; i++) {
         pdi_free(r->a, r->hdr[i].name);

@@ -344,9 +344,11 @@ maybe_gzip(struct pedia_api_response *r)
         return;
     }
     if (!r->stream) {
-        /* A complete body: keep it complete (known length). */
+        /* A complete body: keep it complete (known length); the input is
+         * no longer needed. */
         pdi_gzip_free(r->gzip, r->a);
         r->gzip = NULL;
+        pdi_buf_free(&r->raw);
     }
     pdi_api_header_add(r, "Content-Encoding", "gzip");
     pdi_api_header_add(r, "Vary", "Accept-Encoding");
@@ -380,6 +382,8 @@ pedia_api_handle(pedia_api *api, const pedia_api_request *req,
     route(&rq, r);
     pdi_api_req_free(&rq);
     pdi_api_header_add(r, "Cache-Control", "no-cache, private");
+    if (strcmp(req->method, "HEAD") != 0)
+        pdi_api_response_settle(r);
     maybe_gzip(r);
     if (strcmp(req->method, "HEAD") == 0) {
         if (r->stream)

@@ -185,6 +185,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_api_response_length": (c_int64, [c_void_p]),
     "pedia_api_response_read": (ERR, [c_void_p, c_char_p, c_size_t,
                                       c_size_t_p, c_bool_p]),
+    "pedia_api_response_body": (c_bool, [c_void_p, c_void_pp, c_size_t_p]),
     "pedia_api_response_free": (None, [c_void_p]),
 }
 
