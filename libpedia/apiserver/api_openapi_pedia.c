@@ -253,7 +253,8 @@ list_schema(struct jb *b, const char *item_ref, const char *group,
  */
 
 static const struct pdi_api_pcl_field list_meta[] = {
-    {"continue", PCL_F_STRING, 0, NULL, 0, "Never set: lists are not paged."},
+    {"continue", PCL_F_STRING, 0, NULL, 0,
+     "Set when more objects follow: pass it as ?continue= for the next page."},
     {"remainingItemCount", PCL_F_INT, 0, NULL, 0, "Never set."},
     {"resourceVersion", PCL_F_STRING, 0, NULL, 0,
      "The global revision of the list: start a watch from it."},
@@ -343,7 +344,8 @@ struct param {
 static const struct param params[] = {
     {"allowWatchBookmarks", "boolean", P_LIST,
      "Watch: send BOOKMARK events about once a minute."},
-    {"continue", "string", P_LIST, "Ignored: lists are never paged."},
+    {"continue", "string", P_LIST,
+     "The token of the previous page (metadata.continue)."},
     {"dryRun", "string", P_WRITE | P_DELETE,
      "All: validate and answer, persist nothing."},
     {"fieldManager", "string", P_WRITE, "Accepted and ignored."},
@@ -355,7 +357,8 @@ static const struct param params[] = {
     {"force", "boolean", P_FORCE, "Accepted and ignored."},
     {"gracePeriodSeconds", "integer", P_DELETE, "Ignored."},
     {"labelSelector", "string", P_LIST, "Select objects by their labels."},
-    {"limit", "integer", P_LIST, "Ignored: lists are never paged."},
+    {"limit", "integer", P_LIST,
+     "Most objects in one list page; continue with the token it returns."},
     {"propagationPolicy", "string", P_DELETE, "Ignored."},
     {"resourceVersion", "string", P_LIST,
      "Watch: send only changes after this version."},

@@ -5,8 +5,8 @@
  * watches in api_pediacluster_watch.c, objects in api_pediacluster_obj.c.
  *
  * Verbs (kube's for custom resources): GET list (labelSelector,
- * fieldSelector metadata.name / metadata.namespace; limit is ignored and
- * continue never set), GET one, GET <name>/status (PediaCluster only, read
+ * fieldSelector metadata.name / metadata.namespace, limit and continue:
+ * api_pediacluster_page.c), GET one, GET <name>/status (PediaCluster only, read
  * only), POST, PUT, PATCH, DELETE (answers the deleted object) and DELETE
  * on the collection (answers the list of deleted objects); ?watch=true on
  * the collection. Objects come from the sync engine: without one every
@@ -126,18 +126,22 @@ respond_written(struct pedia_api_response *r, struct pdi_buf *b, pedia_err err)
     respond(r, 200, b);
 }
 
-/* Answer 200 with the members of set that match f (err set: that error
- * instead), then free set and f. */
+/* Answer 200 with the page of set that f and p select (p NULL: every
+ * match; err set: that error instead), then free set and f. */
 static void
 respond_list(struct pedia_api_response *r, const struct pdi_api_pcl_shape *sh,
              struct pdi_api_pcl_set *set, struct pdi_api_pcl_filter *f,
-             pedia_err err)
+             const struct pdi_api_pcl_paging *p, pedia_err err)
 {
+    struct pdi_api_pcl_page page = {0};
     struct pdi_buf b;
 
     pdi_buf_init(&b, r->a);
     if (!err)
-        err = pdi_api_pcl_write_list(sh, set, f, &b);
+        err = pdi_api_pcl_page_make(set, f, p, &page);
+    if (!err)
+        err = pdi_api_pcl_write_list(sh, &page, &b);
+    pdi_api_pcl_page_free(&page);
     pdi_api_pcl_set_free(set);
     pdi_api_pcl_filter_free(f);
     respond_written(r, &b, err);
@@ -189,6 +193,7 @@ serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
 {
     struct pdi_api_pcl_shape sh;
     struct pdi_api_pcl_filter f;
+    struct pdi_api_pcl_paging p;
     struct pdi_api_pcl_set set;
     pedia_err err;
 
@@ -201,11 +206,19 @@ serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
     }
     if (pdi_api_pcl_shape_init(&sh, t, rq, r,
                                (1u << PDI_MEDIA_TABLE) |
-                                   (1u << PDI_MEDIA_PARTIAL_LIST)) ||
-        pdi_api_pcl_filter_parse(&f, rq, r))
+                                   (1u << PDI_MEDIA_PARTIAL_LIST)))
         return;
+    if (pdi_api_pcl_paging_parse(rq, r, &p)) {
+        pdi_api_pcl_paging_free(&p);
+        return;
+    }
+    if (pdi_api_pcl_filter_parse(&f, rq, r)) {
+        pdi_api_pcl_paging_free(&p);
+        return;
+    }
     err = pdi_api_pcl_list(rq->api, t, &set);
-    respond_list(r, &sh, &set, &f, err);
+    respond_list(r, &sh, &set, &f, &p, err);
+    pdi_api_pcl_paging_free(&p);
 }
 
 /* ---- DELETE
@@ -305,7 +318,7 @@ serve_delete_collection(struct pdi_api_req *rq, struct pedia_api_response *r,
         if (err == PEDIA_ENOTFOUND) /* deleted meanwhile */
             err = PEDIA_OK;
     }
-    respond_list(r, &sh, &set, &f, err);
+    respond_list(r, &sh, &set, &f, NULL, err);
 }
 
 /* ---- routing

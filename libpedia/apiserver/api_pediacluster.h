@@ -141,6 +141,41 @@ void pdi_api_pcl_filter_free(struct pdi_api_pcl_filter *f);
 bool pdi_api_pcl_filter_match(const struct pdi_api_pcl_filter *f,
                               const char *json);
 
+/* ---- paging (api_pediacluster_page.c) -------------------------------------
+ */
+
+/* A list request's limit (0: all) and the name its continue token resumes
+ * after (NULL: from the start). */
+struct pdi_api_pcl_paging {
+    int64_t limit;
+    char *after;
+    const struct pdi_alloc *a;
+};
+
+/* Read limit and continue; on error a 400 Status is written to r. Free
+ * with pdi_api_pcl_paging_free (also after an error). */
+pedia_err pdi_api_pcl_paging_parse(struct pdi_api_req *rq,
+                                   struct pedia_api_response *r,
+                                   struct pdi_api_pcl_paging *p);
+void pdi_api_pcl_paging_free(struct pdi_api_pcl_paging *p);
+
+/* One page: the set's items that match f and follow p->after, at most
+ * p->limit (p NULL: every match); cont is the continue token when more
+ * match. Borrows the set's items. */
+struct pdi_api_pcl_page {
+    const struct pdi_api_pcl_item **v;
+    size_t n;
+    int64_t rv;
+    char *cont;
+    const struct pdi_alloc *a;
+};
+
+pedia_err pdi_api_pcl_page_make(const struct pdi_api_pcl_set *set,
+                                const struct pdi_api_pcl_filter *f,
+                                const struct pdi_api_pcl_paging *p,
+                                struct pdi_api_pcl_page *out);
+void pdi_api_pcl_page_free(struct pdi_api_pcl_page *p);
+
 /* ---- output (api_pediacluster_table.c) ------------------------------------
  */
 
@@ -171,19 +206,20 @@ pedia_err pdi_api_pcl_columns(const struct pdi_api_pcl_shape *sh,
 /* One Table row for a served object (JSON text). */
 pedia_err pdi_api_pcl_row(const struct pdi_api_pcl_shape *sh, const char *json,
                           struct pdi_buf *out);
-/* A Table up to its rows (columns on request) / the end of it. */
+/* A Table up to its rows (columns on request; cont: the continue token or
+ * NULL) / the end of it. */
 void pdi_api_pcl_table_open(const struct pdi_api_pcl_shape *sh, int64_t rv,
-                            bool columns, struct pdi_buf *out);
+                            const char *cont, bool columns,
+                            struct pdi_buf *out);
 pedia_err pdi_api_pcl_table_close(struct pdi_buf *out);
 /* One object in the negotiated form (JSON object, PartialObjectMetadata, or
  * a one-row Table with columns). */
 pedia_err pdi_api_pcl_write_one(const struct pdi_api_pcl_shape *sh,
                                 const char *json, int64_t rv,
                                 struct pdi_buf *out);
-/* A list in the negotiated form. */
+/* A list page in the negotiated form. */
 pedia_err pdi_api_pcl_write_list(const struct pdi_api_pcl_shape *sh,
-                                 const struct pdi_api_pcl_set *set,
-                                 const struct pdi_api_pcl_filter *f,
+                                 const struct pdi_api_pcl_page *page,
                                  struct pdi_buf *out);
 
 /* ---- handlers --------------------------------------------------------------

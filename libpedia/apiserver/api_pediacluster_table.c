@@ -234,15 +234,26 @@ pdi_api_pcl_row(const struct pdi_api_pcl_shape *sh, const char *json,
     return out->oom ? pdi_error_oom() : PEDIA_OK;
 }
 
+/* A list's metadata: resourceVersion, and continue when more follow. */
+static void
+list_meta(int64_t rv, const char *cont, struct pdi_buf *out)
+{
+    pdi_buf_printf(out, "\"metadata\":{\"resourceVersion\":\"%lld\"",
+                   (long long)rv);
+    if (cont)
+        pdi_buf_printf(out, ",\"continue\":\"%s\"", cont);
+    pdi_buf_putc(out, '}');
+}
+
 void
 pdi_api_pcl_table_open(const struct pdi_api_pcl_shape *sh, int64_t rv,
-                       bool columns, struct pdi_buf *out)
+                       const char *cont, bool columns, struct pdi_buf *out)
 {
     pdi_buf_printf(out,
-                   "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/%s\","
-                   "\"metadata\":{\"resourceVersion\":\"%lld\"},"
-                   "\"columnDefinitions\":",
-                   sh->v1beta1 ? "v1beta1" : "v1", (long long)rv);
+                   "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/%s\",",
+                   sh->v1beta1 ? "v1beta1" : "v1");
+    list_meta(rv, cont, out);
+    pdi_buf_puts(out, ",\"columnDefinitions\":");
     if (columns)
         pdi_api_pcl_columns(sh, out);
     else
@@ -257,22 +268,18 @@ pdi_api_pcl_table_close(struct pdi_buf *out)
     return out->oom ? pdi_error_oom() : PEDIA_OK;
 }
 
-/* A Table of the items matching f. */
+/* A Table of a page's items. */
 static pedia_err
-table(const struct pdi_api_pcl_shape *sh, const struct pdi_api_pcl_set *set,
-      const struct pdi_api_pcl_filter *f, struct pdi_buf *out)
+table(const struct pdi_api_pcl_shape *sh, const struct pdi_api_pcl_page *page,
+      struct pdi_buf *out)
 {
-    bool first = true;
     pedia_err err = PEDIA_OK;
 
-    pdi_api_pcl_table_open(sh, set->rv, true, out);
-    for (size_t i = 0; !err && i < set->n; i++) {
-        if (!pdi_api_pcl_filter_match(f, set->v[i].json))
-            continue;
-        if (!first)
+    pdi_api_pcl_table_open(sh, page->rv, page->cont, true, out);
+    for (size_t i = 0; !err && i < page->n; i++) {
+        if (i)
             pdi_buf_putc(out, ',');
-        first = false;
-        err = pdi_api_pcl_row(sh, set->v[i].json, out);
+        err = pdi_api_pcl_row(sh, page->v[i]->json, out);
     }
     return err ? err : pdi_api_pcl_table_close(out);
 }
@@ -285,7 +292,7 @@ pdi_api_pcl_write_one(const struct pdi_api_pcl_shape *sh, const char *json,
     pedia_err err;
 
     if (sh->media == PDI_MEDIA_TABLE) {
-        pdi_api_pcl_table_open(sh, rv, true, out);
+        pdi_api_pcl_table_open(sh, rv, NULL, true, out);
         err = pdi_api_pcl_row(sh, json, out);
         return err ? err : pdi_api_pcl_table_close(out);
     }
@@ -301,10 +308,9 @@ pdi_api_pcl_write_one(const struct pdi_api_pcl_shape *sh, const char *json,
 /* A list of objects or of PartialObjectMetadata. */
 static pedia_err
 items_list(const struct pdi_api_pcl_shape *sh,
-           const struct pdi_api_pcl_set *set,
-           const struct pdi_api_pcl_filter *f, struct pdi_buf *out)
+           const struct pdi_api_pcl_page *page, struct pdi_buf *out)
 {
-    bool partial_list = sh->media == PDI_MEDIA_PARTIAL_LIST, first = true;
+    bool partial_list = sh->media == PDI_MEDIA_PARTIAL_LIST;
     pedia_err err = PEDIA_OK;
 
     if (partial_list)
@@ -315,22 +321,17 @@ items_list(const struct pdi_api_pcl_shape *sh,
                        "{\"apiVersion\":\"" PDI_API_CLUSTER_GROUP
                        "/" PDI_API_CLUSTER_VERSION "\",\"kind\":\"%s\",",
                        sh->t->list_kind);
-    pdi_buf_printf(out,
-                   "\"metadata\":{\"resourceVersion\":\"%lld\"},"
-                   "\"items\":[",
-                   (long long)set->rv);
-    for (size_t i = 0; !err && i < set->n; i++) {
+    list_meta(page->rv, page->cont, out);
+    pdi_buf_puts(out, ",\"items\":[");
+    for (size_t i = 0; !err && i < page->n; i++) {
         struct json_object *obj = NULL;
-        if (!pdi_api_pcl_filter_match(f, set->v[i].json))
-            continue;
-        if (!first)
+        if (i)
             pdi_buf_putc(out, ',');
-        first = false;
         if (!partial_list) {
-            pdi_buf_puts(out, set->v[i].json);
+            pdi_buf_puts(out, page->v[i]->json);
             continue;
         }
-        err = parse_obj(set->v[i].json, &obj);
+        err = parse_obj(page->v[i]->json, &obj);
         if (!err)
             partial(sh, obj, out);
         json_object_put(obj);
@@ -341,10 +342,9 @@ items_list(const struct pdi_api_pcl_shape *sh,
 
 pedia_err
 pdi_api_pcl_write_list(const struct pdi_api_pcl_shape *sh,
-                       const struct pdi_api_pcl_set *set,
-                       const struct pdi_api_pcl_filter *f, struct pdi_buf *out)
+                       const struct pdi_api_pcl_page *page, struct pdi_buf *out)
 {
     if (sh->media == PDI_MEDIA_TABLE)
-        return table(sh, set, f, out);
-    return items_list(sh, set, f, out);
+        return table(sh, page, out);
+    return items_list(sh, page, out);
 }

@@ -92,7 +92,7 @@ emit(struct pcl_watch *w, const char *type, const char *json, int64_t rv,
                                        : pdi_buf_puts(&obj, json);
     pdi_buf_printf(out, "{\"type\":\"%s\",\"object\":", type);
     if (!err && w->sh.media == PDI_MEDIA_TABLE) {
-        pdi_api_pcl_table_open(&w->sh, rv, !w->header_sent, out);
+        pdi_api_pcl_table_open(&w->sh, rv, NULL, !w->header_sent, out);
         w->header_sent = true;
         err = pdi_api_pcl_row(&w->sh, obj.ptr, out);
         err = err ? err : pdi_api_pcl_table_close(out);
