@@ -279,6 +279,12 @@ pedia_err pdi_table_cells(struct pdi_buf *out, const char *group,
                           const char *resource, struct json_object *crd_cols,
                           const char *cluster, struct json_object *obj,
                           int64_t now);
+/* The row's conditions after its cells (`,"conditions":[...]`; nothing for
+ * most rows: kube marks only finished pods Completed). */
+pedia_err pdi_table_conditions(struct pdi_buf *out, const char *group,
+                               const char *resource,
+                               struct json_object *crd_cols,
+                               struct json_object *obj);
 /* Kubernetes HumanDuration of d seconds ("75s", "3m20s", "2y70d"). */
 void pdi_table_duration(int64_t d, char out[32]);
 

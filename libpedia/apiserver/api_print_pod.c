@@ -367,5 +367,28 @@ pod_cells(struct pdi_table_row *row, struct json_object *pod)
     readiness_gates_cell(row, pod);
 }
 
+/* kube's printPod marks a finished pod's row Completed, with the phase as
+ * the reason; clients may hide or grey such rows. */
+pedia_err
+pdi_print_pod_conditions(struct pdi_buf *out, struct json_object *obj)
+{
+    const char *phase = pdi_tj_str(obj, "status.phase");
+    const char *msg;
+
+    if (!phase)
+        return PEDIA_OK;
+    if (strcmp(phase, "Succeeded") == 0)
+        msg = "The pod has completed successfully.";
+    else if (strcmp(phase, "Failed") == 0)
+        msg = "The pod failed.";
+    else
+        return PEDIA_OK;
+    return pdi_buf_printf(out,
+                          ",\"conditions\":[{\"type\":\"Completed\","
+                          "\"status\":\"True\",\"reason\":\"%s\","
+                          "\"message\":\"%s\"}]",
+                          phase, msg);
+}
+
 const struct pdi_table_printer pdi_print_pod = {
     "", "pods", pod_cols, PDI_TABLE_NCOLS(pod_cols), pod_cells};

@@ -178,6 +178,8 @@ pdi_api_shape_row(const struct pdi_api_shape *s, const struct pdi_api_target *t,
     pdi_buf_puts(out, "{\"cells\":");
     err = pdi_table_cells(out, t->group, t->resource, s->crd_cols,
                           pedia_object_cluster(obj), o, now);
+    if (!err)
+        err = pdi_table_conditions(out, t->group, t->resource, s->crd_cols, o);
     if (!err && s->include_object == 1) {
         pdi_buf_puts(out, ",\"object\":");
         err = partial(o, out);

@@ -166,6 +166,17 @@ pdi_table_cells(struct pdi_buf *out, const char *group, const char *resource,
     return row.err;
 }
 
+pedia_err
+pdi_table_conditions(struct pdi_buf *out, const char *group,
+                     const char *resource, struct json_object *crd_cols,
+                     struct json_object *obj)
+{
+    const struct pdi_table_printer *p =
+        crd_cols ? NULL : find_printer(group, resource);
+
+    return p == &pdi_print_pod ? pdi_print_pod_conditions(out, obj) : PEDIA_OK;
+}
+
 /* Hours in 8 days, 2 years and 8 years (kube's years are 365 days). */
 #define H_8D INT64_C(192)
 #define H_2Y INT64_C(17520)

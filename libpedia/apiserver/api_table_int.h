@@ -70,7 +70,11 @@ struct pdi_table_printer {
 #define PDI_TABLE_NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The printers, one family per file. */
-extern const struct pdi_table_printer pdi_print_pod;         /* pod */
+extern const struct pdi_table_printer pdi_print_pod; /* pod */
+/* A pod row's conditions: `,"conditions":[...]` for a finished pod, else
+ * nothing (the only kind kube's printers give conditions). */
+pedia_err pdi_print_pod_conditions(struct pdi_buf *out,
+                                   struct json_object *obj);
 extern const struct pdi_table_printer pdi_print_deployment;  /* apps */
 extern const struct pdi_table_printer pdi_print_replicaset;  /* apps */
 extern const struct pdi_table_printer pdi_print_statefulset; /* apps */

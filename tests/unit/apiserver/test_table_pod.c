@@ -304,6 +304,47 @@ test_apiserver_table_pod__long_reason_cut_on_boundary(void **state)
     pdi_buf_free(&b);
 }
 
+/* The row conditions after the cells: only finished pods have one. */
+static void
+conditions(const char *resource, const char *crd, const char *obj,
+           const char *want)
+{
+    struct json_object *o = tt_json(obj), *crd_cols = crd ? tt_json(crd) : NULL;
+    struct pdi_buf out;
+    char *w = tt_quotes(want);
+
+    pdi_buf_init(&out, NULL);
+    assert_int_equal(pdi_table_conditions(&out, "", resource, crd_cols, o),
+                     PEDIA_OK);
+    assert_string_equal(out.ptr ? out.ptr : "", w);
+    pdi_buf_free(&out);
+    free(w);
+    json_object_put(o);
+    json_object_put(crd_cols);
+}
+
+static void
+test_apiserver_table_pod__row_conditions(void **state)
+{
+    (void)state;
+    conditions("pods", NULL,
+               "{" META("done") ",'status':{'phase':'Succeeded'}}",
+               ",'conditions':[{'type':'Completed','status':'True',"
+               "'reason':'Succeeded','message':'The pod has completed "
+               "successfully.'}]");
+    conditions("pods", NULL, "{" META("oops") ",'status':{'phase':'Failed'}}",
+               ",'conditions':[{'type':'Completed','status':'True',"
+               "'reason':'Failed','message':'The pod failed.'}]");
+    conditions("pods", NULL, "{" META("up") ",'status':{'phase':'Running'}}",
+               "");
+    conditions("pods", NULL, "{" META("new") "}", "");
+    /* not a pod printer: no conditions */
+    conditions("services", NULL,
+               "{" META("svc") ",'status':{'phase':'Succeeded'}}", "");
+    conditions("pods", "[{'name':'X','type':'string','jsonPath':'.x'}]",
+               "{" META("crd") ",'status':{'phase':'Failed'}}", "");
+}
+
 int
 main(void)
 {
@@ -319,6 +360,7 @@ main(void)
         cmocka_unit_test(test_apiserver_table_pod__pending_reasons),
         cmocka_unit_test(test_apiserver_table_pod__wide_columns),
         cmocka_unit_test(test_apiserver_table_pod__long_reason_cut_on_boundary),
+        cmocka_unit_test(test_apiserver_table_pod__row_conditions),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
