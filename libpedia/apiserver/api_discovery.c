@@ -597,12 +597,8 @@ render_v2(struct pdi_buf *b, const struct disc *d, bool core)
 static void
 etag_of(const struct pdi_buf *b, char out[24])
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = pdi_fnv1a(PDI_FNV1A_INIT, b->ptr, b->len);
 
-    for (size_t i = 0; i < b->len; i++) {
-        h ^= (unsigned char)b->ptr[i];
-        h *= 0x100000001b3ull;
-    }
     snprintf(out, 24, "\"%016llx\"", (unsigned long long)h);
 }
 

@@ -689,16 +689,16 @@ search_doc(struct jb *b)
  * -----------------------------------------------------------------------
  */
 
-/* 128-bit FNV-1a of the text as 32 upper-case hex digits. */
+/* Two 64-bit hashes of the text (FNV-1a, and an FNV variant with its own
+ * seed and an added constant) as 32 upper-case hex digits. */
 static void
 doc_hash(const char *s, char out[33])
 {
-    uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x6c62272e07bb0142ULL;
+    uint64_t h1 = pdi_fnv1a(PDI_FNV1A_INIT, s, strlen(s));
+    uint64_t h2 = 0x6c62272e07bb0142ULL;
 
-    for (; *s; s++) {
-        h1 = (h1 ^ (unsigned char)*s) * 0x100000001b3ULL;
+    for (; *s; s++)
         h2 = (h2 ^ (unsigned char)*s) * 0x100000001b3ULL + 0x9e37u;
-    }
     snprintf(out, 33, "%016llX%016llX", (unsigned long long)h1,
              (unsigned long long)h2);
 }

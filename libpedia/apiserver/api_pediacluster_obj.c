@@ -62,30 +62,20 @@ pdi_api_pcl_types(size_t *n)
 /* ---- uid ------------------------------------------------------------------
  */
 
-static uint64_t
-fnv1a(uint64_t h, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 void
 pdi_api_pcl_new_uid(const char *kind, const char *name, int64_t salt,
                     char out[37])
 {
-    uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
+    uint64_t h1 = PDI_FNV1A_INIT, h2 = 0x84222325cbf29ce4ULL;
     char s[24];
     int n = snprintf(s, sizeof s, "%lld", (long long)salt);
 
-    h1 =
-        fnv1a(fnv1a(fnv1a(h1, kind, strlen(kind)), "/", 1), name, strlen(name));
-    h1 = fnv1a(h1, s, (size_t)n);
-    h2 = fnv1a(fnv1a(fnv1a(h2, s, (size_t)n), name, strlen(name)), kind,
-               strlen(kind));
-    h2 = fnv1a(h2, "uid", 3);
+    h1 = pdi_fnv1a(pdi_fnv1a(pdi_fnv1a(h1, kind, strlen(kind)), "/", 1), name,
+                   strlen(name));
+    h1 = pdi_fnv1a(h1, s, (size_t)n);
+    h2 = pdi_fnv1a(pdi_fnv1a(pdi_fnv1a(h2, s, (size_t)n), name, strlen(name)),
+                   kind, strlen(kind));
+    h2 = pdi_fnv1a(h2, "uid", 3);
     /* RFC 4122 layout: version 4 nibble, variant 10xx. */
     snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(h1 >> 32),
              (unsigned)(h1 >> 16) & 0xffffu, (unsigned)h1 & 0xfffu,

@@ -104,37 +104,16 @@ read_file(const struct pdi_alloc *a, const char *path, const char *what,
           char **out)
 {
     struct pdi_buf b;
-    char chunk[4096];
-    size_t n;
-    FILE *f = fopen(path, "rb");
+    pedia_err err;
 
-    if (!f) {
-        int e = errno;
-        char eb[128];
-
-        /* GNU strerror_r (_GNU_SOURCE): thread-safe, returns the text. */
-        return pdi_error_set(PEDIA_EINVAL, e,
-                             "kubeconfig: cannot read %s \"%s\": %s", what,
-                             path, strerror_r(e, eb, sizeof eb));
-    }
     pdi_buf_init(&b, a);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (b.len + n > MAX_FILE || pdi_buf_append(&b, chunk, n) != PEDIA_OK)
-            break;
+    err = pdi_file_read(path, MAX_FILE, "kubeconfig", what, &b);
+    if (!err) {
+        *out = pdi_buf_detach(&b, NULL);
+        err = *out ? PEDIA_OK : pdi_error_oom();
     }
-    if (b.oom || b.len + n > MAX_FILE || ferror(f) || pdi_buf_grow(&b, 0)) {
-        bool oom = b.oom;
-
-        fclose(f);
-        pdi_buf_free(&b);
-        if (oom)
-            return pdi_error_oom();
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "kubeconfig: cannot read %s \"%s\"", what, path);
-    }
-    fclose(f);
-    *out = pdi_buf_detach(&b, NULL);
-    return PEDIA_OK;
+    pdi_buf_free(&b);
+    return err;
 }
 
 /* base64 text (whitespace allowed, as in folded YAML) to a string. */

@@ -198,9 +198,6 @@ void pdi_qtoken_clear(struct pdi_qtoken *t);
 /* Decode a token (or decimal offset) into t. EQUERY "invalid continue
  * token" when malformed. */
 pedia_err pdi_qtoken_decode(struct pdi_qtoken *t, const char *token);
-/* 64-bit FNV-1a step; start with PDI_FNV_INIT. */
-#define PDI_FNV_INIT 0xcbf29ce484222325ull
-uint64_t pdi_query_fnv(uint64_t h, const void *p, size_t n);
 /* Encode a keyset token into out (base64url JSON). */
 pedia_err pdi_qtoken_encode(struct pdi_buf *out, const struct pdi_qtoken *t);
 

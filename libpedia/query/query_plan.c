@@ -232,9 +232,9 @@ static uint64_t
 h_str(uint64_t h, const char *s)
 {
     if (!s)
-        return pdi_query_fnv(h, "\x01", 1);
-    h = pdi_query_fnv(h, "\x02", 1);
-    return pdi_query_fnv(h, s, strlen(s) + 1);
+        return pdi_fnv1a(h, "\x01", 1);
+    h = pdi_fnv1a(h, "\x02", 1);
+    return pdi_fnv1a(h, s, strlen(s) + 1);
 }
 
 static uint64_t
@@ -249,7 +249,7 @@ h_int(uint64_t h, int64_t v)
         u /= 10;
     } while (u && n < 20);
     b[n++] = ';';
-    return pdi_query_fnv(h, b, (size_t)n);
+    return pdi_fnv1a(h, b, (size_t)n);
 }
 
 static uint64_t
@@ -285,7 +285,7 @@ uint64_t
 pdi_query_plan_fingerprint(const struct pdi_query_plan *p)
 {
     const pedia_sys_query *s = &p->sys;
-    uint64_t h = h_int(PDI_FNV_INIT, (int64_t)s->n_types);
+    uint64_t h = h_int(PDI_FNV1A_INIT, (int64_t)s->n_types);
 
     for (size_t i = 0; i < s->n_types; i++) {
         h = h_str(h, s->types[i].group);

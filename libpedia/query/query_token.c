@@ -32,23 +32,11 @@
 
 #define TOKEN_MAX 65536
 
-uint64_t
-pdi_query_fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
 static uint64_t
 fnv_str(uint64_t h, const char *s)
 {
-    h = pdi_query_fnv(h, s, strlen(s));
-    return pdi_query_fnv(h, "", 1); /* separator: the NUL */
+    h = pdi_fnv1a(h, s, strlen(s));
+    return pdi_fnv1a(h, "", 1); /* separator: the NUL */
 }
 
 static uint64_t
@@ -58,13 +46,13 @@ fnv_i64(uint64_t h, int64_t v)
 
     for (int i = 0; i < 8; i++)
         b[i] = (unsigned char)((uint64_t)v >> (8 * i));
-    return pdi_query_fnv(h, b, sizeof b);
+    return pdi_fnv1a(h, b, sizeof b);
 }
 
 static uint64_t
 token_checksum(const struct pdi_qtoken *t)
 {
-    uint64_t h = fnv_i64(PDI_FNV_INIT, t->rev);
+    uint64_t h = fnv_i64(PDI_FNV1A_INIT, t->rev);
 
     h = fnv_i64(h, t->id);
     h = fnv_i64(h, t->before);

@@ -72,6 +72,7 @@
 #define MAX_BODY (64u << 20)
 #define MAX_QUEUE_BYTES (64u << 20)
 #define MAX_FILE (1u << 20)
+#define INCLUSTER "in-cluster configuration"
 #define BACKOFF_MIN_MS 500L
 #define DEFAULT_STATUS_MS 2000L
 #define DEFAULT_MIN_PUT_MS 5000L
@@ -238,33 +239,6 @@ describe(char *out, size_t cap, pedia_err err, int status, const char *msg,
 /* ---- credentials ------------------------------------------------------------
  */
 
-static pedia_err
-read_file(const char *path, struct pdi_buf *out)
-{
-    char chunk[4096], eb[128];
-    FILE *fp = fopen(path, "rb");
-    size_t n;
-    pedia_err err = PEDIA_OK;
-
-    if (!fp) {
-        int en = errno;
-        return pdi_error_set(PEDIA_EINVAL, en,
-                             "in-cluster configuration: cannot read %s: %s",
-                             path, strerror_r(en, eb, sizeof eb));
-    }
-    while (err == PEDIA_OK && (n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-        if (out->len + n > MAX_FILE)
-            err = pdi_error_set(PEDIA_EINVAL, 0,
-                                "in-cluster configuration: %s is too large",
-                                path);
-        else
-            err = pdi_buf_append(out, chunk, n);
-    }
-    memset(chunk, 0, sizeof chunk);
-    fclose(fp);
-    return err;
-}
-
 /* The service account: token (trimmed), ca.crt, the service env. */
 static pedia_err
 load_incluster(struct sync_follow *f, struct pdi_kube_cfg *c)
@@ -276,7 +250,9 @@ load_incluster(struct sync_follow *f, struct pdi_kube_cfg *c)
     pdi_buf_init(&ca, f->a);
     pdi_buf_init(&path, f->a);
     pdi_buf_printf(&path, "%s/token", f->sa_dir);
-    err = path.oom ? pdi_error_oom() : read_file(path.ptr, &tok);
+    err = path.oom
+              ? pdi_error_oom()
+              : pdi_file_read(path.ptr, MAX_FILE, INCLUSTER, "token", &tok);
     while (!err && tok.len && strchr(" \t\r\n", tok.ptr[tok.len - 1]))
         tok.ptr[--tok.len] = '\0';
     if (!err && !tok.len)
@@ -285,7 +261,9 @@ load_incluster(struct sync_follow *f, struct pdi_kube_cfg *c)
     pdi_buf_reset(&path);
     pdi_buf_printf(&path, "%s/ca.crt", f->sa_dir);
     if (!err)
-        err = path.oom ? pdi_error_oom() : read_file(path.ptr, &ca);
+        err = path.oom
+                  ? pdi_error_oom()
+                  : pdi_file_read(path.ptr, MAX_FILE, INCLUSTER, "ca.crt", &ca);
     if (!err) {
         c->server = pdi_strdup(f->a, f->server);
         c->token = pdi_strndup(f->a, tok.ptr, tok.len);

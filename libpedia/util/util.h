@@ -128,6 +128,14 @@ pedia_err pdi_base64_encode(struct pdi_buf *out, const void *data, size_t n,
                             bool url);
 /* Accepts both alphabets, padding optional, no whitespace. */
 pedia_err pdi_base64_decode(struct pdi_buf *out, const char *s, size_t n);
+/* Append the whole file at path to out (at most max bytes). Errors name
+ * it: "<prefix>: cannot read <what> \"<path>\": <reason>". */
+pedia_err pdi_file_read(const char *path, size_t max, const char *prefix,
+                        const char *what, struct pdi_buf *out);
+/* 64-bit FNV-1a: fold n bytes into h (start with PDI_FNV1A_INIT). Used for
+ * tokens, ETags, uids and document hashes whose values must stay stable. */
+#define PDI_FNV1A_INIT 0xcbf29ce484222325ull
+uint64_t pdi_fnv1a(uint64_t h, const void *p, size_t n);
 /* RFC 3339 / Kubernetes time <-> Unix seconds (UTC). */
 bool pdi_time_parse_rfc3339(const char *s, int64_t *out);
 void pdi_time_format_rfc3339(int64_t t, char out[32]);
