@@ -14,20 +14,12 @@
 #include <time.h>
 
 #include "apiserver/api_pediacluster.h"
+#include "apiserver/api_table_int.h"
 #include "util/util_json.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-/* One column definition (metav1.TableColumnDefinition). */
-struct column {
-    const char *name;
-    const char *type;
-    const char *format;
-    int priority;
-    const char *desc;
-};
-
-static const struct column pc_columns[] = {
+static const struct pdi_table_col pc_columns[] = {
     {"Name", "string", "name", 0,
      "Name must be unique within the kind; cannot be updated."},
     {"Ready", "string", "", 0, "Status of the Ready condition."},
@@ -44,7 +36,7 @@ static const struct column pc_columns[] = {
 };
 
 /* ClusterSyncResources: Name and Age, as above. */
-static const struct column sr_columns[] = {
+static const struct pdi_table_col sr_columns[] = {
     {"Name", "string", "name", 0,
      "Name must be unique within the kind; cannot be updated."},
     {"Age", "date", "", 0,
@@ -90,31 +82,30 @@ pdi_api_pcl_shape_init(struct pdi_api_pcl_shape *sh,
 pedia_err
 pdi_api_pcl_columns(const struct pdi_api_pcl_shape *sh, struct pdi_buf *out)
 {
-    const struct column *c = sh->t->has_status ? pc_columns : sr_columns;
+    const struct pdi_table_col *c = sh->t->has_status ? pc_columns : sr_columns;
+    pedia_err err = pdi_buf_putc(out, '[');
 
-    pdi_buf_putc(out, '[');
-    for (size_t i = 0; c[i].name; i++)
-        pdi_buf_printf(out,
-                       "%s{\"name\":\"%s\",\"type\":\"%s\",\"format\":"
-                       "\"%s\",\"description\":\"%s\",\"priority\":%d}",
-                       i ? "," : "", c[i].name, c[i].type, c[i].format,
-                       c[i].desc, c[i].priority);
-    pdi_buf_putc(out, ']');
-    return out->oom ? pdi_error_oom() : PEDIA_OK;
+    for (size_t i = 0; !err && c[i].name; i++) {
+        if (i)
+            err = pdi_buf_putc(out, ',');
+        if (!err)
+            err = pdi_table_put_col(out, &c[i]);
+    }
+    return err ? err : pdi_buf_putc(out, ']');
 }
 
 /* ---- cells
  * --------------------------------------------------------------------
  */
 
-/* A string cell, or null for a missing value. */
+/* A string cell, or null for a missing value (kubectl prints nothing). */
 static void
-cell_str(struct pdi_buf *out, const char *s)
+cell(struct pdi_table_row *row, const char *s)
 {
     if (s)
-        pdi_buf_json_string(out, s, strlen(s));
+        pdi_row_str(row, s);
     else
-        pdi_buf_puts(out, "null");
+        pdi_row_null(row);
 }
 
 static struct json_object *
@@ -131,22 +122,7 @@ condition(struct json_object *status, const char *type)
     return NULL;
 }
 
-static void
-cell_age(struct pdi_buf *out, struct json_object *md, int64_t now)
-{
-    const char *ts = pdi_json_get_string(md, "creationTimestamp");
-    int64_t t = 0;
-    char age[32];
-
-    if (!ts || !pdi_time_parse_rfc3339(ts, &t)) {
-        cell_str(out, "<unknown>");
-        return;
-    }
-    pdi_table_duration(now - t, age);
-    cell_str(out, age);
-}
-
-static void
+static pedia_err
 cells(const struct pdi_api_pcl_shape *sh, struct json_object *obj,
       struct pdi_buf *out)
 {
@@ -154,31 +130,27 @@ cells(const struct pdi_api_pcl_shape *sh, struct json_object *obj,
         pdi_json_get_typed(obj, "metadata", json_type_object);
     struct json_object *st =
         pdi_json_get_typed(obj, "status", json_type_object);
+    struct pdi_table_row row;
 
-    pdi_buf_putc(out, '[');
-    cell_str(out, pdi_json_get_string(md, "name"));
-    pdi_buf_putc(out, ',');
-    if (!sh->t->has_status) {
-        cell_age(out, md, sh->now);
-        pdi_buf_putc(out, ']');
-        return;
+    pdi_row_init(&row, out, sh->now);
+    pdi_row_fail(&row, pdi_buf_putc(out, '['));
+    cell(&row, pdi_json_get_string(md, "name"));
+    if (sh->t->has_status) {
+        cell(&row, pdi_json_get_string(condition(st, "Ready"), "status"));
+        cell(&row, pdi_json_get_string(st, "version"));
+        cell(&row, pdi_json_get_string(st, "apiserver"));
     }
-    cell_str(out, pdi_json_get_string(condition(st, "Ready"), "status"));
-    pdi_buf_putc(out, ',');
-    cell_str(out, pdi_json_get_string(st, "version"));
-    pdi_buf_putc(out, ',');
-    cell_str(out, pdi_json_get_string(st, "apiserver"));
-    pdi_buf_putc(out, ',');
-    cell_age(out, md, sh->now);
-    pdi_buf_putc(out, ',');
-    cell_str(out, pdi_json_get_string(condition(st, "Validated"), "reason"));
-    pdi_buf_putc(out, ',');
-    cell_str(out,
+    pdi_row_age(&row, obj, "metadata.creationTimestamp");
+    if (sh->t->has_status) {
+        cell(&row, pdi_json_get_string(condition(st, "Validated"), "reason"));
+        cell(&row,
              pdi_json_get_string(condition(st, "SynchroRunning"), "reason"));
-    pdi_buf_putc(out, ',');
-    cell_str(out,
+        cell(&row,
              pdi_json_get_string(condition(st, "ClusterHealthy"), "reason"));
-    pdi_buf_putc(out, ']');
+    }
+    if (!row.err)
+        pdi_row_fail(&row, pdi_buf_putc(out, ']'));
+    return row.err;
 }
 
 /* PartialObjectMetadata of a parsed object. */
@@ -221,7 +193,11 @@ pdi_api_pcl_row(const struct pdi_api_pcl_shape *sh, const char *json,
     if (err)
         return err;
     pdi_buf_puts(out, "{\"cells\":");
-    cells(sh, obj, out);
+    err = cells(sh, obj, out);
+    if (err) {
+        json_object_put(obj);
+        return err;
+    }
     if (sh->include == PCL_INCLUDE_META) {
         pdi_buf_puts(out, ",\"object\":");
         partial(sh, obj, out);
