@@ -222,10 +222,12 @@ class _Search:
         if self.with_remaining:
             lib.pedia_query_set_with_remaining_count(p, True)
 
-    def run(self, limit: Optional[int], token: Optional[str]) -> Native:
-        """Run one page; returns the pedia_result Native (child of store)."""
+    def run(self, limit: Optional[int], token: Optional[str],
+            query: Optional[Native] = None) -> Native:
+        """Run one page; returns the pedia_result Native (child of store).
+        ``query``: the page's query when already built (it is consumed)."""
         lib = _ffi.lib()
-        qn = self.make_query(limit, token)
+        qn = query if query is not None else self.make_query(limit, token)
         try:
             r = c_void_p()
             with self.store._n.use() as sptr, qn.use() as qptr:
@@ -265,17 +267,26 @@ class SearchIterator:
         self.remaining: Optional[int] = None
         self.pages = 0
         self._first_token = token
+        # Built (and so validated) at once by Store.search; the first page
+        # runs it instead of building it again.
+        self._first_query: Optional[Native] = search.make_query(
+            self._page_len() or self._page_size, token)
+
+    def _page_len(self) -> int:
+        if self._left is None:
+            return self._page_size
+        return min(self._page_size, self._left)
 
     def __iter__(self) -> "SearchIterator":
         return self
 
     def _next_page(self) -> bool:
-        size = self._page_size
-        if self._left is not None:
-            size = min(size, self._left)
+        size = self._page_len()
+        query, self._first_query = self._first_query, None
         if size <= 0 or (self.pages and self.continue_token is None):
+            safe_close(query)
             return False
-        self._res = self._search.run(size, self.continue_token)
+        self._res = self._search.run(size, self.continue_token, query)
         self.pages += 1
         with self._res.use() as r:
             rv = _ffi.lib().pedia_result_revision(r)
@@ -328,6 +339,8 @@ class SearchIterator:
 
     def _finish(self) -> None:
         self._done = True
+        query, self._first_query = self._first_query, None
+        safe_close(query)
         if self._res is not None:
             res, self._res = self._res, None
             res.close()
@@ -344,6 +357,7 @@ class SearchIterator:
         self.close()
 
     def __del__(self) -> None:
+        safe_close(getattr(self, "_first_query", None))
         safe_close(getattr(self, "_res", None))
 
 
@@ -686,9 +700,8 @@ class Store(Wrapper):
                     namespaces, names, label_selector, field_selector,
                     order_by, url_query, with_remaining_count)
         self._n.get()
-        it = SearchIterator(s, limit, page_size, continue_token)
-        s.make_query(page_size, continue_token).close()  # validate now
-        return it
+        # Builds the first page's query now: bad conditions raise here.
+        return SearchIterator(s, limit, page_size, continue_token)
 
     def search_page(self, resource: Optional[Resource] = None, *,
                     limit: Optional[int] = None,
