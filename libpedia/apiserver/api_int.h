@@ -217,6 +217,12 @@ struct pedia_api {
     char *address; /* host:port for /api */
     pthread_mutex_t mu;
     struct pdi_api_snapshot *snap; /* guarded by mu */
+    /* The snapshot refresher (api_snapshot.c), started by the first
+     * request; cv (monotonic clock) wakes it early to stop. */
+    pthread_cond_t cv;
+    pthread_t refresher;
+    bool refresher_on, refresher_stop; /* guarded by mu */
+    atomic_uint_fast64_t snapshots;    /* taken so far (tests, debugging) */
     volatile int shutdown;
     struct pdi_api_metrics *metrics;
     atomic_size_t whole_bytes; /* held by bodies produced whole (api_resp.c) */
@@ -224,9 +230,12 @@ struct pedia_api {
         *openapi; /* api_openapi.c, created lazily under mu */
 };
 
-/* Borrow the current cluster snapshot (refreshed when older than 1 s);
- * release with pdi_api_snapshot_release(). Never NULL unless out of memory. */
+/* Borrow the current cluster snapshot (at most about a second old: a
+ * background thread refreshes it); release with pdi_api_snapshot_release().
+ * Never NULL unless out of memory. */
 struct pdi_api_snapshot *pdi_api_snapshot_get(struct pedia_api *api);
+/* Stop and join the refresher (pedia_api_free). */
+void pdi_api_snapshot_stop(struct pedia_api *api);
 void pdi_api_snapshot_release(struct pedia_api *api,
                               struct pdi_api_snapshot *s);
 /* Add `Warning: 299 - "..."` headers for clusters that are not ready:

@@ -46,6 +46,7 @@ pedia_api_create(pedia_api **out, pedia_store *store, pedia_engine *engine)
     pedia_api *api;
     struct pedia_ctx *ctx;
     const struct pdi_alloc *a;
+    pthread_condattr_t ca;
 
     pdi_error_clear();
     PEDIA_ASSERT_ARG(out);
@@ -62,6 +63,10 @@ pedia_api_create(pedia_api **out, pedia_store *store, pedia_engine *engine)
     api->ctx = ctx;
     api->a = a;
     pthread_mutex_init(&api->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&api->cv, &ca);
+    pthread_condattr_destroy(&ca);
     if (pdi_api_metrics_create(api)) {
         pedia_api_free(api);
         return pdi_error_oom();
@@ -99,11 +104,13 @@ pedia_api_free(pedia_api *api)
 {
     if (!api || api->magic != PDI_MAGIC_API)
         return;
+    pdi_api_snapshot_stop(api);
     pdi_api_snapshot_release(api, api->snap);
     api->snap = NULL;
     pdi_api_metrics_free(api);
     pdi_api_openapi_free(api);
     pdi_free(api->a, api->address);
+    pthread_cond_destroy(&api->cv);
     pthread_mutex_destroy(&api->mu);
     api->magic = 0;
     pdi_free(api->a, api);

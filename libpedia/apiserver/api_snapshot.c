@@ -4,10 +4,17 @@
  * engine's PediaCluster status and cached for a second.
  *
  * A snapshot is reference-counted: requests keep using the one they took
- * while a newer one replaces it.
+ * while a newer one replaces it. Taking one costs about 0.7 ms with ten
+ * clusters, so requests do not: a refresher thread, started by the first
+ * request and joined by pedia_api_free, takes a new one every second.
+ * Before, the first request after each second paid for it (a p99 bump),
+ * and every request that arrived meanwhile took one too. A request still
+ * takes one itself when there is none yet or the refresher fell far
+ * behind (or stopped after pedia_api_shutdown).
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -18,6 +25,8 @@
 #include "util/util_json.h"
 
 #define SNAPSHOT_TTL_MS 1000
+/* Older than this, a request does not wait for the refresher. */
+#define SNAPSHOT_STALE_MS (3 * SNAPSHOT_TTL_MS)
 
 static void
 cluster_free(const struct pdi_alloc *a, struct pdi_api_cluster *c)
@@ -247,6 +256,7 @@ snapshot_take(struct pedia_api *api)
     cl.s = pdi_calloc(api->a, 1, sizeof *cl.s);
     if (!cl.s)
         return NULL;
+    atomic_fetch_add(&api->snapshots, 1);
     cl.s->refs = 1;
     cl.s->taken_ms = pdi_api_now_ms();
     if (api->engine)
@@ -262,29 +272,97 @@ snapshot_take(struct pedia_api *api)
     return cl.s;
 }
 
+/* Make s (refs 1: api->snap's) the current snapshot. */
+static void
+install(struct pedia_api *api, struct pdi_api_snapshot *s)
+{
+    struct pdi_api_snapshot *old;
+
+    pthread_mutex_lock(&api->mu);
+    old = api->snap;
+    api->snap = s;
+    pthread_mutex_unlock(&api->mu);
+    pdi_api_snapshot_release(api, old);
+}
+
+static bool
+refresher_should_stop(struct pedia_api *api)
+{
+    return api->refresher_stop ||
+           __atomic_load_n(&api->shutdown, __ATOMIC_ACQUIRE) != 0;
+}
+
+static void *
+refresher_main(void *arg)
+{
+    struct pedia_api *api = arg;
+
+    pthread_mutex_lock(&api->mu);
+    while (!refresher_should_stop(api)) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += SNAPSHOT_TTL_MS / 1000;
+        pthread_cond_timedwait(&api->cv, &api->mu, &until);
+        if (refresher_should_stop(api))
+            break;
+        pthread_mutex_unlock(&api->mu);
+        struct pdi_api_snapshot *s = snapshot_take(api);
+        if (s)
+            install(api, s);
+        pdi_error_clear(); /* a failed take leaves nothing for anyone */
+        pthread_mutex_lock(&api->mu);
+    }
+    pthread_mutex_unlock(&api->mu);
+    return NULL;
+}
+
+/* Under api->mu: start the refresher once (not after shutdown). Without
+ * it requests simply take snapshots themselves. */
+static void
+refresher_start_locked(struct pedia_api *api)
+{
+    if (api->refresher_on || refresher_should_stop(api))
+        return;
+    api->refresher_on =
+        pthread_create(&api->refresher, NULL, refresher_main, api) == 0;
+}
+
+void
+pdi_api_snapshot_stop(struct pedia_api *api)
+{
+    bool join;
+
+    pthread_mutex_lock(&api->mu);
+    api->refresher_stop = true;
+    join = api->refresher_on;
+    api->refresher_on = false;
+    pthread_cond_broadcast(&api->cv);
+    pthread_mutex_unlock(&api->mu);
+    if (join)
+        pthread_join(api->refresher, NULL);
+}
+
 struct pdi_api_snapshot *
 pdi_api_snapshot_get(struct pedia_api *api)
 {
-    struct pdi_api_snapshot *s, *old = NULL;
+    struct pdi_api_snapshot *s;
 
     pthread_mutex_lock(&api->mu);
+    refresher_start_locked(api);
     s = api->snap;
-    if (s && pdi_api_now_ms() - s->taken_ms < SNAPSHOT_TTL_MS) {
+    if (s && pdi_api_now_ms() - s->taken_ms < SNAPSHOT_STALE_MS) {
         s->refs++;
         pthread_mutex_unlock(&api->mu);
         return s;
     }
     pthread_mutex_unlock(&api->mu);
-    /* Take a new one outside the lock: the engine has its own. */
+    /* None yet, or the refresher is behind: take one here, outside the
+     * lock (the engine has its own). */
     s = snapshot_take(api);
     if (!s)
         return NULL;
-    pthread_mutex_lock(&api->mu);
-    old = api->snap;
-    api->snap = s;
-    s->refs++; /* one for api->snap, one for the caller */
-    pthread_mutex_unlock(&api->mu);
-    pdi_api_snapshot_release(api, old);
+    s->refs++; /* the caller's; install keeps the one for api->snap */
+    install(api, s);
     return s;
 }
 

@@ -4,12 +4,14 @@
  * (readable in place with pedia_api_response_body), a longer one streams
  * on from its prefix and loses no byte, a store failure before anything
  * was sent becomes a Status, watches never settle, and the API's budget
- * is charged while a body is held and given back when it is freed.
- * Synthetic streams stand in for lists, so sizes and failures are exact.
+ * is charged while a body is held and given back when it is freed. Also
+ * the API's snapshot refresher. Synthetic streams stand in for lists, so sizes
+ * and failures are exact.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api_test.h"
 #include "apiserver/api_int.h"
@@ -206,6 +208,25 @@ test_response__watch_never_settles(void **state)
     pedia_api_response_free(r);
 }
 
+/* The cluster snapshot is refreshed by the API's own thread, not by the
+ * requests: after one request it keeps being taken with no request at
+ * all; pedia_api_free joins the thread and frees every snapshot (the
+ * fixture's counting allocator checks that nothing is left). */
+static void
+test_response__snapshot_refreshed_in_background(void **state)
+{
+    struct at_fx *f = *state;
+    struct pdi_api_snapshot *s = pdi_api_snapshot_get(f->api);
+    uint_fast64_t n0;
+
+    assert_non_null(s);
+    pdi_api_snapshot_release(f->api, s);
+    n0 = atomic_load(&f->api->snapshots);
+    for (int i = 0; i < 50 && atomic_load(&f->api->snapshots) == n0; i++)
+        usleep(100 * 1000);
+    assert_true(atomic_load(&f->api->snapshots) > n0);
+}
+
 int
 main(void)
 {
@@ -215,6 +236,7 @@ main(void)
         cmocka_unit_test(test_response__failure_before_sending_is_a_status),
         cmocka_unit_test(test_response__spent_budget_streams),
         cmocka_unit_test(test_response__watch_never_settles),
+        cmocka_unit_test(test_response__snapshot_refreshed_in_background),
     };
     return cmocka_run_group_tests(tests, setup, at_teardown);
 }
