@@ -13,6 +13,7 @@
  * Locking: none here; a handle is used by one thread at a time and SQLite
  * connections are opened in serialized mode.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -240,14 +241,31 @@ migrate(struct pdi_sqlite *h)
     return pdi_sqlite_exec(h, "COMMIT", "migrate");
 }
 
+/* SQLite keeps memory statistics by default, behind one process-wide
+ * mutex taken on every sqlite3_malloc and sqlite3_free: with a few
+ * threads reading at once (pediad's GETs), most of the futex waits in a
+ * profile were that mutex. libpedia turns the statistics off when it is
+ * the first to initialize SQLite; an application that wants them calls
+ * sqlite3_initialize() first (sqlite3_config then fails, harmlessly). */
+static pthread_once_t sqlite_configured = PTHREAD_ONCE_INIT;
+
+static void
+configure_sqlite(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static pedia_err
 open_db(struct pdi_sqlite *h, const char *path, bool read_only)
 {
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI;
     int rc;
 
+    pthread_once(&sqlite_configured, configure_sqlite);
     if (!read_only)
         flags |= SQLITE_OPEN_CREATE;
+    else /* a pool reader: one thread at a time, no per-call mutex needed */
+        flags |= SQLITE_OPEN_NOMUTEX;
     rc = sqlite3_open_v2(path, &h->db, flags, NULL);
     if (rc != SQLITE_OK) {
         if (!h->db)
