@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproducible pediad HTTP benchmark (issue 5), one command:
 #   bench/run_api_bench.sh [OBJECTS] [ITERATIONS] [KUBECTL_PODS]
-# Defaults: 1,000,000 corpus objects (800,000 pods), 200 iterations per page
+# Defaults: 1,000,000 corpus objects (800,000 pods), 1000 iterations per page
 # query, 100,000 pods for the kubectl run. Environment: PEDIA_BENCH_SECONDS
 # (GET throughput seconds per run, default 10), PEDIA_BENCH_THREADS (client
 # threads, default 2,8), PEDIA_BENCH_ROUNDS (alternations, default 2),
@@ -25,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 objects=${1:-1000000}
-iters=${2:-200}
+iters=${2:-1000}
 kpods=${3:-100000}
 seconds=${PEDIA_BENCH_SECONDS:-10}
 threads=${PEDIA_BENCH_THREADS:-2,8}
