@@ -29,7 +29,7 @@ conflict(struct pedia_api_response *r, const struct pdi_api_target *t,
 }
 
 static void
-single_table(struct pedia_api_response *r, const struct pdi_api_shape *s,
+single_table(struct pedia_api_response *r, struct pdi_api_shape *s,
              const struct pdi_api_target *t, const pedia_object *o, int64_t rev)
 {
     struct pdi_buf b;
@@ -48,7 +48,7 @@ single_table(struct pedia_api_response *r, const struct pdi_api_shape *s,
 }
 
 static void
-respond(struct pedia_api_response *r, const struct pdi_api_shape *s,
+respond(struct pedia_api_response *r, struct pdi_api_shape *s,
         const struct pdi_api_target *t, const pedia_object *o, int64_t rev)
 {
     struct pdi_buf b;

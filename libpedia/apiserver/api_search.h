@@ -36,6 +36,7 @@ struct pdi_api_shape {
     bool table_v1beta1;
     int include_object;           /* 0 None, 1 Metadata (default), 2 Object */
     struct json_object *crd_cols; /* owned; NULL = built-in printer */
+    struct json_tokener *tok;     /* owned; reused for every row */
 };
 
 /* api_shape.c */
@@ -45,7 +46,7 @@ pedia_err pdi_api_shape_init(struct pdi_api_shape *s, struct pdi_api_req *rq,
 void pdi_api_shape_free(struct pdi_api_shape *s);
 /* Append the row of one object (`{"cells":[...],"object":...}`) for a
  * Table, or the PartialObjectMetadata, per shape. */
-pedia_err pdi_api_shape_row(const struct pdi_api_shape *s,
+pedia_err pdi_api_shape_row(struct pdi_api_shape *s,
                             const struct pdi_api_target *t,
                             const pedia_object *obj, int64_t now,
                             struct pdi_buf *out);
@@ -55,8 +56,8 @@ pedia_err pdi_api_shape_columns(const struct pdi_api_shape *s,
                                 struct pdi_buf *out);
 /* Append one object in the shape's item form: the JSON itself, or its
  * PartialObjectMetadata. */
-pedia_err pdi_api_shape_item(const struct pdi_api_shape *s,
-                             const pedia_object *obj, struct pdi_buf *out);
+pedia_err pdi_api_shape_item(struct pdi_api_shape *s, const pedia_object *obj,
+                             struct pdi_buf *out);
 
 /* api_list.c / api_get.c / api_watch.c */
 void pdi_api_serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,

@@ -112,6 +112,9 @@ pdi_api_shape_free(struct pdi_api_shape *s)
 {
     json_object_put(s->crd_cols);
     s->crd_cols = NULL;
+    if (s->tok)
+        json_tokener_free(s->tok);
+    s->tok = NULL;
 }
 
 pedia_err
@@ -122,14 +125,40 @@ pdi_api_shape_columns(const struct pdi_api_shape *s,
     return pdi_table_columns(out, t->group, t->resource, s->crd_cols);
 }
 
-static pedia_err
-partial(struct json_object *obj, struct pdi_buf *out)
-{
-    struct json_object *md =
-        pdi_json_get_typed(obj, "metadata", json_type_object);
+#define PARTIAL_HEAD                                                           \
+    "{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\","   \
+    "\"metadata\":"
 
-    pdi_buf_puts(out, "{\"kind\":\"PartialObjectMetadata\","
-                      "\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":");
+/* PartialObjectMetadata from the served bytes: they start with
+ * {"metadata":{...} (R1), so the metadata is copied, not re-serialized.
+ * false when the bytes do not have that form. */
+static bool
+partial_raw(const pedia_object *obj, struct pdi_buf *out)
+{
+    size_t len, md_len;
+    const char *json = pedia_object_json(obj, &len);
+    const size_t at = PDI_OBJECT_PREFIX_LEN - 1; /* the metadata's '{' */
+
+    if (len <= at || memcmp(json, PDI_OBJECT_PREFIX, PDI_OBJECT_PREFIX_LEN))
+        return false;
+    md_len = pdi_json_value_len(json + at, len - at);
+    if (!md_len)
+        return false;
+    pdi_buf_puts(out, PARTIAL_HEAD);
+    pdi_buf_append(out, json + at, md_len);
+    pdi_buf_putc(out, '}');
+    return true;
+}
+
+static pedia_err
+partial(const pedia_object *raw, struct json_object *obj, struct pdi_buf *out)
+{
+    struct json_object *md;
+
+    if (raw && partial_raw(raw, out))
+        return out->oom ? pdi_error_oom() : PEDIA_OK;
+    md = pdi_json_get_typed(obj, "metadata", json_type_object);
+    pdi_buf_puts(out, PARTIAL_HEAD);
     pdi_buf_puts(out, md ? json_object_to_json_string_ext(
                                md, JSON_C_TO_STRING_PLAIN |
                                        JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -137,17 +166,20 @@ partial(struct json_object *obj, struct pdi_buf *out)
     return pdi_buf_putc(out, '}');
 }
 
+/* Stored objects were validated when they were written: parse them with
+ * the shape's tokener, without re-validation. */
 static pedia_err
-parse_object(const pedia_object *obj, struct json_object **out)
+parse_object(struct pdi_api_shape *s, const pedia_object *obj,
+             struct json_object **out)
 {
     size_t len;
     const char *json = pedia_object_json(obj, &len);
 
-    return pdi_json_parse(json, len, "stored object", out);
+    return pdi_json_parse_own(&s->tok, json, len, "stored object", out);
 }
 
 pedia_err
-pdi_api_shape_item(const struct pdi_api_shape *s, const pedia_object *obj,
+pdi_api_shape_item(struct pdi_api_shape *s, const pedia_object *obj,
                    struct pdi_buf *out)
 {
     struct json_object *o = NULL;
@@ -159,19 +191,21 @@ pdi_api_shape_item(const struct pdi_api_shape *s, const pedia_object *obj,
         json = pedia_object_json(obj, &len);
         return pdi_buf_append(out, json, len);
     }
-    err = parse_object(obj, &o);
+    if (partial_raw(obj, out))
+        return out->oom ? pdi_error_oom() : PEDIA_OK;
+    err = parse_object(s, obj, &o);
     if (!err)
-        err = partial(o, out);
+        err = partial(NULL, o, out);
     json_object_put(o);
     return err;
 }
 
 pedia_err
-pdi_api_shape_row(const struct pdi_api_shape *s, const struct pdi_api_target *t,
+pdi_api_shape_row(struct pdi_api_shape *s, const struct pdi_api_target *t,
                   const pedia_object *obj, int64_t now, struct pdi_buf *out)
 {
     struct json_object *o = NULL;
-    pedia_err err = parse_object(obj, &o);
+    pedia_err err = parse_object(s, obj, &o);
 
     if (err)
         return err;
@@ -182,7 +216,7 @@ pdi_api_shape_row(const struct pdi_api_shape *s, const struct pdi_api_target *t,
         err = pdi_table_conditions(out, t->group, t->resource, s->crd_cols, o);
     if (!err && s->include_object == 1) {
         pdi_buf_puts(out, ",\"object\":");
-        err = partial(o, out);
+        err = partial(obj, o, out);
     } else if (!err && s->include_object == 2) {
         size_t len;
         const char *json = pedia_object_json(obj, &len);

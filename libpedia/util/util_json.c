@@ -5,11 +5,12 @@
 
 #include <string.h>
 
-pedia_err
-pdi_json_parse(const char *buf, size_t len, const char *what,
-               struct json_object **out)
+/* Parse buf with tok (reset first) and check that nothing but whitespace
+ * follows the value. */
+static pedia_err
+parse_with(struct json_tokener *tok, const char *buf, size_t len,
+           const char *what, struct json_object **out)
 {
-    struct json_tokener *tok;
     struct json_object *obj;
     enum json_tokener_error jerr;
     size_t off;
@@ -18,15 +19,10 @@ pdi_json_parse(const char *buf, size_t len, const char *what,
     if (len > (size_t)INT32_MAX)
         return pdi_error_set(PEDIA_EINVAL, 0, "%s: JSON document too large",
                              what);
-    tok = json_tokener_new_ex(PDI_JSON_MAX_DEPTH);
-    if (!tok)
-        return pdi_error_oom();
-    json_tokener_set_flags(tok,
-                           JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_tokener_reset(tok);
     obj = json_tokener_parse_ex(tok, buf, (int)len);
     jerr = json_tokener_get_error(tok);
     off = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
     if (jerr == json_tokener_continue) {
         json_object_put(obj);
         return pdi_error_set(PEDIA_EINVAL, 0,
@@ -49,6 +45,63 @@ pdi_json_parse(const char *buf, size_t len, const char *what,
     }
     *out = obj;
     return PEDIA_OK;
+}
+
+pedia_err
+pdi_json_parse(const char *buf, size_t len, const char *what,
+               struct json_object **out)
+{
+    struct json_tokener *tok = json_tokener_new_ex(PDI_JSON_MAX_DEPTH);
+    pedia_err err;
+
+    *out = NULL;
+    if (!tok)
+        return pdi_error_oom();
+    json_tokener_set_flags(tok,
+                           JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    err = parse_with(tok, buf, len, what, out);
+    json_tokener_free(tok);
+    return err;
+}
+
+pedia_err
+pdi_json_parse_own(struct json_tokener **tok, const char *buf, size_t len,
+                   const char *what, struct json_object **out)
+{
+    *out = NULL;
+    if (!*tok && !(*tok = json_tokener_new_ex(PDI_JSON_MAX_DEPTH)))
+        return pdi_error_oom();
+    return parse_with(*tok, buf, len, what, out);
+}
+
+size_t
+pdi_json_value_len(const char *s, size_t n)
+{
+    size_t depth = 0;
+    bool in_str = false;
+
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+            continue;
+        }
+        if (c == '"')
+            in_str = true;
+        else if (c == '{' || c == '[')
+            depth++;
+        else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return 0;
+            if (--depth == 0)
+                return i + 1;
+        } else if (depth == 0)
+            return 0; /* only objects and arrays */
+    }
+    return 0;
 }
 
 const char *

@@ -17,6 +17,17 @@
  * PEDIA_EINVAL with "what: <json-c reason> at offset N" and returns it. */
 pedia_err pdi_json_parse(const char *buf, size_t len, const char *what,
                          struct json_object **out);
+/* Parse JSON libpedia wrote itself (stored objects, normalized and
+ * validated at ingest) with a tokener the caller keeps (*tok made on first
+ * use; json_tokener_free it): not strict, no UTF-8 re-validation, no
+ * tokener per call. Errors as pdi_json_parse. */
+pedia_err pdi_json_parse_own(struct json_tokener **tok, const char *buf,
+                             size_t len, const char *what,
+                             struct json_object **out);
+/* Length of the JSON object or array at s[0..n) (string-aware bracket
+ * matching, no validation), or 0 when s does not start with one or it is
+ * not closed. */
+size_t pdi_json_value_len(const char *s, size_t n);
 /* Borrowed string member or NULL (also NULL when not a string). */
 const char *pdi_json_get_string(struct json_object *obj, const char *key);
 /* Borrowed member object of the given type, or NULL. */
