@@ -1034,22 +1034,25 @@ write_labelled(pedia_sys_store *st, const char *name, const char *k1,
     assert_int_equal(write_objs(st, &o, 1), PEDIA_OK);
 }
 
-/* Names (sorted) matching one label requirement. */
+/* The names (sorted, "a,b,") matching one label requirement must be
+ * `want`. */
 static void
-label_match(pedia_sys_store *st, const char *key, pedia_sys_op op,
-            const char *value, char *out, size_t cap)
+expect_labels(pedia_sys_store *st, const char *key, pedia_sys_op op,
+              const char *value, const char *want)
 {
     const char *vals[1] = {value};
     pedia_sys_requirement req = {key, NULL, 0, op, vals, value ? 1 : 0};
     pedia_sys_sort by_name = {PEDIA_SYS_SORT_NAME, NULL, 0, false};
     pedia_sys_query q;
+    char got[512];
 
     query_init(&q);
     q.labels = &req;
     q.n_labels = 1;
     q.sorts = &by_name;
     q.n_sorts = 1;
-    page_all(st, &q, 100, out, cap);
+    page_all(st, &q, 100, got, sizeof got);
+    assert_string_equal(got, want);
 }
 
 /* Labels are array elements "key" and "key=value" (R2): keys holding '='
@@ -1059,40 +1062,28 @@ label_match(pedia_sys_store *st, const char *key, pedia_sys_op op,
 static void
 test_store_pg__label_elements(void **state)
 {
-    char uri[512], got[512];
+    char uri[512];
     pedia_sys_store *st = fresh("t_label_elements", uri, 0);
 
     (void)state;
     write_labelled(st, "a", "x=y", "1", "k\\", "\"{,}\"\t\\n");
     write_labelled(st, "b", "x", "y=1", "größe", "12");
     write_labelled(st, "c", "x", "y", "größe", "7");
-    label_match(st, "x=y", PEDIA_SYS_OP_EQ, "1", got, sizeof got);
-    assert_string_equal(got, "a,");
-    label_match(st, "x", PEDIA_SYS_OP_EQ, "y=1", got, sizeof got);
-    assert_string_equal(got, "b,");
-    label_match(st, "x", PEDIA_SYS_OP_EXISTS, NULL, got, sizeof got);
-    assert_string_equal(got, "b,c,");
-    label_match(st, "x=y", PEDIA_SYS_OP_EXISTS, NULL, got, sizeof got);
-    assert_string_equal(got, "a,");
-    label_match(st, "x", PEDIA_SYS_OP_NE, "y", got, sizeof got);
-    assert_string_equal(got, "a,b,");
-    label_match(st, "x", PEDIA_SYS_OP_NOT_EXISTS, NULL, got, sizeof got);
-    assert_string_equal(got, "a,");
-    label_match(st, "k\\", PEDIA_SYS_OP_EQ, "\"{,}\"\t\\n", got, sizeof got);
-    assert_string_equal(got, "a,");
-    label_match(st, "größe", PEDIA_SYS_OP_GT, "8", got, sizeof got);
-    assert_string_equal(got, "b,");
-    label_match(st, "größe", PEDIA_SYS_OP_LT, "8", got, sizeof got);
-    assert_string_equal(got, "c,");
+    expect_labels(st, "x=y", PEDIA_SYS_OP_EQ, "1", "a,");
+    expect_labels(st, "x", PEDIA_SYS_OP_EQ, "y=1", "b,");
+    expect_labels(st, "x", PEDIA_SYS_OP_EXISTS, NULL, "b,c,");
+    expect_labels(st, "x=y", PEDIA_SYS_OP_EXISTS, NULL, "a,");
+    expect_labels(st, "x", PEDIA_SYS_OP_NE, "y", "a,b,");
+    expect_labels(st, "x", PEDIA_SYS_OP_NOT_EXISTS, NULL, "a,");
+    expect_labels(st, "k\\", PEDIA_SYS_OP_EQ, "\"{,}\"\t\\n", "a,");
+    expect_labels(st, "größe", PEDIA_SYS_OP_GT, "8", "b,");
+    expect_labels(st, "größe", PEDIA_SYS_OP_LT, "8", "c,");
     /* "x=y" > 0 must not read the value of key "x" */
-    label_match(st, "x", PEDIA_SYS_OP_GT, "0", got, sizeof got);
-    assert_string_equal(got, "");
+    expect_labels(st, "x", PEDIA_SYS_OP_GT, "0", "");
     /* rewrite: old labels gone, new ones found */
     write_labelled(st, "c", "x", "z", NULL, NULL);
-    label_match(st, "größe", PEDIA_SYS_OP_EXISTS, NULL, got, sizeof got);
-    assert_string_equal(got, "b,");
-    label_match(st, "x", PEDIA_SYS_OP_IN, "z", got, sizeof got);
-    assert_string_equal(got, "c,");
+    expect_labels(st, "größe", PEDIA_SYS_OP_EXISTS, NULL, "b,");
+    expect_labels(st, "x", PEDIA_SYS_OP_IN, "z", "c,");
     DRV->close(st);
 }
 
@@ -1113,7 +1104,7 @@ exec_ok(PGconn *c, const char *sql)
 static void
 test_store_pg__migrate_v1_labels(void **state)
 {
-    char uri[512], got[512];
+    char uri[512];
     pedia_sys_store *st = fresh("t_migrate_v1", uri, 0);
     PGconn *c = PQconnectdb(uri);
 
@@ -1133,14 +1124,10 @@ test_store_pg__migrate_v1_labels(void **state)
     exec_ok(c, "UPDATE pedia_meta SET value = '1' WHERE key = "
                "'schema_version'");
     st = open_uri(uri, 0, false);
-    label_match(st, "app", PEDIA_SYS_OP_EQ, "web", got, sizeof got);
-    assert_string_equal(got, "a,");
-    label_match(st, "app", PEDIA_SYS_OP_NOTIN, "web", got, sizeof got);
-    assert_string_equal(got, "b,");
-    label_match(st, "x=y", PEDIA_SYS_OP_EQ, "1", got, sizeof got);
-    assert_string_equal(got, "a,");
-    label_match(st, "x", PEDIA_SYS_OP_EXISTS, NULL, got, sizeof got);
-    assert_string_equal(got, "");
+    expect_labels(st, "app", PEDIA_SYS_OP_EQ, "web", "a,");
+    expect_labels(st, "app", PEDIA_SYS_OP_NOTIN, "web", "b,");
+    expect_labels(st, "x=y", PEDIA_SYS_OP_EQ, "1", "a,");
+    expect_labels(st, "x", PEDIA_SYS_OP_EXISTS, NULL, "");
     {
         PGresult *r = PQexec(c, "SELECT to_regclass('pedia_labels') IS NULL");
         assert_string_equal(PQgetvalue(r, 0, 0), "t"); /* table gone */
