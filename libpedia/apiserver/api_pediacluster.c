@@ -208,16 +208,11 @@ serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
                                (1u << PDI_MEDIA_TABLE) |
                                    (1u << PDI_MEDIA_PARTIAL_LIST)))
         return;
-    if (pdi_api_pcl_paging_parse(rq, r, &p)) {
-        pdi_api_pcl_paging_free(&p);
-        return;
+    if (!pdi_api_pcl_paging_parse(rq, r, &p) &&
+        !pdi_api_pcl_filter_parse(&f, rq, r)) {
+        err = pdi_api_pcl_list(rq->api, t, &set);
+        respond_list(r, &sh, &set, &f, &p, err);
     }
-    if (pdi_api_pcl_filter_parse(&f, rq, r)) {
-        pdi_api_pcl_paging_free(&p);
-        return;
-    }
-    err = pdi_api_pcl_list(rq->api, t, &set);
-    respond_list(r, &sh, &set, &f, &p, err);
     pdi_api_pcl_paging_free(&p);
 }
 

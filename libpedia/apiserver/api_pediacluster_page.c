@@ -39,8 +39,8 @@ encode_token(const struct pdi_alloc *a, const char *after, char **out)
     return *out ? PEDIA_OK : pdi_error_oom();
 }
 
-/* The name a continue token resumes after (copied into *after); a 400
- * Status in r when the token is not one of ours. */
+/* The name a continue token resumes after (copied into *after); a Status
+ * in r on failure (400 when the token is not one of ours). */
 static pedia_err
 decode_token(struct pedia_api_response *r, const char *token, char **after)
 {
@@ -63,9 +63,12 @@ decode_token(struct pedia_api_response *r, const char *token, char **after)
     }
     json_object_put(o);
     pdi_buf_free(&js);
-    if (err && err != PEDIA_ENOMEM)
-        pdi_api_error(r, 400, NULL, "continue key is not valid: %s",
-                      "not a PediaCluster list token");
+    if (err == PEDIA_ENOMEM)
+        pdi_api_error_from(r, err);
+    else if (err)
+        pdi_api_error(r, 400, NULL,
+                      "continue key is not valid: not a PediaCluster list "
+                      "token");
     return err;
 }
 

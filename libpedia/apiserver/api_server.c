@@ -368,6 +368,7 @@ pedia_api_handle(pedia_api *api, const pedia_api_request *req,
     struct pdi_api_req rq;
     pedia_api_response *r;
     pedia_err err;
+    bool head;
 
     pdi_error_clear();
     PEDIA_ASSERT_ARG(out);
@@ -389,10 +390,11 @@ pedia_api_handle(pedia_api *api, const pedia_api_request *req,
     route(&rq, r);
     pdi_api_req_free(&rq);
     pdi_api_header_add(r, "Cache-Control", "no-cache, private");
-    if (strcmp(req->method, "HEAD") != 0)
+    head = strcmp(req->method, "HEAD") == 0;
+    if (!head) /* a HEAD answer has no body to produce */
         pdi_api_response_settle(r);
     maybe_gzip(r);
-    if (strcmp(req->method, "HEAD") == 0) {
+    if (head) {
         if (r->stream)
             r->stream->free(r->stream);
         r->stream = NULL;

@@ -150,14 +150,13 @@ partial_raw(const pedia_object *obj, struct pdi_buf *out)
     return true;
 }
 
+/* PartialObjectMetadata from the parsed object (when partial_raw cannot). */
 static pedia_err
-partial(const pedia_object *raw, struct json_object *obj, struct pdi_buf *out)
+partial(struct json_object *obj, struct pdi_buf *out)
 {
-    struct json_object *md;
+    struct json_object *md =
+        pdi_json_get_typed(obj, "metadata", json_type_object);
 
-    if (raw && partial_raw(raw, out))
-        return out->oom ? pdi_error_oom() : PEDIA_OK;
-    md = pdi_json_get_typed(obj, "metadata", json_type_object);
     pdi_buf_puts(out, PARTIAL_HEAD);
     pdi_buf_puts(out, md ? json_object_to_json_string_ext(
                                md, JSON_C_TO_STRING_PLAIN |
@@ -195,7 +194,7 @@ pdi_api_shape_item(struct pdi_api_shape *s, const pedia_object *obj,
         return out->oom ? pdi_error_oom() : PEDIA_OK;
     err = parse_object(s, obj, &o);
     if (!err)
-        err = partial(NULL, o, out);
+        err = partial(o, out);
     json_object_put(o);
     return err;
 }
@@ -216,7 +215,8 @@ pdi_api_shape_row(struct pdi_api_shape *s, const struct pdi_api_target *t,
         err = pdi_table_conditions(out, t->group, t->resource, s->crd_cols, o);
     if (!err && s->include_object == 1) {
         pdi_buf_puts(out, ",\"object\":");
-        err = partial(obj, o, out);
+        if (!partial_raw(obj, out)) /* an oom shows at the closing brace */
+            err = partial(o, out);
     } else if (!err && s->include_object == 2) {
         size_t len;
         const char *json = pedia_object_json(obj, &len);
