@@ -98,15 +98,6 @@ pdi_kube_curl_init(void)
     return PEDIA_OK;
 }
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool
 pdi_kube_loop_is_current(const struct pdi_kube_loop *loop)
 {
@@ -606,7 +597,7 @@ pdi_kube_call_later(struct pdi_kube_loop *loop, long delay_ms,
     t = pdi_malloc(loop->a, sizeof *t);
     if (!t)
         return pdi_error_oom();
-    t->due = now_ms() + (delay_ms > 0 ? delay_ms : 0);
+    t->due = pdi_mono_ms() + (delay_ms > 0 ? delay_ms : 0);
     t->fn = fn;
     t->payload = payload;
     pthread_mutex_lock(&loop->mu);
@@ -686,7 +677,7 @@ apply_queued(struct pdi_kube_loop *loop)
 static void
 run_timers(struct pdi_kube_loop *loop)
 {
-    int64_t now = now_ms();
+    int64_t now = pdi_mono_ms();
     uint64_t last_id;
     struct timer *t;
 
@@ -742,7 +733,7 @@ poll_timeout(struct pdi_kube_loop *loop)
     if (loop->dirty || loop->stopping)
         wait = 0;
     else if (loop->timers)
-        wait = loop->timers->due - now_ms();
+        wait = loop->timers->due - pdi_mono_ms();
     pthread_mutex_unlock(&loop->mu);
     if (wait < 0)
         wait = 0;

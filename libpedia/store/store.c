@@ -117,16 +117,13 @@ static pedia_err
 effective_uri(pedia_store *st, const char *uri)
 {
     struct pdi_buf b;
-    struct timespec ts;
 
     pdi_buf_init(&b, pdi_store_alloc(st));
     if (strcmp(uri, "sqlite::memory:") == 0) {
-        clock_gettime(CLOCK_REALTIME, &ts);
         pdi_buf_printf(&b,
-                       "sqlite:file:pedia-mem-%ld-%p-%lld-%ld?mode=memory&"
+                       "sqlite:file:pedia-mem-%ld-%p-%lld?mode=memory&"
                        "cache=shared",
-                       (long)getpid(), (void *)st, (long long)ts.tv_sec,
-                       ts.tv_nsec);
+                       (long)getpid(), (void *)st, (long long)pdi_wall_ns());
     } else {
         pdi_buf_puts(&b, uri);
     }
@@ -301,14 +298,6 @@ pdi_store_write(pedia_store *st, pedia_sys_write *writes, size_t n)
     return PEDIA_OK;
 }
 
-static int64_t
-mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait on the condition for at most ms; true when last_rev > after. */
 static bool
 wait_local(pedia_store *st, int64_t after, int64_t ms)
@@ -316,13 +305,7 @@ wait_local(pedia_store *st, int64_t after, int64_t ms)
     struct timespec ts;
     bool done;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    pdi_deadline(&ts, false, ms);
     pthread_mutex_lock(&st->pmu);
     if (st->last_rev <= after)
         pthread_cond_timedwait(&st->cond, &st->pmu, &ts);
@@ -354,7 +337,7 @@ poll_driver(pedia_store *st, int64_t after, bool *done)
 pedia_err
 pdi_store_wait(pedia_store *st, int64_t after, int timeout_ms)
 {
-    int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t deadline = pdi_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     bool done = false;
     pedia_err err;
 
@@ -362,7 +345,7 @@ pdi_store_wait(pedia_store *st, int64_t after, int timeout_ms)
         err = poll_driver(st, after, &done);
         if (err || done)
             return err;
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - pdi_mono_ms();
         if (left <= 0)
             return pdi_error_set(PEDIA_ETIMEDOUT, 0,
                                  "no change after revision %lld",

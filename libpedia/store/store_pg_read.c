@@ -417,15 +417,6 @@ pdi_pg_changes(pedia_sys_store *st, int64_t after, const pedia_sys_gvr *type,
 /* ---- wait -------------------------------------------------------------------
  */
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Make sure wconn is connected and listening. */
 static pedia_err
 wait_connect(pedia_sys_store *st)
@@ -489,14 +480,14 @@ notified(PGconn *c, int64_t after)
 static pedia_err
 wait_locked(pedia_sys_store *st, int64_t after, int timeout_ms)
 {
-    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t deadline = pdi_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     bool hit = false;
     pedia_err rc = wait_connect(st);
 
     rc = rc ? rc : wait_check(st, after, &hit);
     while (!rc && !hit) {
         struct pollfd pfd = {PQsocket(st->wconn), POLLIN, 0};
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - pdi_mono_ms();
 
         hit = notified(st->wconn, after);
         if (hit)

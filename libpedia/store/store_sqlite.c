@@ -90,14 +90,6 @@ sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 pdi_sqlite_step(struct pdi_sqlite *h, sqlite3_stmt *s)
 {
@@ -366,7 +358,7 @@ static pedia_err
 sqlite_wait(pedia_sys_store *st, int64_t after, int timeout_ms)
 {
     struct pdi_sqlite *h = pdi_sqlite_of(st);
-    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t deadline = pdi_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     sqlite3_stmt *s = NULL;
     pedia_err err = PEDIA_OK;
 
@@ -384,7 +376,7 @@ sqlite_wait(pedia_sys_store *st, int64_t after, int timeout_ms)
         sqlite3_reset(s);
         if (rev > after)
             break;
-        if (now_ms() >= deadline) {
+        if (pdi_mono_ms() >= deadline) {
             err = pdi_error_set(PEDIA_ETIMEDOUT, 0,
                                 "no change after revision %lld",
                                 (long long)after);

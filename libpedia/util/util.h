@@ -140,6 +140,25 @@ uint64_t pdi_fnv1a(uint64_t h, const void *p, size_t n);
 bool pdi_time_parse_rfc3339(const char *s, int64_t *out);
 void pdi_time_format_rfc3339(int64_t t, char out[32]);
 
+/* ---- clocks and back-off (util_clock.c) -------------------------------- */
+
+struct timespec;
+
+/* Monotonic time (intervals, timeouts) and wall time (timestamps). */
+int64_t pdi_mono_ns(void);
+int64_t pdi_mono_ms(void);
+int64_t pdi_wall_ns(void);
+int64_t pdi_wall_ms(void);
+/* *out = now + ms on the monotonic or the wall clock, for
+ * pthread_cond_timedwait (the clock must be the condition's). */
+void pdi_deadline(struct timespec *out, bool monotonic, int64_t ms);
+/* xorshift64 step of *seed (0 picks a fixed start). Not for secrets. */
+uint64_t pdi_rnd(uint64_t *seed);
+/* The next exponential back-off: *backoff_ms doubles from min_ms up to
+ * max_ms; returns it with jitter (75-125 %) drawn from *seed. */
+long pdi_backoff_next(long *backoff_ms, long min_ms, long max_ms,
+                      uint64_t *seed);
+
 /* ---- logging (util_log.c) ----------------------------------------------- */
 
 struct pdi_logger {

@@ -126,3 +126,124 @@ pdi_json_get_typed(struct json_object *obj, const char *key, json_type type)
         return NULL;
     return v;
 }
+
+/* ---- members by dotted path (pdi_tj_*) --------------------------------- */
+
+/* Longest key of a dotted path written in this module's callers. */
+#define TJ_KEY_MAX 64
+
+struct json_object *
+pdi_tj(struct json_object *obj, const char *path)
+{
+    char key[TJ_KEY_MAX];
+    const char *p = path;
+
+    while (obj && *p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+
+        PEDIA_ASSERT(n < sizeof(key));
+        memcpy(key, p, n);
+        key[n] = '\0';
+        if (!json_object_is_type(obj, json_type_object) ||
+            !json_object_object_get_ex(obj, key, &obj))
+            return NULL;
+        p += n + (dot ? 1 : 0);
+    }
+    return obj;
+}
+
+const char *
+pdi_tj_str(struct json_object *obj, const char *path)
+{
+    struct json_object *v = pdi_tj(obj, path);
+
+    if (!json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+const char *
+pdi_tj_str0(struct json_object *obj, const char *path)
+{
+    const char *s = pdi_tj_str(obj, path);
+
+    return s ? s : "";
+}
+
+int64_t
+pdi_tj_int(struct json_object *obj, const char *path, int64_t def)
+{
+    struct json_object *v = pdi_tj(obj, path);
+
+    if (json_object_is_type(v, json_type_int))
+        return json_object_get_int64(v);
+    if (json_object_is_type(v, json_type_double))
+        return json_object_get_int64(v); /* json-c truncates and clamps */
+    return def;
+}
+
+bool
+pdi_tj_true(struct json_object *obj, const char *path)
+{
+    struct json_object *v = pdi_tj(obj, path);
+
+    return json_object_is_type(v, json_type_boolean) &&
+           json_object_get_boolean(v);
+}
+
+size_t
+pdi_tj_count(struct json_object *obj, const char *path)
+{
+    struct json_object *v = pdi_tj(obj, path);
+
+    if (json_object_is_type(v, json_type_array))
+        return json_object_array_length(v);
+    if (json_object_is_type(v, json_type_object))
+        return (size_t)json_object_object_length(v);
+    return 0;
+}
+
+struct json_object *
+pdi_tj_array(struct json_object *obj, const char *path)
+{
+    struct json_object *v = pdi_tj(obj, path);
+
+    return json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+bool
+pdi_tj_time(struct json_object *obj, const char *path, int64_t *out)
+{
+    const char *s = pdi_tj_str(obj, path);
+
+    return s && pdi_time_parse_rfc3339(s, out);
+}
+
+struct json_object *
+pdi_tj_condition(struct json_object *obj, const char *path, const char *type,
+                 bool last)
+{
+    struct json_object *conds = pdi_tj_array(obj, path), *found = NULL;
+    size_t n = conds ? json_object_array_length(conds) : 0;
+
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *c = json_object_array_get_idx(conds, i);
+
+        if (!pdi_str_eq(pdi_tj_str(c, "type"), type))
+            continue;
+        found = c;
+        if (!last)
+            break;
+    }
+    return found;
+}
+
+bool
+pdi_tj_condition_true(struct json_object *obj, const char *type)
+{
+    struct json_object *c =
+        pdi_tj_condition(obj, "status.conditions", type, false);
+
+    return pdi_str_eq(pdi_tj_str(c, "status"), "True");
+}

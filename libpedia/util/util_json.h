@@ -34,4 +34,31 @@ const char *pdi_json_get_string(struct json_object *obj, const char *key);
 struct json_object *pdi_json_get_typed(struct json_object *obj, const char *key,
                                        json_type type);
 
+/* ---- members of an object by dotted path (util_json.c) ---------------- */
+
+/* The member at a dotted path of object keys ("status.phase"), or NULL
+ * when missing or JSON null. Keys containing dots need json-c directly. */
+struct json_object *pdi_tj(struct json_object *obj, const char *path);
+/* The string at path, or NULL when missing or not a string. */
+const char *pdi_tj_str(struct json_object *obj, const char *path);
+/* The string at path, or "" when missing or not a string. */
+const char *pdi_tj_str0(struct json_object *obj, const char *path);
+/* The integer at path (doubles truncated), or def. */
+int64_t pdi_tj_int(struct json_object *obj, const char *path, int64_t def);
+/* True when the member at path is the JSON boolean true. */
+bool pdi_tj_true(struct json_object *obj, const char *path);
+/* Element count of the array, or key count of the object, at path. */
+size_t pdi_tj_count(struct json_object *obj, const char *path);
+/* The array at path, or NULL. */
+struct json_object *pdi_tj_array(struct json_object *obj, const char *path);
+/* The RFC 3339 time at path, in Unix seconds. */
+bool pdi_tj_time(struct json_object *obj, const char *path, int64_t *out);
+/* The first (or, when `last`, the last) element of the condition list at
+ * path whose "type" is `type`, or NULL. */
+struct json_object *pdi_tj_condition(struct json_object *obj, const char *path,
+                                     const char *type, bool last);
+/* True when the first status.conditions entry whose "type" is `type` has
+ * status "True". */
+bool pdi_tj_condition_true(struct json_object *obj, const char *type);
+
 #endif

@@ -10,7 +10,7 @@
 
 #include <json-c/json.h>
 
-#include "apiserver/api_int.h"
+#include "apiserver/core/api_core.h"
 #include "test_sync_support.h"
 
 #define ROOT "/apis/clusterpedia.io/v1beta1/resources"

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "apiserver/api_int.h"
+#include "apiserver/core/api_core.h"
 #include "pedia_test.h"
 
 /* A pedia_api over a sqlite::memory: store, everything allocated through

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apiserver/api_table_int.h"
+#include "apiserver/tables/api_tables_int.h"
 #include "pedia_test.h"
 
 /* 2024-06-01T12:00:00Z, the "now" of every test. */

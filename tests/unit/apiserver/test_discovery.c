@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "api_test.h"
-#include "apiserver/api_int.h"
+#include "apiserver/openapi/api_openapi.h"
 #include "pedia_test.h"
 #include "util/util_json.h"
 

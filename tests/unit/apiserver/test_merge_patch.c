@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apiserver/api_merge_patch.h"
+#include "apiserver/pedia/api_merge_patch.h"
 #include "pedia_test.h"
 #include "util/util_json.h"
 

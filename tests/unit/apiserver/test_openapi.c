@@ -17,8 +17,8 @@
 
 #include "../../integration/test_sync_support.h"
 #include "api_test.h"
-#include "apiserver/api_int.h"
-#include "apiserver/api_openapi.h"
+#include "apiserver/core/api_core.h"
+#include "apiserver/openapi/api_openapi.h"
 #include "sync/sync_member.h"
 #include "util/util_json.h"
 

@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "api_test.h"
-#include "apiserver/api_int.h"
-#include "apiserver/api_pediacluster.h"
+#include "apiserver/core/api_core.h"
+#include "apiserver/pedia/api_pedia_int.h"
 #include "pedia_test.h"
 #include "sync/sync_int.h"
 #include "util/util_json.h"

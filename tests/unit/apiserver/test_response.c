@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "api_test.h"
-#include "apiserver/api_int.h"
+#include "apiserver/core/api_core.h"
 
 /* Produces `total` bytes of a repeating pattern, `step` per fill; fails
  * with PEDIA_ESTORE once `fail_at` bytes were produced (0: never). */

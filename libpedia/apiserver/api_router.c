@@ -1,0 +1,206 @@
+/*
+ * api_router.c: the request pipeline after parsing (DESIGN.md D10,
+ * docs/ARCHITECTURE.md): health checks, authentication's verdict,
+ * authorization, then the family that serves the path. It is the only
+ * file that knows every family; families know core (and tables) only.
+ *
+ * Path layout (DESIGN.md D5, clusterpedia.md §5):
+ *   /version /healthz /livez /readyz /metrics /openapi/v2 /openapi/v3/...
+ *   /api, /apis, ...                         pediad's own groups
+ *   /apis/cluster.clusterpedia.io/v1alpha2/  PediaCluster objects (pedia)
+ *   /apis/clusterpedia.io/v1beta1/collectionresources[/<name>] (search)
+ *   /apis/clusterpedia.io/v1beta1/resources[/clusters/<name>]/<kube path>
+ *       a Kubernetes API root: /version, discovery and /openapi/v3
+ *       (openapi), resources (search)
+ * Every path but the health checks needs an authenticated user.
+ */
+#include <pedia/version.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "apiserver/api_router.h"
+#include "apiserver/openapi/api_openapi.h"
+#include "apiserver/pedia/api_pedia.h"
+#include "apiserver/search/api_search.h"
+
+#define NOT_FOUND_MSG "the server could not find the requested resource"
+
+static void
+serve_text(struct pedia_api_response *r, const char *text)
+{
+    struct pdi_buf b;
+
+    pdi_buf_init(&b, r->a);
+    pdi_buf_puts(&b, text);
+    pdi_api_body(r, 200, &b, "text/plain; charset=utf-8");
+}
+
+static void
+serve_version(struct pedia_api_response *r)
+{
+    struct pdi_buf b;
+
+    pdi_buf_init(&b, r->a);
+    pdi_buf_puts(&b, "{\"major\":\"" PDI_API_KUBE_MAJOR
+                     "\",\"minor\":\"" PDI_API_KUBE_MINOR
+                     "\",\"gitVersion\":\"" PDI_API_KUBE_VERSION "\","
+                     "\"gitCommit\":\"" PEDIA_VERSION_STRING "\","
+                     "\"gitTreeState\":\"clean\","
+                     "\"buildDate\":\"1970-01-01T00:00:00Z\","
+                     "\"goVersion\":\"c\",\"compiler\":\"gcc\","
+                     "\"platform\":\"linux/amd64\"}");
+    pdi_api_body(r, 200, &b, NULL);
+}
+
+static void
+serve_root_paths(struct pedia_api_response *r)
+{
+    struct pdi_buf b;
+
+    pdi_buf_init(&b, r->a);
+    pdi_buf_puts(&b,
+                 "{\"paths\":[\"/api\",\"/api/v1\",\"/apis\","
+                 "\"/apis/" PDI_API_CLUSTER_GROUP "\","
+                 "\"/apis/" PDI_API_CLUSTER_GROUP "/" PDI_API_CLUSTER_VERSION
+                 "\",\"/apis/" PDI_API_SEARCH_GROUP "\","
+                 "\"/apis/" PDI_API_SEARCH_GROUP "/" PDI_API_SEARCH_VERSION
+                 "\",\"/healthz\",\"/livez\",\"/metrics\","
+                 "\"/openapi/v3\",\"/readyz\",\"/version\"]}");
+    pdi_api_body(r, 200, &b, NULL);
+}
+
+static bool
+seg_is(const struct pdi_api_req *rq, size_t i, const char *s)
+{
+    return i < rq->n_seg && strcmp(rq->seg[i], s) == 0;
+}
+
+/* The types pediad serves at its root. */
+static const struct pdi_api_type root_types[] = {
+    {PDI_API_CLUSTER_GROUP, PDI_API_CLUSTER_VERSION, "pediaclusters",
+     "PediaCluster", false,
+     "create,delete,deletecollection,get,list,patch,update,watch",
+     "pediacluster"},
+    {PDI_API_CLUSTER_GROUP, PDI_API_CLUSTER_VERSION, "clustersyncresources",
+     "ClusterSyncResources", false,
+     "create,delete,deletecollection,get,list,patch,update,watch",
+     "clustersyncresources"},
+    {PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION, "resources", "Resources",
+     false, "get", "resources"},
+    {PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION, "collectionresources",
+     "CollectionResource", false, "get,list", "collectionresource"},
+};
+
+static bool
+health_path(const struct pdi_api_req *rq)
+{
+    return rq->n_seg == 1 &&
+           (seg_is(rq, 0, "healthz") || seg_is(rq, 0, "livez") ||
+            seg_is(rq, 0, "readyz"));
+}
+
+/* A search root: `.../resources[/clusters/<c>]/<kube path>`. */
+static void
+serve_search_root(struct pdi_api_req *rq, struct pedia_api_response *r)
+{
+    const struct pdi_api_info *in = &rq->info;
+    struct pdi_api_snapshot *s;
+    const struct pdi_api_type *types = NULL;
+    char **seg = in->kseg;
+    size_t n = in->n_kseg, n_types = 0;
+
+    if (in->bad_root) {
+        pdi_api_error(r, 404, NULL, NOT_FOUND_MSG);
+        return;
+    }
+    s = pdi_api_snapshot_get(rq->api);
+    pdi_api_snapshot_types(s, in->cluster, &types, &n_types);
+    if (!s)
+        pdi_api_error(r, 500, NULL, "out of memory");
+    else if (in->cluster && !pdi_api_snapshot_has(s, in->cluster))
+        pdi_api_error(r, 404, NULL, "cluster \"%s\" not found", in->cluster);
+    else if (n == 1 && strcmp(seg[0], "version") == 0)
+        serve_version(r);
+    else if (n >= 2 && strcmp(seg[0], "openapi") == 0 &&
+             strcmp(seg[1], "v3") == 0)
+        pdi_api_serve_openapi(rq, r, in->cluster ? in->cluster : "", seg + 2,
+                              n - 2);
+    else if (pdi_api_serve_discovery(rq, r, types, n_types, seg, n))
+        ; /* served */
+    else if (in->is_resource)
+        pdi_api_serve_search(rq, r, types, n_types);
+    else
+        pdi_api_error(r, 404, NULL, NOT_FOUND_MSG);
+    if (r->status < 400 || r->status == 404)
+        pdi_api_warn_unhealthy(r, s, in->cluster);
+    pdi_api_snapshot_release(rq->api, s);
+}
+
+static bool
+in_group(const struct pdi_api_req *rq, const char *group, const char *version)
+{
+    return seg_is(rq, 0, "apis") && seg_is(rq, 1, group) &&
+           seg_is(rq, 2, version) && rq->n_seg > 3;
+}
+
+/* pediad's own read-only paths (GET and HEAD). */
+static void
+serve_pediad_root(struct pdi_api_req *rq, struct pedia_api_response *r)
+{
+    if (rq->n_seg == 0)
+        serve_root_paths(r);
+    else if (rq->n_seg == 1 && seg_is(rq, 0, "version"))
+        serve_version(r);
+    else if (rq->n_seg == 1 && seg_is(rq, 0, "metrics"))
+        pdi_api_serve_metrics(rq, r);
+    else if (rq->n_seg == 2 && seg_is(rq, 0, "openapi") && seg_is(rq, 1, "v2"))
+        pdi_api_serve_openapi_v2(rq, r);
+    else if (seg_is(rq, 0, "openapi") && seg_is(rq, 1, "v3")) {
+        if (!pdi_api_openapi_pedia(rq, r, rq->seg + 2, rq->n_seg - 2))
+            pdi_api_error(r, 404, NULL, NOT_FOUND_MSG);
+    } else if (in_group(rq, PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION) &&
+               seg_is(rq, 3, "collectionresources"))
+        pdi_api_serve_collections(rq, r, rq->seg + 4, rq->n_seg - 4);
+    else if (in_group(rq, PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION))
+        pdi_api_error(r, 404, NULL, NOT_FOUND_MSG);
+    else if (!pdi_api_serve_discovery(rq, r, root_types,
+                                      sizeof root_types / sizeof root_types[0],
+                                      rq->seg, rq->n_seg))
+        pdi_api_error(r, 404, NULL, NOT_FOUND_MSG);
+}
+
+void
+pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
+{
+    const char *m = rq->in->method;
+
+    if (health_path(rq)) {
+        serve_text(r, "ok");
+        return;
+    }
+    if (!rq->in->user) {
+        pdi_api_error(r, 401, NULL, "Unauthorized");
+        return;
+    }
+    if (rq->bad_params) {
+        pdi_api_error(r, 400, NULL,
+                      "malformed query string: invalid percent-encoding");
+        return;
+    }
+    if (!pdi_api_authorize(rq, r))
+        return;
+    if (in_group(rq, PDI_API_CLUSTER_GROUP, PDI_API_CLUSTER_VERSION)) {
+        pdi_api_serve_pediaclusters(rq, r, rq->seg + 3, rq->n_seg - 3);
+        return;
+    }
+    if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {
+        pdi_api_error(r, 405, NULL,
+                      "the server does not allow this method on the requested "
+                      "resource");
+        return;
+    }
+    if (rq->info.root == PDI_API_ROOT_SEARCH)
+        serve_search_root(rq, r);
+    else
+        serve_pediad_root(rq, r);
+}

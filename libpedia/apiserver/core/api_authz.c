@@ -1,0 +1,80 @@
+/*
+ * api_authz.c: the authorization step of the pipeline (DESIGN.md D10).
+ *
+ * Every request that passed authentication is put to the API's authorizer
+ * with its request info (verb, API root and cluster, group, resource,
+ * namespace, name, subresource) before any family sees it. A denial is
+ * kube's 403 Forbidden Status, worded as kube-apiserver words it
+ * (endpoints/handlers/responsewriters/errors.go), so clients show the same
+ * message. The default authorizer allows everything (every authenticated
+ * user sees everything, as in Clusterpedia); RBAC plugs in here
+ * (issue 15) by setting api->authorize.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "apiserver/core/api_core.h"
+
+enum pdi_api_decision
+pdi_api_allow_all(void *payload, const pedia_api_user *user,
+                  const struct pdi_api_info *info, char *reason, size_t cap)
+{
+    (void)payload;
+    (void)user;
+    (void)info;
+    if (cap)
+        reason[0] = '\0';
+    return PDI_API_ALLOW;
+}
+
+/* `<resource>[/<subresource>] "<name>" is forbidden: User "<u>" cannot
+ * <verb> resource "<resource>[/<sub>]" in API group "<g>" [in the
+ * namespace "<ns>"|at the cluster scope][: <reason>]`, or for a
+ * non-resource path `forbidden: User "<u>" cannot <verb> path "<path>"`. */
+static void
+forbidden(struct pdi_api_req *rq, struct pedia_api_response *r,
+          const char *reason)
+{
+    const struct pdi_api_info *in = &rq->info;
+    const char *user = rq->in->user->name;
+    char res[160], head[320];
+
+    if (!in->is_resource) {
+        pdi_api_error(r, 403, NULL,
+                      "forbidden: User \"%s\" cannot %s path \"%s\"%s%s",
+                      user, in->verb, rq->path, *reason ? ": " : "", reason);
+        return;
+    }
+    snprintf(res, sizeof res, "%s%s%s", in->resource,
+             in->subresource ? "/" : "",
+             in->subresource ? in->subresource : "");
+    if (in->name)
+        snprintf(head, sizeof head, "%s \"%s\" is forbidden", res, in->name);
+    else
+        snprintf(head, sizeof head, "%s is forbidden", res);
+    if (in->ns)
+        pdi_api_error(r, 403, NULL,
+                      "%s: User \"%s\" cannot %s resource \"%s\" in API "
+                      "group \"%s\" in the namespace \"%s\"%s%s",
+                      head, user, in->verb, res, in->group, in->ns,
+                      *reason ? ": " : "", reason);
+    else
+        pdi_api_error(r, 403, NULL,
+                      "%s: User \"%s\" cannot %s resource \"%s\" in API "
+                      "group \"%s\" at the cluster scope%s%s",
+                      head, user, in->verb, res, in->group,
+                      *reason ? ": " : "", reason);
+}
+
+bool
+pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r)
+{
+    struct pedia_api *api = rq->api;
+    char reason[256] = "";
+
+    if (api->authorize(api->authorize_payload, rq->in->user, &rq->info,
+                       reason, sizeof reason) == PDI_API_ALLOW)
+        return true;
+    forbidden(rq, r, reason);
+    return false;
+}

@@ -1,0 +1,328 @@
+/*
+ * api_core.h: the core of libpedia/apiserver, which every family uses:
+ * the request, the response, Status errors, negotiation, the API object,
+ * the cluster snapshot and metrics (core/README.md).
+ *
+ * A request is parsed once into struct pdi_api_req (decoded path segments,
+ * decoded query parameters, the Accept choice). Handlers fill a
+ * pedia_api_response: status, headers, and either a complete body or a
+ * stream (struct pdi_api_stream) that produces the body as the transport
+ * pulls it. Errors are Kubernetes Status bodies built by pdi_api_error().
+ */
+#ifndef PDI_API_CORE_H
+#define PDI_API_CORE_H
+
+#include <pedia/apiserver.h>
+#include <pedia/query.h>
+#include <pedia/sync.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "util/util.h"
+
+struct json_object;
+
+#define PDI_MAGIC_API 0x70617069u  /* "papi" */
+#define PDI_MAGIC_RESP 0x70727370u /* "prsp" */
+
+/* The Kubernetes version pediad reports on /version. */
+/* A finite body (list, Table, collection) is produced whole before the
+ * transport sends anything when it fits in PDI_API_WHOLE_MAX and all whole
+ * bodies held at once stay within PDI_API_WHOLE_BUDGET; otherwise it
+ * streams (api_resp.c explains why). */
+#define PDI_API_WHOLE_MAX (4u << 20)
+#define PDI_API_WHOLE_BUDGET (64u << 20)
+
+#define PDI_API_KUBE_MAJOR "1"
+#define PDI_API_KUBE_MINOR "31"
+#define PDI_API_KUBE_VERSION "v1.31.0-pedia"
+
+/* The search API root and the PediaCluster API. */
+#define PDI_API_SEARCH_GROUP "clusterpedia.io"
+#define PDI_API_SEARCH_VERSION "v1beta1"
+#define PDI_API_CLUSTER_GROUP "cluster.clusterpedia.io"
+#define PDI_API_CLUSTER_VERSION "v1alpha2"
+
+/* ---- types served (discovery) --------------------------------------------
+ */
+
+/* One resource type as discovery shows it. Strings are borrowed. */
+struct pdi_api_type {
+    const char *group; /* "" core */
+    const char *version;
+    const char *resource; /* plural, lower-case */
+    const char *kind;
+    bool namespaced;
+    const char *verbs;    /* comma list; NULL = "get,list,watch" */
+    const char *singular; /* NULL = lower-case kind */
+};
+
+/* ---- the response ----------------------------------------------------------
+ */
+
+/* A body produced as the transport pulls it. fill() appends the next bytes
+ * to out (appending nothing is allowed: "nothing yet") and sets *eof once
+ * the body is complete; it may block about a second at most. free()
+ * releases the stream itself. */
+struct pdi_api_stream {
+    pedia_err (*fill)(struct pdi_api_stream *s, struct pdi_buf *out, bool *eof);
+    void (*free)(struct pdi_api_stream *s);
+};
+
+struct pdi_api_header {
+    char *name;
+    char *value;
+};
+
+struct pdi_gzip; /* api_gzip.c */
+
+struct pedia_api_response {
+    uint32_t magic;
+    struct pedia_api *api;
+    const struct pdi_alloc *a;
+    int status;
+    struct pdi_api_header *hdr;
+    size_t n_hdr, cap_hdr;
+    struct pdi_buf body; /* bytes not yet handed out */
+    size_t body_off;
+    struct pdi_api_stream *stream; /* NULL: body is complete */
+    bool stream_eof;
+    bool want_gzip;        /* client accepts gzip, response may use it */
+    struct pdi_gzip *gzip; /* set once the body is being compressed */
+    struct pdi_buf raw;    /* uncompressed bytes waiting for gzip */
+    bool oom;              /* a header or body append failed */
+    size_t whole;          /* bytes charged to api->whole_bytes */
+    /* metrics */
+    bool watch; /* long-running: not in the latency histogram */
+    int64_t start_ns;
+    char verb[8];
+    char resource[64];
+};
+
+/* A new empty 200 response owned by api's allocator (NULL: out of memory). */
+struct pedia_api_response *pdi_api_response_new(struct pedia_api *api);
+/* Add a header (copied). Failures set r->oom (the response becomes 500). */
+void pdi_api_header_add(struct pedia_api_response *r, const char *name,
+                        const char *value);
+/* Complete JSON body (moved out of body, which is left empty) with
+ * Content-Type application/json, or content_type when not NULL. */
+void pdi_api_body(struct pedia_api_response *r, int status,
+                  struct pdi_buf *body, const char *content_type);
+/* Stream the body (Content-Type set by the caller). Takes ownership. */
+void pdi_api_stream_set(struct pedia_api_response *r, int status,
+                        struct pdi_api_stream *s);
+/* Produce a finite stream's body whole, up to PDI_API_WHOLE_MAX, within
+ * the API's budget; see api_resp.c. */
+void pdi_api_response_settle(struct pedia_api_response *r);
+/* Compress the body when the client asked for gzip and it is large
+ * (kube: above 128 KiB); watches never set want_gzip. */
+void pdi_api_response_gzip(struct pedia_api_response *r);
+/* A Status error body. reason NULL = the default reason of the code. */
+void pdi_api_error(struct pedia_api_response *r, int code, const char *reason,
+                   const char *fmt, ...) PDI_PRINTF(4, 5);
+/* 404 NotFound for an object: `<resource> "<name>" not found`, with
+ * details {name, group, kind: resource}. */
+void pdi_api_not_found(struct pedia_api_response *r, const char *group,
+                       const char *resource, const char *name);
+/* The Status for a library error (EQUERY 400, EEXPIRED 410, ENOTFOUND 404,
+ * EINVAL 400, ESTORE 503, others 500), using the thread's last message. */
+void pdi_api_error_from(struct pedia_api_response *r, pedia_err err);
+/* Append a Status JSON object (no newline) to out. */
+pedia_err pdi_api_status_json(struct pdi_buf *out, int code, const char *reason,
+                              const char *message);
+const char *pdi_api_reason(int code);
+
+/* ---- the request -----------------------------------------------------------
+ */
+
+/* What the client accepts, decided from the Accept header. */
+enum pdi_api_media {
+    PDI_MEDIA_JSON = 0,
+    PDI_MEDIA_TABLE,        /* as=Table (v1 or v1beta1) */
+    PDI_MEDIA_PARTIAL,      /* as=PartialObjectMetadata */
+    PDI_MEDIA_PARTIAL_LIST, /* as=PartialObjectMetadataList */
+    PDI_MEDIA_DISCOVERY_V2, /* as=APIGroupDiscoveryList */
+    PDI_MEDIA_NONE          /* nothing acceptable: 406 */
+};
+
+/* Which API root a path is under. */
+enum pdi_api_root {
+    PDI_API_ROOT_PEDIAD = 0, /* pediad's own paths */
+    PDI_API_ROOT_SEARCH      /* .../resources[/clusters/<c>]/<kube path> */
+};
+
+/* What a request asks for (kube's RequestInfo; api_reqinfo.c has the
+ * rules). Strings point into the request's segments; NULL when absent. */
+struct pdi_api_info {
+    enum pdi_api_root root;
+    const char *cluster; /* search root of one cluster; NULL: every cluster */
+    bool bad_root;       /* `.../resources/clusters` without a name */
+    char **kseg;         /* the path below the root */
+    size_t n_kseg;
+    bool is_resource; /* else a non-resource path (discovery, /version) */
+    /* kube verb: get list watch create update patch delete
+     * deletecollection ("" for other methods); for a non-resource
+     * request the lower-case method */
+    const char *verb;
+    const char *prefix; /* "api" or "apis" */
+    const char *group;  /* "" core */
+    const char *version;
+    const char *ns; /* the namespace the request is in (kube's rule: also
+                     * the Namespace object's own name) */
+    bool in_namespace; /* the path was namespaces/<ns>/<resource>... */
+    const char *resource;
+    const char *name;
+    const char *subresource;
+    size_t n_extra; /* segments after the subresource */
+    char method_lc[16];
+};
+
+struct pdi_api_req {
+    struct pedia_api *api;
+    const pedia_api_request *in;
+    const struct pdi_alloc *a;
+    char *path;        /* decoded path */
+    const char *query; /* raw query ("" when none) */
+    char **seg;        /* decoded path segments */
+    size_t n_seg;
+    char *seg_mem;            /* storage of seg */
+    struct pdi_strvec params; /* decoded k0, v0, k1, v1 ... */
+    bool bad_params;          /* malformed percent-encoding */
+    struct pdi_api_info info; /* filled by pdi_api_req_init */
+};
+
+/* Fill info from the request (never fails: unknown shapes are
+ * non-resource requests). */
+void pdi_api_info_parse(const struct pdi_api_req *rq, struct pdi_api_info *info);
+
+pedia_err pdi_api_req_init(struct pdi_api_req *rq, struct pedia_api *api,
+                           const pedia_api_request *in);
+void pdi_api_req_free(struct pdi_api_req *rq);
+/* A request header (case-insensitive name) or NULL. */
+const char *pdi_api_req_header(const struct pdi_api_req *rq, const char *name);
+/* The decoded value of query parameter `name` (first occurrence) or NULL. */
+const char *pdi_api_param(const struct pdi_api_req *rq, const char *name);
+/* Boolean parameter `name` with Go ParseBool rules (absent or empty =
+ * false). false (with a 400 Status in r) when the value is not a boolean. */
+bool pdi_api_param_bool(const struct pdi_api_req *rq,
+                        struct pedia_api_response *r, const char *name,
+                        bool *out);
+/* Decide the media type for a response of this request. `kinds` is a mask
+ * of (1u << enum pdi_api_media) the endpoint can produce (JSON always).
+ * *table_v1beta1 is set when the Table must be meta.k8s.io/v1beta1. */
+enum pdi_api_media pdi_api_negotiate(const struct pdi_api_req *rq,
+                                     unsigned kinds, bool *table_v1beta1);
+/* Did the client send `Accept-Encoding: gzip`? */
+bool pdi_api_accepts_gzip(const struct pdi_api_req *rq);
+
+/* ---- the API object
+ * ----------------------------------------------------------
+ */
+
+/* Per-cluster facts the API needs (health for Warning headers, the types it
+ * syncs for discovery), refreshed from the engine at most once a second. */
+struct pdi_api_cluster {
+    char *name;
+    bool ready;
+    char *reason; /* why not ready ("" when ready) */
+    struct pdi_api_type *types;
+    size_t n_types;
+    /* types without repeats (first wins): what .../clusters/<name>/...
+     * serves; entries share the strings of `types` */
+    struct pdi_api_type *scope;
+    size_t n_scope;
+    void *mem; /* owned strings of types */
+};
+
+struct pdi_api_snapshot {
+    struct pdi_api_cluster *v;
+    size_t n;
+    /* every cluster's types without repeats (first wins): what the
+     * all-clusters root serves; computed once per snapshot */
+    struct pdi_api_type *all;
+    size_t n_all;
+    int64_t taken_ms;
+    unsigned refs;
+};
+
+struct pdi_api_metrics; /* api_metrics.c */
+
+/* ---- authorization (api_authz.c) -------------------------------------------
+ */
+
+enum pdi_api_decision { PDI_API_DENY = 0, PDI_API_ALLOW };
+
+/* An authorizer: may `user` do what info describes? On a denial it may
+ * write why into reason (cap bytes, NUL-terminated; shown to the client
+ * after kube's forbidden message). Called on the request's thread, from
+ * many threads at once. */
+typedef enum pdi_api_decision (*pdi_api_authorizer)(
+    void *payload, const pedia_api_user *user, const struct pdi_api_info *info,
+    char *reason, size_t cap);
+
+/* The default authorizer: every authenticated user may do everything. */
+enum pdi_api_decision pdi_api_allow_all(void *payload,
+                                        const pedia_api_user *user,
+                                        const struct pdi_api_info *info,
+                                        char *reason, size_t cap);
+/* The pipeline's authorization step: true when allowed, else false with
+ * kube's 403 Forbidden Status in r. */
+bool pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r);
+
+struct pedia_api {
+    uint32_t magic;
+    pedia_store *store;
+    pedia_engine *engine; /* may be NULL */
+    struct pedia_ctx *ctx;
+    const struct pdi_alloc *a;
+    char *address; /* host:port for /api */
+    pthread_mutex_t mu;
+    struct pdi_api_snapshot *snap; /* guarded by mu */
+    /* The snapshot refresher (api_snapshot.c), started by the first
+     * request; cv (monotonic clock) wakes it early to stop. */
+    pthread_cond_t cv;
+    pthread_t refresher;
+    bool refresher_on, refresher_stop; /* guarded by mu */
+    atomic_uint_fast64_t snapshots;    /* taken so far (tests, debugging) */
+    volatile int shutdown;
+    struct pdi_api_metrics *metrics;
+    pdi_api_authorizer authorize; /* set at create, never changed after */
+    void *authorize_payload;
+    atomic_size_t whole_bytes; /* held by bodies produced whole (api_resp.c) */
+    struct pdi_api_oacache
+        *openapi; /* api_openapi.c, created lazily under mu */
+};
+
+/* Borrow the current cluster snapshot (at most about a second old: a
+ * background thread refreshes it); release with pdi_api_snapshot_release().
+ * Never NULL unless out of memory. */
+struct pdi_api_snapshot *pdi_api_snapshot_get(struct pedia_api *api);
+/* Stop and join the refresher (pedia_api_free). */
+void pdi_api_snapshot_stop(struct pedia_api *api);
+void pdi_api_snapshot_release(struct pedia_api *api,
+                              struct pdi_api_snapshot *s);
+/* The types synced by `cluster` (NULL: every cluster), without repeats:
+ * what that search root serves. None when s is NULL or the cluster is not
+ * in it. */
+void pdi_api_snapshot_types(const struct pdi_api_snapshot *s,
+                            const char *cluster,
+                            const struct pdi_api_type **out, size_t *n);
+/* Is the cluster in the snapshot? */
+bool pdi_api_snapshot_has(const struct pdi_api_snapshot *s, const char *name);
+/* Add `Warning: 299 - "..."` headers for clusters that are not ready:
+ * `cluster` NULL = every cluster, else only that one. */
+void pdi_api_warn_unhealthy(struct pedia_api_response *r,
+                            const struct pdi_api_snapshot *s,
+                            const char *cluster);
+
+/* api_metrics.c */
+pedia_err pdi_api_metrics_create(struct pedia_api *api);
+void pdi_api_metrics_free(struct pedia_api *api);
+void pdi_api_metrics_observe(struct pedia_api *api,
+                             const struct pedia_api_response *r);
+void pdi_api_serve_metrics(struct pdi_api_req *rq,
+                           struct pedia_api_response *r);
+/* Record the time one store query took. */
+void pdi_api_metrics_query_time(struct pedia_api *api, int64_t ns);
+
+#endif

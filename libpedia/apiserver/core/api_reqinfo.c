@@ -1,0 +1,149 @@
+/*
+ * api_reqinfo.c: what a request asks for, parsed once from its method,
+ * path and query (struct pdi_api_info): the first step of the pipeline
+ * (docs/ARCHITECTURE.md), which authorization and routing read.
+ *
+ * The rules are kube's RequestInfo (k8s.io/apiserver endpoints/request):
+ * below an API root, `/api/<v>/...` and `/apis/<g>/<v>/...` with at least
+ * a resource are resource requests, everything else (discovery, /version,
+ * /openapi, /metrics, health) is a non-resource request whose verb is the
+ * lower-case method. A resource path is [namespaces/<ns>/]<resource>
+ * [/<name>[/<subresource>[/...]]], `namespaces/<ns>` alone (or followed by
+ * the namespace subresources status and finalize) being the Namespace
+ * object. GET without a name is list, or watch with ?watch=true (kube's
+ * lenient reading: any value but false and 0); DELETE without a name is
+ * deletecollection.
+ *
+ * pediad has two kinds of roots: its own paths (PDI_API_ROOT_PEDIAD) and
+ * the search roots `/apis/clusterpedia.io/v1beta1/resources[/clusters/<c>]`
+ * (PDI_API_ROOT_SEARCH), below which a whole Kubernetes API is served for
+ * every cluster or one. Strings point into the request's decoded segments.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "apiserver/core/api_core.h"
+
+static bool
+seg_is(char **seg, size_t n, size_t i, const char *s)
+{
+    return i < n && strcmp(seg[i], s) == 0;
+}
+
+static const char *
+method_verb(const char *m)
+{
+    static const char *const map[][2] = {
+        {"GET", "get"},       {"HEAD", "get"},     {"POST", "create"},
+        {"PUT", "update"},    {"PATCH", "patch"},  {"DELETE", "delete"},
+    };
+
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(m, map[i][0]) == 0)
+            return map[i][1];
+    return "";
+}
+
+/* The lower-case method of a non-resource request ("get", "options"). */
+static void
+lower_method(struct pdi_api_info *info, const char *m)
+{
+    size_t i = 0;
+
+    for (; m[i] && i + 1 < sizeof info->method_lc; i++)
+        info->method_lc[i] =
+            (char)(m[i] >= 'A' && m[i] <= 'Z' ? m[i] - 'A' + 'a' : m[i]);
+    info->method_lc[i] = '\0';
+    info->verb = info->method_lc;
+}
+
+/* kube reads ?watch leniently here: only "false" and "0" are false. */
+static bool
+watch_asked(const struct pdi_api_req *rq)
+{
+    const char *v = pdi_api_param(rq, "watch");
+
+    return v && strcasecmp(v, "false") != 0 && strcmp(v, "0") != 0;
+}
+
+/* [namespaces/<ns>/]<resource>[/<name>[/<subresource>[/...]]] */
+static void
+resource_parts(struct pdi_api_info *info, char **p, size_t n)
+{
+    if (n > 1 && strcmp(p[0], "namespaces") == 0) {
+        info->ns = p[1];
+        if (n > 2 && strcmp(p[2], "status") != 0 &&
+            strcmp(p[2], "finalize") != 0) {
+            info->in_namespace = true;
+            p += 2;
+            n -= 2;
+        }
+    }
+    info->resource = p[0];
+    info->name = n > 1 ? p[1] : NULL;
+    info->subresource = n > 2 ? p[2] : NULL;
+    info->n_extra = n > 3 ? n - 3 : 0;
+}
+
+static void
+kube_path(const struct pdi_api_req *rq, struct pdi_api_info *info)
+{
+    char **p = info->kseg;
+    size_t n = info->n_kseg, skip;
+
+    if (n < 3 || (strcmp(p[0], "api") != 0 && strcmp(p[0], "apis") != 0))
+        return;
+    if (strcmp(p[0], "apis") == 0 && n < 4)
+        return;
+    info->prefix = p[0];
+    info->group = strcmp(p[0], "apis") == 0 ? p[1] : "";
+    skip = strcmp(p[0], "apis") == 0 ? 2 : 1;
+    info->version = p[skip];
+    info->is_resource = true;
+    resource_parts(info, p + skip + 1, n - skip - 1);
+    info->verb = method_verb(rq->in->method);
+    if (!info->name && strcmp(info->verb, "get") == 0)
+        info->verb = watch_asked(rq) ? "watch" : "list";
+    if (!info->name && strcmp(info->verb, "delete") == 0)
+        info->verb = "deletecollection";
+}
+
+/* `.../resources[/clusters/<c>]/<kube path>`: the search roots. */
+static void
+search_root(const struct pdi_api_req *rq, struct pdi_api_info *info)
+{
+    char **seg = rq->seg;
+    size_t n = rq->n_seg;
+
+    info->root = PDI_API_ROOT_SEARCH;
+    info->kseg = seg + 4;
+    info->n_kseg = n - 4;
+    if (seg_is(seg, n, 4, "clusters")) {
+        if (n == 5) {
+            info->bad_root = true;
+            info->n_kseg = 0;
+            return;
+        }
+        info->cluster = seg[5];
+        info->kseg = seg + 6;
+        info->n_kseg = n - 6;
+    }
+}
+
+void
+pdi_api_info_parse(const struct pdi_api_req *rq, struct pdi_api_info *info)
+{
+    char **seg = rq->seg;
+    size_t n = rq->n_seg;
+
+    memset(info, 0, sizeof *info);
+    lower_method(info, rq->in->method);
+    info->kseg = seg;
+    info->n_kseg = n;
+    if (seg_is(seg, n, 0, "apis") &&
+        seg_is(seg, n, 1, PDI_API_SEARCH_GROUP) &&
+        seg_is(seg, n, 2, PDI_API_SEARCH_VERSION) &&
+        seg_is(seg, n, 3, "resources"))
+        search_root(rq, info);
+    kube_path(rq, info);
+}
