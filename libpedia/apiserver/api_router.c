@@ -14,11 +14,12 @@
  *       (openapi), resources (search)
  * Every path but the health checks needs an authenticated user.
  */
+#include "apiserver/api_router.h"
+
 #include <pedia/version.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "apiserver/api_router.h"
 #include "apiserver/openapi/api_openapi.h"
 #include "apiserver/pedia/api_pedia.h"
 #include "apiserver/search/api_search.h"

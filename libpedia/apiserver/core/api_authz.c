@@ -41,8 +41,8 @@ forbidden(struct pdi_api_req *rq, struct pedia_api_response *r,
 
     if (!in->is_resource) {
         pdi_api_error(r, 403, NULL,
-                      "forbidden: User \"%s\" cannot %s path \"%s\"%s%s",
-                      user, in->verb, rq->path, *reason ? ": " : "", reason);
+                      "forbidden: User \"%s\" cannot %s path \"%s\"%s%s", user,
+                      in->verb, rq->path, *reason ? ": " : "", reason);
         return;
     }
     snprintf(res, sizeof res, "%s%s%s", in->resource,
@@ -62,8 +62,8 @@ forbidden(struct pdi_api_req *rq, struct pedia_api_response *r,
         pdi_api_error(r, 403, NULL,
                       "%s: User \"%s\" cannot %s resource \"%s\" in API "
                       "group \"%s\" at the cluster scope%s%s",
-                      head, user, in->verb, res, in->group,
-                      *reason ? ": " : "", reason);
+                      head, user, in->verb, res, in->group, *reason ? ": " : "",
+                      reason);
 }
 
 bool
@@ -72,8 +72,8 @@ pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r)
     struct pedia_api *api = rq->api;
     char reason[256] = "";
 
-    if (api->authorize(api->authorize_payload, rq->in->user, &rq->info,
-                       reason, sizeof reason) == PDI_API_ALLOW)
+    if (api->authorize(api->authorize_payload, rq->in->user, &rq->info, reason,
+                       sizeof reason) == PDI_API_ALLOW)
         return true;
     forbidden(rq, r, reason);
     return false;

@@ -167,8 +167,8 @@ struct pdi_api_info {
     const char *prefix; /* "api" or "apis" */
     const char *group;  /* "" core */
     const char *version;
-    const char *ns; /* the namespace the request is in (kube's rule: also
-                     * the Namespace object's own name) */
+    const char *ns;    /* the namespace the request is in (kube's rule: also
+                        * the Namespace object's own name) */
     bool in_namespace; /* the path was namespaces/<ns>/<resource>... */
     const char *resource;
     const char *name;
@@ -193,7 +193,8 @@ struct pdi_api_req {
 
 /* Fill info from the request (never fails: unknown shapes are
  * non-resource requests). */
-void pdi_api_info_parse(const struct pdi_api_req *rq, struct pdi_api_info *info);
+void pdi_api_info_parse(const struct pdi_api_req *rq,
+                        struct pdi_api_info *info);
 
 pedia_err pdi_api_req_init(struct pdi_api_req *rq, struct pedia_api *api,
                            const pedia_api_request *in);

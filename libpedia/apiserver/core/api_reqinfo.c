@@ -34,8 +34,8 @@ static const char *
 method_verb(const char *m)
 {
     static const char *const map[][2] = {
-        {"GET", "get"},       {"HEAD", "get"},     {"POST", "create"},
-        {"PUT", "update"},    {"PATCH", "patch"},  {"DELETE", "delete"},
+        {"GET", "get"},    {"HEAD", "get"},    {"POST", "create"},
+        {"PUT", "update"}, {"PATCH", "patch"}, {"DELETE", "delete"},
     };
 
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -140,8 +140,7 @@ pdi_api_info_parse(const struct pdi_api_req *rq, struct pdi_api_info *info)
     lower_method(info, rq->in->method);
     info->kseg = seg;
     info->n_kseg = n;
-    if (seg_is(seg, n, 0, "apis") &&
-        seg_is(seg, n, 1, PDI_API_SEARCH_GROUP) &&
+    if (seg_is(seg, n, 0, "apis") && seg_is(seg, n, 1, PDI_API_SEARCH_GROUP) &&
         seg_is(seg, n, 2, PDI_API_SEARCH_VERSION) &&
         seg_is(seg, n, 3, "resources"))
         search_root(rq, info);

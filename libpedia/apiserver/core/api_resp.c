@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "apiserver/core/api_gzip.h"
 #include "apiserver/core/api_core.h"
+#include "apiserver/core/api_gzip.h"
 
 /* kube compresses bodies above 128 KiB (responsewriters/writers.go). */
 #define GZIP_MIN_BYTES (128 * 1024)

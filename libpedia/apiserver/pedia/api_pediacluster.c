@@ -12,11 +12,10 @@
  * the collection. Objects come from the sync engine: without one every
  * path is 404. dryRun=All validates and changes nothing.
  */
-#include "apiserver/pedia/api_pedia_int.h"
-
 #include <stdio.h>
 #include <string.h>
 
+#include "apiserver/pedia/api_pedia_int.h"
 #include "util/util_json.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)

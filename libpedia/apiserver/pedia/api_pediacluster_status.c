@@ -3,11 +3,10 @@
  * verbs share (errors naming the object, 409 conflicts, dryRun), so that
  * the read, write and watch files depend on this one and not on each other.
  */
-#include "apiserver/pedia/api_pedia_int.h"
-
 #include <stdio.h>
 #include <string.h>
 
+#include "apiserver/pedia/api_pedia_int.h"
 #include "util/util_json.h"
 
 void
@@ -62,8 +61,7 @@ pdi_api_pcl_error(struct pedia_api_response *r,
 }
 
 bool
-pdi_api_pcl_dry_value(struct pedia_api_response *r, const char *v,
-                      bool *dry)
+pdi_api_pcl_dry_value(struct pedia_api_response *r, const char *v, bool *dry)
 {
     if (strcmp(v, "All") == 0) {
         *dry = true;
@@ -87,4 +85,3 @@ pdi_api_pcl_dry_run(struct pdi_api_req *rq, struct pedia_api_response *r,
             return false;
     return true;
 }
-

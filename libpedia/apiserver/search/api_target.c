@@ -9,10 +9,10 @@
  * decides its kind and scope); otherwise 404 like kube. Subresources are
  * not served here (404).
  */
-#include "apiserver/search/api_search.h"
-
 #include <stdio.h>
 #include <string.h>
+
+#include "apiserver/search/api_search.h"
 
 static const struct pdi_api_type *
 find_type(const struct pdi_api_type *v, size_t n, const char *group,
@@ -24,15 +24,6 @@ find_type(const struct pdi_api_type *v, size_t n, const char *group,
             strcmp(v[i].resource, resource) == 0)
             return &v[i];
     return NULL;
-}
-
-void
-pdi_api_group_version(const struct pdi_api_target *t, char *out, size_t cap)
-{
-    if (*t->group)
-        snprintf(out, cap, "%s/%s", t->group, t->version);
-    else
-        snprintf(out, cap, "%s", t->version);
 }
 
 static void
@@ -91,30 +82,4 @@ pdi_api_serve_search(struct pdi_api_req *rq, struct pedia_api_response *r,
         pdi_api_serve_get(rq, r, &t);
     else
         pdi_api_serve_list(rq, r, &t);
-}
-
-pedia_err
-pdi_api_build_query(struct pdi_api_req *rq, struct pedia_api_response *r,
-                    const struct pdi_api_target *t, pedia_query **out)
-{
-    pedia_query *q = NULL;
-    pedia_err err;
-
-    *out = NULL;
-    err = pedia_query_create(&q, rq->api->ctx);
-    if (!err)
-        err = pedia_query_set_resource(q, t->group, t->version, t->resource);
-    if (!err)
-        err = pedia_query_parse_url(q, rq->query);
-    if (!err && t->cluster)
-        err = pedia_query_set_path_cluster(q, t->cluster);
-    if (!err && t->ns)
-        err = pedia_query_set_path_namespace(q, t->ns);
-    if (err) {
-        pdi_api_error_from(r, err);
-        pedia_query_free(q);
-        return err;
-    }
-    *out = q;
-    return PEDIA_OK;
 }

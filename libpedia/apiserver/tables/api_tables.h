@@ -32,7 +32,6 @@ pedia_err pdi_table_conditions(struct pdi_buf *out, const char *group,
 /* Kubernetes HumanDuration of d seconds ("75s", "3m20s", "2y70d"). */
 void pdi_table_duration(int64_t d, char out[32]);
 
-
 /* One column definition. Strings are static. */
 struct pdi_table_col {
     const char *name;
