@@ -10,6 +10,8 @@
 #include <pedia/query.h>
 #include <stdbool.h>
 
+#include "util/util.h"
+
 /* `onlyMetadata` was asked for (recorded, not applied by the engine). */
 bool pdi_query_only_metadata(const pedia_query *q);
 /* `withContinue` / its label form was given and true. Informational: the
@@ -29,5 +31,31 @@ pedia_err pdi_query_matcher_create(struct pdi_query_matcher **out,
 bool pdi_query_matcher_match(const struct pdi_query_matcher *m,
                              const pedia_object *obj);
 void pdi_query_matcher_free(struct pdi_query_matcher *m);
+
+/*
+ * Continue tokens (query_token.c): the one codec for every paged list the
+ * library serves. A keyset token records the sort keys and row id of the
+ * last row served, the snapshot revision, the rows served so far and a
+ * fingerprint of what is being paged (so a token of one list is refused
+ * by another); see query_token.c for the format.
+ */
+/* A decoded continue token. */
+struct pdi_qtoken {
+    bool keyset;    /* false: a decimal offset */
+    int64_t offset; /* decimal form */
+    int64_t rev;    /* snapshot revision */
+    struct pdi_strvec keys;
+    int64_t id;
+    int64_t before; /* rows returned by the pages before */
+    uint64_t fp;    /* fingerprint of the plan the token belongs to */
+};
+
+void pdi_qtoken_init(struct pdi_qtoken *t, const struct pdi_alloc *a);
+void pdi_qtoken_clear(struct pdi_qtoken *t);
+/* Decode a token (or decimal offset) into t. EQUERY "invalid continue
+ * token" when malformed. */
+pedia_err pdi_qtoken_decode(struct pdi_qtoken *t, const char *token);
+/* Encode a keyset token into out (base64url JSON). */
+pedia_err pdi_qtoken_encode(struct pdi_buf *out, const struct pdi_qtoken *t);
 
 #endif

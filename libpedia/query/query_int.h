@@ -84,17 +84,6 @@ struct pdi_qsorts {
     size_t cap;
 };
 
-/* A decoded continue token. */
-struct pdi_qtoken {
-    bool keyset;    /* false: a decimal offset */
-    int64_t offset; /* decimal form */
-    int64_t rev;    /* snapshot revision */
-    struct pdi_strvec keys;
-    int64_t id;
-    int64_t before; /* rows returned by the pages before */
-    uint64_t fp;    /* fingerprint of the plan the token belongs to */
-};
-
 struct pedia_query {
     uint32_t magic;
     pedia_ctx *ctx;
@@ -191,15 +180,6 @@ pedia_err pdi_query_parse_resources(pedia_query *q, const char *v, bool append);
 /* ---- query_selector.c ---------------------------------------------------- */
 pedia_err pdi_query_apply_labels(pedia_query *q, const char *sel);
 pedia_err pdi_query_apply_fields(pedia_query *q, const char *sel);
-
-/* ---- query_token.c ------------------------------------------------------- */
-void pdi_qtoken_init(struct pdi_qtoken *t, const struct pdi_alloc *a);
-void pdi_qtoken_clear(struct pdi_qtoken *t);
-/* Decode a token (or decimal offset) into t. EQUERY "invalid continue
- * token" when malformed. */
-pedia_err pdi_qtoken_decode(struct pdi_qtoken *t, const char *token);
-/* Encode a keyset token into out (base64url JSON). */
-pedia_err pdi_qtoken_encode(struct pdi_buf *out, const struct pdi_qtoken *t);
 
 /* ---- query_match.c ------------------------------------------------------ */
 struct pdi_query_matcher {

@@ -3,7 +3,9 @@
  * lists (`limit`, `continue`), as kube pages custom resources.
  *
  * Objects are served in name order, so the continue token only has to
- * carry the last name served: base64url of {"v":1,"after":"<name>"}. A
+ * carry the last name served: the library's one continue-token codec
+ * (query_token.c) with that name as its only key and a fingerprint that
+ * no search plan has. A
  * later page lists what exists then, after that name (a handful of small
  * objects kept by the engine: there is no old snapshot to read from, and
  * kube itself lists the current state once a continue token has expired).
@@ -13,24 +15,32 @@
 #include <string.h>
 
 #include "apiserver/pedia/api_pedia_int.h"
-#include "util/util_json.h"
+#include "query/query.h"
 
-#define TOKEN_VERSION 1
+/* What a PediaCluster list token is a token of (query tokens carry the
+ * fingerprint of their plan; this one is not a plan). */
+static uint64_t
+list_fingerprint(void)
+{
+    static const char what[] = "cluster.clusterpedia.io list by name";
+
+    return pdi_fnv1a(PDI_FNV1A_INIT, what, sizeof what - 1);
+}
 
 static pedia_err
 encode_token(const struct pdi_alloc *a, const char *after, char **out)
 {
-    struct pdi_buf js, b64;
+    struct pdi_qtoken t;
+    struct pdi_buf b64;
     pedia_err err;
 
-    pdi_buf_init(&js, a);
+    pdi_qtoken_init(&t, a);
     pdi_buf_init(&b64, a);
-    pdi_buf_printf(&js, "{\"v\":%d,\"after\":", TOKEN_VERSION);
-    pdi_buf_json_string(&js, after, strlen(after));
-    pdi_buf_putc(&js, '}');
-    err = js.oom ? pdi_error_oom()
-                 : pdi_base64_encode(&b64, js.ptr, js.len, true);
-    pdi_buf_free(&js);
+    t.keyset = true;
+    t.fp = list_fingerprint();
+    err = pdi_strvec_push(&t.keys, after) ? pdi_error_oom()
+                                          : pdi_qtoken_encode(&b64, &t);
+    pdi_qtoken_clear(&t);
     if (err) {
         pdi_buf_free(&b64);
         return err;
@@ -44,25 +54,18 @@ encode_token(const struct pdi_alloc *a, const char *after, char **out)
 static pedia_err
 decode_token(struct pedia_api_response *r, const char *token, char **after)
 {
-    struct pdi_buf js;
-    struct json_object *o = NULL, *v = NULL;
-    const char *name = NULL;
+    struct pdi_qtoken t;
     pedia_err err;
 
-    pdi_buf_init(&js, r->a);
-    err = pdi_base64_decode(&js, token, strlen(token));
-    if (!err)
-        err = pdi_json_parse(js.ptr ? js.ptr : "", js.len, "continue", &o);
-    if (!err && (!json_object_object_get_ex(o, "v", &v) ||
-                 json_object_get_int(v) != TOKEN_VERSION ||
-                 !(name = pdi_json_get_string(o, "after"))))
+    pdi_qtoken_init(&t, r->a);
+    err = pdi_qtoken_decode(&t, token);
+    if (!err && (!t.keyset || t.fp != list_fingerprint() || t.keys.n != 1))
         err = PEDIA_EINVAL;
     if (!err) {
-        *after = pdi_strdup(r->a, name);
+        *after = pdi_strdup(r->a, t.keys.v[0]);
         err = *after ? PEDIA_OK : pdi_error_oom();
     }
-    json_object_put(o);
-    pdi_buf_free(&js);
+    pdi_qtoken_clear(&t);
     if (err == PEDIA_ENOMEM)
         pdi_api_error_from(r, err);
     else if (err)
