@@ -124,6 +124,40 @@ struct pedia_query {
     bool with_continue, with_remaining, only_metadata;
 };
 
+/* ---- query_conds.c: the search conditions, both forms ------------------- */
+
+/* How a condition's value is read and stored. */
+enum pdi_query_kind {
+    PDI_QK_SET,       /* struct pdi_qset: a list, or =/!=/in/notin */
+    PDI_QK_TIME,      /* int64_t + bool has_: RFC 3339 or Unix seconds */
+    PDI_QK_COUNT,     /* int64_t >= 0 */
+    PDI_QK_STR,       /* char *, owned */
+    PDI_QK_BOOL,      /* bool */
+    PDI_QK_OWNER_GR,  /* <resource>.<group> of the owner */
+    PDI_QK_SENIORITY, /* int 0-64 */
+    PDI_QK_ORDERBY,   /* sort keys, in the order given */
+    PDI_QK_CONTINUE,  /* URL: a continue token */
+    PDI_QK_OFFSET,    /* label: Clusterpedia's numeric offset */
+    PDI_QK_GROUPS,    /* URL: groups= type list */
+    PDI_QK_RESOURCES  /* URL: resources= type list */
+};
+
+struct pdi_query_condef {
+    const char *url;   /* URL parameter; NULL: no URL form */
+    const char *label; /* after search.clusterpedia.io/; NULL: none */
+    enum pdi_query_kind kind;
+    unsigned bit;   /* PDI_QC_* marking the URL form (0: none) */
+    size_t off;     /* member of struct pedia_query it fills */
+    size_t has_off; /* PDI_QK_TIME: its bool has_ member */
+};
+
+/* The condition named `name` in the URL form (label false) or the label
+ * form, or NULL when there is none (callers ignore unknown names). */
+const struct pdi_query_condef *pdi_query_cond_find(const char *name,
+                                                   bool label);
+/* The member at off of q (typed by the condition's kind). */
+void *pdi_query_cond_member(pedia_query *q, size_t off);
+
 /* The effective search, ready for a driver. */
 struct pdi_query_plan {
     const struct pdi_alloc *a;

@@ -36,13 +36,10 @@ single_value(const pedia_sys_requirement *r, const char **out)
 }
 
 static pedia_err
-label_set(pedia_query *q, const pedia_sys_requirement *r, unsigned bit,
-          struct pdi_qset *s)
+label_set(const pedia_sys_requirement *r, struct pdi_qset *s)
 {
     bool negate = r->op == PEDIA_SYS_OP_NE || r->op == PEDIA_SYS_OP_NOTIN;
 
-    if (q->url_set & bit)
-        return PEDIA_OK;
     if (r->op != PEDIA_SYS_OP_EQ && r->op != PEDIA_SYS_OP_IN && !negate)
         return pdi_error_set(PEDIA_EQUERY, 0,
                              "labelSelector: %s: expected =, ==, !=, in or "
@@ -92,8 +89,6 @@ label_orderby(pedia_query *q, const pedia_sys_requirement *r, const char *sel)
     const char *p, *end = NULL;
     pedia_err rc = PEDIA_OK;
 
-    if (q->url_set & PDI_QC_ORDERBY)
-        return PEDIA_OK;
     if (r->op != PEDIA_SYS_OP_EQ && r->op != PEDIA_SYS_OP_IN)
         return pdi_error_set(PEDIA_EQUERY, 0,
                              "labelSelector: %s: expected = or in", r->key);
@@ -117,14 +112,11 @@ label_orderby(pedia_query *q, const pedia_sys_requirement *r, const char *sel)
 }
 
 static pedia_err
-label_time(pedia_query *q, const pedia_sys_requirement *r, unsigned bit,
-           bool *has, int64_t *t)
+label_time(const pedia_sys_requirement *r, bool *has, int64_t *t)
 {
     const char *v = NULL;
     pedia_err rc;
 
-    if (q->url_set & bit)
-        return PEDIA_OK;
     rc = single_value(r, &v);
     rc = rc ? rc : pdi_query_parse_time(r->key, v, true, t);
     *has = *has || !rc;
@@ -132,70 +124,57 @@ label_time(pedia_query *q, const pedia_sys_requirement *r, unsigned bit,
 }
 
 static pedia_err
-label_bool(pedia_query *q, const pedia_sys_requirement *r, unsigned bit,
-           bool *out)
+label_bool(const pedia_sys_requirement *r, bool *out)
 {
     const char *v = "";
     pedia_err rc = PEDIA_OK;
 
-    if (q->url_set & bit)
-        return PEDIA_OK;
     if (r->op != PEDIA_SYS_OP_EXISTS)
         rc = single_value(r, &v);
     return rc ? rc : pdi_query_parse_bool(r->key, v, out);
 }
 
 static pedia_err
-label_str(pedia_query *q, const pedia_sys_requirement *r, unsigned bit,
-          char **dst)
+label_str(pedia_query *q, const pedia_sys_requirement *r, char **dst)
 {
     const char *v = NULL;
     pedia_err rc;
 
-    if (q->url_set & bit)
-        return PEDIA_OK;
     rc = single_value(r, &v);
     return rc ? rc : pdi_query_set_str(q->a, dst, v);
 }
 
 static pedia_err
-label_count(pedia_query *q, const pedia_sys_requirement *r, unsigned bit,
-            int64_t *out)
+label_count(const pedia_sys_requirement *r, int64_t *out)
 {
     const char *v = NULL;
     pedia_err rc;
 
-    if (q->url_set & bit)
-        return PEDIA_OK;
     rc = single_value(r, &v);
     return rc ? rc : pdi_query_parse_count(r->key, v, out);
 }
 
 static pedia_err
-label_owner(pedia_query *q, const pedia_sys_requirement *r, const char *k)
+label_owner_gr(pedia_query *q, const pedia_sys_requirement *r)
 {
     const char *v = NULL;
-    int64_t n = 0;
-    pedia_err rc;
+    pedia_err rc = single_value(r, &v);
 
-    if (strcmp(k, "owner-uid") == 0)
-        return label_str(q, r, PDI_QC_OWNER_UID, &q->owner_uid);
-    if (strcmp(k, "owner-name") == 0)
-        return label_str(q, r, PDI_QC_OWNER_NAME, &q->owner_name);
-    if (strcmp(k, "owner-gr") == 0) {
-        if (q->url_set & PDI_QC_OWNER_GR)
-            return PEDIA_OK;
-        rc = single_value(r, &v);
-        return rc ? rc : pdi_query_parse_owner_gr(q, v);
-    }
-    rc = label_count(q, r, PDI_QC_OWNER_SENIORITY, &n);
-    if (!rc && !(q->url_set & PDI_QC_OWNER_SENIORITY)) {
-        if (n > 64)
-            return pdi_error_set(PEDIA_EQUERY, 0,
-                                 "invalid %s \"%s\": expected 0 to 64", r->key,
-                                 r->values[0]);
+    return rc ? rc : pdi_query_parse_owner_gr(q, v);
+}
+
+static pedia_err
+label_seniority(pedia_query *q, const pedia_sys_requirement *r)
+{
+    int64_t n = 0;
+    pedia_err rc = label_count(r, &n);
+
+    if (!rc && n > 64)
+        return pdi_error_set(PEDIA_EQUERY, 0,
+                             "invalid %s \"%s\": expected 0 to 64", r->key,
+                             r->values[0]);
+    if (!rc)
         q->owner_seniority = (int)n;
-    }
     return rc;
 }
 
@@ -205,9 +184,7 @@ label_offset(pedia_query *q, const pedia_sys_requirement *r)
     int64_t off = 0;
     pedia_err rc;
 
-    if (q->url_set & PDI_QC_CONTINUE)
-        return PEDIA_OK;
-    rc = label_count(q, r, PDI_QC_CONTINUE, &off);
+    rc = label_count(r, &off);
     if (rc)
         return rc;
     pdi_qtoken_clear(&q->token);
@@ -217,34 +194,41 @@ label_offset(pedia_query *q, const pedia_sys_requirement *r)
     return PEDIA_OK;
 }
 
-/* A `search.clusterpedia.io/<k>` requirement. Unknown keys are ignored. */
+/* A `search.clusterpedia.io/<k>` requirement: a condition of the table
+ * (query_conds.c) in its label form, ignored when its URL form was given.
+ * Unknown keys are ignored. */
 static pedia_err
 search_label(pedia_query *q, const pedia_sys_requirement *r, const char *k,
              const char *sel)
 {
-    if (strcmp(k, "clusters") == 0)
-        return label_set(q, r, PDI_QC_CLUSTERS, &q->clusters);
-    if (strcmp(k, "namespaces") == 0)
-        return label_set(q, r, PDI_QC_NAMESPACES, &q->namespaces);
-    if (strcmp(k, "names") == 0)
-        return label_set(q, r, PDI_QC_NAMES, &q->names);
-    if (strcmp(k, "since") == 0)
-        return label_time(q, r, PDI_QC_SINCE, &q->has_since, &q->since);
-    if (strcmp(k, "before") == 0)
-        return label_time(q, r, PDI_QC_BEFORE, &q->has_before, &q->before);
-    if (pdi_str_starts(k, "owner-"))
-        return label_owner(q, r, k);
-    if (strcmp(k, "orderby") == 0)
+    const struct pdi_query_condef *c = pdi_query_cond_find(k, true);
+    void *m;
+
+    if (!c || (q->url_set & c->bit))
+        return PEDIA_OK;
+    m = pdi_query_cond_member(q, c->off);
+    switch (c->kind) {
+    case PDI_QK_SET:
+        return label_set(r, m);
+    case PDI_QK_TIME:
+        return label_time(r, pdi_query_cond_member(q, c->has_off), m);
+    case PDI_QK_COUNT:
+        return label_count(r, m);
+    case PDI_QK_STR:
+        return label_str(q, r, m);
+    case PDI_QK_BOOL:
+        return label_bool(r, m);
+    case PDI_QK_OWNER_GR:
+        return label_owner_gr(q, r);
+    case PDI_QK_SENIORITY:
+        return label_seniority(q, r);
+    case PDI_QK_ORDERBY:
         return label_orderby(q, r, sel);
-    if (strcmp(k, "limit") == 0)
-        return label_count(q, r, PDI_QC_LIMIT, &q->limit);
-    if (strcmp(k, "offset") == 0)
+    case PDI_QK_OFFSET:
         return label_offset(q, r);
-    if (strcmp(k, "with-continue") == 0)
-        return label_bool(q, r, PDI_QC_WITH_CONTINUE, &q->with_continue);
-    if (strcmp(k, "with-remaining-count") == 0)
-        return label_bool(q, r, PDI_QC_WITH_REMAINING, &q->with_remaining);
-    return PEDIA_OK;
+    default:
+        return PEDIA_OK; /* URL-only kinds have no label name */
+    }
 }
 
 static pedia_err

@@ -2,7 +2,8 @@
  * query_url.c: pedia_query_parse_url(), the URL query string form of every
  * search condition (clusterpedia.md §5.4).
  *
- * Pairs are split on '&', keys and values percent-decoded ('+' = space).
+ * Pairs are split on '&', keys and values percent-decoded ('+' = space);
+ * what each parameter means is the table of query_conds.c.
  * Repeated parameters: the last wins, except clusters, namespaces, names,
  * groups and resources, whose values are appended. labelSelector and
  * fieldSelector are applied after every other parameter; since the URL
@@ -50,23 +51,12 @@ list_param(struct url_parse *u, struct pdi_qset *s, unsigned bit, const char *v)
 }
 
 static pedia_err
-time_param(pedia_query *q, const char *k, const char *v, unsigned bit,
-           bool *has, int64_t *t)
+time_param(const char *k, const char *v, bool *has, int64_t *t)
 {
     pedia_err rc = pdi_query_parse_time(k, v, false, t);
 
-    if (!rc) {
-        *has = true;
-        q->url_set |= bit;
-    }
+    *has = *has || !rc;
     return rc;
-}
-
-static pedia_err
-str_param(pedia_query *q, char **dst, unsigned bit, const char *v)
-{
-    q->url_set |= bit;
-    return pdi_query_set_str(q->a, dst, *v ? v : NULL);
 }
 
 static pedia_err
@@ -74,7 +64,6 @@ continue_param(pedia_query *q, const char *v)
 {
     pedia_err rc;
 
-    q->url_set |= PDI_QC_CONTINUE;
     q->has_token = false;
     if (!*v) {
         pdi_qtoken_clear(&q->token);
@@ -95,102 +84,82 @@ seniority_param(pedia_query *q, const char *v)
         rc =
             pdi_error_set(PEDIA_EQUERY, 0,
                           "invalid ownerSeniority \"%s\": expected 0 to 64", v);
-    if (!rc) {
+    if (!rc)
         q->owner_seniority = (int)n;
-        q->url_set |= PDI_QC_OWNER_SENIORITY;
-    }
     return rc;
 }
 
 static pedia_err
-bool_param(pedia_query *q, const char *k, const char *v, unsigned bit,
-           bool *out)
+type_param(struct url_parse *u, bool groups, const char *v)
 {
-    q->url_set |= bit;
-    return pdi_query_parse_bool(k, v, out);
-}
-
-static pedia_err
-owner_gr_param(pedia_query *q, const char *v)
-{
-    q->url_set |= PDI_QC_OWNER_GR;
-    return pdi_query_parse_owner_gr(q, v);
-}
-
-static pedia_err
-orderby_param(pedia_query *q, const char *v)
-{
-    q->url_set |= PDI_QC_ORDERBY;
-    return pdi_query_parse_orderby(q, v);
-}
-
-static pedia_err
-limit_param(pedia_query *q, const char *v)
-{
-    q->url_set |= PDI_QC_LIMIT;
-    return pdi_query_parse_count("limit", v, &q->limit);
-}
-
-static pedia_err
-type_param(struct url_parse *u, const char *k, const char *v)
-{
-    unsigned bit = k[0] == 'g' ? SEEN_GROUPS : SEEN_RESOURCES;
+    unsigned bit = groups ? SEEN_GROUPS : SEEN_RESOURCES;
     bool append = (u->seen & bit) != 0;
 
     u->seen |= bit;
-    if (k[0] == 'g')
+    if (groups)
         return pdi_query_parse_groups(u->q, v, append);
     return pdi_query_parse_resources(u->q, v, append);
 }
 
+/* The value of one condition of the table (query_conds.c), URL form. */
 static pedia_err
-keep_selector(struct url_parse *u, char **dst, const char *v)
+cond_value(struct url_parse *u, const struct pdi_query_condef *c, const char *k,
+           const char *v)
 {
-    return pdi_query_set_str(u->q->a, dst, v);
+    pedia_query *q = u->q;
+    void *m = pdi_query_cond_member(q, c->off);
+
+    switch (c->kind) {
+    case PDI_QK_SET:
+        return list_param(u, m, c->bit, v);
+    case PDI_QK_TIME:
+        return time_param(k, v, pdi_query_cond_member(q, c->has_off), m);
+    case PDI_QK_COUNT:
+        return pdi_query_parse_count(k, v, m);
+    case PDI_QK_STR:
+        return pdi_query_set_str(q->a, m, *v ? v : NULL);
+    case PDI_QK_BOOL:
+        return pdi_query_parse_bool(k, v, m);
+    case PDI_QK_OWNER_GR:
+        return pdi_query_parse_owner_gr(q, v);
+    case PDI_QK_SENIORITY:
+        return seniority_param(q, v);
+    case PDI_QK_ORDERBY:
+        return pdi_query_parse_orderby(q, v);
+    case PDI_QK_CONTINUE:
+        return continue_param(q, v);
+    case PDI_QK_GROUPS:
+    case PDI_QK_RESOURCES:
+        return type_param(u, c->kind == PDI_QK_GROUPS, v);
+    default:
+        return PEDIA_OK; /* label-only kinds have no URL name */
+    }
+}
+
+/* A condition given in the URL form wins over its pseudo-label, whatever
+ * the order: mark it once its value is taken. */
+static pedia_err
+cond_param(struct url_parse *u, const struct pdi_query_condef *c, const char *k,
+           const char *v)
+{
+    pedia_err rc = cond_value(u, c, k, v);
+
+    if (!rc)
+        u->q->url_set |= c->bit;
+    return rc;
 }
 
 static pedia_err
 one_param(struct url_parse *u, const char *k, const char *v)
 {
-    pedia_query *q = u->q;
+    const struct pdi_query_condef *c;
 
     if (!strcmp(k, "labelSelector"))
-        return keep_selector(u, &u->labels, v);
+        return pdi_query_set_str(u->q->a, &u->labels, v);
     if (!strcmp(k, "fieldSelector"))
-        return keep_selector(u, &u->fields, v);
-    if (!strcmp(k, "clusters"))
-        return list_param(u, &q->clusters, PDI_QC_CLUSTERS, v);
-    if (!strcmp(k, "namespaces"))
-        return list_param(u, &q->namespaces, PDI_QC_NAMESPACES, v);
-    if (!strcmp(k, "names"))
-        return list_param(u, &q->names, PDI_QC_NAMES, v);
-    if (!strcmp(k, "since"))
-        return time_param(q, k, v, PDI_QC_SINCE, &q->has_since, &q->since);
-    if (!strcmp(k, "before"))
-        return time_param(q, k, v, PDI_QC_BEFORE, &q->has_before, &q->before);
-    if (!strcmp(k, "limit"))
-        return limit_param(q, v);
-    if (!strcmp(k, "continue"))
-        return continue_param(q, v);
-    if (!strcmp(k, "ownerUID"))
-        return str_param(q, &q->owner_uid, PDI_QC_OWNER_UID, v);
-    if (!strcmp(k, "ownerName"))
-        return str_param(q, &q->owner_name, PDI_QC_OWNER_NAME, v);
-    if (!strcmp(k, "ownerGR"))
-        return owner_gr_param(q, v);
-    if (!strcmp(k, "ownerSeniority"))
-        return seniority_param(q, v);
-    if (!strcmp(k, "orderby"))
-        return orderby_param(q, v);
-    if (!strcmp(k, "withContinue"))
-        return bool_param(q, k, v, PDI_QC_WITH_CONTINUE, &q->with_continue);
-    if (!strcmp(k, "withRemainingCount"))
-        return bool_param(q, k, v, PDI_QC_WITH_REMAINING, &q->with_remaining);
-    if (!strcmp(k, "onlyMetadata"))
-        return bool_param(q, k, v, 0, &q->only_metadata);
-    if (!strcmp(k, "groups") || !strcmp(k, "resources"))
-        return type_param(u, k, v);
-    return PEDIA_OK;
+        return pdi_query_set_str(u->q->a, &u->fields, v);
+    c = pdi_query_cond_find(k, false);
+    return c ? cond_param(u, c, k, v) : PEDIA_OK;
 }
 
 static pedia_err
