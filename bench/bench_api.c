@@ -284,9 +284,9 @@ count_rows(pedia_store *st, pedia_ctx *ctx, const struct type *t)
         pedia_query_set_limit(q, 1) == PEDIA_OK &&
         pedia_query_set_with_remaining_count(q, true) == PEDIA_OK &&
         pedia_query_run(&r, st, q) == PEDIA_OK) {
-        while (pedia_result_next(r, &o) == PEDIA_OK && o)
+        while (pedia_result_next(&o, r) == PEDIA_OK && o)
             returned++;
-        if (pedia_result_remaining(r, &rem))
+        if (pedia_result_remaining(&rem, r))
             n = returned + (long)rem;
     }
     pedia_result_free(r);
@@ -905,8 +905,8 @@ capi_get_us(pedia_store *st, pedia_ctx *ctx, const struct names *nm,
             pedia_query_free(q);
             return -1;
         }
-        while (pedia_result_next(r, &o) == PEDIA_OK && o)
-            bench_touch(pedia_object_json(o, &len), len);
+        while (pedia_result_next(&o, r) == PEDIA_OK && o)
+            bench_touch(pedia_object_json(&len, o), len);
         pedia_result_free(r);
         pedia_query_free(q);
         n++;

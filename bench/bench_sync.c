@@ -513,9 +513,9 @@ count_query(pedia_store *st, pedia_query *q, const char *cluster,
         pedia_query_set_limit(q, 1) == PEDIA_OK &&
         pedia_query_set_with_remaining_count(q, true) == PEDIA_OK &&
         pedia_query_run(&r, st, q) == PEDIA_OK) {
-        while (pedia_result_next(r, &o) == PEDIA_OK && o)
+        while (pedia_result_next(&o, r) == PEDIA_OK && o)
             returned++;
-        if (pedia_result_remaining(r, &rem))
+        if (pedia_result_remaining(&rem, r))
             n = returned + (long)rem;
     }
     pedia_result_free(r);
@@ -546,7 +546,7 @@ engine_listed(const struct opts *op, pedia_engine *e, const char *name)
     int n_false = 0;
     const char *p;
 
-    if (pedia_engine_get(e, "PediaCluster", name, buf, sizeof buf, &len) !=
+    if (pedia_engine_get(buf, sizeof buf, &len, e, "PediaCluster", name) !=
             PEDIA_OK ||
         len >= sizeof buf)
         return false;

@@ -464,7 +464,7 @@ produce(void *arg)
         }
         if ((!more && pedia_batch_size(b) > 0) ||
             pedia_batch_size(b) >= (size_t)p->batch) {
-            if (pedia_batch_commit(b, NULL) != PEDIA_OK) {
+            if (pedia_batch_commit(NULL, b) != PEDIA_OK) {
                 fprintf(stderr, "commit: %s\n", pedia_error_last_message());
                 p->failed = 1;
                 break;
@@ -534,11 +534,11 @@ bench_search(pedia_store *st, pedia_ctx *ctx, const char *resource,
         size_t len = 0;
         const char *json;
 
-        if (pedia_result_next(r, &o) != PEDIA_OK)
+        if (pedia_result_next(&o, r) != PEDIA_OK)
             goto done;
         if (!o)
             break;
-        json = pedia_object_json(o, &len);
+        json = pedia_object_json(&len, o);
         bench_touch(json, len);
         if (on_row && on_row(o, json, len, arg))
             goto done;
@@ -578,7 +578,7 @@ page_all(pedia_store *st, pedia_ctx *ctx, const char *res, const char *url,
     if (pedia_query_parse_url(q, url) == PEDIA_OK &&
         pedia_query_set_limit(q, 0) == PEDIA_OK &&
         pedia_query_run(&r, st, q) == PEDIA_OK) {
-        while (pedia_result_next(r, &o) == PEDIA_OK && o) {
+        while (pedia_result_next(&o, r) == PEDIA_OK && o) {
             if (uid && *n == 0)
                 snprintf(uid, 40, "%s", pedia_object_uid(o));
             (*n)++;

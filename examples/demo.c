@@ -100,7 +100,7 @@ load(pedia_store *st)
                 load_app(b, c, n, a, 1 + (a + c) % 3);
         }
     }
-    CHECK(pedia_batch_commit(b, &changed));
+    CHECK(pedia_batch_commit(&changed, b));
     pedia_batch_free(b);
     printf("loaded %zu objects from %d clusters into the store\n\n", changed,
            3);
@@ -123,7 +123,7 @@ show(pedia_store *st, pedia_ctx *ctx, const char *title, const char *group,
     CHECK(pedia_query_run(&r, st, q));
     printf("%-10s %-12s %-16s %-9s %s\n", "CLUSTER", "NAMESPACE", "NAME",
            "REVISION", "CREATED");
-    while (pedia_result_next(r, &o) == PEDIA_OK && o) {
+    while (pedia_result_next(&o, r) == PEDIA_OK && o) {
         char t[32];
         time_t ct = (time_t)pedia_object_created_at(o);
         strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", gmtime(&ct));
@@ -157,7 +157,7 @@ page_all(pedia_store *st, pedia_ctx *ctx)
         if (token[0])
             CHECK(pedia_query_set_continue(q, token));
         CHECK(pedia_query_run(&r, st, q));
-        while (pedia_result_next(r, &o) == PEDIA_OK && o)
+        while (pedia_result_next(&o, r) == PEDIA_OK && o)
             rows++;
         next = pedia_result_continue(r);
         snprintf(token, sizeof token, "%s", next ? next : "");

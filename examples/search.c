@@ -48,7 +48,7 @@ load(pedia_store *store)
             return fail("upsert");
         }
     }
-    if (pedia_batch_commit(batch, NULL) != PEDIA_OK) {
+    if (pedia_batch_commit(NULL, batch) != PEDIA_OK) {
         pedia_batch_free(batch);
         return fail("commit");
     }
@@ -72,7 +72,7 @@ search(pedia_store *store, pedia_ctx *ctx, const char *url)
         rc = fail("search");
         goto done;
     }
-    while (pedia_result_next(r, &o) == PEDIA_OK && o)
+    while (pedia_result_next(&o, r) == PEDIA_OK && o)
         printf("%-6s %-8s %s\n", pedia_object_cluster(o),
                pedia_object_namespace(o), pedia_object_name(o));
     printf("resourceVersion: %lld\n", (long long)pedia_result_revision(r));

@@ -44,7 +44,7 @@ cluster_ready(pedia_engine *e, const char *name)
     static char doc[1 << 17];
     size_t len = 0;
 
-    if (pedia_engine_get(e, "PediaCluster", name, doc, sizeof doc, &len))
+    if (pedia_engine_get(doc, sizeof doc, &len, e, "PediaCluster", name))
         return 0;
     return strstr(doc, "\"type\":\"Ready\",\"status\":\"True\"") != NULL;
 }
@@ -111,7 +111,7 @@ search(pedia_ctx *ctx, pedia_store *st, const char *resource, const char *url)
     err = err ? err : set_resource(q, resource);
     err = err ? err : pedia_query_parse_url(q, url);
     err = err ? err : pedia_query_run(&res, st, q);
-    while (!err && !(err = pedia_result_next(res, &o)) && o) {
+    while (!err && !(err = pedia_result_next(&o, res)) && o) {
         printf("%-12s %-24s %s\n", pedia_object_cluster(o),
                pedia_object_namespace(o), pedia_object_name(o));
         rows++;

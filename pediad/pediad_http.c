@@ -54,7 +54,7 @@ queue_error(struct pd_req *r, int code, const char *message)
     pedia_api_response *resp = NULL;
 
     r->responded = true;
-    if (pedia_api_error_response(r->h->api, code, message, &resp) != PEDIA_OK) {
+    if (pedia_api_error_response(&resp, r->h->api, code, message) != PEDIA_OK) {
         pd_log(PEDIA_LOG_ERROR, "cannot build a %d response: %s", code,
                pedia_error_last_message());
         return MHD_NO;
@@ -212,6 +212,7 @@ dispatch(struct pd_req *r, const char *method)
     ok = pd_auth_resolve(r->h->auth, connection_peer(r->h, r->conn), authz,
                          pd_http_header_each, r, &id);
     memset(&req, 0, sizeof req);
+    req.version = PEDIA_API_REQUEST_VERSION;
     req.method = method;
     req.target = r->target;
     req.header = pd_http_header_lookup;
@@ -220,7 +221,7 @@ dispatch(struct pd_req *r, const char *method)
     req.body_len = r->len;
     req.user = ok ? &id.user : NULL;
     r->responded = true;
-    if (pedia_api_handle(r->h->api, &req, &resp) != PEDIA_OK) {
+    if (pedia_api_handle(&resp, r->h->api, &req) != PEDIA_OK) {
         pd_log(PEDIA_LOG_ERROR, "%s %.*s: %s", method,
                (int)strcspn(r->target, "?"), r->target,
                pedia_error_last_message());

@@ -92,7 +92,7 @@ body_read(void *cls, uint64_t pos, char *buf, size_t max)
         size_t n = 0;
         bool eof = false;
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        if (pedia_api_response_read(b->resp, buf, max, &n, &eof) != PEDIA_OK) {
+        if (pedia_api_response_read(buf, max, &n, &eof, b->resp) != PEDIA_OK) {
             pd_log(PEDIA_LOG_WARN, "response body failed: %s",
                    pedia_error_last_message());
             return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -138,7 +138,7 @@ whole_response(pedia_api_response *resp)
     const char *data;
     size_t len;
 
-    if (!pedia_api_response_body(resp, &data, &len))
+    if (!pedia_api_response_body(&data, &len, resp))
         return NULL;
     /* MHD's buffer parameter is not const, but it only reads it. */
     return MHD_create_response_from_buffer_with_free_callback_cls(
@@ -183,7 +183,7 @@ pd_http_queue(struct MHD_Connection *c, pedia_api_response *resp)
     }
     for (size_t i = 0; i < pedia_api_response_header_count(resp); i++) {
         const char *value = NULL;
-        const char *name = pedia_api_response_header(resp, i, &value);
+        const char *name = pedia_api_response_header(&value, resp, i);
         if (name && value && !managed_header(name))
             MHD_add_response_header(mr, name, value);
     }

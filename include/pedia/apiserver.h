@@ -43,9 +43,19 @@ typedef struct pedia_api_user {
  */
 typedef const char *(*pedia_api_header_fn)(void *payload, const char *name);
 
+/** The layout of pedia_api_request this header describes. */
+#define PEDIA_API_REQUEST_VERSION 1
+
 /** One request. Every pointer is borrowed for the duration of
- * pedia_api_handle() only. */
+ * pedia_api_handle() only.
+ *
+ * The struct grows only at its end, and `version` says which layout the
+ * caller filled: set it to PEDIA_API_REQUEST_VERSION. A library newer than
+ * the caller reads only the members that version has (later members are
+ * taken as absent); an older library refuses a version it does not know
+ * with PEDIA_EINVAL. */
 typedef struct pedia_api_request {
+    unsigned version;   /**< PEDIA_API_REQUEST_VERSION (since 0.2) */
     const char *method; /**< "GET", "POST", ... */
     /** The request target as received: percent-encoded path, then
      * optionally '?' and the raw query string. */
@@ -99,9 +109,8 @@ PEDIA_API void pedia_api_free(pedia_api *api);
  * @threadsafety any thread; many requests at once.
  * @since 0.1
  */
-PEDIA_API pedia_err pedia_api_handle(pedia_api *api,
-                                     const pedia_api_request *req,
-                                     pedia_api_response **out);
+PEDIA_API pedia_err pedia_api_handle(pedia_api_response **out, pedia_api *api,
+                                     const pedia_api_request *req);
 
 /**
  * @brief A Status response for an error the transport found before it could
@@ -109,9 +118,9 @@ PEDIA_API pedia_err pedia_api_handle(pedia_api *api,
  * @param code an HTTP status code >= 400.
  * @since 0.1
  */
-PEDIA_API pedia_err pedia_api_error_response(pedia_api *api, int code,
-                                             const char *message,
-                                             pedia_api_response **out);
+PEDIA_API pedia_err pedia_api_error_response(pedia_api_response **out,
+                                             pedia_api *api, int code,
+                                             const char *message);
 
 /** @brief The HTTP status code. @since 0.1 */
 PEDIA_API int pedia_api_response_status(const pedia_api_response *r);
@@ -124,8 +133,9 @@ PEDIA_API size_t pedia_api_response_header_count(const pedia_api_response *r);
  * **Lifetime:** until pedia_api_response_free().
  * @since 0.1
  */
-PEDIA_API const char *pedia_api_response_header(const pedia_api_response *r,
-                                                size_t i, const char **value);
+PEDIA_API const char *pedia_api_response_header(const char **value,
+                                                const pedia_api_response *r,
+                                                size_t i);
 
 /**
  * @brief The body length when known in advance, else -1 (streamed: send
@@ -148,8 +158,8 @@ PEDIA_API int64_t pedia_api_response_length(const pedia_api_response *r);
  * @threadsafety one thread per response at a time.
  * @since 0.1
  */
-PEDIA_API pedia_err pedia_api_response_read(pedia_api_response *r, char *buf,
-                                            size_t cap, size_t *n, bool *eof);
+PEDIA_API pedia_err pedia_api_response_read(char *buf, size_t cap, size_t *n,
+                                            bool *eof, pedia_api_response *r);
 
 /**
  * @brief The rest of the body without copying, when it is all in memory
@@ -159,8 +169,8 @@ PEDIA_API pedia_err pedia_api_response_read(pedia_api_response *r, char *buf,
  * are. **Lifetime:** until pedia_api_response_free() or the next read.
  * @since 0.1
  */
-PEDIA_API bool pedia_api_response_body(const pedia_api_response *r,
-                                       const char **data, size_t *len);
+PEDIA_API bool pedia_api_response_body(const char **data, size_t *len,
+                                       const pedia_api_response *r);
 
 /** @brief Free a response (ends a watch). NULL is a no-op. @since 0.1 */
 PEDIA_API void pedia_api_response_free(pedia_api_response *r);

@@ -24,7 +24,7 @@ typedef enum {
 } pedia_event_type;
 
 /** @brief The object's JSON (not NUL-terminated; length in *len). @since 0.1 */
-PEDIA_API const char *pedia_object_json(const pedia_object *obj, size_t *len);
+PEDIA_API const char *pedia_object_json(size_t *len, const pedia_object *obj);
 /** @brief Member cluster name. @since 0.1 */
 PEDIA_API const char *pedia_object_cluster(const pedia_object *obj);
 /** @brief API group ("" for core). @since 0.1 */

@@ -149,8 +149,8 @@ PEDIA_API pedia_err pedia_query_run(pedia_result **out, pedia_store *store,
  * @return PEDIA_OK, PEDIA_ESTORE
  * @since 0.1
  */
-PEDIA_API pedia_err pedia_result_next(pedia_result *r,
-                                      const pedia_object **out);
+PEDIA_API pedia_err pedia_result_next(const pedia_object **out,
+                                      pedia_result *r);
 
 /**
  * @brief The continue token for the next page, once every row of this page
@@ -168,7 +168,7 @@ PEDIA_API int64_t pedia_result_revision(const pedia_result *r);
  * @return true when *out was set.
  * @since 0.1
  */
-PEDIA_API bool pedia_result_remaining(const pedia_result *r, int64_t *out);
+PEDIA_API bool pedia_result_remaining(int64_t *out, const pedia_result *r);
 
 /** @brief Free a result. NULL is a no-op. */
 PEDIA_API void pedia_result_free(pedia_result *r);

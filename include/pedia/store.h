@@ -72,8 +72,8 @@ PEDIA_API void pedia_store_set_normalize_flags(pedia_store *store,
  * @threadsafety handle
  * @since 0.1
  */
-PEDIA_API pedia_err pedia_store_current_revision(pedia_store *store,
-                                                 int64_t *out);
+PEDIA_API pedia_err pedia_store_current_revision(int64_t *out,
+                                                 pedia_store *store);
 
 /**
  * @brief Delete every record of a cluster, or of one resource type in it when
@@ -133,7 +133,7 @@ PEDIA_API size_t pedia_batch_size(const pedia_batch *batch);
  * @threadsafety handle
  * @since 0.1
  */
-PEDIA_API pedia_err pedia_batch_commit(pedia_batch *batch, size_t *changed_out);
+PEDIA_API pedia_err pedia_batch_commit(size_t *changed_out, pedia_batch *batch);
 
 /**
  * @brief Read the change log after revision @p after (exclusive).
@@ -156,8 +156,8 @@ PEDIA_API pedia_err pedia_changes_create(pedia_changes **out,
  * @return PEDIA_OK, PEDIA_EEXPIRED, PEDIA_ESTORE
  * @since 0.1
  */
-PEDIA_API pedia_err pedia_changes_next(pedia_changes *changes,
-                                       const pedia_object **out);
+PEDIA_API pedia_err pedia_changes_next(const pedia_object **out,
+                                       pedia_changes *changes);
 
 /**
  * @brief Block until a change after the last one returned is committed, or

@@ -84,9 +84,9 @@ PEDIA_API pedia_err pedia_engine_delete(pedia_engine *e, const char *kind,
  * @return PEDIA_OK, PEDIA_ENOTFOUND, PEDIA_EINVAL
  * @since 0.1
  */
-PEDIA_API pedia_err pedia_engine_get(pedia_engine *e, const char *kind,
-                                     const char *name, char *buf, size_t cap,
-                                     size_t *len);
+PEDIA_API pedia_err pedia_engine_get(char *buf, size_t cap, size_t *len,
+                                     pedia_engine *e, const char *kind,
+                                     const char *name);
 
 /**
  * @brief Call cb for every manifest of a kind, ordered by name.

@@ -92,8 +92,8 @@ pedia_api_free(pedia_api *api)
 }
 
 pedia_err
-pedia_api_error_response(pedia_api *api, int code, const char *message,
-                         pedia_api_response **out)
+pedia_api_error_response(pedia_api_response **out, pedia_api *api, int code,
+                         const char *message)
 {
     pedia_api_response *r;
 
@@ -112,8 +112,8 @@ pedia_api_error_response(pedia_api *api, int code, const char *message,
 }
 
 pedia_err
-pedia_api_handle(pedia_api *api, const pedia_api_request *req,
-                 pedia_api_response **out)
+pedia_api_handle(pedia_api_response **out, pedia_api *api,
+                 const pedia_api_request *req)
 {
     struct pdi_api_req rq;
     pedia_api_response *r;
@@ -124,7 +124,13 @@ pedia_api_handle(pedia_api *api, const pedia_api_request *req,
     PEDIA_ASSERT_ARG(out);
     *out = NULL;
     PEDIA_ASSERT_ARG(api && api->magic == PDI_MAGIC_API);
-    PEDIA_ASSERT_ARG(req && req->method && req->target);
+    PEDIA_ASSERT_ARG(req);
+    if (req->version < 1 || req->version > PEDIA_API_REQUEST_VERSION)
+        return pdi_error_set(PEDIA_EINVAL, 0,
+                             "pedia_api_request version %u is not supported "
+                             "(this library knows 1 to %d)",
+                             req->version, PEDIA_API_REQUEST_VERSION);
+    PEDIA_ASSERT_ARG(req->method && req->target);
     PEDIA_ASSERT_ARG(req->body || req->body_len == 0);
     r = pdi_api_response_new(api);
     if (!r)

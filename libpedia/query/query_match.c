@@ -137,6 +137,6 @@ pdi_query_matcher_match(const struct pdi_query_matcher *m,
         return false;
     if (!m->n_reqs)
         return true;
-    json = pedia_object_json(obj, &len);
+    json = pedia_object_json(&len, obj);
     return pdi_selector_match_fields(m->reqs, m->n_reqs, json, len);
 }

@@ -343,7 +343,7 @@ page_end(pedia_result *r, const pedia_sys_row *row)
 }
 
 pedia_err
-pedia_result_next(pedia_result *r, const pedia_object **out)
+pedia_result_next(const pedia_object **out, pedia_result *r)
 {
     pedia_sys_row row;
     bool has = false;
@@ -397,7 +397,7 @@ pedia_result_revision(const pedia_result *r)
 }
 
 bool
-pedia_result_remaining(const pedia_result *r, int64_t *out)
+pedia_result_remaining(int64_t *out, const pedia_result *r)
 {
     if (!r || r->magic != PDI_MAGIC_RESULT || !out || !r->has_remaining)
         return false;

@@ -359,7 +359,7 @@ pdi_store_wait(pedia_store *st, int64_t after, int timeout_ms)
  * --------------------------------------------------------- */
 
 pedia_err
-pedia_store_current_revision(pedia_store *st, int64_t *out)
+pedia_store_current_revision(int64_t *out, pedia_store *st)
 {
     pedia_sys_store *h;
     pedia_err err;

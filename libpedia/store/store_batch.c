@@ -177,7 +177,7 @@ pedia_batch_delete(pedia_batch *b, const char *cluster, const char *group,
 }
 
 pedia_err
-pedia_batch_commit(pedia_batch *b, size_t *changed_out)
+pedia_batch_commit(size_t *changed_out, pedia_batch *b)
 {
     size_t changed = 0;
     pedia_err err = PEDIA_OK;

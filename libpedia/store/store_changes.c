@@ -188,7 +188,7 @@ pedia_changes_create(pedia_changes **out, pedia_store *st, int64_t after,
 }
 
 pedia_err
-pedia_changes_next(pedia_changes *ch, const pedia_object **out)
+pedia_changes_next(const pedia_object **out, pedia_changes *ch)
 {
     struct chg *c;
     pedia_err err;

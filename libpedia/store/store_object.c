@@ -37,7 +37,7 @@ pdi_object_free(struct pedia_object *o)
 }
 
 const char *
-pedia_object_json(const pedia_object *obj, size_t *len)
+pedia_object_json(size_t *len, const pedia_object *obj)
 {
     if (!obj) {
         if (len)

@@ -869,8 +869,8 @@ sync_engine_render(pedia_engine *e, enum pdi_manifest_kind kind,
 }
 
 pedia_err
-pedia_engine_get(pedia_engine *e, const char *kind, const char *name, char *buf,
-                 size_t cap, size_t *len)
+pedia_engine_get(char *buf, size_t cap, size_t *len, pedia_engine *e,
+                 const char *kind, const char *name)
 {
     enum pdi_manifest_kind k = PDI_MANIFEST_PEDIACLUSTER;
     struct pdi_buf out;

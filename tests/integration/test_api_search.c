@@ -52,15 +52,22 @@ static pedia_api_response *
 start(const char *method, const char *target, const struct hdrs *h,
       const pedia_api_user *user, struct reply *rep)
 {
-    pedia_api_request rq = {method, target, hdr, (void *)h, NULL, 0, user};
+    pedia_api_request rq = {PEDIA_API_REQUEST_VERSION,
+                            method,
+                            target,
+                            hdr,
+                            (void *)h,
+                            NULL,
+                            0,
+                            user};
     pedia_api_response *r = NULL;
 
     memset(rep, 0, sizeof *rep);
     pdi_buf_init(&rep->body, NULL);
-    assert_int_equal(pedia_api_handle(api, &rq, &r), PEDIA_OK);
+    assert_int_equal(pedia_api_handle(&r, api, &rq), PEDIA_OK);
     rep->status = pedia_api_response_status(r);
     for (size_t i = 0; i < pedia_api_response_header_count(r); i++) {
-        const char *v, *n = pedia_api_response_header(r, i, &v);
+        const char *v, *n = pedia_api_response_header(&v, r, i);
         if (strcasecmp(n, "Content-Type") == 0)
             snprintf(rep->ctype, sizeof rep->ctype, "%s", v);
         if (strcasecmp(n, "Content-Encoding") == 0)
@@ -82,7 +89,7 @@ drain(pedia_api_response *r, struct reply *rep, const char *until,
     for (;;) {
         size_t n = 0;
         bool eof = false;
-        assert_int_equal(pedia_api_response_read(r, buf, sizeof buf, &n, &eof),
+        assert_int_equal(pedia_api_response_read(buf, sizeof buf, &n, &eof, r),
                          PEDIA_OK);
         pdi_buf_append(&rep->body, buf, n);
         if (eof || (until && rep->body.ptr && strstr(rep->body.ptr, until)))
@@ -484,7 +491,7 @@ test_list_whole(void **state)
     r = start("GET", ROOT "/api/v1/pods", NULL, &admin, &rep);
     assert_int_equal(rep.status, 200);
     assert_true(pedia_api_response_length(r) > 0);
-    assert_true(pedia_api_response_body(r, &data, &len));
+    assert_true(pedia_api_response_body(&data, &len, r));
     assert_int_equal((int64_t)len, pedia_api_response_length(r));
     assert_true(atomic_load(&api->whole_bytes) >= len);
     drain(r, &rep, NULL, 10000);
@@ -500,7 +507,7 @@ test_list_whole(void **state)
     r = start("GET", ROOT "/api/v1/pods?watch=1&timeoutSeconds=1", NULL, &admin,
               &rep);
     assert_int_equal(pedia_api_response_length(r), -1);
-    assert_false(pedia_api_response_body(r, &data, &len));
+    assert_false(pedia_api_response_body(&data, &len, r));
     pedia_api_response_free(r);
     pdi_buf_free(&rep.body);
 }

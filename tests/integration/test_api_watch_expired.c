@@ -13,16 +13,17 @@ static const pedia_api_user admin = {"admin", NULL, NULL, 0};
 static void
 body_of(pedia_api *api, const char *target, int *status, struct pdi_buf *out)
 {
-    pedia_api_request rq = {"GET", target, NULL, NULL, NULL, 0, &admin};
+    pedia_api_request rq = {
+        PEDIA_API_REQUEST_VERSION, "GET", target, NULL, NULL, NULL, 0, &admin};
     pedia_api_response *r = NULL;
     char buf[8192];
     bool eof = false;
 
-    assert_int_equal(pedia_api_handle(api, &rq, &r), PEDIA_OK);
+    assert_int_equal(pedia_api_handle(&r, api, &rq), PEDIA_OK);
     *status = pedia_api_response_status(r);
     for (int i = 0; i < 200 && !eof; i++) {
         size_t n = 0;
-        assert_int_equal(pedia_api_response_read(r, buf, sizeof buf, &n, &eof),
+        assert_int_equal(pedia_api_response_read(buf, sizeof buf, &n, &eof, r),
                          PEDIA_OK);
         pdi_buf_append(out, buf, n);
     }

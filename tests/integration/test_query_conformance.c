@@ -163,7 +163,7 @@ open_and_load(struct backend *b)
     load_workloads(bt);
     load_pods(bt);
     load_nodes(bt);
-    if (pedia_batch_commit(bt, NULL) != PEDIA_OK) {
+    if (pedia_batch_commit(NULL, bt) != PEDIA_OK) {
         fprintf(stderr, "%s: commit: %s\n", b->name,
                 pedia_error_last_message());
         pedia_batch_free(bt);
@@ -238,7 +238,7 @@ read_rows(pedia_result *r, struct page *p)
     const pedia_object *o = NULL;
 
     for (;;) {
-        p->rc = pedia_result_next(r, &o);
+        p->rc = pedia_result_next(&o, r);
         if (p->rc || !o)
             break;
         snprintf(p->rows + strlen(p->rows), sizeof p->rows - strlen(p->rows),
@@ -272,7 +272,7 @@ run_page(struct backend *b, const char *what, const char *url,
         p->has_token = t != NULL;
         if (t)
             snprintf(p->token, sizeof p->token, "%s", t);
-        p->has_rem = pedia_result_remaining(r, &p->rem);
+        p->has_rem = pedia_result_remaining(&p->rem, r);
     }
     if (p->rc)
         snprintf(p->msg, sizeof p->msg, "%s", pedia_error_last_message());
@@ -555,7 +555,7 @@ test_query_conformance__revision_and_remaining(void **state)
     int64_t cur = 0;
     struct page p;
 
-    assert_int_equal(pedia_store_current_revision(b->store, &cur), PEDIA_OK);
+    assert_int_equal(pedia_store_current_revision(&cur, b->store), PEDIA_OK);
     for (int i = 0; i < 4; i++) {
         run_page(b, "pods", "limit=2&withRemainingCount", *token ? token : NULL,
                  &p);
@@ -701,7 +701,7 @@ test_query_conformance__expired_token(void **state)
     run_page(b, "pods", "limit=3", NULL, &p);
     assert_true(p.has_token);
     snprintf(token, sizeof token, "%s", p.token);
-    assert_int_equal(pedia_store_current_revision(b->store, &cur), PEDIA_OK);
+    assert_int_equal(pedia_store_current_revision(&cur, b->store), PEDIA_OK);
     /* There is no public knob for the change-log retention, so the
      * compaction is simulated in the database itself. */
     if (compact(b, cur + 1) != 0) {

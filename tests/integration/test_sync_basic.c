@@ -193,8 +193,8 @@ test_sync_basic__reconfigure_and_delete(void **state)
     assert_int_equal(pedia_engine_delete(env.engine, "PediaCluster", "rc"),
                      PEDIA_OK);
     assert_int_equal(rows(&env, "rc", "pods"), 0);
-    assert_int_equal(pedia_engine_get(env.engine, "PediaCluster", "rc", buf,
-                                      sizeof buf, &len),
+    assert_int_equal(pedia_engine_get(buf, sizeof buf, &len, env.engine,
+                                      "PediaCluster", "rc"),
                      PEDIA_ENOTFOUND);
     pedia_engine_stop(env.engine);
     kubesim_stop(ks);

@@ -210,7 +210,7 @@ static bool
 engine_has(struct ts_env *env, const char *kind, const char *name)
 {
     size_t len = 0;
-    pedia_err err = pedia_engine_get(env->engine, kind, name, NULL, 0, &len);
+    pedia_err err = pedia_engine_get(NULL, 0, &len, env->engine, kind, name);
 
     if (err != PEDIA_OK && err != PEDIA_ENOTFOUND)
         fail_msg("get %s %s: %s", kind, name, pedia_error_last_message());
@@ -312,8 +312,8 @@ test_sync_follow__host_drives_the_engine(void **state)
     assert_true(engine_has(&env, "ClusterSyncResources", "shared"));
 
     /* The engine's manifest: host UID kept, last-applied dropped. */
-    assert_int_equal(pedia_engine_get(env.engine, "PediaCluster", "ca", buf,
-                                      sizeof buf, &len),
+    assert_int_equal(pedia_engine_get(buf, sizeof buf, &len, env.engine,
+                                      "PediaCluster", "ca"),
                      PEDIA_OK);
     assert_non_null(strstr(buf, PDI_FOLLOW_ANNOTATION));
     assert_null(strstr(buf, "last-applied-configuration"));

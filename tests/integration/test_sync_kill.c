@@ -118,7 +118,7 @@ store_count(pedia_store *store, pedia_ctx *ctx, const char *cluster,
         pedia_query_free(q);
         return -1;
     }
-    while (pedia_result_next(r, &o) == PEDIA_OK && o)
+    while (pedia_result_next(&o, r) == PEDIA_OK && o)
         n++;
     pedia_result_free(r);
     pedia_query_free(q);

@@ -305,8 +305,8 @@ ts_get(struct ts_env *env, const char *name)
     static char buf[1 << 16];
     size_t len = 0;
 
-    if (pedia_engine_get(env->engine, "PediaCluster", name, buf, sizeof buf,
-                         &len) != PEDIA_OK)
+    if (pedia_engine_get(buf, sizeof buf, &len, env->engine, "PediaCluster",
+                         name) != PEDIA_OK)
         fail_msg("get %s: %s", name, pedia_error_last_message());
     return buf;
 }

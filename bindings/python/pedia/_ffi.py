@@ -10,7 +10,7 @@ same OS thread, so the thread-local error slot still describes that call.
 The library is loaded lazily (first use), in this order:
 
 1. the ``PEDIA_LIBRARY`` environment variable (path to ``libpedia.so``);
-2. ``pedia/_libpath.py`` with ``LIBRARY = "/path/libpedia.so.0.1"``, if a
+2. ``pedia/_libpath.py`` with ``LIBRARY = "/path/libpedia.so.0.2"``, if a
    packager wrote one at build/install time (optional, absent by default);
 3. ``ctypes.util.find_library("pedia")``, then ``libpedia.so.0*`` in the
    standard library directories.
@@ -42,8 +42,9 @@ from . import errors as _errors
 
 #: The library major version these bindings speak (checked at load).
 ABI_MAJOR = 0
-#: The oldest minor version of the 0.x ABI epoch these bindings need.
-ABI_MIN_MINOR = 1
+#: The minor version these bindings need. Before 1.0 every minor version is
+#: its own ABI epoch (SONAME libpedia.so.0.<minor>), so it must match.
+ABI_MIN_MINOR = 2
 
 c_int_p = POINTER(c_int)
 c_int64_p = POINTER(c_int64)
@@ -69,10 +70,15 @@ class ApiUser(ctypes.Structure):
                 ("groups", POINTER(c_char_p)), ("n_groups", c_size_t)]
 
 
+#: The pedia_api_request layout these bindings fill.
+API_REQUEST_VERSION = 1
+
+
 class ApiRequest(ctypes.Structure):
     """``pedia_api_request`` (pedia/apiserver.h)."""
 
-    _fields_ = [("method", c_char_p), ("target", c_char_p),
+    _fields_ = [("version", c_uint),
+                ("method", c_char_p), ("target", c_char_p),
                 ("header", API_HEADER_FN), ("header_payload", c_void_p),
                 ("body", c_char_p), ("body_len", c_size_t),
                 ("user", POINTER(ApiUser))]
@@ -104,7 +110,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_store_free": (None, [c_void_p]),
     "pedia_store_driver_load": (ERR, [c_void_p, c_char_p]),
     "pedia_store_set_normalize_flags": (None, [c_void_p, c_uint]),
-    "pedia_store_current_revision": (ERR, [c_void_p, c_int64_p]),
+    "pedia_store_current_revision": (ERR, [c_int64_p, c_void_p]),
     "pedia_store_delete_cluster": (
         ERR, [c_void_p, c_char_p, c_char_p, c_char_p, c_char_p]),
     "pedia_batch_create": (ERR, [c_void_pp, c_void_p]),
@@ -114,10 +120,10 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_batch_delete": (ERR, [c_void_p, c_char_p, c_char_p, c_char_p,
                                  c_char_p, c_char_p, c_char_p]),
     "pedia_batch_size": (c_size_t, [c_void_p]),
-    "pedia_batch_commit": (ERR, [c_void_p, c_size_t_p]),
+    "pedia_batch_commit": (ERR, [c_size_t_p, c_void_p]),
     "pedia_changes_create": (ERR, [c_void_pp, c_void_p, c_int64, c_char_p,
                                    c_char_p, c_char_p]),
-    "pedia_changes_next": (ERR, [c_void_p, c_void_pp]),
+    "pedia_changes_next": (ERR, [c_void_pp, c_void_p]),
     "pedia_changes_wait": (ERR, [c_void_p, c_int]),
     "pedia_changes_free": (None, [c_void_p]),
     # query.h
@@ -139,13 +145,13 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_query_set_continue": (ERR, [c_void_p, c_char_p]),
     "pedia_query_set_with_remaining_count": (ERR, [c_void_p, c_bool]),
     "pedia_query_run": (ERR, [c_void_pp, c_void_p, c_void_p]),
-    "pedia_result_next": (ERR, [c_void_p, c_void_pp]),
+    "pedia_result_next": (ERR, [c_void_pp, c_void_p]),
     "pedia_result_continue": (c_char_p, [c_void_p]),
     "pedia_result_revision": (c_int64, [c_void_p]),
-    "pedia_result_remaining": (c_bool, [c_void_p, c_int64_p]),
+    "pedia_result_remaining": (c_bool, [c_int64_p, c_void_p]),
     "pedia_result_free": (None, [c_void_p]),
     # object.h (borrowed views: strings are copied into Python at once)
-    "pedia_object_json": (c_void_p, [c_void_p, c_size_t_p]),
+    "pedia_object_json": (c_void_p, [c_size_t_p, c_void_p]),
     "pedia_object_cluster": (c_char_p, [c_void_p]),
     "pedia_object_group": (c_char_p, [c_void_p]),
     "pedia_object_version": (c_char_p, [c_void_p]),
@@ -166,8 +172,8 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_engine_apply": (ERR, [c_void_p, c_char_p, c_size_t]),
     "pedia_engine_delete": (ERR, [c_void_p, c_char_p, c_char_p]),
     "pedia_engine_follow_host": (ERR, [c_void_p, c_char_p, c_size_t]),
-    "pedia_engine_get": (ERR, [c_void_p, c_char_p, c_char_p, c_char_p,
-                               c_size_t, c_size_t_p]),
+    "pedia_engine_get": (ERR, [c_char_p, c_size_t, c_size_t_p, c_void_p,
+                               c_char_p, c_char_p]),
     "pedia_engine_list": (ERR, [c_void_p, c_char_p, ENGINE_LIST_CB, c_void_p]),
     # sys/store_driver.h (for drivers; declared for completeness)
     "pedia_sys_error_set": (None, [c_int, c_int, c_char_p]),
@@ -176,16 +182,15 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_api_set_address": (ERR, [c_void_p, c_char_p]),
     "pedia_api_shutdown": (None, [c_void_p]),
     "pedia_api_free": (None, [c_void_p]),
-    "pedia_api_handle": (ERR, [c_void_p, POINTER(ApiRequest), c_void_pp]),
-    "pedia_api_error_response": (ERR, [c_void_p, c_int, c_char_p,
-                                       c_void_pp]),
+    "pedia_api_handle": (ERR, [c_void_pp, c_void_p, POINTER(ApiRequest)]),
+    "pedia_api_error_response": (ERR, [c_void_pp, c_void_p, c_int, c_char_p]),
     "pedia_api_response_status": (c_int, [c_void_p]),
     "pedia_api_response_header_count": (c_size_t, [c_void_p]),
-    "pedia_api_response_header": (c_char_p, [c_void_p, c_size_t, c_char_pp]),
+    "pedia_api_response_header": (c_char_p, [c_char_pp, c_void_p, c_size_t]),
     "pedia_api_response_length": (c_int64, [c_void_p]),
-    "pedia_api_response_read": (ERR, [c_void_p, c_char_p, c_size_t,
-                                      c_size_t_p, c_bool_p]),
-    "pedia_api_response_body": (c_bool, [c_void_p, c_void_pp, c_size_t_p]),
+    "pedia_api_response_read": (ERR, [c_char_p, c_size_t, c_size_t_p,
+                                      c_bool_p, c_void_p]),
+    "pedia_api_response_body": (c_bool, [c_void_pp, c_size_t_p, c_void_p]),
     "pedia_api_response_free": (None, [c_void_p]),
 }
 
@@ -259,11 +264,13 @@ class Library:
                 % (path, ", ".join(sorted(missing))))
         number = self.pedia_version_number()
         major, minor = number >> 16, (number >> 8) & 0xFF
-        if major != ABI_MAJOR or minor < ABI_MIN_MINOR:
+        if major != ABI_MAJOR or minor < ABI_MIN_MINOR or (
+                major == 0 and minor != ABI_MIN_MINOR):
             raise LibraryNotFoundError(
-                "%s is libpedia %s; these bindings need %d.%d or a later "
-                "%d.x" % (path, self.pedia_version().decode(), ABI_MAJOR,
-                          ABI_MIN_MINOR, ABI_MAJOR))
+                "%s is libpedia %s; these bindings need %d.%d%s"
+                % (path, self.pedia_version().decode(), ABI_MAJOR,
+                   ABI_MIN_MINOR,
+                   "" if ABI_MAJOR == 0 else " or a later %d.x" % ABI_MAJOR))
 
 
 class LibraryNotFoundError(ImportError):
@@ -299,7 +306,7 @@ def candidates() -> List[Tuple[str, str]]:
         for p in sorted(glob.glob(os.path.join(d, "libpedia.so.0*")),
                         reverse=True):
             out.append(("standard dir", p))
-    out.append(("dlopen", "libpedia.so.0.1"))
+    out.append(("dlopen", "libpedia.so.0.%d" % ABI_MIN_MINOR))
     return out
 
 

@@ -175,7 +175,7 @@ class Engine(Wrapper):
             cap = 4096
             while True:
                 buf = ctypes.create_string_buffer(cap)
-                lib.pedia_engine_get(p, kb, nb, buf, cap, byref(need))
+                lib.pedia_engine_get(buf, cap, byref(need), p, kb, nb)
                 if need.value < cap:
                     return json.loads(buf.raw[:need.value])
                 cap = need.value + 1

@@ -78,7 +78,7 @@ class Object(dict):
     def _from_view(cls, lib: Any, o: int) -> "Object":
         """Copy a borrowed ``const pedia_object *`` into Python now."""
         n = c_size_t()
-        p = lib.pedia_object_json(o, byref(n))
+        p = lib.pedia_object_json(byref(n), o)
         raw = ctypes.string_at(p, n.value) if p else b"{}"
         obj = cls(json.loads(raw))
         t = _ffi.text
@@ -319,7 +319,7 @@ class SearchIterator:
             assert res is not None
             o = c_void_p()
             with res.use() as r:
-                lib.pedia_result_next(r, byref(o))
+                lib.pedia_result_next(byref(o), r)
                 if o.value:
                     obj = Object._from_view(lib, o.value)
                     if self._left is not None:
@@ -327,7 +327,7 @@ class SearchIterator:
                     return obj
                 tok = lib.pedia_result_continue(r)
                 rem = c_int64()
-                if lib.pedia_result_remaining(r, byref(rem)):
+                if lib.pedia_result_remaining(byref(rem), r):
                     self.remaining = rem.value
             self.continue_token = _ffi.text(tok)
             self._res = None
@@ -445,7 +445,7 @@ class Watch(Wrapper):
                 raise StopIteration
             o = c_void_p()
             with self._n.use() as ch:
-                lib.pedia_changes_next(ch, byref(o))
+                lib.pedia_changes_next(byref(o), ch)
                 if o.value:
                     obj = Object._from_view(lib, o.value)
                     self.revision = obj.revision
@@ -531,7 +531,7 @@ class Batch(Wrapper):
         :raises StoreError: the backend failed."""
         n = c_size_t()
         with self._n.use() as p:
-            _ffi.lib().pedia_batch_commit(p, byref(n))
+            _ffi.lib().pedia_batch_commit(byref(n), p)
         return n.value
 
     def close(self) -> None:
@@ -620,7 +620,7 @@ class Store(Wrapper):
         :raises StoreError: the backend failed."""
         out = c_int64()
         with self._n.use() as p:
-            _ffi.lib().pedia_store_current_revision(p, byref(out))
+            _ffi.lib().pedia_store_current_revision(byref(out), p)
         return out.value
 
     def set_normalize(self, *, keep_managed_fields: bool = False,
@@ -738,14 +738,14 @@ class Store(Wrapper):
                 rv = lib.pedia_result_revision(r)
                 while True:
                     o = c_void_p()
-                    lib.pedia_result_next(r, byref(o))
+                    lib.pedia_result_next(byref(o), r)
                     if not o.value:
                         break
                     items.append(Object._from_view(lib, o.value))
                 token = _ffi.text(lib.pedia_result_continue(r))
                 rem = c_int64()
-                remaining = rem.value if lib.pedia_result_remaining(
-                    r, byref(rem)) else None
+                remaining = rem.value if lib.pedia_result_remaining(byref(rem),
+                    r) else None
         finally:
             res.close()
         return Page(items, token, rv, remaining)

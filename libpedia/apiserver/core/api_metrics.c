@@ -229,7 +229,7 @@ pdi_api_serve_metrics(struct pdi_api_req *rq, struct pedia_api_response *r)
 
     pdi_buf_init(&b, r->a);
     write_requests(&b, rq->api->metrics);
-    if (pedia_store_current_revision(rq->api->store, &rev) == PEDIA_OK)
+    if (pedia_store_current_revision(&rev, rq->api->store) == PEDIA_OK)
         pdi_buf_printf(&b,
                        "# HELP pedia_store_revision The store's global "
                        "revision.\n# TYPE pedia_store_revision gauge\n"

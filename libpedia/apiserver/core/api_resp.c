@@ -274,8 +274,8 @@ pedia_api_response_header_count(const pedia_api_response *r)
 }
 
 const char *
-pedia_api_response_header(const pedia_api_response *r, size_t i,
-                          const char **value)
+pedia_api_response_header(const char **value, const pedia_api_response *r,
+                          size_t i)
 {
     if (!RESP_OK(r) || !value)
         return NULL;
@@ -380,8 +380,8 @@ pdi_api_response_settle(struct pedia_api_response *r)
 }
 
 pedia_err
-pedia_api_response_read(pedia_api_response *r, char *buf, size_t cap, size_t *n,
-                        bool *eof)
+pedia_api_response_read(char *buf, size_t cap, size_t *n, bool *eof,
+                        pedia_api_response *r)
 {
     pedia_err err = PEDIA_OK;
     size_t avail;
@@ -415,8 +415,8 @@ pedia_api_response_read(pedia_api_response *r, char *buf, size_t cap, size_t *n,
 }
 
 bool
-pedia_api_response_body(const pedia_api_response *r, const char **data,
-                        size_t *len)
+pedia_api_response_body(const char **data, size_t *len,
+                        const pedia_api_response *r)
 {
     if (!RESP_OK(r) || !data || !len || pedia_api_response_length(r) < 0)
         return false;

@@ -381,7 +381,7 @@ engine_get(struct pedia_api *api, const char *kind, const char *name,
         char *buf = pdi_malloc(api->a, cap);
         if (!buf)
             return pdi_error_oom();
-        err = pedia_engine_get(api->engine, kind, name, buf, cap, &len);
+        err = pedia_engine_get(buf, cap, &len, api->engine, kind, name);
         if (!err && len < cap)
             err = pdi_json_parse(buf, len, kind, out);
         pdi_free(api->a, buf);
@@ -546,7 +546,7 @@ pdi_api_pcl_list(struct pedia_api *api, const struct pdi_api_pcl_type *t,
     rows_init(&c.st, api->a);
     /* Before the snapshot: an object changed meanwhile has a newer RV than
      * the list, so a watch from the list RV reports it again. */
-    err = pedia_store_current_revision(api->store, &cur);
+    err = pedia_store_current_revision(&cur, api->store);
     err = err ? err : rows_read(api, t->kind, NULL, &c.m);
     if (!err && t->has_status)
         err = rows_read(api, PDI_KIND_PEDIACLUSTER_STATUS, NULL, &c.st);

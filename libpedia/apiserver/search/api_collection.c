@@ -96,7 +96,7 @@ coll_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
         cs->state = 1;
     }
     while (cs->state == 1 && out->len - start < FILL_BYTES) {
-        err = pedia_result_next(cs->res, &o);
+        err = pedia_result_next(&o, cs->res);
         if (err)
             return err;
         if (!o) {
@@ -107,7 +107,7 @@ coll_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
             break;
         }
         size_t len;
-        const char *json = pedia_object_json(o, &len);
+        const char *json = pedia_object_json(&len, o);
         if (cs->rows++)
             pdi_buf_putc(out, ',');
         pdi_buf_append(out, json, len);

@@ -83,7 +83,7 @@ pdi_api_serve_get(struct pdi_api_req *rq, struct pedia_api_response *r,
     err = pedia_query_add_name(q, t->name);
     err = err ? err : pedia_query_set_limit(q, 0);
     err = err ? err : pedia_query_run(&res, rq->api->store, q);
-    while (!err && !(err = pedia_result_next(res, &o)) && o) {
+    while (!err && !(err = pedia_result_next(&o, res)) && o) {
         if (!clusters.n)
             rev = pedia_result_revision(res);
         if (pdi_strvec_push(&clusters, pedia_object_cluster(o)))

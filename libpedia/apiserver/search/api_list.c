@@ -80,7 +80,7 @@ pdi_api_put_paging(struct pdi_buf *out, const pedia_result *res)
         pdi_buf_puts(out, ",\"continue\":");
         pdi_buf_json_string(out, cont, strlen(cont));
     }
-    if (pedia_result_remaining(res, &remaining))
+    if (pedia_result_remaining(&remaining, res))
         pdi_buf_printf(out, ",\"remainingItemCount\":%lld",
                        (long long)remaining);
 }
@@ -107,7 +107,7 @@ list_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
     }
     while (ls->state == 1 && out->len - start < FILL_BYTES && !out->oom) {
         const pedia_object *o = NULL;
-        err = pedia_result_next(ls->res, &o);
+        err = pedia_result_next(&o, ls->res);
         if (err)
             return err;
         if (!o) {
@@ -170,12 +170,12 @@ parse_rv(const char *s, int64_t *out)
 static bool
 store_reached(struct pedia_api *api, int64_t rv, int64_t *cur)
 {
-    if (pedia_store_current_revision(api->store, cur))
+    if (pedia_store_current_revision(cur, api->store))
         return false;
     if (*cur >= rv)
         return true;
     if (pdi_store_wait(api->store, rv - 1, RV_WAIT_MS) == PEDIA_OK)
-        pedia_store_current_revision(api->store, cur);
+        pedia_store_current_revision(cur, api->store);
     return *cur >= rv;
 }
 

@@ -53,12 +53,12 @@ crd_columns(struct pedia_api *api, const struct pdi_api_target *t)
         pedia_query_set_field_selector(q, sel) ||
         pedia_query_set_path_cluster(q, t->cluster) ||
         pedia_query_set_limit(q, 1) || pedia_query_run(&res, api->store, q) ||
-        pedia_result_next(res, &o) || !o) {
+        pedia_result_next(&o, res) || !o) {
         o = NULL;
     }
     if (o) {
         size_t len;
-        const char *json = pedia_object_json(o, &len);
+        const char *json = pedia_object_json(&len, o);
         if (pdi_json_parse(json, len, "CRD", &crd) == PEDIA_OK)
             cols = crd_version_columns(crd, t->version);
         json_object_put(crd);
@@ -136,7 +136,7 @@ static bool
 partial_raw(const pedia_object *obj, struct pdi_buf *out)
 {
     size_t len, md_len;
-    const char *json = pedia_object_json(obj, &len);
+    const char *json = pedia_object_json(&len, obj);
     const size_t at = PDI_OBJECT_PREFIX_LEN - 1; /* the metadata's '{' */
 
     if (len <= at || memcmp(json, PDI_OBJECT_PREFIX, PDI_OBJECT_PREFIX_LEN))
@@ -172,7 +172,7 @@ parse_object(struct pdi_api_shape *s, const pedia_object *obj,
              struct json_object **out)
 {
     size_t len;
-    const char *json = pedia_object_json(obj, &len);
+    const char *json = pedia_object_json(&len, obj);
 
     return pdi_json_parse_own(&s->tok, json, len, "stored object", out);
 }
@@ -187,7 +187,7 @@ pdi_api_shape_item(struct pdi_api_shape *s, const pedia_object *obj,
     pedia_err err;
 
     if (s->media != PDI_MEDIA_PARTIAL && s->media != PDI_MEDIA_PARTIAL_LIST) {
-        json = pedia_object_json(obj, &len);
+        json = pedia_object_json(&len, obj);
         return pdi_buf_append(out, json, len);
     }
     if (partial_raw(obj, out))
@@ -219,7 +219,7 @@ pdi_api_shape_row(struct pdi_api_shape *s, const struct pdi_api_target *t,
             err = partial(o, out);
     } else if (!err && s->include_object == 2) {
         size_t len;
-        const char *json = pedia_object_json(obj, &len);
+        const char *json = pedia_object_json(&len, obj);
         pdi_buf_puts(out, ",\"object\":");
         err = pdi_buf_append(out, json, len);
     }

@@ -150,7 +150,7 @@ fill_initial(struct watch_stream *ws, struct pdi_buf *out)
     pedia_err err;
 
     while (out->len - start < FILL_BYTES) {
-        err = pedia_result_next(ws->init, &o);
+        err = pedia_result_next(&o, ws->init);
         if (err)
             return err;
         if (!o)
@@ -176,7 +176,7 @@ fill_changes(struct watch_stream *ws, struct pdi_buf *out)
     pedia_err err;
 
     while (out->len - start < FILL_BYTES) {
-        err = pedia_changes_next(ws->ch, &o);
+        err = pedia_changes_next(&o, ws->ch);
         if (err == PEDIA_EEXPIRED) {
             emit_expired(ws, out);
             return PEDIA_OK;

@@ -94,7 +94,7 @@ at_copy_header(pedia_api_response *r, const char *name, char *out, size_t cap)
 
     out[0] = '\0';
     for (size_t i = 0; i < pedia_api_response_header_count(r); i++) {
-        const char *n = pedia_api_response_header(r, i, &v);
+        const char *n = pedia_api_response_header(&v, r, i);
         if (n && strcasecmp(n, name) == 0)
             snprintf(out, cap, "%s", v);
     }
@@ -110,7 +110,7 @@ at_read_body(pedia_api_response *r, char **body, size_t *len)
 
     while (!eof) {
         size_t n = 0;
-        assert_int_equal(pedia_api_response_read(r, buf, sizeof buf, &n, &eof),
+        assert_int_equal(pedia_api_response_read(buf, sizeof buf, &n, &eof, r),
                          PEDIA_OK);
         char *p = realloc(*body, *len + n + 1);
         assert_non_null(p);

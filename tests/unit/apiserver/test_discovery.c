@@ -88,7 +88,14 @@ serve(struct at_fx *f, const char *target, const char *accept, const char *inm,
       struct tset ts, struct result *res)
 {
     struct at_hdrs h = {accept, NULL, inm};
-    pedia_api_request in = {"GET", target, at_header_fn, &h, NULL, 0, NULL};
+    pedia_api_request in = {PEDIA_API_REQUEST_VERSION,
+                            "GET",
+                            target,
+                            at_header_fn,
+                            &h,
+                            NULL,
+                            0,
+                            NULL};
     struct pdi_api_req rq;
     pedia_api_response *r;
 
@@ -574,13 +581,14 @@ test_apiserver_discovery__pediad_root(void **state)
 {
     struct at_fx *f = *state;
     static const pedia_api_user user = {"admin", NULL, NULL, 0};
-    pedia_api_request in = {"GET", "/apis", NULL, NULL, NULL, 0, &user};
+    pedia_api_request in = {
+        PEDIA_API_REQUEST_VERSION, "GET", "/apis", NULL, NULL, NULL, 0, &user};
     struct json_object *groups;
     pedia_api_response *r = NULL;
     struct result res;
 
     memset(&res, 0, sizeof res);
-    assert_int_equal(pedia_api_handle(f->api, &in, &r), PEDIA_OK);
+    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
     assert_int_equal(pedia_api_response_status(r), 200);
     at_read_body(r, &res.body, &res.len);
     pedia_api_response_free(r);

@@ -178,11 +178,18 @@ call_accept(struct fx *f, const char *target, const char *accept,
 {
     static const pedia_api_user user = {"admin", NULL, NULL, 0};
     struct at_hdrs h = {accept, NULL, NULL};
-    pedia_api_request in = {"GET", target, at_header_fn, &h, NULL, 0, &user};
+    pedia_api_request in = {PEDIA_API_REQUEST_VERSION,
+                            "GET",
+                            target,
+                            at_header_fn,
+                            &h,
+                            NULL,
+                            0,
+                            &user};
     pedia_api_response *r = NULL;
 
     memset(out, 0, sizeof *out);
-    assert_int_equal(pedia_api_handle(f->api, &in, &r), PEDIA_OK);
+    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
     out->status = pedia_api_response_status(r);
     at_read_body(r, &out->body, &out->len);
     pedia_api_response_free(r);

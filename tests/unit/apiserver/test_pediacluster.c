@@ -127,7 +127,7 @@ static void
 read_headers(pedia_api_response *r, struct res *out)
 {
     for (size_t i = 0; i < pedia_api_response_header_count(r); i++) {
-        const char *v = NULL, *n = pedia_api_response_header(r, i, &v);
+        const char *v = NULL, *n = pedia_api_response_header(&v, r, i);
         no_secrets(v);
         if (strcasecmp(n, "Content-Type") == 0)
             snprintf(out->ctype, sizeof out->ctype, "%s", v);
@@ -146,11 +146,12 @@ req(struct at_fx *f, const char *method, const char *target, const char *ctype,
 {
     struct at_hdrs h = {accept, ctype, NULL};
     pedia_api_request in = {
-        method, target, at_header_fn, &h, body, body ? strlen(body) : 0, &user};
+        PEDIA_API_REQUEST_VERSION, method, target, at_header_fn, &h, body,
+        body ? strlen(body) : 0,   &user};
     pedia_api_response *r = NULL;
 
     memset(out, 0, sizeof *out);
-    assert_int_equal(pedia_api_handle(f->api, &in, &r), PEDIA_OK);
+    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
     out->status = pedia_api_response_status(r);
     read_headers(r, out);
     at_read_body(r, &out->body, &out->len);
@@ -1092,15 +1093,22 @@ watch_open(struct at_fx *f, const char *target, const char *accept,
            struct stream *s)
 {
     struct at_hdrs h = {accept, NULL, NULL};
-    pedia_api_request in = {"GET", target, at_header_fn, &h, NULL, 0, &user};
+    pedia_api_request in = {PEDIA_API_REQUEST_VERSION,
+                            "GET",
+                            target,
+                            at_header_fn,
+                            &h,
+                            NULL,
+                            0,
+                            &user};
     char ct[160] = "";
 
     memset(s, 0, sizeof *s);
-    assert_int_equal(pedia_api_handle(f->api, &in, &s->r), PEDIA_OK);
+    assert_int_equal(pedia_api_handle(&s->r, f->api, &in), PEDIA_OK);
     assert_int_equal(pedia_api_response_status(s->r), 200);
     assert_int_equal(pedia_api_response_length(s->r), -1);
     for (size_t i = 0; i < pedia_api_response_header_count(s->r); i++) {
-        const char *v = NULL, *n = pedia_api_response_header(s->r, i, &v);
+        const char *v = NULL, *n = pedia_api_response_header(&v, s->r, i);
         if (strcasecmp(n, "Content-Type") == 0)
             snprintf(ct, sizeof ct, "%s", v);
         assert_true(strcasecmp(n, "Content-Encoding") != 0);
@@ -1118,7 +1126,7 @@ watch_read(struct stream *s, size_t lines, int tries)
     for (int t = 0; t < tries && !s->eof; t++) {
         size_t n = 0, have = 0;
         assert_int_equal(
-            pedia_api_response_read(s->r, buf, sizeof buf, &n, &s->eof),
+            pedia_api_response_read(buf, sizeof buf, &n, &s->eof, s->r),
             PEDIA_OK);
         s->buf = realloc(s->buf, s->len + n + 1);
         memcpy(s->buf + s->len, buf, n);
@@ -1316,7 +1324,14 @@ static void
 openapi(struct at_fx *f, const char *target, const char *inm, struct res *out)
 {
     struct at_hdrs h = {"application/json", NULL, inm};
-    pedia_api_request in = {"GET", target, at_header_fn, &h, NULL, 0, &user};
+    pedia_api_request in = {PEDIA_API_REQUEST_VERSION,
+                            "GET",
+                            target,
+                            at_header_fn,
+                            &h,
+                            NULL,
+                            0,
+                            &user};
     struct pdi_api_req rq;
     pedia_api_response *r = pdi_api_response_new(f->api);
     bool handled;
@@ -1607,9 +1622,9 @@ oom_request(struct at_fx *f, const char *method, const char *target,
 {
     for (long k = 0; k < 4000; k++) {
         struct at_hdrs h = {accept, ctype, NULL};
-        pedia_api_request in = {method, target, at_header_fn,
-                                &h,     body,   body ? strlen(body) : 0,
-                                &user};
+        pedia_api_request in = {
+            PEDIA_API_REQUEST_VERSION, method, target, at_header_fn, &h, body,
+            body ? strlen(body) : 0,   &user};
         pedia_api_response *r = NULL;
         struct res out;
         long live = f->ta.live;
@@ -1617,7 +1632,7 @@ oom_request(struct at_fx *f, const char *method, const char *target,
 
         memset(&out, 0, sizeof out);
         f->ta.fail_at = f->ta.total + k;
-        pedia_err err = pedia_api_handle(f->api, &in, &r);
+        pedia_err err = pedia_api_handle(&r, f->api, &in);
         if (err == PEDIA_OK) {
             out.status = pedia_api_response_status(r);
             at_read_body(r, &out.body, &out.len);

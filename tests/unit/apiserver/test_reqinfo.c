@@ -40,7 +40,10 @@ static void
 parse(struct at_fx *f, const char *method, const char *target, struct seen *s)
 {
     pedia_api_user u = {"alice", NULL, NULL, 0};
-    pedia_api_request in = {.method = method, .target = target, .user = &u};
+    pedia_api_request in = {.version = PEDIA_API_REQUEST_VERSION,
+                            .method = method,
+                            .target = target,
+                            .user = &u};
     struct pdi_api_req rq;
     const struct pdi_api_info *i = &rq.info;
 
@@ -198,13 +201,16 @@ static int
 get(struct at_fx *f, const char *target, char **body)
 {
     pedia_api_user u = {"bob", NULL, NULL, 0};
-    pedia_api_request in = {.method = "GET", .target = target, .user = &u};
+    pedia_api_request in = {.version = PEDIA_API_REQUEST_VERSION,
+                            .method = "GET",
+                            .target = target,
+                            .user = &u};
     pedia_api_response *r = NULL;
     size_t len = 0;
     int code;
 
     *body = NULL;
-    assert_int_equal(pedia_api_handle(f->api, &in, &r), PEDIA_OK);
+    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
     code = pedia_api_response_status(r);
     at_read_body(r, body, &len);
     pedia_api_response_free(r);

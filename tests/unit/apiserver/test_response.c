@@ -95,11 +95,11 @@ test_response__small_stream_settles_whole(void **state)
     size_t got = 0;
 
     assert_int_equal(pedia_api_response_length(r), -1);
-    assert_false(pedia_api_response_body(r, &data, &len));
+    assert_false(pedia_api_response_body(&data, &len, r));
     pdi_api_response_settle(r);
     assert_true(s.freed); /* the stream (a store cursor) is given back */
     assert_int_equal(pedia_api_response_length(r), 300000);
-    assert_true(pedia_api_response_body(r, &data, &len));
+    assert_true(pedia_api_response_body(&data, &len, r));
     assert_int_equal(len, 300000);
     assert_pattern(data, 0, len);
     assert_true(atomic_load(&f->api->whole_bytes) >= 300000);
@@ -127,7 +127,7 @@ test_response__large_stream_streams_on(void **state)
     pdi_api_response_settle(r);
     assert_false(s.freed);
     assert_int_equal(pedia_api_response_length(r), -1);
-    assert_false(pedia_api_response_body(r, &data, &len));
+    assert_false(pedia_api_response_body(&data, &len, r));
     assert_true(s.made >= PDI_API_WHOLE_MAX && s.made < total);
     at_read_body(r, &body, &got);
     assert_int_equal(got, total);

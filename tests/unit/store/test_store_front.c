@@ -135,16 +135,16 @@ test_store_front__batch_and_changes(void **state)
     upsert(b, "ns1", "a", "100", "n1");
     upsert(b, "ns1", "b", "101", "n1");
     assert_int_equal(pedia_batch_size(b), 2);
-    assert_int_equal(pedia_batch_commit(b, &changed), PEDIA_OK);
+    assert_int_equal(pedia_batch_commit(&changed, b), PEDIA_OK);
     assert_int_equal(changed, 2);
     assert_int_equal(pedia_batch_size(b), 0);
     upsert(b, "ns1", "a", "100", "n1"); /* unchanged */
     upsert(b, "ns1", "b", "102", "n2");
     assert_int_equal(pedia_batch_delete(b, "c1", "", "v1", "pods", "ns1", "a"),
                      PEDIA_OK);
-    assert_int_equal(pedia_batch_commit(b, &changed), PEDIA_OK);
+    assert_int_equal(pedia_batch_commit(&changed, b), PEDIA_OK);
     assert_int_equal(changed, 2);
-    assert_int_equal(pedia_store_current_revision(f->st, &rev), PEDIA_OK);
+    assert_int_equal(pedia_store_current_revision(&rev, f->st), PEDIA_OK);
     assert_int_equal(rev, 4);
     /* bad JSON is rejected with a message */
     assert_int_equal(
@@ -155,23 +155,23 @@ test_store_front__batch_and_changes(void **state)
     assert_int_equal(pedia_changes_create(&ch, f->st, 0, NULL, NULL, NULL),
                      PEDIA_OK);
     /* a (1) and b (2) were superseded; b MODIFIED (3), a DELETED (4) */
-    assert_int_equal(pedia_changes_next(ch, &o), PEDIA_OK);
+    assert_int_equal(pedia_changes_next(&o, ch), PEDIA_OK);
     assert_non_null(o);
     assert_int_equal(pedia_object_event_type(o), PEDIA_EVENT_MODIFIED);
     assert_string_equal(pedia_object_name(o), "b");
     assert_int_equal(pedia_object_revision(o), 3);
     assert_string_equal(pedia_object_member_rv(o), "102");
-    json = pedia_object_json(o, &len);
+    json = pedia_object_json(&len, o);
     assert_non_null(strstr(json, "\"resourceVersion\":\"3\""));
     assert_non_null(strstr(json, "n2"));
-    assert_int_equal(pedia_changes_next(ch, &o), PEDIA_OK);
+    assert_int_equal(pedia_changes_next(&o, ch), PEDIA_OK);
     assert_int_equal(pedia_object_event_type(o), PEDIA_EVENT_DELETED);
     assert_string_equal(pedia_object_name(o), "a");
     assert_string_equal(pedia_object_namespace(o), "ns1");
     assert_string_equal(pedia_object_cluster(o), "c1");
-    json = pedia_object_json(o, &len);
+    json = pedia_object_json(&len, o);
     assert_non_null(strstr(json, "\"resourceVersion\":\"4\""));
-    assert_int_equal(pedia_changes_next(ch, &o), PEDIA_OK);
+    assert_int_equal(pedia_changes_next(&o, ch), PEDIA_OK);
     assert_null(o);
     assert_int_equal(pedia_changes_wait(ch, 30), PEDIA_ETIMEDOUT);
     pedia_changes_free(ch);
@@ -190,7 +190,7 @@ bg_writer(void *p)
     usleep(80 * 1000);
     if (pedia_batch_create(&b, g->st) == PEDIA_OK) {
         upsert(b, "ns2", "late", "1", "n1");
-        pedia_batch_commit(b, NULL);
+        pedia_batch_commit(NULL, b);
         pedia_batch_free(b);
     }
     return NULL;
@@ -207,12 +207,12 @@ test_store_front__changes_wait(void **state)
 
     assert_int_equal(pedia_changes_create(&ch, f->st, 0, "", "v1", "pods"),
                      PEDIA_OK);
-    assert_int_equal(pedia_changes_next(ch, &o), PEDIA_OK);
+    assert_int_equal(pedia_changes_next(&o, ch), PEDIA_OK);
     assert_null(o);
     pthread_create(&t, NULL, bg_writer, &g);
     assert_int_equal(pedia_changes_wait(ch, 5000), PEDIA_OK);
     pthread_join(t, NULL);
-    assert_int_equal(pedia_changes_next(ch, &o), PEDIA_OK);
+    assert_int_equal(pedia_changes_next(&o, ch), PEDIA_OK);
     assert_non_null(o);
     assert_string_equal(pedia_object_name(o), "late");
     assert_int_equal(pedia_object_event_type(o), PEDIA_EVENT_ADDED);
@@ -235,12 +235,12 @@ test_store_front__many_changes_chunked(void **state)
         snprintf(name, sizeof name, "p%04d", i);
         upsert(b, "ns", name, "1", "n");
     }
-    assert_int_equal(pedia_batch_commit(b, NULL), PEDIA_OK);
+    assert_int_equal(pedia_batch_commit(NULL, b), PEDIA_OK);
     pedia_batch_free(b);
     assert_int_equal(pedia_changes_create(&ch, f->st, 0, NULL, NULL, NULL),
                      PEDIA_OK);
     for (;;) {
-        assert_int_equal(pedia_changes_next(ch, &o), PEDIA_OK);
+        assert_int_equal(pedia_changes_next(&o, ch), PEDIA_OK);
         if (!o)
             break;
         assert_true(pedia_object_revision(o) > last);
@@ -263,13 +263,13 @@ test_store_front__delete_cluster(void **state)
     assert_int_equal(pedia_batch_create(&b, f->st), PEDIA_OK);
     upsert(b, "ns", "x", "1", "n");
     upsert(b, "ns", "y", "1", "n");
-    assert_int_equal(pedia_batch_commit(b, NULL), PEDIA_OK);
+    assert_int_equal(pedia_batch_commit(NULL, b), PEDIA_OK);
     pedia_batch_free(b);
     assert_int_equal(pedia_store_delete_cluster(f->st, "c1", NULL, NULL, NULL),
                      PEDIA_OK);
     assert_int_equal(pedia_changes_create(&ch, f->st, 2, NULL, NULL, NULL),
                      PEDIA_OK);
-    while (pedia_changes_next(ch, &o) == PEDIA_OK && o) {
+    while (pedia_changes_next(&o, ch) == PEDIA_OK && o) {
         assert_int_equal(pedia_object_event_type(o), PEDIA_EVENT_DELETED);
         deleted++;
     }

@@ -42,18 +42,18 @@ test_store_front_dlopen__load_and_use(void **state)
     assert_int_equal(
         pedia_batch_upsert(b, "c1", "", "v1", "pods", json, strlen(json)),
         PEDIA_OK);
-    assert_int_equal(pedia_batch_commit(b, &changed), PEDIA_OK);
+    assert_int_equal(pedia_batch_commit(&changed, b), PEDIA_OK);
     assert_int_equal(changed, 1);
     pedia_batch_free(b);
     assert_int_equal(pedia_changes_create(&ch, st, 0, NULL, NULL, NULL),
                      PEDIA_OK);
-    assert_int_equal(pedia_changes_next(ch, &o), PEDIA_OK);
+    assert_int_equal(pedia_changes_next(&o, ch), PEDIA_OK);
     assert_non_null(o);
     assert_string_equal(pedia_object_name(o), "a");
     assert_int_equal(pedia_object_event_type(o), PEDIA_EVENT_ADDED);
     assert_non_null(
-        strstr(pedia_object_json(o, &len), "\"resourceVersion\":\"1\""));
-    assert_int_equal(pedia_changes_next(ch, &o), PEDIA_OK);
+        strstr(pedia_object_json(&len, o), "\"resourceVersion\":\"1\""));
+    assert_int_equal(pedia_changes_next(&o, ch), PEDIA_OK);
     assert_null(o);
     assert_int_equal(pedia_changes_wait(ch, 20), PEDIA_ETIMEDOUT);
     pedia_changes_free(ch);

@@ -31,7 +31,7 @@ write_objects(pedia_store *st, int n)
         assert_int_equal(pedia_batch_upsert(b, "c1", "", "v1", "configmaps",
                                             json, strlen(json)),
                          PEDIA_OK);
-        assert_int_equal(pedia_batch_commit(b, NULL), PEDIA_OK);
+        assert_int_equal(pedia_batch_commit(NULL, b), PEDIA_OK);
         pedia_batch_free(b);
     }
 }
@@ -55,7 +55,7 @@ check_retention(const char *uri)
     pedia_ctx_options_free(o);
     assert_int_equal(pedia_store_open(&st, ctx, uri), PEDIA_OK);
     write_objects(st, 30);
-    assert_int_equal(pedia_store_current_revision(st, &rev), PEDIA_OK);
+    assert_int_equal(pedia_store_current_revision(&rev, st), PEDIA_OK);
     assert_true(rev >= 30);
 
     assert_int_equal(pedia_changes_create(&ch, st, 0, NULL, NULL, NULL),
@@ -63,7 +63,7 @@ check_retention(const char *uri)
     assert_null(ch);
     assert_int_equal(pedia_changes_create(&ch, st, rev - 3, NULL, NULL, NULL),
                      PEDIA_OK);
-    while (pedia_changes_next(ch, &obj) == PEDIA_OK && obj) {
+    while (pedia_changes_next(&obj, ch) == PEDIA_OK && obj) {
         assert_true(pedia_object_revision(obj) > prev);
         prev = pedia_object_revision(obj);
         assert_int_equal(pedia_object_event_type(obj), PEDIA_EVENT_ADDED);
