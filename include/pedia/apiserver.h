@@ -15,6 +15,9 @@
  * `/apis/clusterpedia.io/v1beta1/collectionresources`, and PediaCluster /
  * ClusterSyncResources objects under
  * `/apis/cluster.clusterpedia.io/v1alpha2/...`.
+ *
+ * Threads: one pedia_api serves many requests at once from any threads; a
+ * response is used by one thread at a time.
  */
 #ifndef PEDIA_APISERVER_H
 #define PEDIA_APISERVER_H
@@ -26,7 +29,9 @@
 
 PEDIA_BEGIN_DECLS
 
+/** The API over a store and an optional engine (opaque). */
 typedef struct pedia_api pedia_api;
+/** One response: status, headers, body (opaque). */
 typedef struct pedia_api_response pedia_api_response;
 
 /** An authenticated user, as the transport established it. */
@@ -38,8 +43,10 @@ typedef struct pedia_api_user {
 } pedia_api_user;
 
 /**
- * Look up a request header by name (case-insensitive); NULL when absent.
- * For headers sent several times, return them joined with ", ".
+ * @brief Look up a request header by name (case-insensitive); NULL when
+ * absent. For headers sent several times, return them joined with ", ".
+ * Called on the thread that called pedia_api_handle(), during that call
+ * only; the returned string must stay valid until that call returns.
  */
 typedef const char *(*pedia_api_header_fn)(void *payload, const char *name);
 
@@ -72,12 +79,16 @@ typedef struct pedia_api_request {
 
 /**
  * @brief Create the API over a store and (optionally) a sync engine.
+ * @param[out] out the API; NULL on failure. **Ownership:** caller frees
+ *   with pedia_api_free(), after every response was freed.
+ * @param store the store rows are read from. **Lifetime:** must outlive
+ *   the API.
  * @param engine serves PediaCluster objects, cluster health and the synced
  *   types; NULL serves only what is in the store, without discovery of
- *   synced types or PediaCluster endpoints.
- * @param[out] out **Ownership:** caller frees with pedia_api_free(), after
- *   every response was freed. The store and engine must outlive it.
+ *   synced types or PediaCluster endpoints. **Lifetime:** must outlive the
+ *   API.
  * @return PEDIA_OK, PEDIA_ENOMEM
+ * @threadsafety any
  * @since 0.1
  */
 PEDIA_API pedia_err pedia_api_create(pedia_api **out, pedia_store *store,
@@ -86,25 +97,42 @@ PEDIA_API pedia_err pedia_api_create(pedia_api **out, pedia_store *store,
 /**
  * @brief Tell the API the address clients reach it at ("host:port"), for
  * `serverAddressByClientCIDRs` in `/api`.
+ * @param api the API
+ * @param addr the address; copied
+ * @return PEDIA_OK, PEDIA_ENOMEM
+ * @threadsafety any (also while requests are served)
  * @since 0.1
  */
 PEDIA_API pedia_err pedia_api_set_address(pedia_api *api, const char *addr);
 
 /**
  * @brief End every open watch: their next read reports end of body within a
- * second. Call before stopping the transport. Thread-safe.
+ * second. Call before stopping the transport. Does not wait.
+ * @param api the API; NULL is a no-op
+ * @threadsafety any (also while requests are served)
  * @since 0.1
  */
 PEDIA_API void pedia_api_shutdown(pedia_api *api);
 
-/** @brief Free the API. NULL is a no-op. */
+/**
+ * @brief Free the API; joins its snapshot refresher thread. NULL is a no-op.
+ * @param api the API, or NULL
+ * **Lifetime:** every response must be freed first (a response's free
+ * still uses its API; this is not checked).
+ * @threadsafety not from callbacks; no other thread may be using the API.
+ * @since 0.1
+ */
 PEDIA_API void pedia_api_free(pedia_api *api);
 
 /**
  * @brief Handle one request.
  * Errors of the request itself (bad selector, not found, ...) are not
  * failures: they give a response whose body is a Kubernetes Status.
- * @param[out] out **Ownership:** caller frees with pedia_api_response_free().
+ * May block on the store while it builds the response.
+ * @param api the API
+ * @param req the request; its pointers are read during the call only
+ * @param[out] out the response; NULL on failure. **Ownership:** caller
+ *   frees with pedia_api_response_free().
  * @return PEDIA_OK, PEDIA_EINVAL (NULL arguments), PEDIA_ENOMEM
  * @threadsafety any thread; many requests at once.
  * @since 0.1
@@ -115,25 +143,48 @@ PEDIA_API pedia_err pedia_api_handle(pedia_api_response **out, pedia_api *api,
 /**
  * @brief A Status response for an error the transport found before it could
  * build a request (413 body too large, 431 headers too large, 401 ...).
- * @param code an HTTP status code >= 400.
+ * @param api the API
+ * @param code an HTTP status code, 400 to 599
+ * @param message the Status message; copied
+ * @param[out] out the response; NULL on failure. **Ownership:** caller
+ *   frees with pedia_api_response_free().
+ * @return PEDIA_OK, PEDIA_EINVAL (code out of range), PEDIA_ENOMEM
+ * @threadsafety any
  * @since 0.1
  */
 PEDIA_API pedia_err pedia_api_error_response(pedia_api_response **out,
                                              pedia_api *api, int code,
                                              const char *message);
 
-/** @brief The HTTP status code. @since 0.1 */
+/**
+ * @brief The HTTP status code.
+ * @param r the response
+ * @return the code; 500 when building the response ran out of memory.
+ * @threadsafety handle
+ * @since 0.1
+ */
 PEDIA_API int pedia_api_response_status(const pedia_api_response *r);
 
-/** @brief Number of response headers. @since 0.1 */
+/**
+ * @brief Number of response headers.
+ * @param r the response
+ * @return the count (0 when @p r is NULL).
+ * @threadsafety handle
+ * @since 0.1
+ */
 PEDIA_API size_t pedia_api_response_header_count(const pedia_api_response *r);
 
 /**
- * @brief Header i (0-based): returns the name and sets *value.
- * **Lifetime:** until pedia_api_response_free().
+ * @brief Header i (0-based): returns the name and sets *value_out.
+ * @param r the response
+ * @param i the header's index, below pedia_api_response_header_count()
+ * @param[out] value_out the header's value (NULL past the end)
+ * @return the name, NULL past the end. **Lifetime:** name and value_out are
+ *   valid until pedia_api_response_free().
+ * @threadsafety handle
  * @since 0.1
  */
-PEDIA_API const char *pedia_api_response_header(const char **value,
+PEDIA_API const char *pedia_api_response_header(const char **value_out,
                                                 const pedia_api_response *r,
                                                 size_t i);
 
@@ -144,35 +195,56 @@ PEDIA_API const char *pedia_api_response_header(const char **value,
  * bodies (objects, Status, discovery), and lists, Tables and collections
  * small enough to be produced whole before anything is sent (up to a few
  * MiB each, within a per-API budget). Watches and larger lists stream.
+ * @param r the response
+ * @return the length in bytes, or -1.
+ * @threadsafety handle
  * @since 0.1
  */
 PEDIA_API int64_t pedia_api_response_length(const pedia_api_response *r);
 
 /**
  * @brief Pull the next body bytes into buf.
- * Blocks at most about one second (a watch waiting for events); *n == 0
- * with *eof false means "nothing yet, call again". After *eof is true the
- * body is complete.
+ * Blocks at most about one second (a watch waiting for events); *n_out == 0
+ * with *eof_out false means "nothing yet, call again". After *eof_out is true
+ * the body is complete.
+ * @param r the response
+ * @param[out] buf where the bytes go
+ * @param cap size of @p buf in bytes
+ * @param[out] n_out how many bytes were written to @p buf
+ * @param[out] eof_out set true once the whole body was read
  * @return PEDIA_OK; an error means the body cannot be completed (the store
  *   failed mid-stream): close the connection.
- * @threadsafety one thread per response at a time.
+ * @threadsafety handle (one thread per response at a time)
  * @since 0.1
  */
-PEDIA_API pedia_err pedia_api_response_read(char *buf, size_t cap, size_t *n,
-                                            bool *eof, pedia_api_response *r);
+PEDIA_API pedia_err pedia_api_response_read(char *buf, size_t cap,
+                                            size_t *n_out, bool *eof_out,
+                                            pedia_api_response *r);
 
 /**
  * @brief The rest of the body without copying, when it is all in memory
- * (pedia_api_response_length() >= 0): sets *data and *len and returns
+ * (pedia_api_response_length() >= 0): sets *data_out and *len_out and returns
  * true; false for a streamed body (read it with pedia_api_response_read()).
  * Does not consume: a transport may hand the bytes to its writer as they
- * are. **Lifetime:** until pedia_api_response_free() or the next read.
+ * are.
+ * @param r the response
+ * @param[out] data_out the bytes. **Lifetime:** until pedia_api_response_free()
+ *   or the next read.
+ * @param[out] len_out their length
+ * @return true when *data_out and *len_out were set.
+ * @threadsafety handle
  * @since 0.1
  */
-PEDIA_API bool pedia_api_response_body(const char **data, size_t *len,
+PEDIA_API bool pedia_api_response_body(const char **data_out, size_t *len_out,
                                        const pedia_api_response *r);
 
-/** @brief Free a response (ends a watch). NULL is a no-op. @since 0.1 */
+/**
+ * @brief Free a response (ends a watch). NULL is a no-op.
+ * @param r the response, or NULL
+ * **Lifetime:** its pedia_api must still be alive.
+ * @threadsafety handle
+ * @since 0.1
+ */
 PEDIA_API void pedia_api_response_free(pedia_api_response *r);
 
 PEDIA_END_DECLS

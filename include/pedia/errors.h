@@ -7,6 +7,9 @@
  * SQLite extended code, HTTP status, ...) from its last-error slot. Each
  * fallible entry point clears the slot first, so it always describes the last
  * call on this thread.
+ *
+ * Passing NULL for a handle or an `out` parameter is a programming error:
+ * debug builds abort, release builds return PEDIA_EINVAL with a message.
  */
 #ifndef PEDIA_ERRORS_H
 #define PEDIA_ERRORS_H
@@ -47,7 +50,9 @@ typedef enum {
 
 /**
  * @brief Static English text for an error code.
+ * @param err an error code
  * @return never NULL; "unknown error" for values outside the enum.
+ *   **Lifetime:** static.
  * @threadsafety any
  * @since 0.1
  */
@@ -55,6 +60,9 @@ PEDIA_API const char *pedia_strerror(pedia_err err);
 
 /**
  * @brief The enum name of an error code without its prefix, e.g. "ENOMEM".
+ * @param err an error code
+ * @return never NULL; "UNKNOWN" for values outside the enum.
+ *   **Lifetime:** static.
  * @threadsafety any
  * @since 0.1
  */
@@ -62,6 +70,8 @@ PEDIA_API const char *pedia_err_name(pedia_err err);
 
 /**
  * @brief The code of the last failed call on this thread (PEDIA_OK if none).
+ * Reading the slot does not clear it.
+ * @return the code, PEDIA_OK when the last fallible call succeeded.
  * @threadsafety any (per-thread slot)
  * @since 0.1
  */
@@ -69,8 +79,9 @@ PEDIA_API pedia_err pedia_error_last_code(void);
 
 /**
  * @brief The message of the last failed call on this thread.
- * **Lifetime:** valid until the next libpedia call on this thread.
  * @return never NULL; "" when the last call succeeded.
+ *   **Lifetime:** valid until the next libpedia call on this thread (the
+ *   slot is per thread, nothing to free).
  * @threadsafety any (per-thread slot)
  * @since 0.1
  */
@@ -78,7 +89,9 @@ PEDIA_API const char *pedia_error_last_message(void);
 
 /**
  * @brief The dependency's code behind the last error (HTTP status, SQLite
- * extended result code, CURLcode, ...), or 0.
+ * extended result code, CURLcode, ...), or 0. For PEDIA_EUSER it is the
+ * callback's nonzero return value.
+ * @return the cause code, or 0 when there is none.
  * @threadsafety any (per-thread slot)
  * @since 0.1
  */

@@ -19,9 +19,11 @@ typedef enum {
 } pedia_log_level;
 
 /**
- * @brief Logger callback. Called from any library thread, possibly
- * concurrently: it must be thread-safe. @p msg is valid only during the call.
- * Messages never contain credentials.
+ * @brief Logger callback. Called from any library thread (sync threads, the
+ * host follower, the thread of the API call that logs), possibly
+ * concurrently: it must be thread-safe. @p component and @p msg are valid
+ * only during the call. Messages never contain credentials. It must not
+ * call back into libpedia: the caller may hold engine locks.
  */
 typedef void (*pedia_log_cb)(pedia_log_level level, const char *component,
                              const char *msg, void *payload);

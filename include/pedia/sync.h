@@ -8,6 +8,12 @@
  * stored in the engine's store, so a restarted engine resumes every cluster
  * (and resumes watches from stored resource versions without re-listing).
  * All transfers run on a small fixed number of library threads.
+ *
+ * Threads: engine calls may come from any thread; apply, delete, start and
+ * stop are serialised by the engine. None may be made from a libpedia
+ * callback (the logger, allocator hooks): the engine may hold its locks or
+ * wait for its own loop thread while it calls them. The one exception is
+ * the callback of pedia_engine_list(), called without locks.
  */
 #ifndef PEDIA_SYNC_H
 #define PEDIA_SYNC_H
@@ -21,15 +27,24 @@ PEDIA_BEGIN_DECLS
 /** A sync engine (opaque). */
 typedef struct pedia_engine pedia_engine;
 
-/** Callback listing manifests: name and JSON (with status, credentials
- *  redacted); valid during the call. Nonzero aborts with PEDIA_EUSER. */
+/**
+ * @brief Callback listing manifests: name and JSON (with status, credentials
+ * redacted); valid during the call. Nonzero aborts with PEDIA_EUSER (the
+ * value becomes the error's cause). Called on the thread that called
+ * pedia_engine_list(), after the engine released its lock, so it may call
+ * engine functions.
+ */
 typedef int (*pedia_engine_list_cb)(const char *name, const char *json,
                                     size_t len, void *payload);
 
 /**
- * @brief Create an engine over a store (which must outlive it). It loads the
- * manifests already stored; nothing runs until pedia_engine_start().
- * @param[out] out **Ownership:** caller frees with pedia_engine_free().
+ * @brief Create an engine over a store. It loads the manifests already
+ * stored (one it cannot parse is skipped with a warning); nothing runs
+ * until pedia_engine_start().
+ * @param[out] out the engine; NULL on failure. **Ownership:** caller frees
+ *   with pedia_engine_free().
+ * @param store the store it syncs into and keeps its manifests in.
+ *   **Lifetime:** must outlive the engine.
  * @return PEDIA_OK, PEDIA_ENOMEM, PEDIA_ESTORE
  * @threadsafety any
  * @since 0.1
@@ -37,7 +52,9 @@ typedef int (*pedia_engine_list_cb)(const char *name, const char *json,
 PEDIA_API pedia_err pedia_engine_create(pedia_engine **out, pedia_store *store);
 
 /**
- * @brief Start syncing every applied cluster (library-owned threads).
+ * @brief Start syncing every applied cluster (library-owned threads). A
+ * stopped engine may be started again.
+ * @param e the engine
  * @return PEDIA_OK, PEDIA_ESTATE (already started), PEDIA_ENOMEM
  * @threadsafety any, not from callbacks
  * @since 0.1
@@ -45,14 +62,26 @@ PEDIA_API pedia_err pedia_engine_create(pedia_engine **out, pedia_store *store);
 PEDIA_API pedia_err pedia_engine_start(pedia_engine *e);
 
 /**
- * @brief Stop syncing: cancel transfers, flush pending writes, join threads.
- * @return PEDIA_OK, PEDIA_ETIMEDOUT
+ * @brief Stop syncing: save the clusters' status, cancel transfers, flush
+ * pending writes, join threads. A host follower keeps running (see
+ * pedia_engine_follow_host()). Stopping a stopped engine does nothing.
+ * @param e the engine
+ * @return PEDIA_OK. It waits for the threads without a time limit, so it
+ *   does not return PEDIA_ETIMEDOUT today.
  * @threadsafety any, not from callbacks
  * @since 0.1
  */
 PEDIA_API pedia_err pedia_engine_stop(pedia_engine *e);
 
-/** @brief Stop (bounded wait) and free. NULL is a no-op. @since 0.1 */
+/**
+ * @brief End host following, stop (as pedia_engine_stop(), which today
+ * waits without a time limit) and free. NULL is a no-op.
+ * @param e the engine, or NULL
+ * **Lifetime:** free every pedia_api using the engine first.
+ * @threadsafety not from callbacks; no other thread may be using the
+ *   engine.
+ * @since 0.1
+ */
 PEDIA_API void pedia_engine_free(pedia_engine *e);
 
 /**
@@ -61,8 +90,14 @@ PEDIA_API void pedia_engine_free(pedia_engine *e);
  * naming the field; nothing is half-applied. Changing credentials or the
  * endpoint rebuilds the cluster's synchro; changing its resources starts
  * or stops only the affected reflectors (rows of removed types deleted).
- * @return PEDIA_OK, PEDIA_EINVAL, PEDIA_ESTORE
- * @threadsafety any
+ * The manifest is stored before the call returns; while the engine runs,
+ * the change is made on its loop thread and waited for.
+ * @param e the engine
+ * @param manifest the manifest, @p len bytes; copied
+ * @param len length of @p manifest in bytes
+ * @return PEDIA_OK, PEDIA_EINVAL (the message names the field),
+ *   PEDIA_ESTORE
+ * @threadsafety any, not from callbacks
  * @since 0.1
  */
 PEDIA_API pedia_err pedia_engine_apply(pedia_engine *e, const char *manifest,
@@ -71,7 +106,14 @@ PEDIA_API pedia_err pedia_engine_apply(pedia_engine *e, const char *manifest,
 /**
  * @brief Delete a PediaCluster (all its rows are deleted) or a
  * ClusterSyncResources, by kind ("PediaCluster" / "ClusterSyncResources").
- * @return PEDIA_OK, PEDIA_ENOTFOUND, PEDIA_EINVAL, PEDIA_ESTORE
+ * Blocks until the cluster's queued writes and its rows' deletion are
+ * committed.
+ * @param e the engine
+ * @param kind "PediaCluster" or "ClusterSyncResources"
+ * @param name the manifest's name
+ * @return PEDIA_OK, PEDIA_ENOTFOUND, PEDIA_EINVAL (unknown kind),
+ *   PEDIA_ESTORE
+ * @threadsafety any, not from callbacks
  * @since 0.1
  */
 PEDIA_API pedia_err pedia_engine_delete(pedia_engine *e, const char *kind,
@@ -79,18 +121,33 @@ PEDIA_API pedia_err pedia_engine_delete(pedia_engine *e, const char *kind,
 
 /**
  * @brief The manifest with its current status as JSON, credentials
- * redacted, written into buf (NUL-terminated); *len gets the length needed
- * (snprintf style: retry with a bigger buffer when *len >= cap).
- * @return PEDIA_OK, PEDIA_ENOTFOUND, PEDIA_EINVAL
+ * redacted, written into buf (NUL-terminated); *len_out gets the length needed
+ * (snprintf style: retry with a bigger buffer when *len_out >= cap).
+ * @param e the engine
+ * @param kind "PediaCluster" or "ClusterSyncResources"
+ * @param name the manifest's name
+ * @param[out] buf the buffer; may be NULL when @p cap is 0 (to measure)
+ * @param cap size of @p buf in bytes
+ * @param[out] len_out the JSON's length without the NUL; set on success only
+ * @return PEDIA_OK, PEDIA_ENOTFOUND, PEDIA_EINVAL (unknown kind)
+ * @threadsafety any, not from callbacks
  * @since 0.1
  */
-PEDIA_API pedia_err pedia_engine_get(char *buf, size_t cap, size_t *len,
+PEDIA_API pedia_err pedia_engine_get(char *buf, size_t cap, size_t *len_out,
                                      pedia_engine *e, const char *kind,
                                      const char *name);
 
 /**
- * @brief Call cb for every manifest of a kind, ordered by name.
- * @return PEDIA_OK, PEDIA_EUSER, PEDIA_EINVAL
+ * @brief Call cb for every manifest of a kind, ordered by name. The
+ * manifests are rendered first (a snapshot), then @p cb is called on this
+ * thread without the engine's lock.
+ * @param e the engine
+ * @param kind "PediaCluster" or "ClusterSyncResources"
+ * @param cb called once per manifest
+ * @param payload passed to @p cb
+ * @return PEDIA_OK, PEDIA_EUSER (@p cb returned nonzero), PEDIA_EINVAL
+ *   (unknown kind)
+ * @threadsafety any, not from callbacks (but from its own @p cb)
  * @since 0.1
  */
 PEDIA_API pedia_err pedia_engine_list(pedia_engine *e, const char *kind,

@@ -37,15 +37,15 @@ pdi_object_free(struct pedia_object *o)
 }
 
 const char *
-pedia_object_json(size_t *len, const pedia_object *obj)
+pedia_object_json(size_t *len_out, const pedia_object *obj)
 {
     if (!obj) {
-        if (len)
-            *len = 0;
+        if (len_out)
+            *len_out = 0;
         return NULL;
     }
-    if (len)
-        *len = obj->json.len;
+    if (len_out)
+        *len_out = obj->json.len;
     return obj->json.ptr ? obj->json.ptr : "";
 }
 

@@ -869,7 +869,7 @@ sync_engine_render(pedia_engine *e, enum pdi_manifest_kind kind,
 }
 
 pedia_err
-pedia_engine_get(char *buf, size_t cap, size_t *len, pedia_engine *e,
+pedia_engine_get(char *buf, size_t cap, size_t *len_out, pedia_engine *e,
                  const char *kind, const char *name)
 {
     enum pdi_manifest_kind k = PDI_MANIFEST_PEDIACLUSTER;
@@ -879,7 +879,7 @@ pedia_engine_get(char *buf, size_t cap, size_t *len, pedia_engine *e,
     pdi_error_clear();
     PEDIA_ASSERT_ARG(e && e->magic == PDI_MAGIC_ENGINE);
     PEDIA_ASSERT_ARG(name);
-    PEDIA_ASSERT_ARG(len);
+    PEDIA_ASSERT_ARG(len_out);
     PEDIA_ASSERT_ARG(buf || cap == 0);
     err = kind_of(kind, &k);
     if (err)
@@ -887,7 +887,7 @@ pedia_engine_get(char *buf, size_t cap, size_t *len, pedia_engine *e,
     pdi_buf_init(&out, e->a);
     err = sync_engine_render(e, k, name, &out);
     if (!err) {
-        *len = out.len;
+        *len_out = out.len;
         if (cap) {
             size_t n = out.len < cap ? out.len : cap - 1;
             memcpy(buf, out.ptr ? out.ptr : "", n);

@@ -228,11 +228,28 @@ typedef struct pedia_sys_change {
     pedia_sys_record rec;
 } pedia_sys_change;
 
-/** Row callback for cursors that push; return nonzero to stop (EUSER). */
+/**
+ * @brief Change callback of the `changes` method: one log entry, valid
+ * during the call. Return nonzero to stop (the method returns PEDIA_EUSER).
+ * The driver calls it on the thread that called `changes`, before that
+ * method returns.
+ */
 typedef int (*pedia_sys_change_cb)(const pedia_sys_change *change,
                                    void *payload);
+/**
+ * @brief Key callback of the `keys` method: one stored object's namespace,
+ * name and member resourceVersion, valid during the call. Return nonzero to
+ * stop (PEDIA_EUSER). Called on the thread that called `keys`, before that
+ * method returns.
+ */
 typedef int (*pedia_sys_key_cb)(const char *ns, const char *name,
                                 const char *member_rv, void *payload);
+/**
+ * @brief Document callback of `meta_get` and `meta_list`: a document's name,
+ * JSON and revision, valid during the call. Return nonzero to stop
+ * (PEDIA_EUSER). Called on the thread that called the method, before it
+ * returns.
+ */
 typedef int (*pedia_sys_meta_cb)(const char *name, const char *json, size_t len,
                                  int64_t revision, void *payload);
 
@@ -323,15 +340,20 @@ typedef struct pedia_sys_store_driver {
                            pedia_sys_meta_cb cb, void *payload);
 } pedia_sys_store_driver;
 
-/** Signature of the symbol a loadable driver exports. */
+/**
+ * @brief Signature of the symbol a loadable driver exports. Called once by
+ * pedia_store_driver_load(), on the thread that called it. The vtable it
+ * returns must stay valid until the shared object is unloaded (by
+ * pedia_ctx_free()).
+ */
 typedef const pedia_sys_store_driver *(*pedia_store_driver_entry_fn)(void);
 
 /**
  * @brief Set the calling thread's last error (for drivers).
  * @param code a negative ::pedia_err
  * @param cause the dependency's code, or 0
- * @param msg one line, copied (truncated to the slot size)
- * @threadsafety any
+ * @param msg one line, copied (truncated to the slot size); NULL = ""
+ * @threadsafety any (sets the calling thread's slot)
  * @since 0.1
  */
 PEDIA_API void pedia_sys_error_set(pedia_err code, int cause, const char *msg);

@@ -274,20 +274,20 @@ pedia_api_response_header_count(const pedia_api_response *r)
 }
 
 const char *
-pedia_api_response_header(const char **value, const pedia_api_response *r,
+pedia_api_response_header(const char **value_out, const pedia_api_response *r,
                           size_t i)
 {
-    if (!RESP_OK(r) || !value)
+    if (!RESP_OK(r) || !value_out)
         return NULL;
     if (r->oom) {
-        *value = i == 0 ? "application/json" : NULL;
+        *value_out = i == 0 ? "application/json" : NULL;
         return i == 0 ? "Content-Type" : NULL;
     }
     if (i >= r->n_hdr) {
-        *value = NULL;
+        *value_out = NULL;
         return NULL;
     }
-    *value = r->hdr[i].value;
+    *value_out = r->hdr[i].value;
     return r->hdr[i].name;
 }
 
@@ -380,24 +380,24 @@ pdi_api_response_settle(struct pedia_api_response *r)
 }
 
 pedia_err
-pedia_api_response_read(char *buf, size_t cap, size_t *n, bool *eof,
+pedia_api_response_read(char *buf, size_t cap, size_t *n_out, bool *eof_out,
                         pedia_api_response *r)
 {
     pedia_err err = PEDIA_OK;
     size_t avail;
 
     pdi_error_clear();
-    PEDIA_ASSERT_ARG(RESP_OK(r) && buf && n && eof);
-    *n = 0;
-    *eof = false;
+    PEDIA_ASSERT_ARG(RESP_OK(r) && buf && n_out && eof_out);
+    *n_out = 0;
+    *eof_out = false;
     if (r->oom) {
         size_t len = sizeof oom_status - 1;
         size_t k = r->body_off < len ? len - r->body_off : 0;
         k = k < cap ? k : cap;
         memcpy(buf, oom_status + r->body_off, k);
         r->body_off += k;
-        *n = k;
-        *eof = r->body_off >= len;
+        *n_out = k;
+        *eof_out = r->body_off >= len;
         return PEDIA_OK;
     }
     if (r->body_off >= r->body.len && r->stream && !r->stream_eof)
@@ -406,26 +406,27 @@ pedia_api_response_read(char *buf, size_t cap, size_t *n, bool *eof,
         return err;
     avail = r->body.len - r->body_off;
     if (avail) {
-        *n = avail < cap ? avail : cap;
-        memcpy(buf, r->body.ptr + r->body_off, *n);
-        r->body_off += *n;
+        *n_out = avail < cap ? avail : cap;
+        memcpy(buf, r->body.ptr + r->body_off, *n_out);
+        r->body_off += *n_out;
     }
-    *eof = r->body_off >= r->body.len && (!r->stream || r->stream_eof);
+    *eof_out = r->body_off >= r->body.len && (!r->stream || r->stream_eof);
     return PEDIA_OK;
 }
 
 bool
-pedia_api_response_body(const char **data, size_t *len,
+pedia_api_response_body(const char **data_out, size_t *len_out,
                         const pedia_api_response *r)
 {
-    if (!RESP_OK(r) || !data || !len || pedia_api_response_length(r) < 0)
+    if (!RESP_OK(r) || !data_out || !len_out ||
+        pedia_api_response_length(r) < 0)
         return false;
     if (r->oom) {
-        *data = oom_status + r->body_off;
-        *len = sizeof oom_status - 1 - r->body_off;
+        *data_out = oom_status + r->body_off;
+        *len_out = sizeof oom_status - 1 - r->body_off;
     } else {
-        *data = r->body.len ? r->body.ptr + r->body_off : "";
-        *len = r->body.len - r->body_off;
+        *data_out = r->body.len ? r->body.ptr + r->body_off : "";
+        *len_out = r->body.len - r->body_off;
     }
     return true;
 }
