@@ -129,11 +129,12 @@ PEDIA_API void pedia_api_free(pedia_api *api);
  * Errors of the request itself (bad selector, not found, ...) are not
  * failures: they give a response whose body is a Kubernetes Status.
  * May block on the store while it builds the response.
- * @param api the API
- * @param req the request; its pointers are read during the call only
  * @param[out] out the response; NULL on failure. **Ownership:** caller
  *   frees with pedia_api_response_free().
- * @return PEDIA_OK, PEDIA_EINVAL (NULL arguments), PEDIA_ENOMEM
+ * @param api the API
+ * @param req the request; its pointers are read during the call only
+ * @return PEDIA_OK, PEDIA_EINVAL (NULL arguments, or a req->version this
+ *   library does not know), PEDIA_ENOMEM
  * @threadsafety any thread; many requests at once.
  * @since 0.1
  */
