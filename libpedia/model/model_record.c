@@ -577,5 +577,5 @@ pdi_object_splice_rv(struct pdi_buf *out, const char *stored, size_t len,
         pdi_buf_putc(out, ',');
     pdi_buf_append(out, stored + PDI_OBJECT_PREFIX_LEN,
                    len - PDI_OBJECT_PREFIX_LEN);
-    return out->oom ? PEDIA_ENOMEM : PEDIA_OK;
+    return out->oom ? pdi_error_oom() : PEDIA_OK;
 }

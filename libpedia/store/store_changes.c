@@ -204,10 +204,13 @@ pedia_changes_next(const pedia_object **out, pedia_changes *ch)
         if (ch->n == 0)
             return PEDIA_OK;
     }
-    c = &ch->buf[ch->pos++];
+    /* Move past the change only once it was handed out: a failure (out of
+     * memory) leaves it next, so no change is ever skipped. */
+    c = &ch->buf[ch->pos];
     err = pdi_object_set(&ch->obj, &c->rec, (pedia_event_type)c->type);
     if (err)
         return err;
+    ch->pos++;
     ch->after = c->rec.revision;
     *out = &ch->obj;
     return PEDIA_OK;

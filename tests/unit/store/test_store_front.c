@@ -196,6 +196,49 @@ bg_writer(void *p)
     return NULL;
 }
 
+/* A change reader whose next call runs out of memory reports it and hands
+ * out the same change on the next call: a failure never skips a change (a
+ * watch would lose the event). First the first allocation of the call
+ * fails, then every allocation in turn on a fresh reader. */
+static void
+test_store_front__changes_next_oom_keeps_place(void **state)
+{
+    struct fx *f = *state;
+    pedia_batch *b;
+    pedia_changes *ch;
+    const pedia_object *o = NULL;
+    pedia_err err = PEDIA_ENOMEM;
+
+    assert_int_equal(pedia_batch_create(&b, f->st), PEDIA_OK);
+    upsert(b, "ns1", "first", "101", "n1");
+    upsert(b, "ns1", "second", "102", "n1");
+    assert_int_equal(pedia_batch_commit(NULL, b), PEDIA_OK);
+    pedia_batch_free(b);
+
+    assert_int_equal(pedia_changes_create(&ch, f->st, 0, NULL, NULL, NULL),
+                     PEDIA_OK);
+    f->ta.fail_at = f->ta.total;
+    assert_int_equal(pedia_changes_next(&o, ch), PEDIA_ENOMEM);
+    f->ta.fail_at = -1;
+    assert_int_equal(pedia_error_last_code(), PEDIA_ENOMEM);
+    assert_int_equal(pedia_changes_next(&o, ch), PEDIA_OK);
+    assert_string_equal(pedia_object_name(o), "first");
+    assert_int_equal(pedia_changes_next(&o, ch), PEDIA_OK);
+    assert_string_equal(pedia_object_name(o), "second");
+    pedia_changes_free(ch);
+
+    assert_int_equal(pedia_changes_create(&ch, f->st, 0, NULL, NULL, NULL),
+                     PEDIA_OK);
+    for (long k = 0; err == PEDIA_ENOMEM && k < 10000; k++) {
+        f->ta.fail_at = f->ta.total + k;
+        err = pedia_changes_next(&o, ch);
+        f->ta.fail_at = -1;
+    }
+    assert_int_equal(err, PEDIA_OK);
+    assert_string_equal(pedia_object_name(o), "first");
+    pedia_changes_free(ch);
+}
+
 static void
 test_store_front__changes_wait(void **state)
 {
@@ -289,6 +332,7 @@ main(void)
         MEM_TEST(test_store_front__batch_and_changes),
         FILE_TEST(test_store_front__changes_wait),
         MEM_TEST(test_store_front__changes_wait),
+        MEM_TEST(test_store_front__changes_next_oom_keeps_place),
         FILE_TEST(test_store_front__many_changes_chunked),
         FILE_TEST(test_store_front__delete_cluster),
     };
