@@ -450,7 +450,7 @@ where_fuzzy(struct pdi_sql *s, const pedia_sys_query *q)
 
     pdi_buf_init(&pat, s->a);
     for (size_t i = 0; i < q->n_fuzzy_names && !rc; i++) {
-        unsigned num;
+        unsigned num = 0;
 
         pdi_buf_reset(&pat);
         pdi_buf_putc(&pat, '%');
@@ -573,7 +573,7 @@ parse_req_int(const pedia_sys_requirement *req, int64_t *out)
 static pedia_err
 label_value_cond(struct pdi_sql *s, const pedia_sys_requirement *req)
 {
-    int64_t iv;
+    int64_t iv = 0;
     unsigned num = 0;
     pedia_err rc;
 
@@ -672,7 +672,7 @@ label_array_int(struct pdi_sql *s, const pedia_sys_requirement *req)
 {
     struct pdi_buf e;
     unsigned num = 0, pre = 0;
-    int64_t iv;
+    int64_t iv = 0;
     pedia_err rc = parse_req_int(req, &iv);
 
     rc = rc ? rc : push_int(s, iv, &num);
@@ -762,7 +762,7 @@ json_expr(struct pdi_sql *s, const char *const *path, size_t n,
 static pedia_err
 field_cond(struct pdi_sql *s, const pedia_sys_requirement *req, const char *e)
 {
-    int64_t iv;
+    int64_t iv = 0;
     unsigned num = 0;
     pedia_err rc;
 
@@ -901,7 +901,7 @@ bind_after_key(struct pdi_sql *s, const pedia_sys_query *q, size_t i,
                const struct sort_key *k, unsigned *num)
 {
     const char *v = q->after_keys ? q->after_keys[i] : NULL;
-    int64_t iv;
+    int64_t iv = 0;
 
     if (!v)
         return pdi_error_set(PEDIA_EQUERY, 0, "continue: missing sort key");
