@@ -10,14 +10,6 @@
 #include <pedia/query.h>
 #include <stdbool.h>
 
-/* `onlyMetadata` was asked for (recorded, not applied by the engine). */
-bool pdi_query_only_metadata(const pedia_query *q);
-/* `withContinue` / its label form was given and true. Informational: the
- * engine returns a continue token whenever more rows exist. */
-bool pdi_query_with_continue(const pedia_query *q);
-/* The collection searched, or NULL for a single-type search. */
-const char *pdi_query_collection(const pedia_query *q);
-
 /*
  * An in-memory matcher: does one object (a watch event) satisfy the
  * query's filters? Sorting, paging and owner seniority > 0 are not

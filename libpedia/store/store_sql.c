@@ -279,16 +279,6 @@ pdi_sql_free(struct pdi_sql *s)
     s->n_params = s->cap_params = 0;
 }
 
-void
-pdi_sql_reset(struct pdi_sql *s)
-{
-    pdi_buf_reset(&s->text);
-    pdi_strvec_free(&s->owned);
-    pdi_strvec_init(&s->owned, s->a);
-    s->n_params = 0;
-    s->n_sort_cols = 0;
-}
-
 /* Add a parameter without writing its placeholder; *num is its number. */
 static pedia_err
 push_param(struct pdi_sql *s, const struct pdi_sql_param *p, unsigned *num)
