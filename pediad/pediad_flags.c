@@ -1,12 +1,14 @@
 /*
  * pediad_flags.c: the command line.
  *
- * `--flag value` or `--flag=value`; the last of a repeated flag wins.
+ * getopt_long over one table of long options: `--flag value` or
+ * `--flag=value`; the last of a repeated flag wins.
  * Unknown flags, bad values and incomplete pairs are usage errors: the
  * message names the flag, the usage line follows, exit code 2. Nothing is
  * touched on disk before the command line is known to be good.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,56 +169,115 @@ parse_names(struct pd_config *cfg, const char *v)
     return 0;
 }
 
-/* The flags whose value is kept as given (a string into argv). */
-static const struct {
-    const char *name;
-    size_t offset;
-} str_flags[] = {
-    {"storage", offsetof(struct pd_config, storage)},
-    {"tls-cert-file", offsetof(struct pd_config, tls_cert_file)},
-    {"tls-private-key-file", offsetof(struct pd_config, tls_key_file)},
-    {"client-ca-file", offsetof(struct pd_config, client_ca_file)},
-    {"token-auth-file", offsetof(struct pd_config, token_file)},
-    {"requestheader-client-ca-file", offsetof(struct pd_config, rh_ca_file)},
-    {"clusters-dir", offsetof(struct pd_config, clusters_dir)},
-    {"kubeconfig-out", offsetof(struct pd_config, kubeconfig_out)},
-    {"state-dir", offsetof(struct pd_config, state_dir)},
-    {"host-kubeconfig", offsetof(struct pd_config, host_kubeconfig)},
+/* The long options; val identifies the flag (the one short option, -h, is
+ * its own val). Every flag takes `--flag value` or `--flag=value` except
+ * --help and the switch --host-in-cluster. */
+enum flag_id {
+    FLAG_HELP = 'h',
+    FLAG_STORAGE = 256,
+    FLAG_LISTEN,
+    FLAG_TLS_CERT_FILE,
+    FLAG_TLS_KEY_FILE,
+    FLAG_CLIENT_CA_FILE,
+    FLAG_TOKEN_AUTH_FILE,
+    FLAG_RH_CA_FILE,
+    FLAG_RH_NAMES,
+    FLAG_CLUSTERS_DIR,
+    FLAG_KUBECONFIG_OUT,
+    FLAG_STATE_DIR,
+    FLAG_HOST_KUBECONFIG,
+    FLAG_HOST_IN_CLUSTER,
+    FLAG_LOG_LEVEL,
 };
 
-/* The other flags: parsed in set_flag, or a switch (parse_args). */
-static const char *const other_flags[] = {
-    "listen", "log-level", "requestheader-allowed-names", "host-in-cluster"};
+static const struct option long_opts[] = {
+    {"help", no_argument, NULL, FLAG_HELP},
+    {"storage", required_argument, NULL, FLAG_STORAGE},
+    {"listen", required_argument, NULL, FLAG_LISTEN},
+    {"tls-cert-file", required_argument, NULL, FLAG_TLS_CERT_FILE},
+    {"tls-private-key-file", required_argument, NULL, FLAG_TLS_KEY_FILE},
+    {"client-ca-file", required_argument, NULL, FLAG_CLIENT_CA_FILE},
+    {"token-auth-file", required_argument, NULL, FLAG_TOKEN_AUTH_FILE},
+    {"requestheader-client-ca-file", required_argument, NULL, FLAG_RH_CA_FILE},
+    {"requestheader-allowed-names", required_argument, NULL, FLAG_RH_NAMES},
+    {"clusters-dir", required_argument, NULL, FLAG_CLUSTERS_DIR},
+    {"kubeconfig-out", required_argument, NULL, FLAG_KUBECONFIG_OUT},
+    {"state-dir", required_argument, NULL, FLAG_STATE_DIR},
+    {"host-kubeconfig", required_argument, NULL, FLAG_HOST_KUBECONFIG},
+    {"host-in-cluster", optional_argument, NULL, FLAG_HOST_IN_CLUSTER},
+    {"log-level", required_argument, NULL, FLAG_LOG_LEVEL},
+    {NULL, 0, NULL, 0},
+};
+
+/* The long name of a flag, for messages. */
+static const char *
+flag_name(int id)
+{
+    for (const struct option *o = long_opts; o->name; o++) {
+        if (o->val == id)
+            return o->name;
+    }
+    return "?";
+}
+
+/* Where a flag whose value is kept as given (a string into argv) goes, or
+ * NULL for the flags parsed in set_flag. */
+static const char **
+str_slot(struct pd_config *cfg, int id)
+{
+    switch (id) {
+    case FLAG_STORAGE:
+        return &cfg->storage;
+    case FLAG_TLS_CERT_FILE:
+        return &cfg->tls_cert_file;
+    case FLAG_TLS_KEY_FILE:
+        return &cfg->tls_key_file;
+    case FLAG_CLIENT_CA_FILE:
+        return &cfg->client_ca_file;
+    case FLAG_TOKEN_AUTH_FILE:
+        return &cfg->token_file;
+    case FLAG_RH_CA_FILE:
+        return &cfg->rh_ca_file;
+    case FLAG_CLUSTERS_DIR:
+        return &cfg->clusters_dir;
+    case FLAG_KUBECONFIG_OUT:
+        return &cfg->kubeconfig_out;
+    case FLAG_STATE_DIR:
+        return &cfg->state_dir;
+    case FLAG_HOST_KUBECONFIG:
+        return &cfg->host_kubeconfig;
+    default:
+        return NULL;
+    }
+}
 
 /* Store a flag's value; returns 0, or -1 after printing a usage error. */
 static int
-set_flag(struct pd_config *cfg, const char *flag, const char *v,
-         bool *names_given)
+set_flag(struct pd_config *cfg, int id, const char *v, bool *names_given)
 {
-    for (size_t i = 0; i < sizeof str_flags / sizeof str_flags[0]; i++) {
-        if (strcmp(flag, str_flags[i].name) != 0)
-            continue;
+    const char **slot = str_slot(cfg, id);
+
+    if (slot) {
         if (*v == '\0') {
-            usage_error("--%s: empty value", flag);
+            usage_error("--%s: empty value", flag_name(id));
             return -1;
         }
-        *(const char **)((char *)cfg + str_flags[i].offset) = v;
+        *slot = v;
         return 0;
     }
-    if (strcmp(flag, "listen") == 0 && parse_listen(cfg, v) != 0) {
+    if (id == FLAG_LISTEN && parse_listen(cfg, v) != 0) {
         usage_error("--listen: invalid value \"%s\": expected HOST:PORT "
                     "(IPv6 as [ADDR]:PORT, port 0-65535)",
                     v);
         return -1;
     }
-    if (strcmp(flag, "log-level") == 0 &&
-        parse_level(v, &cfg->log_level) != 0) {
+    if (id == FLAG_LOG_LEVEL && parse_level(v, &cfg->log_level) != 0) {
         usage_error("--log-level: invalid value \"%s\": expected error, "
                     "warn, info or debug",
                     v);
         return -1;
     }
-    if (strcmp(flag, "requestheader-allowed-names") == 0) {
+    if (id == FLAG_RH_NAMES) {
         *names_given = true;
         if (parse_names(cfg, v) != 0) {
             fprintf(stderr, "pediad: out of memory\n");
@@ -224,20 +285,6 @@ set_flag(struct pd_config *cfg, const char *flag, const char *v,
         }
     }
     return 0;
-}
-
-static bool
-known_flag(const char *flag)
-{
-    for (size_t i = 0; i < sizeof str_flags / sizeof str_flags[0]; i++) {
-        if (strcmp(flag, str_flags[i].name) == 0)
-            return true;
-    }
-    for (size_t i = 0; i < sizeof other_flags / sizeof other_flags[0]; i++) {
-        if (strcmp(flag, other_flags[i]) == 0)
-            return true;
-    }
-    return false;
 }
 
 static int
@@ -264,46 +311,80 @@ check_combinations(const struct pd_config *cfg, bool names_given)
     return 0;
 }
 
+/*
+ * Whether the argument arg spells the flag id exactly as pediad accepts it.
+ * getopt_long also takes abbreviations (--stor), clustered short options
+ * (-hx) and "--" as the end of the flags; pediad never did.
+ */
+static bool
+exact_flag(const char *arg, int id)
+{
+    const char *name = flag_name(id);
+    size_t len = strcspn(arg, "=");
+
+    if (id == FLAG_HELP)
+        return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+    return strncmp(arg, "--", 2) == 0 && len - 2 == strlen(name) &&
+           strncmp(arg + 2, name, len - 2) == 0;
+}
+
+/* The usage error for an argument that is not a flag pediad accepts. */
+static void
+reject(const char *arg)
+{
+    if (strncmp(arg, "--", 2) != 0)
+        usage_error("unexpected argument \"%s\"", arg);
+    else
+        usage_error("unknown flag %.*s", (int)strcspn(arg, "="), arg);
+}
+
 /* Returns -1 to continue, else the exit code. */
 static int
 parse_args(struct pd_config *cfg, int argc, char **argv)
 {
     bool names_given = false;
+    int at; /* the argument getopt_long looks at */
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *eq, *v;
-        char flag[64];
-        size_t len;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    /* "-": arguments that are not flags come back in order (as 1), so the
+     * first stray one is the error; ":": a flag missing its value comes
+     * back as ':' with optopt = the flag. getopt_long prints nothing. */
+    optind = 0; /* a fresh scan */
+    opterr = 0;
+    for (;;) {
+        int id;
+
+        at = optind > 0 ? optind : 1;
+        id = getopt_long(argc, argv, "-:h", long_opts, NULL);
+        if (id == -1)
+            break;
+        if (id == 1) {
+            usage_error("unexpected argument \"%s\"", optarg);
+            return PD_EXIT_USAGE;
+        }
+        if (id == ':' && exact_flag(argv[at], optopt)) {
+            usage_error("--%s needs a value", flag_name(optopt));
+            return PD_EXIT_USAGE;
+        }
+        if (id == '?' || id == ':' || !exact_flag(argv[at], id)) {
+            reject(argv[at]);
+            return PD_EXIT_USAGE;
+        }
+        if (id == FLAG_HELP) {
             fputs(help_text, stdout);
             return PD_EXIT_OK;
         }
-        if (strncmp(a, "--", 2) != 0) {
-            usage_error("unexpected argument \"%s\"", a);
-            return PD_EXIT_USAGE;
-        }
-        eq = strchr(a, '=');
-        len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-        snprintf(flag, sizeof flag, "%.*s", (int)len, a + 2);
-        if (len >= sizeof flag || !known_flag(flag)) {
-            usage_error("unknown flag %.*s", (int)(len + 2), a);
-            return PD_EXIT_USAGE;
-        }
-        if (strcmp(flag, "host-in-cluster") == 0) {
+        if (id == FLAG_HOST_IN_CLUSTER) {
             /* The one switch: no value (or an explicit =true/=false). */
-            cfg->host_in_cluster = !eq || strcmp(eq + 1, "false") != 0;
+            cfg->host_in_cluster = !optarg || strcmp(optarg, "false") != 0;
             continue;
         }
-        if (eq) {
-            v = eq + 1;
-        } else if (i + 1 < argc) {
-            v = argv[++i];
-        } else {
-            usage_error("--%s needs a value", flag);
+        if (set_flag(cfg, id, optarg, &names_given) != 0)
             return PD_EXIT_USAGE;
-        }
-        if (set_flag(cfg, flag, v, &names_given) != 0)
-            return PD_EXIT_USAGE;
+    }
+    /* getopt_long stops at "--", which pediad does not take as a flag. */
+    if (at < argc && strcmp(argv[at], "--") == 0) {
+        usage_error("unknown flag --");
+        return PD_EXIT_USAGE;
     }
     return check_combinations(cfg, names_given) == 0 ? -1 : PD_EXIT_USAGE;
 }

@@ -43,7 +43,7 @@ PEDIA_BEGIN_DECLS
 
 /** Error codes. 0 is success, every failure is negative. */
 typedef enum {
-#define PEDIA_ERR_ENUM_(name, value, text) PEDIA_##name = value,
+#define PEDIA_ERR_ENUM_(name, value, text) PEDIA_##name = (value),
     PEDIA_ERRNO_MAP(PEDIA_ERR_ENUM_)
 #undef PEDIA_ERR_ENUM_
 } pedia_err;

@@ -82,7 +82,7 @@ struct pdi_kube_req_cb {
                     void *payload);
 };
 
-#define PDI_KUBE_MAX_LINE (64u * 1024u * 1024u)
+#define PDI_KUBE_MAX_LINE ((size_t)64 * 1024 * 1024)
 
 /* Start the loop thread. */
 pedia_err pdi_kube_loop_create(struct pdi_kube_loop **out,

@@ -158,8 +158,12 @@ one_line(char *out, size_t size, const char *s)
 {
     size_t i;
 
-    for (i = 0; s[i] && i + 1 < size; i++)
-        out[i] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
+    for (i = 0; s[i] && i + 1 < size; i++) {
+        if ((unsigned char)s[i] < 0x20)
+            out[i] = ' ';
+        else
+            out[i] = s[i];
+    }
     out[i] = '\0';
 }
 

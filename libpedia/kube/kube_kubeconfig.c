@@ -19,7 +19,7 @@
 
 #include "kube_int.h"
 
-#define MAX_FILE (4u * 1024u * 1024u)
+#define MAX_FILE ((size_t)4 * 1024 * 1024)
 
 struct kc {
     yaml_document_t doc;
@@ -256,8 +256,10 @@ load(struct kc *k, const char *text, size_t len)
     if (i < len && text[i] == '{') {
         if (pdi_buf_append(&copy, text, len) != PEDIA_OK)
             return pdi_error_oom();
-        for (i = 0; i < copy.len; i++)
-            copy.ptr[i] = copy.ptr[i] == '\t' ? ' ' : copy.ptr[i];
+        for (i = 0; i < copy.len; i++) {
+            if (copy.ptr[i] == '\t')
+                copy.ptr[i] = ' ';
+        }
         text = copy.ptr;
     }
     if (!yaml_parser_initialize(&p)) {

@@ -17,7 +17,7 @@
 #include "kube_int.h"
 
 /* Capacity kept between lines; larger buffers are released. */
-#define KEEP_CAP (256u * 1024u)
+#define KEEP_CAP ((size_t)256 * 1024)
 
 void
 pdi_kube_lines_init(struct pdi_kube_lines *l, const struct pdi_alloc *a,

@@ -1,8 +1,7 @@
 /*
- * query.h: libpedia/query's interface to the modules above it (apiserver).
- * The public API (pedia/query.h) is implemented on top of the same
- * structures; these accessors expose what a front end needs to shape the
- * response (metadata-only, continue handling, collection name).
+ * query.h: libpedia/query's interface to the modules above it (apiserver),
+ * beside the public API (pedia/query.h): an in-memory matcher for watch
+ * events, and the library's one continue-token codec.
  */
 #ifndef PDI_QUERY_H
 #define PDI_QUERY_H
@@ -11,14 +10,6 @@
 #include <stdbool.h>
 
 #include "util/util.h"
-
-/* `onlyMetadata` was asked for (recorded, not applied by the engine). */
-bool pdi_query_only_metadata(const pedia_query *q);
-/* `withContinue` / its label form was given and true. Informational: the
- * engine returns a continue token whenever more rows exist. */
-bool pdi_query_with_continue(const pedia_query *q);
-/* The collection searched, or NULL for a single-type search. */
-const char *pdi_query_collection(const pedia_query *q);
 
 /*
  * An in-memory matcher: does one object (a watch event) satisfy the

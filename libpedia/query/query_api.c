@@ -239,21 +239,3 @@ pedia_query_set_with_remaining_count(pedia_query *q, bool on)
     q->with_remaining = on;
     return PEDIA_OK;
 }
-
-bool
-pdi_query_only_metadata(const pedia_query *q)
-{
-    return q->only_metadata;
-}
-
-bool
-pdi_query_with_continue(const pedia_query *q)
-{
-    return q->with_continue;
-}
-
-const char *
-pdi_query_collection(const pedia_query *q)
-{
-    return q->collection;
-}

@@ -251,8 +251,8 @@ pdi_store_reader_release(pedia_store *st, pedia_sys_store *h)
     st->readers_out--;
     if (st->n_pool == st->cap_pool) {
         size_t cap = st->cap_pool ? st->cap_pool * 2 : 4;
-        pedia_sys_store **np =
-            pdi_realloc(pdi_store_alloc(st), st->pool, cap * sizeof *np);
+        pedia_sys_store **np = pdi_realloc(pdi_store_alloc(st), st->pool,
+                                           cap * sizeof(pedia_sys_store *));
         if (np) {
             st->pool = np;
             st->cap_pool = cap;

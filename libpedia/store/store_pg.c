@@ -224,13 +224,6 @@ pdi_pg_int(const PGresult *res, int row, int col)
     return x;
 }
 
-const char *
-pdi_pg_str(const PGresult *res, int row, int col)
-{
-    const char *v = PQgetvalue(res, row, col);
-    return v ? v : "";
-}
-
 /* ---- transactions ------------------------------------------------------- */
 
 pedia_err

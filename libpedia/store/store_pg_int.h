@@ -86,8 +86,6 @@ pedia_err pdi_pg_read_begin(pedia_sys_store *st);
 void pdi_pg_read_end(pedia_sys_store *st, bool ok);
 /* Parse an int64 column value (0 when NULL or not a number). */
 int64_t pdi_pg_int(const PGresult *res, int row, int col);
-/* Copy a string value of a row into a fresh string, "" for NULL. */
-const char *pdi_pg_str(const PGresult *res, int row, int col);
 /* Run a SELECT in single-row mode, calling cb per row; cb returns nonzero
  * to stop (PEDIA_EUSER). */
 typedef int (*pdi_pg_row_cb)(const PGresult *row, void *payload);

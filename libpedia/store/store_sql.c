@@ -279,16 +279,6 @@ pdi_sql_free(struct pdi_sql *s)
     s->n_params = s->cap_params = 0;
 }
 
-void
-pdi_sql_reset(struct pdi_sql *s)
-{
-    pdi_buf_reset(&s->text);
-    pdi_strvec_free(&s->owned);
-    pdi_strvec_init(&s->owned, s->a);
-    s->n_params = 0;
-    s->n_sort_cols = 0;
-}
-
 /* Add a parameter without writing its placeholder; *num is its number. */
 static pedia_err
 push_param(struct pdi_sql *s, const struct pdi_sql_param *p, unsigned *num)
@@ -450,7 +440,7 @@ where_fuzzy(struct pdi_sql *s, const pedia_sys_query *q)
 
     pdi_buf_init(&pat, s->a);
     for (size_t i = 0; i < q->n_fuzzy_names && !rc; i++) {
-        unsigned num;
+        unsigned num = 0;
 
         pdi_buf_reset(&pat);
         pdi_buf_putc(&pat, '%');
@@ -573,7 +563,7 @@ parse_req_int(const pedia_sys_requirement *req, int64_t *out)
 static pedia_err
 label_value_cond(struct pdi_sql *s, const pedia_sys_requirement *req)
 {
-    int64_t iv;
+    int64_t iv = 0;
     unsigned num = 0;
     pedia_err rc;
 
@@ -672,7 +662,7 @@ label_array_int(struct pdi_sql *s, const pedia_sys_requirement *req)
 {
     struct pdi_buf e;
     unsigned num = 0, pre = 0;
-    int64_t iv;
+    int64_t iv = 0;
     pedia_err rc = parse_req_int(req, &iv);
 
     rc = rc ? rc : push_int(s, iv, &num);
@@ -762,7 +752,7 @@ json_expr(struct pdi_sql *s, const char *const *path, size_t n,
 static pedia_err
 field_cond(struct pdi_sql *s, const pedia_sys_requirement *req, const char *e)
 {
-    int64_t iv;
+    int64_t iv = 0;
     unsigned num = 0;
     pedia_err rc;
 
@@ -901,7 +891,7 @@ bind_after_key(struct pdi_sql *s, const pedia_sys_query *q, size_t i,
                const struct sort_key *k, unsigned *num)
 {
     const char *v = q->after_keys ? q->after_keys[i] : NULL;
-    int64_t iv;
+    int64_t iv = 0;
 
     if (!v)
         return pdi_error_set(PEDIA_EQUERY, 0, "continue: missing sort key");

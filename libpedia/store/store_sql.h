@@ -138,8 +138,6 @@ struct pdi_sql {
 void pdi_sql_init(struct pdi_sql *s, const struct pdi_sql_dialect *d,
                   const struct pdi_alloc *a);
 void pdi_sql_free(struct pdi_sql *s);
-/* Empty the statement for reuse (keeps memory). */
-void pdi_sql_reset(struct pdi_sql *s);
 
 /*
  * Build the search of q:

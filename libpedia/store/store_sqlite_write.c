@@ -245,7 +245,7 @@ pedia_err
 pdi_sqlite_write(pedia_sys_store *st, pedia_sys_write *writes, size_t n)
 {
     struct pdi_sqlite *h = pdi_sqlite_of(st);
-    int64_t rev, first;
+    int64_t rev = 0, first;
     pedia_err err = begin(h, &rev);
 
     if (err)
@@ -358,7 +358,7 @@ pdi_sqlite_delete_all(pedia_sys_store *st, const char *cluster,
 {
     struct pdi_sqlite *h = pdi_sqlite_of(st);
     const char *const *sql = da_sql[type ? 1 : 0];
-    int64_t rev, logged = 0, ignored;
+    int64_t rev = 0, logged = 0, ignored;
     pedia_err err = begin(h, &rev);
 
     if (err)
@@ -380,7 +380,7 @@ pdi_sqlite_meta_put(pedia_sys_store *st, const char *kind, const char *name,
 {
     struct pdi_sqlite *h = pdi_sqlite_of(st);
     sqlite3_stmt *s = NULL;
-    int64_t rev;
+    int64_t rev = 0;
     pedia_err err = begin(h, &rev);
 
     if (err)

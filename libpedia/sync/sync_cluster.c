@@ -533,7 +533,8 @@ add_reflector(struct sync_cluster *cl, const struct pdi_sync_target *t,
     if (cl->n_refl == cl->cap_refl) {
         size_t cap = cl->cap_refl ? cl->cap_refl * 2 : 8;
         pthread_mutex_lock(&e->mu);
-        void *v = pdi_realloc(e->a, cl->refl, cap * sizeof *cl->refl);
+        void *v =
+            pdi_realloc(e->a, cl->refl, cap * sizeof(struct sync_reflector *));
         if (v) {
             cl->refl = v;
             cl->cap_refl = cap;

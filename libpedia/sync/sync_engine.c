@@ -329,7 +329,8 @@ cluster_add(pedia_engine *e, const struct pdi_pediacluster *pc, bool rebuilt)
     pthread_mutex_lock(&e->mu);
     if (ok && e->n_clusters == e->cap_clusters) {
         size_t cap = e->cap_clusters ? e->cap_clusters * 2 : 8;
-        void *v = pdi_realloc(e->a, e->clusters, cap * sizeof *e->clusters);
+        void *v =
+            pdi_realloc(e->a, e->clusters, cap * sizeof(struct sync_cluster *));
         ok = v != NULL;
         if (ok) {
             e->clusters = v;

@@ -98,7 +98,7 @@ pedia_ctx_create(pedia_ctx **out, const pedia_ctx_options *opts)
     if (!ctx)
         return pdi_error_oom();
     ctx->alloc = alloc;
-    mu = pdi_malloc(&ctx->alloc, sizeof *mu);
+    mu = pdi_malloc(&ctx->alloc, sizeof(pthread_mutex_t));
     if (!mu) {
         pdi_free(&alloc, ctx);
         return pdi_error_oom();

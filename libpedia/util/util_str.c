@@ -238,7 +238,8 @@ pdi_time_parse_rfc3339(const char *s, int64_t *out)
     }
     if (*p)
         return false;
-    t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    t = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 +
+        (int64_t)mi * 60 + se;
     *out = t - (int64_t)oh * 3600 - (int64_t)om * 60;
     return true;
 }
