@@ -15,7 +15,7 @@
 #include "apiserver/core/api_gzip.h"
 
 /* kube compresses bodies above 128 KiB (responsewriters/writers.go). */
-#define GZIP_MIN_BYTES (128 * 1024)
+#define GZIP_MIN_BYTES ((size_t)128 * 1024)
 
 static const char oom_status[] =
     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"

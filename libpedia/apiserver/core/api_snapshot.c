@@ -25,7 +25,7 @@
 
 #define SNAPSHOT_TTL_MS 1000
 /* Older than this, a request does not wait for the refresher. */
-#define SNAPSHOT_STALE_MS (3 * SNAPSHOT_TTL_MS)
+#define SNAPSHOT_STALE_MS ((int64_t)3 * SNAPSHOT_TTL_MS)
 
 static void
 cluster_free(const struct pdi_alloc *a, struct pdi_api_cluster *c)

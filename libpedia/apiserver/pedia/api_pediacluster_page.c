@@ -123,7 +123,8 @@ pdi_api_pcl_page_make(const struct pdi_api_pcl_set *set,
     memset(out, 0, sizeof *out);
     out->a = set->a;
     out->rv = set->rv;
-    out->v = pdi_calloc(set->a, set->n ? set->n : 1, sizeof *out->v);
+    out->v = pdi_calloc(set->a, set->n ? set->n : 1,
+                        sizeof(const struct pdi_api_pcl_item *));
     if (!out->v)
         return pdi_error_oom();
     for (size_t i = 0; i < set->n; i++) {

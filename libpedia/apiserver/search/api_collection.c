@@ -10,7 +10,7 @@
 #include "apiserver/search/api_search.h"
 #include "model/model.h"
 
-#define FILL_BYTES (64 * 1024)
+#define FILL_BYTES ((size_t)64 * 1024)
 
 static void
 resource_types(struct pdi_buf *b, const char *name)

@@ -16,7 +16,7 @@
 #include "store/store.h"
 
 /* Bytes a fill produces before handing them to the transport. */
-#define FILL_BYTES (64 * 1024)
+#define FILL_BYTES ((size_t)64 * 1024)
 /* How long a list with resourceVersion=N waits for the store to reach N
  * (kube waits 3 s for its cache). */
 #define RV_WAIT_MS 3000

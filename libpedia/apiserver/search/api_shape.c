@@ -122,7 +122,8 @@ pdi_api_shape_columns(const struct pdi_api_shape *s,
                       const struct pdi_api_target *t, struct pdi_buf *out)
 {
     pdi_buf_puts(out, "\"columnDefinitions\":");
-    return pdi_table_columns(out, t->group, t->resource, s->crd_cols);
+    return pdi_table_columns(
+        out, &(struct pdi_table_kind){t->group, t->resource, s->crd_cols});
 }
 
 #define PARTIAL_HEAD                                                           \
@@ -139,7 +140,8 @@ partial_raw(const pedia_object *obj, struct pdi_buf *out)
     const char *json = pedia_object_json(&len, obj);
     const size_t at = PDI_OBJECT_PREFIX_LEN - 1; /* the metadata's '{' */
 
-    if (len <= at || memcmp(json, PDI_OBJECT_PREFIX, PDI_OBJECT_PREFIX_LEN))
+    if (len <= at ||
+        memcmp(json, PDI_OBJECT_PREFIX, PDI_OBJECT_PREFIX_LEN) != 0)
         return false;
     md_len = pdi_json_value_len(json + at, len - at);
     if (!md_len)
@@ -209,10 +211,13 @@ pdi_api_shape_row(struct pdi_api_shape *s, const struct pdi_api_target *t,
     if (err)
         return err;
     pdi_buf_puts(out, "{\"cells\":");
-    err = pdi_table_cells(out, t->group, t->resource, s->crd_cols,
-                          pedia_object_cluster(obj), o, now);
+    err = pdi_table_cells(
+        out, &(struct pdi_table_kind){t->group, t->resource, s->crd_cols},
+        pedia_object_cluster(obj), o, now);
     if (!err)
-        err = pdi_table_conditions(out, t->group, t->resource, s->crd_cols, o);
+        err = pdi_table_conditions(
+            out, &(struct pdi_table_kind){t->group, t->resource, s->crd_cols},
+            o);
     if (!err && s->include_object == 1) {
         pdi_buf_puts(out, ",\"object\":");
         if (!partial_raw(obj, out)) /* an oom shows at the closing brace */

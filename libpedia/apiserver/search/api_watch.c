@@ -10,6 +10,7 @@
  * against the query's filters in memory (query_match.c). A fill blocks at
  * most a second, so shutdown and client disconnects are noticed quickly.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #include "apiserver/search/api_search.h"
 #include "query/query.h"
 
-#define FILL_BYTES (64 * 1024)
+#define FILL_BYTES ((size_t)64 * 1024)
 #define WAIT_SLICE_MS 1000
 #define BOOKMARK_EVERY_MS 60000
 
@@ -237,7 +238,7 @@ watch_deadline(struct pdi_api_req *rq, struct pedia_api_response *r,
                int64_t *out)
 {
     const char *v = pdi_api_param(rq, "timeoutSeconds");
-    int64_t s;
+    int64_t s, now;
 
     if (v && *v) {
         if (!pdi_parse_int64(v, strlen(v), &s) || s < 0) {
@@ -248,9 +249,16 @@ watch_deadline(struct pdi_api_req *rq, struct pedia_api_response *r,
             return false;
         }
     } else {
-        s = 1800 + (int64_t)(rand() % 1800);
+        /* spread watches over the half hour, so they do not all end and
+         * come back at once (jitter only: not a secret) */
+        uint64_t seed = (uint64_t)pdi_mono_ns() ^ (uint64_t)(uintptr_t)rq;
+        s = 1800 + (int64_t)(pdi_rnd(&seed) % 1800);
     }
-    *out = pdi_mono_ms() + (s > 0 ? s : 1800) * 1000;
+    now = pdi_mono_ms();
+    if (s == 0)
+        s = 1800;
+    /* a huge timeoutSeconds means "no timeout": saturate, never overflow */
+    *out = s > (INT64_MAX - now) / 1000 ? INT64_MAX : now + s * 1000;
     return true;
 }
 

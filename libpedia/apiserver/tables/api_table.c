@@ -11,7 +11,7 @@
  * does; kubectl hides the wide ones itself.
  *
  * Invariant: cells() appends exactly as many cells as columns() defines
- * for the same (group, resource, crd_cols); it is asserted per row.
+ * for the same kind (group, resource, crd_cols); it is asserted per row.
  * Nothing here keeps state, so every function is safe from any thread.
  */
 #include <stdio.h>
@@ -78,10 +78,10 @@ put_cols(struct pdi_buf *out, const struct pdi_table_col *cols, size_t n)
 }
 
 pedia_err
-pdi_table_columns(struct pdi_buf *out, const char *group, const char *resource,
-                  struct json_object *crd_cols)
+pdi_table_columns(struct pdi_buf *out, const struct pdi_table_kind *k)
 {
-    const struct pdi_table_printer *p = find_printer(group, resource);
+    const struct pdi_table_printer *p = find_printer(k->group, k->resource);
+    struct json_object *crd_cols = k->crd_cols;
     pedia_err err;
 
     PEDIA_ASSERT_ARG(out);
@@ -114,11 +114,11 @@ default_cells(struct pdi_table_row *row, struct json_object *obj)
 }
 
 pedia_err
-pdi_table_cells(struct pdi_buf *out, const char *group, const char *resource,
-                struct json_object *crd_cols, const char *cluster,
-                struct json_object *obj, int64_t now)
+pdi_table_cells(struct pdi_buf *out, const struct pdi_table_kind *k,
+                const char *cluster, struct json_object *obj, int64_t now)
 {
-    const struct pdi_table_printer *p = find_printer(group, resource);
+    const struct pdi_table_printer *p = find_printer(k->group, k->resource);
+    struct json_object *crd_cols = k->crd_cols;
     struct pdi_table_row row;
     size_t want;
 
@@ -143,12 +143,11 @@ pdi_table_cells(struct pdi_buf *out, const char *group, const char *resource,
 }
 
 pedia_err
-pdi_table_conditions(struct pdi_buf *out, const char *group,
-                     const char *resource, struct json_object *crd_cols,
+pdi_table_conditions(struct pdi_buf *out, const struct pdi_table_kind *k,
                      struct json_object *obj)
 {
     const struct pdi_table_printer *p =
-        crd_cols ? NULL : find_printer(group, resource);
+        k->crd_cols ? NULL : find_printer(k->group, k->resource);
 
     return p == &pdi_print_pod ? pdi_print_pod_conditions(out, obj) : PEDIA_OK;
 }

@@ -13,21 +13,26 @@
 #include "apiserver/core/api_core.h"
 #include "util/util_json.h"
 
-/* api_table.c: Tables. Column definitions (a JSON array, `Cluster` first)
- * for a resource; crd_cols = the CRD version's additionalPrinterColumns
- * (array) or NULL. */
-pedia_err pdi_table_columns(struct pdi_buf *out, const char *group,
-                            const char *resource, struct json_object *crd_cols);
+/* What a Table is of: a resource, and for a custom resource the CRD
+ * version's additionalPrinterColumns (a JSON array; NULL: a built-in or
+ * the default printer). Strings and the array are borrowed. */
+struct pdi_table_kind {
+    const char *group; /* "" core */
+    const char *resource;
+    struct json_object *crd_cols;
+};
+
+/* api_table.c: the column definitions (a JSON array, `Cluster` first). */
+pedia_err pdi_table_columns(struct pdi_buf *out,
+                            const struct pdi_table_kind *k);
 /* The row's cells (a JSON array, same length as the columns). */
-pedia_err pdi_table_cells(struct pdi_buf *out, const char *group,
-                          const char *resource, struct json_object *crd_cols,
+pedia_err pdi_table_cells(struct pdi_buf *out, const struct pdi_table_kind *k,
                           const char *cluster, struct json_object *obj,
                           int64_t now);
 /* The row's conditions after its cells (`,"conditions":[...]`; nothing for
  * most rows: kube marks only finished pods Completed). */
-pedia_err pdi_table_conditions(struct pdi_buf *out, const char *group,
-                               const char *resource,
-                               struct json_object *crd_cols,
+pedia_err pdi_table_conditions(struct pdi_buf *out,
+                               const struct pdi_table_kind *k,
                                struct json_object *obj);
 /* Kubernetes HumanDuration of d seconds ("75s", "3m20s", "2y70d"). */
 void pdi_table_duration(int64_t d, char out[32]);

@@ -52,8 +52,10 @@ tt_columns(const char *group, const char *resource, const char *crd)
     struct pdi_buf b;
 
     pdi_buf_init(&b, NULL);
-    assert_int_equal(pdi_table_columns(&b, group, resource, crd_cols),
-                     PEDIA_OK);
+    assert_int_equal(
+        pdi_table_columns(&b,
+                          &(struct pdi_table_kind){group, resource, crd_cols}),
+        PEDIA_OK);
     assert_int_equal(pdi_json_parse(b.ptr, b.len, "cols", &arr), PEDIA_OK);
     pdi_buf_free(&b);
     json_object_put(crd_cols);
@@ -80,11 +82,15 @@ tt_expect_cells(const char *group, const char *resource, const char *crd,
     pdi_buf_init(&out, &a);
     pdi_buf_init(&cols, &a);
     assert_int_equal(
-        pdi_table_cells(&out, group, resource, crd_cols, "c1", obj, TT_NOW),
+        pdi_table_cells(&out,
+                        &(struct pdi_table_kind){group, resource, crd_cols},
+                        "c1", obj, TT_NOW),
         PEDIA_OK);
     assert_string_equal(out.ptr, want);
-    assert_int_equal(pdi_table_columns(&cols, group, resource, crd_cols),
-                     PEDIA_OK);
+    assert_int_equal(
+        pdi_table_columns(&cols,
+                          &(struct pdi_table_kind){group, resource, crd_cols}),
+        PEDIA_OK);
     assert_int_equal(pdi_json_parse(out.ptr, out.len, "cells", &cells),
                      PEDIA_OK);
     assert_int_equal(pdi_json_parse(cols.ptr, cols.len, "cols", &defs),
@@ -116,10 +122,12 @@ tt_oom_loop(const char *group, const char *resource, const char *crd,
 
     pdi_buf_init(&ref, NULL);
     if (columns)
-        err = pdi_table_columns(&ref, group, resource, crd_cols);
+        err = pdi_table_columns(
+            &ref, &(struct pdi_table_kind){group, resource, crd_cols});
     else
-        err =
-            pdi_table_cells(&ref, group, resource, crd_cols, "c1", obj, TT_NOW);
+        err = pdi_table_cells(
+            &ref, &(struct pdi_table_kind){group, resource, crd_cols}, "c1",
+            obj, TT_NOW);
     assert_int_equal(err, PEDIA_OK);
     for (k = 0, err = PEDIA_ENOMEM; err == PEDIA_ENOMEM; k++) {
         struct pedia_test_alloc ta;
@@ -130,10 +138,12 @@ tt_oom_loop(const char *group, const char *resource, const char *crd,
         ta.fail_at = k;
         pdi_buf_init(&out, &a);
         if (columns)
-            err = pdi_table_columns(&out, group, resource, crd_cols);
+            err = pdi_table_columns(
+                &out, &(struct pdi_table_kind){group, resource, crd_cols});
         else
-            err = pdi_table_cells(&out, group, resource, crd_cols, "c1", obj,
-                                  TT_NOW);
+            err = pdi_table_cells(
+                &out, &(struct pdi_table_kind){group, resource, crd_cols}, "c1",
+                obj, TT_NOW);
         if (err == PEDIA_OK)
             assert_string_equal(out.ptr, ref.ptr);
         else

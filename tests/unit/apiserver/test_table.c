@@ -217,7 +217,9 @@ test_apiserver_table__columns_default_and_exact_json(void **state)
     expect_columns("apps", "pods", "Name:string:name:0|Created At:date::0");
     expect_columns(NULL, NULL, "Name:string:name:0|Created At:date::0");
     pdi_buf_init(&b, NULL);
-    assert_int_equal(pdi_table_columns(&b, "", "configmaps", NULL), PEDIA_OK);
+    assert_int_equal(
+        pdi_table_columns(&b, &(struct pdi_table_kind){"", "configmaps", NULL}),
+        PEDIA_OK);
     assert_true(pdi_str_starts(
         b.ptr, "[{\"name\":\"Cluster\",\"type\":\"string\",\"format\":\"\","
                "\"description\":\"The name of the member cluster the object "
@@ -288,9 +290,12 @@ test_apiserver_table__cells_match_columns(void **state)
 
             obj = j < sizeof(objs) / sizeof(objs[0]) ? tt_json(objs[j]) : NULL;
             pdi_buf_init(&b, NULL);
-            assert_int_equal(pdi_table_cells(&b, kinds[i][0], kinds[i][1], NULL,
-                                             "c1", obj, TT_NOW),
-                             PEDIA_OK);
+            assert_int_equal(
+                pdi_table_cells(
+                    &b,
+                    &(struct pdi_table_kind){kinds[i][0], kinds[i][1], NULL},
+                    "c1", obj, TT_NOW),
+                PEDIA_OK);
             assert_int_equal(pdi_json_parse(b.ptr, b.len, "cells", &cells),
                              PEDIA_OK);
             assert_int_equal(json_object_array_length(cells), want);
@@ -309,7 +314,9 @@ test_apiserver_table__cluster_cell_escaped(void **state)
 
     (void)state;
     pdi_buf_init(&b, NULL);
-    assert_int_equal(pdi_table_cells(&b, "x", "y", NULL, "a\"b", NULL, 0),
+    assert_int_equal(pdi_table_cells(&b,
+                                     &(struct pdi_table_kind){"x", "y", NULL},
+                                     "a\"b", NULL, 0),
                      PEDIA_OK);
     assert_string_equal(b.ptr, "[\"a\\\"b\",\"\",\"0001-01-01T00:00:00Z\"]");
     pdi_buf_free(&b);

@@ -15,9 +15,11 @@ crd_cells(const char *crd, const char *obj_text)
     struct pdi_buf b;
 
     pdi_buf_init(&b, NULL);
-    assert_int_equal(pdi_table_cells(&b, "example.com", "widgets", crd_cols,
-                                     "c1", obj, TT_NOW),
-                     PEDIA_OK);
+    assert_int_equal(
+        pdi_table_cells(
+            &b, &(struct pdi_table_kind){"example.com", "widgets", crd_cols},
+            "c1", obj, TT_NOW),
+        PEDIA_OK);
     assert_int_equal(pdi_json_parse(b.ptr, b.len, "cells", &cells), PEDIA_OK);
     pdi_buf_free(&b);
     json_object_put(crd_cols);

@@ -293,7 +293,9 @@ test_apiserver_table_pod__long_reason_cut_on_boundary(void **state)
              reason);
     o = tt_json(obj);
     pdi_buf_init(&b, NULL);
-    assert_int_equal(pdi_table_cells(&b, "", "pods", NULL, "c", o, TT_NOW),
+    assert_int_equal(pdi_table_cells(&b,
+                                     &(struct pdi_table_kind){"", "pods", NULL},
+                                     "c", o, TT_NOW),
                      PEDIA_OK);
     assert_int_equal(pdi_json_parse(b.ptr, b.len, "c", &cells), PEDIA_OK);
     status = json_object_get_string(json_object_array_get_idx(cells, 3));
@@ -314,8 +316,10 @@ conditions(const char *resource, const char *crd, const char *obj,
     char *w = tt_quotes(want);
 
     pdi_buf_init(&out, NULL);
-    assert_int_equal(pdi_table_conditions(&out, "", resource, crd_cols, o),
-                     PEDIA_OK);
+    assert_int_equal(
+        pdi_table_conditions(
+            &out, &(struct pdi_table_kind){"", resource, crd_cols}, o),
+        PEDIA_OK);
     assert_string_equal(out.ptr ? out.ptr : "", w);
     pdi_buf_free(&out);
     free(w);
