@@ -60,76 +60,28 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* True when [s, e) holds only whitespace and YAML comments. */
-static bool
-is_blank_doc(const char *s, const char *e)
-{
-    bool comment = false;
-
-    for (; s < e; s++) {
-        if (*s == '\n')
-            comment = false;
-        else if (*s == '#')
-            comment = true;
-        else if (!comment && *s != ' ' && *s != '\t' && *s != '\r')
-            return false;
-    }
-    return true;
-}
-
-/* A line that is exactly "---" (optionally followed by blanks) starts a new
- * YAML document. */
-static const char *
-next_doc_marker(const char *s, const char *e, const char **after)
-{
-    for (const char *line = s; line < e;) {
-        const char *nl = memchr(line, '\n', (size_t)(e - line));
-        const char *end = nl ? nl : e;
-        if (end - line >= 3 && memcmp(line, "---", 3) == 0 &&
-            is_blank_doc(line + 3, end)) {
-            *after = nl ? nl + 1 : e;
-            return line;
-        }
-        line = nl ? nl + 1 : e;
-    }
-    return NULL;
-}
-
+/* One file, all its documents (YAML "---" separated), through the
+ * library's YAML front end: a bad document applies nothing of the file. */
 static int
 apply_file(pedia_engine *engine, const char *path)
 {
     char *text = NULL;
-    size_t len = 0;
-    const char *s, *e;
-    int docs = 0;
+    size_t len = 0, docs = 0;
+    pedia_err err;
 
     if (pd_file_read(path, MANIFEST_MAX, &text, &len) != 0) {
         fprintf(stderr, "pediad: --clusters-dir: %s: %s\n", path,
                 strerror(errno));
         return -1;
     }
-    for (s = text, e = text + len; s < e;) {
-        const char *after = e;
-        const char *m = next_doc_marker(s, e, &after);
-        const char *end = m ? m : e;
-        if (!is_blank_doc(s, end)) {
-            if (pedia_engine_apply(engine, s, (size_t)(end - s)) != PEDIA_OK) {
-                fprintf(stderr, "pediad: --clusters-dir: %s: %s\n", path,
-                        pedia_error_last_message());
-                free(text);
-                return -1;
-            }
-            docs++;
-        }
-        s = m ? after : e;
-    }
+    err = pedia_engine_apply_all(&docs, engine, text, len);
     free(text);
-    if (docs == 0) {
-        fprintf(stderr, "pediad: --clusters-dir: %s: no manifest in file\n",
-                path);
+    if (err != PEDIA_OK) {
+        fprintf(stderr, "pediad: --clusters-dir: %s: %s\n", path,
+                pedia_error_last_message());
         return -1;
     }
-    pd_log(PEDIA_LOG_INFO, "applied %s (%d manifest%s)", path, docs,
+    pd_log(PEDIA_LOG_INFO, "applied %s (%zu manifest%s)", path, docs,
            docs == 1 ? "" : "s");
     return 0;
 }

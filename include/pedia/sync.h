@@ -104,6 +104,30 @@ PEDIA_API pedia_err pedia_engine_apply(pedia_engine *e, const char *manifest,
                                        size_t len);
 
 /**
+ * @brief Apply every manifest of a multi-document YAML text (documents
+ * separated by "---"; empty documents skipped; one JSON value is one
+ * document), in order, as pedia_engine_apply() would.
+ *
+ * The whole text is parsed and every document validated first: a syntax
+ * error or an invalid manifest applies nothing, with a message naming the
+ * document ("document 2: PediaCluster \"x\": spec.apiserver: ...") and,
+ * for syntax errors, the line and column. A store failure stops at that
+ * document; those before it stay applied. At most 16 MiB of text.
+ * @param[out] applied_out if not NULL, the number of documents applied
+ *   (also on error).
+ * @param e the engine.
+ * @param manifests YAML or JSON text (borrowed for the call).
+ * @param len its length in bytes.
+ * @return PEDIA_OK, PEDIA_EINVAL (no document, syntax, or an invalid
+ *   manifest), PEDIA_ESTORE
+ * **Ownership:** nothing is kept from the arguments.
+ * @threadsafety any, not from callbacks (as pedia_engine_apply())
+ * @since 0.2
+ */
+PEDIA_API pedia_err pedia_engine_apply_all(size_t *applied_out, pedia_engine *e,
+                                           const char *manifests, size_t len);
+
+/**
  * @brief Delete a PediaCluster (all its rows are deleted) or a
  * ClusterSyncResources, by kind ("PediaCluster" / "ClusterSyncResources").
  * Blocks until the cluster's queued writes and its rows' deletion are

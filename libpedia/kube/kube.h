@@ -42,7 +42,8 @@ bool pdi_kube_cfg_equal(const struct pdi_kube_cfg *x,
                         const struct pdi_kube_cfg *y);
 
 /*
- * Parse a kubeconfig (YAML or JSON text): the named context, or the
+ * Parse a kubeconfig (YAML or JSON text, through util_yaml.c): the named
+ * context, or the
  * current-context when ctx_name is NULL. Honours server, certificate-
  * authority-data, insecure-skip-tls-verify, tls-server-name, token,
  * client-certificate-data, client-key-data. Files (certificate-authority,
@@ -55,6 +56,13 @@ bool pdi_kube_cfg_equal(const struct pdi_kube_cfg *x,
 pedia_err pdi_kubeconfig_parse(struct pdi_kube_cfg *out,
                                const struct pdi_alloc *a, const char *text,
                                size_t len, const char *ctx_name);
+/* The same, from a kubeconfig already parsed into json-c (util_yaml.h),
+ * e.g. one embedded in a PediaCluster manifest. root is borrowed. */
+struct json_object;
+pedia_err pdi_kubeconfig_from_json(struct pdi_kube_cfg *out,
+                                   const struct pdi_alloc *a,
+                                   struct json_object *root,
+                                   const char *ctx_name);
 
 /* ---- the transfer loop ------------------------------------------------------
  */

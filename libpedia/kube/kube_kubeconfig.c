@@ -2,10 +2,11 @@
  * kube_kubeconfig.c: pdi_kubeconfig_parse, the kubeconfig subset libpedia
  * needs to reach one cluster (see kube.h).
  *
- * The text is loaded with libyaml's document API into a node tree (a
- * JSON kubeconfig is a YAML flow document; tabs, legal JSON whitespace but
- * not YAML indentation, are turned into spaces first). The context is
- * resolved to a cluster and a user, whose fields fill a pdi_kube_cfg.
+ * The text goes through libpedia's one YAML front end (util_yaml.c: YAML
+ * or JSON to json-c, with its limits: no anchors or aliases, unique keys,
+ * bounded depth and size); the context is then resolved to a cluster and a
+ * user, whose fields fill a pdi_kube_cfg. A manifest that already holds the
+ * parsed kubeconfig calls pdi_kubeconfig_from_json directly.
  *
  * Invariants: error messages name contexts, clusters, users, field names
  * and file paths, never the values of credentials; the partially filled
@@ -15,72 +16,60 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <yaml.h>
-
 #include "kube_int.h"
+#include "util/util_yaml.h"
 
 #define MAX_FILE ((size_t)4 * 1024 * 1024)
 
 struct kc {
-    yaml_document_t doc;
     const struct pdi_alloc *a;
 };
 
-/* The scalar text of n, or NULL when n is absent, not a scalar, or a YAML
- * null (empty, "~", "null"). */
+/* The text of a scalar member (strings, and numbers or booleans as
+ * written), or NULL when absent, null, or a mapping / sequence. */
 static const char *
-scalar(const yaml_node_t *n)
+map_str(struct kc *k, struct json_object *map, const char *key)
 {
-    const char *s;
+    struct json_object *v;
 
-    if (!n || n->type != YAML_SCALAR_NODE)
+    (void)k;
+    if (!json_object_is_type(map, json_type_object) ||
+        !json_object_object_get_ex(map, key, &v) || !v)
         return NULL;
-    s = (const char *)n->data.scalar.value;
-    if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-        (s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0))
+    if (json_object_is_type(v, json_type_object) ||
+        json_object_is_type(v, json_type_array))
         return NULL;
-    return s;
+    return json_object_get_string(v);
 }
 
-static yaml_node_t *
-map_get(struct kc *k, const yaml_node_t *map, const char *key)
+static struct json_object *
+map_get(struct kc *k, struct json_object *map, const char *key)
 {
-    const yaml_node_pair_t *p;
+    struct json_object *v = NULL;
 
-    if (!map || map->type != YAML_MAPPING_NODE)
+    (void)k;
+    if (!json_object_is_type(map, json_type_object) ||
+        !json_object_object_get_ex(map, key, &v))
         return NULL;
-    for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        const char *ks = scalar(yaml_document_get_node(&k->doc, p->key));
-
-        if (ks && strcmp(ks, key) == 0)
-            return yaml_document_get_node(&k->doc, p->value);
-    }
-    return NULL;
-}
-
-static const char *
-map_str(struct kc *k, const yaml_node_t *map, const char *key)
-{
-    return scalar(map_get(k, map, key));
+    return v;
 }
 
 /* In the sequence root[list], the element whose name is `name`; returns
  * its `inner` member (e.g. clusters[].cluster), or NULL. *found tells a
  * missing element from one without the inner mapping. */
-static yaml_node_t *
-find_named(struct kc *k, const yaml_node_t *root, const char *list,
+static struct json_object *
+find_named(struct kc *k, struct json_object *root, const char *list,
            const char *inner, const char *name, bool *found)
 {
-    yaml_node_t *seq = map_get(k, root, list);
-    yaml_node_item_t *it;
+    struct json_object *seq = map_get(k, root, list);
+    size_t i, n;
 
     *found = false;
-    if (!seq || seq->type != YAML_SEQUENCE_NODE)
+    if (!json_object_is_type(seq, json_type_array))
         return NULL;
-    for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
-         it++) {
-        yaml_node_t *el = yaml_document_get_node(&k->doc, *it);
+    n = json_object_array_length(seq);
+    for (i = 0; i < n; i++) {
+        struct json_object *el = json_object_array_get_idx(seq, i);
 
         if (pdi_str_eq(map_str(k, el, "name"), name)) {
             *found = true;
@@ -90,9 +79,17 @@ find_named(struct kc *k, const yaml_node_t *root, const char *list,
     return NULL;
 }
 
+/* A boolean, or the YAML 1.1 words kubectl's loader also takes. */
 static bool
-yaml_true(const char *s)
+yaml_true(struct kc *k, struct json_object *map, const char *key)
 {
+    struct json_object *v = map_get(k, map, key);
+    const char *s;
+
+    if (json_object_is_type(v, json_type_boolean))
+        return json_object_get_boolean(v);
+    s = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+                                                 : NULL;
     return s && (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
                  strcmp(s, "TRUE") == 0 || strcmp(s, "yes") == 0 ||
                  strcmp(s, "on") == 0);
@@ -153,7 +150,7 @@ done:
 
 /* Fills *out from "<what>-data" (base64) or "<what>" (a file path). */
 static pedia_err
-get_pem(struct kc *k, const yaml_node_t *map, const char *owner,
+get_pem(struct kc *k, struct json_object *map, const char *owner,
         const char *what, char **out)
 {
     char key[64];
@@ -170,7 +167,7 @@ get_pem(struct kc *k, const yaml_node_t *map, const char *owner,
 }
 
 static pedia_err
-fill_cluster(struct kc *k, const yaml_node_t *cl, const char *name,
+fill_cluster(struct kc *k, struct json_object *cl, const char *name,
              struct pdi_kube_cfg *c)
 {
     char owner[160];
@@ -189,13 +186,13 @@ fill_cluster(struct kc *k, const yaml_node_t *cl, const char *name,
     c->tls_server_name = sni ? pdi_strdup(k->a, sni) : NULL;
     if (!c->server || (sni && !c->tls_server_name))
         return pdi_error_oom();
-    c->insecure = yaml_true(map_str(k, cl, "insecure-skip-tls-verify"));
+    c->insecure = yaml_true(k, cl, "insecure-skip-tls-verify");
     return get_pem(k, cl, owner, "certificate-authority", &c->ca_pem);
 }
 
 /* Token from "token" or "tokenFile" (trailing whitespace trimmed). */
 static pedia_err
-get_token(struct kc *k, const yaml_node_t *u, struct pdi_kube_cfg *c)
+get_token(struct kc *k, struct json_object *u, struct pdi_kube_cfg *c)
 {
     const char *v = map_str(k, u, "token");
     const char *file = map_str(k, u, "tokenFile");
@@ -219,7 +216,7 @@ get_token(struct kc *k, const yaml_node_t *u, struct pdi_kube_cfg *c)
 }
 
 static pedia_err
-fill_user(struct kc *k, const yaml_node_t *u, const char *name,
+fill_user(struct kc *k, struct json_object *u, const char *name,
           struct pdi_kube_cfg *c)
 {
     char owner[160];
@@ -240,49 +237,12 @@ fill_user(struct kc *k, const yaml_node_t *u, const char *name,
     return err;
 }
 
-/* Loads text into k->doc; a JSON document gets its tabs replaced. */
-static pedia_err
-load(struct kc *k, const char *text, size_t len)
-{
-    yaml_parser_t p;
-    struct pdi_buf copy;
-    size_t i = 0;
-    int ok;
-
-    while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' ||
-                       text[i] == '\t'))
-        i++;
-    pdi_buf_init(&copy, k->a);
-    if (i < len && text[i] == '{') {
-        if (pdi_buf_append(&copy, text, len) != PEDIA_OK)
-            return pdi_error_oom();
-        for (i = 0; i < copy.len; i++) {
-            if (copy.ptr[i] == '\t')
-                copy.ptr[i] = ' ';
-        }
-        text = copy.ptr;
-    }
-    if (!yaml_parser_initialize(&p)) {
-        pdi_buf_free(&copy);
-        return pdi_error_oom();
-    }
-    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-    ok = yaml_parser_load(&p, &k->doc);
-    if (!ok)
-        pdi_error_set(PEDIA_EINVAL, 0, "kubeconfig: YAML error at line %zu: %s",
-                      p.problem_mark.line + 1,
-                      p.problem ? p.problem : "malformed document");
-    yaml_parser_delete(&p);
-    pdi_buf_free(&copy);
-    return ok ? PEDIA_OK : PEDIA_EINVAL;
-}
-
 /* Resolves the context to its cluster and user and fills *c. */
 static pedia_err
-resolve(struct kc *k, const yaml_node_t *root, const char *ctx_name,
+resolve(struct kc *k, struct json_object *root, const char *ctx_name,
         struct pdi_kube_cfg *c)
 {
-    const yaml_node_t *ctx, *cl, *u;
+    struct json_object *ctx, *cl, *u;
     const char *cname, *uname;
     bool found;
     pedia_err err;
@@ -318,32 +278,42 @@ resolve(struct kc *k, const yaml_node_t *root, const char *ctx_name,
 }
 
 pedia_err
-pdi_kubeconfig_parse(struct pdi_kube_cfg *out, const struct pdi_alloc *a,
-                     const char *text, size_t len, const char *ctx_name)
+pdi_kubeconfig_from_json(struct pdi_kube_cfg *out, const struct pdi_alloc *a,
+                         struct json_object *root, const char *ctx_name)
 {
     struct pdi_kube_cfg c;
     struct kc k;
-    const yaml_node_t *root;
     pedia_err err;
 
-    PEDIA_ASSERT_ARG(out && (text || len == 0));
+    PEDIA_ASSERT_ARG(out);
     memset(out, 0, sizeof *out);
     memset(&c, 0, sizeof c);
     k.a = a;
-    err = load(&k, text ? text : "", len);
-    if (err != PEDIA_OK)
-        return err;
-    root = yaml_document_get_root_node(&k.doc);
-    if (!root || root->type != YAML_MAPPING_NODE)
-        err = pdi_error_set(PEDIA_EINVAL, 0,
-                            "kubeconfig: document is not a mapping");
-    else
-        err = resolve(&k, root, ctx_name, &c);
-    yaml_document_delete(&k.doc);
+    if (!json_object_is_type(root, json_type_object))
+        return pdi_error_set(PEDIA_EINVAL, 0,
+                             "kubeconfig: document is not a mapping");
+    err = resolve(&k, root, ctx_name, &c);
     if (err != PEDIA_OK) {
         pdi_kube_cfg_free(&c, a);
         return err;
     }
     *out = c;
     return PEDIA_OK;
+}
+
+pedia_err
+pdi_kubeconfig_parse(struct pdi_kube_cfg *out, const struct pdi_alloc *a,
+                     const char *text, size_t len, const char *ctx_name)
+{
+    struct json_object *root = NULL;
+    pedia_err err;
+
+    PEDIA_ASSERT_ARG(out && (text || len == 0));
+    memset(out, 0, sizeof *out);
+    /* "YAML error" in every front-end message, as before util_yaml. */
+    err = pdi_yaml_parse_one(text, len, "kubeconfig: YAML error", &root);
+    if (err == PEDIA_OK)
+        err = pdi_kubeconfig_from_json(out, a, root, ctx_name);
+    json_object_put(root);
+    return err;
 }

@@ -1,318 +1,96 @@
 /*
- * sync_manifest.c: PediaCluster / ClusterSyncResources manifests: the
- * header (apiVersion, kind, metadata.name), spec.syncResources and the
- * other non-credential spec fields, and the redacted rendering.
+ * sync_manifest.c: pdi_manifest_parse, the engine's view of a manifest.
+ *
+ * model/ parses and validates (model_pcl.c, against the one schema table);
+ * what is left needs kube/, which model may not use: the connection. An
+ * embedded kubeconfig has its context resolved into a pdi_kube_cfg (its
+ * server obeying the spec.apiserver rules); otherwise the spec's decoded
+ * fields are taken over. Ownership of every string moves from the model
+ * struct into the engine's, so nothing is copied twice.
+ *
+ * pedia_engine_apply_all (public, pedia/sync.h) applies a multi-document
+ * text: the stream is parsed once (util_yaml.c), every document validated,
+ * then each applied in order through pedia_engine_apply.
  *
  * Invariants: on error the output structs are zeroed (nothing to free);
- * every message names the manifest ("PediaCluster \"x\"") and the field
- * path; unknown spec fields are ignored (forward compatibility); `json` is
- * the normalized document, credentials included (stored, never served:
- * pdi_manifest_render strips them).
+ * messages are model's, or kube's prefixed with "<what>: spec.kubeconfig";
+ * credentials are wiped before they are freed.
  */
 #include "sync_manifest.h"
 
-#include <stdio.h>
 #include <string.h>
 
-#include "model/model.h"
-#include "sync_manifest_int.h"
+#include "sync_int.h"
+#include "util/util_yaml.h"
 
-#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-
-static const char *const secret_keys[] = {"caData",  "tokenData",  "certData",
-                                          "keyData", "kubeconfig", NULL};
-
-/* Kubernetes IsDNS1123Subdomain. */
-static bool
-dns_subdomain(const char *s)
+/* The spec's own connection fields: moved, not copied. */
+static void
+conn_take(struct pdi_pcl_conn *c, struct pdi_kube_cfg *cfg)
 {
-    size_t i, n = strlen(s);
-
-    if (n == 0 || n > 253)
-        return false;
-    for (i = 0; i < n; i++) {
-        char ch = s[i], prev = i ? s[i - 1] : '.', next = s[i + 1];
-        bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-        if (ch == '.' &&
-            (prev == '.' || prev == '-' || next == '\0' || next == '-'))
-            return false;
-        if (ch == '-' && (prev == '.' || next == '\0' || next == '.'))
-            return false;
-        if (!alnum && ch != '.' && ch != '-')
-            return false;
-    }
-    return s[0] != '.' && s[0] != '-';
+    cfg->server = c->server;
+    cfg->ca_pem = c->ca_pem;
+    cfg->token = c->token;
+    cfg->cert_pem = c->cert_pem;
+    cfg->key_pem = c->key_pem;
+    cfg->insecure = c->insecure;
+    c->server = c->ca_pem = c->token = c->cert_pem = c->key_pem = NULL;
 }
 
-/* apiVersion, kind and metadata.name; fills kind and what. */
+/* The embedded kubeconfig's current context, its server checked. */
 static pedia_err
-parse_header(struct json_object *root, enum pdi_manifest_kind *kind, char *what,
-             size_t wsz, const char **name)
+conn_kubeconfig(const char *what, const struct pdi_pcl_conn *c,
+                const struct pdi_alloc *a, struct pdi_kube_cfg *cfg)
 {
-    const char *av = pdi_json_get_string(root, "apiVersion");
-    const char *k = pdi_json_get_string(root, "kind");
-    struct json_object *md;
+    const char *problem;
+    pedia_err err;
 
-    if (!json_object_is_type(root, json_type_object))
+    err = pdi_kubeconfig_from_json(cfg, a, c->kubeconfig, NULL);
+    if (err != PEDIA_OK && err != PEDIA_ENOMEM)
+        pdi_error_prefix("%s: spec.kubeconfig", what);
+    if (err != PEDIA_OK)
+        return err;
+    problem = cfg->server ? pdi_pcl_url_problem(cfg->server) : "has no server";
+    if (problem)
         return pdi_error_set(PEDIA_EINVAL, 0,
-                             "manifest: expected a mapping at the top level");
-    if (!pdi_str_eq(av, PDI_CLUSTER_API_VERSION))
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "manifest: apiVersion: expected \"%s\", got "
-                             "\"%.64s\"",
-                             PDI_CLUSTER_API_VERSION, av ? av : "");
-    if (pdi_str_eq(k, PDI_KIND_PEDIACLUSTER))
-        *kind = PDI_MANIFEST_PEDIACLUSTER;
-    else if (pdi_str_eq(k, PDI_KIND_SYNCRESOURCES))
-        *kind = PDI_MANIFEST_SYNCRESOURCES;
+                             "%s: spec.kubeconfig: the server %s", what,
+                             problem);
+    if (c->insecure)
+        cfg->insecure = true;
+    return PEDIA_OK;
+}
+
+static pedia_err
+to_pediacluster(struct pdi_pcl_manifest *m, const struct pdi_alloc *a,
+                struct pdi_pediacluster *pc)
+{
+    pedia_err err = PEDIA_OK;
+
+    if (m->conn.kubeconfig)
+        err = conn_kubeconfig(m->what, &m->conn, a, &pc->cfg);
     else
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "manifest: kind: expected \"%s\" or \"%s\", got "
-                             "\"%.64s\"",
-                             PDI_KIND_PEDIACLUSTER, PDI_KIND_SYNCRESOURCES,
-                             k ? k : "");
-    md = pdi_json_get_typed(root, "metadata", json_type_object);
-    *name = pdi_json_get_string(md, "name");
-    if (!*name || !**name)
-        return pdi_error_set(PEDIA_EINVAL, 0, "%s: metadata.name: required", k);
-    if (!dns_subdomain(*name))
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "%s: metadata.name: \"%.64s\" is not a lowercase "
-                             "RFC 1123 subdomain (a-z, 0-9, '-', '.'; at most "
-                             "253 characters)",
-                             k, *name);
-    snprintf(what, wsz, "%s \"%s\"", k, *name);
+        conn_take(&m->conn, &pc->cfg);
+    if (err != PEDIA_OK) {
+        pdi_kube_cfg_free(&pc->cfg, a);
+        return err;
+    }
+    pc->name = m->name;
+    pc->sync = m->sync;
+    pc->sync_all_custom_resources = m->sync_all_custom_resources;
+    pc->sync_resources_ref_name = m->sync_resources_ref_name;
+    pc->json = m->json;
+    m->name = m->sync_resources_ref_name = m->json = NULL;
+    memset(&m->sync, 0, sizeof m->sync);
     return PEDIA_OK;
 }
 
 static void
-strs_free(char **v, size_t n, const struct pdi_alloc *a)
+to_syncresources(struct pdi_pcl_manifest *m, struct pdi_syncresources *sr)
 {
-    for (size_t i = 0; i < n; i++)
-        pdi_free(a, v[i]);
-    pdi_free(a, v);
-}
-
-static void
-reqs_free(struct pdi_sync_reqs *r, const struct pdi_alloc *a)
-{
-    for (size_t i = 0; i < r->n; i++) {
-        pdi_free(a, r->v[i].group);
-        strs_free(r->v[i].versions, r->v[i].n_versions, a);
-        strs_free(r->v[i].resources, r->v[i].n_resources, a);
-    }
-    pdi_free(a, r->v);
-    r->v = NULL;
-    r->n = 0;
-}
-
-/* A list of non-empty strings at path (e.g. "spec.syncResources[0].
- * resources"). Absent/null: empty unless required. */
-static pedia_err
-str_list(const char *what, const char *path, struct json_object *v,
-         bool required, const struct pdi_alloc *a, char ***out, size_t *n)
-{
-    size_t i, len;
-
-    if (!v && required)
-        return pdi_error_set(PEDIA_EINVAL, 0, "%s: %s: required", what, path);
-    if (!v)
-        return PEDIA_OK;
-    if (!json_object_is_type(v, json_type_array))
-        return pdi_error_set(PEDIA_EINVAL, 0, "%s: %s: must be a list", what,
-                             path);
-    len = json_object_array_length(v);
-    if (len == 0 && required)
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "%s: %s: must have at least one item", what, path);
-    *out = len ? pdi_calloc(a, len, sizeof **out) : NULL;
-    if (len && !*out)
-        return pdi_error_oom();
-    for (i = 0; i < len; i++) {
-        struct json_object *e = json_object_array_get_idx(v, i);
-        if (!json_object_is_type(e, json_type_string) ||
-            json_object_get_string_len(e) == 0)
-            return pdi_error_set(PEDIA_EINVAL, 0,
-                                 "%s: %s[%zu]: must be a non-empty string",
-                                 what, path, i);
-        (*out)[i] = pdi_strdup(a, json_object_get_string(e));
-        if (!(*out)[i])
-            return pdi_error_oom();
-        (*n)++;
-    }
-    return PEDIA_OK;
-}
-
-static pedia_err
-parse_req(const char *what, size_t idx, struct json_object *e,
-          const struct pdi_alloc *a, struct pdi_sync_req *r)
-{
-    struct json_object *v = NULL;
-    char path[96];
-    const char *g;
-    pedia_err err;
-
-    if (!json_object_is_type(e, json_type_object))
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "%s: spec.syncResources[%zu]: must be a mapping",
-                             what, idx);
-    g = pdi_json_get_string(e, "group");
-    if (!g)
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "%s: spec.syncResources[%zu].group: required "
-                             "string (\"\" for the core group)",
-                             what, idx);
-    r->group = pdi_strdup(a, g);
-    if (!r->group)
-        return pdi_error_oom();
-    snprintf(path, sizeof path, "spec.syncResources[%zu].versions", idx);
-    json_object_object_get_ex(e, "versions", &v);
-    err = str_list(what, path, v, false, a, &r->versions, &r->n_versions);
-    if (err != PEDIA_OK)
-        return err;
-    v = NULL;
-    snprintf(path, sizeof path, "spec.syncResources[%zu].resources", idx);
-    json_object_object_get_ex(e, "resources", &v);
-    return str_list(what, path, v, true, a, &r->resources, &r->n_resources);
-}
-
-static pedia_err
-parse_sync(const char *what, struct json_object *spec,
-           const struct pdi_alloc *a, struct pdi_sync_reqs *out)
-{
-    struct json_object *list = NULL;
-    size_t i, n;
-    pedia_err err;
-
-    json_object_object_get_ex(spec, "syncResources", &list);
-    if (!list)
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "%s: spec.syncResources: required (may be [])",
-                             what);
-    if (!json_object_is_type(list, json_type_array))
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "%s: spec.syncResources: must be a list", what);
-    n = json_object_array_length(list);
-    if (n == 0)
-        return PEDIA_OK;
-    out->v = pdi_calloc(a, n, sizeof *out->v);
-    if (!out->v)
-        return pdi_error_oom();
-    for (i = 0; i < n; i++) {
-        out->n++;
-        err = parse_req(what, i, json_object_array_get_idx(list, i), a,
-                        &out->v[i]);
-        if (err != PEDIA_OK)
-            return err;
-    }
-    return PEDIA_OK;
-}
-
-/* syncAllCustomResources and syncResourcesRefName. */
-static pedia_err
-parse_pc_extra(const char *what, struct json_object *spec,
-               const struct pdi_alloc *a, struct pdi_pediacluster *pc)
-{
-    struct json_object *v = NULL;
-
-    json_object_object_get_ex(spec, "syncAllCustomResources", &v);
-    if (v && !json_object_is_type(v, json_type_boolean))
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "%s: spec.syncAllCustomResources: must be a "
-                             "boolean",
-                             what);
-    pc->sync_all_custom_resources = v && json_object_get_boolean(v);
-    v = NULL;
-    json_object_object_get_ex(spec, "syncResourcesRefName", &v);
-    if (v && !json_object_is_type(v, json_type_string))
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "%s: spec.syncResourcesRefName: must be a string",
-                             what);
-    if (v && json_object_get_string_len(v) > 0) {
-        if (!dns_subdomain(json_object_get_string(v)))
-            return pdi_error_set(PEDIA_EINVAL, 0,
-                                 "%s: spec.syncResourcesRefName: not a valid "
-                                 "ClusterSyncResources name",
-                                 what);
-        pc->sync_resources_ref_name = pdi_strdup(a, json_object_get_string(v));
-        if (!pc->sync_resources_ref_name)
-            return pdi_error_oom();
-    }
-    return PEDIA_OK;
-}
-
-static pedia_err
-dup_str(const struct pdi_alloc *a, const char *s, char **out)
-{
-    *out = pdi_strdup(a, s);
-    return *out ? PEDIA_OK : pdi_error_oom();
-}
-
-static pedia_err
-parse_pc(const char *what, const char *name, struct json_object *root,
-         struct json_object *spec, const struct pdi_alloc *a,
-         struct pdi_pediacluster *pc)
-{
-    pedia_err err;
-
-    err = dup_str(a, name, &pc->name);
-    if (err == PEDIA_OK)
-        err = parse_sync(what, spec, a, &pc->sync);
-    if (err == PEDIA_OK)
-        err = parse_pc_extra(what, spec, a, pc);
-    if (err == PEDIA_OK)
-        err = pdi_manifest_parse_conn(what, spec, a, &pc->cfg);
-    if (err == PEDIA_OK)
-        err = dup_str(a, json_object_to_json_string_ext(root, JSON_FLAGS),
-                      &pc->json);
-    if (err != PEDIA_OK)
-        pdi_pediacluster_free(pc, a);
-    return err;
-}
-
-static pedia_err
-parse_sr(const char *what, const char *name, struct json_object *root,
-         struct json_object *spec, const struct pdi_alloc *a,
-         struct pdi_syncresources *sr)
-{
-    pedia_err err;
-
-    err = dup_str(a, name, &sr->name);
-    if (err == PEDIA_OK)
-        err = parse_sync(what, spec, a, &sr->sync);
-    if (err == PEDIA_OK)
-        err = dup_str(a, json_object_to_json_string_ext(root, JSON_FLAGS),
-                      &sr->json);
-    if (err != PEDIA_OK)
-        pdi_syncresources_free(sr, a);
-    return err;
-}
-
-static pedia_err
-parse_root(struct json_object *root, const struct pdi_alloc *a,
-           enum pdi_manifest_kind *kind_out, struct pdi_pediacluster *pc,
-           struct pdi_syncresources *sr)
-{
-    enum pdi_manifest_kind kind = PDI_MANIFEST_PEDIACLUSTER;
-    struct json_object *spec;
-    const char *name = NULL;
-    char what[300];
-    pedia_err err;
-
-    err = parse_header(root, &kind, what, sizeof what, &name);
-    if (err != PEDIA_OK)
-        return err;
-    spec = pdi_json_get_typed(root, "spec", json_type_object);
-    if (!spec)
-        return pdi_error_set(PEDIA_EINVAL, 0, "%s: spec: required mapping",
-                             what);
-    if (kind == PDI_MANIFEST_PEDIACLUSTER)
-        err = parse_pc(what, name, root, spec, a, pc);
-    else
-        err = parse_sr(what, name, root, spec, a, sr);
-    if (err == PEDIA_OK)
-        *kind_out = kind;
-    return err;
+    sr->name = m->name;
+    sr->sync = m->sync;
+    sr->json = m->json;
+    m->name = m->json = NULL;
+    memset(&m->sync, 0, sizeof m->sync);
 }
 
 pedia_err
@@ -320,17 +98,23 @@ pdi_manifest_parse(const struct pdi_alloc *a, const char *text, size_t len,
                    enum pdi_manifest_kind *kind_out,
                    struct pdi_pediacluster *pc, struct pdi_syncresources *sr)
 {
-    struct json_object *root = NULL;
+    struct pdi_pcl_manifest m;
     pedia_err err;
 
     PEDIA_ASSERT_ARG(kind_out && pc && sr && (text || len == 0));
     memset(pc, 0, sizeof *pc);
     memset(sr, 0, sizeof *sr);
     *kind_out = 0;
-    err = pdi_manifest_yaml_parse(text ? text : "", len, "manifest", &root);
+    err = pdi_pcl_parse(a, text, len, &m);
+    if (err != PEDIA_OK)
+        return err;
+    if (m.kind == PDI_MANIFEST_PEDIACLUSTER)
+        err = to_pediacluster(&m, a, pc);
+    else
+        to_syncresources(&m, sr);
     if (err == PEDIA_OK)
-        err = parse_root(root, a, kind_out, pc, sr);
-    json_object_put(root);
+        *kind_out = m.kind;
+    pdi_pcl_manifest_free(&m, a);
     return err;
 }
 
@@ -341,7 +125,7 @@ pdi_pediacluster_free(struct pdi_pediacluster *pc, const struct pdi_alloc *a)
         return;
     pdi_free(a, pc->name);
     pdi_kube_cfg_free(&pc->cfg, a);
-    reqs_free(&pc->sync, a);
+    pdi_sync_reqs_free(&pc->sync, a);
     pdi_free(a, pc->sync_resources_ref_name);
     if (pc->json)
         memset(pc->json, 0, strlen(pc->json)); /* it holds credentials */
@@ -355,97 +139,88 @@ pdi_syncresources_free(struct pdi_syncresources *sr, const struct pdi_alloc *a)
     if (!sr)
         return;
     pdi_free(a, sr->name);
-    reqs_free(&sr->sync, a);
+    pdi_sync_reqs_free(&sr->sync, a);
     pdi_free(a, sr->json);
     memset(sr, 0, sizeof *sr);
 }
 
-/* kubectl apply keeps the whole applied manifest, credentials included, in
- * an annotation: mask them there too ("REDACTED", as the API server does,
- * so kubectl can still see that a credential was set). An annotation that
- * is not a JSON object is dropped rather than served. */
-static pedia_err
-redact_last_applied(struct json_object *md)
-{
-    struct json_object *ann =
-        pdi_json_get_typed(md, "annotations", json_type_object);
-    const char *text = pdi_json_get_string(ann, PDI_ANNOTATION_LAST_APPLIED);
-    struct json_object *doc = NULL, *spec, *v;
-    pedia_err err = PEDIA_OK;
+/* ---- several manifests at once ---------------------------------------------
+ */
 
-    if (!text)
-        return PEDIA_OK;
-    if (pdi_json_parse(text, strlen(text), "last-applied", &doc) ||
-        !json_object_is_type(doc, json_type_object)) {
-        pdi_error_clear();
-        json_object_put(doc);
-        json_object_object_del(ann, PDI_ANNOTATION_LAST_APPLIED);
-        return PEDIA_OK;
-    }
-    spec = pdi_json_get_typed(doc, "spec", json_type_object);
-    for (size_t i = 0; spec && secret_keys[i] && !err; i++)
-        if (json_object_object_get_ex(spec, secret_keys[i], &v) &&
-            json_object_object_add(spec, secret_keys[i],
-                                   json_object_new_string("REDACTED")))
-            err = pdi_error_oom();
-    if (!err) {
-        v = json_object_new_string(
-            json_object_to_json_string_ext(doc, JSON_FLAGS));
-        if (!v || json_object_object_add(ann, PDI_ANNOTATION_LAST_APPLIED, v)) {
-            json_object_put(v);
-            err = pdi_error_oom();
+/* Largest multi-document text pedia_engine_apply_all takes (each document
+ * still obeys the one-manifest limit once re-serialized). */
+#define APPLY_ALL_MAX_BYTES (16u * 1024u * 1024u)
+
+/* Every document is a valid manifest: checked before anything is applied,
+ * so a bad file changes nothing. */
+static pedia_err
+validate_all(const struct pdi_alloc *a, struct json_object *docs)
+{
+    size_t i, n = json_object_array_length(docs);
+
+    for (i = 0; i < n; i++) {
+        const char *s = json_object_to_json_string_ext(
+            json_object_array_get_idx(docs, i),
+            JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        struct pdi_pediacluster pc;
+        struct pdi_syncresources sr;
+        enum pdi_manifest_kind kind;
+        pedia_err err;
+
+        if (!s)
+            return pdi_error_oom();
+        err = pdi_manifest_parse(a, s, strlen(s), &kind, &pc, &sr);
+        pdi_pediacluster_free(&pc, a);
+        pdi_syncresources_free(&sr, a);
+        if (err != PEDIA_OK) {
+            if (err != PEDIA_ENOMEM)
+                pdi_error_prefix("document %zu", i + 1);
+            return err;
         }
-    }
-    json_object_put(doc);
-    return err;
-}
-
-/* Drop credentials and noise, set status. Takes ownership of status. */
-static pedia_err
-redact(struct json_object *root, struct json_object *status)
-{
-    struct json_object *spec, *md;
-    size_t i;
-
-    spec = pdi_json_get_typed(root, "spec", json_type_object);
-    for (i = 0; spec && secret_keys[i]; i++)
-        json_object_object_del(spec, secret_keys[i]);
-    md = pdi_json_get_typed(root, "metadata", json_type_object);
-    if (md)
-        json_object_object_del(md, "managedFields");
-    if (md && redact_last_applied(md)) {
-        json_object_put(status);
-        return pdi_error_oom();
-    }
-    json_object_object_del(root, "status");
-    if (status && json_object_object_add(root, "status", status) != 0) {
-        json_object_put(status);
-        return pdi_error_oom();
     }
     return PEDIA_OK;
 }
 
-pedia_err
-pdi_manifest_render(struct pdi_buf *out, const char *json, size_t len,
-                    const char *status_json)
+static pedia_err
+apply_docs(pedia_engine *e, struct json_object *docs, size_t *applied)
 {
-    struct json_object *root = NULL, *status = NULL;
+    size_t i, n = json_object_array_length(docs);
+    pedia_err err = PEDIA_OK;
+
+    for (i = 0; i < n && err == PEDIA_OK; i++) {
+        const char *s = json_object_to_json_string_ext(
+            json_object_array_get_idx(docs, i),
+            JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        err = s ? pedia_engine_apply(e, s, strlen(s)) : pdi_error_oom();
+        if (err == PEDIA_OK)
+            (*applied)++;
+        else if (err != PEDIA_ENOMEM)
+            pdi_error_prefix("document %zu", i + 1);
+    }
+    return err;
+}
+
+pedia_err
+pedia_engine_apply_all(size_t *applied_out, pedia_engine *e,
+                       const char *manifests, size_t len)
+{
+    struct json_object *docs = NULL;
+    size_t applied = 0;
     pedia_err err;
 
-    PEDIA_ASSERT_ARG(out && json);
-    err = pdi_json_parse(json, len, "manifest", &root);
-    if (err == PEDIA_OK && !json_object_is_type(root, json_type_object))
-        err = pdi_error_set(PEDIA_EINVAL, 0, "manifest: not a JSON object");
-    if (err == PEDIA_OK && status_json)
-        err =
-            pdi_json_parse(status_json, strlen(status_json), "status", &status);
+    pdi_error_clear();
+    PEDIA_ASSERT_ARG(e && e->magic == PDI_MAGIC_ENGINE);
+    PEDIA_ASSERT_ARG(manifests || len == 0);
+    err = pdi_yaml_parse_stream(manifests, len, APPLY_ALL_MAX_BYTES,
+                                "manifests", &docs);
+    if (err == PEDIA_OK && json_object_array_length(docs) == 0)
+        err = pdi_error_set(PEDIA_EINVAL, 0, "manifests: no manifest");
     if (err == PEDIA_OK)
-        err = redact(root, status);
-    else
-        json_object_put(status);
+        err = validate_all(e->a, docs);
     if (err == PEDIA_OK)
-        err =
-            pdi_buf_puts(out, json_object_to_json_string_ext(root, JSON_FLAGS));
-    json_object_put(root);
+        err = apply_docs(e, docs, &applied);
+    json_object_put(docs);
+    if (applied_out)
+        *applied_out = applied;
     return err;
 }

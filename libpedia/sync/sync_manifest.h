@@ -3,36 +3,21 @@
  * (cluster.clusterpedia.io/v1alpha2), their validation, the resolution of
  * syncResources against a member's discovery, and the status document.
  *
- * Contract between the manifest code (sync_manifest*.c, sync_resolve.c,
+ * Contract between the manifest code (sync_manifest.c, sync_resolve.c,
  * sync_status.c) and the engine (sync_engine.c, sync_cluster.c,
- * sync_reflector.c).
+ * sync_reflector.c). Parsing and validation are model's (model_pcl.h);
+ * sync_manifest.c adds what needs kube/: the connection.
  */
 #ifndef PDI_SYNC_MANIFEST_H
 #define PDI_SYNC_MANIFEST_H
 
 #include "kube/kube.h"
+#include "model/model_pcl.h"
 #include "util/util.h"
 
-#define PDI_KIND_PEDIACLUSTER "PediaCluster"
-#define PDI_KIND_SYNCRESOURCES "ClusterSyncResources"
 /* The store meta kind under which the engine saves each cluster's status
  * (read back by the API for clusters this process does not sync). */
 #define PDI_KIND_PEDIACLUSTER_STATUS "PediaCluster/status"
-#define PDI_CLUSTER_API_VERSION "cluster.clusterpedia.io/v1alpha2"
-
-/* One spec.syncResources entry: {group, versions[], resources[]}. */
-struct pdi_sync_req {
-    char *group;     /* "" core, "*" every group */
-    char **versions; /* may be empty (n_versions 0) */
-    size_t n_versions;
-    char **resources; /* minItems 1; "*" = every resource of the group */
-    size_t n_resources;
-};
-
-struct pdi_sync_reqs {
-    struct pdi_sync_req *v;
-    size_t n;
-};
 
 /* A parsed, validated PediaCluster. */
 struct pdi_pediacluster {
@@ -52,20 +37,13 @@ struct pdi_syncresources {
     char *json;
 };
 
-/* Which kind a manifest is. */
-enum pdi_manifest_kind {
-    PDI_MANIFEST_PEDIACLUSTER = 1,
-    PDI_MANIFEST_SYNCRESOURCES = 2
-};
-
 /*
- * Parse one manifest document (JSON, or YAML via libyaml). Checks
- * apiVersion/kind, metadata.name (a DNS-1123 subdomain), and every spec
- * field: base64 of caData/tokenData/certData/keyData/kubeconfig, apiserver
- * an https:// (or http:// for loopback tests) URL, certData without keyData
- * and the reverse, syncResources entries (resources minItems 1, strings).
- * TLS is verified unless the cluster says insecure-skip-tls-verify
- * (spec.insecureSkipTLSVerify: true, or in the kubeconfig): an empty caData
+ * Parse one manifest document: pdi_pcl_parse (model_pcl.h: YAML or JSON,
+ * every field validated against the schema table), then the connection:
+ * an embedded kubeconfig's context resolved by kube/ (its server obeys the
+ * spec.apiserver rules), else the spec's own fields. TLS is verified
+ * unless the cluster says insecure-skip-tls-verify (spec.
+ * insecureSkipTLSVerify: true, or in the kubeconfig): an empty caData
  * means "system CAs", never "insecure" (a fix over Clusterpedia).
  * Errors: PEDIA_EINVAL "PediaCluster \"x\": spec.caData: invalid base64 at
  * offset 3" etc. Never echoes credentials.
@@ -80,12 +58,6 @@ void pdi_pediacluster_free(struct pdi_pediacluster *pc,
                            const struct pdi_alloc *a);
 void pdi_syncresources_free(struct pdi_syncresources *sr,
                             const struct pdi_alloc *a);
-
-/* The manifest JSON with credentials redacted (caData, tokenData,
- * certData, keyData, kubeconfig, and authenticationFrom left as names) and
- * the given status JSON (or none) set as "status". Appended to out. */
-pedia_err pdi_manifest_render(struct pdi_buf *out, const char *json, size_t len,
-                              const char *status_json);
 
 /* ---- resolution ------------------------------------------------------------
  */

@@ -45,6 +45,11 @@ MODULE_DEPS = {
 SIBLING_HEADERS = {
     # json-c helpers, for the modules allowed to use json-c (util_json.h).
     "util/util_json.h": ["*"],
+    # the one YAML front end (docs/DECISIONS.md R14), for json-c users too.
+    "util/util_yaml.h": ["*"],
+    # the PediaCluster definition: its parser and schema walkers, used by
+    # sync (the engine's manifests) and apiserver (the PediaCluster API).
+    "model/model_pcl.h": ["sync", "apiserver"],
     # sync has no sync/sync.h: these two are what the API uses of it.
     # sync_member.h declares itself "for other modules"; sync_manifest.h is
     # the PediaCluster manifest contract that the PediaCluster API reads.

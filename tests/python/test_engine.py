@@ -285,3 +285,27 @@ def test_dropped_engine_stops_its_threads(store, sim):
     gc.collect()
     wait_until(lambda: threads() <= base, timeout=10,
                what="engine threads joined")
+
+
+def test_apply_all_multi_document(engine):
+    a = yaml_manifest("multi-a", "https://127.0.0.1:1")
+    b = yaml_manifest("multi-b", "https://127.0.0.1:2")
+    # a "---" inside a block scalar is text, not a document separator
+    notes = "metadata:\n  name: multi-c\n  annotations:\n    n: |\n      ---\n"
+    c = yaml_manifest("multi-c", "https://127.0.0.1:3").replace(
+        "metadata:\n  name: multi-c\n", notes)
+    assert engine.apply_all("---\n" + a + "---\n# only a comment\n---\n" +
+                            b + "---\n" + c) == 3
+    names = sorted(c["metadata"]["name"] for c in engine.clusters())
+    assert names == ["multi-a", "multi-b", "multi-c"]
+    bad = a.replace("multi-a", "multi-d") + "---\n" + \
+        yaml_manifest("multi-e", "ftp://h")
+    with pytest.raises(pedia.ManifestError) as ei:
+        engine.apply_all(bad)
+    assert ei.value.message.startswith("document 2: PediaCluster \"multi-e\"")
+    assert "multi-d" not in [c["metadata"]["name"] for c in engine.clusters()]
+    with pytest.raises(pedia.ManifestError) as ei:
+        engine.apply_all("a: [1\n")
+    assert "line 2" in ei.value.message
+    with pytest.raises(pedia.ManifestError):
+        engine.apply_all("# nothing\n")

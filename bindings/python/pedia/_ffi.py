@@ -170,6 +170,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_engine_stop": (ERR, [c_void_p]),
     "pedia_engine_free": (None, [c_void_p]),
     "pedia_engine_apply": (ERR, [c_void_p, c_char_p, c_size_t]),
+    "pedia_engine_apply_all": (ERR, [c_size_t_p, c_void_p, c_char_p, c_size_t]),
     "pedia_engine_delete": (ERR, [c_void_p, c_char_p, c_char_p]),
     "pedia_engine_follow_host": (ERR, [c_void_p, c_char_p, c_size_t]),
     "pedia_engine_get": (ERR, [c_char_p, c_size_t, c_size_t_p, c_void_p,

@@ -130,6 +130,32 @@ class Engine(Wrapper):
             raise ManifestError(e.message, code=e.code, errno=e.errno,
                                 cause=e.cause) from None
 
+    def apply_all(self, text: Union[str, bytes]) -> int:
+        """Apply every manifest of a multi-document YAML (or JSON) text, in
+        order; returns how many were applied. The text is parsed and every
+        document validated before anything is applied.
+
+        :raises ManifestError: a syntax error or an invalid document (the
+            message names the document and the field).
+        :raises StoreError: a manifest could not be stored (those before it
+            stay applied).
+        """
+        data = text.encode() if isinstance(text, str) else text
+        if not isinstance(data, bytes):
+            raise TypeError("text must be a str or bytes, not %s"
+                            % type(text).__name__)
+        n = ctypes.c_size_t(0)
+        try:
+            with self._n.use() as p:
+                _ffi.lib().pedia_engine_apply_all(ctypes.byref(n),
+                                                  p,
+                                                  data,
+                                                  len(data))
+        except InvalidArgument as e:
+            raise ManifestError(e.message, code=e.code, errno=e.errno,
+                                cause=e.cause) from None
+        return n.value
+
     @staticmethod
     def _target(args: Tuple[Any, ...], kind: Optional[str]
                 ) -> Tuple[str, str]:

@@ -43,10 +43,12 @@
  *   their get/post/put/patch/delete operations, then the component schema
  *   whose x-kubernetes-group-version-kind list contains that exact GVK, and
  *   follows properties, $ref, allOf, items and additionalProperties.
- * The documents are generated from the same field tables the server uses
- * for unknown-field checks (api_pediacluster_schema.c). The hash in the
- * root is a 128-bit FNV-1a hash of the document text; the per-GV document
- * carries it as ETag and answers If-None-Match with 304.
+ * The schemas come from model's one table of these kinds
+ * (model/model_pcl_schema.c), which also drives manifest validation, the
+ * unknown-field check of writes and the CRDs in examples/deploy/; this
+ * file adds the paths, operations and meta.k8s.io schemas around them. The hash
+ * in the root is a 128-bit FNV-1a hash of the document text; the per-GV
+ * document carries it as ETag and answers If-None-Match with 304.
  */
 #include <stdio.h>
 #include <string.h>
@@ -136,84 +138,22 @@ gvk(struct jb *b, const char *group, const char *version, const char *kind)
  * ---------------------------------------------
  */
 
-static struct json_object *object_schema(struct jb *b,
-                                         const struct pdi_api_pcl_field *f,
-                                         const char *desc);
-
+/* The table walker is model's (pdi_pcl_schema_json): the same code writes
+ * the CRDs in examples/deploy/. */
 static struct json_object *
-value_schema(struct jb *b, enum pdi_api_pcl_ftype type,
-             enum pdi_api_pcl_ftype item, const struct pdi_api_pcl_field *sub)
+object_schema(struct jb *b, const struct pdi_pcl_field *f, const char *desc)
 {
-    struct json_object *o;
+    struct json_object *o = pdi_pcl_schema_json(f, desc, PDI_PCL_SCHEMA_OPENAPI,
+                                                REF(META_PREFIX "ObjectMeta"));
 
-    switch (type) {
-    case PCL_F_BYTES:
-        return type_schema(b, "string", "byte");
-    case PCL_F_BOOL:
-        return type_schema(b, "boolean", NULL);
-    case PCL_F_INT:
-        return type_schema(b, "integer", "int64");
-    case PCL_F_TIME:
-        return type_schema(b, "string", "date-time");
-    case PCL_F_OBJECT:
-        return object_schema(b, sub, NULL);
-    case PCL_F_META:
-        return all_of(b, REF(META_PREFIX "ObjectMeta"), NULL);
-    case PCL_F_ANY:
-        o = type_schema(b, "object", NULL);
-        return add(b, o, "x-kubernetes-preserve-unknown-fields",
-                   json_object_new_boolean(1));
-    case PCL_F_ARRAY:
-        o = type_schema(b, "array", NULL);
-        return add(b, o, "items", value_schema(b, item, PCL_F_STRING, sub));
-    case PCL_F_MAP:
-        o = type_schema(b, "object", NULL);
-        return add(b, o, "additionalProperties",
-                   value_schema(b, item, PCL_F_STRING, sub));
-    case PCL_F_STRING:
-    default:
-        return type_schema(b, "string", NULL);
-    }
-}
-
-static struct json_object *
-field_schema(struct jb *b, const struct pdi_api_pcl_field *f)
-{
-    struct json_object *o = value_schema(b, f->type, f->item, f->sub);
-
-    if (f->flags & PCL_MIN1)
-        add(b, o, "minItems", json_object_new_int(1));
-    if (f->desc)
-        add(b, o, "description", str(f->desc));
+    if (!o)
+        b->oom = true;
     return o;
 }
 
 static struct json_object *
-object_schema(struct jb *b, const struct pdi_api_pcl_field *f, const char *desc)
-{
-    struct json_object *o = type_schema(b, "object", NULL);
-    struct json_object *props = json_object_new_object();
-    struct json_object *req = json_object_new_array();
-
-    if (desc)
-        add(b, o, "description", str(desc));
-    for (; f && f->name; f++) {
-        add(b, props, f->name, field_schema(b, f));
-        if (f->flags & PCL_REQUIRED)
-            push(b, req, str(f->name));
-    }
-    add(b, o, "properties", props);
-    if (json_object_array_length(req))
-        add(b, o, "required", req);
-    else
-        json_object_put(req);
-    return o;
-}
-
-static struct json_object *
-kind_schema(struct jb *b, const struct pdi_api_pcl_field *fields,
-            const char *desc, const char *group, const char *version,
-            const char *kind)
+kind_schema(struct jb *b, const struct pdi_pcl_field *fields, const char *desc,
+            const char *group, const char *version, const char *kind)
 {
     struct json_object *o = object_schema(b, fields, desc);
 
@@ -225,12 +165,13 @@ static struct json_object *
 list_schema(struct jb *b, const char *item_ref, const char *group,
             const char *version, const char *list_kind, const char *kind)
 {
-    static const struct pdi_api_pcl_field head[] = {
+    static const struct pdi_pcl_field head[] = {
         {"apiVersion", PCL_F_STRING, 0, NULL, 0,
-         "APIVersion defines the versioned schema of this representation."},
+         "APIVersion defines the versioned schema of this representation.",
+         NULL},
         {"kind", PCL_F_STRING, 0, NULL, 0,
-         "Kind is the REST resource this object represents."},
-        {NULL, PCL_F_STRING, 0, NULL, 0, NULL},
+         "Kind is the REST resource this object represents.", NULL},
+        {NULL, PCL_F_STRING, 0, NULL, 0, NULL, NULL},
     };
     char desc[160];
     struct json_object *o, *props, *items;
@@ -252,53 +193,55 @@ list_schema(struct jb *b, const char *item_ref, const char *group,
  * ---------------------------------
  */
 
-static const struct pdi_api_pcl_field list_meta[] = {
+static const struct pdi_pcl_field list_meta[] = {
     {"continue", PCL_F_STRING, 0, NULL, 0,
-     "Set when more objects follow: pass it as ?continue= for the next page."},
-    {"remainingItemCount", PCL_F_INT, 0, NULL, 0, "Never set."},
+     "Set when more objects follow: pass it as ?continue= for the next page.",
+     NULL},
+    {"remainingItemCount", PCL_F_INT, 0, NULL, 0, "Never set.", NULL},
     {"resourceVersion", PCL_F_STRING, 0, NULL, 0,
-     "The global revision of the list: start a watch from it."},
-    {"selfLink", PCL_F_STRING, 0, NULL, 0, "Deprecated; never set."},
-    {NULL, PCL_F_STRING, 0, NULL, 0, NULL},
+     "The global revision of the list: start a watch from it.", NULL},
+    {"selfLink", PCL_F_STRING, 0, NULL, 0, "Deprecated; never set.", NULL},
+    {NULL, PCL_F_STRING, 0, NULL, 0, NULL, NULL},
 };
 
-static const struct pdi_api_pcl_field status_fields[] = {
-    {"apiVersion", PCL_F_STRING, 0, NULL, 0, "v1"},
-    {"kind", PCL_F_STRING, 0, NULL, 0, "Status"},
-    {"code", PCL_F_INT, 0, NULL, 0, "The HTTP status code."},
+static const struct pdi_pcl_field status_fields[] = {
+    {"apiVersion", PCL_F_STRING, 0, NULL, 0, "v1", NULL},
+    {"kind", PCL_F_STRING, 0, NULL, 0, "Status", NULL},
+    {"code", PCL_F_INT, 0, NULL, 0, "The HTTP status code.", NULL},
     {"details", PCL_F_ANY, 0, NULL, 0,
-     "name, group, kind and causes of the error."},
-    {"message", PCL_F_STRING, 0, NULL, 0, "Human-readable description."},
-    {"reason", PCL_F_STRING, 0, NULL, 0, "Machine-readable reason."},
-    {"status", PCL_F_STRING, 0, NULL, 0, "Success or Failure."},
-    {NULL, PCL_F_STRING, 0, NULL, 0, NULL},
+     "name, group, kind and causes of the error.", NULL},
+    {"message", PCL_F_STRING, 0, NULL, 0, "Human-readable description.", NULL},
+    {"reason", PCL_F_STRING, 0, NULL, 0, "Machine-readable reason.", NULL},
+    {"status", PCL_F_STRING, 0, NULL, 0, "Success or Failure.", NULL},
+    {NULL, PCL_F_STRING, 0, NULL, 0, NULL, NULL},
 };
 
-static const struct pdi_api_pcl_field preconditions[] = {
-    {"resourceVersion", PCL_F_STRING, 0, NULL, 0, "Expected resourceVersion."},
-    {"uid", PCL_F_STRING, 0, NULL, 0, "Expected uid."},
-    {NULL, PCL_F_STRING, 0, NULL, 0, NULL},
+static const struct pdi_pcl_field preconditions[] = {
+    {"resourceVersion", PCL_F_STRING, 0, NULL, 0, "Expected resourceVersion.",
+     NULL},
+    {"uid", PCL_F_STRING, 0, NULL, 0, "Expected uid.", NULL},
+    {NULL, PCL_F_STRING, 0, NULL, 0, NULL, NULL},
 };
 
-static const struct pdi_api_pcl_field delete_options[] = {
-    {"apiVersion", PCL_F_STRING, 0, NULL, 0, "v1"},
-    {"kind", PCL_F_STRING, 0, NULL, 0, "DeleteOptions"},
+static const struct pdi_pcl_field delete_options[] = {
+    {"apiVersion", PCL_F_STRING, 0, NULL, 0, "v1", NULL},
+    {"kind", PCL_F_STRING, 0, NULL, 0, "DeleteOptions", NULL},
     {"dryRun", PCL_F_ARRAY, PCL_F_STRING, NULL, 0,
-     "[\"All\"]: validate, change nothing."},
-    {"gracePeriodSeconds", PCL_F_INT, 0, NULL, 0, "Ignored."},
-    {"orphanDependents", PCL_F_BOOL, 0, NULL, 0, "Ignored."},
+     "[\"All\"]: validate, change nothing.", NULL},
+    {"gracePeriodSeconds", PCL_F_INT, 0, NULL, 0, "Ignored.", NULL},
+    {"orphanDependents", PCL_F_BOOL, 0, NULL, 0, "Ignored.", NULL},
     {"preconditions", PCL_F_OBJECT, 0, preconditions, 0,
-     "Delete only if uid / resourceVersion match (409 otherwise)."},
-    {"propagationPolicy", PCL_F_STRING, 0, NULL, 0, "Ignored."},
-    {NULL, PCL_F_STRING, 0, NULL, 0, NULL},
+     "Delete only if uid / resourceVersion match (409 otherwise).", NULL},
+    {"propagationPolicy", PCL_F_STRING, 0, NULL, 0, "Ignored.", NULL},
+    {NULL, PCL_F_STRING, 0, NULL, 0, NULL, NULL},
 };
 
-static const struct pdi_api_pcl_field watch_event[] = {
+static const struct pdi_pcl_field watch_event[] = {
     {"type", PCL_F_STRING, 0, NULL, PCL_REQUIRED,
-     "ADDED, MODIFIED, DELETED, BOOKMARK or ERROR."},
+     "ADDED, MODIFIED, DELETED, BOOKMARK or ERROR.", NULL},
     {"object", PCL_F_ANY, 0, NULL, PCL_REQUIRED,
-     "The object (a Status for ERROR)."},
-    {NULL, PCL_F_STRING, 0, NULL, 0, NULL},
+     "The object (a Status for ERROR).", NULL},
+    {NULL, PCL_F_STRING, 0, NULL, 0, NULL, NULL},
 };
 
 static void
@@ -307,7 +250,7 @@ meta_schemas(struct jb *b, struct json_object *schemas)
     struct json_object *patch = type_schema(b, "object", NULL);
 
     add(b, schemas, META_PREFIX "ObjectMeta",
-        object_schema(b, pdi_api_pcl_object_meta(),
+        object_schema(b, pdi_pcl_object_meta(),
                       "Metadata of persisted objects."));
     add(b, schemas, META_PREFIX "ListMeta",
         object_schema(b, list_meta, "Metadata of lists."));
@@ -589,8 +532,8 @@ cluster_paths(struct gv_ctx *g, struct json_object *paths,
         snprintf(ref_name, sizeof ref_name, CL_PREFIX "%s", t->kind);
         snprintf(list_name, sizeof list_name, CL_PREFIX "%s", t->list_kind);
         add(g->b, schemas, ref_name,
-            kind_schema(g->b, pdi_api_pcl_schema(t->kind),
-                        pdi_api_pcl_kind_doc(t->kind), g->group, g->version,
+            kind_schema(g->b, pdi_pcl_kind(t->kind)->fields,
+                        pdi_pcl_kind(t->kind)->desc, g->group, g->version,
                         t->kind));
         snprintf(path, sizeof path, "#/components/schemas/%s", ref_name);
         add(g->b, schemas, list_name,
@@ -624,25 +567,25 @@ cluster_doc(struct jb *b)
  * --------------------
  */
 
-static const struct pdi_api_pcl_field resource_type[] = {
-    {"group", PCL_F_STRING, 0, NULL, 0, "API group."},
-    {"version", PCL_F_STRING, 0, NULL, 0, "API version."},
-    {"kind", PCL_F_STRING, 0, NULL, 0, "Kind."},
-    {"resource", PCL_F_STRING, 0, NULL, 0, "Plural resource name."},
-    {NULL, PCL_F_STRING, 0, NULL, 0, NULL},
+static const struct pdi_pcl_field resource_type[] = {
+    {"group", PCL_F_STRING, 0, NULL, 0, "API group.", NULL},
+    {"version", PCL_F_STRING, 0, NULL, 0, "API version.", NULL},
+    {"kind", PCL_F_STRING, 0, NULL, 0, "Kind.", NULL},
+    {"resource", PCL_F_STRING, 0, NULL, 0, "Plural resource name.", NULL},
+    {NULL, PCL_F_STRING, 0, NULL, 0, NULL, NULL},
 };
 
-static const struct pdi_api_pcl_field collection_fields[] = {
-    {"apiVersion", PCL_F_STRING, 0, NULL, 0, "clusterpedia.io/v1beta1"},
-    {"kind", PCL_F_STRING, 0, NULL, 0, "CollectionResource"},
-    {"metadata", PCL_F_META, 0, NULL, 0, "Standard object metadata."},
+static const struct pdi_pcl_field collection_fields[] = {
+    {"apiVersion", PCL_F_STRING, 0, NULL, 0, "clusterpedia.io/v1beta1", NULL},
+    {"kind", PCL_F_STRING, 0, NULL, 0, "CollectionResource", NULL},
+    {"metadata", PCL_F_META, 0, NULL, 0, "Standard object metadata.", NULL},
     {"resourceTypes", PCL_F_ARRAY, PCL_F_OBJECT, resource_type, 0,
-     "The resource types this collection gathers."},
+     "The resource types this collection gathers.", NULL},
     {"items", PCL_F_ARRAY, PCL_F_ANY, NULL, 0,
-     "Objects of those types, from every cluster, matching the query."},
-    {"continue", PCL_F_STRING, 0, NULL, 0, "Token for the next page."},
-    {"remainingItemCount", PCL_F_INT, 0, NULL, 0, "Objects left."},
-    {NULL, PCL_F_STRING, 0, NULL, 0, NULL},
+     "Objects of those types, from every cluster, matching the query.", NULL},
+    {"continue", PCL_F_STRING, 0, NULL, 0, "Token for the next page.", NULL},
+    {"remainingItemCount", PCL_F_INT, 0, NULL, 0, "Objects left.", NULL},
+    {NULL, PCL_F_STRING, 0, NULL, 0, NULL, NULL},
 };
 
 static struct json_object *

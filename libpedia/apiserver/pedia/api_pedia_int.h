@@ -18,6 +18,7 @@
 #include "apiserver/pedia/api_pedia.h"
 #include "apiserver/tables/api_tables.h"
 #include "model/model.h"
+#include "model/model_pcl.h"
 
 struct json_object;
 
@@ -38,50 +39,8 @@ const struct pdi_api_pcl_type *pdi_api_pcl_type_of(const char *resource);
 /* The types, for the OpenAPI document: n set to their count. */
 const struct pdi_api_pcl_type *pdi_api_pcl_types(size_t *n);
 
-/* The credential fields of a PediaCluster spec, NULL-terminated. */
-extern const char *const pdi_api_pcl_secret_keys[];
-
-/* ---- schema (api_pediacluster_schema.c) -----------------------------------
- */
-
-enum pdi_api_pcl_ftype {
-    PCL_F_STRING,
-    PCL_F_BYTES, /* base64 string */
-    PCL_F_BOOL,
-    PCL_F_INT,
-    PCL_F_TIME, /* RFC 3339 string */
-    PCL_F_OBJECT,
-    PCL_F_ARRAY, /* of `item` */
-    PCL_F_MAP,   /* string keys, values of `item` */
-    PCL_F_ANY,   /* free-form object */
-    PCL_F_META   /* ObjectMeta */
-};
-
-#define PCL_REQUIRED 0x1u /* listed in the parent's "required" */
-#define PCL_MIN1 0x2u     /* arrays: minItems 1 */
-#define PCL_NOCHECK 0x4u  /* not checked for unknown fields (status) */
-
-/* One field of a schema; arrays of fields end with a NULL name. */
-struct pdi_api_pcl_field {
-    const char *name;
-    enum pdi_api_pcl_ftype type;
-    enum pdi_api_pcl_ftype item;         /* ARRAY items, MAP values */
-    const struct pdi_api_pcl_field *sub; /* members of an OBJECT type/item */
-    unsigned flags;
-    const char *desc;
-};
-
-/* The top-level fields of a kind, and the ObjectMeta fields. */
-const struct pdi_api_pcl_field *pdi_api_pcl_schema(const char *kind);
-const struct pdi_api_pcl_field *pdi_api_pcl_object_meta(void);
-/* The description of a kind. */
-const char *pdi_api_pcl_kind_doc(const char *kind);
-
-/* Append to `out` the path of every member of `obj` the schema does not
- * know ("spec.foo", "spec.syncResources[0].bar"), in document order. */
-pedia_err pdi_api_pcl_unknown_fields(const struct pdi_api_pcl_field *root,
-                                     struct json_object *obj,
-                                     struct pdi_strvec *out);
+/* The schema (fields, descriptions, credentials, unknown-field check) is
+ * model's one table: model/model_pcl.h. */
 
 /* ---- objects (api_pediacluster_obj.c) ------------------------------------ */
 

@@ -40,9 +40,6 @@ static const struct pdi_api_pcl_type types[] = {
      false},
 };
 
-const char *const pdi_api_pcl_secret_keys[] = {
-    "caData", "tokenData", "certData", "keyData", "kubeconfig", NULL};
-
 const struct pdi_api_pcl_type *
 pdi_api_pcl_type_of(const char *resource)
 {
@@ -232,8 +229,8 @@ collect_secrets(struct json_object *raw, struct pdi_strvec *out)
     struct json_object *spec =
         pdi_json_get_typed(raw, "spec", json_type_object);
 
-    for (size_t i = 0; spec && pdi_api_pcl_secret_keys[i]; i++) {
-        const char *v = pdi_json_get_string(spec, pdi_api_pcl_secret_keys[i]);
+    for (size_t i = 0; spec && pdi_pcl_secret_keys[i]; i++) {
+        const char *v = pdi_json_get_string(spec, pdi_pcl_secret_keys[i]);
         if (v && strlen(v) >= MIN_SECRET_LEN && pdi_strvec_push(out, v))
             return pdi_error_oom();
     }

@@ -306,8 +306,8 @@ keep_credentials(struct wr *w)
     struct json_object *old_spec =
         pdi_json_get_typed(w->old, "spec", json_type_object);
 
-    for (size_t i = 0; spec && old_spec && pdi_api_pcl_secret_keys[i]; i++) {
-        const char *k = pdi_api_pcl_secret_keys[i];
+    for (size_t i = 0; spec && old_spec && pdi_pcl_secret_keys[i]; i++) {
+        const char *k = pdi_pcl_secret_keys[i];
         struct json_object *v = NULL, *copy = NULL;
         if (json_object_object_get_ex(spec, k, &v) ||
             !json_object_object_get_ex(old_spec, k, &v) || !v)
@@ -319,11 +319,10 @@ keep_credentials(struct wr *w)
         }
     }
     /* An explicit null means "remove". */
-    for (size_t i = 0; spec && pdi_api_pcl_secret_keys[i]; i++) {
+    for (size_t i = 0; spec && pdi_pcl_secret_keys[i]; i++) {
         struct json_object *v = NULL;
-        if (json_object_object_get_ex(spec, pdi_api_pcl_secret_keys[i], &v) &&
-            !v)
-            json_object_object_del(spec, pdi_api_pcl_secret_keys[i]);
+        if (json_object_object_get_ex(spec, pdi_pcl_secret_keys[i], &v) && !v)
+            json_object_object_del(spec, pdi_pcl_secret_keys[i]);
     }
     return true;
 }
@@ -343,8 +342,8 @@ check_fields(struct wr *w)
         return true;
     pdi_strvec_init(&unknown, w->rq->a);
     pdi_buf_init(&msg, w->rq->a);
-    if (pdi_api_pcl_unknown_fields(pdi_api_pcl_schema(w->t->kind), w->obj,
-                                   &unknown)) {
+    if (pdi_pcl_unknown_fields(pdi_pcl_kind(w->t->kind)->fields, w->obj,
+                               &unknown)) {
         pdi_api_error(w->r, 500, NULL, "out of memory");
         ok = false;
     }

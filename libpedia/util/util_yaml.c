@@ -1,21 +1,24 @@
 /*
- * sync_manifest_yaml.c: one YAML document -> json-c, for manifests and the
- * kubeconfigs embedded in them.
+ * util_yaml.c: the one YAML front end (util_yaml.h): a YAML stream -> a
+ * json-c array of documents, for kubeconfigs (kube/) and manifests
+ * (model/, sync/, and pediad's multi-document files through
+ * pedia_engine_apply_all). One converter, so every entry point has the same
+ * scalar rules, limits and error texts (docs/DECISIONS.md R14).
  *
- * Uses libyaml's event API with bounded recursion (PDI_MANIFEST_MAX_DEPTH).
+ * Uses libyaml's event API with bounded recursion (PDI_YAML_MAX_DEPTH).
  * Invariants: anchors and aliases are rejected (so alias bombs cannot
  * exist and every output node comes from distinct input bytes, which the
- * size limit bounds); exactly one non-empty document; mapping keys are
- * unique scalars. Error messages carry line/column and libyaml's fixed
- * problem texts, never scalar values (they may be credentials); only
- * mapping keys (field names) are quoted, truncated.
+ * size limit bounds); mapping keys are unique scalars. Error messages carry
+ * line/column and libyaml's fixed problem texts, never scalar values (they
+ * may be credentials); only mapping keys (field names) are quoted,
+ * truncated. Pure functions: no shared state.
  */
+#include "util_yaml.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include <yaml.h>
-
-#include "sync_manifest_int.h"
 
 #define TAG_STR "tag:yaml.org,2002:str"
 
@@ -244,7 +247,7 @@ conv_node(struct yconv *c, const yaml_event_t *ev, int depth,
             (ev->type == YAML_MAPPING_START_EVENT &&
              ev->data.mapping_start.anchor))
             return bad_event(c, ev, "YAML anchors are not supported");
-        if (depth + 1 > PDI_MANIFEST_MAX_DEPTH)
+        if (depth + 1 > PDI_YAML_MAX_DEPTH)
             return bad_event(c, ev, "nesting too deep");
         return ev->type == YAML_SEQUENCE_START_EVENT
                    ? conv_seq(c, depth + 1, out)
@@ -280,14 +283,13 @@ conv_document(struct yconv *c, struct json_object **out)
     return err;
 }
 
-/* The stream: empty documents (a stray "---") are skipped. */
+/* The stream: every non-empty document appended to docs. */
 static pedia_err
-conv_stream(struct yconv *c, struct json_object **out)
+conv_stream(struct yconv *c, struct json_object *docs)
 {
     struct json_object *doc;
     yaml_event_t ev;
     pedia_err err;
-    bool seen = false;
 
     for (;;) {
         err = next_event(c, &ev);
@@ -296,56 +298,105 @@ conv_stream(struct yconv *c, struct json_object **out)
         if (ev.type != YAML_DOCUMENT_START_EVENT) {
             bool end = ev.type == YAML_STREAM_END_EVENT;
             yaml_event_delete(&ev);
-            if (end && seen)
-                return PEDIA_OK;
             if (end)
-                return pdi_error_set(PEDIA_EINVAL, 0, "%s: empty document",
-                                     c->what);
+                return PEDIA_OK;
             continue; /* STREAM_START */
         }
         yaml_event_delete(&ev);
         err = conv_document(c, &doc);
         if (err != PEDIA_OK)
             return err;
-        if (doc && seen) {
+        if (doc && json_object_array_add(docs, doc) != 0) {
             json_object_put(doc);
-            return pdi_error_set(PEDIA_EINVAL, 0,
-                                 "%s: expected one document, found several",
-                                 c->what);
-        }
-        if (doc) {
-            *out = doc;
-            seen = true;
+            return pdi_error_oom();
         }
     }
 }
 
-pedia_err
-pdi_manifest_yaml_parse(const char *text, size_t len, const char *what,
-                        struct json_object **out)
+/* One JSON value as a one-document stream. */
+static pedia_err
+json_stream(const char *text, size_t len, const char *what,
+            struct json_object *docs)
+{
+    struct json_object *doc = NULL;
+    pedia_err err = pdi_json_parse(text, len, what, &doc);
+
+    if (err == PEDIA_OK && json_object_array_add(docs, doc) != 0) {
+        json_object_put(doc);
+        err = pdi_error_oom();
+    }
+    return err;
+}
+
+static pedia_err
+yaml_stream(const char *text, size_t len, const char *what,
+            struct json_object *docs)
 {
     struct yconv c;
-    size_t i = 0;
     pedia_err err;
 
-    *out = NULL;
-    if (len > PDI_MANIFEST_MAX_BYTES)
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "%s: too large (%zu bytes, limit %u)", what, len,
-                             PDI_MANIFEST_MAX_BYTES);
-    while (i < len && strchr(" \t\r\n", text[i]) && text[i])
-        i++;
-    if (i < len && text[i] == '{')
-        return pdi_json_parse(text, len, what, out);
     if (!yaml_parser_initialize(&c.p))
         return pdi_error_oom();
     c.what = what;
     yaml_parser_set_input_string(&c.p, (const unsigned char *)text, len);
-    err = conv_stream(&c, out);
+    err = conv_stream(&c, docs);
     yaml_parser_delete(&c.p);
+    return err;
+}
+
+pedia_err
+pdi_yaml_parse_stream(const char *text, size_t len, size_t max_bytes,
+                      const char *what, struct json_object **out)
+{
+    struct json_object *docs;
+    size_t i = 0;
+    pedia_err err;
+
+    PEDIA_ASSERT_ARG(out && what && (text || len == 0));
+    *out = NULL;
+    if (len > max_bytes)
+        return pdi_error_set(PEDIA_EINVAL, 0,
+                             "%s: too large (%zu bytes, limit %zu)", what, len,
+                             max_bytes);
+    docs = json_object_new_array();
+    if (!docs)
+        return pdi_error_oom();
+    text = text ? text : "";
+    while (i < len && strchr(" \t\r\n", text[i]) && text[i])
+        i++;
+    if (i < len && text[i] == '{')
+        err = json_stream(text, len, what, docs);
+    else
+        err = yaml_stream(text, len, what, docs);
     if (err != PEDIA_OK) {
-        json_object_put(*out);
-        *out = NULL;
+        json_object_put(docs);
+        return err;
     }
+    *out = docs;
+    return PEDIA_OK;
+}
+
+pedia_err
+pdi_yaml_parse_one(const char *text, size_t len, const char *what,
+                   struct json_object **out)
+{
+    struct json_object *docs = NULL;
+    pedia_err err;
+    size_t n;
+
+    PEDIA_ASSERT_ARG(out);
+    *out = NULL;
+    err = pdi_yaml_parse_stream(text, len, PDI_YAML_MAX_BYTES, what, &docs);
+    if (err != PEDIA_OK)
+        return err;
+    n = json_object_array_length(docs);
+    if (n == 0)
+        err = pdi_error_set(PEDIA_EINVAL, 0, "%s: empty document", what);
+    else if (n > 1)
+        err = pdi_error_set(PEDIA_EINVAL, 0,
+                            "%s: expected one document, found several", what);
+    else
+        *out = json_object_get(json_object_array_get_idx(docs, 0));
+    json_object_put(docs);
     return err;
 }

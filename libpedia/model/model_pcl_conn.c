@@ -1,10 +1,14 @@
 /*
- * sync_manifest_conn.c: the connection settings of a PediaCluster spec.
+ * model_pcl_conn.c: the connection settings of a PediaCluster spec
+ * (struct pdi_pcl_conn): credentials decoded and checked, the apiserver URL,
+ * the embedded kubeconfig parsed and vetted. sync_manifest.c turns the
+ * result into a kube connection (resolving the kubeconfig's context).
  *
  * Precedence (Clusterpedia): spec.kubeconfig wins over apiserver + caData /
  * tokenData / certData / keyData; otherwise apiserver is required. TLS is
  * verified unless spec.insecureSkipTLSVerify is true or the kubeconfig says
  * insecure-skip-tls-verify; an empty caData means the system CAs.
+ * Types were checked against the schema table before (model_pcl.c).
  * Invariants: every base64 field is validated even when the kubeconfig
  * wins; no error message contains a credential or the URL (which may carry
  * user information); an embedded kubeconfig may not reference local files
@@ -13,13 +17,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sync_manifest.h"
-#include "sync_manifest_int.h"
+#include "model_pcl.h"
+#include "util/util_yaml.h"
 
 enum { CA, TOKEN, CERT, KEY, KUBECONFIG, N_CRED };
 
-static const char *const cred_keys[N_CRED] = {"caData", "tokenData", "certData",
-                                              "keyData", "kubeconfig"};
+/* pdi_pcl_secret_keys holds the same names in this order. */
 
 /* Kubeconfig fields naming local files, with the embedded alternative. */
 static const char *const file_fields[][3] = {
@@ -50,8 +53,6 @@ get_b64(const char *what, struct json_object *spec, const char *key,
 
     if (!json_object_object_get_ex(spec, key, &v) || !v)
         return PEDIA_OK;
-    if (!json_object_is_type(v, json_type_string))
-        return ferr(what, key, "must be a base64 string");
     s = json_object_get_string(v);
     n = (size_t)json_object_get_string_len(v);
     pdi_buf_init(&clean, out->a);
@@ -109,7 +110,6 @@ host_is_loopback(const char *h, size_t n)
     return n >= 4 && memcmp(h, "127.", 4) == 0;
 }
 
-/* NULL when u is an acceptable apiserver URL, else the problem. */
 static const char *
 url_problem(const char *u, size_t *hlen_out)
 {
@@ -153,12 +153,9 @@ get_server(const char *what, struct json_object *spec, bool required,
 {
     const char *u = pdi_json_get_string(spec, "apiserver");
     const char *problem;
-    struct json_object *v;
     size_t n, hl = 0;
 
     *server_out = NULL;
-    if (!u && json_object_object_get_ex(spec, "apiserver", &v) && v)
-        return ferr(what, "apiserver", "must be a string");
     if (!u || !*u)
         return required ? ferr(what, "apiserver",
                                "required when spec.kubeconfig is not given")
@@ -199,23 +196,19 @@ check_kc_files(const char *what, struct json_object *kc)
     return PEDIA_OK;
 }
 
-/* The kubeconfig's server obeys the spec.apiserver rules. */
-static pedia_err
-check_kc_server(const char *wkc, const char *server)
+const char *
+pdi_pcl_url_problem(const char *u)
 {
-    const char *problem;
     size_t hl = 0;
 
-    problem = server ? url_problem(server, &hl) : "has no server";
-    if (problem)
-        return pdi_error_set(PEDIA_EINVAL, 0, "%s: the server %s", wkc,
-                             problem);
-    return PEDIA_OK;
+    return url_problem(u, &hl);
 }
 
+/* Parse and vet the decoded kubeconfig; its context is resolved by kube/
+ * (sync_manifest.c). */
 static pedia_err
 conn_from_kubeconfig(const char *what, const struct pdi_buf *kc,
-                     const struct pdi_alloc *a, struct pdi_kube_cfg *cfg)
+                     struct pdi_pcl_conn *conn)
 {
     struct json_object *doc = NULL;
     char wkc[320];
@@ -224,20 +217,17 @@ conn_from_kubeconfig(const char *what, const struct pdi_buf *kc,
     snprintf(wkc, sizeof wkc, "%s: spec.kubeconfig", what);
     if (memchr(kc->ptr, '\0', kc->len))
         return ferr(what, "kubeconfig", "decoded data contains a NUL byte");
-    err = pdi_manifest_yaml_parse(kc->ptr, kc->len, wkc, &doc);
+    err = pdi_yaml_parse_one(kc->ptr, kc->len, wkc, &doc);
     if (err == PEDIA_OK && !json_object_is_type(doc, json_type_object))
         err = ferr(what, "kubeconfig", "is not a kubeconfig mapping");
     if (err == PEDIA_OK)
         err = check_kc_files(what, doc);
-    json_object_put(doc);
-    if (err != PEDIA_OK)
+    if (err != PEDIA_OK) {
+        json_object_put(doc);
         return err;
-    err = pdi_kubeconfig_parse(cfg, a, kc->ptr, kc->len, NULL);
-    if (err != PEDIA_OK && err != PEDIA_ENOMEM)
-        pdi_error_prefix("%s", wkc);
-    if (err == PEDIA_OK)
-        err = check_kc_server(wkc, cfg->server);
-    return err;
+    }
+    conn->kubeconfig = doc;
+    return PEDIA_OK;
 }
 
 static pedia_err
@@ -251,7 +241,7 @@ take(const struct pdi_buf *b, const struct pdi_alloc *a, char **dst)
 
 static pedia_err
 conn_from_fields(const char *what, struct json_object *spec, struct pdi_buf *c,
-                 const struct pdi_alloc *a, struct pdi_kube_cfg *cfg)
+                 const struct pdi_alloc *a, struct pdi_pcl_conn *cfg)
 {
     pedia_err err;
 
@@ -279,7 +269,7 @@ decode_creds(const char *what, struct json_object *spec, struct pdi_buf *c)
     int i;
 
     for (i = 0; i < N_CRED && err == PEDIA_OK; i++)
-        err = get_b64(what, spec, cred_keys[i], &c[i]);
+        err = get_b64(what, spec, pdi_pcl_secret_keys[i], &c[i]);
     if (err == PEDIA_OK)
         err = check_pem(what, "caData", &c[CA]);
     if (err == PEDIA_OK)
@@ -291,28 +281,13 @@ decode_creds(const char *what, struct json_object *spec, struct pdi_buf *c)
     return err;
 }
 
-static pedia_err
-get_insecure(const char *what, struct json_object *spec, bool *insecure)
-{
-    struct json_object *v;
-
-    *insecure = false;
-    if (!json_object_object_get_ex(spec, "insecureSkipTLSVerify", &v) || !v)
-        return PEDIA_OK;
-    if (!json_object_is_type(v, json_type_boolean))
-        return ferr(what, "insecureSkipTLSVerify", "must be a boolean");
-    *insecure = json_object_get_boolean(v);
-    return PEDIA_OK;
-}
-
 pedia_err
-pdi_manifest_parse_conn(const char *what, struct json_object *spec,
-                        const struct pdi_alloc *a, struct pdi_kube_cfg *cfg)
+pdi_pcl_parse_conn(const char *what, struct json_object *spec,
+                   const struct pdi_alloc *a, struct pdi_pcl_conn *cfg)
 {
     struct pdi_buf c[N_CRED];
     struct json_object *v;
     char *ignored = NULL;
-    bool insecure = false;
     pedia_err err;
     int i;
 
@@ -324,18 +299,15 @@ pdi_manifest_parse_conn(const char *what, struct json_object *spec,
     for (i = 0; i < N_CRED; i++)
         pdi_buf_init(&c[i], a);
     err = decode_creds(what, spec, c);
-    if (err == PEDIA_OK)
-        err = get_insecure(what, spec, &insecure);
     if (err == PEDIA_OK && c[KUBECONFIG].len) {
         err = get_server(what, spec, false, a, &ignored);
         pdi_free(a, ignored);
         if (err == PEDIA_OK)
-            err = conn_from_kubeconfig(what, &c[KUBECONFIG], a, cfg);
+            err = conn_from_kubeconfig(what, &c[KUBECONFIG], cfg);
     } else if (err == PEDIA_OK) {
         err = conn_from_fields(what, spec, c, a, cfg);
     }
-    if (err == PEDIA_OK && insecure)
-        cfg->insecure = true;
+    cfg->insecure = pdi_tj_true(spec, "insecureSkipTLSVerify");
     for (i = 0; i < N_CRED; i++) {
         if (c[i].ptr)
             memset(c[i].ptr, 0, c[i].cap); /* do not leave secrets behind */
