@@ -312,33 +312,13 @@ struct sb {
 };
 
 static struct json_object *
-add(struct sb *b, struct json_object *o, const char *key, struct json_object *v)
-{
-    if (!o || !v || json_object_object_add(o, key, v) != 0) {
-        json_object_put(v);
-        b->oom = true;
-    }
-    return o;
-}
-
-static struct json_object *
-push(struct sb *b, struct json_object *arr, struct json_object *v)
-{
-    if (!arr || !v || json_object_array_add(arr, v) != 0) {
-        json_object_put(v);
-        b->oom = true;
-    }
-    return arr;
-}
-
-static struct json_object *
 type_schema(struct sb *b, const char *type, const char *format)
 {
     struct json_object *o = json_object_new_object();
 
-    add(b, o, "type", json_object_new_string(type));
+    pdi_json_add(&b->oom, o, "type", json_object_new_string(type));
     if (format)
-        add(b, o, "format", json_object_new_string(format));
+        pdi_json_add(&b->oom, o, "format", json_object_new_string(format));
     return o;
 }
 
@@ -351,10 +331,11 @@ meta_schema(struct sb *b)
 
     if (b->mode == PDI_PCL_SCHEMA_CRD)
         return type_schema(b, "object", NULL);
-    ref = add(b, json_object_new_object(), "$ref",
-              json_object_new_string(b->meta_ref ? b->meta_ref : ""));
+    ref = pdi_json_add(&b->oom, json_object_new_object(), "$ref",
+                       json_object_new_string(b->meta_ref ? b->meta_ref : ""));
     o = json_object_new_object();
-    return add(b, o, "allOf", push(b, json_object_new_array(), ref));
+    return pdi_json_add(&b->oom, o, "allOf",
+                        pdi_json_push(&b->oom, json_object_new_array(), ref));
 }
 
 static struct json_object *
@@ -381,15 +362,16 @@ value_schema(struct sb *b, enum pdi_pcl_ftype type, enum pdi_pcl_ftype item,
         return meta_schema(b);
     case PCL_F_ANY:
         o = type_schema(b, "object", NULL);
-        return add(b, o, "x-kubernetes-preserve-unknown-fields",
-                   json_object_new_boolean(1));
+        return pdi_json_add(&b->oom, o, "x-kubernetes-preserve-unknown-fields",
+                            json_object_new_boolean(1));
     case PCL_F_ARRAY:
         o = type_schema(b, "array", NULL);
-        return add(b, o, "items", value_schema(b, item, PCL_F_STRING, sub));
+        return pdi_json_add(&b->oom, o, "items",
+                            value_schema(b, item, PCL_F_STRING, sub));
     case PCL_F_MAP:
         o = type_schema(b, "object", NULL);
-        return add(b, o, "additionalProperties",
-                   value_schema(b, item, PCL_F_STRING, sub));
+        return pdi_json_add(&b->oom, o, "additionalProperties",
+                            value_schema(b, item, PCL_F_STRING, sub));
     case PCL_F_STRING:
     default:
         return type_schema(b, "string", NULL);
@@ -402,14 +384,17 @@ field_schema(struct sb *b, const struct pdi_pcl_field *f)
     struct json_object *o = value_schema(b, f->type, f->item, f->sub);
 
     if (f->flags & PCL_MIN1)
-        add(b, o, "minItems", json_object_new_int(1));
+        pdi_json_add(&b->oom, o, "minItems", json_object_new_int(1));
     if ((f->flags & PCL_LISTMAP) && b->mode == PDI_PCL_SCHEMA_CRD) {
-        add(b, o, "x-kubernetes-list-type", json_object_new_string("map"));
-        add(b, o, "x-kubernetes-list-map-keys",
-            push(b, json_object_new_array(), json_object_new_string("type")));
+        pdi_json_add(&b->oom, o, "x-kubernetes-list-type",
+                     json_object_new_string("map"));
+        pdi_json_add(&b->oom, o, "x-kubernetes-list-map-keys",
+                     pdi_json_push(&b->oom, json_object_new_array(),
+                                   json_object_new_string("type")));
     }
     if (f->desc)
-        add(b, o, "description", json_object_new_string(f->desc));
+        pdi_json_add(&b->oom, o, "description",
+                     json_object_new_string(f->desc));
     return o;
 }
 
@@ -421,15 +406,15 @@ object_schema(struct sb *b, const struct pdi_pcl_field *f, const char *desc)
     struct json_object *req = json_object_new_array();
 
     if (desc)
-        add(b, o, "description", json_object_new_string(desc));
+        pdi_json_add(&b->oom, o, "description", json_object_new_string(desc));
     for (; f && f->name; f++) {
-        add(b, props, f->name, field_schema(b, f));
+        pdi_json_add(&b->oom, props, f->name, field_schema(b, f));
         if (f->flags & PCL_REQUIRED)
-            push(b, req, json_object_new_string(f->name));
+            pdi_json_push(&b->oom, req, json_object_new_string(f->name));
     }
-    add(b, o, "properties", props);
+    pdi_json_add(&b->oom, o, "properties", props);
     if (req && json_object_array_length(req))
-        add(b, o, "required", req);
+        pdi_json_add(&b->oom, o, "required", req);
     else
         json_object_put(req);
     return o;

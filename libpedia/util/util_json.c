@@ -127,6 +127,27 @@ pdi_json_get_typed(struct json_object *obj, const char *key, json_type type)
     return v;
 }
 
+struct json_object *
+pdi_json_add(bool *oom, struct json_object *o, const char *key,
+             struct json_object *v)
+{
+    if (!o || !v || json_object_object_add(o, key, v) != 0) {
+        json_object_put(v);
+        *oom = true;
+    }
+    return o;
+}
+
+struct json_object *
+pdi_json_push(bool *oom, struct json_object *arr, struct json_object *v)
+{
+    if (!arr || !v || json_object_array_add(arr, v) != 0) {
+        json_object_put(v);
+        *oom = true;
+    }
+    return arr;
+}
+
 /* ---- members by dotted path (pdi_tj_*) --------------------------------- */
 
 /* Longest key of a dotted path written in this module's callers. */

@@ -34,6 +34,15 @@ const char *pdi_json_get_string(struct json_object *obj, const char *key);
 struct json_object *pdi_json_get_typed(struct json_object *obj, const char *key,
                                        json_type type);
 
+/* Building documents: add v to object o under key (or append it to array
+ * arr), taking ownership of v. A NULL o/arr/v or a failed add sets *oom and
+ * releases v, so a document can be built as a plain sequence of calls and
+ * *oom checked once at the end. Return o (arr). */
+struct json_object *pdi_json_add(bool *oom, struct json_object *o,
+                                 const char *key, struct json_object *v);
+struct json_object *pdi_json_push(bool *oom, struct json_object *arr,
+                                  struct json_object *v);
+
 /* ---- members of an object by dotted path (util_json.c) ---------------- */
 
 /* The member at a dotted path of object keys ("status.phase"), or NULL

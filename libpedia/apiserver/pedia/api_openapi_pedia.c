@@ -68,26 +68,6 @@ struct jb {
 };
 
 static struct json_object *
-add(struct jb *b, struct json_object *o, const char *key, struct json_object *v)
-{
-    if (!o || !v || json_object_object_add(o, key, v) != 0) {
-        json_object_put(v);
-        b->oom = true;
-    }
-    return o;
-}
-
-static struct json_object *
-push(struct jb *b, struct json_object *arr, struct json_object *v)
-{
-    if (!arr || !v || json_object_array_add(arr, v) != 0) {
-        json_object_put(v);
-        b->oom = true;
-    }
-    return arr;
-}
-
-static struct json_object *
 str(const char *s)
 {
     return json_object_new_string(s);
@@ -98,16 +78,16 @@ type_schema(struct jb *b, const char *type, const char *format)
 {
     struct json_object *o = json_object_new_object();
 
-    add(b, o, "type", str(type));
+    pdi_json_add(&b->oom, o, "type", str(type));
     if (format)
-        add(b, o, "format", str(format));
+        pdi_json_add(&b->oom, o, "format", str(format));
     return o;
 }
 
 static struct json_object *
 ref(struct jb *b, const char *target)
 {
-    return add(b, json_object_new_object(), "$ref", str(target));
+    return pdi_json_add(&b->oom, json_object_new_object(), "$ref", str(target));
 }
 
 /* {"allOf":[{"$ref":target}]} with a description: kube's form for a
@@ -117,9 +97,11 @@ all_of(struct jb *b, const char *target, const char *desc)
 {
     struct json_object *o = json_object_new_object();
 
-    add(b, o, "allOf", push(b, json_object_new_array(), ref(b, target)));
+    pdi_json_add(
+        &b->oom, o, "allOf",
+        pdi_json_push(&b->oom, json_object_new_array(), ref(b, target)));
     if (desc)
-        add(b, o, "description", str(desc));
+        pdi_json_add(&b->oom, o, "description", str(desc));
     return o;
 }
 
@@ -128,9 +110,9 @@ gvk(struct jb *b, const char *group, const char *version, const char *kind)
 {
     struct json_object *o = json_object_new_object();
 
-    add(b, o, "group", str(group));
-    add(b, o, "kind", str(kind));
-    add(b, o, "version", str(version));
+    pdi_json_add(&b->oom, o, "group", str(group));
+    pdi_json_add(&b->oom, o, "kind", str(kind));
+    pdi_json_add(&b->oom, o, "version", str(version));
     return o;
 }
 
@@ -157,8 +139,9 @@ kind_schema(struct jb *b, const struct pdi_pcl_field *fields, const char *desc,
 {
     struct json_object *o = object_schema(b, fields, desc);
 
-    return add(b, o, "x-kubernetes-group-version-kind",
-               push(b, json_object_new_array(), gvk(b, group, version, kind)));
+    return pdi_json_add(&b->oom, o, "x-kubernetes-group-version-kind",
+                        pdi_json_push(&b->oom, json_object_new_array(),
+                                      gvk(b, group, version, kind)));
 }
 
 static struct json_object *
@@ -180,13 +163,15 @@ list_schema(struct jb *b, const char *item_ref, const char *group,
     o = kind_schema(b, head, desc, group, version, list_kind);
     props = pdi_json_get_typed(o, "properties", json_type_object);
     items = type_schema(b, "array", NULL);
-    add(b, items, "items", ref(b, item_ref));
-    add(b, items, "description", str("List of objects."));
-    add(b, props, "items", items);
-    add(b, props, "metadata",
+    pdi_json_add(&b->oom, items, "items", ref(b, item_ref));
+    pdi_json_add(&b->oom, items, "description", str("List of objects."));
+    pdi_json_add(&b->oom, props, "items", items);
+    pdi_json_add(
+        &b->oom, props, "metadata",
         all_of(b, REF(META_PREFIX "ListMeta"), "Standard list metadata."));
-    return add(b, o, "required",
-               push(b, json_object_new_array(), str("items")));
+    return pdi_json_add(
+        &b->oom, o, "required",
+        pdi_json_push(&b->oom, json_object_new_array(), str("items")));
 }
 
 /* ---- meta.k8s.io schemas the operations refer to
@@ -249,21 +234,22 @@ meta_schemas(struct jb *b, struct json_object *schemas)
 {
     struct json_object *patch = type_schema(b, "object", NULL);
 
-    add(b, schemas, META_PREFIX "ObjectMeta",
-        object_schema(b, pdi_pcl_object_meta(),
-                      "Metadata of persisted objects."));
-    add(b, schemas, META_PREFIX "ListMeta",
-        object_schema(b, list_meta, "Metadata of lists."));
-    add(b, schemas, META_PREFIX "Status",
-        kind_schema(b, status_fields, "The result of a failed request.", "",
-                    "v1", "Status"));
-    add(b, schemas, META_PREFIX "DeleteOptions",
-        object_schema(b, delete_options, "Options of a DELETE."));
-    add(b, schemas, META_PREFIX "WatchEvent",
-        object_schema(b, watch_event, "One event of a watch stream."));
-    add(b, patch, "description",
-        str("A JSON merge patch (RFC 7386) of the object."));
-    add(b, schemas, META_PREFIX "Patch", patch);
+    pdi_json_add(&b->oom, schemas, META_PREFIX "ObjectMeta",
+                 object_schema(b, pdi_pcl_object_meta(),
+                               "Metadata of persisted objects."));
+    pdi_json_add(&b->oom, schemas, META_PREFIX "ListMeta",
+                 object_schema(b, list_meta, "Metadata of lists."));
+    pdi_json_add(&b->oom, schemas, META_PREFIX "Status",
+                 kind_schema(b, status_fields,
+                             "The result of a failed request.", "", "v1",
+                             "Status"));
+    pdi_json_add(&b->oom, schemas, META_PREFIX "DeleteOptions",
+                 object_schema(b, delete_options, "Options of a DELETE."));
+    pdi_json_add(&b->oom, schemas, META_PREFIX "WatchEvent",
+                 object_schema(b, watch_event, "One event of a watch stream."));
+    pdi_json_add(&b->oom, patch, "description",
+                 str("A JSON merge patch (RFC 7386) of the object."));
+    pdi_json_add(&b->oom, schemas, META_PREFIX "Patch", patch);
 }
 
 /* ---- operations
@@ -322,13 +308,13 @@ param_obj(struct jb *b, const char *name, const char *in, const char *type,
     struct json_object *o = json_object_new_object();
     struct json_object *s = type_schema(b, type, NULL);
 
-    add(b, o, "name", str(name));
-    add(b, o, "in", str(in));
-    add(b, o, "description", str(desc));
+    pdi_json_add(&b->oom, o, "name", str(name));
+    pdi_json_add(&b->oom, o, "in", str(in));
+    pdi_json_add(&b->oom, o, "description", str(desc));
     if (required)
-        add(b, o, "required", json_object_new_boolean(1));
-    add(b, s, "uniqueItems", json_object_new_boolean(1));
-    return add(b, o, "schema", s);
+        pdi_json_add(&b->oom, o, "required", json_object_new_boolean(1));
+    pdi_json_add(&b->oom, s, "uniqueItems", json_object_new_boolean(1));
+    return pdi_json_add(&b->oom, o, "schema", s);
 }
 
 static struct json_object *
@@ -338,8 +324,9 @@ op_params(struct jb *b, unsigned set)
 
     for (const struct param *p = params; p->name; p++)
         if (p->set & set)
-            push(b, arr,
-                 param_obj(b, p->name, "query", p->type, p->desc, false));
+            pdi_json_push(
+                &b->oom, arr,
+                param_obj(b, p->name, "query", p->type, p->desc, false));
     return arr;
 }
 
@@ -351,8 +338,8 @@ content(struct jb *b, const char *const *media, const char *target)
 
     for (; *media; media++) {
         struct json_object *m = json_object_new_object();
-        add(b, m, "schema", ref(b, target));
-        add(b, c, *media, m);
+        pdi_json_add(&b->oom, m, "schema", ref(b, target));
+        pdi_json_add(&b->oom, c, *media, m);
     }
     return c;
 }
@@ -393,18 +380,18 @@ responses(struct gv_ctx *g, const struct op_def *d, const char *obj_ref,
     const char *target = d->resp_list ? list_ref : obj_ref;
     struct json_object *ok = json_object_new_object();
 
-    add(b, ok, "description", str("OK"));
-    add(b, ok, "content", content(b, d->resp_media, target));
-    add(b, rs, "200", ok);
+    pdi_json_add(&b->oom, ok, "description", str("OK"));
+    pdi_json_add(&b->oom, ok, "content", content(b, d->resp_media, target));
+    pdi_json_add(&b->oom, rs, "200", ok);
     if (d->created) {
         struct json_object *c = json_object_new_object();
-        add(b, c, "description", str("Created"));
-        add(b, c, "content", content(b, d->resp_media, target));
-        add(b, rs, "201", c);
+        pdi_json_add(&b->oom, c, "description", str("Created"));
+        pdi_json_add(&b->oom, c, "content", content(b, d->resp_media, target));
+        pdi_json_add(&b->oom, rs, "201", c);
     }
-    return add(
-        b, rs, "401",
-        add(b, json_object_new_object(), "description", str("Unauthorized")));
+    return pdi_json_add(&b->oom, rs, "401",
+                        pdi_json_add(&b->oom, json_object_new_object(),
+                                     "description", str("Unauthorized")));
 }
 
 static struct json_object *
@@ -418,26 +405,27 @@ operation(struct gv_ctx *g, const struct op_def *d,
 
     snprintf(id, sizeof id, "%s%s%s%s", d->id, g->id_gv, t->kind, d->sfx);
     snprintf(desc, sizeof desc, d->desc, t->kind);
-    add(b, o, "tags", push(b, json_object_new_array(), str(g->tag)));
-    add(b, o, "description", str(desc));
-    add(b, o, "operationId", str(id));
-    add(b, o, "parameters", op_params(b, d->params));
+    pdi_json_add(&b->oom, o, "tags",
+                 pdi_json_push(&b->oom, json_object_new_array(), str(g->tag)));
+    pdi_json_add(&b->oom, o, "description", str(desc));
+    pdi_json_add(&b->oom, o, "operationId", str(id));
+    pdi_json_add(&b->oom, o, "parameters", op_params(b, d->params));
     if (d->req_media || d->req_options) {
         struct json_object *body = json_object_new_object();
-        add(b, body, "content",
-            d->req_options
-                ? content(b, json_media, REF(META_PREFIX "DeleteOptions"))
-            : d->req_media == patch_media
-                ? content(b, patch_media, REF(META_PREFIX "Patch"))
-                : content(b, d->req_media, obj_ref));
+        pdi_json_add(&b->oom, body, "content",
+                     d->req_options ? content(b, json_media,
+                                              REF(META_PREFIX "DeleteOptions"))
+                     : d->req_media == patch_media
+                         ? content(b, patch_media, REF(META_PREFIX "Patch"))
+                         : content(b, d->req_media, obj_ref));
         if (!d->req_options)
-            add(b, body, "required", json_object_new_boolean(1));
-        add(b, o, "requestBody", body);
+            pdi_json_add(&b->oom, body, "required", json_object_new_boolean(1));
+        pdi_json_add(&b->oom, o, "requestBody", body);
     }
-    add(b, o, "responses", responses(g, d, obj_ref, list_ref));
-    add(b, o, "x-kubernetes-action", str(d->action));
-    return add(b, o, "x-kubernetes-group-version-kind",
-               gvk(b, g->group, g->version, t->kind));
+    pdi_json_add(&b->oom, o, "responses", responses(g, d, obj_ref, list_ref));
+    pdi_json_add(&b->oom, o, "x-kubernetes-action", str(d->action));
+    return pdi_json_add(&b->oom, o, "x-kubernetes-group-version-kind",
+                        gvk(b, g->group, g->version, t->kind));
 }
 
 static const struct op_def collection_ops[] = {
@@ -480,15 +468,16 @@ path_item(struct gv_ctx *g, const struct op_def *ops, size_t n,
     snprintf(list_ref, sizeof list_ref, "#/components/schemas/%s%s",
              g->schema_prefix, t->list_kind);
     for (size_t i = 0; i < n; i++)
-        add(b, p, ops[i].verb, operation(g, &ops[i], t, obj_ref, list_ref));
+        pdi_json_add(&b->oom, p, ops[i].verb,
+                     operation(g, &ops[i], t, obj_ref, list_ref));
     if (named)
-        push(
-            b, pp,
+        pdi_json_push(
+            &b->oom, pp,
             param_obj(b, "name", "path", "string", "name of the object", true));
-    push(b, pp,
-         param_obj(b, "pretty", "query", "string",
-                   "Ignored: output is compact.", false));
-    return add(b, p, "parameters", pp);
+    pdi_json_push(&b->oom, pp,
+                  param_obj(b, "pretty", "query", "string",
+                            "Ignored: output is compact.", false));
+    return pdi_json_add(&b->oom, p, "parameters", pp);
 }
 
 /* ---- the cluster.clusterpedia.io/v1alpha2 document
@@ -501,10 +490,10 @@ doc_shell(struct jb *b, const char *title)
     struct json_object *d = json_object_new_object();
     struct json_object *info = json_object_new_object();
 
-    add(b, info, "title", str(title));
-    add(b, info, "version", str("v1"));
-    add(b, d, "openapi", str("3.0.0"));
-    add(b, d, "info", info);
+    pdi_json_add(&b->oom, info, "title", str(title));
+    pdi_json_add(&b->oom, info, "version", str("v1"));
+    pdi_json_add(&b->oom, d, "openapi", str("3.0.0"));
+    pdi_json_add(&b->oom, d, "info", info);
     return d;
 }
 
@@ -520,25 +509,28 @@ cluster_paths(struct gv_ctx *g, struct json_object *paths,
         const struct pdi_api_pcl_type *t = &types[i];
         snprintf(path, sizeof path, "/apis/%s/%s/%s", g->group, g->version,
                  t->resource);
-        add(g->b, paths, path, path_item(g, collection_ops, 3, t, false));
+        pdi_json_add(&g->b->oom, paths, path,
+                     path_item(g, collection_ops, 3, t, false));
         snprintf(path, sizeof path, "/apis/%s/%s/%s/{name}", g->group,
                  g->version, t->resource);
-        add(g->b, paths, path, path_item(g, object_ops, 4, t, true));
+        pdi_json_add(&g->b->oom, paths, path,
+                     path_item(g, object_ops, 4, t, true));
         if (t->has_status) {
             snprintf(path, sizeof path, "/apis/%s/%s/%s/{name}/status",
                      g->group, g->version, t->resource);
-            add(g->b, paths, path, path_item(g, status_ops, 1, t, true));
+            pdi_json_add(&g->b->oom, paths, path,
+                         path_item(g, status_ops, 1, t, true));
         }
         snprintf(ref_name, sizeof ref_name, CL_PREFIX "%s", t->kind);
         snprintf(list_name, sizeof list_name, CL_PREFIX "%s", t->list_kind);
-        add(g->b, schemas, ref_name,
-            kind_schema(g->b, pdi_pcl_kind(t->kind)->fields,
-                        pdi_pcl_kind(t->kind)->desc, g->group, g->version,
-                        t->kind));
+        pdi_json_add(&g->b->oom, schemas, ref_name,
+                     kind_schema(g->b, pdi_pcl_kind(t->kind)->fields,
+                                 pdi_pcl_kind(t->kind)->desc, g->group,
+                                 g->version, t->kind));
         snprintf(path, sizeof path, "#/components/schemas/%s", ref_name);
-        add(g->b, schemas, list_name,
-            list_schema(g->b, path, g->group, g->version, t->list_kind,
-                        t->kind));
+        pdi_json_add(&g->b->oom, schemas, list_name,
+                     list_schema(g->b, path, g->group, g->version, t->list_kind,
+                                 t->kind));
     }
 }
 
@@ -558,9 +550,9 @@ cluster_doc(struct jb *b)
 
     cluster_paths(&g, paths, schemas);
     meta_schemas(b, schemas);
-    add(b, d, "paths", paths);
-    add(b, comps, "schemas", schemas);
-    return add(b, d, "components", comps);
+    pdi_json_add(&b->oom, d, "paths", paths);
+    pdi_json_add(&b->oom, comps, "schemas", schemas);
+    return pdi_json_add(&b->oom, d, "components", comps);
 }
 
 /* ---- the clusterpedia.io/v1beta1 document (collection resources)
@@ -605,27 +597,28 @@ search_doc(struct jb *b)
     struct json_object *comps = json_object_new_object();
     struct json_object *schemas = json_object_new_object();
 
-    add(b, paths,
-        "/apis/" PDI_API_SEARCH_GROUP "/" PDI_API_SEARCH_VERSION
-        "/collectionresources",
-        path_item(&g, collection_ops, 1, &ct, false));
-    add(b, paths,
-        "/apis/" PDI_API_SEARCH_GROUP "/" PDI_API_SEARCH_VERSION
-        "/collectionresources/{name}",
-        path_item(&g, object_ops, 1, &ct, true));
-    add(b, schemas, SEARCH_PREFIX "CollectionResource",
+    pdi_json_add(&b->oom, paths,
+                 "/apis/" PDI_API_SEARCH_GROUP "/" PDI_API_SEARCH_VERSION
+                 "/collectionresources",
+                 path_item(&g, collection_ops, 1, &ct, false));
+    pdi_json_add(&b->oom, paths,
+                 "/apis/" PDI_API_SEARCH_GROUP "/" PDI_API_SEARCH_VERSION
+                 "/collectionresources/{name}",
+                 path_item(&g, object_ops, 1, &ct, true));
+    pdi_json_add(
+        &b->oom, schemas, SEARCH_PREFIX "CollectionResource",
         kind_schema(b, collection_fields,
                     "A multi-cluster query over several resource types.",
                     PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION,
                     "CollectionResource"));
-    add(b, schemas, SEARCH_PREFIX "CollectionResourceList",
-        list_schema(b, REF(SEARCH_PREFIX "CollectionResource"),
-                    PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION,
-                    "CollectionResourceList", "CollectionResource"));
+    pdi_json_add(&b->oom, schemas, SEARCH_PREFIX "CollectionResourceList",
+                 list_schema(b, REF(SEARCH_PREFIX "CollectionResource"),
+                             PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION,
+                             "CollectionResourceList", "CollectionResource"));
     meta_schemas(b, schemas);
-    add(b, d, "paths", paths);
-    add(b, comps, "schemas", schemas);
-    return add(b, d, "components", comps);
+    pdi_json_add(&b->oom, d, "paths", paths);
+    pdi_json_add(&b->oom, comps, "schemas", schemas);
+    return pdi_json_add(&b->oom, d, "components", comps);
 }
 
 /* ---- serving
