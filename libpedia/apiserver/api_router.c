@@ -162,9 +162,8 @@ serve_pediad_root(struct pdi_api_req *rq, struct pedia_api_response *r)
     } else if (in_group(rq, PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION) &&
                seg_is(rq, 3, "collectionresources"))
         pdi_api_serve_collections(rq, r, rq->seg + 4, rq->n_seg - 4);
-    else if (in_group(rq, PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION))
-        pdi_api_error(r, 404, NULL, NOT_FOUND_MSG);
-    else if (!pdi_api_serve_discovery(rq, r, root_types,
+    else if (in_group(rq, PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION) ||
+             !pdi_api_serve_discovery(rq, r, root_types,
                                       sizeof root_types / sizeof root_types[0],
                                       rq->seg, rq->n_seg))
         pdi_api_error(r, 404, NULL, NOT_FOUND_MSG);

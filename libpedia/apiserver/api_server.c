@@ -111,18 +111,11 @@ pedia_api_error_response(pedia_api_response **out, pedia_api *api, int code,
     return PEDIA_OK;
 }
 
-pedia_err
-pedia_api_handle(pedia_api_response **out, pedia_api *api,
-                 const pedia_api_request *req)
+/* The arguments (programming errors: PEDIA_ASSERT_ARG) and the request's
+ * layout version. */
+static pedia_err
+check_request(const pedia_api *api, const pedia_api_request *req)
 {
-    struct pdi_api_req rq;
-    pedia_api_response *r;
-    pedia_err err;
-    bool head;
-
-    pdi_error_clear();
-    PEDIA_ASSERT_ARG(out);
-    *out = NULL;
     PEDIA_ASSERT_ARG(api && api->magic == PDI_MAGIC_API);
     PEDIA_ASSERT_ARG(req);
     if (req->version < 1 || req->version > PEDIA_API_REQUEST_VERSION)
@@ -132,6 +125,40 @@ pedia_api_handle(pedia_api_response **out, pedia_api *api,
                              req->version, PEDIA_API_REQUEST_VERSION);
     PEDIA_ASSERT_ARG(req->method && req->target);
     PEDIA_ASSERT_ARG(req->body || req->body_len == 0);
+    return PEDIA_OK;
+}
+
+/* After the family answered: headers every response has, small finite
+ * bodies produced whole, gzip when asked, and no body for HEAD. */
+static void
+settle(pedia_api_response *r, bool head)
+{
+    pdi_api_header_add(r, "Cache-Control", "no-cache, private");
+    if (!head) /* a HEAD answer has no body to produce */
+        pdi_api_response_settle(r);
+    pdi_api_response_gzip(r);
+    if (head) {
+        if (r->stream)
+            r->stream->free(r->stream);
+        r->stream = NULL;
+        pdi_buf_reset(&r->body);
+    }
+}
+
+pedia_err
+pedia_api_handle(pedia_api_response **out, pedia_api *api,
+                 const pedia_api_request *req)
+{
+    struct pdi_api_req rq;
+    pedia_api_response *r;
+    pedia_err err;
+
+    pdi_error_clear();
+    PEDIA_ASSERT_ARG(out);
+    *out = NULL;
+    err = check_request(api, req);
+    if (err)
+        return err;
     r = pdi_api_response_new(api);
     if (!r)
         return pdi_error_oom();
@@ -145,17 +172,7 @@ pedia_api_handle(pedia_api_response **out, pedia_api *api,
     r->want_gzip = pdi_api_accepts_gzip(&rq);
     pdi_api_route(&rq, r);
     pdi_api_req_free(&rq);
-    pdi_api_header_add(r, "Cache-Control", "no-cache, private");
-    head = strcmp(req->method, "HEAD") == 0;
-    if (!head) /* a HEAD answer has no body to produce */
-        pdi_api_response_settle(r);
-    pdi_api_response_gzip(r);
-    if (head) {
-        if (r->stream)
-            r->stream->free(r->stream);
-        r->stream = NULL;
-        pdi_buf_reset(&r->body);
-    }
+    settle(r, strcmp(req->method, "HEAD") == 0);
     *out = r;
     return PEDIA_OK;
 }

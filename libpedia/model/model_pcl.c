@@ -32,8 +32,10 @@ dns_subdomain(const char *s)
     if (n == 0 || n > 253)
         return false;
     for (i = 0; i < n; i++) {
-        char ch = s[i], prev = i ? s[i - 1] : '.', next = s[i + 1];
+        char ch = s[i], prev = '.', next = s[i + 1];
         bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+        if (i > 0)
+            prev = s[i - 1];
         if (ch == '.' &&
             (prev == '.' || prev == '-' || next == '\0' || next == '-'))
             return false;

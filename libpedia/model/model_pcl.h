@@ -194,6 +194,6 @@ pedia_err pdi_manifest_render(struct pdi_buf *out, const char *json, size_t len,
  * conn is left for pdi_pcl_manifest_free. */
 pedia_err pdi_pcl_parse_conn(const char *what, struct json_object *spec,
                              const struct pdi_alloc *a,
-                             struct pdi_pcl_conn *conn);
+                             struct pdi_pcl_conn *cfg);
 
 #endif

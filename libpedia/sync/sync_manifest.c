@@ -149,7 +149,7 @@ pdi_syncresources_free(struct pdi_syncresources *sr, const struct pdi_alloc *a)
 
 /* Largest multi-document text pedia_engine_apply_all takes (each document
  * still obeys the one-manifest limit once re-serialized). */
-#define APPLY_ALL_MAX_BYTES (16u * 1024u * 1024u)
+#define APPLY_ALL_MAX_BYTES ((size_t)16 * 1024 * 1024)
 
 /* Every document is a valid manifest: checked before anything is applied,
  * so a bad file changes nothing. */

@@ -11,7 +11,7 @@
 
 /* Largest YAML text accepted by pdi_yaml_parse_one, in bytes (a manifest,
  * or a kubeconfig embedded in one). */
-#define PDI_YAML_MAX_BYTES (4u * 1024u * 1024u)
+#define PDI_YAML_MAX_BYTES ((size_t)4 * 1024 * 1024)
 /* Nesting limit of a YAML document (mappings and sequences). */
 #define PDI_YAML_MAX_DEPTH 64
 
