@@ -62,11 +62,10 @@
 #include <string.h>
 
 #include "sync/sync_int.h"
+#include "sync/sync_lw.h"
 #include "util/util_json.h"
 
 #define HOST_GV "/apis/cluster.clusterpedia.io/v1alpha2"
-#define LIST_LIMIT 500
-#define LIST_TIMEOUT_MS 60000L
 #define PUT_TIMEOUT_MS 30000L
 #define PUT_TRIES 4
 #define MAX_BODY (64u << 20)
@@ -94,25 +93,16 @@ static const struct {
     {PDI_KIND_PEDIACLUSTER, "pediaclusters", PDI_MANIFEST_PEDIACLUSTER},
 };
 
-enum kstate { S_LIST = 0, S_WATCH, S_BACKOFF };
-
-/* One followed kind (follower thread only). */
+/* One followed kind: its list/watch loop and what the hooks keep (loop
+ * thread only). */
 struct fkind {
+    struct sync_follow *f;
     int idx;
-    enum kstate state;
-    bool list_after; /* the back-off ends in a LIST, not a WATCH */
-    bool relist;     /* the next LIST is caused by a 410 */
-    bool resync;     /* an apply failed for a transient reason: relist */
-    bool failing;    /* the last attempt failed (later logs are quieter) */
-    char rv[64];
-    uint64_t seq; /* identifies the current watch */
-    uint64_t req_id;
-    bool req_active;
-    long backoff_ms;
-    int64_t wake_at;
-    int64_t watch_started;
-    int64_t watch_deadline; /* safety net if the end is never reported */
-    uint64_t stream_events;
+    struct sync_lw lw;
+    bool started;
+    bool failing;                /* the last attempt failed (quieter logs) */
+    struct sync_keyset *listed;  /* names of the list's complete pages */
+    struct pdi_strvec page;      /* names of the page being received */
 };
 
 /* One host object (follower thread only). */
@@ -129,25 +119,17 @@ struct fobj {
     int64_t last_put;                /* monotonic ms, 0 = never */
 };
 
-/* A watch line or a watch end, queued by the loop for the follower. */
+/* What the loop hands the follower thread, in order. */
+enum fop { F_OBJECT, F_GONE, F_LISTED };
+
 struct fitem {
     struct fitem *next;
     int kind;
-    uint64_t seq;
-    bool done;
-    bool overflow;
-    pedia_err err;
-    int status;
+    enum fop op;
+    struct sync_keyset *listed; /* F_LISTED: the names the list returned */
+    bool relist;                /* F_LISTED: after a 410 */
     size_t len;
-    char line[];
-};
-
-struct watch_ctx {
-    struct sync_follow *f;
-    int kind;
-    uint64_t seq;
-    int status;
-    bool overflow;
+    char json[]; /* the object (F_LISTED: the list RV) */
 };
 
 struct sync_follow {
@@ -160,42 +142,40 @@ struct sync_follow {
     char *kubeconfig;
     size_t kc_len;
     char *server;
-    struct pdi_kube_cfg cfg; /* follower thread (and create) */
-    int64_t cfg_at;
-    bool cfg_stale;
+    pthread_mutex_t cfg_mu;  /* cfg: written by the follower thread */
+    struct pdi_kube_cfg cfg; /* (and create), read by the loop */
+    int64_t cfg_at;          /* follower thread */
+    atomic_bool cfg_stale;   /* a 401 was seen: re-read */
     struct pdi_kube_loop *loop;
     pthread_t thread;
     bool thread_on;
     pthread_mutex_t mu;
-    pthread_cond_t cond; /* queue, stop, blocking calls done */
-    bool stop;           /* mu */
-    struct fitem *qhead; /* mu */
-    struct fitem *qtail; /* mu */
-    size_t qbytes;       /* mu */
+    pthread_cond_t cond;  /* queue, stop, blocking calls done */
+    atomic_bool stopping; /* set under mu */
+    struct fitem *qhead;  /* mu */
+    struct fitem *qtail;  /* mu */
+    size_t qbytes;        /* mu */
     struct fkind k[N_KINDS];
+    /* follower thread */
+    bool resync[N_KINDS]; /* an apply failed: relist the kind */
     struct fobj *objs;
     size_t n_objs;
     size_t cap_objs;
     int64_t next_status;
-    uint64_t seed;
     atomic_uint_fast64_t n_lists, n_relists, n_watches, n_events, n_applies,
         n_rejected, n_deletes, n_puts, n_conflicts, n_cred_loads;
 };
 
 #define FLOG(f, lvl, ...) pdi_log((f)->lg, (lvl), SYNC_COMPONENT, __VA_ARGS__)
 
-static void backoff(struct sync_follow *f, struct fkind *k, bool list,
-                    const char *why);
+static void start_kind(struct sync_follow *f, int kind);
+static void resync_tick(void *payload);
+static void status_pass(struct sync_follow *f);
 
 static bool
 stopping(struct sync_follow *f)
 {
-    bool s;
-
-    pthread_mutex_lock(&f->mu);
-    s = f->stop;
-    pthread_mutex_unlock(&f->mu);
-    return s;
+    return atomic_load(&f->stopping);
 }
 
 static void
@@ -290,15 +270,17 @@ load_cfg(struct sync_follow *f)
 
     memset(&c, 0, sizeof c);
     f->cfg_at = sync_mono_ms();
-    f->cfg_stale = false;
+    atomic_store(&f->cfg_stale, false);
     if (f->kubeconfig)
         err = pdi_kubeconfig_parse(&c, f->a, f->kubeconfig, f->kc_len, NULL);
     else
         err = load_incluster(f, &c);
     if (err)
         return err;
+    pthread_mutex_lock(&f->cfg_mu);
     cfg_wipe_free(&f->cfg, f->a);
     f->cfg = c;
+    pthread_mutex_unlock(&f->cfg_mu);
     atomic_fetch_add(&f->n_cred_loads, 1);
     return PEDIA_OK;
 }
@@ -306,7 +288,8 @@ load_cfg(struct sync_follow *f)
 static void
 refresh_cfg(struct sync_follow *f)
 {
-    if (!f->cfg_stale && sync_mono_ms() - f->cfg_at < f->o.cred_refresh_ms)
+    if (!atomic_load(&f->cfg_stale) &&
+        sync_mono_ms() - f->cfg_at < f->o.cred_refresh_ms)
         return;
     if (load_cfg(f))
         FLOG(f, PEDIA_LOG_WARN,
@@ -379,7 +362,7 @@ call(struct sync_follow *f, const char *method, const char *path,
     }
     pthread_mutex_lock(&f->mu);
     while (!c->done) {
-        if (f->stop && !cancelled) {
+        if (stopping(f) && !cancelled) {
             cancelled = true;
             pthread_mutex_unlock(&f->mu);
             pdi_kube_cancel(f->loop, id);
@@ -390,7 +373,7 @@ call(struct sync_follow *f, const char *method, const char *path,
     }
     pthread_mutex_unlock(&f->mu);
     if (!c->err && c->status == 401)
-        f->cfg_stale = true;
+        atomic_store(&f->cfg_stale, true);
     return c->err;
 }
 
@@ -449,7 +432,7 @@ engine_delete(struct sync_follow *f, int kind, const char *name)
     } else if (err != PEDIA_ENOTFOUND) {
         FLOG(f, PEDIA_LOG_WARN, "host: cannot delete %s %s: %s",
              kinds[kind].kind, name, pedia_error_last_message());
-        f->k[kind].resync = true;
+        f->resync[kind] = true;
     }
 }
 
@@ -622,7 +605,7 @@ on_object(struct sync_follow *f, int kind, struct json_object *obj)
     if (!clean) {
         FLOG(f, PEDIA_LOG_ERROR, "host: out of memory following %s %s",
              kinds[kind].kind, name);
-        f->k[kind].resync = true;
+        f->resync[kind] = true;
         return;
     }
     if (kind == K_PC)
@@ -655,12 +638,11 @@ on_object(struct sync_follow *f, int kind, struct json_object *obj)
     } else {
         FLOG(f, PEDIA_LOG_WARN, "host: cannot apply %s %s: %s; relisting",
              kinds[kind].kind, name, pedia_error_last_message());
-        f->k[kind].resync = true;
+        f->resync[kind] = true;
     }
 }
 
-/* ---- LIST
- * ---------------------------------------------------------------------
+/* ---- reconcile after a list (follower thread) -------------------------
  */
 
 struct list_scan {
@@ -702,358 +684,384 @@ list_reconcile(struct sync_follow *f, int kind, struct sync_keyset *listed)
     pdi_strvec_free(&s.gone);
 }
 
-/* One page: apply its items, remember their names. */
-static bool
-list_page(struct sync_follow *f, struct fkind *k, struct call *c,
-          struct sync_keyset *listed, char **cont, char *rv, size_t rv_cap)
-{
-    struct json_object *root = NULL, *items, *md;
-    const char *s;
-
-    if (pdi_json_parse(c->body.ptr ? c->body.ptr : "", c->body.len, "host list",
-                       &root)) {
-        backoff(f, k, true, pedia_error_last_message());
-        return false;
-    }
-    items = pdi_json_get_typed(root, "items", json_type_array);
-    md = pdi_json_get_typed(root, "metadata", json_type_object);
-    for (size_t i = 0; items && i < json_object_array_length(items); i++) {
-        struct json_object *it = json_object_array_get_idx(items, i);
-        struct json_object *imd =
-            pdi_json_get_typed(it, "metadata", json_type_object);
-        const char *name = pdi_json_get_string(imd, "name");
-        if (!name)
-            continue;
-        if (sync_keyset_add(listed, "", name)) { /* never reconcile a */
-            json_object_put(root);               /* partial name set */
-            backoff(f, k, true, "out of memory");
-            return false;
-        }
-        on_object(f, k->idx, it);
-    }
-    s = pdi_json_get_string(md, "resourceVersion");
-    snprintf(rv, rv_cap, "%s", s ? s : "");
-    s = pdi_json_get_string(md, "continue");
-    pdi_free(f->a, *cont);
-    *cont = s && *s ? pdi_strdup(f->a, s) : NULL;
-    json_object_put(root);
-    return true;
-}
-
-/* LIST every page, then reconcile. false: failed (back-off scheduled). */
-static bool
-do_list(struct sync_follow *f, struct fkind *k)
-{
-    struct sync_keyset *listed = sync_keyset_new(f->a);
-    struct pdi_buf path;
-    struct call c;
-    char *cont = NULL, rv[64] = "", why[400];
-    int restarts = 0;
-    bool ok = false;
-
-    pdi_buf_init(&path, f->a);
-    while (listed && !stopping(f)) {
-        pdi_buf_reset(&path);
-        pdi_buf_printf(&path, HOST_GV "/%s?limit=%d", kinds[k->idx].resource,
-                       LIST_LIMIT);
-        if (cont) {
-            pdi_buf_puts(&path, "&continue=");
-            pdi_buf_url_escape(&path, cont);
-        }
-        if (path.oom) {
-            backoff(f, k, true, "out of memory");
-            break;
-        }
-        call(f, "GET", path.ptr, NULL, LIST_TIMEOUT_MS, &c);
-        if (!c.err && c.status == 410 && cont && restarts++ < 3) {
-            pdi_free(f->a, cont);
-            cont = NULL;
-            sync_keyset_free(listed);
-            listed = sync_keyset_new(f->a);
-            pdi_buf_free(&c.body);
-            continue;
-        }
-        if (c.err || c.status != 200) {
-            describe(why, sizeof why, c.err, c.status, c.msg, &c.body);
-            pdi_buf_free(&c.body);
-            if (c.err != PEDIA_ECANCELED)
-                backoff(f, k, true, why);
-            break;
-        }
-        ok = list_page(f, k, &c, listed, &cont, rv, sizeof rv);
-        pdi_buf_free(&c.body);
-        if (!ok || !cont)
-            break;
-        ok = false;
-    }
-    if (!listed)
-        backoff(f, k, true, "out of memory");
-    if (ok) {
-        list_reconcile(f, k->idx, listed);
-        snprintf(k->rv, sizeof k->rv, "%s", rv);
-        atomic_fetch_add(&f->n_lists, 1);
-        if (k->relist)
-            atomic_fetch_add(&f->n_relists, 1);
-        k->relist = false;
-        if (k->failing)
-            FLOG(f, PEDIA_LOG_NOTICE, "host: listing %s works again",
-                 kinds[k->idx].resource);
-        k->failing = false;
-        FLOG(f, PEDIA_LOG_DEBUG, "host: listed %s at RV %s",
-             kinds[k->idx].resource, k->rv);
-    }
-    pdi_free(f->a, cont);
-    sync_keyset_free(listed);
-    pdi_buf_free(&path);
-    return ok;
-}
-
-/* ---- WATCH
- * --------------------------------------------------------------------
+/* ---- the loop side: list/watch hooks (sync_lw.c) -----------------------
+ *
+ * These run on the follower's kube loop thread. They never touch the
+ * engine: each object goes, as JSON bytes, to the follower thread through
+ * the queue, in order; the end of a list goes too, with the names it
+ * returned, so that the reconcile runs after its objects were applied.
  */
 
 static void
-push_item(struct sync_follow *f, struct fitem *it)
-{
-    pthread_mutex_lock(&f->mu);
-    if (f->qtail)
-        f->qtail->next = it;
-    else
-        f->qhead = it;
-    f->qtail = it;
-    f->qbytes += it->len;
-    pthread_cond_broadcast(&f->cond);
-    pthread_mutex_unlock(&f->mu);
-}
-
-static int
-watch_on_status(int status, void *payload)
-{
-    ((struct watch_ctx *)payload)->status = status;
-    return 0;
-}
-
-static int
-watch_on_line(const char *line, size_t len, void *payload)
-{
-    struct watch_ctx *c = payload;
-    struct sync_follow *f = c->f;
-    struct fitem *it;
-    bool full;
-
-    if (c->status != 200)
-        return 0;
-    pthread_mutex_lock(&f->mu);
-    full = f->qbytes + len > MAX_QUEUE_BYTES;
-    pthread_mutex_unlock(&f->mu);
-    it = full ? NULL : pdi_malloc(f->a, sizeof *it + len + 1);
-    if (!it) {
-        c->overflow = true;
-        return 1;
-    }
-    memset(it, 0, sizeof *it);
-    it->kind = c->kind;
-    it->seq = c->seq;
-    it->len = len;
-    memcpy(it->line, line, len);
-    it->line[len] = '\0';
-    push_item(f, it);
-    return 0;
-}
-
-static void
-watch_on_done(pedia_err err, int status, const char *msg, void *payload)
-{
-    struct watch_ctx *c = payload;
-    struct sync_follow *f = c->f;
-    struct fitem *it = pdi_calloc(f->a, 1, sizeof *it + 1);
-
-    (void)msg;
-    if (it) { /* else the watch deadline notices the end */
-        it->kind = c->kind;
-        it->seq = c->seq;
-        it->done = true;
-        it->overflow = c->overflow;
-        it->err = err;
-        it->status = status;
-        push_item(f, it);
-    }
-    pdi_free(f->a, c);
-}
-
-static void
-watch_cancel(struct sync_follow *f, struct fkind *k)
-{
-    if (k->req_active)
-        pdi_kube_cancel(f->loop, k->req_id);
-    k->req_active = false;
-    k->seq++;
-}
-
-static void
-watch_begin(struct sync_follow *f, struct fkind *k)
-{
-    static const struct pdi_kube_req_cb cb = {watch_on_status, watch_on_line,
-                                              NULL, watch_on_done};
-    struct watch_ctx *c = pdi_calloc(f->a, 1, sizeof *c);
-    int timeout_s = 300 + (int)(sync_rnd(&f->seed) % 301);
-    struct pdi_buf path;
-    pedia_err err;
-
-    watch_cancel(f, k);
-    if (!c) {
-        backoff(f, k, false, "out of memory");
-        return;
-    }
-    c->f = f;
-    c->kind = k->idx;
-    c->seq = k->seq;
-    pdi_buf_init(&path, f->a);
-    pdi_buf_printf(&path,
-                   HOST_GV "/%s?watch=true&allowWatchBookmarks=true"
-                           "&timeoutSeconds=%d&resourceVersion=",
-                   kinds[k->idx].resource, timeout_s);
-    pdi_buf_url_escape(&path, k->rv);
-    k->state = S_WATCH;
-    k->stream_events = 0;
-    k->watch_started = sync_mono_ms();
-    k->watch_deadline = k->watch_started + (timeout_s + 60) * 1000L;
-    refresh_cfg(f);
-    err = path.oom ? pdi_error_oom()
-                   : pdi_kube_get_async(f->loop, &f->cfg, path.ptr, 0, &cb, c,
-                                        &k->req_id);
-    pdi_buf_free(&path);
-    if (err) {
-        pdi_free(f->a, c);
-        backoff(f, k, false, pedia_error_last_message());
-        return;
-    }
-    k->req_active = true;
-    atomic_fetch_add(&f->n_watches, 1);
-}
-
-static void
-handle_line(struct sync_follow *f, struct fkind *k, const char *line,
-            size_t len)
-{
-    struct json_object *ev = NULL, *obj;
-    const char *type, *rv;
-    char why[300];
-
-    if (pdi_json_parse(line, len, "watch event", &ev)) {
-        watch_cancel(f, k);
-        backoff(f, k, false, "malformed watch event");
-        return;
-    }
-    type = pdi_json_get_string(ev, "type");
-    obj = pdi_json_get_typed(ev, "object", json_type_object);
-    rv = obj ? object_rv(obj) : NULL;
-    if (!type || !obj) {
-        watch_cancel(f, k);
-        backoff(f, k, false, "malformed watch event");
-    } else if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED") ||
-               !strcmp(type, "DELETED")) {
-        const char *name = pdi_json_get_string(
-            pdi_json_get_typed(obj, "metadata", json_type_object), "name");
-        if (type[0] == 'D') {
-            if (name)
-                on_gone(f, k->idx, name);
-        } else {
-            on_object(f, k->idx, obj);
-        }
-        if (rv && *rv)
-            snprintf(k->rv, sizeof k->rv, "%s", rv);
-        k->stream_events++;
-        k->backoff_ms = 0;
-        k->failing = false;
-        atomic_fetch_add(&f->n_events, 1);
-    } else if (!strcmp(type, "BOOKMARK")) {
-        if (rv && *rv)
-            snprintf(k->rv, sizeof k->rv, "%s", rv);
-        k->failing = false;
-    } else if (!strcmp(type, "ERROR")) {
-        struct json_object *code = NULL;
-        const char *m = pdi_json_get_string(obj, "message");
-        watch_cancel(f, k);
-        if (json_object_object_get_ex(obj, "code", &code) &&
-            json_object_get_int(code) == 410) {
-            FLOG(f, PEDIA_LOG_INFO,
-                 "host: %s: resource version %s expired, relisting",
-                 kinds[k->idx].resource, k->rv);
-            k->relist = true;
-            k->state = S_LIST;
-        } else {
-            snprintf(why, sizeof why, "watch error: %.200s", m ? m : "");
-            backoff(f, k, false, why);
-        }
-    }
-    json_object_put(ev);
-}
-
-static void
-handle_done(struct sync_follow *f, struct fkind *k, const struct fitem *it)
-{
-    char why[300];
-
-    k->req_active = false;
-    if (it->overflow) {
-        backoff(f, k, true,
-                "watch events arrive faster than they are "
-                "applied");
-        return;
-    }
-    if (!it->err && it->status == 410) {
-        k->relist = true;
-        k->state = S_LIST;
-        return;
-    }
-    if (!it->err && it->status == 200 &&
-        (k->stream_events || sync_mono_ms() - k->watch_started >= 1000)) {
-        watch_begin(f, k); /* clean end of the stream */
-        return;
-    }
-    if (it->err)
-        snprintf(why, sizeof why, "watch: %s", pedia_strerror(it->err));
-    else if (it->status == 200)
-        snprintf(why, sizeof why, "watch ended at once");
-    else
-        snprintf(why, sizeof why, "watch: HTTP %d", it->status);
-    if (!it->err && it->status == 401)
-        f->cfg_stale = true;
-    backoff(f, k, false, why);
-}
-
-static void
-handle_items(struct sync_follow *f, struct fitem *it)
+items_free(struct sync_follow *f, struct fitem *it)
 {
     while (it) {
         struct fitem *next = it->next;
-        struct fkind *k = &f->k[it->kind];
-        if (it->seq == k->seq && k->state == S_WATCH && !stopping(f)) {
-            if (it->done)
-                handle_done(f, k, it);
-            else
-                handle_line(f, k, it->line, it->len);
-        }
+        sync_keyset_free(it->listed);
         pdi_free(f->a, it);
         it = next;
     }
 }
 
-static void
-backoff(struct sync_follow *f, struct fkind *k, bool list, const char *why)
+static struct fkind *
+fk(const struct sync_lw *lw)
 {
-    long d;
+    return lw->user;
+}
 
-    watch_cancel(f, k);
-    d = sync_backoff_next(&k->backoff_ms, BACKOFF_MIN_MS, f->o.backoff_max_ms,
-                          &f->seed);
-    k->state = S_BACKOFF;
-    k->list_after = list || k->list_after;
-    k->wake_at = sync_mono_ms() + d;
-    FLOG(f, k->failing ? PEDIA_LOG_INFO : PEDIA_LOG_WARN,
-         "host: %s: %s; retrying in %ld ms", kinds[k->idx].resource, why, d);
+/* Queue an item for the follower thread; false (lw->why) when the queue
+ * is full or out of memory. */
+static bool
+push(struct sync_follow *f, struct sync_lw *lw, struct fitem *it)
+{
+    bool ok;
+
+    pthread_mutex_lock(&f->mu);
+    ok = it && (f->qbytes + it->len <= MAX_QUEUE_BYTES || it->op == F_LISTED);
+    if (ok) {
+        if (f->qtail)
+            f->qtail->next = it;
+        else
+            f->qhead = it;
+        f->qtail = it;
+        f->qbytes += it->len;
+        pthread_cond_broadcast(&f->cond);
+    }
+    pthread_mutex_unlock(&f->mu);
+    if (!ok) {
+        snprintf(lw->why, sizeof lw->why,
+                 "%s", it ? "watch events arrive faster than they are applied"
+                          : "out of memory");
+        items_free(f, it);
+    }
+    return ok;
+}
+
+static struct fitem *
+item_new(struct sync_follow *f, int kind, enum fop op, const char *json,
+         size_t len)
+{
+    struct fitem *it = pdi_malloc(f->a, sizeof *it + len + 1);
+
+    if (!it)
+        return NULL;
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    it->op = op;
+    it->len = len;
+    memcpy(it->json, json, len);
+    it->json[len] = '\0';
+    return it;
+}
+
+static pedia_err
+h_submit(struct sync_lw *lw, const char *path, long timeout_ms,
+         const struct pdi_kube_req_cb *cb, void *ctx, uint64_t *id_out)
+{
+    struct sync_follow *f = fk(lw)->f;
+    pedia_err err;
+
+    pthread_mutex_lock(&f->cfg_mu);
+    err = pdi_kube_get_async(lw->loop, &f->cfg, path, timeout_ms, cb, ctx,
+                             id_out);
+    pthread_mutex_unlock(&f->cfg_mu);
+    return err;
+}
+
+static bool
+h_list_begin(struct sync_lw *lw)
+{
+    struct fkind *k = fk(lw);
+
+    sync_keyset_free(k->listed);
+    k->listed = sync_keyset_new(k->f->a);
+    return k->listed != NULL;
+}
+
+static bool
+h_page_begin(struct sync_lw *lw)
+{
+    struct fkind *k = fk(lw);
+
+    pdi_strvec_free(&k->page);
+    pdi_strvec_init(&k->page, k->f->a);
+    return true;
+}
+
+/* A listed object: remember its name (committed with its page), queue
+ * it. Nonzero stops the page. */
+static int
+h_list_item(struct sync_lw *lw, const char *json, size_t len)
+{
+    struct fkind *k = fk(lw);
+    struct json_object *obj = NULL;
+    const char *name;
+    int rc = 0;
+
+    if (pdi_json_parse(json, len, "host object", &obj)) {
+        pdi_error_clear();
+        return 0; /* the host's problem: skipped */
+    }
+    name = pdi_json_get_string(
+        pdi_json_get_typed(obj, "metadata", json_type_object), "name");
+    if (name && pdi_strvec_push(&k->page, name))
+        rc = 1;
+    else if (name)
+        rc = push(k->f, lw, item_new(k->f, k->idx, F_OBJECT, json, len)) ? 0
+                                                                         : 1;
+    json_object_put(obj);
+    return rc;
+}
+
+/* The page is complete: its names join the list's (never reconcile a
+ * partial name set). */
+static bool
+h_page_end(struct sync_lw *lw)
+{
+    struct fkind *k = fk(lw);
+
+    for (size_t i = 0; i < k->page.n; i++)
+        if (sync_keyset_add(k->listed, "", k->page.v[i]))
+            return false;
+    return true;
+}
+
+static void
+h_list_end(struct sync_lw *lw)
+{
+    struct fkind *k = fk(lw);
+    struct sync_follow *f = k->f;
+    struct fitem *it = item_new(f, k->idx, F_LISTED, lw->rv, strlen(lw->rv));
+
+    if (k->failing)
+        FLOG(f, PEDIA_LOG_NOTICE, "host: listing %s works again",
+             kinds[k->idx].resource);
+    k->failing = false;
+    FLOG(f, PEDIA_LOG_DEBUG, "host: listed %s at RV %s",
+         kinds[k->idx].resource, lw->rv);
+    if (it) {
+        it->listed = k->listed;
+        it->relist = lw->relisting;
+        k->listed = NULL;
+    }
+    /* Out of memory: relist on the next turn (the watch starts now). */
+    if (!push(f, lw, it) &&
+        pdi_kube_call_later(lw->loop, 0, resync_tick, k, NULL))
+        FLOG(f, PEDIA_LOG_ERROR, "host: %s: cannot reconcile a list",
+             kinds[k->idx].resource);
+    if (k->idx == K_SR)
+        start_kind(f, K_PC);
+}
+
+static enum sync_lw_ev
+h_event(struct sync_lw *lw, bool del, struct json_object *obj, const char *rv)
+{
+    struct fkind *k = fk(lw);
+    size_t len = 0;
+    const char *json =
+        json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN, &len);
+
+    (void)rv;
+    if (!json ||
+        !push(k->f, lw,
+              item_new(k->f, k->idx, del ? F_GONE : F_OBJECT, json, len)))
+        return LW_EV_ABORT;
+    k->failing = false;
+    atomic_fetch_add(&k->f->n_events, 1);
+    return LW_EV_OK;
+}
+
+static void
+h_bookmark(struct sync_lw *lw)
+{
+    fk(lw)->failing = false;
+}
+
+/* 401: the credentials may have rotated; the follower thread re-reads
+ * them before the retry. */
+static void
+h_failed(struct sync_lw *lw, bool list, pedia_err err, int status,
+         const char *why)
+{
+    struct sync_follow *f = fk(lw)->f;
+
+    (void)list;
+    (void)why;
+    if (!err && status == 401) {
+        atomic_store(&f->cfg_stale, true);
+        pthread_mutex_lock(&f->mu);
+        pthread_cond_broadcast(&f->cond);
+        pthread_mutex_unlock(&f->mu);
+    }
+}
+
+static void
+h_retry(struct sync_lw *lw, const char *why, long delay_ms)
+{
+    struct fkind *k = fk(lw);
+
+    if (delay_ms < 0)
+        FLOG(k->f, PEDIA_LOG_ERROR, "host: cannot schedule a retry of %s",
+             kinds[k->idx].resource);
+    else
+        FLOG(k->f, k->failing ? PEDIA_LOG_INFO : PEDIA_LOG_WARN,
+             "host: %s: %s; retrying in %ld ms", kinds[k->idx].resource, why,
+             delay_ms);
     k->failing = true;
+    if (k->idx == K_SR)
+        start_kind(k->f, K_PC);
+}
+
+static void
+h_note(struct sync_lw *lw, enum sync_lw_note n)
+{
+    struct fkind *k = fk(lw);
+
+    if (n == LW_NOTE_WATCH)
+        atomic_fetch_add(&k->f->n_watches, 1);
+    else if (n == LW_NOTE_EXPIRED)
+        FLOG(k->f, PEDIA_LOG_INFO,
+             "host: %s: resource version %s expired, relisting",
+             kinds[k->idx].resource, lw->rv);
+}
+
+static const struct sync_lw_ops follow_ops = {
+    .submit = h_submit,
+    .list_begin = h_list_begin,
+    .page_begin = h_page_begin,
+    .list_item = h_list_item,
+    .page_end = h_page_end,
+    .list_end = h_list_end,
+    .event = h_event,
+    .bookmark = h_bookmark,
+    .failed = h_failed,
+    .retry = h_retry,
+    .note = h_note,
+};
+
+/* Start a kind's list/watch loop once (loop thread). ClusterSyncResources
+ * go first, so that PediaCluster references resolve at once; the
+ * PediaClusters follow when that first list ended or failed. */
+static void
+start_kind(struct sync_follow *f, int kind)
+{
+    struct fkind *k = &f->k[kind];
+
+    if (k->started || atomic_load(&f->stopping))
+        return;
+    k->started = true;
+    sync_lw_start(&k->lw);
+}
+
+static void
+start_tick(void *payload)
+{
+    start_kind(payload, K_SR);
+}
+
+/* A failed apply asked for a relist (posted by the follower thread). */
+static void
+resync_tick(void *payload)
+{
+    struct fkind *k = payload;
+
+    if (!atomic_load(&k->f->stopping) && k->started)
+        sync_lw_retry(&k->lw, true, "resynchronising after a failed apply");
+}
+
+/* ---- the follower thread -------------------------------------------------
+ */
+
+/* One queued item, in order: apply, delete, or reconcile after a list. */
+static void
+handle_item(struct sync_follow *f, struct fitem *it)
+{
+    struct json_object *obj = NULL;
+    const char *name;
+
+    if (it->op == F_LISTED) {
+        list_reconcile(f, it->kind, it->listed);
+        atomic_fetch_add(&f->n_lists, 1);
+        if (it->relist)
+            atomic_fetch_add(&f->n_relists, 1);
+        if (it->kind == K_PC)
+            f->next_status = 0; /* new clusters: write their status now */
+        return;
+    }
+    if (pdi_json_parse(it->json, it->len, "host object", &obj)) {
+        pdi_error_clear();
+        return;
+    }
+    name = pdi_json_get_string(
+        pdi_json_get_typed(obj, "metadata", json_type_object), "name");
+    if (it->op == F_OBJECT)
+        on_object(f, it->kind, obj);
+    else if (name)
+        on_gone(f, it->kind, name);
+    json_object_put(obj);
+}
+
+static void
+handle_items(struct sync_follow *f, struct fitem *it)
+{
+    for (struct fitem *i = it; i && !atomic_load(&f->stopping); i = i->next)
+        handle_item(f, i);
+    items_free(f, it);
+    for (int i = 0; i < N_KINDS && !atomic_load(&f->stopping); i++) {
+        if (f->resync[i] &&
+            !pdi_kube_call_later(f->loop, 0, resync_tick, &f->k[i], NULL))
+            f->resync[i] = false;
+    }
+}
+
+/* Wait (mu held) for queued items, a stale credential, the stop, or due
+ * (at most 1 s: credentials age meanwhile). */
+static void
+wait_until(struct sync_follow *f, int64_t due)
+{
+    int64_t wait = due - sync_mono_ms();
+    struct timespec ts;
+
+    if (wait <= 0 || f->qhead || atomic_load(&f->cfg_stale) ||
+        atomic_load(&f->stopping))
+        return;
+    if (wait > 1000)
+        wait = 1000;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += wait / 1000;
+    ts.tv_nsec += (wait % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&f->cond, &f->mu, &ts);
+}
+
+static void *
+follow_main(void *arg)
+{
+    struct sync_follow *f = arg;
+
+    for (;;) {
+        struct fitem *items;
+        pthread_mutex_lock(&f->mu);
+        wait_until(f, f->next_status);
+        items = f->qhead;
+        f->qhead = f->qtail = NULL;
+        f->qbytes = 0;
+        pthread_mutex_unlock(&f->mu);
+        if (atomic_load(&f->stopping)) {
+            items_free(f, items);
+            break;
+        }
+        handle_items(f, items);
+        refresh_cfg(f);
+        if (sync_mono_ms() >= f->next_status) {
+            status_pass(f);
+            f->next_status = sync_mono_ms() + f->o.status_ms;
+        }
+    }
+    return NULL;
 }
 
 /* ---- status write-back
@@ -1250,105 +1258,6 @@ status_pass(struct sync_follow *f)
     }
 }
 
-/* ---- the follower thread
- * -----------------------------------------------------
- */
-
-/* Lists, watches and writes that are due; returns when to come back. */
-static int64_t
-run_due(struct sync_follow *f)
-{
-    int64_t now, next;
-
-    for (int i = 0; i < N_KINDS && !stopping(f); i++) {
-        struct fkind *k = &f->k[i];
-        if (k->resync) {
-            k->resync = false;
-            backoff(f, k, true, "resynchronising after a failed apply");
-        }
-        now = sync_mono_ms();
-        if (k->state == S_LIST ||
-            (k->state == S_BACKOFF && now >= k->wake_at && k->list_after)) {
-            watch_cancel(f, k);
-            k->state = S_LIST;
-            k->list_after = false;
-            if (do_list(f, k)) {
-                k->backoff_ms = 0;
-                watch_begin(f, k);
-            }
-        } else if (k->state == S_BACKOFF && now >= k->wake_at) {
-            watch_begin(f, k);
-        } else if (k->state == S_WATCH && now >= k->watch_deadline) {
-            watch_begin(f, k); /* the end was never reported */
-        }
-    }
-    now = sync_mono_ms();
-    if (now >= f->next_status && !stopping(f)) {
-        status_pass(f);
-        f->next_status = sync_mono_ms() + f->o.status_ms;
-    }
-    next = f->next_status;
-    for (int i = 0; i < N_KINDS; i++) {
-        const struct fkind *k = &f->k[i];
-        if (k->state == S_BACKOFF && k->wake_at < next)
-            next = k->wake_at;
-        if (k->state == S_WATCH && k->watch_deadline < next)
-            next = k->watch_deadline;
-        if (k->state == S_LIST || k->resync)
-            next = 0;
-    }
-    return next;
-}
-
-static void
-wait_until(struct sync_follow *f, int64_t due)
-{
-    int64_t wait = due - sync_mono_ms();
-    struct timespec ts;
-
-    if (wait <= 0 || f->qhead || f->stop)
-        return;
-    if (wait > 1000)
-        wait = 1000;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += wait / 1000;
-    ts.tv_nsec += (wait % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(&f->cond, &f->mu, &ts);
-}
-
-static void *
-follow_main(void *arg)
-{
-    struct sync_follow *f = arg;
-    int64_t due = 0;
-
-    for (;;) {
-        struct fitem *items;
-        pthread_mutex_lock(&f->mu);
-        wait_until(f, due);
-        items = f->qhead;
-        f->qhead = f->qtail = NULL;
-        f->qbytes = 0;
-        if (f->stop) {
-            pthread_mutex_unlock(&f->mu);
-            while (items) {
-                struct fitem *next = items->next;
-                pdi_free(f->a, items);
-                items = next;
-            }
-            break;
-        }
-        pthread_mutex_unlock(&f->mu);
-        handle_items(f, items);
-        due = run_due(f);
-    }
-    return NULL;
-}
-
 /* ---- create / free
  * ------------------------------------------------------------
  */
@@ -1358,19 +1267,19 @@ follow_free(struct sync_follow *f)
 {
     if (!f)
         return;
-    if (f->thread_on) {
-        pthread_mutex_lock(&f->mu);
-        f->stop = true;
-        pthread_cond_broadcast(&f->cond);
-        pthread_mutex_unlock(&f->mu);
+    pthread_mutex_lock(&f->mu);
+    atomic_store(&f->stopping, true);
+    pthread_cond_broadcast(&f->cond);
+    pthread_mutex_unlock(&f->mu);
+    if (f->thread_on)
         pthread_join(f->thread, NULL);
-    }
-    /* Late watch ends are queued by the loop as it cancels them. */
+    /* The loop's last callbacks see `stopping` and do nothing. */
     pdi_kube_loop_free(f->loop);
-    while (f->qhead) {
-        struct fitem *next = f->qhead->next;
-        pdi_free(f->a, f->qhead);
-        f->qhead = next;
+    items_free(f, f->qhead);
+    for (int i = 0; i < N_KINDS; i++) {
+        sync_lw_free(&f->k[i].lw);
+        sync_keyset_free(f->k[i].listed);
+        pdi_strvec_free(&f->k[i].page);
     }
     for (size_t i = 0; i < f->n_objs; i++)
         fobj_clear(f, &f->objs[i]);
@@ -1383,6 +1292,7 @@ follow_free(struct sync_follow *f)
     pdi_free(f->a, f->sa_dir);
     pthread_cond_destroy(&f->cond);
     pthread_mutex_destroy(&f->mu);
+    pthread_mutex_destroy(&f->cfg_mu);
     pdi_free(f->a, f);
 }
 
@@ -1445,6 +1355,20 @@ incluster_server(struct sync_follow *f)
 }
 
 static pedia_err
+kind_init(struct sync_follow *f, int i)
+{
+    struct fkind *k = &f->k[i];
+    char path[128];
+
+    k->f = f;
+    k->idx = i;
+    pdi_strvec_init(&k->page, f->a);
+    snprintf(path, sizeof path, HOST_GV "/%s", kinds[i].resource);
+    return sync_lw_init(&k->lw, &follow_ops, k, f->a, &f->stopping, path,
+                        f->o.backoff_max_ms);
+}
+
+static pedia_err
 follow_new(pedia_engine *e, const char *kubeconfig, size_t len,
            const struct pdi_follow_opts *o, struct sync_follow **out)
 {
@@ -1458,10 +1382,8 @@ follow_new(pedia_engine *e, const char *kubeconfig, size_t len,
     f->a = e->a;
     f->lg = e->lg;
     opts_defaults(&f->o, o);
-    f->seed = (uint64_t)(uintptr_t)f ^ (uint64_t)sync_mono_ms();
-    for (int i = 0; i < N_KINDS; i++)
-        f->k[i].idx = i;
     pthread_mutex_init(&f->mu, NULL);
+    pthread_mutex_init(&f->cfg_mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&f->cond, &ca);
@@ -1484,6 +1406,8 @@ follow_new(pedia_engine *e, const char *kubeconfig, size_t len,
             return err;
     }
     err = load_cfg(f);
+    for (int i = 0; i < N_KINDS && !err; i++)
+        err = kind_init(f, i);
     if (err)
         return err;
     return pdi_kube_loop_create(&f->loop, f->a, f->lg);
@@ -1529,6 +1453,12 @@ pdi_engine_follow_host_ex(pedia_engine *e, const char *kubeconfig, size_t len,
         return pdi_error_set(PEDIA_ERROR, 0, "cannot start the host follower");
     }
     f->thread_on = true;
+    for (int i = 0; i < N_KINDS; i++)
+        f->k[i].lw.loop = f->loop;
+    if (pdi_kube_call_later(f->loop, 0, start_tick, f, NULL)) {
+        sync_follow_free(e);
+        return pdi_error_set(PEDIA_ERROR, 0, "cannot start the host follower");
+    }
     return PEDIA_OK;
 }
 
