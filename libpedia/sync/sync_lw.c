@@ -120,8 +120,8 @@ ctx_live(const struct req_ctx *c)
 {
     const struct sync_lw *lw = c->lw;
 
-    return lw->req_active && lw->req_seq == c->seq &&
-           lw->state != LW_PAUSED && !atomic_load(lw->stopping);
+    return lw->req_active && lw->req_seq == c->seq && lw->state != LW_PAUSED &&
+           !atomic_load(lw->stopping);
 }
 
 /* Forget the live request (its callbacks become stale). */

@@ -19,8 +19,13 @@
 #include "sync/sync_listscan.h"
 #include "util/util.h"
 
-enum sync_lw_state { LW_IDLE = 0, LW_LISTING, LW_WATCHING, LW_BACKOFF,
-                     LW_PAUSED };
+enum sync_lw_state {
+    LW_IDLE = 0,
+    LW_LISTING,
+    LW_WATCHING,
+    LW_BACKOFF,
+    LW_PAUSED
+};
 
 /* What a watch event hook answers. */
 enum sync_lw_ev {
@@ -103,8 +108,8 @@ struct sync_lw {
     bool list_after_backoff; /* the back-off ends in a list, not a watch */
     bool relisting;          /* the current walk was caused by a 410 */
     int http_status;
-    char *cont;                  /* continue token of the next page */
-    struct sync_listscan *scan;  /* the page being received, or NULL */
+    char *cont;                 /* continue token of the next page */
+    struct sync_listscan *scan; /* the page being received, or NULL */
     long backoff_ms;
     int64_t wake_at; /* monotonic ms when the back-off ends */
     int64_t watch_started;

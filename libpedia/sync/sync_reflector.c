@@ -226,10 +226,10 @@ gate_release(struct sync_reflector *r)
 /* ---- list -------------------------------------------------------------------
  *
  * A page is never held whole: sync_lw feeds its body to a sync_listscan
- * as it arrives and hands each item here; it is normalized at once, and the records go to the
- * writer in batches of PAGE_BATCH (or PAGE_BATCH_BYTES). The keys of a
- * page join the list's key set only when the page has arrived complete
- * and valid, so a page that fails half-way and is fetched again cannot
+ * as it arrives and hands each item here; it is normalized at once, and the
+ * records go to the writer in batches of PAGE_BATCH (or PAGE_BATCH_BYTES). The
+ * keys of a page join the list's key set only when the page has arrived
+ * complete and valid, so a page that fails half-way and is fetched again cannot
  * leave the key of an object deleted meanwhile in the set (its rows from
  * the failed attempt are harmless: the reconcile removes them).
  */
@@ -574,8 +574,7 @@ sync_reflector_new(struct sync_cluster *cl, const struct pdi_sync_target *t,
     r->st.namespaced = t->namespaced;
     snprintf(r->st.status, sizeof r->st.status, "Pending");
     r->st.initial_list_phase = !stored_rv;
-    if (err || !r->t.group || !r->t.version || !r->t.resource ||
-        !r->t.kind) {
+    if (err || !r->t.group || !r->t.version || !r->t.resource || !r->t.kind) {
         sync_reflector_free(r, a);
         return NULL;
     }
