@@ -164,26 +164,6 @@ h_submit(struct sync_lw *lw, const char *path, long timeout_ms,
     return err;
 }
 
-static bool
-h_list_begin(struct sync_lw *lw)
-{
-    struct fkind *k = fk(lw);
-
-    sync_keyset_free(k->listed);
-    k->listed = sync_keyset_new(k->f->a);
-    return k->listed != NULL;
-}
-
-static bool
-h_page_begin(struct sync_lw *lw)
-{
-    struct fkind *k = fk(lw);
-
-    pdi_strvec_free(&k->page);
-    pdi_strvec_init(&k->page, k->f->a);
-    return true;
-}
-
 /* A listed object: remember its name (committed with its page), queue
  * it. Nonzero stops the page. */
 static int
@@ -200,26 +180,13 @@ h_list_item(struct sync_lw *lw, const char *json, size_t len)
     }
     name = pdi_json_get_string(
         pdi_json_get_typed(obj, "metadata", json_type_object), "name");
-    if (name && pdi_strvec_push(&k->page, name))
+    if (name && sync_lw_key(lw, "", name))
         rc = 1;
     else if (name)
         rc =
             push(k->f, lw, item_new(k->f, k->idx, F_OBJECT, json, len)) ? 0 : 1;
     json_object_put(obj);
     return rc;
-}
-
-/* The page is complete: its names join the list's (never reconcile a
- * partial name set). */
-static bool
-h_page_end(struct sync_lw *lw)
-{
-    struct fkind *k = fk(lw);
-
-    for (size_t i = 0; i < k->page.n; i++)
-        if (sync_keyset_add(k->listed, "", k->page.v[i]))
-            return false;
-    return true;
 }
 
 static void
@@ -236,9 +203,9 @@ h_list_end(struct sync_lw *lw)
     FLOG(f, PEDIA_LOG_DEBUG, "host: listed %s at RV %s",
          sync_follow_kinds[k->idx].resource, lw->rv);
     if (it) {
-        it->listed = k->listed;
+        it->listed = lw->listed;
         it->relist = lw->relisting;
-        k->listed = NULL;
+        lw->listed = NULL;
     }
     /* Out of memory: relist on the next turn (the watch starts now). */
     if (!push(f, lw, it) &&
@@ -323,10 +290,7 @@ h_note(struct sync_lw *lw, enum sync_lw_note n)
 
 static const struct sync_lw_ops follow_ops = {
     .submit = h_submit,
-    .list_begin = h_list_begin,
-    .page_begin = h_page_begin,
     .list_item = h_list_item,
-    .page_end = h_page_end,
     .list_end = h_list_end,
     .event = h_event,
     .bookmark = h_bookmark,
@@ -480,8 +444,6 @@ follow_free(struct sync_follow *f)
     items_free(f, f->qhead);
     for (int i = 0; i < N_KINDS; i++) {
         sync_lw_free(&f->k[i].lw);
-        sync_keyset_free(f->k[i].listed);
-        pdi_strvec_free(&f->k[i].page);
     }
     sync_follow_objs_free(f);
     sync_follow_cfg_wipe_free(&f->cfg, f->a);
@@ -535,7 +497,6 @@ kind_init(struct sync_follow *f, int i)
 
     k->f = f;
     k->idx = i;
-    pdi_strvec_init(&k->page, f->a);
     snprintf(path, sizeof path, HOST_GV "/%s", sync_follow_kinds[i].resource);
     return sync_lw_init(&k->lw, &follow_ops, k, f->a, &f->stopping, path,
                         f->o.backoff_max_ms);

@@ -4,10 +4,10 @@
  * thread, create/free), sync_follow_apply.c (what it does to the engine)
  * and sync_follow_host.c (credentials, status write-back).
  *
- * Threads (see sync_follow.c): the follower's kube loop thread owns
- * k[].lw and the hooks' state in k[]; the follower thread owns objs,
- * resync, next_status and cfg_at, and is the only one to replace cfg
- * (under cfg_mu, which the loop takes to read it); the queue is under mu.
+ * Threads (see sync_follow.c): the follower's kube loop thread owns k[]; the
+ * follower thread owns objs, resync, next_status and cfg_at, and is the only
+ * one to replace cfg (under cfg_mu, which the loop takes to read it); the queue
+ * is under mu.
  */
 #ifndef PDI_SYNC_FOLLOW_INT_H
 #define PDI_SYNC_FOLLOW_INT_H
@@ -36,9 +36,7 @@ struct fkind {
     int idx;
     struct sync_lw lw;
     bool started;
-    bool failing;               /* the last attempt failed (quieter logs) */
-    struct sync_keyset *listed; /* names of the list's complete pages */
-    struct pdi_strvec page;     /* names of the page being received */
+    bool failing; /* the last attempt failed (quieter logs) */
 };
 
 /* One host object (follower thread only). */

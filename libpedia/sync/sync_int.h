@@ -106,8 +106,6 @@ struct sync_reflector {
     bool gate_held;             /* holds one of the engine's list slots */
     bool gate_waiting;          /* queued for a list slot */
     struct sync_reflector *gate_next;
-    struct sync_keyset *listed;    /* keys seen by the current list */
-    int64_t list_count;            /* objects seen by the current list */
     struct pdi_resource_status st; /* guarded by engine mu */
 };
 

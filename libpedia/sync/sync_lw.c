@@ -21,12 +21,16 @@
  *     page is requested the user's gate may hold the walk back (the
  *     reflector's list slots); it resumes it with sync_lw_list_resume.
  *     A page is scanned while it arrives (sync_listscan.c): each item's
- *     bytes go to the list_item hook, so no page is ever held whole.
- *     page_end says the page arrived complete and valid (the user commits
- *     what it kept of it). A continue page answered 410 (its snapshot was
- *     compacted) restarts the walk from the first page; other failures
- *     retry the same page after a back-off. After the last page,
- *     list_end (reconcile) runs with lw->rv set to the list's RV.
+ *     bytes go to the list_item hook, so no page is ever held whole; the
+ *     hook names the item (sync_lw_key). The keys of a page join the
+ *     walk's key set only when the page has arrived complete and valid
+ *     (page_end), so a page that fails half-way and is fetched again
+ *     cannot leave the key of an object deleted meanwhile in the set. A
+ *     continue page answered 410 (its snapshot was compacted) restarts
+ *     the walk from the first page; other failures retry the same page
+ *     after a back-off. After the last page, list_end reconciles: what
+ *     the user holds of the collection and the set does not name was
+ *     deleted while nobody watched. lw->rv is then the list's RV.
  *  3. WATCH from lw->rv with allowWatchBookmarks and a random
  *     timeoutSeconds (300-600): ADDED/MODIFIED/DELETED go to the event
  *     hook and advance the RV; BOOKMARK only advances the RV.
@@ -88,9 +92,13 @@ sync_lw_init(struct sync_lw *lw, const struct sync_lw_ops *ops, void *user,
     return lw->path ? PEDIA_OK : pdi_error_oom();
 }
 
+/* The page state: the scanner and the page's keys. */
 static void
 scan_free(struct sync_lw *lw)
 {
+    pdi_free(lw->a, lw->keys);
+    lw->keys = NULL;
+    lw->n_keys = lw->cap_keys = 0;
     if (!lw->scan)
         return;
     sync_listscan_free(lw->scan);
@@ -102,6 +110,8 @@ void
 sync_lw_free(struct sync_lw *lw)
 {
     scan_free(lw);
+    sync_keyset_free(lw->listed);
+    lw->listed = NULL;
     pdi_free(lw->a, lw->cont);
     pdi_free(lw->a, lw->path);
     lw->cont = NULL;
@@ -241,6 +251,32 @@ page_item(const char *json, size_t len, void *payload)
     return rc;
 }
 
+pedia_err
+sync_lw_key(struct sync_lw *lw, const char *ns, const char *name)
+{
+    if (lw->n_keys == lw->cap_keys) {
+        size_t cap = lw->cap_keys ? lw->cap_keys * 2 : 512;
+        struct sync_key *v = pdi_realloc(lw->a, lw->keys, cap * sizeof *v);
+        if (!v)
+            return PEDIA_ENOMEM;
+        lw->keys = v;
+        lw->cap_keys = cap;
+    }
+    sync_key_of(&lw->keys[lw->n_keys++], ns, name);
+    return PEDIA_OK;
+}
+
+/* The page is complete and valid: its keys join the walk's set. */
+static bool
+keys_commit(struct sync_lw *lw)
+{
+    for (size_t i = 0; i < lw->n_keys; i++)
+        if (sync_keyset_add_key(lw->listed, &lw->keys[i]))
+            return false;
+    lw->list_count += (int64_t)lw->n_keys;
+    return true;
+}
+
 /* Items left in the envelope (an "items" key spelled with escapes): the
  * parsed route. Nonzero when a hook gave up or out of memory. */
 static int
@@ -265,6 +301,8 @@ list_finish(struct sync_lw *lw, const char *rv)
     lw->in_list = false;
     snprintf(lw->rv, sizeof lw->rv, "%s", rv ? rv : "");
     lw->ops->list_end(lw);
+    sync_keyset_free(lw->listed); /* unless the hook took it */
+    lw->listed = NULL;
     lw->relisting = false;
     watch_begin(lw);
 }
@@ -284,7 +322,8 @@ page_done(struct sync_lw *lw)
     items = pdi_json_get_typed(env, "items", json_type_array);
     ok = !items || !json_object_array_length(items) ||
          !envelope_items(lw, items);
-    if (!ok || (lw->ops->page_end && !lw->ops->page_end(lw))) {
+    if (!ok || (lw->ops->page_end && !lw->ops->page_end(lw)) ||
+        !keys_commit(lw)) {
         json_object_put(env);
         backoff(lw, true, lw->why[0] ? lw->why : "out of memory");
         return;
@@ -373,6 +412,7 @@ scan_begin(struct sync_lw *lw)
         sync_listscan_init(lw->scan, lw->a);
     }
     sync_listscan_reset(lw->scan);
+    lw->n_keys = 0;
     lw->why[0] = '\0';
     return !lw->ops->page_begin || lw->ops->page_begin(lw);
 }
@@ -422,7 +462,10 @@ list_begin(struct sync_lw *lw, bool relist)
     lw->cont = NULL;
     lw->relisting = relist;
     lw->in_list = false;
-    if (!lw->ops->list_begin(lw)) {
+    sync_keyset_free(lw->listed);
+    lw->listed = sync_keyset_new(lw->a);
+    lw->list_count = 0;
+    if (!lw->listed) {
         backoff(lw, true, "out of memory");
         return;
     }
@@ -618,6 +661,8 @@ sync_lw_pause(struct sync_lw *lw)
     lw->state = LW_PAUSED;
     lw->in_list = false;
     list_idle(lw);
+    sync_keyset_free(lw->listed);
+    lw->listed = NULL;
     pdi_free(lw->a, lw->cont);
     lw->cont = NULL;
 }

@@ -44,11 +44,13 @@ enum sync_lw_note {
 };
 
 struct sync_lw;
+struct sync_key;
+struct sync_keyset;
 struct json_object;
 
 /*
- * The user's side. Required: submit, list_begin, list_item, list_end,
- * event. The others may be NULL.
+ * The user's side. Required: submit, list_item, list_end, event. The
+ * others may be NULL.
  */
 struct sync_lw_ops {
     /* Start a GET of path on the loop with the user's credentials. */
@@ -61,18 +63,17 @@ struct sync_lw_ops {
     /* The walk stops fetching (its last page is in, it backs off or is
      * paused): give up the slot and any per-page state. */
     void (*list_idle)(struct sync_lw *lw);
-    /* A list walk starts from its first page: reset per-list state.
-     * false: out of memory (the walk backs off). */
-    bool (*list_begin)(struct sync_lw *lw);
     /* A page request is about to start. false: out of memory. */
     bool (*page_begin)(struct sync_lw *lw);
-    /* One item's JSON bytes (valid during the call). Nonzero aborts the
-     * page; the hook may say why in lw->why (default "out of memory"). */
+    /* One item's JSON bytes (valid during the call); the hook names the
+     * object with sync_lw_key. Nonzero aborts the page; the hook may say
+     * why in lw->why (default "out of memory"). */
     int (*list_item)(struct sync_lw *lw, const char *json, size_t len);
     /* The page arrived complete and valid. false: out of memory. */
     bool (*page_end)(struct sync_lw *lw);
-    /* The last page is in; lw->rv holds the list's RV. The watch starts
-     * right after. */
+    /* The last page is in: lw->rv holds the list's RV, lw->listed the
+     * keys it returned (lw->list_count of them; the hook may take the set
+     * and set lw->listed to NULL). The watch starts right after. */
     void (*list_end)(struct sync_lw *lw);
     /* ADDED / MODIFIED (del false) or DELETED (del true); rv: the
      * object's RV or NULL. */
@@ -109,6 +110,11 @@ struct sync_lw {
     bool relisting;          /* the current walk was caused by a 410 */
     int http_status;
     char *cont;                 /* continue token of the next page */
+    struct sync_keyset *listed; /* keys of the walk's complete pages */
+    int64_t list_count;         /* how many */
+    struct sync_key *keys;      /* keys of the page being received */
+    size_t n_keys;
+    size_t cap_keys;
     struct sync_listscan *scan; /* the page being received, or NULL */
     long backoff_ms;
     int64_t wake_at; /* monotonic ms when the back-off ends */
@@ -130,6 +136,11 @@ void sync_lw_free(struct sync_lw *lw);
 void sync_lw_start(struct sync_lw *lw);
 /* Start a list walk from its first page (relist: after a 410). */
 void sync_lw_list(struct sync_lw *lw, bool relist);
+/* From the list_item hook: the item is ns/name (ns may be ""). Its key
+ * joins lw->listed only if the page arrives complete and valid, so a page
+ * that fails half-way and is fetched again cannot leave the key of an
+ * object deleted meanwhile in the set. PEDIA_ENOMEM on failure. */
+pedia_err sync_lw_key(struct sync_lw *lw, const char *ns, const char *name);
 /* Fetch the walk's current page: the user's gate let it through. */
 void sync_lw_list_resume(struct sync_lw *lw);
 /* Cancel the transfer and back off; then list (list) or watch again. */

@@ -223,15 +223,14 @@ gate_release(struct sync_reflector *r)
         g->wake_queued = true;
 }
 
-/* ---- list -------------------------------------------------------------------
+/* ---- list pages --------------------------------------------------------
  *
  * A page is never held whole: sync_lw feeds its body to a sync_listscan
- * as it arrives and hands each item here; it is normalized at once, and the
- * records go to the writer in batches of PAGE_BATCH (or PAGE_BATCH_BYTES). The
- * keys of a page join the list's key set only when the page has arrived
- * complete and valid, so a page that fails half-way and is fetched again cannot
- * leave the key of an object deleted meanwhile in the set (its rows from
- * the failed attempt are harmless: the reconcile removes them).
+ * as it arrives and hands each item here; it is normalized at once, its
+ * key goes to sync_lw_key, and the records go to the writer in batches of
+ * PAGE_BATCH (or PAGE_BATCH_BYTES). Rows queued from a page that fails
+ * half-way are harmless: its keys never join the list's set (sync_lw.h),
+ * so the reconcile removes what was deleted meanwhile.
  */
 
 #define PAGE_BATCH 64u
@@ -242,9 +241,6 @@ struct sync_listpage {
     pedia_sys_write_op *ops;
     size_t n;
     size_t bytes;
-    struct sync_key *keys; /* keys of this page's records */
-    size_t n_keys;
-    size_t cap_keys;
 };
 
 static void
@@ -280,7 +276,6 @@ listpage_free(struct sync_listpage *p, const struct pdi_alloc *a)
     if (!p)
         return;
     batch_drop(p, a);
-    pdi_free(a, p->keys);
     pdi_free(a, p);
 }
 
@@ -306,23 +301,6 @@ page_begin(struct sync_lw *lw)
         r->page = p;
     }
     batch_drop(p, a);
-    p->n_keys = 0;
-    return true;
-}
-
-static bool
-keys_push(struct sync_listpage *p, const struct pdi_alloc *a,
-          const pedia_sys_record *rec)
-{
-    if (p->n_keys == p->cap_keys) {
-        size_t cap = p->cap_keys ? p->cap_keys * 2 : 512;
-        struct sync_key *v = pdi_realloc(a, p->keys, cap * sizeof *v);
-        if (!v)
-            return false;
-        p->keys = v;
-        p->cap_keys = cap;
-    }
-    sync_key_of(&p->keys[p->n_keys++], rec->ns, rec->name);
     return true;
 }
 
@@ -346,7 +324,7 @@ page_item(struct sync_lw *lw, const char *json, size_t len)
     }
     if (!normalize_bytes(r, json, len, &p->recs[p->n]))
         return 0;
-    if (!keys_push(p, a, &p->recs[p->n].rec)) {
+    if (sync_lw_key(lw, p->recs[p->n].rec.ns, p->recs[p->n].rec.name)) {
         pdi_record_free(&p->recs[p->n]);
         return 1;
     }
@@ -355,19 +333,6 @@ page_item(struct sync_lw *lw, const char *json, size_t len)
     if (p->n == PAGE_BATCH || p->bytes >= PAGE_BATCH_BYTES)
         batch_flush(r);
     return 0;
-}
-
-/* The page is complete and valid: its keys join the list's set. */
-static bool
-keys_commit(struct sync_reflector *r)
-{
-    struct sync_listpage *p = r->page;
-
-    for (size_t i = 0; i < p->n_keys; i++)
-        if (sync_keyset_add_key(r->listed, &p->keys[i]))
-            return false;
-    r->list_count += (int64_t)p->n_keys;
-    return true;
 }
 
 /* ---- sync_lw hooks ------------------------------------------------------
@@ -397,25 +362,12 @@ r_list_idle(struct sync_lw *lw)
     gate_release(refl(lw));
 }
 
-static bool
-r_list_begin(struct sync_lw *lw)
-{
-    struct sync_reflector *r = refl(lw);
-
-    sync_keyset_free(r->listed);
-    r->listed = sync_keyset_new(eng(r)->a);
-    r->list_count = 0;
-    return r->listed != NULL;
-}
-
-/* The page is complete: queue the rest of its batch, keep its keys. */
+/* The page is complete: queue the rest of its batch. */
 static bool
 r_page_end(struct sync_lw *lw)
 {
-    struct sync_reflector *r = refl(lw);
-
-    batch_flush(r);
-    return keys_commit(r);
+    batch_flush(refl(lw));
+    return true;
 }
 
 /* The list is complete: reconcile (the watch follows). */
@@ -425,11 +377,11 @@ r_list_end(struct sync_lw *lw)
     struct sync_reflector *r = refl(lw);
     pedia_engine *e = eng(r);
 
-    sync_writer_reconcile(e, r, r->listed, lw->rv, r->list_count);
-    r->listed = NULL;
+    sync_writer_reconcile(e, r, lw->listed, lw->rv, lw->list_count);
+    lw->listed = NULL;
     pdi_log(e->lg, PEDIA_LOG_DEBUG, SYNC_COMPONENT,
             "cluster %s: listed %lld %s at RV %s", r->cl->name,
-            (long long)r->list_count, r->t.resource, lw->rv);
+            (long long)lw->list_count, r->t.resource, lw->rv);
     set_status(r, "Syncing", "", "");
 }
 
@@ -523,7 +475,6 @@ static const struct sync_lw_ops reflector_ops = {
     .submit = r_submit,
     .gate_acquire = r_gate_acquire,
     .list_idle = r_list_idle,
-    .list_begin = r_list_begin,
     .page_begin = page_begin,
     .list_item = page_item,
     .page_end = r_page_end,
@@ -592,7 +543,6 @@ sync_reflector_free(struct sync_reflector *r, const struct pdi_alloc *a)
     pdi_free(a, r->t.resource);
     pdi_free(a, r->t.kind);
     listpage_free(r->page, a);
-    sync_keyset_free(r->listed);
     pdi_free(a, r);
 }
 
@@ -612,8 +562,6 @@ void
 sync_reflector_pause(struct sync_reflector *r)
 {
     sync_lw_pause(&r->lw);
-    sync_keyset_free(r->listed);
-    r->listed = NULL;
 }
 
 void
