@@ -542,9 +542,11 @@ follow_new(pedia_engine *e, const char *kubeconfig, size_t len,
     err = sync_follow_load_cfg(f);
     for (int i = 0; i < N_KINDS && !err; i++)
         err = kind_init(f, i);
-    if (err)
-        return err;
-    return pdi_kube_loop_create(&f->loop, f->a, f->lg);
+    if (!err)
+        err = pdi_kube_loop_create(&f->loop, f->a, f->lg);
+    for (int i = 0; i < N_KINDS && !err; i++)
+        f->k[i].lw.loop = f->loop;
+    return err;
 }
 
 pedia_err
@@ -587,8 +589,6 @@ pdi_engine_follow_host_ex(pedia_engine *e, const char *kubeconfig, size_t len,
         return pdi_error_set(PEDIA_ERROR, 0, "cannot start the host follower");
     }
     f->thread_on = true;
-    for (int i = 0; i < N_KINDS; i++)
-        f->k[i].lw.loop = f->loop;
     if (pdi_kube_call_later(f->loop, 0, start_tick, f, NULL)) {
         sync_follow_free(e);
         return pdi_error_set(PEDIA_ERROR, 0, "cannot start the host follower");

@@ -9,7 +9,11 @@
  *   reflectors and never touches the database;
  * - the writer thread commits what reflectors queue (sync_writer.c);
  * - the worker thread runs blocking jobs: discovery, resolution and the
- *   reads of stored sync states (sync_cluster.c).
+ *   reads of stored sync states (sync_cluster.c);
+ * - host-cluster mode adds a kube loop and a thread of its own
+ *   (sync_follow.c), independent of the engine's start/stop.
+ * Reflectors and the follower share one list/watch loop (sync_lw.c),
+ * which runs on the kube loop thread of its user.
  * Engine mutex `mu` guards the manifest table, the cluster list and every
  * status field that other threads read (conditions, per-resource status).
  * Clusters and reflectors are never freed while the engine runs: a removed
