@@ -475,12 +475,6 @@ list_begin(struct sync_lw *lw, bool relist)
     list_next(lw);
 }
 
-void
-sync_lw_list(struct sync_lw *lw, bool relist)
-{
-    list_begin(lw, relist);
-}
-
 /* ---- watch ------------------------------------------------------------ */
 
 static const char *

@@ -134,8 +134,6 @@ pedia_err sync_lw_init(struct sync_lw *lw, const struct sync_lw_ops *ops,
 void sync_lw_free(struct sync_lw *lw);
 /* Watch from lw->rv when one is known, else list. */
 void sync_lw_start(struct sync_lw *lw);
-/* Start a list walk from its first page (relist: after a 410). */
-void sync_lw_list(struct sync_lw *lw, bool relist);
 /* From the list_item hook: the item is ns/name (ns may be ""). Its key
  * joins lw->listed only if the page arrives complete and valid, so a page
  * that fails half-way and is fetched again cannot leave the key of an
