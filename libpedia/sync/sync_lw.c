@@ -63,6 +63,7 @@
 #define LIST_LIMIT 500
 #define LIST_TIMEOUT_MS 60000L
 #define BACKOFF_MIN_MS 500L
+#define ERR_BODY_MAX 4096u
 
 struct req_ctx {
     struct sync_lw *lw;
@@ -88,6 +89,7 @@ sync_lw_init(struct sync_lw *lw, const struct sync_lw_ops *ops, void *user,
     lw->stopping = stopping;
     lw->backoff_max_ms = backoff_max_ms;
     lw->seed = (uint64_t)(uintptr_t)lw ^ (uint64_t)sync_mono_ms();
+    pdi_buf_init(&lw->err_body, a);
     lw->path = pdi_strdup(a, path);
     return lw->path ? PEDIA_OK : pdi_error_oom();
 }
@@ -114,6 +116,7 @@ sync_lw_free(struct sync_lw *lw)
     lw->listed = NULL;
     pdi_free(lw->a, lw->cont);
     pdi_free(lw->a, lw->path);
+    pdi_buf_free(&lw->err_body);
     lw->cont = NULL;
     lw->path = NULL;
 }
@@ -168,15 +171,36 @@ submit(struct sync_lw *lw, const char *path, long timeout_ms,
     return err == PEDIA_OK;
 }
 
-/* Describe a failed transfer in a short message (no credentials: kube
- * messages never carry them). */
+/* Keep the start of a failed response's body (a Status, for describe). */
 static void
-describe(char *out, size_t cap, pedia_err err, int status, const char *msg)
+err_body_add(struct sync_lw *lw, const char *data, size_t len)
 {
-    if (err)
+    size_t room = ERR_BODY_MAX - lw->err_body.len;
+
+    if (lw->err_body.len < ERR_BODY_MAX)
+        pdi_buf_append(&lw->err_body, data, len < room ? len : room);
+}
+
+/* Describe a failed transfer in a short message: "HTTP 403: <the
+ * Status message>" or the transfer error (no credentials: neither kube
+ * messages nor Status messages carry them). */
+static void
+describe(struct sync_lw *lw, char *out, size_t cap, pedia_err err, int status,
+         const char *msg)
+{
+    struct json_object *root = NULL;
+    const char *m = NULL;
+
+    if (err) {
         snprintf(out, cap, "%s", msg && *msg ? msg : pedia_strerror(err));
-    else
-        snprintf(out, cap, "HTTP %d", status);
+        return;
+    }
+    if (lw->err_body.len &&
+        !pdi_json_parse(lw->err_body.ptr, lw->err_body.len, "status", &root))
+        m = pdi_json_get_string(root, "message");
+    snprintf(out, cap, "HTTP %d%s%.200s", status, m ? ": " : "", m ? m : "");
+    json_object_put(root);
+    pdi_error_clear();
 }
 
 /* ---- back-off ---------------------------------------------------------- */
@@ -223,6 +247,7 @@ backoff(struct sync_lw *lw, bool list, const char *why)
     if (pdi_kube_call_later(lw->loop, d, backoff_tick, lw, NULL) &&
         lw->ops->retry)
         lw->ops->retry(lw, "cannot schedule a retry", -1);
+    pdi_buf_free(&lw->err_body); /* described; memory stays flat */
     /* A list gives its page state and its slot up while it waits (last:
      * `why` may point into the scanner). */
     if (list)
@@ -363,8 +388,10 @@ list_on_body(const char *data, size_t len, void *payload)
 
     if (!ctx_live(c))
         return 1;
-    if (lw->http_status != 200)
+    if (lw->http_status != 200) {
+        err_body_add(lw, data, len);
         return 0;
+    }
     return sync_listscan_feed(lw->scan, data, len, page_item, lw) ? 1 : 0;
 }
 
@@ -395,7 +422,7 @@ list_on_done(pedia_err err, int status, const char *msg, void *payload)
     else if (err == PEDIA_EUSER && lw->scan && lw->scan->why[0])
         snprintf(why, sizeof why, "%s", lw->scan->why);
     else
-        describe(why, sizeof why, err, status, msg);
+        describe(lw, why, sizeof why, err, status, msg);
     if (lw->ops->failed)
         lw->ops->failed(lw, true, err, status, why);
     backoff(lw, true, why);
@@ -432,6 +459,7 @@ list_page(struct sync_lw *lw)
         pdi_buf_url_escape(&path, lw->cont);
     }
     lw->http_status = 0;
+    pdi_buf_reset(&lw->err_body);
     if (path.oom || !scan_begin(lw))
         backoff(lw, true, "out of memory");
     else if (submit(lw, path.ptr, LIST_TIMEOUT_MS, &cb, why, sizeof why))
@@ -554,8 +582,12 @@ watch_on_line(const char *line, size_t len, void *payload)
     const char *type;
     int rc = 0;
 
-    if (!ctx_live(c) || c->lw->http_status != 200)
+    if (!ctx_live(c))
         return 0;
+    if (c->lw->http_status != 200) {
+        err_body_add(c->lw, line, len);
+        return 0;
+    }
     if (pdi_json_parse(line, len, "watch event", &ev))
         return malformed(c);
     type = pdi_json_get_string(ev, "type");
@@ -602,7 +634,7 @@ watch_on_done(pedia_err err, int status, const char *msg, void *payload)
     else if (!err && status == 200)
         snprintf(why, sizeof why, "watch ended at once");
     else
-        describe(why, sizeof why, err, status, msg);
+        describe(lw, why, sizeof why, err, status, msg);
     if (lw->ops->failed)
         lw->ops->failed(lw, false, err, status, why);
     backoff(lw, abort, why);
@@ -619,6 +651,7 @@ watch_begin(struct sync_lw *lw)
     lw->state = LW_WATCHING;
     lw->stream_events = 0;
     lw->http_status = 0;
+    pdi_buf_reset(&lw->err_body);
     lw->why[0] = '\0';
     lw->watch_started = sync_mono_ms();
     pdi_buf_init(&path, lw->a);

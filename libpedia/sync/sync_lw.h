@@ -120,8 +120,9 @@ struct sync_lw {
     int64_t wake_at; /* monotonic ms when the back-off ends */
     int64_t watch_started;
     uint64_t stream_events;
-    uint64_t seed; /* jitter RNG state */
-    char why[160]; /* a hook's reason for aborting */
+    uint64_t seed;           /* jitter RNG state */
+    char why[160];           /* a hook's reason for aborting */
+    struct pdi_buf err_body; /* start of a failed response (a Status) */
 };
 
 /* Fill the user fields; path is copied (PEDIA_ENOMEM). */
