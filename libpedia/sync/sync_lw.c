@@ -43,8 +43,12 @@
  *       event hook that aborts (LW_EV_ABORT) backs off to a relist.
  *     Each failure goes to the failed hook first (404 → rediscover,
  *     401 → reload credentials: the user's policy).
+ *     A failed response is described with its Status message ("HTTP
+ *     403: ..."): the first ERR_BODY_MAX bytes of a non-200 body are kept
+ *     until the back-off is logged.
  *  4. Pause cancels the transfer and keeps the RV; start goes to 3 (or 2
- *     when no RV is known yet).
+ *     when no RV is known yet). sync_lw_retry cancels the transfer and
+ *     backs off to a fresh walk (the follower, after a failed apply).
  *
  * Every request gets a small context {lw, sequence}; a callback whose
  * sequence is not the loop's current one belongs to a cancelled request
