@@ -570,7 +570,7 @@ apply_targets(struct sync_cluster *cl, struct disco_job *d)
     }
     for (size_t i = 0; i < cl->n_refl; i++) {
         struct sync_reflector *r = cl->refl[i];
-        if (r->state == R_IDLE || r->state == R_PAUSED)
+        if (r->lw.state == LW_IDLE || r->lw.state == LW_PAUSED)
             sync_reflector_start(r);
     }
 }

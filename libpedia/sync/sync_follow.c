@@ -3,76 +3,53 @@
  * follows the PediaCluster and ClusterSyncResources objects of a host
  * cluster (cluster.clusterpedia.io/v1alpha2) and writes every
  * PediaCluster's status back to it, like Clusterpedia's
- * clustersynchro-manager (reference clusterpedia.md §1.1, §3.1).
+ * clustersynchro-manager (reference clusterpedia.md §1.1, §3.1). This
+ * file runs the list/watch of the two kinds and the follower thread;
+ * sync_follow_apply.c applies to the engine, sync_follow_host.c holds the
+ * credentials and the status write-back.
  *
- * Threads: transfers to the host run on the follower's own kube loop
- * (one libcurl multi thread, as for members); everything else runs on one
- * follower thread, which may block: it calls pedia_engine_apply/delete
- * (store writes, waits for the engine loop) and waits for its own LIST
- * pages and status PUTs. Loop callbacks only queue watch lines and ends
- * (`q`, under `mu`); the follower thread owns all other state. The
- * follower is independent of pedia_engine_start/stop: it applies to the
- * manifest table either way and writes status only while the engine runs
- * (a stopped engine renders no status). pedia_engine_free stops it first.
+ * Per kind, the shared list/watch loop (sync_lw.c: paged LIST, WATCH from
+ * the list RV, relist on 410, back-off up to backoff_max_ms) runs on the
+ * follower's own kube loop (one libcurl multi thread, as for members),
+ * ClusterSyncResources first, so that PediaCluster references resolve at
+ * once: the PediaCluster loop starts when that first list ended or
+ * failed. Listed and ADDED/MODIFIED objects are applied, DELETED ones
+ * deleted; after a complete list, followed manifests the list did not
+ * return are deleted (objects deleted while we were not watching).
  *
- * Per kind (ClusterSyncResources first, so references resolve at once),
- * the cycle of sync_reflector.c, on the host:
- *  1. LIST pages (limit 500, continue; a 410 on a continue page restarts
- *     the list). Each object is applied (below). At the end, every
- *     followed manifest of the kind that the list did not return is
- *     deleted from the engine: objects deleted while we were not watching.
- *  2. WATCH from the list RV with bookmarks and a random timeoutSeconds;
- *     ADDED/MODIFIED → apply, DELETED → delete, BOOKMARK → RV. ERROR 410
- *     or HTTP 410 → relist (1). A clean end re-watches from the last RV (a
- *     stream that ends within 1 s without events counts as a failure);
- *     other failures back off (0.5 s doubling to 30 s, jitter) and
- *     re-watch; a failed LIST backs off and lists again.
- *
- * Applying: the host object is reduced to a clean manifest (apiVersion,
- * kind, metadata.name/labels/annotations, spec; no status, uid, RV,
- * managedFields, nor kubectl's last-applied annotation, which repeats the
- * credentials) annotated with PDI_FOLLOW_ANNOTATION (the host UID), and
- * applied only when it differs from the last one handled, so status
- * writes (which change the host RV) cost nothing. Manifests carrying the
- * annotation are the follower's: only they are deleted on host deletes
- * and relists; manifests applied by other means are left alone. An
- * object with a deletionTimestamp counts as deleted. A manifest the
- * engine rejects is remembered (not retried until it changes) and shown
- * in the host status as Validated=False; the engine keeps the last valid
- * spec.
- *
- * Status write-back (every status_ms): for each PediaCluster, the
- * engine's status (pedia_engine_get) is compared with the host's and with
- * the last one written; when it differs, and at most once per min_put_ms
- * per cluster and puts_per_pass per pass, it is PUT to
- * .../pediaclusters/<name>/status with the host RV last seen. 409 → GET
- * the object for its fresh RV and retry (PUT_TRIES in all).
- *
- * Credentials: a kubeconfig (its current context; file references are
- * read) or the in-cluster service account. They are re-read every
- * cred_refresh_ms and after any 401 (projected tokens rotate). Nothing
- * here logs a credential: messages name kinds, objects, paths and HTTP
- * statuses; manifest texts are wiped before they are freed.
+ * Threads and invariants:
+ *  - The loop thread runs the sync_lw hooks below. They never block and
+ *    never touch the engine: each object goes, as its JSON bytes, to the
+ *    queue (f->qhead, under f->mu, bounded by MAX_QUEUE_BYTES: when full,
+ *    the loop backs off and relists); a list's end goes there too, with
+ *    the names the list returned, so the reconcile follows its objects.
+ *    It owns k[] (the sync_lw state, the names of the list under way).
+ *  - The follower thread takes the queue in order and may block: it
+ *    calls pedia_engine_apply/delete (which wait for the engine) and the
+ *    status write-back waits for its PUTs on the follower's loop. It owns
+ *    the followed-object table and is the only writer of the credentials
+ *    (under cfg_mu, which the loop's submit hook takes to read them).
+ *  - Back to the loop only by pdi_kube_call_later: a failed apply asks
+ *    for a relist of its kind (resync_tick); a 401 seen on the loop marks
+ *    the credentials stale and wakes the thread, which re-reads them
+ *    before the retry.
+ *  - Stop (follow_free): `stopping` is set under mu, the thread is
+ *    joined, then the loop is freed (its last callbacks see `stopping`
+ *    and do nothing), then the queue and k[] are freed.
+ * The follower is independent of pedia_engine_start/stop: it applies to
+ * the manifest table either way and writes status only while the engine
+ * runs (a stopped engine renders no status). pedia_engine_free stops it
+ * first. Nothing here logs a credential.
  */
 #include "sync/sync_follow.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "sync/sync_int.h"
+#include "sync/sync_follow_int.h"
 #include "util/util_json.h"
 
-#define HOST_GV "/apis/cluster.clusterpedia.io/v1alpha2"
-#define LIST_LIMIT 500
-#define LIST_TIMEOUT_MS 60000L
-#define PUT_TIMEOUT_MS 30000L
-#define PUT_TRIES 4
-#define MAX_BODY (64u << 20)
 #define MAX_QUEUE_BYTES (64u << 20)
-#define MAX_FILE (1u << 20)
-#define INCLUSTER "in-cluster configuration"
 #define BACKOFF_MIN_MS 500L
 #define DEFAULT_STATUS_MS 2000L
 #define DEFAULT_MIN_PUT_MS 5000L
@@ -80,1233 +57,333 @@
 #define DEFAULT_CRED_REFRESH_MS 60000L
 #define DEFAULT_BACKOFF_MAX_MS 30000L
 #define DEFAULT_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
-#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-enum { K_SR, K_PC, N_KINDS };
-
-static const struct {
-    const char *kind;
-    const char *resource;
-    enum pdi_manifest_kind mkind;
-} kinds[N_KINDS] = {
+const struct sync_follow_kind sync_follow_kinds[N_KINDS] = {
     {PDI_KIND_SYNCRESOURCES, "clustersyncresources",
      PDI_MANIFEST_SYNCRESOURCES},
     {PDI_KIND_PEDIACLUSTER, "pediaclusters", PDI_MANIFEST_PEDIACLUSTER},
 };
 
-enum kstate { S_LIST = 0, S_WATCH, S_BACKOFF };
+/* What the loop hands the follower thread, in order. */
+enum fop { F_OBJECT, F_GONE, F_LISTED };
 
-/* One followed kind (follower thread only). */
-struct fkind {
-    int idx;
-    enum kstate state;
-    bool list_after; /* the back-off ends in a LIST, not a WATCH */
-    bool relist;     /* the next LIST is caused by a 410 */
-    bool resync;     /* an apply failed for a transient reason: relist */
-    bool failing;    /* the last attempt failed (later logs are quieter) */
-    char rv[64];
-    uint64_t seq; /* identifies the current watch */
-    uint64_t req_id;
-    bool req_active;
-    long backoff_ms;
-    int64_t wake_at;
-    int64_t watch_started;
-    int64_t watch_deadline; /* safety net if the end is never reported */
-    uint64_t stream_events;
-};
-
-/* One host object (follower thread only). */
-struct fobj {
-    int kind;
-    char *name;
-    char *seen;            /* last clean manifest handled (credentials) */
-    char *invalid;         /* the engine's rejection message, or NULL */
-    int64_t invalid_since; /* Unix s */
-    /* PediaCluster: the host side, for the status write-back */
-    char host_rv[64];
-    struct json_object *host_status; /* or NULL */
-    struct json_object *put_status;  /* last status written, or NULL */
-    int64_t last_put;                /* monotonic ms, 0 = never */
-};
-
-/* A watch line or a watch end, queued by the loop for the follower. */
 struct fitem {
     struct fitem *next;
     int kind;
-    uint64_t seq;
-    bool done;
-    bool overflow;
-    pedia_err err;
-    int status;
+    enum fop op;
+    struct sync_keyset *listed; /* F_LISTED: the names the list returned */
+    bool relist;                /* F_LISTED: after a 410 */
     size_t len;
-    char line[];
+    char json[]; /* the object (F_LISTED: the list RV) */
 };
 
-struct watch_ctx {
-    struct sync_follow *f;
-    int kind;
-    uint64_t seq;
-    int status;
-    bool overflow;
-};
+static void start_kind(struct sync_follow *f, int kind);
+static void resync_tick(void *payload);
 
-struct sync_follow {
-    pedia_engine *e;
-    const struct pdi_alloc *a;
-    const struct pdi_logger *lg;
-    struct pdi_follow_opts o;
-    char *sa_dir;
-    /* credentials: a kubeconfig text, or the in-cluster server URL */
-    char *kubeconfig;
-    size_t kc_len;
-    char *server;
-    struct pdi_kube_cfg cfg; /* follower thread (and create) */
-    int64_t cfg_at;
-    bool cfg_stale;
-    struct pdi_kube_loop *loop;
-    pthread_t thread;
-    bool thread_on;
-    pthread_mutex_t mu;
-    pthread_cond_t cond; /* queue, stop, blocking calls done */
-    bool stop;           /* mu */
-    struct fitem *qhead; /* mu */
-    struct fitem *qtail; /* mu */
-    size_t qbytes;       /* mu */
-    struct fkind k[N_KINDS];
-    struct fobj *objs;
-    size_t n_objs;
-    size_t cap_objs;
-    int64_t next_status;
-    uint64_t seed;
-    atomic_uint_fast64_t n_lists, n_relists, n_watches, n_events, n_applies,
-        n_rejected, n_deletes, n_puts, n_conflicts, n_cred_loads;
-};
-
-#define FLOG(f, lvl, ...) pdi_log((f)->lg, (lvl), SYNC_COMPONENT, __VA_ARGS__)
-
-static void backoff(struct sync_follow *f, struct fkind *k, bool list,
-                    const char *why);
-
-static bool
-stopping(struct sync_follow *f)
-{
-    bool s;
-
-    pthread_mutex_lock(&f->mu);
-    s = f->stop;
-    pthread_mutex_unlock(&f->mu);
-    return s;
-}
-
-static void
-wipe_free(const struct pdi_alloc *a, char *s)
-{
-    if (s)
-        memset(s, 0, strlen(s));
-    pdi_free(a, s);
-}
-
-static void
-cfg_wipe_free(struct pdi_kube_cfg *c, const struct pdi_alloc *a)
-{
-    if (c->token)
-        memset(c->token, 0, strlen(c->token));
-    if (c->key_pem)
-        memset(c->key_pem, 0, strlen(c->key_pem));
-    pdi_kube_cfg_free(c, a);
-}
-
-/* "HTTP 403: <Status.message>" (bounded), or the transfer error. */
-static void
-describe(char *out, size_t cap, pedia_err err, int status, const char *msg,
-         const struct pdi_buf *body)
-{
-    struct json_object *root = NULL;
-    const char *m = NULL;
-
-    if (err) {
-        snprintf(out, cap, "%s", msg && *msg ? msg : pedia_strerror(err));
-        return;
-    }
-    if (body && body->len && body->len < 65536 &&
-        pdi_json_parse(body->ptr, body->len, "status", &root) == PEDIA_OK)
-        m = pdi_json_get_string(root, "message");
-    snprintf(out, cap, "HTTP %d%s%.200s", status, m ? ": " : "", m ? m : "");
-    json_object_put(root);
-    pdi_error_clear();
-}
-
-/* ---- credentials ------------------------------------------------------------
- */
-
-/* The service account: token (trimmed), ca.crt, the service env. */
-static pedia_err
-load_incluster(struct sync_follow *f, struct pdi_kube_cfg *c)
-{
-    struct pdi_buf tok, ca, path;
-    pedia_err err;
-
-    pdi_buf_init(&tok, f->a);
-    pdi_buf_init(&ca, f->a);
-    pdi_buf_init(&path, f->a);
-    pdi_buf_printf(&path, "%s/token", f->sa_dir);
-    err = path.oom
-              ? pdi_error_oom()
-              : pdi_file_read(path.ptr, MAX_FILE, INCLUSTER, "token", &tok);
-    while (!err && tok.len && strchr(" \t\r\n", tok.ptr[tok.len - 1]))
-        tok.ptr[--tok.len] = '\0';
-    if (!err && !tok.len)
-        err = pdi_error_set(PEDIA_EINVAL, 0,
-                            "in-cluster configuration: %s is empty", path.ptr);
-    pdi_buf_reset(&path);
-    pdi_buf_printf(&path, "%s/ca.crt", f->sa_dir);
-    if (!err)
-        err = path.oom
-                  ? pdi_error_oom()
-                  : pdi_file_read(path.ptr, MAX_FILE, INCLUSTER, "ca.crt", &ca);
-    if (!err) {
-        c->server = pdi_strdup(f->a, f->server);
-        c->token = pdi_strndup(f->a, tok.ptr, tok.len);
-        c->ca_pem = ca.len ? pdi_strndup(f->a, ca.ptr, ca.len) : NULL;
-        if (!c->server || !c->token || (ca.len && !c->ca_pem))
-            err = pdi_error_oom();
-    }
-    if (tok.ptr)
-        memset(tok.ptr, 0, tok.len);
-    pdi_buf_free(&tok);
-    pdi_buf_free(&ca);
-    pdi_buf_free(&path);
-    if (err)
-        cfg_wipe_free(c, f->a);
-    return err;
-}
-
-/* (Re)load the host credentials; the old ones stay on failure. */
-static pedia_err
-load_cfg(struct sync_follow *f)
-{
-    struct pdi_kube_cfg c;
-    pedia_err err;
-
-    memset(&c, 0, sizeof c);
-    f->cfg_at = sync_mono_ms();
-    f->cfg_stale = false;
-    if (f->kubeconfig)
-        err = pdi_kubeconfig_parse(&c, f->a, f->kubeconfig, f->kc_len, NULL);
-    else
-        err = load_incluster(f, &c);
-    if (err)
-        return err;
-    cfg_wipe_free(&f->cfg, f->a);
-    f->cfg = c;
-    atomic_fetch_add(&f->n_cred_loads, 1);
-    return PEDIA_OK;
-}
-
-static void
-refresh_cfg(struct sync_follow *f)
-{
-    if (!f->cfg_stale && sync_mono_ms() - f->cfg_at < f->o.cred_refresh_ms)
-        return;
-    if (load_cfg(f))
-        FLOG(f, PEDIA_LOG_WARN,
-             "host: cannot reload credentials (keeping the previous "
-             "ones): %s",
-             pedia_error_last_message());
-}
-
-/* ---- blocking calls (follower thread) ---------------------------------------
- */
-
-struct call {
-    struct sync_follow *f;
-    struct pdi_buf body;
-    bool done;
-    pedia_err err;
-    int status;
-    char msg[300];
-};
-
-static int
-call_body(const char *data, size_t len, void *payload)
-{
-    struct call *c = payload;
-
-    if (c->body.len + len > MAX_BODY)
-        return 1;
-    return pdi_buf_append(&c->body, data, len) ? 1 : 0;
-}
-
-static void
-call_done(pedia_err err, int status, const char *msg, void *payload)
-{
-    struct call *c = payload;
-    struct sync_follow *f = c->f;
-
-    pthread_mutex_lock(&f->mu);
-    c->err = err;
-    c->status = status;
-    snprintf(c->msg, sizeof c->msg, "%s", msg ? msg : "");
-    c->done = true;
-    pthread_cond_broadcast(&f->cond);
-    pthread_mutex_unlock(&f->mu);
-}
-
-/* One request, waited for; cancelled when the follower stops. The caller
- * frees c->body. Returns the transfer error (HTTP status in c->status). */
-static pedia_err
-call(struct sync_follow *f, const char *method, const char *path,
-     const char *body, long timeout_ms, struct call *c)
-{
-    static const struct pdi_kube_req_cb cb = {NULL, NULL, call_body, call_done};
-    uint64_t id = 0;
-    bool cancelled = false;
-    pedia_err err;
-
-    memset(c, 0, sizeof *c);
-    c->f = f;
-    pdi_buf_init(&c->body, f->a);
-    refresh_cfg(f);
-    if (body)
-        err = pdi_kube_send_async(f->loop, &f->cfg, method, path, body,
-                                  strlen(body), timeout_ms, &cb, c, &id);
-    else
-        err =
-            pdi_kube_get_async(f->loop, &f->cfg, path, timeout_ms, &cb, c, &id);
-    if (err) {
-        snprintf(c->msg, sizeof c->msg, "%s", pedia_error_last_message());
-        return c->err = err;
-    }
-    pthread_mutex_lock(&f->mu);
-    while (!c->done) {
-        if (f->stop && !cancelled) {
-            cancelled = true;
-            pthread_mutex_unlock(&f->mu);
-            pdi_kube_cancel(f->loop, id);
-            pthread_mutex_lock(&f->mu);
-            continue;
-        }
-        pthread_cond_wait(&f->cond, &f->mu);
-    }
-    pthread_mutex_unlock(&f->mu);
-    if (!c->err && c->status == 401)
-        f->cfg_stale = true;
-    return c->err;
-}
-
-/* ---- the engine side
- * ----------------------------------------------------------
- */
-
-/* The engine's document of a manifest (with status), parsed; NULL when
- * absent. */
-static struct json_object *
-engine_doc(struct sync_follow *f, int kind, const char *name)
-{
-    struct json_object *root = NULL;
-    struct pdi_buf doc;
-
-    pdi_buf_init(&doc, f->a);
-    /* root stays NULL when absent, out of memory or malformed */
-    if (!sync_engine_render(f->e, kinds[kind].mkind, name, &doc))
-        pdi_json_parse(doc.ptr, doc.len, "manifest", &root);
-    pdi_buf_free(&doc);
-    pdi_error_clear();
-    return root;
-}
-
-static bool
-doc_followed(struct json_object *doc)
-{
-    struct json_object *md =
-        pdi_json_get_typed(doc, "metadata", json_type_object);
-    struct json_object *ann =
-        pdi_json_get_typed(md, "annotations", json_type_object);
-
-    return ann && json_object_object_get_ex(ann, PDI_FOLLOW_ANNOTATION, NULL);
-}
-
-/* Is the engine's manifest of that name one the follower applied? */
-static bool
-engine_followed(struct sync_follow *f, int kind, const char *name)
-{
-    struct json_object *doc = engine_doc(f, kind, name);
-    bool yes = doc && doc_followed(doc);
-
-    json_object_put(doc);
-    return yes;
-}
-
-static void
-engine_delete(struct sync_follow *f, int kind, const char *name)
-{
-    pedia_err err = pedia_engine_delete(f->e, kinds[kind].kind, name);
-
-    if (err == PEDIA_OK) {
-        atomic_fetch_add(&f->n_deletes, 1);
-        FLOG(f, PEDIA_LOG_INFO, "host: %s %s is gone from the host: deleted",
-             kinds[kind].kind, name);
-    } else if (err != PEDIA_ENOTFOUND) {
-        FLOG(f, PEDIA_LOG_WARN, "host: cannot delete %s %s: %s",
-             kinds[kind].kind, name, pedia_error_last_message());
-        f->k[kind].resync = true;
-    }
-}
-
-/* ---- followed objects
- * ---------------------------------------------------------
+/* ---- the loop side: list/watch hooks (sync_lw.c) -----------------------
+ *
+ * These run on the follower's kube loop thread. They never touch the
+ * engine: each object goes, as JSON bytes, to the follower thread through
+ * the queue, in order; the end of a list goes too, with the names it
+ * returned, so that the reconcile runs after its objects were applied.
  */
 
 static void
-fobj_clear(struct sync_follow *f, struct fobj *o)
-{
-    pdi_free(f->a, o->name);
-    wipe_free(f->a, o->seen);
-    pdi_free(f->a, o->invalid);
-    json_object_put(o->host_status);
-    json_object_put(o->put_status);
-    memset(o, 0, sizeof *o);
-}
-
-static struct fobj *
-fobj_get(struct sync_follow *f, int kind, const char *name, bool create)
-{
-    struct fobj *o;
-
-    for (size_t i = 0; i < f->n_objs; i++)
-        if (f->objs[i].kind == kind && !strcmp(f->objs[i].name, name))
-            return &f->objs[i];
-    if (!create)
-        return NULL;
-    if (f->n_objs == f->cap_objs) {
-        size_t cap = f->cap_objs ? f->cap_objs * 2 : 16;
-        o = pdi_realloc(f->a, f->objs, cap * sizeof *o);
-        if (!o)
-            return NULL;
-        f->objs = o;
-        f->cap_objs = cap;
-    }
-    o = &f->objs[f->n_objs];
-    memset(o, 0, sizeof *o);
-    o->kind = kind;
-    o->name = pdi_strdup(f->a, name);
-    if (!o->name)
-        return NULL;
-    f->n_objs++;
-    return o;
-}
-
-static void
-fobj_drop(struct sync_follow *f, struct fobj *o)
-{
-    size_t i = (size_t)(o - f->objs);
-
-    fobj_clear(f, o);
-    memmove(&f->objs[i], &f->objs[i + 1], (f->n_objs - i - 1) * sizeof *o);
-    f->n_objs--;
-}
-
-/* json-c additions that remember a failure (checked once at the end). */
-static void
-jadd(bool *oom, struct json_object *o, const char *k, struct json_object *v)
-{
-    if (!o || !v || json_object_object_add(o, k, v) != 0) {
-        json_object_put(v);
-        *oom = true;
-    }
-}
-
-/* The manifest the engine gets: apiVersion, kind, name, labels,
- * annotations (without last-applied, with the host UID), spec. */
-static char *
-clean_manifest(struct sync_follow *f, int kind, struct json_object *obj)
-{
-    struct json_object *omd =
-        pdi_json_get_typed(obj, "metadata", json_type_object);
-    struct json_object *labels =
-        pdi_json_get_typed(omd, "labels", json_type_object);
-    struct json_object *oann =
-        pdi_json_get_typed(omd, "annotations", json_type_object);
-    struct json_object *spec = NULL, *name = NULL;
-    struct json_object *root = json_object_new_object();
-    struct json_object *md = json_object_new_object();
-    struct json_object *ann = json_object_new_object();
-    const char *uid = pdi_json_get_string(omd, "uid");
-    bool oom = false;
-    char *out = NULL;
-
-    json_object_object_get_ex(omd, "name", &name);
-    json_object_object_get_ex(obj, "spec", &spec);
-    jadd(&oom, root, "apiVersion",
-         json_object_new_string(PDI_CLUSTER_API_VERSION));
-    jadd(&oom, root, "kind", json_object_new_string(kinds[kind].kind));
-    jadd(&oom, md, "name", json_object_get(name));
-    if (labels)
-        jadd(&oom, md, "labels", json_object_get(labels));
-    if (oann) {
-        json_object_object_foreach(oann, key, val)
-        {
-            if (strcmp(key, PDI_ANNOTATION_LAST_APPLIED) &&
-                strcmp(key, PDI_FOLLOW_ANNOTATION))
-                jadd(&oom, ann, key, json_object_get(val));
-        }
-    }
-    jadd(&oom, ann, PDI_FOLLOW_ANNOTATION,
-         json_object_new_string(uid ? uid : ""));
-    jadd(&oom, md, "annotations", ann);
-    jadd(&oom, root, "metadata", md);
-    if (spec)
-        jadd(&oom, root, "spec", json_object_get(spec));
-    if (!oom)
-        out =
-            pdi_strdup(f->a, json_object_to_json_string_ext(root, JSON_FLAGS));
-    json_object_put(root);
-    return out;
-}
-
-static void
-on_gone(struct sync_follow *f, int kind, const char *name)
-{
-    struct fobj *o = fobj_get(f, kind, name, false);
-
-    if (o)
-        fobj_drop(f, o);
-    if (engine_followed(f, kind, name))
-        engine_delete(f, kind, name);
-}
-
-static const char *
-object_rv(struct json_object *obj)
-{
-    return pdi_json_get_string(
-        pdi_json_get_typed(obj, "metadata", json_type_object),
-        "resourceVersion");
-}
-
-/* Remember a PediaCluster's host RV and status, as the host last showed
- * them. keep_rv: an object without an RV keeps the old one (a status
- * reply may carry none). */
-static void
-remember_host(struct fobj *o, struct json_object *obj, bool keep_rv)
-{
-    const char *rv = object_rv(obj);
-    struct json_object *st = NULL;
-
-    if (rv || !keep_rv)
-        snprintf(o->host_rv, sizeof o->host_rv, "%s", rv ? rv : "");
-    json_object_put(o->host_status);
-    o->host_status = json_object_object_get_ex(obj, "status", &st) && st
-                         ? json_object_get(st)
-                         : NULL;
-}
-
-/* An object as listed or watched: apply it when its manifest changed. */
-static void
-on_object(struct sync_follow *f, int kind, struct json_object *obj)
-{
-    struct json_object *md =
-        pdi_json_get_typed(obj, "metadata", json_type_object);
-    const char *name = pdi_json_get_string(md, "name");
-    struct fobj *o;
-    char *clean;
-    pedia_err err;
-
-    if (!name || !*name)
-        return;
-    if (pdi_json_get_string(md, "deletionTimestamp")) {
-        on_gone(f, kind, name);
-        return;
-    }
-    o = fobj_get(f, kind, name, true);
-    clean = o ? clean_manifest(f, kind, obj) : NULL;
-    if (!clean) {
-        FLOG(f, PEDIA_LOG_ERROR, "host: out of memory following %s %s",
-             kinds[kind].kind, name);
-        f->k[kind].resync = true;
-        return;
-    }
-    if (kind == K_PC)
-        remember_host(o, obj, false);
-    if (o->seen && !strcmp(o->seen, clean)) {
-        wipe_free(f->a, clean);
-        return;
-    }
-    err = pedia_engine_apply(f->e, clean, strlen(clean));
-    if (err == PEDIA_OK || err == PEDIA_EINVAL) {
-        wipe_free(f->a, o->seen);
-        o->seen = clean;
-    } else {
-        wipe_free(f->a, clean);
-    }
-    if (err == PEDIA_OK) {
-        atomic_fetch_add(&f->n_applies, 1);
-        pdi_free(f->a, o->invalid);
-        o->invalid = NULL;
-    } else if (err == PEDIA_EINVAL) {
-        const char *msg = pedia_error_last_message();
-        atomic_fetch_add(&f->n_rejected, 1);
-        if (!o->invalid || strcmp(o->invalid, msg) != 0) {
-            FLOG(f, PEDIA_LOG_WARN, "host: %s %s rejected: %s",
-                 kinds[kind].kind, name, msg);
-            pdi_free(f->a, o->invalid);
-            o->invalid = pdi_strdup(f->a, msg);
-            o->invalid_since = sync_wall_ms() / 1000;
-        }
-    } else {
-        FLOG(f, PEDIA_LOG_WARN, "host: cannot apply %s %s: %s; relisting",
-             kinds[kind].kind, name, pedia_error_last_message());
-        f->k[kind].resync = true;
-    }
-}
-
-/* ---- LIST
- * ---------------------------------------------------------------------
- */
-
-struct list_scan {
-    struct sync_keyset *listed;
-    struct pdi_strvec gone;
-};
-
-static int
-scan_cb(const char *name, const char *json, size_t len, void *payload)
-{
-    struct list_scan *s = payload;
-    struct json_object *doc = NULL;
-
-    if (!sync_keyset_has(s->listed, "", name) &&
-        pdi_json_parse(json, len, "manifest", &doc) == PEDIA_OK &&
-        doc_followed(doc))
-        pdi_strvec_push(&s->gone, name);
-    json_object_put(doc);
-    return 0;
-}
-
-/* After a complete list: forget and delete what the host no longer has. */
-static void
-list_reconcile(struct sync_follow *f, int kind, struct sync_keyset *listed)
-{
-    struct list_scan s;
-
-    for (size_t i = f->n_objs; i-- > 0;)
-        if (f->objs[i].kind == kind &&
-            !sync_keyset_has(listed, "", f->objs[i].name))
-            fobj_drop(f, &f->objs[i]);
-    s.listed = listed;
-    pdi_strvec_init(&s.gone, f->a);
-    if (pedia_engine_list(f->e, kinds[kind].kind, scan_cb, &s))
-        FLOG(f, PEDIA_LOG_WARN, "host: cannot list the engine's %s: %s",
-             kinds[kind].kind, pedia_error_last_message());
-    for (size_t i = 0; i < s.gone.n; i++)
-        engine_delete(f, kind, s.gone.v[i]);
-    pdi_strvec_free(&s.gone);
-}
-
-/* One page: apply its items, remember their names. */
-static bool
-list_page(struct sync_follow *f, struct fkind *k, struct call *c,
-          struct sync_keyset *listed, char **cont, char *rv, size_t rv_cap)
-{
-    struct json_object *root = NULL, *items, *md;
-    const char *s;
-
-    if (pdi_json_parse(c->body.ptr ? c->body.ptr : "", c->body.len, "host list",
-                       &root)) {
-        backoff(f, k, true, pedia_error_last_message());
-        return false;
-    }
-    items = pdi_json_get_typed(root, "items", json_type_array);
-    md = pdi_json_get_typed(root, "metadata", json_type_object);
-    for (size_t i = 0; items && i < json_object_array_length(items); i++) {
-        struct json_object *it = json_object_array_get_idx(items, i);
-        struct json_object *imd =
-            pdi_json_get_typed(it, "metadata", json_type_object);
-        const char *name = pdi_json_get_string(imd, "name");
-        if (!name)
-            continue;
-        if (sync_keyset_add(listed, "", name)) { /* never reconcile a */
-            json_object_put(root);               /* partial name set */
-            backoff(f, k, true, "out of memory");
-            return false;
-        }
-        on_object(f, k->idx, it);
-    }
-    s = pdi_json_get_string(md, "resourceVersion");
-    snprintf(rv, rv_cap, "%s", s ? s : "");
-    s = pdi_json_get_string(md, "continue");
-    pdi_free(f->a, *cont);
-    *cont = s && *s ? pdi_strdup(f->a, s) : NULL;
-    json_object_put(root);
-    return true;
-}
-
-/* LIST every page, then reconcile. false: failed (back-off scheduled). */
-static bool
-do_list(struct sync_follow *f, struct fkind *k)
-{
-    struct sync_keyset *listed = sync_keyset_new(f->a);
-    struct pdi_buf path;
-    struct call c;
-    char *cont = NULL, rv[64] = "", why[400];
-    int restarts = 0;
-    bool ok = false;
-
-    pdi_buf_init(&path, f->a);
-    while (listed && !stopping(f)) {
-        pdi_buf_reset(&path);
-        pdi_buf_printf(&path, HOST_GV "/%s?limit=%d", kinds[k->idx].resource,
-                       LIST_LIMIT);
-        if (cont) {
-            pdi_buf_puts(&path, "&continue=");
-            pdi_buf_url_escape(&path, cont);
-        }
-        if (path.oom) {
-            backoff(f, k, true, "out of memory");
-            break;
-        }
-        call(f, "GET", path.ptr, NULL, LIST_TIMEOUT_MS, &c);
-        if (!c.err && c.status == 410 && cont && restarts++ < 3) {
-            pdi_free(f->a, cont);
-            cont = NULL;
-            sync_keyset_free(listed);
-            listed = sync_keyset_new(f->a);
-            pdi_buf_free(&c.body);
-            continue;
-        }
-        if (c.err || c.status != 200) {
-            describe(why, sizeof why, c.err, c.status, c.msg, &c.body);
-            pdi_buf_free(&c.body);
-            if (c.err != PEDIA_ECANCELED)
-                backoff(f, k, true, why);
-            break;
-        }
-        ok = list_page(f, k, &c, listed, &cont, rv, sizeof rv);
-        pdi_buf_free(&c.body);
-        if (!ok || !cont)
-            break;
-        ok = false;
-    }
-    if (!listed)
-        backoff(f, k, true, "out of memory");
-    if (ok) {
-        list_reconcile(f, k->idx, listed);
-        snprintf(k->rv, sizeof k->rv, "%s", rv);
-        atomic_fetch_add(&f->n_lists, 1);
-        if (k->relist)
-            atomic_fetch_add(&f->n_relists, 1);
-        k->relist = false;
-        if (k->failing)
-            FLOG(f, PEDIA_LOG_NOTICE, "host: listing %s works again",
-                 kinds[k->idx].resource);
-        k->failing = false;
-        FLOG(f, PEDIA_LOG_DEBUG, "host: listed %s at RV %s",
-             kinds[k->idx].resource, k->rv);
-    }
-    pdi_free(f->a, cont);
-    sync_keyset_free(listed);
-    pdi_buf_free(&path);
-    return ok;
-}
-
-/* ---- WATCH
- * --------------------------------------------------------------------
- */
-
-static void
-push_item(struct sync_follow *f, struct fitem *it)
-{
-    pthread_mutex_lock(&f->mu);
-    if (f->qtail)
-        f->qtail->next = it;
-    else
-        f->qhead = it;
-    f->qtail = it;
-    f->qbytes += it->len;
-    pthread_cond_broadcast(&f->cond);
-    pthread_mutex_unlock(&f->mu);
-}
-
-static int
-watch_on_status(int status, void *payload)
-{
-    ((struct watch_ctx *)payload)->status = status;
-    return 0;
-}
-
-static int
-watch_on_line(const char *line, size_t len, void *payload)
-{
-    struct watch_ctx *c = payload;
-    struct sync_follow *f = c->f;
-    struct fitem *it;
-    bool full;
-
-    if (c->status != 200)
-        return 0;
-    pthread_mutex_lock(&f->mu);
-    full = f->qbytes + len > MAX_QUEUE_BYTES;
-    pthread_mutex_unlock(&f->mu);
-    it = full ? NULL : pdi_malloc(f->a, sizeof *it + len + 1);
-    if (!it) {
-        c->overflow = true;
-        return 1;
-    }
-    memset(it, 0, sizeof *it);
-    it->kind = c->kind;
-    it->seq = c->seq;
-    it->len = len;
-    memcpy(it->line, line, len);
-    it->line[len] = '\0';
-    push_item(f, it);
-    return 0;
-}
-
-static void
-watch_on_done(pedia_err err, int status, const char *msg, void *payload)
-{
-    struct watch_ctx *c = payload;
-    struct sync_follow *f = c->f;
-    struct fitem *it = pdi_calloc(f->a, 1, sizeof *it + 1);
-
-    (void)msg;
-    if (it) { /* else the watch deadline notices the end */
-        it->kind = c->kind;
-        it->seq = c->seq;
-        it->done = true;
-        it->overflow = c->overflow;
-        it->err = err;
-        it->status = status;
-        push_item(f, it);
-    }
-    pdi_free(f->a, c);
-}
-
-static void
-watch_cancel(struct sync_follow *f, struct fkind *k)
-{
-    if (k->req_active)
-        pdi_kube_cancel(f->loop, k->req_id);
-    k->req_active = false;
-    k->seq++;
-}
-
-static void
-watch_begin(struct sync_follow *f, struct fkind *k)
-{
-    static const struct pdi_kube_req_cb cb = {watch_on_status, watch_on_line,
-                                              NULL, watch_on_done};
-    struct watch_ctx *c = pdi_calloc(f->a, 1, sizeof *c);
-    int timeout_s = 300 + (int)(sync_rnd(&f->seed) % 301);
-    struct pdi_buf path;
-    pedia_err err;
-
-    watch_cancel(f, k);
-    if (!c) {
-        backoff(f, k, false, "out of memory");
-        return;
-    }
-    c->f = f;
-    c->kind = k->idx;
-    c->seq = k->seq;
-    pdi_buf_init(&path, f->a);
-    pdi_buf_printf(&path,
-                   HOST_GV "/%s?watch=true&allowWatchBookmarks=true"
-                           "&timeoutSeconds=%d&resourceVersion=",
-                   kinds[k->idx].resource, timeout_s);
-    pdi_buf_url_escape(&path, k->rv);
-    k->state = S_WATCH;
-    k->stream_events = 0;
-    k->watch_started = sync_mono_ms();
-    k->watch_deadline = k->watch_started + (timeout_s + 60) * 1000L;
-    refresh_cfg(f);
-    err = path.oom ? pdi_error_oom()
-                   : pdi_kube_get_async(f->loop, &f->cfg, path.ptr, 0, &cb, c,
-                                        &k->req_id);
-    pdi_buf_free(&path);
-    if (err) {
-        pdi_free(f->a, c);
-        backoff(f, k, false, pedia_error_last_message());
-        return;
-    }
-    k->req_active = true;
-    atomic_fetch_add(&f->n_watches, 1);
-}
-
-static void
-handle_line(struct sync_follow *f, struct fkind *k, const char *line,
-            size_t len)
-{
-    struct json_object *ev = NULL, *obj;
-    const char *type, *rv;
-    char why[300];
-
-    if (pdi_json_parse(line, len, "watch event", &ev)) {
-        watch_cancel(f, k);
-        backoff(f, k, false, "malformed watch event");
-        return;
-    }
-    type = pdi_json_get_string(ev, "type");
-    obj = pdi_json_get_typed(ev, "object", json_type_object);
-    rv = obj ? object_rv(obj) : NULL;
-    if (!type || !obj) {
-        watch_cancel(f, k);
-        backoff(f, k, false, "malformed watch event");
-    } else if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED") ||
-               !strcmp(type, "DELETED")) {
-        const char *name = pdi_json_get_string(
-            pdi_json_get_typed(obj, "metadata", json_type_object), "name");
-        if (type[0] == 'D') {
-            if (name)
-                on_gone(f, k->idx, name);
-        } else {
-            on_object(f, k->idx, obj);
-        }
-        if (rv && *rv)
-            snprintf(k->rv, sizeof k->rv, "%s", rv);
-        k->stream_events++;
-        k->backoff_ms = 0;
-        k->failing = false;
-        atomic_fetch_add(&f->n_events, 1);
-    } else if (!strcmp(type, "BOOKMARK")) {
-        if (rv && *rv)
-            snprintf(k->rv, sizeof k->rv, "%s", rv);
-        k->failing = false;
-    } else if (!strcmp(type, "ERROR")) {
-        struct json_object *code = NULL;
-        const char *m = pdi_json_get_string(obj, "message");
-        watch_cancel(f, k);
-        if (json_object_object_get_ex(obj, "code", &code) &&
-            json_object_get_int(code) == 410) {
-            FLOG(f, PEDIA_LOG_INFO,
-                 "host: %s: resource version %s expired, relisting",
-                 kinds[k->idx].resource, k->rv);
-            k->relist = true;
-            k->state = S_LIST;
-        } else {
-            snprintf(why, sizeof why, "watch error: %.200s", m ? m : "");
-            backoff(f, k, false, why);
-        }
-    }
-    json_object_put(ev);
-}
-
-static void
-handle_done(struct sync_follow *f, struct fkind *k, const struct fitem *it)
-{
-    char why[300];
-
-    k->req_active = false;
-    if (it->overflow) {
-        backoff(f, k, true,
-                "watch events arrive faster than they are "
-                "applied");
-        return;
-    }
-    if (!it->err && it->status == 410) {
-        k->relist = true;
-        k->state = S_LIST;
-        return;
-    }
-    if (!it->err && it->status == 200 &&
-        (k->stream_events || sync_mono_ms() - k->watch_started >= 1000)) {
-        watch_begin(f, k); /* clean end of the stream */
-        return;
-    }
-    if (it->err)
-        snprintf(why, sizeof why, "watch: %s", pedia_strerror(it->err));
-    else if (it->status == 200)
-        snprintf(why, sizeof why, "watch ended at once");
-    else
-        snprintf(why, sizeof why, "watch: HTTP %d", it->status);
-    if (!it->err && it->status == 401)
-        f->cfg_stale = true;
-    backoff(f, k, false, why);
-}
-
-static void
-handle_items(struct sync_follow *f, struct fitem *it)
+items_free(struct sync_follow *f, struct fitem *it)
 {
     while (it) {
         struct fitem *next = it->next;
-        struct fkind *k = &f->k[it->kind];
-        if (it->seq == k->seq && k->state == S_WATCH && !stopping(f)) {
-            if (it->done)
-                handle_done(f, k, it);
-            else
-                handle_line(f, k, it->line, it->len);
-        }
+        sync_keyset_free(it->listed);
         pdi_free(f->a, it);
         it = next;
     }
 }
 
-static void
-backoff(struct sync_follow *f, struct fkind *k, bool list, const char *why)
+static struct fkind *
+fk(const struct sync_lw *lw)
 {
-    long d;
-
-    watch_cancel(f, k);
-    d = sync_backoff_next(&k->backoff_ms, BACKOFF_MIN_MS, f->o.backoff_max_ms,
-                          &f->seed);
-    k->state = S_BACKOFF;
-    k->list_after = list || k->list_after;
-    k->wake_at = sync_mono_ms() + d;
-    FLOG(f, k->failing ? PEDIA_LOG_INFO : PEDIA_LOG_WARN,
-         "host: %s: %s; retrying in %ld ms", kinds[k->idx].resource, why, d);
-    k->failing = true;
+    return lw->user;
 }
 
-/* ---- status write-back
- * --------------------------------------------------------
- */
-
-static struct json_object *
-condition(const char *type, const char *status, const char *reason,
-          const char *msg, int64_t since)
-{
-    struct json_object *c = json_object_new_object();
-    bool oom = false;
-    char t[32];
-
-    pdi_time_format_rfc3339(since, t);
-    jadd(&oom, c, "type", json_object_new_string(type));
-    jadd(&oom, c, "status", json_object_new_string(status));
-    jadd(&oom, c, "reason", json_object_new_string(reason));
-    jadd(&oom, c, "message", json_object_new_string(msg));
-    jadd(&oom, c, "lastTransitionTime", json_object_new_string(t));
-    if (oom) {
-        json_object_put(c);
-        return NULL;
-    }
-    return c;
-}
-
-/* Validated=False (the engine rejected the host spec) and Ready=False,
- * around the engine's other conditions. */
-static void
-mark_invalid(struct json_object *st, const struct fobj *o, bool running)
-{
-    struct json_object *old =
-        pdi_json_get_typed(st, "conditions", json_type_array);
-    struct json_object *conds = json_object_new_array();
-    char msg[600];
-
-    snprintf(msg, sizeof msg, "%.480s%s", o->invalid,
-             running ? " (still syncing the last valid spec)" : "");
-    json_object_array_add(conds, condition("Validated", "False", "InvalidSpec",
-                                           msg, o->invalid_since));
-    for (size_t i = 0; old && i < json_object_array_length(old); i++) {
-        struct json_object *c = json_object_array_get_idx(old, i);
-        const char *t = pdi_json_get_string(c, "type");
-        if (!pdi_str_eq(t, "Validated") && !pdi_str_eq(t, "Ready"))
-            json_object_array_add(conds, json_object_get(c));
-    }
-    json_object_array_add(conds, condition("Ready", "False", "NotReady",
-                                           "Validated is False (InvalidSpec)",
-                                           o->invalid_since));
-    json_object_object_add(st, "conditions", conds);
-}
-
-/* What the host's status should be, or NULL (nothing to write). */
-static struct json_object *
-desired_status(struct sync_follow *f, const struct fobj *o)
-{
-    struct json_object *doc = engine_doc(f, K_PC, o->name);
-    struct json_object *st =
-        pdi_json_get_typed(doc, "status", json_type_object);
-    bool running = st != NULL;
-
-    st = st ? json_object_get(st) : NULL;
-    json_object_put(doc);
-    if (o->invalid) {
-        if (!st)
-            st = json_object_new_object();
-        if (st)
-            mark_invalid(st, o, running);
-    }
-    return st;
-}
-
+/* Queue an item for the follower thread; false (lw->why) when the queue
+ * is full or out of memory. */
 static bool
-same(struct json_object *x, struct json_object *y)
+push(struct sync_follow *f, struct sync_lw *lw, struct fitem *it)
 {
-    return x && y && json_object_equal(x, y);
-}
+    bool ok;
 
-/* Refresh the host RV and status after a conflict. false: stop trying. */
-static bool
-refetch(struct sync_follow *f, struct fobj *o)
-{
-    struct json_object *root = NULL;
-    struct pdi_buf path;
-    struct call c;
-    bool ok = false;
-
-    pdi_buf_init(&path, f->a);
-    pdi_buf_printf(&path, HOST_GV "/pediaclusters/%s", o->name);
-    if (!path.oom && !call(f, "GET", path.ptr, NULL, PUT_TIMEOUT_MS, &c) &&
-        c.status == 200 &&
-        !pdi_json_parse(c.body.ptr, c.body.len, "host object", &root)) {
-        remember_host(o, root, false);
-        ok = o->host_rv[0] != '\0';
+    pthread_mutex_lock(&f->mu);
+    ok = it && (f->qbytes + it->len <= MAX_QUEUE_BYTES || it->op == F_LISTED);
+    if (ok) {
+        if (f->qtail)
+            f->qtail->next = it;
+        else
+            f->qhead = it;
+        f->qtail = it;
+        f->qbytes += it->len;
+        pthread_cond_broadcast(&f->cond);
     }
-    pdi_error_clear();
-    json_object_put(root);
-    if (!path.oom)
-        pdi_buf_free(&c.body);
-    pdi_buf_free(&path);
+    pthread_mutex_unlock(&f->mu);
+    if (!ok) {
+        snprintf(lw->why, sizeof lw->why, "%s",
+                 it ? "watch events arrive faster than they are applied"
+                    : "out of memory");
+        items_free(f, it);
+    }
     return ok;
 }
 
-static char *
-status_body(struct sync_follow *f, const struct fobj *o, struct json_object *st)
+static struct fitem *
+item_new(struct sync_follow *f, int kind, enum fop op, const char *json,
+         size_t len)
 {
-    struct json_object *root = json_object_new_object();
-    struct json_object *md = json_object_new_object();
-    bool oom = false;
-    char *out = NULL;
+    struct fitem *it = pdi_malloc(f->a, sizeof *it + len + 1);
 
-    jadd(&oom, root, "apiVersion",
-         json_object_new_string(PDI_CLUSTER_API_VERSION));
-    jadd(&oom, root, "kind", json_object_new_string(PDI_KIND_PEDIACLUSTER));
-    jadd(&oom, md, "name", json_object_new_string(o->name));
-    jadd(&oom, md, "resourceVersion", json_object_new_string(o->host_rv));
-    jadd(&oom, root, "metadata", md);
-    jadd(&oom, root, "status", json_object_get(st));
-    if (!oom)
-        out =
-            pdi_strdup(f->a, json_object_to_json_string_ext(root, JSON_FLAGS));
-    json_object_put(root);
-    return out;
+    if (!it)
+        return NULL;
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    it->op = op;
+    it->len = len;
+    memcpy(it->json, json, len);
+    it->json[len] = '\0';
+    return it;
 }
 
-/* PUT the status; on 409 refetch the RV and retry. */
-static void
-put_status(struct sync_follow *f, struct fobj *o, struct json_object *st)
+static pedia_err
+h_submit(struct sync_lw *lw, const char *path, long timeout_ms,
+         const struct pdi_kube_req_cb *cb, void *ctx, uint64_t *id_out)
 {
-    struct pdi_buf path;
-    char why[400];
+    struct sync_follow *f = fk(lw)->f;
+    pedia_err err;
 
-    pdi_buf_init(&path, f->a);
-    pdi_buf_printf(&path, HOST_GV "/pediaclusters/%s/status", o->name);
-    for (int t = 0; t < PUT_TRIES && !path.oom && !stopping(f); t++) {
-        struct json_object *resp = NULL;
-        char *body = status_body(f, o, st);
-        struct call c;
-        if (!body)
-            break;
-        call(f, "PUT", path.ptr, body, PUT_TIMEOUT_MS, &c);
-        pdi_free(f->a, body);
-        o->last_put = sync_mono_ms();
-        if (!c.err && c.status == 200) {
-            atomic_fetch_add(&f->n_puts, 1);
-            json_object_put(o->put_status);
-            o->put_status = json_object_get(st);
-            if (!pdi_json_parse(c.body.ptr, c.body.len, "status reply", &resp))
-                remember_host(o, resp, true);
-            pdi_error_clear();
-            json_object_put(resp);
-            pdi_buf_free(&c.body);
-            break;
-        }
-        if (!c.err && c.status == 409) {
-            atomic_fetch_add(&f->n_conflicts, 1);
-            pdi_buf_free(&c.body);
-            if (!refetch(f, o) || same(st, o->host_status))
-                break;
-            continue;
-        }
-        describe(why, sizeof why, c.err, c.status, c.msg, &c.body);
-        pdi_buf_free(&c.body);
-        /* 404: deleted (the watch will tell); canceled: stopping */
-        if (c.status != 404 && c.err != PEDIA_ECANCELED)
-            FLOG(f, PEDIA_LOG_WARN,
-                 "host: cannot write the status of "
-                 "PediaCluster %s: %s",
-                 o->name, why);
-        break;
+    pthread_mutex_lock(&f->cfg_mu);
+    err = pdi_kube_get_async(lw->loop, &f->cfg, path, timeout_ms, cb, ctx,
+                             id_out);
+    pthread_mutex_unlock(&f->cfg_mu);
+    return err;
+}
+
+/* A listed object: remember its name (committed with its page), queue
+ * it. Nonzero stops the page. */
+static int
+h_list_item(struct sync_lw *lw, const char *json, size_t len)
+{
+    struct fkind *k = fk(lw);
+    struct json_object *obj = NULL;
+    const char *name;
+    int rc = 0;
+
+    if (pdi_json_parse(json, len, "host object", &obj)) {
+        pdi_error_clear();
+        return 0; /* the host's problem: skipped */
     }
-    pdi_buf_free(&path);
+    name = pdi_json_get_string(
+        pdi_json_get_typed(obj, "metadata", json_type_object), "name");
+    if (name && sync_lw_key(lw, "", name))
+        rc = 1;
+    else if (name)
+        rc =
+            push(k->f, lw, item_new(k->f, k->idx, F_OBJECT, json, len)) ? 0 : 1;
+    json_object_put(obj);
+    return rc;
 }
 
 static void
-status_pass(struct sync_follow *f)
+h_list_end(struct sync_lw *lw)
 {
-    unsigned budget = f->o.puts_per_pass;
-    int64_t now = sync_mono_ms();
+    struct fkind *k = fk(lw);
+    struct sync_follow *f = k->f;
+    struct fitem *it = item_new(f, k->idx, F_LISTED, lw->rv, strlen(lw->rv));
 
-    for (size_t i = 0; i < f->n_objs && budget && !stopping(f); i++) {
-        struct fobj *o = &f->objs[i];
-        struct json_object *st;
-        if (o->kind != K_PC || !o->host_rv[0] ||
-            (o->last_put && now - o->last_put < f->o.min_put_ms))
-            continue;
-        st = desired_status(f, o);
-        if (st && !same(st, o->host_status) && !same(st, o->put_status)) {
-            put_status(f, o, st);
-            budget--;
-        }
-        json_object_put(st);
+    if (k->failing)
+        FLOG(f, PEDIA_LOG_NOTICE, "host: listing %s works again",
+             sync_follow_kinds[k->idx].resource);
+    k->failing = false;
+    FLOG(f, PEDIA_LOG_DEBUG, "host: listed %s at RV %s",
+         sync_follow_kinds[k->idx].resource, lw->rv);
+    if (it) {
+        it->listed = lw->listed;
+        it->relist = lw->relisting;
+        lw->listed = NULL;
+    }
+    /* Out of memory: relist on the next turn (the watch starts now). */
+    if (!push(f, lw, it) &&
+        pdi_kube_call_later(lw->loop, 0, resync_tick, k, NULL))
+        FLOG(f, PEDIA_LOG_ERROR, "host: %s: cannot reconcile a list",
+             sync_follow_kinds[k->idx].resource);
+    if (k->idx == K_SR)
+        start_kind(f, K_PC);
+}
+
+static enum sync_lw_ev
+h_event(struct sync_lw *lw, bool del, struct json_object *obj, const char *rv)
+{
+    struct fkind *k = fk(lw);
+    size_t len = 0;
+    const char *json =
+        json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN, &len);
+
+    (void)rv;
+    if (!json ||
+        !push(k->f, lw,
+              item_new(k->f, k->idx, del ? F_GONE : F_OBJECT, json, len)))
+        return LW_EV_ABORT;
+    k->failing = false;
+    atomic_fetch_add(&k->f->n_events, 1);
+    return LW_EV_OK;
+}
+
+static void
+h_bookmark(struct sync_lw *lw)
+{
+    fk(lw)->failing = false;
+}
+
+/* 401: the credentials may have rotated; the follower thread re-reads
+ * them before the retry. */
+static void
+h_failed(struct sync_lw *lw, bool list, pedia_err err, int status,
+         const char *why)
+{
+    struct sync_follow *f = fk(lw)->f;
+
+    (void)list;
+    (void)why;
+    if (!err && status == 401) {
+        atomic_store(&f->cfg_stale, true);
+        pthread_mutex_lock(&f->mu);
+        pthread_cond_broadcast(&f->cond);
+        pthread_mutex_unlock(&f->mu);
     }
 }
 
-/* ---- the follower thread
- * -----------------------------------------------------
+static void
+h_retry(struct sync_lw *lw, const char *why, long delay_ms)
+{
+    struct fkind *k = fk(lw);
+
+    if (delay_ms < 0)
+        FLOG(k->f, PEDIA_LOG_ERROR, "host: cannot schedule a retry of %s",
+             sync_follow_kinds[k->idx].resource);
+    else
+        FLOG(k->f, k->failing ? PEDIA_LOG_INFO : PEDIA_LOG_WARN,
+             "host: %s: %s; retrying in %ld ms",
+             sync_follow_kinds[k->idx].resource, why, delay_ms);
+    k->failing = true;
+    if (k->idx == K_SR)
+        start_kind(k->f, K_PC);
+}
+
+static void
+h_note(struct sync_lw *lw, enum sync_lw_note n)
+{
+    struct fkind *k = fk(lw);
+
+    if (n == LW_NOTE_WATCH)
+        atomic_fetch_add(&k->f->n_watches, 1);
+    else if (n == LW_NOTE_EXPIRED)
+        FLOG(k->f, PEDIA_LOG_INFO,
+             "host: %s: resource version %s expired, relisting",
+             sync_follow_kinds[k->idx].resource, lw->rv);
+}
+
+static const struct sync_lw_ops follow_ops = {
+    .submit = h_submit,
+    .list_item = h_list_item,
+    .list_end = h_list_end,
+    .event = h_event,
+    .bookmark = h_bookmark,
+    .failed = h_failed,
+    .retry = h_retry,
+    .note = h_note,
+};
+
+/* Start a kind's list/watch loop once (loop thread). ClusterSyncResources
+ * go first, so that PediaCluster references resolve at once; the
+ * PediaClusters follow when that first list ended or failed. */
+static void
+start_kind(struct sync_follow *f, int kind)
+{
+    struct fkind *k = &f->k[kind];
+
+    if (k->started || atomic_load(&f->stopping))
+        return;
+    k->started = true;
+    sync_lw_start(&k->lw);
+}
+
+static void
+start_tick(void *payload)
+{
+    start_kind(payload, K_SR);
+}
+
+/* A failed apply asked for a relist (posted by the follower thread). */
+static void
+resync_tick(void *payload)
+{
+    struct fkind *k = payload;
+
+    if (!atomic_load(&k->f->stopping) && k->started)
+        sync_lw_retry(&k->lw, true, "resynchronising after a failed apply");
+}
+
+/* ---- the follower thread -------------------------------------------------
  */
 
-/* Lists, watches and writes that are due; returns when to come back. */
-static int64_t
-run_due(struct sync_follow *f)
+/* One queued item, in order: apply, delete, or reconcile after a list. */
+static void
+handle_item(struct sync_follow *f, struct fitem *it)
 {
-    int64_t now, next;
+    struct json_object *obj = NULL;
+    const char *name;
 
-    for (int i = 0; i < N_KINDS && !stopping(f); i++) {
-        struct fkind *k = &f->k[i];
-        if (k->resync) {
-            k->resync = false;
-            backoff(f, k, true, "resynchronising after a failed apply");
-        }
-        now = sync_mono_ms();
-        if (k->state == S_LIST ||
-            (k->state == S_BACKOFF && now >= k->wake_at && k->list_after)) {
-            watch_cancel(f, k);
-            k->state = S_LIST;
-            k->list_after = false;
-            if (do_list(f, k)) {
-                k->backoff_ms = 0;
-                watch_begin(f, k);
-            }
-        } else if (k->state == S_BACKOFF && now >= k->wake_at) {
-            watch_begin(f, k);
-        } else if (k->state == S_WATCH && now >= k->watch_deadline) {
-            watch_begin(f, k); /* the end was never reported */
-        }
+    if (it->op == F_LISTED) {
+        sync_follow_reconcile(f, it->kind, it->listed);
+        atomic_fetch_add(&f->n_lists, 1);
+        if (it->relist)
+            atomic_fetch_add(&f->n_relists, 1);
+        if (it->kind == K_PC)
+            f->next_status = 0; /* new clusters: write their status now */
+        return;
     }
-    now = sync_mono_ms();
-    if (now >= f->next_status && !stopping(f)) {
-        status_pass(f);
-        f->next_status = sync_mono_ms() + f->o.status_ms;
+    if (pdi_json_parse(it->json, it->len, "host object", &obj)) {
+        pdi_error_clear();
+        return;
     }
-    next = f->next_status;
-    for (int i = 0; i < N_KINDS; i++) {
-        const struct fkind *k = &f->k[i];
-        if (k->state == S_BACKOFF && k->wake_at < next)
-            next = k->wake_at;
-        if (k->state == S_WATCH && k->watch_deadline < next)
-            next = k->watch_deadline;
-        if (k->state == S_LIST || k->resync)
-            next = 0;
-    }
-    return next;
+    name = pdi_json_get_string(
+        pdi_json_get_typed(obj, "metadata", json_type_object), "name");
+    if (it->op == F_OBJECT)
+        sync_follow_on_object(f, it->kind, obj);
+    else if (name)
+        sync_follow_on_gone(f, it->kind, name);
+    json_object_put(obj);
 }
 
+static void
+handle_items(struct sync_follow *f, struct fitem *it)
+{
+    for (struct fitem *i = it; i && !atomic_load(&f->stopping); i = i->next)
+        handle_item(f, i);
+    items_free(f, it);
+    for (int i = 0; i < N_KINDS && !atomic_load(&f->stopping); i++) {
+        if (f->resync[i] &&
+            !pdi_kube_call_later(f->loop, 0, resync_tick, &f->k[i], NULL))
+            f->resync[i] = false;
+    }
+}
+
+/* Wait (mu held) for queued items, a stale credential, the stop, or due
+ * (at most 1 s: credentials age meanwhile). */
 static void
 wait_until(struct sync_follow *f, int64_t due)
 {
     int64_t wait = due - sync_mono_ms();
     struct timespec ts;
 
-    if (wait <= 0 || f->qhead || f->stop)
+    if (wait <= 0 || f->qhead || atomic_load(&f->cfg_stale) ||
+        atomic_load(&f->stopping))
         return;
     if (wait > 1000)
         wait = 1000;
@@ -1324,27 +401,25 @@ static void *
 follow_main(void *arg)
 {
     struct sync_follow *f = arg;
-    int64_t due = 0;
 
     for (;;) {
         struct fitem *items;
         pthread_mutex_lock(&f->mu);
-        wait_until(f, due);
+        wait_until(f, f->next_status);
         items = f->qhead;
         f->qhead = f->qtail = NULL;
         f->qbytes = 0;
-        if (f->stop) {
-            pthread_mutex_unlock(&f->mu);
-            while (items) {
-                struct fitem *next = items->next;
-                pdi_free(f->a, items);
-                items = next;
-            }
+        pthread_mutex_unlock(&f->mu);
+        if (atomic_load(&f->stopping)) {
+            items_free(f, items);
             break;
         }
-        pthread_mutex_unlock(&f->mu);
         handle_items(f, items);
-        due = run_due(f);
+        sync_follow_refresh_cfg(f);
+        if (sync_mono_ms() >= f->next_status) {
+            sync_follow_status_pass(f);
+            f->next_status = sync_mono_ms() + f->o.status_ms;
+        }
     }
     return NULL;
 }
@@ -1358,24 +433,20 @@ follow_free(struct sync_follow *f)
 {
     if (!f)
         return;
-    if (f->thread_on) {
-        pthread_mutex_lock(&f->mu);
-        f->stop = true;
-        pthread_cond_broadcast(&f->cond);
-        pthread_mutex_unlock(&f->mu);
+    pthread_mutex_lock(&f->mu);
+    atomic_store(&f->stopping, true);
+    pthread_cond_broadcast(&f->cond);
+    pthread_mutex_unlock(&f->mu);
+    if (f->thread_on)
         pthread_join(f->thread, NULL);
-    }
-    /* Late watch ends are queued by the loop as it cancels them. */
+    /* The loop's last callbacks see `stopping` and do nothing. */
     pdi_kube_loop_free(f->loop);
-    while (f->qhead) {
-        struct fitem *next = f->qhead->next;
-        pdi_free(f->a, f->qhead);
-        f->qhead = next;
+    items_free(f, f->qhead);
+    for (int i = 0; i < N_KINDS; i++) {
+        sync_lw_free(&f->k[i].lw);
     }
-    for (size_t i = 0; i < f->n_objs; i++)
-        fobj_clear(f, &f->objs[i]);
-    pdi_free(f->a, f->objs);
-    cfg_wipe_free(&f->cfg, f->a);
+    sync_follow_objs_free(f);
+    sync_follow_cfg_wipe_free(&f->cfg, f->a);
     if (f->kubeconfig)
         memset(f->kubeconfig, 0, f->kc_len);
     pdi_free(f->a, f->kubeconfig);
@@ -1383,6 +454,7 @@ follow_free(struct sync_follow *f)
     pdi_free(f->a, f->sa_dir);
     pthread_cond_destroy(&f->cond);
     pthread_mutex_destroy(&f->mu);
+    pthread_mutex_destroy(&f->cfg_mu);
     pdi_free(f->a, f);
 }
 
@@ -1417,31 +489,17 @@ opts_defaults(struct pdi_follow_opts *o, const struct pdi_follow_opts *in)
         o->backoff_max_ms = DEFAULT_BACKOFF_MAX_MS;
 }
 
-/* https://<KUBERNETES_SERVICE_HOST>:<KUBERNETES_SERVICE_PORT>. */
 static pedia_err
-incluster_server(struct sync_follow *f)
+kind_init(struct sync_follow *f, int i)
 {
-    const char *host = getenv("KUBERNETES_SERVICE_HOST");
-    const char *port = getenv("KUBERNETES_SERVICE_PORT");
-    struct pdi_buf b;
+    struct fkind *k = &f->k[i];
+    char path[128];
 
-    if (!host || !*host || !port || !*port)
-        return pdi_error_set(
-            PEDIA_EINVAL, 0,
-            "in-cluster configuration: KUBERNETES_SERVICE_HOST "
-            "and KUBERNETES_SERVICE_PORT must be set (or give "
-            "a kubeconfig)");
-    if (strpbrk(host, "/?#@ ") || strpbrk(port, "/?#@:[] "))
-        return pdi_error_set(PEDIA_EINVAL, 0,
-                             "in-cluster configuration: invalid "
-                             "KUBERNETES_SERVICE_HOST or _PORT");
-    pdi_buf_init(&b, f->a);
-    pdi_buf_printf(&b, strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s",
-                   host, port);
-    if (b.oom)
-        return pdi_error_oom();
-    f->server = pdi_buf_detach(&b, NULL);
-    return PEDIA_OK;
+    k->f = f;
+    k->idx = i;
+    snprintf(path, sizeof path, HOST_GV "/%s", sync_follow_kinds[i].resource);
+    return sync_lw_init(&k->lw, &follow_ops, k, f->a, &f->stopping, path,
+                        f->o.backoff_max_ms);
 }
 
 static pedia_err
@@ -1458,10 +516,8 @@ follow_new(pedia_engine *e, const char *kubeconfig, size_t len,
     f->a = e->a;
     f->lg = e->lg;
     opts_defaults(&f->o, o);
-    f->seed = (uint64_t)(uintptr_t)f ^ (uint64_t)sync_mono_ms();
-    for (int i = 0; i < N_KINDS; i++)
-        f->k[i].idx = i;
     pthread_mutex_init(&f->mu, NULL);
+    pthread_mutex_init(&f->cfg_mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&f->cond, &ca);
@@ -1479,14 +535,18 @@ follow_new(pedia_engine *e, const char *kubeconfig, size_t len,
                                                            : DEFAULT_SA_DIR);
         if (!f->sa_dir)
             return pdi_error_oom();
-        err = incluster_server(f);
+        err = sync_follow_incluster_server(f);
         if (err)
             return err;
     }
-    err = load_cfg(f);
-    if (err)
-        return err;
-    return pdi_kube_loop_create(&f->loop, f->a, f->lg);
+    err = sync_follow_load_cfg(f);
+    for (int i = 0; i < N_KINDS && !err; i++)
+        err = kind_init(f, i);
+    if (!err)
+        err = pdi_kube_loop_create(&f->loop, f->a, f->lg);
+    for (int i = 0; i < N_KINDS && !err; i++)
+        f->k[i].lw.loop = f->loop;
+    return err;
 }
 
 pedia_err
@@ -1529,6 +589,10 @@ pdi_engine_follow_host_ex(pedia_engine *e, const char *kubeconfig, size_t len,
         return pdi_error_set(PEDIA_ERROR, 0, "cannot start the host follower");
     }
     f->thread_on = true;
+    if (pdi_kube_call_later(f->loop, 0, start_tick, f, NULL)) {
+        sync_follow_free(e);
+        return pdi_error_set(PEDIA_ERROR, 0, "cannot start the host follower");
+    }
     return PEDIA_OK;
 }
 

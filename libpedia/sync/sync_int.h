@@ -9,7 +9,11 @@
  *   reflectors and never touches the database;
  * - the writer thread commits what reflectors queue (sync_writer.c);
  * - the worker thread runs blocking jobs: discovery, resolution and the
- *   reads of stored sync states (sync_cluster.c).
+ *   reads of stored sync states (sync_cluster.c);
+ * - host-cluster mode adds a kube loop and a thread of its own
+ *   (sync_follow.c), independent of the engine's start/stop.
+ * Reflectors and the follower share one list/watch loop (sync_lw.c),
+ * which runs on the kube loop thread of its user.
  * Engine mutex `mu` guards the manifest table, the cluster list and every
  * status field that other threads read (conditions, per-resource status).
  * Clusters and reflectors are never freed while the engine runs: a removed
@@ -26,6 +30,7 @@
 #include "kube/kube.h"
 #include "model/model.h"
 #include "store/store.h"
+#include "sync/sync_lw.h"
 #include "sync/sync_manifest.h"
 #include "util/util.h"
 
@@ -92,36 +97,19 @@ bool sync_keyset_has(const struct sync_keyset *ks, const char *ns,
 
 struct sync_cluster;
 
-enum sync_rstate { R_IDLE = 0, R_LISTING, R_WATCHING, R_BACKOFF, R_PAUSED };
-
-/* One reflector: list + watch of one resource type of one cluster. All
- * fields are loop-thread only, except `st` (guarded by engine mu). */
+/* One reflector: list + watch of one resource type of one cluster, on
+ * the shared list/watch loop (sync_lw.c). All fields are loop-thread
+ * only, except `st` (guarded by engine mu) and `dead` (set under mu). */
 struct sync_reflector {
     struct sync_cluster *cl;
     struct pdi_sync_target t; /* owned copy */
-    char *base_path;          /* "/api/v1/pods" */
-    enum sync_rstate state;
+    struct sync_lw lw;        /* state, RV, requests, back-off */
     bool dead;
     bool started;
-    char rv[64];      /* last RV seen (list RV, event, bookmark) */
-    uint64_t req_seq; /* matches the live request's context */
-    uint64_t req_id;
-    bool req_active;
-    bool list_after_backoff; /* backoff ends in a (re)list, not a watch */
-    bool relisting;          /* current list was caused by a 410 */
-    int http_status;
     struct sync_listpage *page; /* list page being received, or NULL */
     bool gate_held;             /* holds one of the engine's list slots */
     bool gate_waiting;          /* queued for a list slot */
     struct sync_reflector *gate_next;
-    char *cont; /* continue token of the next page */
-    struct sync_keyset *listed;
-    long backoff_ms;
-    int64_t wake_at; /* monotonic ms when a backoff ends */
-    int64_t watch_started;
-    uint64_t stream_events;
-    uint64_t seed;                 /* jitter RNG state */
-    int64_t list_count;            /* objects seen by the current list */
     struct pdi_resource_status st; /* guarded by engine mu */
 };
 

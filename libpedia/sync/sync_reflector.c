@@ -1,47 +1,32 @@
 /*
- * sync_reflector.c: one reflector per (cluster, resource type). Runs
- * entirely on the kube loop thread; never blocks except for the writer's
- * bounded queue (see sync_writer.c for why that is safe).
+ * sync_reflector.c: one reflector per (cluster, resource type): the
+ * member side of the shared list/watch loop (sync_lw.c, which explains
+ * list → reconcile → watch → relist on 410 → back-off). Runs entirely on
+ * the engine's kube loop thread, as sync_lw hooks; never blocks except
+ * for the writer's bounded queue (see sync_writer.c for why that is safe).
  *
- * How it works (DESIGN D4, Clusterpedia §3.4, kube-api B.3):
- *
- *  1. Start. With a resource version stored by an earlier run (read by the
- *     cluster's discovery job), go straight to 3 and WATCH from it: no
- *     relist when the member still has that RV. Otherwise LIST.
- *  2. LIST pages: GET ?limit=500, following metadata.continue, once the
- *     list holds one of the engine's list slots (at most
- *     SYNC_LIST_CONCURRENCY lists of all clusters at once; see "list
- *     slots"). A page is scanned while it arrives (sync_listscan.c): each
- *     item is normalized from the bytes the member sent and queued to the
- *     writer in small batches; neither the body nor a parsed tree of it is
- *     ever held, and of each object only its key is kept, in a key set. A
- *     continue page answered 410 (its snapshot was compacted) restarts the
- *     list from the first page; other failures retry the same page after
- *     a back-off. When the last page arrives, a reconcile is queued: the
- *     writer deletes every stored key of the type that the list did not
- *     see (objects deleted while we were not watching), then persists the
- *     list's RV. Unchanged objects cost nothing: the store skips upserts
- *     whose member RV is unchanged.
- *  3. WATCH from the last RV with allowWatchBookmarks and a random
- *     timeoutSeconds (300-600): ADDED/MODIFIED → upsert, DELETED →
- *     delete, BOOKMARK → just advance the RV; each queued with its RV, so
- *     the writer persists the RV after the event is committed.
- *     - ERROR 410 in the stream, or HTTP 410: the RV is gone → relist (2),
- *       whose reconcile catches deletes we missed;
- *     - a clean end of stream → re-watch at once from the last RV (a
- *       stream that ends within 1 s without events counts as a failure);
- *     - connection errors, 429, 5xx, other ERROR events → exponential
- *       back-off with jitter (0.5 s doubling to 30 s), then re-watch from
- *       the last RV (no relist);
- *     - 404: the type is gone (CRD removed): back off and ask the cluster
- *       to rediscover, which stops this reflector if the type is gone.
- *  4. Pause (cluster unhealthy) cancels the transfer and keeps the RV;
- *     resume goes to 3 (or 2 when no RV is known yet).
- *
- * Every request gets a small context {reflector, sequence}; a callback
- * whose sequence is not the reflector's current one belongs to a
- * cancelled request and is ignored. Timers are never cancelled: a timer
- * that fires when the reflector is no longer backing off does nothing.
+ * What is the reflector's own (DESIGN D4, Clusterpedia §3.4):
+ *  - Start: with a resource version stored by an earlier run (read by the
+ *    cluster's discovery job) the loop watches from it at once.
+ *  - List slots: a walk fetches pages only while it holds one of the
+ *    engine's SYNC_LIST_CONCURRENCY slots (below).
+ *  - Each LIST item is normalized from the bytes the member sent and
+ *    queued to the writer in small batches; of each object only its key
+ *    is kept, in a key set. After the last page a reconcile is queued: the
+ *    writer deletes every stored key of the type that the list did not see
+ *    (objects deleted while we were not watching), then persists the
+ *    list's RV. Unchanged objects cost nothing: the store skips upserts
+ *    whose member RV is unchanged.
+ *  - Watch events: ADDED/MODIFIED → upsert, DELETED → delete, each queued
+ *    with its RV, so the writer persists the RV after the event is
+ *    committed; a BOOKMARK queues its RV alone.
+ *  - Failures: 404 means the type is gone (CRD removed): the cluster is
+ *    asked to rediscover, which stops this reflector if so; a LIST answered
+ *    401/403 shows as an Error status. Status conditions are kept in `st`
+ *    (under engine mu).
+ *  - Pause (cluster unhealthy) stops the loop and keeps the RV; a killed
+ *    reflector is paused and marked dead, and parked until the engine's
+ *    threads are joined (sync_int.h), so late callbacks find it.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -51,29 +36,20 @@
 #include "sync/sync_listscan.h"
 #include "util/util_json.h"
 
-#define LIST_LIMIT 500
-#define LIST_TIMEOUT_MS 60000L
-#define BACKOFF_MIN_MS 500L
 #define BACKOFF_MAX_MS 30000L
 
-struct req_ctx {
-    struct sync_reflector *r;
-    uint64_t seq;
-    bool expired; /* watch: ERROR 410 seen */
-    bool failed;  /* watch: other ERROR seen */
-};
-
-static void list_begin(struct sync_reflector *r, bool relist);
-static void list_next(struct sync_reflector *r);
-static void list_page(struct sync_reflector *r);
-static void watch_begin(struct sync_reflector *r);
 static void gate_release(struct sync_reflector *r);
-static void page_free(struct sync_reflector *r);
 
 static pedia_engine *
 eng(const struct sync_reflector *r)
 {
     return r->cl->e;
+}
+
+static struct sync_reflector *
+refl(const struct sync_lw *lw)
+{
+    return lw->user;
 }
 
 static void
@@ -94,99 +70,6 @@ set_status(struct sync_reflector *r, const char *status, const char *reason,
     r->st.message[ml] = '\0';
     r->cl->status_dirty = true;
     pthread_mutex_unlock(&e->mu);
-}
-
-static bool
-ctx_live(const struct req_ctx *c)
-{
-    const struct sync_reflector *r = c->r;
-
-    return !r->dead && r->req_active && r->req_seq == c->seq &&
-           r->state != R_PAUSED && !atomic_load(&r->cl->e->stopping);
-}
-
-/* Start a request; false (logged) when it could not be started. */
-static bool
-submit(struct sync_reflector *r, const char *path, long timeout_ms,
-       const struct pdi_kube_req_cb *cb)
-{
-    pedia_engine *e = eng(r);
-    struct req_ctx *c = pdi_calloc(e->a, 1, sizeof *c);
-    pedia_err err = PEDIA_ENOMEM;
-
-    r->req_seq++;
-    if (c) {
-        c->r = r;
-        c->seq = r->req_seq;
-        r->req_active = true;
-        err = pdi_kube_get_async(e->loop, &r->cl->cfg, path, timeout_ms, cb, c,
-                                 &r->req_id);
-    }
-    if (err) {
-        r->req_active = false;
-        pdi_free(e->a, c);
-        pdi_log(e->lg, PEDIA_LOG_WARN, SYNC_COMPONENT,
-                "cluster %s: cannot start a request for %s: %s", r->cl->name,
-                r->t.resource, pedia_error_last_message());
-    }
-    return err == PEDIA_OK;
-}
-
-/* ---- back-off --------------------------------------------------------------
- */
-
-static void
-backoff_tick(void *payload)
-{
-    struct sync_reflector *r = payload;
-
-    if (r->dead || r->state != R_BACKOFF || sync_mono_ms() + 5 < r->wake_at)
-        return;
-    if (!r->list_after_backoff) {
-        watch_begin(r);
-    } else if (r->listed) {
-        r->state = R_LISTING;
-        list_next(r); /* resume the list at the failed page */
-    } else {
-        list_begin(r, r->relisting);
-    }
-}
-
-static void
-backoff(struct sync_reflector *r, bool list, const char *why)
-{
-    pedia_engine *e = eng(r);
-    long d;
-
-    d = sync_backoff_next(&r->backoff_ms, BACKOFF_MIN_MS, BACKOFF_MAX_MS,
-                          &r->seed);
-    r->state = R_BACKOFF;
-    r->list_after_backoff = list;
-    r->wake_at = sync_mono_ms() + d;
-    pdi_log(e->lg, PEDIA_LOG_INFO, SYNC_COMPONENT,
-            "cluster %s: %s: %s; retrying in %ld ms", r->cl->name,
-            r->t.resource, why, d);
-    if (pdi_kube_call_later(e->loop, d, backoff_tick, r, NULL))
-        pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
-                "cluster %s: cannot schedule a retry of %s", r->cl->name,
-                r->t.resource);
-    /* A list gives its page state and its slot up while it waits (last:
-     * `why` may point into the page state). */
-    if (list) {
-        page_free(r);
-        gate_release(r);
-    }
-}
-
-/* Describe a failed transfer in a short message (no credentials: kube
- * messages never carry them). */
-static void
-describe(char *out, size_t cap, pedia_err err, int status, const char *msg)
-{
-    if (err)
-        snprintf(out, cap, "%s", msg && *msg ? msg : pedia_strerror(err));
-    else
-        snprintf(out, cap, "HTTP %d", status);
 }
 
 /* ---- normalization --------------------------------------------------------
@@ -221,15 +104,6 @@ normalize(struct sync_reflector *r, struct json_object *obj,
         json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN, &len);
 
     return json && normalize_bytes(r, json, len, rec);
-}
-
-static const char *
-object_rv(struct json_object *obj)
-{
-    struct json_object *md =
-        pdi_json_get_typed(obj, "metadata", json_type_object);
-
-    return md ? pdi_json_get_string(md, "resourceVersion") : NULL;
 }
 
 /* ---- list slots -------------------------------------------------------------
@@ -314,8 +188,6 @@ gate_acquire(struct sync_reflector *r)
     return false;
 }
 
-static void list_page(struct sync_reflector *r);
-
 /* Timer: hand free slots to waiting reflectors. */
 static void
 gate_wake(void *payload)
@@ -327,11 +199,11 @@ gate_wake(void *payload)
     while (g->head && g->active < gate_limit(e) && !atomic_load(&e->stopping)) {
         struct sync_reflector *r = g->head;
         gate_unlink(r);
-        if (r->dead || r->state != R_LISTING)
+        if (r->dead || r->lw.state != LW_LISTING)
             continue;
         g->active++;
         r->gate_held = true;
-        list_page(r);
+        sync_lw_list_resume(&r->lw);
     }
 }
 
@@ -351,30 +223,24 @@ gate_release(struct sync_reflector *r)
         g->wake_queued = true;
 }
 
-/* ---- list -------------------------------------------------------------------
+/* ---- list pages --------------------------------------------------------
  *
- * A page is never held whole: its body is fed to a sync_listscan as it
- * arrives, each item is normalized at once, and the records go to the
- * writer in batches of PAGE_BATCH (or PAGE_BATCH_BYTES). The keys of a
- * page join the list's key set only when the page has arrived complete
- * and valid, so a page that fails half-way and is fetched again cannot
- * leave the key of an object deleted meanwhile in the set (its rows from
- * the failed attempt are harmless: the reconcile removes them).
+ * A page is never held whole: sync_lw feeds its body to a sync_listscan
+ * as it arrives and hands each item here; it is normalized at once, its
+ * key goes to sync_lw_key, and the records go to the writer in batches of
+ * PAGE_BATCH (or PAGE_BATCH_BYTES). Rows queued from a page that fails
+ * half-way are harmless: its keys never join the list's set (sync_lw.h),
+ * so the reconcile removes what was deleted meanwhile.
  */
 
 #define PAGE_BATCH 64u
 #define PAGE_BATCH_BYTES ((size_t)512 << 10)
 
 struct sync_listpage {
-    struct sync_listscan scan;
     struct pdi_record *recs; /* normalized, not yet queued (PAGE_BATCH) */
     pedia_sys_write_op *ops;
     size_t n;
     size_t bytes;
-    struct sync_key *keys; /* keys of this page's records */
-    size_t n_keys;
-    size_t cap_keys;
-    bool oom;
 };
 
 static void
@@ -410,8 +276,6 @@ listpage_free(struct sync_listpage *p, const struct pdi_alloc *a)
     if (!p)
         return;
     batch_drop(p, a);
-    sync_listscan_free(&p->scan);
-    pdi_free(a, p->keys);
     pdi_free(a, p);
 }
 
@@ -424,8 +288,9 @@ page_free(struct sync_reflector *r)
 
 /* Ready the page state for a new page request (allocated on first use). */
 static bool
-page_begin(struct sync_reflector *r)
+page_begin(struct sync_lw *lw)
 {
+    struct sync_reflector *r = refl(lw);
     const struct pdi_alloc *a = eng(r)->a;
     struct sync_listpage *p = r->page;
 
@@ -433,39 +298,19 @@ page_begin(struct sync_reflector *r)
         p = pdi_calloc(a, 1, sizeof *p);
         if (!p)
             return false;
-        sync_listscan_init(&p->scan, a);
         r->page = p;
     }
     batch_drop(p, a);
-    sync_listscan_reset(&p->scan);
-    p->n_keys = 0;
-    p->oom = false;
     return true;
 }
 
-static bool
-keys_push(struct sync_listpage *p, const struct pdi_alloc *a,
-          const pedia_sys_record *rec)
-{
-    if (p->n_keys == p->cap_keys) {
-        size_t cap = p->cap_keys ? p->cap_keys * 2 : 512;
-        struct sync_key *v = pdi_realloc(a, p->keys, cap * sizeof *v);
-        if (!v)
-            return false;
-        p->keys = v;
-        p->cap_keys = cap;
-    }
-    sync_key_of(&p->keys[p->n_keys++], rec->ns, rec->name);
-    return true;
-}
-
-/* One item of the page (sync_listscan callback): normalize, remember its
+/* One item of the page (list_item hook): normalize, remember its
  * key, queue it with the batch. Nonzero stops the transfer (out of
  * memory); an unusable object is skipped, as the member's problem. */
 static int
-page_item(const char *json, size_t len, void *payload)
+page_item(struct sync_lw *lw, const char *json, size_t len)
 {
-    struct sync_reflector *r = payload;
+    struct sync_reflector *r = refl(lw);
     struct sync_listpage *p = r->page;
     const struct pdi_alloc *a = eng(r)->a;
 
@@ -474,15 +319,13 @@ page_item(const char *json, size_t len, void *payload)
         p->ops = pdi_calloc(a, PAGE_BATCH, sizeof *p->ops);
         if (!p->recs || !p->ops) {
             batch_drop(p, a);
-            p->oom = true;
             return 1;
         }
     }
     if (!normalize_bytes(r, json, len, &p->recs[p->n]))
         return 0;
-    if (!keys_push(p, a, &p->recs[p->n].rec)) {
+    if (sync_lw_key(lw, p->recs[p->n].rec.ns, p->recs[p->n].rec.name)) {
         pdi_record_free(&p->recs[p->n]);
-        p->oom = true;
         return 1;
     }
     p->ops[p->n++] = PEDIA_SYS_WRITE_UPSERT;
@@ -492,353 +335,156 @@ page_item(const char *json, size_t len, void *payload)
     return 0;
 }
 
-/* Items left in the envelope (an "items" key spelled with escapes): the
- * parsed route. Nonzero on out of memory. */
-static int
-envelope_items(struct sync_reflector *r, struct json_object *items)
-{
-    size_t n = json_object_array_length(items), len = 0;
+/* ---- sync_lw hooks ------------------------------------------------------
+ */
 
-    for (size_t i = 0; i < n; i++) {
-        const char *json = json_object_to_json_string_length(
-            json_object_array_get_idx(items, i), JSON_C_TO_STRING_PLAIN, &len);
-        if (!json || page_item(json, len, r))
-            return 1;
-    }
-    return 0;
+static pedia_err
+r_submit(struct sync_lw *lw, const char *path, long timeout_ms,
+         const struct pdi_kube_req_cb *cb, void *ctx, uint64_t *id_out)
+{
+    struct sync_reflector *r = refl(lw);
+
+    return pdi_kube_get_async(lw->loop, &r->cl->cfg, path, timeout_ms, cb, ctx,
+                              id_out);
 }
 
-/* The page is complete and valid: its keys join the list's set. */
 static bool
-keys_commit(struct sync_reflector *r)
+r_gate_acquire(struct sync_lw *lw)
 {
-    struct sync_listpage *p = r->page;
+    return gate_acquire(refl(lw));
+}
 
-    for (size_t i = 0; i < p->n_keys; i++)
-        if (sync_keyset_add_key(r->listed, &p->keys[i]))
-            return false;
-    r->list_count += (int64_t)p->n_keys;
+/* The walk stops fetching: page state and slot go. */
+static void
+r_list_idle(struct sync_lw *lw)
+{
+    page_free(refl(lw));
+    gate_release(refl(lw));
+}
+
+/* The page is complete: queue the rest of its batch. */
+static bool
+r_page_end(struct sync_lw *lw)
+{
+    batch_flush(refl(lw));
     return true;
 }
 
-/* The list is complete: reconcile, then watch from its RV. */
+/* The list is complete: reconcile (the watch follows). */
 static void
-list_finish(struct sync_reflector *r, const char *rv)
+r_list_end(struct sync_lw *lw)
 {
+    struct sync_reflector *r = refl(lw);
     pedia_engine *e = eng(r);
 
-    page_free(r);
-    gate_release(r);
-    snprintf(r->rv, sizeof r->rv, "%s", rv ? rv : "");
-    sync_writer_reconcile(e, r, r->listed, r->rv, r->list_count);
-    r->listed = NULL;
-    r->relisting = false;
+    sync_writer_reconcile(e, r, lw->listed, lw->rv, lw->list_count);
+    lw->listed = NULL;
     pdi_log(e->lg, PEDIA_LOG_DEBUG, SYNC_COMPONENT,
             "cluster %s: listed %lld %s at RV %s", r->cl->name,
-            (long long)r->list_count, r->t.resource, r->rv);
+            (long long)lw->list_count, r->t.resource, lw->rv);
     set_status(r, "Syncing", "", "");
-    watch_begin(r);
 }
 
-/* A complete 200 body has been scanned. */
-static void
-page_done(struct sync_reflector *r)
+/* Queue one ADDED/MODIFIED/DELETED event with its RV. */
+static enum sync_lw_ev
+r_event(struct sync_lw *lw, bool del, struct json_object *obj, const char *rv)
 {
-    struct sync_listpage *p = r->page;
-    struct json_object *env = NULL, *items, *md;
-    const char *cont = NULL, *rv = NULL;
-    bool ok;
-
-    if (sync_listscan_finish(&p->scan, &env)) {
-        backoff(r, true, p->scan.why);
-        return;
-    }
-    items = pdi_json_get_typed(env, "items", json_type_array);
-    ok =
-        !items || !json_object_array_length(items) || !envelope_items(r, items);
-    if (ok)
-        batch_flush(r);
-    if (!ok || !keys_commit(r)) {
-        json_object_put(env);
-        backoff(r, true, "out of memory");
-        return;
-    }
-    md = pdi_json_get_typed(env, "metadata", json_type_object);
-    if (md) {
-        cont = pdi_json_get_string(md, "continue");
-        rv = pdi_json_get_string(md, "resourceVersion");
-    }
-    r->backoff_ms = 0;
-    pdi_free(eng(r)->a, r->cont);
-    r->cont = cont && *cont ? pdi_strdup(eng(r)->a, cont) : NULL;
-    if (r->cont)
-        list_page(r);
-    else
-        list_finish(r, rv);
-    json_object_put(env);
-}
-
-static int
-list_on_status(int status, void *payload)
-{
-    struct req_ctx *c = payload;
-
-    if (ctx_live(c))
-        c->r->http_status = status;
-    return 0;
-}
-
-/* Body bytes: scanned as they come on a 200; ignored otherwise (the status
- * says what went wrong). */
-static int
-list_on_body(const char *data, size_t len, void *payload)
-{
-    struct req_ctx *c = payload;
-    struct sync_reflector *r = c->r;
-
-    if (!ctx_live(c))
-        return 1;
-    if (r->http_status != 200)
-        return 0;
-    return sync_listscan_feed(&r->page->scan, data, len, page_item, r) ? 1 : 0;
-}
-
-static void
-list_on_done(pedia_err err, int status, const char *msg, void *payload)
-{
-    struct req_ctx *c = payload;
-    struct sync_reflector *r = c->r;
-    char why[300];
-    bool live = ctx_live(c);
-
-    eng(r)->gate.reqs--;
-    pdi_free(eng(r)->a, c);
-    if (!live)
-        return;
-    r->req_active = false;
-    if (!err && status == 200) {
-        page_done(r);
-        return;
-    }
-    if (!err && status == 410 && r->cont) {
-        /* The continue token's snapshot is gone: start over. */
-        list_begin(r, r->relisting);
-        return;
-    }
-    if (!err && status == 404)
-        sync_cluster_type_gone(r->cl);
-    if (err == PEDIA_EUSER && r->page && r->page->scan.why[0])
-        snprintf(why, sizeof why, "%s",
-                 r->page->oom ? "out of memory" : r->page->scan.why);
-    else
-        describe(why, sizeof why, err, status, msg);
-    if (!err && (status == 401 || status == 403))
-        set_status(r, "Error", "Unauthorized", why);
-    backoff(r, true, why);
-}
-
-static void
-list_page(struct sync_reflector *r)
-{
-    static const struct pdi_kube_req_cb cb = {list_on_status, NULL,
-                                              list_on_body, list_on_done};
-    struct sync_list_gate *g = &eng(r)->gate;
-    struct pdi_buf path;
-
-    pdi_buf_init(&path, eng(r)->a);
-    pdi_buf_printf(&path, "%s?limit=%d", r->base_path, LIST_LIMIT);
-    if (r->cont) {
-        pdi_buf_puts(&path, "&continue=");
-        pdi_buf_url_escape(&path, r->cont);
-    }
-    atomic_fetch_add(&eng(r)->n_pages, 1);
-    r->http_status = 0;
-    if (path.oom || !page_begin(r)) {
-        backoff(r, true, "out of memory");
-    } else if (submit(r, path.ptr, LIST_TIMEOUT_MS, &cb)) {
-        if (++g->reqs > atomic_load(&g->reqs_max))
-            atomic_store(&g->reqs_max, g->reqs);
-    } else {
-        backoff(r, true, "cannot start a list request");
-    }
-    pdi_buf_free(&path);
-}
-
-/* Fetch the next page once the list holds a slot. */
-static void
-list_next(struct sync_reflector *r)
-{
-    if (gate_acquire(r))
-        list_page(r);
-}
-
-static void
-list_begin(struct sync_reflector *r, bool relist)
-{
-    pedia_engine *e = eng(r);
-
-    sync_keyset_free(r->listed);
-    r->listed = sync_keyset_new(e->a);
-    pdi_free(e->a, r->cont);
-    r->cont = NULL;
-    r->list_count = 0;
-    r->relisting = relist;
-    if (!r->listed) {
-        backoff(r, true, "out of memory");
-        return;
-    }
-    r->state = R_LISTING;
-    atomic_fetch_add(&e->n_lists, 1);
-    if (relist)
-        atomic_fetch_add(&e->n_relists, 1);
-    list_next(r);
-}
-
-/* ---- watch
- * ------------------------------------------------------------------- */
-
-/* Queue one ADDED/MODIFIED/DELETED event. */
-static void
-watch_event(struct sync_reflector *r, struct json_object *obj, bool del)
-{
+    struct sync_reflector *r = refl(lw);
     pedia_engine *e = eng(r);
     struct pdi_record *rec = pdi_calloc(e->a, 1, sizeof *rec);
     pedia_sys_write_op *op = pdi_calloc(e->a, 1, sizeof *op);
-    const char *rv = object_rv(obj);
 
     if (!rec || !op || !normalize(r, obj, rec)) {
         pdi_free(e->a, rec);
         pdi_free(e->a, op);
-        return;
+        return LW_EV_SKIP;
     }
     *op = del ? PEDIA_SYS_WRITE_DELETE : PEDIA_SYS_WRITE_UPSERT;
-    if (rv)
-        snprintf(r->rv, sizeof r->rv, "%s", rv);
-    r->stream_events++;
-    r->backoff_ms = 0;
     atomic_fetch_add(&e->n_events, 1);
     sync_writer_put(e, r, rec, op, 1, rv, sync_mono_ms());
-}
-
-/* An ERROR event: 410 means our RV is gone. Returns nonzero to abort. */
-static int
-watch_error(struct req_ctx *c, struct json_object *obj)
-{
-    struct json_object *code = NULL;
-
-    if (obj && json_object_object_get_ex(obj, "code", &code) &&
-        json_object_get_int(code) == 410)
-        c->expired = true;
-    else
-        c->failed = true;
-    return 1;
-}
-
-static int
-watch_on_line(const char *line, size_t len, void *payload)
-{
-    struct req_ctx *c = payload;
-    struct sync_reflector *r = c->r;
-    struct json_object *ev = NULL, *obj;
-    const char *type;
-    int rc = 0;
-
-    if (!ctx_live(c) || r->http_status != 200)
-        return 0;
-    if (pdi_json_parse(line, len, "watch event", &ev)) {
-        c->failed = true;
-        return 1;
-    }
-    type = pdi_json_get_string(ev, "type");
-    obj = pdi_json_get_typed(ev, "object", json_type_object);
-    if (!type || !obj) {
-        c->failed = true;
-        rc = 1;
-    } else if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED")) {
-        watch_event(r, obj, false);
-    } else if (!strcmp(type, "DELETED")) {
-        watch_event(r, obj, true);
-    } else if (!strcmp(type, "BOOKMARK")) {
-        const char *rv = object_rv(obj);
-        if (rv && *rv && strcmp(rv, r->rv) != 0) {
-            snprintf(r->rv, sizeof r->rv, "%s", rv);
-            sync_writer_put(eng(r), r, NULL, NULL, 0, rv, 0);
-        }
-    } else if (!strcmp(type, "ERROR")) {
-        rc = watch_error(c, obj);
-    }
-    json_object_put(ev);
-    return rc;
-}
-
-static int
-watch_on_status(int status, void *payload)
-{
-    struct req_ctx *c = payload;
-
-    if (ctx_live(c))
-        c->r->http_status = status;
-    return 0;
+    return LW_EV_OK;
 }
 
 static void
-watch_on_done(pedia_err err, int status, const char *msg, void *payload)
+r_bookmark(struct sync_lw *lw)
 {
-    struct req_ctx *c = payload;
-    struct sync_reflector *r = c->r;
-    bool live = ctx_live(c), expired = c->expired, failed = c->failed;
-    char why[300];
+    sync_writer_put(eng(refl(lw)), refl(lw), NULL, NULL, 0, lw->rv, 0);
+}
 
-    pdi_free(eng(r)->a, c);
-    if (!live)
-        return;
-    r->req_active = false;
-    if (expired || (!err && status == 410)) {
-        pdi_log(eng(r)->lg, PEDIA_LOG_INFO, SYNC_COMPONENT,
-                "cluster %s: %s: resource version %s expired, relisting",
-                r->cl->name, r->t.resource, r->rv);
-        list_begin(r, true);
-        return;
-    }
-    if (!err && status == 200 && !failed &&
-        (r->stream_events || sync_mono_ms() - r->watch_started >= 1000)) {
-        watch_begin(r); /* clean end of stream */
-        return;
-    }
+static void
+r_failed(struct sync_lw *lw, bool list, pedia_err err, int status,
+         const char *why)
+{
+    struct sync_reflector *r = refl(lw);
+
     if (!err && status == 404)
         sync_cluster_type_gone(r->cl);
-    if (failed)
-        snprintf(why, sizeof why, "watch stream error");
-    else
-        describe(why, sizeof why, err, status, msg);
-    backoff(r, false, why);
+    if (list && !err && (status == 401 || status == 403))
+        set_status(r, "Error", "Unauthorized", why);
 }
 
 static void
-watch_begin(struct sync_reflector *r)
+r_retry(struct sync_lw *lw, const char *why, long delay_ms)
 {
-    static const struct pdi_kube_req_cb cb = {watch_on_status, watch_on_line,
-                                              NULL, watch_on_done};
+    struct sync_reflector *r = refl(lw);
     pedia_engine *e = eng(r);
-    char path[1024];
-    int n;
 
-    r->state = R_WATCHING;
-    r->stream_events = 0;
-    r->http_status = 0;
-    r->watch_started = sync_mono_ms();
-    n = snprintf(path, sizeof path,
-                 "%s?watch=true&allowWatchBookmarks=true&timeoutSeconds=%d"
-                 "&resourceVersion=%s",
-                 r->base_path, 300 + (int)(sync_rnd(&r->seed) % 301), r->rv);
-    if (n < 0 || (size_t)n >= sizeof path) {
-        list_begin(r, false);
-        return;
-    }
-    atomic_fetch_add(&e->n_watches, 1);
-    if (!submit(r, path, 0, &cb))
-        backoff(r, false, "cannot start a watch request");
+    if (delay_ms < 0)
+        pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
+                "cluster %s: cannot schedule a retry of %s", r->cl->name,
+                r->t.resource);
+    else
+        pdi_log(e->lg, PEDIA_LOG_INFO, SYNC_COMPONENT,
+                "cluster %s: %s: %s; retrying in %ld ms", r->cl->name,
+                r->t.resource, why, delay_ms);
 }
+
+static void
+r_note(struct sync_lw *lw, enum sync_lw_note n)
+{
+    struct sync_reflector *r = refl(lw);
+    pedia_engine *e = eng(r);
+    struct sync_list_gate *g = &e->gate;
+
+    switch (n) {
+    case LW_NOTE_LIST:
+        atomic_fetch_add(&e->n_lists, 1);
+        if (lw->relisting)
+            atomic_fetch_add(&e->n_relists, 1);
+        break;
+    case LW_NOTE_PAGE:
+        atomic_fetch_add(&e->n_pages, 1);
+        if (++g->reqs > atomic_load(&g->reqs_max))
+            atomic_store(&g->reqs_max, g->reqs);
+        break;
+    case LW_NOTE_PAGE_END:
+        g->reqs--;
+        break;
+    case LW_NOTE_WATCH:
+        atomic_fetch_add(&e->n_watches, 1);
+        break;
+    case LW_NOTE_EXPIRED:
+        pdi_log(e->lg, PEDIA_LOG_INFO, SYNC_COMPONENT,
+                "cluster %s: %s: resource version %s expired, relisting",
+                r->cl->name, r->t.resource, lw->rv);
+        break;
+    }
+}
+
+static const struct sync_lw_ops reflector_ops = {
+    .submit = r_submit,
+    .gate_acquire = r_gate_acquire,
+    .list_idle = r_list_idle,
+    .page_begin = page_begin,
+    .list_item = page_item,
+    .page_end = r_page_end,
+    .list_end = r_list_end,
+    .event = r_event,
+    .bookmark = r_bookmark,
+    .failed = r_failed,
+    .retry = r_retry,
+    .note = r_note,
+};
 
 /* ---- lifecycle -------------------------------------------------------------
  */
@@ -850,6 +496,7 @@ sync_reflector_new(struct sync_cluster *cl, const struct pdi_sync_target *t,
     const struct pdi_alloc *a = cl->e->a;
     struct sync_reflector *r = pdi_calloc(a, 1, sizeof *r);
     struct pdi_buf p;
+    pedia_err err;
 
     if (!r)
         return NULL;
@@ -859,15 +506,17 @@ sync_reflector_new(struct sync_cluster *cl, const struct pdi_sync_target *t,
         pdi_buf_printf(&p, "/apis/%s/%s/%s", t->group, t->version, t->resource);
     else
         pdi_buf_printf(&p, "/api/%s/%s", t->version, t->resource);
-    r->base_path = pdi_buf_detach(&p, NULL);
+    err = p.oom ? PEDIA_ENOMEM
+                : sync_lw_init(&r->lw, &reflector_ops, r, a, &cl->e->stopping,
+                               p.ptr, BACKOFF_MAX_MS);
+    pdi_buf_free(&p);
     r->t.group = pdi_strdup(a, t->group ? t->group : "");
     r->t.version = pdi_strdup(a, t->version);
     r->t.resource = pdi_strdup(a, t->resource);
     r->t.kind = pdi_strdup(a, t->kind ? t->kind : "");
     r->t.namespaced = t->namespaced;
-    r->seed = (uint64_t)(uintptr_t)r ^ (uint64_t)sync_mono_ms();
     if (stored_rv)
-        snprintf(r->rv, sizeof r->rv, "%s", stored_rv);
+        snprintf(r->lw.rv, sizeof r->lw.rv, "%s", stored_rv);
     snprintf(r->st.group, sizeof r->st.group, "%s",
              r->t.group ? r->t.group : "");
     snprintf(r->st.version, sizeof r->st.version, "%s", t->version);
@@ -876,8 +525,7 @@ sync_reflector_new(struct sync_cluster *cl, const struct pdi_sync_target *t,
     r->st.namespaced = t->namespaced;
     snprintf(r->st.status, sizeof r->st.status, "Pending");
     r->st.initial_list_phase = !stored_rv;
-    if (!r->base_path || !r->t.group || !r->t.version || !r->t.resource ||
-        !r->t.kind) {
+    if (err || !r->t.group || !r->t.version || !r->t.resource || !r->t.kind) {
         sync_reflector_free(r, a);
         return NULL;
     }
@@ -889,14 +537,12 @@ sync_reflector_free(struct sync_reflector *r, const struct pdi_alloc *a)
 {
     if (!r)
         return;
-    pdi_free(a, r->base_path);
+    sync_lw_free(&r->lw);
     pdi_free(a, r->t.group);
     pdi_free(a, r->t.version);
     pdi_free(a, r->t.resource);
     pdi_free(a, r->t.kind);
     listpage_free(r->page, a);
-    pdi_free(a, r->cont);
-    sync_keyset_free(r->listed);
     pdi_free(a, r);
 }
 
@@ -906,31 +552,16 @@ sync_reflector_start(struct sync_reflector *r)
     if (r->dead)
         return;
     r->started = true;
-    if (r->rv[0]) {
-        if (r->state == R_IDLE)
-            atomic_fetch_add(&eng(r)->n_resumed, 1);
-        watch_begin(r);
-    } else {
-        list_begin(r, false);
-    }
+    r->lw.loop = eng(r)->loop;
+    if (r->lw.rv[0] && r->lw.state == LW_IDLE)
+        atomic_fetch_add(&eng(r)->n_resumed, 1);
+    sync_lw_start(&r->lw);
 }
 
 void
 sync_reflector_pause(struct sync_reflector *r)
 {
-    pedia_engine *e = eng(r);
-
-    if (r->req_active)
-        pdi_kube_cancel(e->loop, r->req_id);
-    r->req_active = false;
-    r->req_seq++;
-    r->state = R_PAUSED;
-    page_free(r);
-    gate_release(r);
-    sync_keyset_free(r->listed);
-    r->listed = NULL;
-    pdi_free(e->a, r->cont);
-    r->cont = NULL;
+    sync_lw_pause(&r->lw);
 }
 
 void
