@@ -211,7 +211,7 @@ cond_set(struct sync_cluster *cl, const char *type, const char *status,
 
     pthread_mutex_lock(&e->mu);
     pdi_status_set(&cl->status, type, status, reason, msg,
-                   sync_wall_ms() / 1000);
+                   pdi_wall_ms() / 1000);
     cl->status_dirty = true;
     pthread_mutex_unlock(&e->mu);
 }
@@ -259,7 +259,7 @@ health_ok(struct sync_cluster *cl)
 {
     pedia_engine *e = ceng(cl);
     bool due = cl->follow_crds &&
-               sync_mono_ms() - cl->last_discovery >= e->rediscover_ms;
+               pdi_mono_ms() - cl->last_discovery >= e->rediscover_ms;
 
     cl->fails = 0;
     cond_set(cl, "ClusterHealthy", "True", "Healthy", "");
@@ -356,7 +356,7 @@ health_schedule(struct sync_cluster *cl, long delay)
     pedia_engine *e = ceng(cl);
 
     if (delay > 0)
-        delay += (long)((uint64_t)sync_mono_ms() * 2654435761u %
+        delay += (long)((uint64_t)pdi_mono_ms() * 2654435761u %
                         (uint64_t)(delay / 2 + 1));
     if (pdi_kube_call_later(e->loop, delay, health_tick, cl, NULL))
         pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
@@ -596,7 +596,7 @@ disco_done(void *payload)
             discover(cl);
         return;
     }
-    cl->last_discovery = sync_mono_ms();
+    cl->last_discovery = pdi_mono_ms();
     if (d->err) {
         cl->need_discovery = true;
         cond_set(cl, "SynchroRunning", "False", "DiscoveryFailed", d->msg);
@@ -631,7 +631,7 @@ sync_cluster_new(pedia_engine *e, const struct pdi_pediacluster *pc,
     cl->e = e;
     cl->name = pdi_strdup(e->a, pc->name);
     cl->need_discovery = true;
-    cl->last_discovery = sync_mono_ms();
+    cl->last_discovery = pdi_mono_ms();
     if (!cl->name || pdi_kube_cfg_copy(&cl->cfg, &pc->cfg, e->a) ||
         !cluster_take_reqs(cl, pc, sr)) {
         sync_cluster_free(cl, e->a);
@@ -640,11 +640,11 @@ sync_cluster_new(pedia_engine *e, const struct pdi_pediacluster *pc,
     snprintf(cl->status.apiserver, sizeof cl->status.apiserver, "%s",
              cl->cfg.server ? cl->cfg.server : "");
     pdi_status_set(&cl->status, "Validated", "True", "Validated", "",
-                   sync_wall_ms() / 1000);
+                   pdi_wall_ms() / 1000);
     pdi_status_set(&cl->status, "SynchroRunning", "False", "Pending",
-                   "waiting for the first health check", sync_wall_ms() / 1000);
+                   "waiting for the first health check", pdi_wall_ms() / 1000);
     pdi_status_set(&cl->status, "ClusterHealthy", "Unknown", "Pending", "",
-                   sync_wall_ms() / 1000);
+                   pdi_wall_ms() / 1000);
     cl->status_dirty = true;
     return cl;
 }

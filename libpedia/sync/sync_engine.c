@@ -27,154 +27,6 @@
 #define DEFAULT_REDISCOVER_MS 15000L
 #define DEFAULT_STATUS_MS 1000L
 
-int64_t
-sync_mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
-sync_wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-uint64_t
-sync_rnd(uint64_t *seed)
-{
-    uint64_t x = *seed ? *seed : 0x9e3779b97f4a7c15ull;
-
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *seed = x;
-    return x;
-}
-
-long
-sync_backoff_next(long *backoff_ms, long min_ms, long max_ms, uint64_t *seed)
-{
-    *backoff_ms = *backoff_ms ? *backoff_ms * 2 : min_ms;
-    if (*backoff_ms > max_ms)
-        *backoff_ms = max_ms;
-    /* jitter: 75 % .. 125 % */
-    return *backoff_ms * 3 / 4 +
-           (long)(sync_rnd(seed) % (uint64_t)(*backoff_ms / 2 + 1));
-}
-
-void
-sync_grave_add(pedia_engine *e, void *p, bool is_cluster)
-{
-    if (e->n_grave == e->cap_grave) {
-        size_t cap = e->cap_grave ? e->cap_grave * 2 : 16;
-        struct sync_grave *g = pdi_realloc(e->a, e->grave, cap * sizeof *g);
-        if (!g) {
-            /* Leaking is safer than freeing memory a callback may use. */
-            pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
-                    "out of memory parking a stopped synchro");
-            return;
-        }
-        e->grave = g;
-        e->cap_grave = cap;
-    }
-    e->grave[e->n_grave].p = p;
-    e->grave[e->n_grave].is_cluster = is_cluster;
-    e->n_grave++;
-}
-
-static void
-grave_free(pedia_engine *e)
-{
-    for (size_t i = 0; i < e->n_grave; i++) {
-        if (e->grave[i].is_cluster)
-            sync_cluster_free(e->grave[i].p, e->a);
-        else
-            sync_reflector_free(e->grave[i].p, e->a);
-    }
-    pdi_free(e->a, e->grave);
-    e->grave = NULL;
-    e->n_grave = e->cap_grave = 0;
-}
-
-/* ---- worker thread ------------------------------------------------------- */
-
-pedia_err
-sync_worker_post(pedia_engine *e, struct sync_job *job)
-{
-    pthread_mutex_lock(&e->mu);
-    if (!e->worker_running || e->worker_stop) {
-        pthread_mutex_unlock(&e->mu);
-        return pdi_error_set(PEDIA_ESTATE, 0, "engine stopping");
-    }
-    job->next = e->jobs;
-    e->jobs = job;
-    pthread_cond_signal(&e->wcond);
-    pthread_mutex_unlock(&e->mu);
-    return PEDIA_OK;
-}
-
-void
-sync_post_to_loop(pedia_engine *e, struct sync_job *job,
-                  void (*done)(void *job))
-{
-    pthread_mutex_lock(&e->mu);
-    job->next = e->posted;
-    e->posted = job;
-    pthread_mutex_unlock(&e->mu);
-    if (pdi_kube_call_later(e->loop, 0, done, job, NULL))
-        pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
-                "cannot hand a discovery result to the loop");
-}
-
-bool
-sync_posted_take(pedia_engine *e, struct sync_job *job)
-{
-    bool found = false;
-
-    pthread_mutex_lock(&e->mu);
-    for (struct sync_job **p = &e->posted; *p; p = &(*p)->next)
-        if (*p == job) {
-            *p = job->next;
-            found = true;
-            break;
-        }
-    pthread_mutex_unlock(&e->mu);
-    return found;
-}
-
-static void *
-worker_main(void *arg)
-{
-    pedia_engine *e = arg;
-
-    pthread_mutex_lock(&e->mu);
-    for (;;) {
-        while (!e->jobs && !e->worker_stop)
-            pthread_cond_wait(&e->wcond, &e->mu);
-        if (e->worker_stop)
-            break;
-        struct sync_job *job = e->jobs;
-        e->jobs = job->next;
-        job->next = NULL;
-        pthread_mutex_unlock(&e->mu);
-        job->fn(job);
-        pthread_mutex_lock(&e->mu);
-    }
-    while (e->jobs) {
-        struct sync_job *job = e->jobs;
-        e->jobs = job->next;
-        job->free_fn(job);
-    }
-    pthread_mutex_unlock(&e->mu);
-    return NULL;
-}
-
 /* ---- run a function on the loop thread and wait ----------------------------
  */
 
@@ -525,7 +377,8 @@ pedia_engine_free(pedia_engine *e)
 {
     if (!e || e->magic != PDI_MAGIC_ENGINE)
         return;
-    sync_follow_free(e); /* it applies manifests: stop it first */
+    if (e->follow_free) /* it applies manifests: stop it first */
+        e->follow_free(e);
     pedia_engine_stop(e);
     for (size_t i = 0; i < e->n_pcs; i++)
         pdi_pediacluster_free(&e->pcs[i], e->a);
@@ -566,7 +419,7 @@ start_threads(pedia_engine *e)
         return err;
     e->worker_stop = false;
     e->worker_running = true;
-    if (pthread_create(&e->worker, NULL, worker_main, e)) {
+    if (pthread_create(&e->worker, NULL, sync_worker_main, e)) {
         e->worker_running = false;
         return pdi_error_set(PEDIA_ERROR, 0, "cannot start the sync worker");
     }
@@ -628,7 +481,7 @@ stop_all(pedia_engine *e)
     pdi_free(e->a, e->clusters);
     e->clusters = NULL;
     e->n_clusters = e->cap_clusters = 0;
-    grave_free(e);
+    sync_grave_free(e);
     sync_gate_reset(e);
     e->started = false;
     pthread_mutex_unlock(&e->mu);

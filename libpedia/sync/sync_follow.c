@@ -379,7 +379,7 @@ handle_items(struct sync_follow *f, struct fitem *it)
 static void
 wait_until(struct sync_follow *f, int64_t due)
 {
-    int64_t wait = due - sync_mono_ms();
+    int64_t wait = due - pdi_mono_ms();
     struct timespec ts;
 
     if (wait <= 0 || f->qhead || atomic_load(&f->cfg_stale) ||
@@ -387,13 +387,7 @@ wait_until(struct sync_follow *f, int64_t due)
         return;
     if (wait > 1000)
         wait = 1000;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += wait / 1000;
-    ts.tv_nsec += (wait % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    pdi_deadline(&ts, true, wait);
     pthread_cond_timedwait(&f->cond, &f->mu, &ts);
 }
 
@@ -416,9 +410,9 @@ follow_main(void *arg)
         }
         handle_items(f, items);
         sync_follow_refresh_cfg(f);
-        if (sync_mono_ms() >= f->next_status) {
+        if (pdi_mono_ms() >= f->next_status) {
             sync_follow_status_pass(f);
-            f->next_status = sync_mono_ms() + f->o.status_ms;
+            f->next_status = pdi_mono_ms() + f->o.status_ms;
         }
     }
     return NULL;
@@ -572,8 +566,10 @@ pdi_engine_follow_host_ex(pedia_engine *e, const char *kubeconfig, size_t len,
     }
     pthread_mutex_lock(&e->mu);
     busy = e->follow != NULL;
-    if (!busy)
+    if (!busy) {
         e->follow = f;
+        e->follow_free = sync_follow_free;
+    }
     pthread_mutex_unlock(&e->mu);
     if (busy) {
         follow_free(f);

@@ -147,17 +147,6 @@ fobj_drop(struct sync_follow *f, struct fobj *o)
     f->n_objs--;
 }
 
-/* json-c additions that remember a failure (checked once at the end). */
-void
-sync_follow_jadd(bool *oom, struct json_object *o, const char *k,
-                 struct json_object *v)
-{
-    if (!o || !v || json_object_object_add(o, k, v) != 0) {
-        json_object_put(v);
-        *oom = true;
-    }
-}
-
 /* The manifest the engine gets: apiVersion, kind, name, labels,
  * annotations (without last-applied, with the host UID), spec. */
 static char *
@@ -179,27 +168,27 @@ clean_manifest(struct sync_follow *f, int kind, struct json_object *obj)
 
     json_object_object_get_ex(omd, "name", &name);
     json_object_object_get_ex(obj, "spec", &spec);
-    sync_follow_jadd(&oom, root, "apiVersion",
-                     json_object_new_string(PDI_CLUSTER_API_VERSION));
-    sync_follow_jadd(&oom, root, "kind",
-                     json_object_new_string(sync_follow_kinds[kind].kind));
-    sync_follow_jadd(&oom, md, "name", json_object_get(name));
+    pdi_json_add(&oom, root, "apiVersion",
+                 json_object_new_string(PDI_CLUSTER_API_VERSION));
+    pdi_json_add(&oom, root, "kind",
+                 json_object_new_string(sync_follow_kinds[kind].kind));
+    pdi_json_add(&oom, md, "name", json_object_get(name));
     if (labels)
-        sync_follow_jadd(&oom, md, "labels", json_object_get(labels));
+        pdi_json_add(&oom, md, "labels", json_object_get(labels));
     if (oann) {
         json_object_object_foreach(oann, key, val)
         {
             if (strcmp(key, PDI_ANNOTATION_LAST_APPLIED) &&
                 strcmp(key, PDI_FOLLOW_ANNOTATION))
-                sync_follow_jadd(&oom, ann, key, json_object_get(val));
+                pdi_json_add(&oom, ann, key, json_object_get(val));
         }
     }
-    sync_follow_jadd(&oom, ann, PDI_FOLLOW_ANNOTATION,
-                     json_object_new_string(uid ? uid : ""));
-    sync_follow_jadd(&oom, md, "annotations", ann);
-    sync_follow_jadd(&oom, root, "metadata", md);
+    pdi_json_add(&oom, ann, PDI_FOLLOW_ANNOTATION,
+                 json_object_new_string(uid ? uid : ""));
+    pdi_json_add(&oom, md, "annotations", ann);
+    pdi_json_add(&oom, root, "metadata", md);
     if (spec)
-        sync_follow_jadd(&oom, root, "spec", json_object_get(spec));
+        pdi_json_add(&oom, root, "spec", json_object_get(spec));
     if (!oom)
         out =
             pdi_strdup(f->a, json_object_to_json_string_ext(root, JSON_FLAGS));
@@ -293,7 +282,7 @@ sync_follow_on_object(struct sync_follow *f, int kind, struct json_object *obj)
                  sync_follow_kinds[kind].kind, name, msg);
             pdi_free(f->a, o->invalid);
             o->invalid = pdi_strdup(f->a, msg);
-            o->invalid_since = sync_wall_ms() / 1000;
+            o->invalid_since = pdi_wall_ms() / 1000;
         }
     } else {
         FLOG(f, PEDIA_LOG_WARN, "host: cannot apply %s %s: %s; relisting",

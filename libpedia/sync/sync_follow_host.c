@@ -118,7 +118,7 @@ sync_follow_load_cfg(struct sync_follow *f)
     pedia_err err;
 
     memset(&c, 0, sizeof c);
-    f->cfg_at = sync_mono_ms();
+    f->cfg_at = pdi_mono_ms();
     atomic_store(&f->cfg_stale, false);
     if (f->kubeconfig)
         err = pdi_kubeconfig_parse(&c, f->a, f->kubeconfig, f->kc_len, NULL);
@@ -138,7 +138,7 @@ void
 sync_follow_refresh_cfg(struct sync_follow *f)
 {
     if (!atomic_load(&f->cfg_stale) &&
-        sync_mono_ms() - f->cfg_at < f->o.cred_refresh_ms)
+        pdi_mono_ms() - f->cfg_at < f->o.cred_refresh_ms)
         return;
     if (sync_follow_load_cfg(f))
         FLOG(f, PEDIA_LOG_WARN,
@@ -266,11 +266,11 @@ condition(const char *type, const char *status, const char *reason,
     char t[32];
 
     pdi_time_format_rfc3339(since, t);
-    sync_follow_jadd(&oom, c, "type", json_object_new_string(type));
-    sync_follow_jadd(&oom, c, "status", json_object_new_string(status));
-    sync_follow_jadd(&oom, c, "reason", json_object_new_string(reason));
-    sync_follow_jadd(&oom, c, "message", json_object_new_string(msg));
-    sync_follow_jadd(&oom, c, "lastTransitionTime", json_object_new_string(t));
+    pdi_json_add(&oom, c, "type", json_object_new_string(type));
+    pdi_json_add(&oom, c, "status", json_object_new_string(status));
+    pdi_json_add(&oom, c, "reason", json_object_new_string(reason));
+    pdi_json_add(&oom, c, "message", json_object_new_string(msg));
+    pdi_json_add(&oom, c, "lastTransitionTime", json_object_new_string(t));
     if (oom) {
         json_object_put(c);
         return NULL;
@@ -363,15 +363,15 @@ status_body(struct sync_follow *f, const struct fobj *o, struct json_object *st)
     bool oom = false;
     char *out = NULL;
 
-    sync_follow_jadd(&oom, root, "apiVersion",
-                     json_object_new_string(PDI_CLUSTER_API_VERSION));
-    sync_follow_jadd(&oom, root, "kind",
-                     json_object_new_string(PDI_KIND_PEDIACLUSTER));
-    sync_follow_jadd(&oom, md, "name", json_object_new_string(o->name));
-    sync_follow_jadd(&oom, md, "resourceVersion",
-                     json_object_new_string(o->host_rv));
-    sync_follow_jadd(&oom, root, "metadata", md);
-    sync_follow_jadd(&oom, root, "status", json_object_get(st));
+    pdi_json_add(&oom, root, "apiVersion",
+                 json_object_new_string(PDI_CLUSTER_API_VERSION));
+    pdi_json_add(&oom, root, "kind",
+                 json_object_new_string(PDI_KIND_PEDIACLUSTER));
+    pdi_json_add(&oom, md, "name", json_object_new_string(o->name));
+    pdi_json_add(&oom, md, "resourceVersion",
+                 json_object_new_string(o->host_rv));
+    pdi_json_add(&oom, root, "metadata", md);
+    pdi_json_add(&oom, root, "status", json_object_get(st));
     if (!oom)
         out =
             pdi_strdup(f->a, json_object_to_json_string_ext(root, JSON_FLAGS));
@@ -397,7 +397,7 @@ put_status(struct sync_follow *f, struct fobj *o, struct json_object *st)
             break;
         call(f, "PUT", path.ptr, body, PUT_TIMEOUT_MS, &c);
         pdi_free(f->a, body);
-        o->last_put = sync_mono_ms();
+        o->last_put = pdi_mono_ms();
         if (!c.err && c.status == 200) {
             atomic_fetch_add(&f->n_puts, 1);
             json_object_put(o->put_status);
@@ -433,7 +433,7 @@ void
 sync_follow_status_pass(struct sync_follow *f)
 {
     unsigned budget = f->o.puts_per_pass;
-    int64_t now = sync_mono_ms();
+    int64_t now = pdi_mono_ms();
 
     for (size_t i = 0; i < f->n_objs && budget && !atomic_load(&f->stopping);
          i++) {

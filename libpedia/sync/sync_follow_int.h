@@ -108,9 +108,6 @@ struct json_object *sync_follow_engine_doc(struct sync_follow *f, int kind,
  * without an RV keeps the old one). */
 void sync_follow_remember_host(struct fobj *o, struct json_object *obj,
                                bool keep_rv);
-/* json_object_object_add that remembers a failure in *oom. */
-void sync_follow_jadd(bool *oom, struct json_object *o, const char *k,
-                      struct json_object *v);
 
 /* ---- the host side (sync_follow_host.c; follower thread) --------------- */
 

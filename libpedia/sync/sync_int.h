@@ -220,19 +220,13 @@ struct pedia_engine {
         atomic_uint reqs_max;
     } gate;
     struct sync_follow *follow; /* host-cluster follower or NULL (mu) */
+    /* stops and frees the follower; set with `follow` by sync_follow.c,
+     * so the engine needs no link to the follower's code */
+    void (*follow_free)(pedia_engine *e);
 };
 
 /* ---- engine helpers (sync_engine.c) ------------------------------------- */
 
-int64_t sync_mono_ms(void);
-int64_t sync_wall_ms(void);
-/* xorshift on a caller-owned state (no global RNG); a zero state is
- * seeded with a fixed constant. */
-uint64_t sync_rnd(uint64_t *seed);
-/* Next retry delay: *backoff_ms doubles from min_ms up to max_ms; the
- * delay returned is 75 % .. 125 % of it (jitter drawn from seed). */
-long sync_backoff_next(long *backoff_ms, long min_ms, long max_ms,
-                       uint64_t *seed);
 /* Render one manifest with its status into out, under mu (what
  * pedia_engine_get returns); appended to out. PEDIA_ENOTFOUND when
  * there is no such manifest. Takes mu: never call it with mu held. */
@@ -248,6 +242,10 @@ void sync_post_to_loop(pedia_engine *e, struct sync_job *job,
                        void (*done)(void *job));
 /* On the loop: take a posted job back (false: already reclaimed). */
 bool sync_posted_take(pedia_engine *e, struct sync_job *job);
+/* The worker thread's body (pthread start routine; arg: the engine). */
+void *sync_worker_main(void *arg);
+/* Free what the grave holds (engine stopped: nothing can call into it). */
+void sync_grave_free(pedia_engine *e);
 
 /* ---- host-cluster follower (sync_follow.c) ------------------------------ */
 

@@ -92,7 +92,7 @@ sync_lw_init(struct sync_lw *lw, const struct sync_lw_ops *ops, void *user,
     lw->a = a;
     lw->stopping = stopping;
     lw->backoff_max_ms = backoff_max_ms;
-    lw->seed = (uint64_t)(uintptr_t)lw ^ (uint64_t)sync_mono_ms();
+    lw->seed = (uint64_t)(uintptr_t)lw ^ (uint64_t)pdi_mono_ms();
     pdi_buf_init(&lw->err_body, a);
     lw->path = pdi_strdup(a, path);
     return lw->path ? PEDIA_OK : pdi_error_oom();
@@ -215,7 +215,7 @@ backoff_tick(void *payload)
     struct sync_lw *lw = payload;
 
     if (lw->state != LW_BACKOFF || atomic_load(lw->stopping) ||
-        sync_mono_ms() + 5 < lw->wake_at)
+        pdi_mono_ms() + 5 < lw->wake_at)
         return;
     if (!lw->list_after_backoff) {
         watch_begin(lw);
@@ -240,12 +240,12 @@ list_idle(struct sync_lw *lw)
 static void
 backoff(struct sync_lw *lw, bool list, const char *why)
 {
-    long d = sync_backoff_next(&lw->backoff_ms, BACKOFF_MIN_MS,
-                               lw->backoff_max_ms, &lw->seed);
+    long d = pdi_backoff_next(&lw->backoff_ms, BACKOFF_MIN_MS,
+                              lw->backoff_max_ms, &lw->seed);
 
     lw->state = LW_BACKOFF;
     lw->list_after_backoff = list;
-    lw->wake_at = sync_mono_ms() + d;
+    lw->wake_at = pdi_mono_ms() + d;
     if (lw->ops->retry)
         lw->ops->retry(lw, why, d);
     if (pdi_kube_call_later(lw->loop, d, backoff_tick, lw, NULL) &&
@@ -629,7 +629,7 @@ watch_on_done(pedia_err err, int status, const char *msg, void *payload)
         return;
     }
     if (!err && status == 200 && !failed &&
-        (lw->stream_events || sync_mono_ms() - lw->watch_started >= 1000)) {
+        (lw->stream_events || pdi_mono_ms() - lw->watch_started >= 1000)) {
         watch_begin(lw); /* clean end of stream */
         return;
     }
@@ -657,12 +657,12 @@ watch_begin(struct sync_lw *lw)
     lw->http_status = 0;
     pdi_buf_reset(&lw->err_body);
     lw->why[0] = '\0';
-    lw->watch_started = sync_mono_ms();
+    lw->watch_started = pdi_mono_ms();
     pdi_buf_init(&path, lw->a);
     pdi_buf_printf(&path,
                    "%s?watch=true&allowWatchBookmarks=true"
                    "&timeoutSeconds=%d&resourceVersion=",
-                   lw->path, 300 + (int)(sync_rnd(&lw->seed) % 301));
+                   lw->path, 300 + (int)(pdi_rnd(&lw->seed) % 301));
     pdi_buf_url_escape(&path, lw->rv);
     if (path.oom) {
         backoff(lw, false, "out of memory");

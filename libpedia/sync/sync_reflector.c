@@ -60,7 +60,7 @@ set_status(struct sync_reflector *r, const char *status, const char *reason,
 
     pthread_mutex_lock(&e->mu);
     if (strcmp(r->st.status, status) != 0)
-        r->st.last_transition = sync_wall_ms() / 1000;
+        r->st.last_transition = pdi_wall_ms() / 1000;
     snprintf(r->st.status, sizeof r->st.status, "%s", status);
     snprintf(r->st.reason, sizeof r->st.reason, "%s", reason ? reason : "");
     /* Long messages are cut on purpose: the status has a fixed slot. */
@@ -401,7 +401,7 @@ r_event(struct sync_lw *lw, bool del, struct json_object *obj, const char *rv)
     }
     *op = del ? PEDIA_SYS_WRITE_DELETE : PEDIA_SYS_WRITE_UPSERT;
     atomic_fetch_add(&e->n_events, 1);
-    sync_writer_put(e, r, rec, op, 1, rv, sync_mono_ms());
+    sync_writer_put(e, r, rec, op, 1, rv, pdi_mono_ms());
     return LW_EV_OK;
 }
 

@@ -303,12 +303,7 @@ retry_wait(pedia_engine *e, pedia_err err, int attempt, const char *what)
      * the loop is joined, which may wait for room in this queue) */
     for (; ms > 0 && !atomic_load(&e->stopping); ms -= 100) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (ms < 100 ? ms : 100) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        pdi_deadline(&until, false, ms < 100 ? ms : 100);
         pthread_mutex_lock(&w->mu);
         while (!w->stop &&
                pthread_cond_timedwait(&w->cond, &w->mu, &until) != ETIMEDOUT)
@@ -406,7 +401,7 @@ process_writes(pedia_engine *e, struct sync_op *ops, size_t total)
                 "dropping %zu object writes: %s", k,
                 pedia_error_last_message());
     } else {
-        int64_t mono = sync_mono_ms(), wall = sync_wall_ms();
+        int64_t mono = pdi_mono_ms(), wall = pdi_wall_ms();
         atomic_fetch_add(&e->n_committed, (uint_fast64_t)k);
         pthread_mutex_lock(&e->mu);
         for (struct sync_op *op = ops; op; op = op->next)
