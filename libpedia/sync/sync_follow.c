@@ -488,12 +488,14 @@ kind_init(struct sync_follow *f, int i)
 {
     struct fkind *k = &f->k[i];
     char path[128];
+    pedia_err err;
 
     k->f = f;
     k->idx = i;
     snprintf(path, sizeof path, HOST_GV "/%s", sync_follow_kinds[i].resource);
-    return sync_lw_init(&k->lw, &follow_ops, k, f->a, &f->stopping, path,
-                        f->o.backoff_max_ms);
+    err = sync_lw_init(&k->lw, &follow_ops, k, f->a, &f->stopping, path);
+    k->lw.backoff_max_ms = f->o.backoff_max_ms;
+    return err;
 }
 
 static pedia_err
@@ -504,8 +506,10 @@ follow_new(pedia_engine *e, const char *kubeconfig, size_t len,
     pthread_condattr_t ca;
     pedia_err err;
 
-    if (!f)
-        return pdi_error_oom();
+    if (!f) {
+        pdi_error_oom();
+        return PEDIA_ENOMEM; /* spelt out: the analyzer follows this path */
+    }
     f->e = e;
     f->a = e->a;
     f->lg = e->lg;

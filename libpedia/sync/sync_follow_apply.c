@@ -178,8 +178,8 @@ clean_manifest(struct sync_follow *f, int kind, struct json_object *obj)
     if (oann) {
         json_object_object_foreach(oann, key, val)
         {
-            if (strcmp(key, PDI_ANNOTATION_LAST_APPLIED) &&
-                strcmp(key, PDI_FOLLOW_ANNOTATION))
+            if (strcmp(key, PDI_ANNOTATION_LAST_APPLIED) != 0 &&
+                strcmp(key, PDI_FOLLOW_ANNOTATION) != 0)
                 pdi_json_add(&oom, ann, key, json_object_get(val));
         }
     }

@@ -85,13 +85,13 @@ static void watch_begin(struct sync_lw *lw);
 pedia_err
 sync_lw_init(struct sync_lw *lw, const struct sync_lw_ops *ops, void *user,
              const struct pdi_alloc *a, const atomic_bool *stopping,
-             const char *path, long backoff_max_ms)
+             const char *path)
 {
     lw->ops = ops;
     lw->user = user;
     lw->a = a;
     lw->stopping = stopping;
-    lw->backoff_max_ms = backoff_max_ms;
+    lw->backoff_max_ms = SYNC_LW_BACKOFF_MAX_MS;
     lw->seed = (uint64_t)(uintptr_t)lw ^ (uint64_t)pdi_mono_ms();
     pdi_buf_init(&lw->err_body, a);
     lw->path = pdi_strdup(a, path);

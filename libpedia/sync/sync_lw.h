@@ -125,11 +125,14 @@ struct sync_lw {
     struct pdi_buf err_body; /* start of a failed response (a Status) */
 };
 
+/* The back-off ceiling sync_lw_init sets; a user may lower or raise
+ * lw->backoff_max_ms before starting. */
+#define SYNC_LW_BACKOFF_MAX_MS 30000L
+
 /* Fill the user fields; path is copied (PEDIA_ENOMEM). */
 pedia_err sync_lw_init(struct sync_lw *lw, const struct sync_lw_ops *ops,
                        void *user, const struct pdi_alloc *a,
-                       const atomic_bool *stopping, const char *path,
-                       long backoff_max_ms);
+                       const atomic_bool *stopping, const char *path);
 /* Free what the loop holds (after the loop thread is gone or the lw is
  * paused). */
 void sync_lw_free(struct sync_lw *lw);

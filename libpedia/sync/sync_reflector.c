@@ -36,8 +36,6 @@
 #include "sync/sync_listscan.h"
 #include "util/util_json.h"
 
-#define BACKOFF_MAX_MS 30000L
-
 static void gate_release(struct sync_reflector *r);
 
 static pedia_engine *
@@ -508,7 +506,7 @@ sync_reflector_new(struct sync_cluster *cl, const struct pdi_sync_target *t,
         pdi_buf_printf(&p, "/api/%s/%s", t->version, t->resource);
     err = p.oom ? PEDIA_ENOMEM
                 : sync_lw_init(&r->lw, &reflector_ops, r, a, &cl->e->stopping,
-                               p.ptr, BACKOFF_MAX_MS);
+                               p.ptr);
     pdi_buf_free(&p);
     r->t.group = pdi_strdup(a, t->group ? t->group : "");
     r->t.version = pdi_strdup(a, t->version);
