@@ -342,6 +342,7 @@ page_done(struct sync_lw *lw)
 {
     struct json_object *env = NULL, *items, *md;
     const char *cont = NULL, *rv = NULL;
+    char *next;
     bool ok;
 
     if (sync_listscan_finish(lw->scan, &env)) {
@@ -362,9 +363,18 @@ page_done(struct sync_lw *lw)
         cont = pdi_json_get_string(md, "continue");
         rv = pdi_json_get_string(md, "resourceVersion");
     }
+    next = cont && *cont ? pdi_strdup(lw->a, cont) : NULL;
+    if (cont && *cont && !next) {
+        /* Never take a lost token for the last page: the reconcile would
+         * delete every object of the pages not read. Fetch this page
+         * again (its keys are already in the set: a set). */
+        json_object_put(env);
+        backoff(lw, true, "out of memory");
+        return;
+    }
     lw->backoff_ms = 0;
     pdi_free(lw->a, lw->cont);
-    lw->cont = cont && *cont ? pdi_strdup(lw->a, cont) : NULL;
+    lw->cont = next;
     if (lw->cont)
         list_page(lw);
     else
