@@ -203,6 +203,8 @@ void pdi_api_req_free(struct pdi_api_req *rq);
 const char *pdi_api_req_header(const struct pdi_api_req *rq, const char *name);
 /* The decoded value of query parameter `name` (first occurrence) or NULL. */
 const char *pdi_api_param(const struct pdi_api_req *rq, const char *name);
+/* Go's strconv.ParseBool of v: 1 true, 0 false, -1 not a boolean. */
+int pdi_api_parse_bool(const char *v);
 /* Boolean parameter `name` with Go ParseBool rules (absent or empty =
  * false). false (with a 400 Status in r) when the value is not a boolean. */
 bool pdi_api_param_bool(const struct pdi_api_req *rq,

@@ -118,9 +118,8 @@ pdi_api_param(const struct pdi_api_req *rq, const char *name)
  * ------------------------------------------------------------------
  */
 
-/* Go's strconv.ParseBool, which kube uses for boolean parameters. */
-static int
-parse_bool(const char *v)
+int
+pdi_api_parse_bool(const char *v)
 {
     static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
     static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
@@ -139,7 +138,7 @@ pdi_api_param_bool(const struct pdi_api_req *rq, struct pedia_api_response *r,
                    const char *name, bool *out)
 {
     const char *v = pdi_api_param(rq, name);
-    int b = v && *v ? parse_bool(v) : 0;
+    int b = v && *v ? pdi_api_parse_bool(v) : 0;
 
     *out = b == 1;
     if (b >= 0)

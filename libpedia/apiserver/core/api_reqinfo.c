@@ -10,9 +10,12 @@
  * lower-case method. A resource path is [namespaces/<ns>/]<resource>
  * [/<name>[/<subresource>[/...]]], `namespaces/<ns>` alone (or followed by
  * the namespace subresources status and finalize) being the Namespace
- * object. GET without a name is list, or watch with ?watch=true (kube's
- * lenient reading: any value but false and 0); DELETE without a name is
- * deletecollection.
+ * object. GET without a name is list, or watch with ?watch=true; with a
+ * name and ?watch=true it is watch too (pediad serves a watch there,
+ * where kube serves the object). DELETE without a name is
+ * deletecollection; a method kube has no verb for keeps its lower-case
+ * name. Unlike kube, a fieldSelector metadata.name=<x> does not set the
+ * name (RBAC's resourceNames will need it, issue 15).
  *
  * pediad has two kinds of roots: its own paths (PDI_API_ROOT_PEDIAD) and
  * the search roots `/apis/clusterpedia.io/v1beta1/resources[/clusters/<c>]`
@@ -20,7 +23,6 @@
  * every cluster or one. Strings point into the request's decoded segments.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "apiserver/core/api_core.h"
 
@@ -57,13 +59,15 @@ lower_method(struct pdi_api_info *info, const char *m)
     info->verb = info->method_lc;
 }
 
-/* kube reads ?watch leniently here: only "false" and "0" are false. */
+/* ?watch as the families read it (pdi_api_param_bool: Go's ParseBool,
+ * absent or empty is false), so that what is authorized is what is
+ * served; a value that is not a boolean is refused (400) before serving. */
 static bool
 watch_asked(const struct pdi_api_req *rq)
 {
     const char *v = pdi_api_param(rq, "watch");
 
-    return v && strcasecmp(v, "false") != 0 && strcmp(v, "0") != 0;
+    return v && *v && pdi_api_parse_bool(v) == 1;
 }
 
 /* [namespaces/<ns>/]<resource>[/<name>[/<subresource>[/...]]] */
@@ -102,8 +106,14 @@ kube_path(const struct pdi_api_req *rq, struct pdi_api_info *info)
     info->is_resource = true;
     resource_parts(info, p + skip + 1, n - skip - 1);
     info->verb = method_verb(rq->in->method);
-    if (!info->name && strcmp(info->verb, "get") == 0)
-        info->verb = watch_asked(rq) ? "watch" : "list";
+    if (!*info->verb)
+        info->verb = info->method_lc;
+    /* kube authorizes GET <name>?watch=true as get and serves one object;
+     * pediad serves a watch of it, so it is authorized as one */
+    if (strcmp(info->verb, "get") == 0 && watch_asked(rq))
+        info->verb = "watch";
+    else if (!info->name && strcmp(info->verb, "get") == 0)
+        info->verb = "list";
     if (!info->name && strcmp(info->verb, "delete") == 0)
         info->verb = "deletecollection";
 }
