@@ -313,6 +313,23 @@ conv_stream(struct yconv *c, struct json_object *docs)
     }
 }
 
+/* Is text (starting with '{') one JSON object and nothing else but blanks?
+ * An unclosed object counts (its JSON error is the clearest); an object
+ * followed by more text is a YAML stream whose documents are JSON (e.g.
+ * separated by "---"). */
+static bool
+json_only(const char *text, size_t len)
+{
+    size_t n = pdi_json_value_len(text, len);
+
+    if (n == 0)
+        return true;
+    for (; n < len; n++)
+        if (!strchr(" \t\r\n", text[n]) || !text[n])
+            return false;
+    return true;
+}
+
 /* One JSON value as a one-document stream. */
 static pedia_err
 json_stream(const char *text, size_t len, const char *what,
@@ -364,7 +381,7 @@ pdi_yaml_parse_stream(const char *text, size_t len, size_t max_bytes,
     text = text ? text : "";
     while (i < len && strchr(" \t\r\n", text[i]) && text[i])
         i++;
-    if (i < len && text[i] == '{')
+    if (i < len && text[i] == '{' && json_only(text + i, len - i))
         err = json_stream(text, len, what, docs);
     else
         err = yaml_stream(text, len, what, docs);

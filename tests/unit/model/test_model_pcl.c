@@ -73,6 +73,32 @@ test_model_pcl__yaml_stream(void **state)
     json_object_put(docs);
 }
 
+/* JSON documents: one is parsed as JSON (its errors name the offset);
+ * several separated by "---" are a YAML stream of JSON documents, as the
+ * multi-document splitter pediad had before took them. */
+static void
+test_model_pcl__json_stream(void **state)
+{
+    struct json_object *docs = NULL;
+    const char *two = "{\"a\": 1}\n---\n{\"b\": \"x\"}\n";
+
+    (void)state;
+    assert_int_equal(pdi_yaml_parse_stream(two, strlen(two), 1024, "t", &docs),
+                     PEDIA_OK);
+    assert_int_equal(json_object_array_length(docs), 2);
+    assert_string_equal(
+        pdi_json_get_string(json_object_array_get_idx(docs, 1), "b"), "x");
+    json_object_put(docs);
+    assert_int_equal(
+        pdi_yaml_parse_stream(" {\"a\": 1}\n ", 11, 1024, "t", &docs),
+        PEDIA_OK);
+    assert_int_equal(json_object_array_length(docs), 1);
+    json_object_put(docs);
+    assert_error(pdi_yaml_parse_stream("{\"a\": ", 6, 1024, "t", &docs),
+                 PEDIA_EINVAL, "t: ");
+    assert_null(docs);
+}
+
 static void
 test_model_pcl__parse_oom(void **state)
 {
@@ -108,6 +134,7 @@ main(void)
         cmocka_unit_test(test_model_pcl__secret_keys_match_table),
         cmocka_unit_test(test_model_pcl__table_walk_nested),
         cmocka_unit_test(test_model_pcl__yaml_stream),
+        cmocka_unit_test(test_model_pcl__json_stream),
         cmocka_unit_test(test_model_pcl__parse_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
