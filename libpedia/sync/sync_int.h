@@ -1,7 +1,7 @@
 /*
- * sync_int.h: declarations private to the sync engine (sync_engine.c,
- * sync_cluster.c, sync_reflector.c, sync_writer.c, sync_keyset.c); store
- * writes go through store/store.h.
+ * sync_int.h: declarations private to the sync engine (sync_engine*.c,
+ * sync_cluster.c, sync_reflector.c, sync_lw.c, sync_follow*.c,
+ * sync_writer.c, sync_keyset.c); store writes go through store/store.h.
  *
  * Threads (DESIGN D4):
  * - the kube loop thread (ONE for every cluster) runs every reflector,

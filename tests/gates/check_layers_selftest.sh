@@ -86,7 +86,7 @@ expect_fail "family search -> pedia" libpedia/apiserver/search/search_fake.c
 
 # (c) core (the lowest family) includes a top-level (pipeline) header.
 rm "$api/search/search_fake.c"
-append libpedia/apiserver/core/core_fake.c '#include "apiserver/api_int.h"'
+append libpedia/apiserver/core/core_fake.c '#include "apiserver/api_router.h"'
 expect_fail "family core -> top-level" libpedia/apiserver/core/core_fake.c
 
 # (d) a cycle of four files inside the core family.

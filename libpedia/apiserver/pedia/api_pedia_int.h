@@ -1,5 +1,5 @@
 /*
- * api_pediacluster.h: private contract between the files of the PediaCluster
+ * api_pedia_int.h: private contract between the files of the PediaCluster
  * API (api_pediacluster*.c) and its OpenAPI document (api_openapi_pedia.c).
  *
  * Objects live in the sync engine (pedia/sync.h); the stored manifest (with
