@@ -175,6 +175,9 @@ struct pdi_api_info {
     const char *subresource;
     size_t n_extra; /* segments after the subresource */
     char method_lc[16];
+    /* list/watch narrowed by fieldSelector metadata.name=<x>: x (kube's
+     * RequestInfo.Name for authorization); "" when not */
+    char field_name[254];
 };
 
 struct pdi_api_req {

@@ -14,8 +14,9 @@
  * name and ?watch=true it is watch too (pediad serves a watch there,
  * where kube serves the object). DELETE without a name is
  * deletecollection; a method kube has no verb for keeps its lower-case
- * name. Unlike kube, a fieldSelector metadata.name=<x> does not set the
- * name (RBAC's resourceNames will need it, issue 15).
+ * name. A list or watch with fieldSelector metadata.name=<x> is narrowed
+ * to that name: kube puts it in RequestInfo.Name for authorization; here
+ * it is field_name, since `name` is what the path addresses.
  *
  * pediad has two kinds of roots: its own paths (PDI_API_ROOT_PEDIAD) and
  * the search roots `/apis/clusterpedia.io/v1beta1/resources[/clusters/<c>]`
@@ -70,6 +71,48 @@ watch_asked(const struct pdi_api_req *rq)
     return v && *v && pdi_api_parse_bool(v) == 1;
 }
 
+/* A valid path segment name (kube's path.IsValidPathSegmentName). */
+static bool
+segment_name(const char *s)
+{
+    return *s && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 &&
+           !strpbrk(s, "/%");
+}
+
+/* kube's fields.RequiresExactMatch("metadata.name") over a field selector:
+ * terms split at unescaped ',', `metadata.name=x` or `==x` (values
+ * unescaped: `\,`, `\=`, `\\`). A list or watch narrowed to one name is
+ * authorized for that name (RBAC resourceNames), as kube does. */
+static void
+field_name(const struct pdi_api_req *rq, struct pdi_api_info *info)
+{
+    static const char key[] = "metadata.name";
+    const char *p = pdi_api_param(rq, "fieldSelector");
+
+    while (p && *p) {
+        size_t o = 0;
+        bool match =
+            strncmp(p, key, sizeof key - 1) == 0 && p[sizeof key - 1] == '=';
+        const char *v = p + sizeof key - 1 + 1;
+
+        if (match && *v == '=')
+            v++;
+        for (; *v && *v != ','; v++) {
+            if (*v == '\\' && v[1])
+                v++;
+            if (match && o + 1 < sizeof info->field_name)
+                info->field_name[o++] = *v;
+        }
+        if (match) {
+            info->field_name[o] = '\0';
+            if (!segment_name(info->field_name))
+                info->field_name[0] = '\0';
+            return;
+        }
+        p = *v ? v + 1 : v;
+    }
+}
+
 /* [namespaces/<ns>/]<resource>[/<name>[/<subresource>[/...]]] */
 static void
 resource_parts(struct pdi_api_info *info, char **p, size_t n)
@@ -116,6 +159,9 @@ kube_path(const struct pdi_api_req *rq, struct pdi_api_info *info)
         info->verb = "list";
     if (!info->name && strcmp(info->verb, "delete") == 0)
         info->verb = "deletecollection";
+    if (!info->name &&
+        (strcmp(info->verb, "list") == 0 || strcmp(info->verb, "watch") == 0))
+        field_name(rq, info);
 }
 
 /* `.../resources[/clusters/<c>]/<kube path>`: the search roots. */

@@ -25,7 +25,7 @@ setup(void **state)
  * info are copied into the caller's struct). */
 struct seen {
     char verb[24], group[64], version[16], resource[64], ns[64], name[64];
-    char sub[32], cluster[64];
+    char sub[32], cluster[64], field_name[256];
     bool is_resource, search;
     size_t extra;
 };
@@ -56,6 +56,7 @@ parse(struct at_fx *f, const char *method, const char *target, struct seen *s)
     copy(s->name, sizeof s->name, i->name);
     copy(s->sub, sizeof s->sub, i->subresource);
     copy(s->cluster, sizeof s->cluster, i->cluster);
+    copy(s->field_name, sizeof s->field_name, i->field_name);
     s->is_resource = i->is_resource;
     s->search = i->root == PDI_API_ROOT_SEARCH;
     s->extra = i->n_extra;
@@ -141,6 +142,37 @@ test_apiserver_reqinfo__paths(void **state)
     assert_false(s.is_resource);
     parse(f, "GET", "/openapi/v3", &s);
     assert_false(s.is_resource);
+}
+
+/* A list or watch narrowed to one name by its field selector carries that
+ * name for authorization (kube's fields.RequiresExactMatch). */
+static void
+test_apiserver_reqinfo__field_name(void **state)
+{
+    struct at_fx *f = *state;
+    struct seen s;
+    static const struct {
+        const char *target, *want;
+    } cases[] = {
+        {"/api/v1/pods?fieldSelector=metadata.name%3Dweb", "web"},
+        {"/api/v1/pods?watch=1&fieldSelector=metadata.name%3D%3Dweb", "web"},
+        {"/api/v1/pods?fieldSelector=status.phase%3DRunning%2C"
+         "metadata.name%3Dp1",
+         "p1"},
+        {"/api/v1/pods?fieldSelector=metadata.name%3Da%5C%2Cb", "a,b"},
+        {"/api/v1/pods?fieldSelector=metadata.name!%3Dweb", ""},
+        {"/api/v1/pods?fieldSelector=metadata.namespace%3Dweb", ""},
+        {"/api/v1/pods?fieldSelector=metadata.name%3Da%2Fb", ""},
+        {"/api/v1/pods?fieldSelector=metadata.name%3D..", ""},
+        {"/api/v1/namespaces/a/pods/p?fieldSelector=metadata.name%3Dq", ""},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        parse(f, "GET", cases[i].target, &s);
+        if (strcmp(s.field_name, cases[i].want) != 0)
+            fail_msg("%s: field name \"%s\", want \"%s\"", cases[i].target,
+                     s.field_name, cases[i].want);
+    }
 }
 
 static void
@@ -267,6 +299,8 @@ main(void)
                                         at_teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_reqinfo__paths, setup,
                                         at_teardown),
+        cmocka_unit_test_setup_teardown(test_apiserver_reqinfo__field_name,
+                                        setup, at_teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_reqinfo__search_roots,
                                         setup, at_teardown),
         cmocka_unit_test_setup_teardown(
