@@ -93,7 +93,8 @@ field_name(const struct pdi_api_req *rq, struct pdi_api_info *info)
         size_t o = 0;
         bool match =
             strncmp(p, key, sizeof key - 1) == 0 && p[sizeof key - 1] == '=';
-        const char *v = p + sizeof key - 1 + 1;
+        /* past "metadata.name=" only when the term starts with it */
+        const char *v = match ? p + sizeof key : p;
 
         if (match && *v == '=')
             v++;

@@ -164,6 +164,8 @@ test_apiserver_reqinfo__field_name(void **state)
         {"/api/v1/pods?fieldSelector=metadata.namespace%3Dweb", ""},
         {"/api/v1/pods?fieldSelector=metadata.name%3Da%2Fb", ""},
         {"/api/v1/pods?fieldSelector=metadata.name%3D..", ""},
+        {"/api/v1/pods?fieldSelector=a", ""},
+        {"/api/v1/pods?fieldSelector=a%2Cmetadata.name%3Dz", "z"},
         {"/api/v1/namespaces/a/pods/p?fieldSelector=metadata.name%3Dq", ""},
     };
 
