@@ -150,6 +150,12 @@ setup(void **state)
     assert_int_equal(pedia_engine_start(env.engine), PEDIA_OK);
     ts_wait_ready(&env, "c1", 30000);
     ts_wait_ready(&env, "c2", 30000);
+    /* Ready says the synchros run, not that their first lists are stored
+     * (a slow run, ASan or a loaded machine, queried before c1's pods) */
+    ts_wait_equal(&env, ks1, "c1", "", "v1", "pods", 30000);
+    ts_wait_equal(&env, ks2, "c2", "", "v1", "pods", 30000);
+    ts_wait_equal(&env, ks1, "c1", "apps", "v1", "deployments", 30000);
+    ts_wait_equal(&env, ks2, "c2", "apps", "v1", "deployments", 30000);
     assert_int_equal(pedia_api_create(&api, env.store, env.engine), PEDIA_OK);
     return 0;
 }
