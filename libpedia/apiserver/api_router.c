@@ -187,6 +187,12 @@ pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
                       "malformed query string: invalid percent-encoding");
         return;
     }
+    if (rq->has_nul) {
+        pdi_api_error(r, 400, NULL,
+                      "the request's path or query contains %%00 (a NUL "
+                      "byte), which no name or value may hold");
+        return;
+    }
     if (!pdi_api_authorize(rq, r))
         return;
     if (in_group(rq, PDI_API_CLUSTER_GROUP, PDI_API_CLUSTER_VERSION)) {

@@ -162,7 +162,7 @@ pedia_api_handle(pedia_api_response **out, pedia_api *api,
     r = pdi_api_response_new(api);
     if (!r)
         return pdi_error_oom();
-    snprintf(r->verb, sizeof r->verb, "%.7s", req->method);
+    pdi_api_metrics_verb(r->verb, req->method);
     err = pdi_api_req_init(&rq, api, req);
     if (err) {
         pdi_api_req_free(&rq);

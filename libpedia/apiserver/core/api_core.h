@@ -191,6 +191,7 @@ struct pdi_api_req {
     char *seg_mem;            /* storage of seg */
     struct pdi_strvec params; /* decoded k0, v0, k1, v1 ... */
     bool bad_params;          /* malformed percent-encoding */
+    bool has_nul;             /* %00 in the path or the query */
     struct pdi_api_info info; /* filled by pdi_api_req_init */
 };
 
@@ -328,6 +329,10 @@ void pdi_api_metrics_observe(struct pedia_api *api,
                              const struct pedia_api_response *r);
 void pdi_api_serve_metrics(struct pdi_api_req *rq,
                            struct pedia_api_response *r);
+/* The verb label of a request's method: the HTTP methods kube serves keep
+ * their name, anything else is "other" (a client picks the method: it
+ * must not pick label values or series). */
+void pdi_api_metrics_verb(char out[8], const char *method);
 /* Record the time one store query took. */
 void pdi_api_metrics_query_time(struct pedia_api *api, int64_t ns);
 

@@ -42,6 +42,20 @@ struct pdi_api_metrics {
     struct hist query;   /* store query time */
 };
 
+void
+pdi_api_metrics_verb(char out[8], const char *method)
+{
+    static const char *const known[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                        "PATCH", "DELETE", "OPTIONS"};
+
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(method, known[i]) == 0) {
+            snprintf(out, 8, "%s", known[i]);
+            return;
+        }
+    snprintf(out, 8, "other");
+}
+
 pedia_err
 pdi_api_metrics_create(struct pedia_api *api)
 {

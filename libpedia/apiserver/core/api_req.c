@@ -79,6 +79,9 @@ pdi_api_req_init(struct pdi_api_req *rq, struct pedia_api *api,
     rq->in = in;
     rq->a = api->a;
     rq->query = qm ? qm + 1 : "";
+    /* A decoded NUL would cut a name or value short where C strings are
+     * compared ("cluster-2%00x" read as "cluster-2"): refused outright. */
+    rq->has_nul = strstr(in->target, "%00") != NULL;
     pdi_strvec_init(&rq->params, api->a);
     err = split_path(rq, in->target, plen);
     if (!err)
