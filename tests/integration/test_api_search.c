@@ -518,6 +518,35 @@ test_list_whole(void **state)
     pdi_buf_free(&rep.body);
 }
 
+/* timeoutSeconds near the 64-bit maximum means "no timeout" (issue 14's
+ * red-team list): the deadline arithmetic overflowed and such a watch
+ * ended at once. It must still be open after its initial events. */
+static void
+test_watch_huge_timeout(void **state)
+{
+    struct reply rep;
+    pedia_api_response *r;
+    char buf[65536];
+    bool eof = false;
+
+    (void)state;
+    r = start("GET",
+              ROOT "/api/v1/pods?watch=1&timeoutSeconds=9223372036854775807",
+              NULL, &admin, &rep);
+    assert_int_equal(rep.status, 200);
+    /* the initial ADDED events, then at least one empty wait (~1 s) */
+    for (int i = 0; i < 40 && !eof; i++) {
+        size_t n = 0;
+        assert_int_equal(pedia_api_response_read(buf, sizeof buf, &n, &eof, r),
+                         PEDIA_OK);
+        if (n == 0)
+            break;
+    }
+    assert_false(eof);
+    pedia_api_response_free(r);
+    pdi_buf_free(&rep.body);
+}
+
 static void
 test_gzip(void **state)
 {
@@ -547,6 +576,7 @@ main(void)
         cmocka_unit_test(test_get_by_name),
         cmocka_unit_test(test_watch_from_revision),
         cmocka_unit_test(test_watch_list),
+        cmocka_unit_test(test_watch_huge_timeout),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_collections),
         cmocka_unit_test(test_list_whole),
