@@ -33,6 +33,7 @@ struct pdi_kube_cfg {
     char *tls_server_name; /* SNI / verification name override, or NULL */
 };
 
+/* Free the strings (the token and the client key wiped first) and zero c. */
 void pdi_kube_cfg_free(struct pdi_kube_cfg *c, const struct pdi_alloc *a);
 pedia_err pdi_kube_cfg_copy(struct pdi_kube_cfg *dst,
                             const struct pdi_kube_cfg *src,

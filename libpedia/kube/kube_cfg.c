@@ -14,9 +14,9 @@ pdi_kube_cfg_free(struct pdi_kube_cfg *c, const struct pdi_alloc *a)
         return;
     pdi_free(a, c->server);
     pdi_free(a, c->ca_pem);
-    pdi_free(a, c->token);
+    pdi_free_secret(a, c->token);
     pdi_free(a, c->cert_pem);
-    pdi_free(a, c->key_pem);
+    pdi_free_secret(a, c->key_pem);
     pdi_free(a, c->tls_server_name);
     memset(c, 0, sizeof *c);
 }

@@ -392,14 +392,6 @@ pdi_pcl_parse(const struct pdi_alloc *a, const char *text, size_t len,
     return err;
 }
 
-static void
-wipe_free(const struct pdi_alloc *a, char *s)
-{
-    if (s)
-        memset(s, 0, strlen(s)); /* it holds credentials */
-    pdi_free(a, s);
-}
-
 void
 pdi_pcl_manifest_free(struct pdi_pcl_manifest *m, const struct pdi_alloc *a)
 {
@@ -409,12 +401,12 @@ pdi_pcl_manifest_free(struct pdi_pcl_manifest *m, const struct pdi_alloc *a)
     pdi_sync_reqs_free(&m->sync, a);
     pdi_free(a, m->sync_resources_ref_name);
     pdi_free(a, m->conn.server);
-    wipe_free(a, m->conn.ca_pem);
-    wipe_free(a, m->conn.token);
-    wipe_free(a, m->conn.cert_pem);
-    wipe_free(a, m->conn.key_pem);
+    pdi_free_secret(a, m->conn.ca_pem);
+    pdi_free_secret(a, m->conn.token);
+    pdi_free_secret(a, m->conn.cert_pem);
+    pdi_free_secret(a, m->conn.key_pem);
     json_object_put(m->conn.kubeconfig);
-    wipe_free(a, m->json);
+    pdi_free_secret(a, m->json);
     memset(m, 0, sizeof *m);
 }
 

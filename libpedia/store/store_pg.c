@@ -590,11 +590,8 @@ pg_close(pedia_sys_store *st)
     pdi_buf_free(&st->copy);
     pdi_buf_free(&st->scratch);
     pdi_buf_free(&st->elem);
-    if (st->uri) {
-        /* The URI may hold a password: do not leave it in freed memory. */
-        memset(st->uri, 0, strlen(st->uri));
-        pdi_free(st->a, st->uri);
-    }
+    /* The URI may hold a password: do not leave it in freed memory. */
+    pdi_free_secret(st->a, st->uri);
     pdi_free(st->a, st);
 }
 

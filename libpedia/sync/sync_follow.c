@@ -440,7 +440,7 @@ follow_free(struct sync_follow *f)
         sync_lw_free(&f->k[i].lw);
     }
     sync_follow_objs_free(f);
-    sync_follow_cfg_wipe_free(&f->cfg, f->a);
+    pdi_kube_cfg_free(&f->cfg, f->a);
     if (f->kubeconfig)
         memset(f->kubeconfig, 0, f->kc_len);
     pdi_free(f->a, f->kubeconfig);

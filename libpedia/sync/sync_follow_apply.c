@@ -26,14 +26,6 @@
 #include "sync/sync_follow_int.h"
 #include "util/util_json.h"
 
-static void
-wipe_free(const struct pdi_alloc *a, char *s)
-{
-    if (s)
-        memset(s, 0, strlen(s));
-    pdi_free(a, s);
-}
-
 /* ---- the engine side
  * ----------------------------------------------------------
  */
@@ -102,7 +94,7 @@ static void
 fobj_clear(struct sync_follow *f, struct fobj *o)
 {
     pdi_free(f->a, o->name);
-    wipe_free(f->a, o->seen);
+    pdi_free_secret(f->a, o->seen);
     pdi_free(f->a, o->invalid);
     json_object_put(o->host_status);
     json_object_put(o->put_status);
@@ -260,15 +252,15 @@ sync_follow_on_object(struct sync_follow *f, int kind, struct json_object *obj)
     if (kind == K_PC)
         sync_follow_remember_host(o, obj, false);
     if (o->seen && !strcmp(o->seen, clean)) {
-        wipe_free(f->a, clean);
+        pdi_free_secret(f->a, clean);
         return;
     }
     err = pedia_engine_apply(f->e, clean, strlen(clean));
     if (err == PEDIA_OK || err == PEDIA_EINVAL) {
-        wipe_free(f->a, o->seen);
+        pdi_free_secret(f->a, o->seen);
         o->seen = clean;
     } else {
-        wipe_free(f->a, clean);
+        pdi_free_secret(f->a, clean);
     }
     if (err == PEDIA_OK) {
         atomic_fetch_add(&f->n_applies, 1);

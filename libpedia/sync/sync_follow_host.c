@@ -34,17 +34,6 @@
 #define MAX_FILE (1u << 20)
 #define INCLUSTER "in-cluster configuration"
 
-void
-sync_follow_cfg_wipe_free(struct pdi_kube_cfg *c, const struct pdi_alloc *a)
-{
-    if (c->token)
-        memset(c->token, 0, strlen(c->token));
-    if (c->key_pem)
-        memset(c->key_pem, 0, strlen(c->key_pem));
-    pdi_kube_cfg_free(c, a);
-}
-
-/* "HTTP 403: <Status.message>" (bounded), or the transfer error. */
 /* "HTTP 403: <Status.message>" (bounded), or the transfer error. */
 static void
 describe(char *out, size_t cap, pedia_err err, int status, const char *msg,
@@ -106,7 +95,7 @@ load_incluster(struct sync_follow *f, struct pdi_kube_cfg *c)
     pdi_buf_free(&ca);
     pdi_buf_free(&path);
     if (err)
-        sync_follow_cfg_wipe_free(c, f->a);
+        pdi_kube_cfg_free(c, f->a);
     return err;
 }
 
@@ -127,7 +116,7 @@ sync_follow_load_cfg(struct sync_follow *f)
     if (err)
         return err;
     pthread_mutex_lock(&f->cfg_mu);
-    sync_follow_cfg_wipe_free(&f->cfg, f->a);
+    pdi_kube_cfg_free(&f->cfg, f->a);
     f->cfg = c;
     pthread_mutex_unlock(&f->cfg_mu);
     atomic_fetch_add(&f->n_cred_loads, 1);

@@ -111,8 +111,6 @@ void sync_follow_remember_host(struct fobj *o, struct json_object *obj,
 
 /* ---- the host side (sync_follow_host.c; follower thread) --------------- */
 
-void sync_follow_cfg_wipe_free(struct pdi_kube_cfg *c,
-                               const struct pdi_alloc *a);
 /* https://<KUBERNETES_SERVICE_HOST>:<KUBERNETES_SERVICE_PORT> → server. */
 pedia_err sync_follow_incluster_server(struct sync_follow *f);
 /* (Re)load the credentials; the old ones stay on failure. */

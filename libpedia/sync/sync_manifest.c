@@ -122,9 +122,7 @@ pdi_pediacluster_free(struct pdi_pediacluster *pc, const struct pdi_alloc *a)
     pdi_kube_cfg_free(&pc->cfg, a);
     pdi_sync_reqs_free(&pc->sync, a);
     pdi_free(a, pc->sync_resources_ref_name);
-    if (pc->json)
-        memset(pc->json, 0, strlen(pc->json)); /* it holds credentials */
-    pdi_free(a, pc->json);
+    pdi_free_secret(a, pc->json); /* it holds credentials */
     memset(pc, 0, sizeof *pc);
 }
 

@@ -65,6 +65,10 @@ void *pdi_malloc(const struct pdi_alloc *a, size_t n);
 void *pdi_calloc(const struct pdi_alloc *a, size_t count, size_t size);
 void *pdi_realloc(const struct pdi_alloc *a, void *p, size_t n);
 void pdi_free(const struct pdi_alloc *a, void *p);
+/* Free a string that held a secret (a token, a key, a manifest or URI with
+ * credentials), zeroed first with explicit_bzero: a plain memset before a
+ * free is a dead store the compiler may drop. NULL is a no-op. */
+void pdi_free_secret(const struct pdi_alloc *a, char *s);
 char *pdi_strdup(const struct pdi_alloc *a, const char *s);
 char *pdi_strndup(const struct pdi_alloc *a, const char *s, size_t n);
 /* Overflow-checked size arithmetic: false on overflow. */

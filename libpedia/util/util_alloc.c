@@ -101,6 +101,15 @@ pdi_strndup(const struct pdi_alloc *a, const char *s, size_t n)
     return d;
 }
 
+void
+pdi_free_secret(const struct pdi_alloc *a, char *s)
+{
+    if (!s)
+        return;
+    explicit_bzero(s, strlen(s));
+    pdi_free(a, s);
+}
+
 char *
 pdi_strdup(const struct pdi_alloc *a, const char *s)
 {
