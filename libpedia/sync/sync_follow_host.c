@@ -34,26 +34,6 @@
 #define MAX_FILE (1u << 20)
 #define INCLUSTER "in-cluster configuration"
 
-/* "HTTP 403: <Status.message>" (bounded), or the transfer error. */
-static void
-describe(char *out, size_t cap, pedia_err err, int status, const char *msg,
-         const struct pdi_buf *body)
-{
-    struct json_object *root = NULL;
-    const char *m = NULL;
-
-    if (err) {
-        snprintf(out, cap, "%s", msg && *msg ? msg : pedia_strerror(err));
-        return;
-    }
-    if (body && body->len && body->len < 65536 &&
-        pdi_json_parse(body->ptr, body->len, "status", &root) == PEDIA_OK)
-        m = pdi_json_get_string(root, "message");
-    snprintf(out, cap, "HTTP %d%s%.200s", status, m ? ": " : "", m ? m : "");
-    json_object_put(root);
-    pdi_error_clear();
-}
-
 /* ---- credentials ------------------------------------------------------------
  */
 
@@ -405,7 +385,7 @@ put_status(struct sync_follow *f, struct fobj *o, struct json_object *st)
                 break;
             continue;
         }
-        describe(why, sizeof why, c.err, c.status, c.msg, &c.body);
+        sync_describe(why, sizeof why, c.err, c.status, c.msg, &c.body);
         pdi_buf_free(&c.body);
         /* 404: deleted (the watch will tell); canceled: stopping */
         if (c.status != 404 && c.err != PEDIA_ECANCELED)

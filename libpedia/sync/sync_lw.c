@@ -188,9 +188,9 @@ err_body_add(struct sync_lw *lw, const char *data, size_t len)
 /* Describe a failed transfer in a short message: "HTTP 403: <the
  * Status message>" or the transfer error (no credentials: neither kube
  * messages nor Status messages carry them). */
-static void
-describe(struct sync_lw *lw, char *out, size_t cap, pedia_err err, int status,
-         const char *msg)
+void
+sync_describe(char *out, size_t cap, pedia_err err, int status, const char *msg,
+              const struct pdi_buf *body)
 {
     struct json_object *root = NULL;
     const char *m = NULL;
@@ -199,8 +199,8 @@ describe(struct sync_lw *lw, char *out, size_t cap, pedia_err err, int status,
         snprintf(out, cap, "%s", msg && *msg ? msg : pedia_strerror(err));
         return;
     }
-    if (lw->err_body.len &&
-        !pdi_json_parse(lw->err_body.ptr, lw->err_body.len, "status", &root))
+    if (body && body->len && body->len < 65536 &&
+        !pdi_json_parse(body->ptr, body->len, "status", &root))
         m = pdi_json_get_string(root, "message");
     snprintf(out, cap, "HTTP %d%s%.200s", status, m ? ": " : "", m ? m : "");
     json_object_put(root);
@@ -436,7 +436,7 @@ list_on_done(pedia_err err, int status, const char *msg, void *payload)
     else if (err == PEDIA_EUSER && lw->scan && lw->scan->why[0])
         snprintf(why, sizeof why, "%s", lw->scan->why);
     else
-        describe(lw, why, sizeof why, err, status, msg);
+        sync_describe(why, sizeof why, err, status, msg, &lw->err_body);
     if (lw->ops->failed)
         lw->ops->failed(lw, true, err, status, why);
     backoff(lw, true, why);
@@ -648,7 +648,7 @@ watch_on_done(pedia_err err, int status, const char *msg, void *payload)
     else if (!err && status == 200)
         snprintf(why, sizeof why, "watch ended at once");
     else
-        describe(lw, why, sizeof why, err, status, msg);
+        sync_describe(why, sizeof why, err, status, msg, &lw->err_body);
     if (lw->ops->failed)
         lw->ops->failed(lw, false, err, status, why);
     backoff(lw, abort, why);

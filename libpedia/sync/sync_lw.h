@@ -130,6 +130,12 @@ struct sync_lw {
 #define SYNC_LW_BACKOFF_MAX_MS 30000L
 
 /* Fill the user fields; path is copied (PEDIA_ENOMEM). */
+/* A failed transfer in one short line: "HTTP 403: <the Status message of
+ * body>" (body may be NULL), or the transfer error. Holds no credential:
+ * neither kube's messages nor Status messages carry them. */
+void sync_describe(char *out, size_t cap, pedia_err err, int status,
+                   const char *msg, const struct pdi_buf *body);
+
 pedia_err sync_lw_init(struct sync_lw *lw, const struct sync_lw_ops *ops,
                        void *user, const struct pdi_alloc *a,
                        const atomic_bool *stopping, const char *path);
