@@ -580,16 +580,24 @@ pedia_engine_apply(pedia_engine *e, const char *manifest, size_t len)
     memset(&pc, 0, sizeof pc);
     memset(&sr, 0, sizeof sr);
     err = pdi_manifest_parse(e->a, manifest, len, &kind, &pc, &sr);
-    if (err)
-        return err;
+    return err ? err : sync_engine_apply_parsed(e, kind, &pc, &sr);
+}
+
+pedia_err
+sync_engine_apply_parsed(pedia_engine *e, enum pdi_manifest_kind kind,
+                         struct pdi_pediacluster *pc,
+                         struct pdi_syncresources *sr)
+{
+    pedia_err err;
+
     pthread_mutex_lock(&e->amu);
-    err = apply_parsed(e, kind, &pc, &sr);
+    err = apply_parsed(e, kind, pc, sr);
     pthread_mutex_unlock(&e->amu);
     if (err) { /* not taken over by the table */
         if (kind == PDI_MANIFEST_PEDIACLUSTER)
-            pdi_pediacluster_free(&pc, e->a);
+            pdi_pediacluster_free(pc, e->a);
         else
-            pdi_syncresources_free(&sr, e->a);
+            pdi_syncresources_free(sr, e->a);
     }
     return err;
 }

@@ -227,6 +227,12 @@ struct pedia_engine {
 
 /* ---- engine helpers (sync_engine.c) ------------------------------------- */
 
+/* pedia_engine_apply after the parse: the table takes *pc or *sr (per
+ * kind) on success; on failure they are freed. Not from callbacks. */
+pedia_err sync_engine_apply_parsed(pedia_engine *e, enum pdi_manifest_kind kind,
+                                   struct pdi_pediacluster *pc,
+                                   struct pdi_syncresources *sr);
+
 /* Render one manifest with its status into out, under mu (what
  * pedia_engine_get returns); appended to out. PEDIA_ENOTFOUND when
  * there is no such manifest. Takes mu: never call it with mu held. */
