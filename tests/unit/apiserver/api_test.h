@@ -121,4 +121,27 @@ at_read_body(pedia_api_response *r, char **body, size_t *len)
     }
 }
 
+/* One request through pedia_api_handle as user `who` (no headers, no
+ * body): the status, and the whole body in *body (malloc'ed; free it). */
+static inline int
+at_call(struct at_fx *f, const char *who, const char *method,
+        const char *target, char **body)
+{
+    pedia_api_user u = {who, NULL, NULL, 0};
+    pedia_api_request in = {.version = PEDIA_API_REQUEST_VERSION,
+                            .method = method,
+                            .target = target,
+                            .user = &u};
+    pedia_api_response *r = NULL;
+    size_t len = 0;
+    int code;
+
+    *body = NULL;
+    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
+    code = pedia_api_response_status(r);
+    at_read_body(r, body, &len);
+    pedia_api_response_free(r);
+    return code;
+}
+
 #endif /* API_TEST_H */

@@ -26,21 +26,7 @@ setup(void **state)
 static int
 handle(struct at_fx *f, const char *method, const char *target, char **body)
 {
-    pedia_api_user u = {"mallory", NULL, NULL, 0};
-    pedia_api_request in = {.version = PEDIA_API_REQUEST_VERSION,
-                            .method = method,
-                            .target = target,
-                            .user = &u};
-    pedia_api_response *r = NULL;
-    size_t len = 0;
-    int code;
-
-    *body = NULL;
-    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
-    code = pedia_api_response_status(r);
-    at_read_body(r, body, &len);
-    pedia_api_response_free(r);
-    return code;
+    return at_call(f, "mallory", method, target, body);
 }
 
 /* The status of a request whose body does not matter. */

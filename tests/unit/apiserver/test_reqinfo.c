@@ -236,21 +236,7 @@ deny_fn(void *payload, const pedia_api_user *user,
 static int
 get(struct at_fx *f, const char *target, char **body)
 {
-    pedia_api_user u = {"bob", NULL, NULL, 0};
-    pedia_api_request in = {.version = PEDIA_API_REQUEST_VERSION,
-                            .method = "GET",
-                            .target = target,
-                            .user = &u};
-    pedia_api_response *r = NULL;
-    size_t len = 0;
-    int code;
-
-    *body = NULL;
-    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
-    code = pedia_api_response_status(r);
-    at_read_body(r, body, &len);
-    pedia_api_response_free(r);
-    return code;
+    return at_call(f, "bob", "GET", target, body);
 }
 
 static void
