@@ -137,11 +137,15 @@ serve_search_root(struct pdi_api_req *rq, struct pedia_api_response *r)
     pdi_api_snapshot_release(rq->api, s);
 }
 
+/* A resource request of pediad's own API group (request info). */
 static bool
 in_group(const struct pdi_api_req *rq, const char *group, const char *version)
 {
-    return seg_is(rq, 0, "apis") && seg_is(rq, 1, group) &&
-           seg_is(rq, 2, version) && rq->n_seg > 3;
+    const struct pdi_api_info *in = &rq->info;
+
+    return in->root == PDI_API_ROOT_PEDIAD && in->is_resource &&
+           strcmp(in->prefix, "apis") == 0 && strcmp(in->group, group) == 0 &&
+           strcmp(in->version, version) == 0;
 }
 
 /* pediad's own read-only paths (GET and HEAD). */
@@ -160,7 +164,7 @@ serve_pediad_root(struct pdi_api_req *rq, struct pedia_api_response *r)
         if (!pdi_api_openapi_pedia(rq, r, rq->seg + 2, rq->n_seg - 2))
             pdi_api_error(r, 404, NULL, NOT_FOUND_MSG);
     } else if (in_group(rq, PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION) &&
-               seg_is(rq, 3, "collectionresources"))
+               strcmp(rq->info.resource, "collectionresources") == 0)
         pdi_api_serve_collections(rq, r, rq->seg + 4, rq->n_seg - 4);
     else if (in_group(rq, PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION) ||
              !pdi_api_serve_discovery(rq, r, root_types,
