@@ -50,6 +50,23 @@ typedef struct pedia_api_user {
  */
 typedef const char *(*pedia_api_header_fn)(void *payload, const char *name);
 
+/**
+ * @brief Told that a streamed body which had nothing to read may have more
+ * now (pedia_api_response_set_wake()). Called from a library thread, with
+ * library locks held: it must return quickly and must not call the library
+ * (a transport resumes the connection, writes to an eventfd, ...).
+ */
+typedef void (*pedia_api_wake_fn)(void *payload);
+
+/**
+ * @brief Write extra Prometheus text-format lines for `/metrics` (a
+ * transport's own figures) into buf, snprintf-style. Called on the thread
+ * serving the `/metrics` request, possibly on several threads at once.
+ * @return the length of the full text (when it is @p cap or more the
+ *   library calls again with a larger buffer).
+ */
+typedef size_t (*pedia_api_metrics_fn)(char *buf, size_t cap, void *payload);
+
 /** The layout of pedia_api_request this header describes. */
 #define PEDIA_API_REQUEST_VERSION 1
 
@@ -104,6 +121,39 @@ PEDIA_API pedia_err pedia_api_create(pedia_api **out, pedia_store *store,
  * @since 0.1
  */
 PEDIA_API pedia_err pedia_api_set_address(pedia_api *api, const char *addr);
+
+/**
+ * @brief Limit what one user may hold at once, as a minimal form of kube's
+ * API Priority and Fairness: requests other than watches in flight (from
+ * pedia_api_handle() until the response is freed), and open watches,
+ * counted apart. A request past either limit is answered 429 with
+ * `Retry-After: 1` and kube's plain-text body; the refusals are counted in
+ * `/metrics` (pedia_api_rejected_total) and logged as warnings.
+ * @param api the API
+ * @param max_inflight requests at most per user; 0 = no limit (the default)
+ * @param max_watches watches at most per user; 0 = no limit (the default)
+ * @return PEDIA_OK, PEDIA_ENOMEM
+ * @threadsafety any (also while requests are served)
+ * @since 0.3
+ */
+PEDIA_API pedia_err pedia_api_set_user_limits(pedia_api *api,
+                                              unsigned max_inflight,
+                                              unsigned max_watches);
+
+/**
+ * @brief Add a source of extra lines to `/metrics` (the transport's own
+ * figures: connections, refusals, timeouts).
+ * @param api the API
+ * @param fn called on each scrape, on a request's thread; NULL removes it
+ * @param payload passed to @p fn
+ * @return PEDIA_OK
+ * @threadsafety any; once this returns with NULL, @p fn is not called by
+ *   scrapes that start afterwards
+ * @since 0.3
+ */
+PEDIA_API pedia_err pedia_api_set_metrics_source(pedia_api *api,
+                                                 pedia_api_metrics_fn fn,
+                                                 void *payload);
 
 /**
  * @brief End every open watch: their next read reports end of body within a
@@ -205,9 +255,10 @@ PEDIA_API int64_t pedia_api_response_length(const pedia_api_response *r);
 
 /**
  * @brief Pull the next body bytes into buf.
- * Blocks at most about one second (a watch waiting for events); *n_out == 0
- * with *eof_out false means "nothing yet, call again". After *eof_out is true
- * the body is complete.
+ * Blocks at most about one second (a watch waiting for events) unless
+ * pedia_api_response_set_wake() was called; *n_out == 0 with *eof_out false
+ * means "nothing yet, call again". After *eof_out is true the body is
+ * complete.
  * @param r the response
  * @param[out] buf where the bytes go
  * @param cap size of @p buf in bytes
@@ -221,6 +272,27 @@ PEDIA_API int64_t pedia_api_response_length(const pedia_api_response *r);
 PEDIA_API pedia_err pedia_api_response_read(char *buf, size_t cap,
                                             size_t *n_out, bool *eof_out,
                                             pedia_api_response *r);
+
+/**
+ * @brief Make reads of this response never wait: for an event-driven
+ * transport, which must not block its threads on a quiet watch.
+ * After this, when pedia_api_response_read() returns *n_out == 0 with
+ * *eof_out false, the library calls @p fn(@p payload) once, later, when the
+ * body may have more (events, a bookmark or the timeout are due, or the API
+ * shuts down); the transport then reads again. A call may also come when
+ * nothing is ready after all: read again and wait for the next one. A read
+ * may still take a short store read (a list's next chunk).
+ * @param r the response
+ * @param fn the wake function; NULL restores waiting reads
+ * @param payload passed to @p fn
+ * @return PEDIA_OK, PEDIA_EINVAL (NULL response)
+ * **Lifetime:** @p fn is not called after pedia_api_response_free() returned.
+ * @threadsafety handle; set it before the first read
+ * @since 0.3
+ */
+PEDIA_API pedia_err pedia_api_response_set_wake(pedia_api_response *r,
+                                                pedia_api_wake_fn fn,
+                                                void *payload);
 
 /**
  * @brief The rest of the body without copying, when it is all in memory

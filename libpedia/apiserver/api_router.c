@@ -23,6 +23,7 @@
 #include "apiserver/openapi/api_openapi.h"
 #include "apiserver/pedia/api_pedia.h"
 #include "apiserver/search/api_search.h"
+#include "apiserver/search/api_wcache.h"
 
 #define NOT_FOUND_MSG "the server could not find the requested resource"
 
@@ -157,7 +158,7 @@ serve_pediad_root(struct pdi_api_req *rq, struct pedia_api_response *r)
     else if (rq->n_seg == 1 && seg_is(rq, 0, "version"))
         serve_version(r);
     else if (rq->n_seg == 1 && seg_is(rq, 0, "metrics"))
-        pdi_api_serve_metrics(rq, r);
+        pdi_api_serve_metrics(rq, r, pdi_wcache_metrics);
     else if (rq->n_seg == 2 && seg_is(rq, 0, "openapi") && seg_is(rq, 1, "v2"))
         pdi_api_serve_openapi_v2(rq, r);
     else if (seg_is(rq, 0, "openapi") && seg_is(rq, 1, "v3")) {
@@ -171,6 +172,18 @@ serve_pediad_root(struct pdi_api_req *rq, struct pedia_api_response *r)
                                       sizeof root_types / sizeof root_types[0],
                                       rq->seg, rq->n_seg))
         pdi_api_error(r, 404, NULL, NOT_FOUND_MSG);
+}
+
+/* What kube's max-in-flight filter answers (authz-gateway.md §9). */
+static void
+too_many(struct pedia_api_response *r)
+{
+    struct pdi_buf b;
+
+    pdi_buf_init(&b, r->a);
+    pdi_buf_puts(&b, "Too many requests, please try again later.\n");
+    pdi_api_body(r, 429, &b, "text/plain; charset=utf-8");
+    pdi_api_header_add(r, "Retry-After", "1");
 }
 
 void
@@ -195,6 +208,10 @@ pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
         pdi_api_error(r, 400, NULL,
                       "the request's path or query contains %%00 (a NUL "
                       "byte), which no name or value may hold");
+        return;
+    }
+    if (!pdi_api_fair_admit(rq, r)) {
+        too_many(r);
         return;
     }
     if (!pdi_api_authorize(rq, r))

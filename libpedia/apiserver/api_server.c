@@ -11,6 +11,7 @@
 
 #include "apiserver/api_router.h"
 #include "apiserver/openapi/api_openapi.h"
+#include "apiserver/search/api_wcache.h"
 #include "store/store.h"
 #include "util/util_json.h"
 
@@ -67,11 +68,28 @@ pedia_api_set_address(pedia_api *api, const char *addr)
     return PEDIA_OK;
 }
 
+pedia_err
+pedia_api_set_metrics_source(pedia_api *api, pedia_api_metrics_fn fn,
+                             void *payload)
+{
+    pdi_error_clear();
+    PEDIA_ASSERT_ARG(api && api->magic == PDI_MAGIC_API);
+    pthread_mutex_lock(&api->mu);
+    api->metrics_fn = fn;
+    api->metrics_payload = payload;
+    pthread_mutex_unlock(&api->mu);
+    return PEDIA_OK;
+}
+
 void
 pedia_api_shutdown(pedia_api *api)
 {
-    if (api && api->magic == PDI_MAGIC_API)
-        __atomic_store_n(&api->shutdown, 1, __ATOMIC_RELEASE);
+    if (!api || api->magic != PDI_MAGIC_API)
+        return;
+    __atomic_store_n(&api->shutdown, 1, __ATOMIC_RELEASE);
+    /* waiting streams see the flag on their next fill: wake them all */
+    pdi_wcache_wake_all(api);
+    pdi_api_timers_fire_all(api);
 }
 
 void
@@ -80,6 +98,9 @@ pedia_api_free(pedia_api *api)
     if (!api || api->magic != PDI_MAGIC_API)
         return;
     pdi_api_snapshot_stop(api);
+    pdi_wcache_free(api);
+    pdi_api_timers_free(api);
+    pdi_api_fair_free(api);
     pdi_api_snapshot_release(api, api->snap);
     api->snap = NULL;
     pdi_api_metrics_free(api);

@@ -28,6 +28,11 @@ void pdi_object_init(struct pedia_object *o, const struct pdi_alloc *a);
 /* Point o at rec (borrowed) and build the served JSON. */
 pedia_err pdi_object_set(struct pedia_object *o, const pedia_sys_record *rec,
                          pedia_event_type type);
+/* An independent copy of src: its strings in one block (*mem_out, freed
+ * by the caller with pdi_free after pdi_object_free) and its served JSON. */
+pedia_err pdi_object_copy(struct pedia_object *dst, char **mem_out,
+                          const struct pedia_object *src,
+                          const struct pdi_alloc *a);
 void pdi_object_free(struct pedia_object *o);
 
 const struct pdi_alloc *pdi_store_alloc(const pedia_store *st);

@@ -30,6 +30,49 @@ pdi_object_set(struct pedia_object *o, const pedia_sys_record *rec,
                                 rec->revision);
 }
 
+pedia_err
+pdi_object_copy(struct pedia_object *dst, char **mem_out,
+                const struct pedia_object *src, const struct pdi_alloc *a)
+{
+    const pedia_sys_record *r = &src->rec;
+    const char *strs[10] = {r->cluster,   r->group,    r->version, r->resource,
+                            r->kind,      r->ns,       r->name,    r->uid,
+                            r->owner_uid, r->member_rv};
+    const char **outs[10] = {&dst->rec.cluster,   &dst->rec.group,
+                             &dst->rec.version,   &dst->rec.resource,
+                             &dst->rec.kind,      &dst->rec.ns,
+                             &dst->rec.name,      &dst->rec.uid,
+                             &dst->rec.owner_uid, &dst->rec.member_rv};
+    size_t off[10];
+    struct pdi_buf b;
+
+    pdi_object_init(dst, a);
+    dst->rec = *r;
+    dst->type = src->type;
+    pdi_buf_init(&b, a);
+    for (int i = 0; i < 10; i++) {
+        const char *s = strs[i] ? strs[i] : "";
+        off[i] = b.len;
+        pdi_buf_append(&b, s, strlen(s) + 1);
+    }
+    pdi_buf_append(&dst->json, src->json.ptr ? src->json.ptr : "",
+                   src->json.len);
+    if (b.oom || dst->json.oom) {
+        pdi_buf_free(&b);
+        pdi_buf_free(&dst->json);
+        return pdi_error_oom();
+    }
+    *mem_out = pdi_buf_detach(&b, NULL);
+    for (int i = 0; i < 10; i++)
+        *outs[i] = *mem_out + off[i];
+    /* Readers of a copy use the served JSON; the stored bytes stay behind. */
+    dst->rec.object = dst->json.ptr;
+    dst->rec.object_len = dst->json.len;
+    dst->rec.labels = NULL;
+    dst->rec.n_labels = 0;
+    return PEDIA_OK;
+}
+
 void
 pdi_object_free(struct pedia_object *o)
 {

@@ -10,7 +10,7 @@ same OS thread, so the thread-local error slot still describes that call.
 The library is loaded lazily (first use), in this order:
 
 1. the ``PEDIA_LIBRARY`` environment variable (path to ``libpedia.so``);
-2. ``pedia/_libpath.py`` with ``LIBRARY = "/path/libpedia.so.0.2"``, if a
+2. ``pedia/_libpath.py`` with ``LIBRARY = "/path/libpedia.so.0.3"``, if a
    packager wrote one at build/install time (optional, absent by default);
 3. ``ctypes.util.find_library("pedia")``, then ``libpedia.so.0*`` in the
    standard library directories.
@@ -44,7 +44,7 @@ from . import errors as _errors
 ABI_MAJOR = 0
 #: The minor version these bindings need. Before 1.0 every minor version is
 #: its own ABI epoch (SONAME libpedia.so.0.<minor>), so it must match.
-ABI_MIN_MINOR = 2
+ABI_MIN_MINOR = 3
 
 c_int_p = POINTER(c_int)
 c_int64_p = POINTER(c_int64)
@@ -61,6 +61,8 @@ FREE_CB = CFUNCTYPE(None, c_void_p, c_size_t, c_void_p)
 ENGINE_LIST_CB = CFUNCTYPE(c_int, c_char_p, POINTER(ctypes.c_char), c_size_t,
                            c_void_p)
 API_HEADER_FN = CFUNCTYPE(c_char_p, c_void_p, c_char_p)
+API_WAKE_FN = CFUNCTYPE(None, c_void_p)
+API_METRICS_FN = CFUNCTYPE(c_size_t, c_void_p, c_size_t, c_void_p)
 
 
 class ApiUser(ctypes.Structure):
@@ -182,6 +184,11 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_api_create": (ERR, [c_void_pp, c_void_p, c_void_p]),
     "pedia_api_set_address": (ERR, [c_void_p, c_char_p]),
     "pedia_api_shutdown": (None, [c_void_p]),
+    "pedia_api_set_user_limits": (ERR, [c_void_p, ctypes.c_uint,
+                                        ctypes.c_uint]),
+    "pedia_api_set_metrics_source": (ERR, [c_void_p, API_METRICS_FN,
+                                           c_void_p]),
+    "pedia_api_response_set_wake": (ERR, [c_void_p, API_WAKE_FN, c_void_p]),
     "pedia_api_free": (None, [c_void_p]),
     "pedia_api_handle": (ERR, [c_void_pp, c_void_p, POINTER(ApiRequest)]),
     "pedia_api_error_response": (ERR, [c_void_pp, c_void_p, c_int, c_char_p]),

@@ -62,19 +62,50 @@ struct pdi_api_type {
 
 /* A body produced as the transport pulls it. fill() appends the next bytes
  * to out (appending nothing is allowed: "nothing yet") and sets *eof once
- * the body is complete; it may block about a second at most. free()
- * releases the stream itself. */
+ * the body is complete. It never waits for events or time (arm() does
+ * that), only for a short store read. free() releases the stream. */
 struct pdi_api_stream {
     pedia_err (*fill)(struct pdi_api_stream *s, struct pdi_buf *out, bool *eof);
+    /* For streams that wait (watches), else NULL: after a fill that gave
+     * nothing, arrange one call of wake(arg) for when the next fill may
+     * give something (an event, a timer). Returns false, arranging
+     * nothing, when it may already: then fill again. wake may be called
+     * from any thread, with the API's internal locks held; stale calls
+     * (after a later fill) are harmless. free() cancels what is armed. */
+    bool (*arm)(struct pdi_api_stream *s, void (*wake)(void *), void *arg);
     void (*free)(struct pdi_api_stream *s);
 };
+
+/* A one-shot timer of the API (api_timer.c): at due_ms (pdi_mono_ms) the
+ * timer thread calls wake(arg), holding the timers' lock. Set wake and
+ * arg before arming; owned by the caller, who cancels it before freeing. */
+struct pdi_api_timer {
+    void (*wake)(void *arg);
+    void *arg;
+    int64_t due_ms;
+    size_t slot; /* heap position while armed */
+    bool armed;
+};
+
+/* Arm (or move) t to fire at due_ms; false when out of memory or no
+ * thread could be started (nothing armed). */
+bool pdi_api_timer_arm(struct pedia_api *api, struct pdi_api_timer *t,
+                       int64_t due_ms);
+/* Disarm t; once this returns, t's wake is not called any more. */
+void pdi_api_timer_cancel(struct pedia_api *api, struct pdi_api_timer *t);
+/* Fire every armed timer now (pedia_api_shutdown). */
+void pdi_api_timers_fire_all(struct pedia_api *api);
+/* Stop the timer thread (pedia_api_free; no timer may be armed). */
+void pdi_api_timers_free(struct pedia_api *api);
 
 struct pdi_api_header {
     char *name;
     char *value;
 };
 
-struct pdi_gzip; /* api_gzip.c */
+struct pdi_api_req;    /* below */
+struct pdi_gzip;       /* api_gzip.c */
+struct pdi_api_waiter; /* api_resp.c: a blocking read's wait */
 
 struct pedia_api_response {
     uint32_t magic;
@@ -87,6 +118,14 @@ struct pedia_api_response {
     size_t body_off;
     struct pdi_api_stream *stream; /* NULL: body is complete */
     bool stream_eof;
+    /* pedia_api_response_set_wake(): reads never block; wake_fn is called
+     * once per armed wait. Without it, reads wait on `waiter`. */
+    pedia_api_wake_fn wake_fn;
+    void *wake_arg;
+    atomic_bool armed;
+    struct pdi_api_waiter *waiter;
+    struct pdi_api_seat *seat; /* api_fair.c: the user's seat, if any */
+    bool seat_watch;
     bool want_gzip;        /* client accepts gzip, response may use it */
     struct pdi_gzip *gzip; /* set once the body is being compressed */
     struct pdi_buf raw;    /* uncompressed bytes waiting for gzip */
@@ -114,6 +153,19 @@ void pdi_api_stream_set(struct pedia_api_response *r, int status,
 /* Produce a finite stream's body whole, up to PDI_API_WHOLE_MAX, within
  * the API's budget; see api_resp.c. */
 void pdi_api_response_settle(struct pedia_api_response *r);
+/* api_fair.c: per-user limits. Admit the request (taking a seat held by
+ * r until it is freed), or return false: the user is over a limit. */
+bool pdi_api_fair_admit(struct pdi_api_req *rq, struct pedia_api_response *r);
+void pdi_api_fair_release(struct pedia_api_response *r);
+void pdi_api_fair_metrics(struct pedia_api *api, struct pdi_buf *b);
+void pdi_api_fair_free(struct pedia_api *api);
+
+/* The static 500 Status a response that ran out of memory sends. */
+const char *pdi_api_oom_body(size_t *len_out);
+/* Free a response's blocking-read waiter (api_read.c; after its stream). */
+void pdi_api_waiter_free(struct pedia_api_response *r);
+/* Wake r's reader: the wake function streams arm with (api_read.c). */
+void pdi_api_response_wake(void *r);
 /* Compress the body when the client asked for gzip and it is large
  * (kube: above 128 KiB); watches never set want_gzip. */
 void pdi_api_response_gzip(struct pedia_api_response *r);
@@ -297,7 +349,13 @@ struct pedia_api {
     void *authorize_payload;
     atomic_size_t whole_bytes; /* held by bodies produced whole (api_resp.c) */
     struct pdi_api_oacache
-        *openapi; /* api_openapi.c, created lazily under mu */
+        *openapi;                  /* api_openapi.c, created lazily under mu */
+    struct pdi_api_timers *timers; /* api_timer.c, created lazily under mu */
+    struct pdi_api_fair *fair;     /* api_fair.c, set under mu */
+    /* pedia_api_set_metrics_source (under mu) */
+    pedia_api_metrics_fn metrics_fn;
+    void *metrics_payload;
+    struct pdi_wcache *wcache; /* search/api_wcache.c, lazily under mu */
 };
 
 /* Borrow the current cluster snapshot (at most about a second old: a
@@ -327,8 +385,10 @@ pedia_err pdi_api_metrics_create(struct pedia_api *api);
 void pdi_api_metrics_free(struct pedia_api *api);
 void pdi_api_metrics_observe(struct pedia_api *api,
                              const struct pedia_api_response *r);
-void pdi_api_serve_metrics(struct pdi_api_req *rq,
-                           struct pedia_api_response *r);
+/* more: figures of families above core (the watch cache), or NULL. */
+void pdi_api_serve_metrics(struct pdi_api_req *rq, struct pedia_api_response *r,
+                           void (*more)(struct pedia_api *api,
+                                        struct pdi_buf *b));
 /* The verb label of a request's method: the HTTP methods kube serves keep
  * their name, anything else is "other" (a client picks the method: it
  * must not pick label values or series). */

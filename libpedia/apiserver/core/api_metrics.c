@@ -235,14 +235,44 @@ write_cluster(const char *name, const char *json, size_t len, void *payload)
     return 0;
 }
 
+/* The transport's lines (pedia_api_set_metrics_source). */
+static void
+write_source(struct pedia_api *api, struct pdi_buf *b)
+{
+    pedia_api_metrics_fn fn;
+    void *payload;
+    size_t cap = 4096, n;
+
+    pthread_mutex_lock(&api->mu);
+    fn = api->metrics_fn;
+    payload = api->metrics_payload;
+    pthread_mutex_unlock(&api->mu);
+    for (int tries = 0; fn && tries < 4; tries++) {
+        if (pdi_buf_grow(b, cap + 1))
+            return;
+        n = fn(b->ptr + b->len, cap, payload);
+        if (n < cap) {
+            b->len += n;
+            b->ptr[b->len] = '\0';
+            return;
+        }
+        cap = n + 1;
+    }
+}
+
 void
-pdi_api_serve_metrics(struct pdi_api_req *rq, struct pedia_api_response *r)
+pdi_api_serve_metrics(struct pdi_api_req *rq, struct pedia_api_response *r,
+                      void (*more)(struct pedia_api *api, struct pdi_buf *b))
 {
     struct pdi_buf b;
     int64_t rev = 0;
 
     pdi_buf_init(&b, r->a);
     write_requests(&b, rq->api->metrics);
+    pdi_api_fair_metrics(rq->api, &b);
+    if (more)
+        more(rq->api, &b);
+    write_source(rq->api, &b);
     if (pedia_store_current_revision(&rev, rq->api->store) == PEDIA_OK)
         pdi_buf_printf(&b,
                        "# HELP pedia_store_revision The store's global "

@@ -23,6 +23,13 @@ static const char oom_status[] =
     "\"reason\":\"InternalError\",\"code\":500}";
 
 const char *
+pdi_api_oom_body(size_t *len_out)
+{
+    *len_out = sizeof oom_status - 1;
+    return oom_status;
+}
+
+const char *
 pdi_api_reason(int code)
 {
     switch (code) {
@@ -303,25 +310,6 @@ pedia_api_response_length(const pedia_api_response *r)
     return (int64_t)(r->body.len - r->body_off);
 }
 
-/* Refill r->body from the stream (through gzip when compressing). */
-static pedia_err
-refill(struct pedia_api_response *r)
-{
-    pedia_err err;
-    bool eof = false;
-
-    pdi_buf_reset(&r->body);
-    r->body_off = 0;
-    if (!r->gzip)
-        return r->stream->fill(r->stream, &r->body, &r->stream_eof);
-    pdi_buf_reset(&r->raw);
-    err = r->stream->fill(r->stream, &r->raw, &eof);
-    if (!err)
-        err = pdi_gzip_write(r->gzip, r->raw.ptr, r->raw.len, eof, &r->body);
-    r->stream_eof = eof;
-    return err;
-}
-
 /* Reserve n bytes of the API's whole-body budget for r; false (nothing
  * reserved) when that would exceed it. */
 static bool
@@ -379,41 +367,6 @@ pdi_api_response_settle(struct pedia_api_response *r)
     whole_set(r, r->body.cap);
 }
 
-pedia_err
-pedia_api_response_read(char *buf, size_t cap, size_t *n_out, bool *eof_out,
-                        pedia_api_response *r)
-{
-    pedia_err err = PEDIA_OK;
-    size_t avail;
-
-    pdi_error_clear();
-    PEDIA_ASSERT_ARG(RESP_OK(r) && buf && n_out && eof_out);
-    *n_out = 0;
-    *eof_out = false;
-    if (r->oom) {
-        size_t len = sizeof oom_status - 1;
-        size_t k = r->body_off < len ? len - r->body_off : 0;
-        k = k < cap ? k : cap;
-        memcpy(buf, oom_status + r->body_off, k);
-        r->body_off += k;
-        *n_out = k;
-        *eof_out = r->body_off >= len;
-        return PEDIA_OK;
-    }
-    if (r->body_off >= r->body.len && r->stream && !r->stream_eof)
-        err = refill(r);
-    if (err)
-        return err;
-    avail = r->body.len - r->body_off;
-    if (avail) {
-        *n_out = avail < cap ? avail : cap;
-        memcpy(buf, r->body.ptr + r->body_off, *n_out);
-        r->body_off += *n_out;
-    }
-    *eof_out = r->body_off >= r->body.len && (!r->stream || r->stream_eof);
-    return PEDIA_OK;
-}
-
 bool
 pedia_api_response_body(const char **data_out, size_t *len_out,
                         const pedia_api_response *r)
@@ -440,7 +393,9 @@ pedia_api_response_free(pedia_api_response *r)
         pdi_api_metrics_observe(r->api, r);
         whole_set(r, 0);
     }
-    drop_stream(r);
+    drop_stream(r); /* first: it disarms what could still wake r */
+    pdi_api_waiter_free(r);
+    pdi_api_fair_release(r);
     for (size_t i = 0; i < r->n_hdr; i++) {
         pdi_free(r->a, r->hdr[i].name);
         pdi_free(r->a, r->hdr[i].value);

@@ -18,8 +18,8 @@
  * 30 minutes), on pedia_api_shutdown(), or with an ERROR event when the
  * engine or store fails. Table media (kubectl get -w): each event carries a
  * one-row Table, with columnDefinitions on the first event only.
- * A fill blocks at most about a second (sleeping in 100 ms slices to notice
- * shutdown), as struct pdi_api_stream requires.
+ * A fill never waits: between polls it gives nothing and the stream arms a
+ * timer of the API for the next poll, bookmark or deadline.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +30,6 @@
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define POLL_MS 1000
-#define SLICE_MS 100
 #define BOOKMARK_MS 60000
 #define DEFAULT_TIMEOUT_S 1800
 
@@ -47,6 +46,7 @@ struct pcl_watch {
     bool bookmarks;
     bool header_sent; /* Table: columns went out with the first event */
     int64_t next_poll_ms, next_bookmark_ms, deadline_ms;
+    struct pdi_api_timer timer;
 };
 
 static bool
@@ -216,25 +216,6 @@ poll_once(struct pcl_watch *w, struct pdi_buf *out)
     return err;
 }
 
-/* Sleep until `until` (monotonic ms), at most a second, waking for
- * shutdown. */
-static void
-nap(struct pcl_watch *w, int64_t until)
-{
-    int64_t end = pdi_mono_ms() + POLL_MS;
-
-    if (until < end)
-        end = until;
-    while (!shutting_down(w)) {
-        int64_t left = end - pdi_mono_ms();
-        struct timespec ts = {0, 0};
-        if (left <= 0)
-            break;
-        ts.tv_nsec = (left < SLICE_MS ? left : SLICE_MS) * 1000000L;
-        nanosleep(&ts, NULL);
-    }
-}
-
 static pedia_err
 watch_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
 {
@@ -242,13 +223,6 @@ watch_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
     pedia_err err = PEDIA_OK;
     int64_t now = pdi_mono_ms();
 
-    if (!w->done && w->started) {
-        int64_t until = w->next_poll_ms;
-        if (w->bookmarks && w->next_bookmark_ms < until)
-            until = w->next_bookmark_ms;
-        nap(w, until < w->deadline_ms ? until : w->deadline_ms);
-        now = pdi_mono_ms();
-    }
     if (w->done || shutting_down(w) || now >= w->deadline_ms) {
         *eof = true;
         return PEDIA_OK;
@@ -272,10 +246,30 @@ watch_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
     return out->oom ? pdi_error_oom() : PEDIA_OK;
 }
 
+/* Wake at the next poll, bookmark or the deadline (api_timer.c). */
+static bool
+watch_arm(struct pdi_api_stream *base, void (*wake)(void *), void *arg)
+{
+    struct pcl_watch *w = (struct pcl_watch *)base;
+    int64_t due = w->next_poll_ms;
+
+    if (w->done || !w->started)
+        return false;
+    if (w->bookmarks && w->next_bookmark_ms < due)
+        due = w->next_bookmark_ms;
+    if (w->deadline_ms < due)
+        due = w->deadline_ms;
+    w->timer.wake = wake;
+    w->timer.arg = arg;
+    return pdi_api_timer_arm(w->api, &w->timer, due);
+}
+
 static void
 watch_free(struct pdi_api_stream *base)
 {
     struct pcl_watch *w = (struct pcl_watch *)base;
+
+    pdi_api_timer_cancel(w->api, &w->timer);
 
     pdi_api_pcl_set_free(&w->prev);
     pdi_api_pcl_filter_free(&w->f);
@@ -344,6 +338,7 @@ pdi_api_pcl_serve_watch(struct pdi_api_req *rq, struct pedia_api_response *r,
         return;
     }
     w->base.fill = watch_fill;
+    w->base.arm = watch_arm;
     w->base.free = watch_free;
     w->a = rq->a;
     w->api = rq->api;

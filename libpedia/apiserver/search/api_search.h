@@ -59,6 +59,23 @@ pedia_err pdi_api_shape_columns(const struct pdi_api_shape *s,
 pedia_err pdi_api_shape_item(struct pdi_api_shape *s, const pedia_object *obj,
                              struct pdi_buf *out);
 
+/* The objects a watch's initial pages sent with a revision newer than the
+ * first page's (api_sent.c): a set of object keys (cluster, namespace,
+ * name) with the revision sent. */
+struct pdi_api_sent {
+    const struct pdi_alloc *a;
+    uint64_t *keys; /* open addressing; 0 = empty */
+    int64_t *revs;
+    size_t n, cap;
+};
+void pdi_api_sent_init(struct pdi_api_sent *s, const struct pdi_alloc *a);
+pedia_err pdi_api_sent_add(struct pdi_api_sent *s, const pedia_object *o,
+                           int64_t rev);
+/* Was o sent at revision rev or newer? */
+bool pdi_api_sent_has(const struct pdi_api_sent *s, const pedia_object *o,
+                      int64_t rev);
+void pdi_api_sent_free(struct pdi_api_sent *s);
+
 /* api_list.c / api_get.c / api_watch.c */
 void pdi_api_serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
                         const struct pdi_api_target *t);

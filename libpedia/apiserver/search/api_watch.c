@@ -17,11 +17,15 @@
 #include <time.h>
 
 #include "apiserver/search/api_search.h"
+#include "apiserver/search/api_wcache.h"
 #include "query/query.h"
 
 #define FILL_BYTES ((size_t)64 * 1024)
-#define WAIT_SLICE_MS 1000
+#define PAGE_ROWS 200
 #define BOOKMARK_EVERY_MS 60000
+#define LIVENESS_MS 30000
+
+enum watch_phase { PH_PAGES, PH_LOG, PH_RING };
 
 struct watch_stream {
     struct pdi_api_stream base;
@@ -32,10 +36,20 @@ struct watch_stream {
     struct pdi_api_target t;
     struct pdi_strvec mem;
     struct pdi_api_shape shape;
-    pedia_result *init; /* initial state, until read */
-    bool end_bookmark;  /* watch-list: bookmark after the initial state */
-    pedia_changes *ch;
-    int64_t last_rev;
+    enum watch_phase phase;
+    /* The initial state went out in pages, each its own short read: r0 is
+     * the first page's revision (changes after it follow), rk bounds what
+     * any page saw; `sent` holds the objects a page sent newer than r0, so
+     * their changes up to rk are not sent twice. */
+    int64_t r0, rk;
+    struct pdi_api_sent sent;
+    bool end_bookmark; /* watch-list: bookmark once everything to rk is out */
+    pedia_changes *ch; /* PH_LOG: the store's log before the ring's start */
+    struct pdi_wcache *wc;
+    struct pdi_wcursor cur; /* PH_RING */
+    struct pdi_api_timer timer;
+    int64_t last_rev; /* the newest change seen */
+    int64_t safe_rev; /* every change up to it was seen */
     bool bookmarks;
     int64_t next_bookmark_ms;
     int64_t deadline_ms;
@@ -48,8 +62,11 @@ watch_free(struct pdi_api_stream *base)
 {
     struct watch_stream *ws = (struct watch_stream *)base;
 
-    pedia_result_free(ws->init);
+    pdi_api_timer_cancel(ws->api, &ws->timer);
+    if (ws->wc)
+        pdi_wcache_detach(ws->wc, &ws->cur);
     pedia_changes_free(ws->ch);
+    pdi_api_sent_free(&ws->sent);
     pdi_query_matcher_free(ws->m);
     pedia_query_free(ws->q);
     pdi_api_shape_free(&ws->shape);
@@ -103,16 +120,28 @@ static void
 emit_bookmark(struct watch_stream *ws, bool initial_end, struct pdi_buf *out)
 {
     char gv[160];
+    int64_t rv = initial_end ? ws->rk
+                             : (ws->safe_rev > ws->last_rev ? ws->safe_rev
+                                                            : ws->last_rev);
 
     pdi_api_group_version(&ws->t, gv, sizeof gv);
     pdi_buf_printf(out,
                    "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\","
                    "\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":"
                    "\"%lld\"%s}}}\n",
-                   ws->t.kind, gv, (long long)ws->last_rev,
+                   ws->t.kind, gv, (long long)rv,
                    initial_end ? ",\"annotations\":{\"k8s.io/"
                                  "initial-events-end\":\"true\"}"
                                : "");
+}
+
+/* watch-list: the initial state is complete up to rk (kube's
+ * k8s.io/initial-events-end bookmark). */
+static void
+settle_bookmark(struct watch_stream *ws, struct pdi_buf *out)
+{
+    ws->end_bookmark = false;
+    emit_bookmark(ws, true, out);
 }
 
 static void
@@ -128,55 +157,86 @@ emit_expired(struct watch_stream *ws, struct pdi_buf *out)
     ws->done = true;
 }
 
-static pedia_err
-open_changes(struct watch_stream *ws, struct pdi_buf *out)
-{
-    pedia_err err =
-        pedia_changes_create(&ws->ch, ws->api->store, ws->last_rev, ws->t.group,
-                             ws->t.version, ws->t.resource);
+/* ---- delivering one change ---- */
 
+/* Was o's change already in what the initial pages sent? */
+static bool
+already_sent(struct watch_stream *ws, const pedia_object *o)
+{
+    int64_t rev = pedia_object_revision(o);
+
+    return rev <= ws->rk && pdi_api_sent_has(&ws->sent, o, rev);
+}
+
+static pedia_err
+deliver(struct watch_stream *ws, const pedia_object *o, struct pdi_buf *out)
+{
+    int64_t rev = pedia_object_revision(o);
+
+    if (ws->end_bookmark && rev > ws->rk)
+        settle_bookmark(ws, out);
+    if (rev > ws->last_rev)
+        ws->last_rev = rev;
+    if (already_sent(ws, o) || !pdi_query_matcher_match(ws->m, o))
+        return PEDIA_OK;
+    return emit(ws, type_name(pedia_object_event_type(o)), o, out);
+}
+
+struct visit {
+    struct watch_stream *ws;
+    struct pdi_buf *out;
+    size_t start;
+};
+
+static pedia_err
+visit_change(const pedia_object *o, void *arg, bool *more)
+{
+    struct visit *v = arg;
+
+    *more = v->out->len - v->start < FILL_BYTES;
+    return *more ? deliver(v->ws, o, v->out) : PEDIA_OK;
+}
+
+/* ---- phases: initial pages, the store's log, the ring ---- */
+
+/* Move to the ring at revision `after`, or stay on the store's log when the
+ * ring does not reach back that far. */
+static pedia_err
+follow_from(struct watch_stream *ws, int64_t after, struct pdi_buf *out)
+{
+    pedia_err err;
+
+    ws->wc = ws->wc ? ws->wc : pdi_wcache_get(ws->api);
+    if (!ws->wc)
+        return pdi_error_oom();
+    if (pdi_wcache_attach(ws->wc, &ws->cur, after) == PEDIA_OK) {
+        pedia_changes_free(ws->ch);
+        ws->ch = NULL;
+        ws->phase = PH_RING;
+        return PEDIA_OK;
+    }
+    if (ws->ch)
+        return PEDIA_OK; /* still catching up */
+    err = pedia_changes_create(&ws->ch, ws->api->store, after, ws->t.group,
+                               ws->t.version, ws->t.resource);
     if (err == PEDIA_EEXPIRED) {
         emit_expired(ws, out);
         return PEDIA_OK;
     }
+    ws->phase = PH_LOG;
     return err;
 }
 
-/* The initial state: ADDED for each row, then (watch-list) the bookmark. */
+/* Changes before the ring's start, from the store's log in short reads. */
 static pedia_err
-fill_initial(struct watch_stream *ws, struct pdi_buf *out)
-{
-    const pedia_object *o = NULL;
-    size_t start = out->len;
-    pedia_err err;
-
-    while (out->len - start < FILL_BYTES) {
-        err = pedia_result_next(&o, ws->init);
-        if (err)
-            return err;
-        if (!o)
-            break;
-        err = emit(ws, "ADDED", o, out);
-        if (err)
-            return err;
-    }
-    if (o)
-        return PEDIA_OK; /* more rows: next fill */
-    pedia_result_free(ws->init);
-    ws->init = NULL;
-    if (ws->end_bookmark)
-        emit_bookmark(ws, true, out);
-    return open_changes(ws, out);
-}
-
-static pedia_err
-fill_changes(struct watch_stream *ws, struct pdi_buf *out)
+fill_log(struct watch_stream *ws, struct pdi_buf *out)
 {
     const pedia_object *o;
     size_t start = out->len;
-    pedia_err err;
+    int64_t cur = 0;
+    pedia_err err = pedia_store_current_revision(&cur, ws->api->store);
 
-    while (out->len - start < FILL_BYTES) {
+    while (!err && out->len - start < FILL_BYTES) {
         err = pedia_changes_next(&o, ws->ch);
         if (err == PEDIA_EEXPIRED) {
             emit_expired(ws, out);
@@ -184,16 +244,63 @@ fill_changes(struct watch_stream *ws, struct pdi_buf *out)
         }
         if (err)
             return err;
-        if (!o)
-            break;
-        ws->last_rev = pedia_object_revision(o);
-        if (!pdi_query_matcher_match(ws->m, o))
-            continue;
-        err = emit(ws, type_name(pedia_object_event_type(o)), o, out);
-        if (err)
-            return err;
+        if (!o) /* nothing of this type up to cur: the ring may take over */
+            return follow_from(ws, cur > ws->last_rev ? cur : ws->last_rev,
+                               out);
+        err = deliver(ws, o, out);
     }
-    return PEDIA_OK;
+    return err;
+}
+
+static pedia_err
+fill_ring(struct watch_stream *ws, struct pdi_buf *out)
+{
+    struct visit v = {ws, out, out->len};
+    int64_t fed = pdi_wcache_feed_rev(ws->wc);
+    pedia_err err = pdi_wcache_read(ws->wc, &ws->cur, visit_change, &v);
+
+    if (err == PEDIA_EEXPIRED) {
+        emit_expired(ws, out);
+        return PEDIA_OK;
+    }
+    /* Read to the end: every change up to `fed` was seen. */
+    if (!err && out->len - v.start < FILL_BYTES && fed > ws->safe_rev)
+        ws->safe_rev = fed;
+    if (!err && ws->end_bookmark && ws->safe_rev >= ws->rk)
+        settle_bookmark(ws, out);
+    return err;
+}
+
+/* One page of the initial state, read whole in its own short query. */
+static pedia_err
+fill_page(struct watch_stream *ws, struct pdi_buf *out)
+{
+    pedia_result *res = NULL;
+    const pedia_object *o = NULL;
+    const char *next;
+    int64_t cur = 0;
+    pedia_err err = pedia_query_run(&res, ws->api->store, ws->q);
+
+    if (!err && ws->r0 < 0)
+        ws->r0 = ws->last_rev = ws->safe_rev = pedia_result_revision(res);
+    while (!err && !(err = pedia_result_next(&o, res)) && o) {
+        int64_t rev = pedia_object_revision(o);
+        if (rev > ws->r0)
+            err = pdi_api_sent_add(&ws->sent, o, rev);
+        if (!err)
+            err = emit(ws, "ADDED", o, out);
+    }
+    next = err ? NULL : pedia_result_continue(res);
+    if (!err)
+        err = pedia_query_set_continue(ws->q, next);
+    pedia_result_free(res);
+    if (!err)
+        err = pedia_store_current_revision(&cur, ws->api->store);
+    if (err)
+        return err;
+    if (cur > ws->rk)
+        ws->rk = cur; /* every page saw at most this revision */
+    return next ? PEDIA_OK : follow_from(ws, ws->r0, out);
 }
 
 static pedia_err
@@ -203,33 +310,46 @@ watch_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
     int64_t now = pdi_mono_ms();
     pedia_err err = PEDIA_OK;
 
+    *eof = false;
     if (ws->done || now >= ws->deadline_ms ||
         __atomic_load_n(&ws->api->shutdown, __ATOMIC_ACQUIRE)) {
         *eof = true;
         return PEDIA_OK;
     }
-    if (ws->init)
-        err = fill_initial(ws, out);
-    else if (ws->ch)
-        err = fill_changes(ws, out);
-    if (err || ws->done || out->len)
-        goto out;
-    if (ws->bookmarks && now >= ws->next_bookmark_ms) {
+    if (ws->phase == PH_PAGES)
+        err = fill_page(ws, out);
+    else if (ws->phase == PH_LOG)
+        err = fill_log(ws, out);
+    else
+        err = fill_ring(ws, out);
+    if (!err && !ws->done && !out->len && ws->bookmarks &&
+        now >= ws->next_bookmark_ms && ws->phase == PH_RING) {
         emit_bookmark(ws, false, out);
         ws->next_bookmark_ms = now + BOOKMARK_EVERY_MS;
-        goto out;
     }
-    {
-        int64_t left = ws->deadline_ms - now;
-        int slice = left < WAIT_SLICE_MS ? (int)left : WAIT_SLICE_MS;
-        err = pedia_changes_wait(ws->ch, slice > 0 ? slice : 1);
-        if (err == PEDIA_ETIMEDOUT)
-            err = PEDIA_OK;
-    }
-out:
-    /* The stream stays open after an error event only until it is sent. */
-    *eof = false;
-    return err;
+    return err ? err : (out->oom ? pdi_error_oom() : PEDIA_OK);
+}
+
+/* Nothing to send: wake at the next change of the type, or when the
+ * deadline, a bookmark or the liveness tick is due (a transport that holds
+ * an idle watch learns at least that often whether its client left). */
+static bool
+watch_arm(struct pdi_api_stream *base, void (*wake)(void *), void *arg)
+{
+    struct watch_stream *ws = (struct watch_stream *)base;
+    int64_t due = pdi_mono_ms() + LIVENESS_MS;
+
+    if (ws->phase != PH_RING || ws->done)
+        return false;
+    if (ws->deadline_ms < due)
+        due = ws->deadline_ms;
+    if (ws->bookmarks && ws->next_bookmark_ms < due)
+        due = ws->next_bookmark_ms;
+    ws->timer.wake = wake;
+    ws->timer.arg = arg;
+    if (!pdi_api_timer_arm(ws->api, &ws->timer, due))
+        return false;
+    return pdi_wcache_arm(ws->wc, &ws->cur, wake, arg);
 }
 
 /* timeoutSeconds, else kube's random [30 min, 60 min). */
@@ -262,43 +382,37 @@ watch_deadline(struct pdi_api_req *rq, struct pedia_api_response *r,
     return true;
 }
 
+/* Start where the client asked: the initial state (its first page read
+ * now, so a failing query is a Status) or the changes after rv. The bytes
+ * produced now are the body's first. */
 static pedia_err
-start_initial(struct watch_stream *ws)
-{
-    pedia_err err = pedia_query_set_limit(ws->q, 0);
-
-    if (!err)
-        err = pedia_query_run(&ws->init, ws->api->store, ws->q);
-    if (!err)
-        ws->last_rev = pedia_result_revision(ws->init);
-    return err;
-}
-
-static void
-watch_start(struct pdi_api_req *rq, struct pedia_api_response *r,
-            struct watch_stream *ws, int64_t rv, bool sie)
+watch_begin(struct watch_stream *ws, int64_t rv, bool sie, struct pdi_buf *out)
 {
     pedia_err err;
 
-    if (rv <= 0 || sie) {
-        ws->end_bookmark = sie;
-        err = start_initial(ws);
-    } else {
-        ws->last_rev = rv;
-        struct pdi_buf none;
-        pdi_buf_init(&none, rq->a);
-        err = open_changes(ws, &none);
-        if (!err && ws->done) {
-            /* Expired: the ERROR event is the whole body. */
-            ws->done = false;
-            pdi_api_body(r, 200, &none, NULL);
-            watch_free(&ws->base);
-            return;
-        }
-        pdi_buf_free(&none);
+    if (rv > 0 && !sie) {
+        ws->last_rev = ws->safe_rev = ws->r0 = ws->rk = rv;
+        return follow_from(ws, rv, out);
     }
-    if (err) {
-        pdi_api_error_from(r, err);
+    ws->end_bookmark = sie;
+    ws->r0 = ws->rk = -1;
+    err = pedia_query_set_limit(ws->q, PAGE_ROWS);
+    err = err ? err : pedia_query_set_continue(ws->q, NULL);
+    return err ? err : fill_page(ws, out);
+}
+
+static void
+watch_start(struct pedia_api_response *r, struct watch_stream *ws, int64_t rv,
+            bool sie)
+{
+    struct pdi_buf first;
+    pedia_err err;
+
+    pdi_buf_init(&first, ws->a);
+    err = watch_begin(ws, rv, sie, &first);
+    if (err || first.oom) {
+        pdi_api_error_from(r, err ? err : pdi_error_oom());
+        pdi_buf_free(&first);
         watch_free(&ws->base);
         return;
     }
@@ -306,7 +420,15 @@ watch_start(struct pdi_api_req *rq, struct pedia_api_response *r,
     pdi_api_header_add(r, "X-Content-Type-Options", "nosniff");
     r->want_gzip = false; /* kube never compresses plain watches */
     r->watch = true;
+    if (ws->done) { /* expired: the ERROR event is the whole body */
+        pdi_api_body(r, 200, &first, NULL);
+        watch_free(&ws->base);
+        return;
+    }
     pdi_api_stream_set(r, 200, &ws->base);
+    pdi_buf_free(&r->body);
+    r->body = first; /* sent before the stream's first fill */
+    r->body_off = 0;
 }
 
 void
@@ -337,6 +459,7 @@ pdi_api_serve_watch(struct pdi_api_req *rq, struct pedia_api_response *r,
     ws->a = rq->a;
     ws->api = rq->api;
     ws->base.fill = watch_fill;
+    ws->base.arm = watch_arm;
     ws->base.free = watch_free;
     ws->bookmarks = bookmarks;
     ws->next_bookmark_ms = pdi_mono_ms() + BOOKMARK_EVERY_MS;
@@ -355,5 +478,8 @@ pdi_api_serve_watch(struct pdi_api_req *rq, struct pedia_api_response *r,
         watch_free(&ws->base);
         return;
     }
-    watch_start(rq, r, ws, rv, sie);
+    ws->cur.resource = ws->t.resource;
+    ws->cur.ns = ws->t.ns;
+    pdi_api_sent_init(&ws->sent, ws->a);
+    watch_start(r, ws, rv, sie);
 }
