@@ -128,6 +128,8 @@ open_library(struct daemon *d)
     if (follow_host(d) != 0)
         return -1;
     if (pedia_api_create(&d->api, d->store, d->engine) != PEDIA_OK ||
+        pedia_api_set_user_limits(d->api, d->cfg->max_inflight,
+                                  d->cfg->max_watches) != PEDIA_OK ||
         pedia_engine_start(d->engine) != PEDIA_OK) {
         fprintf(stderr, "pediad: %s\n", pedia_error_last_message());
         return -1;
@@ -135,11 +137,39 @@ open_library(struct daemon *d)
     return 0;
 }
 
+/* Every connection is a file descriptor: raise the soft open-files limit
+ * to the hard one, and keep --max-connections within it (with room for the
+ * store, the members and the logs). */
+static void
+fit_open_files(struct pd_config *cfg)
+{
+    struct rlimit rl;
+    rlim_t room;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    room = rl.rlim_cur > 512 ? rl.rlim_cur - 256 : rl.rlim_cur / 2;
+    if (room < cfg->max_connections) {
+        pd_log(PEDIA_LOG_WARN,
+               "--max-connections %u lowered to %llu: the open-files limit "
+               "is %llu",
+               cfg->max_connections, (unsigned long long)room,
+               (unsigned long long)rl.rlim_cur);
+        cfg->max_connections = (unsigned)(room < 16 ? 16 : room);
+    }
+}
+
 static int
 serve(struct daemon *d)
 {
     const char *addr;
 
+    fit_open_files(d->cfg);
     if (pd_http_start(&d->http, d->cfg, &d->tls, &d->auth, d->api) != 0)
         return -1;
     d->url =

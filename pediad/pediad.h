@@ -36,7 +36,16 @@ struct pd_config {
     const char *host_kubeconfig; /* follow PediaClusters of a host cluster */
     bool host_in_cluster;        /* ... reached with the service account */
     pedia_log_level log_level;
+    unsigned http_threads, max_connections, max_per_address;
+    unsigned max_inflight, max_watches; /* per user; 0 = no limit */
 };
+
+/* Defaults of the serving limits (pediad_http.h has the transport's). */
+#define PD_HTTP_THREADS 4
+#define PD_HTTP_CONNECTION_LIMIT 20000
+#define PD_HTTP_PER_ADDRESS_LIMIT 2000
+#define PD_API_INFLIGHT_PER_USER 100
+#define PD_API_WATCHES_PER_USER 10000
 
 /* ---- pediad_flags.c: the command line ---- */
 

@@ -20,7 +20,10 @@
     "--tls-private-key-file F] [--client-ca-file F] [--token-auth-file F] "    \
     "[--requestheader-client-ca-file F --requestheader-allowed-names a,b] "    \
     "[--clusters-dir DIR] [--kubeconfig-out F] [--state-dir DIR] "             \
-    "[--host-kubeconfig F | --host-in-cluster] [--log-level L]"
+    "[--host-kubeconfig F | --host-in-cluster] [--log-level L] "               \
+    "[--http-threads N] [--max-connections N] "                                \
+    "[--max-connections-per-address N] [--max-requests-inflight-per-user N] "  \
+    "[--max-watches-per-user N]"
 
 static const char help_text[] =
     "Usage: " USAGE_LINE "\n"
@@ -55,6 +58,17 @@ static const char help_text[] =
     "  --host-in-cluster    the same, for the cluster pediad runs in\n"
     "                       (service account; see examples/deploy)\n"
     "  --log-level L        error, warn, info (default) or debug\n"
+    "  --http-threads N     event-loop threads serving HTTP (default 4)\n"
+    "  --max-connections N  open connections at most (default 20000, within\n"
+    "                       the open-files limit); past 90%% requests get 503\n"
+    "  --max-connections-per-address N\n"
+    "                       per client address (default 2000)\n"
+    "  --max-requests-inflight-per-user N\n"
+    "                       requests other than watches a user may have\n"
+    "                       running (default 100; more get 429; 0 = no limit)\n"
+    "  --max-watches-per-user N\n"
+    "                       open watches per user (default 10000; 0 = no "
+    "limit)\n"
     "\n"
     "Without --token-auth-file, --client-ca-file and\n"
     "--requestheader-client-ca-file, an admin token is generated in\n"
@@ -188,6 +202,11 @@ enum flag_id {
     FLAG_HOST_KUBECONFIG,
     FLAG_HOST_IN_CLUSTER,
     FLAG_LOG_LEVEL,
+    FLAG_HTTP_THREADS,
+    FLAG_MAX_CONNECTIONS,
+    FLAG_MAX_PER_ADDRESS,
+    FLAG_MAX_INFLIGHT,
+    FLAG_MAX_WATCHES,
 };
 
 static const struct option long_opts[] = {
@@ -206,6 +225,13 @@ static const struct option long_opts[] = {
     {"host-kubeconfig", required_argument, NULL, FLAG_HOST_KUBECONFIG},
     {"host-in-cluster", optional_argument, NULL, FLAG_HOST_IN_CLUSTER},
     {"log-level", required_argument, NULL, FLAG_LOG_LEVEL},
+    {"http-threads", required_argument, NULL, FLAG_HTTP_THREADS},
+    {"max-connections", required_argument, NULL, FLAG_MAX_CONNECTIONS},
+    {"max-connections-per-address", required_argument, NULL,
+     FLAG_MAX_PER_ADDRESS},
+    {"max-requests-inflight-per-user", required_argument, NULL,
+     FLAG_MAX_INFLIGHT},
+    {"max-watches-per-user", required_argument, NULL, FLAG_MAX_WATCHES},
     {NULL, 0, NULL, 0},
 };
 
@@ -251,12 +277,61 @@ str_slot(struct pd_config *cfg, int id)
     }
 }
 
+/* Where a numeric flag goes, with its smallest and largest value. */
+static unsigned *
+num_slot(struct pd_config *cfg, int id, unsigned *lo, unsigned *hi)
+{
+    *lo = 1;
+    *hi = 1000000;
+    switch (id) {
+    case FLAG_HTTP_THREADS:
+        *hi = 256;
+        return &cfg->http_threads;
+    case FLAG_MAX_CONNECTIONS:
+        *lo = 16;
+        return &cfg->max_connections;
+    case FLAG_MAX_PER_ADDRESS:
+        return &cfg->max_per_address;
+    case FLAG_MAX_INFLIGHT:
+        *lo = 0;
+        return &cfg->max_inflight;
+    case FLAG_MAX_WATCHES:
+        *lo = 0;
+        return &cfg->max_watches;
+    default:
+        return NULL;
+    }
+}
+
+static int
+set_number(struct pd_config *cfg, int id, const char *v)
+{
+    unsigned lo, hi, *slot = num_slot(cfg, id, &lo, &hi);
+    char *end = NULL;
+    unsigned long n;
+
+    errno = 0;
+    n = strtoul(v, &end, 10);
+    if (*v < '0' || *v > '9' || errno || *end || n < lo || n > hi) {
+        usage_error("--%s: invalid value \"%s\": expected an integer from "
+                    "%u to %u",
+                    flag_name(id), v, lo, hi);
+        return -1;
+    }
+    *slot = (unsigned)n;
+    return 0;
+}
+
 /* Store a flag's value; returns 0, or -1 after printing a usage error. */
 static int
 set_flag(struct pd_config *cfg, int id, const char *v, bool *names_given)
 {
     const char **slot = str_slot(cfg, id);
 
+    unsigned lo, hi;
+
+    if (num_slot(cfg, id, &lo, &hi))
+        return set_number(cfg, id, v);
     if (slot) {
         if (*v == '\0') {
             usage_error("--%s: empty value", flag_name(id));
@@ -397,6 +472,11 @@ pd_flags_parse(struct pd_config *cfg, int argc, char **argv)
     memset(cfg, 0, sizeof *cfg);
     cfg->log_level = PEDIA_LOG_INFO;
     cfg->port = 6443;
+    cfg->http_threads = PD_HTTP_THREADS;
+    cfg->max_connections = PD_HTTP_CONNECTION_LIMIT;
+    cfg->max_per_address = PD_HTTP_PER_ADDRESS_LIMIT;
+    cfg->max_inflight = PD_API_INFLIGHT_PER_USER;
+    cfg->max_watches = PD_API_WATCHES_PER_USER;
     rc = parse_args(cfg, argc, argv);
     if (rc < 0 && !cfg->listen_host &&
         !(cfg->listen_host = strdup("127.0.0.1"))) {

@@ -1,7 +1,12 @@
 /*
- * pediad_http.c: the libmicrohttpd adapter around pedia_api (DESIGN.md D5).
+ * pediad_http.c: the libmicrohttpd adapter around pedia_api (DESIGN.md D5,
+ * D11).
  *
- * One thread per connection (MHD_USE_THREAD_PER_CONNECTION), TLS always.
+ * Event-driven: libmicrohttpd's epoll mode with a small fixed pool of
+ * threads (--http-threads), TLS always; a quiet watch suspends its
+ * connection (pediad_http_io.c), so no connection or watch holds a thread.
+ * Protections (pediad_http_guard.c): connections per source address,
+ * absolute handshake/header deadlines, a soft capacity answered with 503.
  * Per request:
  *   - the URI log callback captures the raw request target (still
  *     percent-encoded, with the query) and creates the request state;
@@ -38,13 +43,18 @@ struct pd_http {
     const struct pd_config *cfg;
     const struct pd_tls *tls;
     const struct pd_auth *auth;
+    struct pd_guard guard;
     int port;
 };
 
-/* Per connection: the client certificate verdict. */
-struct pd_conn {
-    struct pd_peer peer;
-};
+static struct pd_conn *
+conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
 
 /* ---- responses ---- */
 
@@ -59,7 +69,38 @@ queue_error(struct pd_req *r, int code, const char *message)
                pedia_error_last_message());
         return MHD_NO;
     }
-    return pd_http_queue(r->conn, resp);
+    return pd_http_queue(r->conn, &r->h->guard, resp);
+}
+
+/* 503 at capacity: a Status with Retry-After, and the connection closes. */
+static enum MHD_Result
+queue_unavailable(struct pd_req *r)
+{
+    pedia_api_response *resp = NULL;
+    struct MHD_Response *mr;
+    const char *data;
+    size_t len;
+    enum MHD_Result ret;
+
+    r->responded = true;
+    if (pedia_api_error_response(&resp, r->h->api, 503,
+                                 "the server is at capacity: retry later") !=
+            PEDIA_OK ||
+        !pedia_api_response_body(&data, &len, resp)) {
+        pedia_api_response_free(resp);
+        return MHD_NO;
+    }
+    mr = MHD_create_response_from_buffer(len, (void *)(uintptr_t)data,
+                                         MHD_RESPMEM_MUST_COPY);
+    pedia_api_response_free(resp);
+    if (!mr)
+        return MHD_NO;
+    MHD_add_response_header(mr, "Content-Type", "application/json");
+    MHD_add_response_header(mr, "Retry-After", "1");
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
+    ret = MHD_queue_response(r->conn, 503, mr);
+    MHD_destroy_response(mr);
+    return ret;
 }
 
 /* A body over BODY_MAX, declared or received. */
@@ -86,6 +127,9 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
         free(r);
         return NULL;
     }
+    /* the request line is in: its headers get PD_HTTP_HEADER_TIMEOUT_S */
+    if (conn_of(c))
+        pd_guard_set_deadline(conn_of(c), PD_HTTP_HEADER_TIMEOUT_S);
     return r;
 }
 
@@ -94,10 +138,14 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
     struct pd_req *r = *con_cls;
+    struct pd_http *h = cls;
+    struct pd_conn *pc = conn_of(c);
 
-    (void)cls;
-    (void)c;
-    (void)toe;
+    if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
+        pd_guard_count_timeout(&h->guard, r && r->responded, pc ? pc->ip : "");
+    /* kept alive: the next request must come within PD_HTTP_KEEPALIVE_S */
+    if (pc && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        pd_guard_set_deadline(pc, PD_HTTP_KEEPALIVE_S);
     if (!r)
         return;
     while (r->strs) {
@@ -111,12 +159,50 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* Collects the distinct values of Content-Length. */
+static enum MHD_Result
+count_length(void *cls, enum MHD_ValueKind kind, const char *key,
+             const char *value)
+{
+    const char **first = cls;
+
+    (void)kind;
+    if (!key || strcasecmp(key, "Content-Length") != 0)
+        return MHD_YES;
+    if (!first[0])
+        first[0] = value ? value : "";
+    else if (strcmp(first[0], value ? value : "") != 0)
+        first[1] = value ? value : "";
+    return MHD_YES;
+}
+
+/* Request smuggling: two different Content-Lengths, or a Content-Length
+ * beside Transfer-Encoding (RFC 9112 §6.3). */
+static bool
+ambiguous_length(struct MHD_Connection *c)
+{
+    const char *seen[2] = {NULL, NULL};
+
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_length, seen);
+    return seen[1] != NULL ||
+           (seen[0] && MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                   "Transfer-Encoding"));
+}
+
 static enum MHD_Result
 first_call(struct pd_req *r)
 {
     const char *cl;
     size_t headers;
 
+    if (conn_of(r->conn))
+        pd_guard_set_deadline(conn_of(r->conn), 0); /* headers are in */
+    if (pd_guard_over_capacity(&r->h->guard))
+        return queue_unavailable(r);
+    if (ambiguous_length(r->conn))
+        return queue_error(r, 400,
+                           "bad request: conflicting Content-Length / "
+                           "Transfer-Encoding headers");
     if (strlen(r->target) > TARGET_MAX)
         return queue_error(r, 414, "request URI too long");
     headers = pd_http_header_bytes(r->conn);
@@ -163,10 +249,8 @@ append_body(struct pd_req *r, const char *data, size_t n)
 static struct pd_peer *
 connection_peer(struct pd_http *h, struct MHD_Connection *c)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     const union MHD_ConnectionInfo *ti;
-    struct pd_conn *pc = ci ? ci->socket_context : NULL;
+    struct pd_conn *pc = conn_of(c);
 
     if (!pc)
         return NULL;
@@ -234,7 +318,7 @@ dispatch(struct pd_req *r, const char *method)
     free(r->body);
     r->body = NULL;
     r->len = r->cap = 0;
-    return pd_http_queue(r->conn, resp);
+    return pd_http_queue(r->conn, &r->h->guard, resp);
 }
 
 static enum MHD_Result
@@ -269,12 +353,13 @@ static void
 on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
               enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls;
-    (void)c;
+    struct pd_http *h = cls;
+
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        *socket_context = calloc(1, sizeof(struct pd_conn));
+        *socket_context = pd_guard_open(&h->guard, c);
     } else if (*socket_context) {
         struct pd_conn *pc = *socket_context;
+        pd_guard_close(pc);
         pd_tls_peer_free(&pc->peer);
         free(pc);
         *socket_context = NULL;
@@ -345,7 +430,7 @@ listen_addr(const struct pd_config *cfg, struct sockaddr_storage *ss,
 static struct MHD_Daemon *
 start_daemon(struct pd_http *h, unsigned flags, struct sockaddr_storage *ss)
 {
-    struct MHD_OptionItem o[16];
+    struct MHD_OptionItem o[20];
     size_t n = 0;
 
     /* The logger first, so every later option's messages go through it. */
@@ -355,7 +440,9 @@ start_daemon(struct pd_http *h, unsigned flags, struct sockaddr_storage *ss)
     o[n++] =
         (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
-                                     PD_HTTP_CONNECTION_LIMIT, NULL};
+                                     (intptr_t)h->cfg->max_connections, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+                                     (intptr_t)h->cfg->http_threads, NULL};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
                                      PD_HTTP_IDLE_TIMEOUT_S, NULL};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -376,7 +463,7 @@ start_daemon(struct pd_http *h, unsigned flags, struct sockaddr_storage *ss)
         o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
                                          h->tls->trust_pem};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+    return MHD_start_daemon(flags, 0, pd_guard_accept, &h->guard, on_request, h,
                             MHD_OPTION_ARRAY, o, MHD_OPTION_END);
 }
 
@@ -385,9 +472,8 @@ pd_http_start(struct pd_http **out, const struct pd_config *cfg,
               const struct pd_tls *tls, const struct pd_auth *auth,
               pedia_api *api)
 {
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS |
-                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     struct sockaddr_storage ss;
     const union MHD_DaemonInfo *di;
     struct pd_http *h;
@@ -402,14 +488,22 @@ pd_http_start(struct pd_http **out, const struct pd_config *cfg,
     h->cfg = cfg;
     h->tls = tls;
     h->auth = auth;
+    /* a tenth of the connections stay for answering 503 */
+    if (pd_guard_start(&h->guard, cfg->max_per_address,
+                       cfg->max_connections - cfg->max_connections / 10)) {
+        free(h);
+        return -1;
+    }
     h->d = start_daemon(h, flags, &ss);
     if (!h->d) {
         fprintf(stderr, "pediad: cannot listen on %s:%d: %s\n",
                 cfg->listen_host, cfg->port,
                 errno ? strerror(errno) : "libmicrohttpd failed to start");
+        pd_guard_stop(&h->guard);
         free(h);
         return -1;
     }
+    pedia_api_set_metrics_source(api, pd_guard_metrics, &h->guard);
     di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     h->port = di ? di->port : cfg->port;
     *out = h;
@@ -422,11 +516,31 @@ pd_http_port(const struct pd_http *h)
     return h->port;
 }
 
+/* libmicrohttpd must not stop with suspended connections: the API was
+ * shut down first (every watch woken to end); wait for them to resume. */
+static void
+wait_unsuspended(struct pd_http *h)
+{
+    struct timespec ts = {0, 10 * 1000000L};
+
+    for (int i = 0; i < 300; i++) {
+        if (__atomic_load_n(&h->guard.suspended, __ATOMIC_RELAXED) <= 0)
+            return;
+        nanosleep(&ts, NULL);
+    }
+    pd_log(PEDIA_LOG_WARN, "%ld streams still suspended at stop",
+           __atomic_load_n(&h->guard.suspended, __ATOMIC_RELAXED));
+}
+
 void
 pd_http_stop(struct pd_http *h)
 {
     if (!h)
         return;
+    pedia_api_shutdown(h->api);
+    wait_unsuspended(h);
     MHD_stop_daemon(h->d);
+    pedia_api_set_metrics_source(h->api, NULL, NULL);
+    pd_guard_stop(&h->guard);
     free(h);
 }

@@ -6,6 +6,8 @@
 #ifndef PEDIAD_HTTP_H
 #define PEDIAD_HTTP_H
 
+#include <pthread.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <microhttpd.h>
@@ -21,14 +23,69 @@
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:"     \
     "+AES-256-GCM:+CHACHA20-POLY1305:%SERVER_PRECEDENCE"
 
-/* Idle keep-alive timeout; off while a streamed body is open. */
-#define PD_HTTP_IDLE_TIMEOUT_S 120
+/* libmicrohttpd's inactivity timeout: a kept-alive connection idle this
+ * long is closed, and so is a response the client stopped accepting bytes
+ * of (the stall timeout). Not counted while a watch waits for events. */
+#define PD_HTTP_IDLE_TIMEOUT_S 60
+/* A new connection's TLS handshake and first headers, and a request's
+ * headers after its request line, must arrive within this (absolute: a
+ * trickling client cannot extend it). */
+#define PD_HTTP_HEADER_TIMEOUT_S 10
+/* A kept-alive connection must start its next request within this. */
+#define PD_HTTP_KEEPALIVE_S 120
 
 /* libmicrohttpd's per-connection memory pool (request headers, and the
- * write buffer of a chunked body) and the connection limit. The
- * benchmark's baseline server uses the same values. */
+ * write buffer of a chunked body). The benchmark's baseline server uses
+ * the same value. */
 #define PD_HTTP_MEMORY_LIMIT (128u << 10)
-#define PD_HTTP_CONNECTION_LIMIT 1000
+
+/* ---- pediad_http_guard.c ---- */
+
+enum { PD_GUARD_PER_IP, PD_GUARD_CAPACITY, PD_GUARD_HEADERS, PD_GUARD_STALL };
+
+struct ip_count;
+
+struct pd_guard {
+    pthread_mutex_t mu;
+    pthread_t thread;
+    bool stop;
+    unsigned per_ip, soft_cap, open;
+    struct pd_conn *conns;
+    struct ip_count *ips[4096];
+    long suspended; /* atomic: streams waiting for a wake */
+    unsigned long long refused_per_ip, refused_capacity, header_timeouts,
+        stalled, idle_closed;
+    int64_t last_log_ms[4];
+    unsigned long long since_log[4];
+};
+
+/* Per connection (libmicrohttpd's socket context). */
+struct pd_conn {
+    struct pd_peer peer; /* the client certificate verdict */
+    struct pd_guard *g;
+    int fd;
+    char ip[46];
+    int64_t deadline_ms; /* 0: none; guarded by g->mu */
+    struct pd_conn *prev, *next;
+};
+
+int pd_guard_start(struct pd_guard *g, unsigned per_ip, unsigned soft_cap);
+void pd_guard_stop(struct pd_guard *g);
+/* libmicrohttpd's accept policy callback (cls: the guard). */
+enum MHD_Result pd_guard_accept(void *cls, const struct sockaddr *addr,
+                                socklen_t addrlen);
+/* Track a new connection (NULL when out of memory) / its close. */
+struct pd_conn *pd_guard_open(struct pd_guard *g, struct MHD_Connection *c);
+void pd_guard_close(struct pd_conn *pc);
+/* Give the connection `seconds` from now to reach its next request's
+ * handler (an earlier deadline stays); 0 clears it. */
+void pd_guard_set_deadline(struct pd_conn *pc, int seconds);
+/* Over the soft capacity? (counts and warns when so) */
+bool pd_guard_over_capacity(struct pd_guard *g);
+/* A connection closed by libmicrohttpd's inactivity timeout. */
+void pd_guard_count_timeout(struct pd_guard *g, bool stalled, const char *ip);
+/* pedia_api_metrics_fn over the guard. */
+size_t pd_guard_metrics(char *buf, size_t cap, void *payload);
 
 /* Strings built for header lookups, freed with the request. */
 struct pd_joined {
@@ -47,8 +104,9 @@ struct pd_req {
     struct pd_joined *strs;
 };
 
-/* Queue a libpedia response on c; takes ownership of resp. */
-enum MHD_Result pd_http_queue(struct MHD_Connection *c,
+/* Queue a libpedia response on c; takes ownership of resp. Streamed
+ * bodies suspend the connection while they have nothing (g counts them). */
+enum MHD_Result pd_http_queue(struct MHD_Connection *c, struct pd_guard *g,
                               pedia_api_response *resp);
 
 /* Every value of a request header, in order (pd_header_each_fn; payload is

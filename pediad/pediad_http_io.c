@@ -4,10 +4,16 @@
  *
  * Bodies: a body of known length is all in memory and MHD sends it from
  * there (Content-Length, no copy). A streamed one (-1: chunked) MHD pulls
- * through a content reader, which waits for data itself
- * (pedia_api_response_read blocks about a second on a quiet watch), since
- * returning 0 makes MHD call again at once; the connection's idle timeout
- * is off while it lasts.
+ * through a content reader that never waits: the response is set to wake
+ * us (pedia_api_response_set_wake), and when it has nothing the reader
+ * suspends the connection; the wake resumes it (no thread is held by a
+ * quiet watch). `suspended` and `pending` under the body's lock make the
+ * two meet correctly whichever comes first: a wake before the suspension
+ * leaves `pending`, and the reader then retries instead of suspending.
+ * libmicrohttpd does not notice a client leaving while its connection is
+ * suspended, so when a wake brings nothing (the library wakes an idle
+ * watch at least every 30 s) the reader checks the socket for the peer's
+ * FIN.
  *
  * Headers: lookups are case-insensitive; repeated headers are joined with
  * ", " into strings that live until the request ends. Authorization and
@@ -20,18 +26,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "pediad_http.h"
 
 /* MHD's block size for a callback body; a chunked body is written through
  * the connection's pool instead, so this matters little. */
-#define READ_BLOCK 32768
+#define READ_BLOCK 16384
 
 struct pd_body {
     pedia_api_response *resp;
     struct MHD_Connection *conn;
-    bool eof;
+    struct pd_guard *g;
+    pthread_mutex_t mu;
+    bool suspended, pending, eof;
 };
 
 /* ---- responses ---- */
@@ -44,20 +51,7 @@ managed_header(const char *name)
            strcasecmp(name, "Connection") == 0;
 }
 
-static long
-elapsed_ms(const struct timespec *t0)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - t0->tv_sec) * 1000L +
-           (now.tv_nsec - t0->tv_nsec) / 1000000L;
-}
-
-/* Has the client gone? While a quiet watch produces nothing, MHD does not
- * look at the socket (it only calls the reader again), so check for the
- * peer's FIN here; otherwise the connection's thread would wait for the
- * next event to find out. */
+/* Has the client gone? (POLLRDHUP: its FIN arrived.) */
 static bool
 client_gone(struct MHD_Connection *c)
 {
@@ -74,43 +68,67 @@ client_gone(struct MHD_Connection *c)
            (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
-/* MHD's content reader. Returning 0 makes MHD call again at once, so the
- * wait for data happens here (pedia_api_response_read blocks up to about a
- * second; a read that returns nothing early is retried after a pause). */
+/* pedia_api_wake_fn: called on a library thread. */
+static void
+body_wake(void *cls)
+{
+    struct pd_body *b = cls;
+
+    pthread_mutex_lock(&b->mu);
+    if (b->suspended) {
+        b->suspended = false;
+        __atomic_sub_fetch(&b->g->suspended, 1, __ATOMIC_RELAXED);
+        MHD_resume_connection(b->conn);
+    } else {
+        b->pending = true;
+    }
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* Nothing to send now: suspend until the wake, unless one came already.
+ * Returns 0 (MHD calls again once resumed) or an error when the client
+ * has left. */
+static ssize_t
+wait_for_wake(struct pd_body *b)
+{
+    bool retry;
+
+    pthread_mutex_lock(&b->mu);
+    retry = b->pending;
+    b->pending = false;
+    if (!retry) {
+        b->suspended = true;
+        __atomic_add_fetch(&b->g->suspended, 1, __ATOMIC_RELAXED);
+        MHD_suspend_connection(b->conn);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return 0;
+}
+
+/* MHD's content reader. */
 static ssize_t
 body_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct pd_body *b = cls;
-    struct timespec t0, pause = {0, 20 * 1000000L};
+    size_t n = 0;
+    bool eof = false;
 
     (void)pos;
     if (b->eof)
         return MHD_CONTENT_READER_END_OF_STREAM;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        struct timespec t1;
-        size_t n = 0;
-        bool eof = false;
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        if (pedia_api_response_read(buf, max, &n, &eof, b->resp) != PEDIA_OK) {
-            pd_log(PEDIA_LOG_WARN, "response body failed: %s",
-                   pedia_error_last_message());
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-        }
-        if (eof) {
-            b->eof = true;
-            MHD_set_connection_option(b->conn, MHD_CONNECTION_OPTION_TIMEOUT,
-                                      (unsigned)PD_HTTP_IDLE_TIMEOUT_S);
-        }
-        if (n > 0)
-            return (ssize_t)n;
-        if (eof)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        if (elapsed_ms(&t0) >= 1000)
-            return client_gone(b->conn) ? MHD_CONTENT_READER_END_WITH_ERROR : 0;
-        if (elapsed_ms(&t1) < 50)
-            nanosleep(&pause, NULL);
+    if (pedia_api_response_read(buf, max, &n, &eof, b->resp) != PEDIA_OK) {
+        pd_log(PEDIA_LOG_WARN, "response body failed: %s",
+               pedia_error_last_message());
+        return MHD_CONTENT_READER_END_WITH_ERROR;
     }
+    b->eof = eof;
+    if (n > 0)
+        return (ssize_t)n;
+    if (eof)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (client_gone(b->conn))
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    return wait_for_wake(b);
 }
 
 static void
@@ -118,7 +136,9 @@ body_free(void *cls)
 {
     struct pd_body *b = cls;
 
+    /* After this returns the library calls body_wake no more. */
     pedia_api_response_free(b->resp);
+    pthread_mutex_destroy(&b->mu);
     free(b);
 }
 
@@ -149,7 +169,8 @@ whole_response(pedia_api_response *resp)
  * On success the response owns resp (body_free); on failure the caller
  * still does. */
 static struct MHD_Response *
-stream_response(struct MHD_Connection *c, pedia_api_response *resp)
+stream_response(struct MHD_Connection *c, struct pd_guard *g,
+                pedia_api_response *resp)
 {
     struct pd_body *b = calloc(1, sizeof *b);
     struct MHD_Response *mr;
@@ -158,16 +179,23 @@ stream_response(struct MHD_Connection *c, pedia_api_response *resp)
         return NULL;
     b->resp = resp;
     b->conn = c;
+    b->g = g;
+    pthread_mutex_init(&b->mu, NULL);
     mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, READ_BLOCK,
                                            body_read, b, body_free);
-    if (!mr)
+    if (!mr) {
+        pthread_mutex_destroy(&b->mu);
         free(b);
+        return NULL;
+    }
+    pedia_api_response_set_wake(resp, body_wake, b);
     return mr;
 }
 
 /* Queue a libpedia response; takes ownership of resp. */
 enum MHD_Result
-pd_http_queue(struct MHD_Connection *c, pedia_api_response *resp)
+pd_http_queue(struct MHD_Connection *c, struct pd_guard *g,
+              pedia_api_response *resp)
 {
     int64_t len = pedia_api_response_length(resp);
     struct MHD_Response *mr;
@@ -176,7 +204,7 @@ pd_http_queue(struct MHD_Connection *c, pedia_api_response *resp)
     /* Known length means the whole body is in memory (libpedia produces
      * small enough lists whole); the rest streams chunked. Either way the
      * MHD response owns resp from here. */
-    mr = len >= 0 ? whole_response(resp) : stream_response(c, resp);
+    mr = len >= 0 ? whole_response(resp) : stream_response(c, g, resp);
     if (!mr) {
         pedia_api_response_free(resp);
         return MHD_NO;
@@ -187,8 +215,6 @@ pd_http_queue(struct MHD_Connection *c, pedia_api_response *resp)
         if (name && value && !managed_header(name))
             MHD_add_response_header(mr, name, value);
     }
-    if (len < 0)
-        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
     ret = MHD_queue_response(c, (unsigned)pedia_api_response_status(resp), mr);
     MHD_destroy_response(mr);
     return ret;
