@@ -141,6 +141,21 @@ PEDIA_API pedia_err pedia_api_set_user_limits(pedia_api *api,
                                               unsigned max_watches);
 
 /**
+ * @brief Bound the watch cache: the ring of recent changes every watch
+ * reads (by the bytes of the changes it holds; default 64 MiB). A watch
+ * that falls further behind than the ring reaches ends with 410 Expired,
+ * as kube's; a watch from a revision older than the ring reads the
+ * store's change log until it catches up. Takes effect as changes arrive.
+ * @param api the API
+ * @param max_bytes the bound, at least 64 KiB
+ * @return PEDIA_OK, PEDIA_EINVAL (below 64 KiB), PEDIA_ENOMEM
+ * @threadsafety any (also while requests are served)
+ * @since 0.3
+ */
+PEDIA_API pedia_err pedia_api_set_watch_cache_size(pedia_api *api,
+                                                   size_t max_bytes);
+
+/**
  * @brief Add a source of extra lines to `/metrics` (the transport's own
  * figures: connections, refusals, timeouts).
  * @param api the API

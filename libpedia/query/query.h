@@ -23,6 +23,12 @@ bool pdi_query_matcher_match(const struct pdi_query_matcher *m,
                              const pedia_object *obj);
 void pdi_query_matcher_free(struct pdi_query_matcher *m);
 
+/* What the client asked for: its page size (0: everything) and whether it
+ * wants remainingItemCount (a list produced in several short queries asks
+ * for its own pages and sets these per query). */
+int64_t pdi_query_limit(const pedia_query *q);
+bool pdi_query_with_remaining(const pedia_query *q);
+
 /*
  * Continue tokens (query_token.c): the one codec for every paged list the
  * library serves. A keyset token records the sort keys and row id of the

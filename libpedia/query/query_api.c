@@ -231,6 +231,18 @@ pedia_query_set_continue(pedia_query *q, const char *token)
     return rc;
 }
 
+int64_t
+pdi_query_limit(const pedia_query *q)
+{
+    return q->limit;
+}
+
+bool
+pdi_query_with_remaining(const pedia_query *q)
+{
+    return q->with_remaining;
+}
+
 pedia_err
 pedia_query_set_with_remaining_count(pedia_query *q, bool on)
 {

@@ -189,6 +189,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_api_set_metrics_source": (ERR, [c_void_p, API_METRICS_FN,
                                            c_void_p]),
     "pedia_api_response_set_wake": (ERR, [c_void_p, API_WAKE_FN, c_void_p]),
+    "pedia_api_set_watch_cache_size": (ERR, [c_void_p, c_size_t]),
     "pedia_api_free": (None, [c_void_p]),
     "pedia_api_handle": (ERR, [c_void_pp, c_void_p, POINTER(ApiRequest)]),
     "pedia_api_error_response": (ERR, [c_void_pp, c_void_p, c_int, c_char_p]),

@@ -387,6 +387,26 @@ pdi_wcache_free(struct pedia_api *api)
     api->wcache = NULL;
 }
 
+pedia_err
+pedia_api_set_watch_cache_size(pedia_api *api, size_t max_bytes)
+{
+    struct pdi_wcache *c;
+
+    pdi_error_clear();
+    PEDIA_ASSERT_ARG(api && api->magic == PDI_MAGIC_API);
+    if (max_bytes < ((size_t)64 << 10))
+        return pdi_error_set(PEDIA_EINVAL, 0,
+                             "watch cache size %zu: at least 65536 bytes",
+                             max_bytes);
+    c = pdi_wcache_get(api);
+    if (!c)
+        return pdi_error_oom();
+    pthread_rwlock_wrlock(&c->rw);
+    c->max_bytes = max_bytes;
+    pthread_rwlock_unlock(&c->rw);
+    return PEDIA_OK;
+}
+
 /* ---- cursors ---- */
 
 pedia_err
