@@ -38,6 +38,7 @@ struct pd_config {
     pedia_log_level log_level;
     unsigned http_threads, max_connections, max_per_address;
     unsigned max_inflight, max_watches; /* per user; 0 = no limit */
+    unsigned header_timeout;            /* seconds */
 };
 
 /* Defaults of the serving limits (pediad_http.h has the transport's). */
@@ -46,6 +47,10 @@ struct pd_config {
 #define PD_HTTP_PER_ADDRESS_LIMIT 2000
 #define PD_API_INFLIGHT_PER_USER 100
 #define PD_API_WATCHES_PER_USER 10000
+/* A new connection's TLS handshake and first headers, and a request's
+ * headers after its request line, must arrive within this (absolute: a
+ * trickling client cannot extend it). */
+#define PD_HTTP_HEADER_TIMEOUT_S 10
 
 /* ---- pediad_flags.c: the command line ---- */
 

@@ -23,7 +23,7 @@
     "[--host-kubeconfig F | --host-in-cluster] [--log-level L] "               \
     "[--http-threads N] [--max-connections N] "                                \
     "[--max-connections-per-address N] [--max-requests-inflight-per-user N] "  \
-    "[--max-watches-per-user N]"
+    "[--max-watches-per-user N] [--http-header-timeout S]"
 
 static const char help_text[] =
     "Usage: " USAGE_LINE "\n"
@@ -66,6 +66,9 @@ static const char help_text[] =
     "  --max-requests-inflight-per-user N\n"
     "                       requests other than watches a user may have\n"
     "                       running (default 100; more get 429; 0 = no limit)\n"
+    "  --http-header-timeout S\n"
+    "                       seconds a connection has for its TLS handshake\n"
+    "                       and a request's headers (default 10)\n"
     "  --max-watches-per-user N\n"
     "                       open watches per user (default 10000; 0 = no "
     "limit)\n"
@@ -207,6 +210,7 @@ enum flag_id {
     FLAG_MAX_PER_ADDRESS,
     FLAG_MAX_INFLIGHT,
     FLAG_MAX_WATCHES,
+    FLAG_HEADER_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -232,6 +236,7 @@ static const struct option long_opts[] = {
     {"max-requests-inflight-per-user", required_argument, NULL,
      FLAG_MAX_INFLIGHT},
     {"max-watches-per-user", required_argument, NULL, FLAG_MAX_WATCHES},
+    {"http-header-timeout", required_argument, NULL, FLAG_HEADER_TIMEOUT},
     {NULL, 0, NULL, 0},
 };
 
@@ -298,6 +303,9 @@ num_slot(struct pd_config *cfg, int id, unsigned *lo, unsigned *hi)
     case FLAG_MAX_WATCHES:
         *lo = 0;
         return &cfg->max_watches;
+    case FLAG_HEADER_TIMEOUT:
+        *hi = 300;
+        return &cfg->header_timeout;
     default:
         return NULL;
     }
@@ -477,6 +485,7 @@ pd_flags_parse(struct pd_config *cfg, int argc, char **argv)
     cfg->max_per_address = PD_HTTP_PER_ADDRESS_LIMIT;
     cfg->max_inflight = PD_API_INFLIGHT_PER_USER;
     cfg->max_watches = PD_API_WATCHES_PER_USER;
+    cfg->header_timeout = PD_HTTP_HEADER_TIMEOUT_S;
     rc = parse_args(cfg, argc, argv);
     if (rc < 0 && !cfg->listen_host &&
         !(cfg->listen_host = strdup("127.0.0.1"))) {

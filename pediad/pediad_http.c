@@ -127,9 +127,9 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
         free(r);
         return NULL;
     }
-    /* the request line is in: its headers get PD_HTTP_HEADER_TIMEOUT_S */
+    /* the request line is in: its headers get the header timeout */
     if (conn_of(c))
-        pd_guard_set_deadline(conn_of(c), PD_HTTP_HEADER_TIMEOUT_S);
+        pd_guard_set_deadline(conn_of(c), -1);
     return r;
 }
 
@@ -490,7 +490,8 @@ pd_http_start(struct pd_http **out, const struct pd_config *cfg,
     h->auth = auth;
     /* a tenth of the connections stay for answering 503 */
     if (pd_guard_start(&h->guard, cfg->max_per_address,
-                       cfg->max_connections - cfg->max_connections / 10)) {
+                       cfg->max_connections - cfg->max_connections / 10,
+                       (int)cfg->header_timeout)) {
         free(h);
         return -1;
     }

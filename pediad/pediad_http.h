@@ -27,10 +27,6 @@
  * long is closed, and so is a response the client stopped accepting bytes
  * of (the stall timeout). Not counted while a watch waits for events. */
 #define PD_HTTP_IDLE_TIMEOUT_S 60
-/* A new connection's TLS handshake and first headers, and a request's
- * headers after its request line, must arrive within this (absolute: a
- * trickling client cannot extend it). */
-#define PD_HTTP_HEADER_TIMEOUT_S 10
 /* A kept-alive connection must start its next request within this. */
 #define PD_HTTP_KEEPALIVE_S 120
 
@@ -50,6 +46,7 @@ struct pd_guard {
     pthread_t thread;
     bool stop;
     unsigned per_ip, soft_cap, open;
+    int header_s; /* --http-header-timeout */
     struct pd_conn *conns;
     struct ip_count *ips[4096];
     long suspended; /* atomic: streams waiting for a wake */
@@ -69,7 +66,8 @@ struct pd_conn {
     struct pd_conn *prev, *next;
 };
 
-int pd_guard_start(struct pd_guard *g, unsigned per_ip, unsigned soft_cap);
+int pd_guard_start(struct pd_guard *g, unsigned per_ip, unsigned soft_cap,
+                   int header_s);
 void pd_guard_stop(struct pd_guard *g);
 /* libmicrohttpd's accept policy callback (cls: the guard). */
 enum MHD_Result pd_guard_accept(void *cls, const struct sockaddr *addr,
@@ -78,7 +76,8 @@ enum MHD_Result pd_guard_accept(void *cls, const struct sockaddr *addr,
 struct pd_conn *pd_guard_open(struct pd_guard *g, struct MHD_Connection *c);
 void pd_guard_close(struct pd_conn *pc);
 /* Give the connection `seconds` from now to reach its next request's
- * handler (an earlier deadline stays); 0 clears it. */
+ * handler (an earlier deadline stays); 0 clears it; -1: the header
+ * timeout. */
 void pd_guard_set_deadline(struct pd_conn *pc, int seconds);
 /* Over the soft capacity? (counts and warns when so) */
 bool pd_guard_over_capacity(struct pd_guard *g);

@@ -142,7 +142,7 @@ pd_guard_open(struct pd_guard *g, struct MHD_Connection *c)
         snprintf((*slot)->ip, sizeof(*slot)->ip, "%s", pc->ip);
     if (*slot)
         (*slot)->n++;
-    pc->deadline_ms = now_ms() + (int64_t)PD_HTTP_HEADER_TIMEOUT_S * 1000;
+    pc->deadline_ms = now_ms() + (int64_t)g->header_s * 1000;
     pc->next = g->conns;
     if (g->conns)
         g->conns->prev = pc;
@@ -178,7 +178,11 @@ pd_guard_close(struct pd_conn *pc)
 void
 pd_guard_set_deadline(struct pd_conn *pc, int seconds)
 {
-    int64_t d = seconds > 0 ? now_ms() + (int64_t)seconds * 1000 : 0;
+    int64_t d;
+
+    if (seconds < 0)
+        seconds = pc->g->header_s;
+    d = seconds > 0 ? now_ms() + (int64_t)seconds * 1000 : 0;
 
     pthread_mutex_lock(&pc->g->mu);
     if (seconds <= 0 || !pc->deadline_ms || d < pc->deadline_ms)
@@ -252,11 +256,13 @@ sweeper(void *arg)
 }
 
 int
-pd_guard_start(struct pd_guard *g, unsigned per_ip, unsigned soft_cap)
+pd_guard_start(struct pd_guard *g, unsigned per_ip, unsigned soft_cap,
+               int header_s)
 {
     memset(g, 0, sizeof *g);
     g->per_ip = per_ip;
     g->soft_cap = soft_cap;
+    g->header_s = header_s;
     pthread_mutex_init(&g->mu, NULL);
     if (pthread_create(&g->thread, NULL, sweeper, g) != 0) {
         pthread_mutex_destroy(&g->mu);

@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""pediad serving many clients (issue 14): the event-driven server and its
+protections, on the real binary.
+
+Usage: test_pediad_serving.py PEDIAD_BINARY TEST_NAME   (or "all")
+
+- idle: 300 idle TCP connections and 100 open watches (each its own TLS
+  connection) do not add threads, /healthz and requests still answer, and
+  /metrics counts them;
+- header_timeout: a client trickling header lines, and one that never
+  starts TLS, are closed at the (absolute) header deadline;
+- per_address: connections past --max-connections-per-address are refused;
+- capacity: past 90% of --max-connections, a 503 Status with Retry-After;
+- smuggling: two different Content-Lengths are a 400.
+Exit 0 = pass, 1 = fail, 77 = skipped.
+"""
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+import test_pediad as base
+from test_pediad import Fail, Server, check, check_status, curl
+
+SKIP = 77
+
+
+def tls_conn(s, timeout=10):
+    ctx = ssl.create_default_context(cafile=s.ca())
+    raw = socket.create_connection(("127.0.0.1", s.port), timeout=timeout)
+    return ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+def send_request(c, s, path, extra=""):
+    c.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               f"Authorization: Bearer {s.admin_token()}\r\n{extra}\r\n")
+              .encode())
+
+
+def read_head(c):
+    """The response's status code and header block."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = c.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    m = re.match(r"HTTP/1\.1 (\d+)", head)
+    return (int(m.group(1)) if m else 0), head, data
+
+
+def threads(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"^Threads:\s+(\d+)", f.read(), re.M).group(1))
+
+
+def metric(s, series):
+    code, body = curl(s.url + "/metrics", s.ca(), token=s.admin_token())
+    check(code == 200, f"/metrics: {code}")
+    m = re.search(r"^" + re.escape(series) + r" (\d+)", body, re.M)
+    check(m, f"/metrics has no {series}")
+    return int(m.group(1))
+
+
+def closed_within(c, seconds):
+    """Seconds until the peer closed c (reading), or None."""
+    c.settimeout(0.2)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        try:
+            if c.recv(1024) == b"":
+                return time.monotonic() - t0
+        except socket.timeout:
+            continue
+        except (ConnectionError, ssl.SSLError, OSError):
+            return time.monotonic() - t0
+    return None
+
+
+def test_idle(tmp):
+    with Server(tmp, "--max-connections-per-address", "5000",
+                debug=False) as s:
+        before = threads(s.proc.pid)
+        idle = [socket.create_connection(("127.0.0.1", s.port))
+                for _ in range(300)]
+        watches = []
+        try:
+            code, _ = curl(s.url + "/healthz", s.ca())
+            check(code == 200, f"/healthz with 300 idle connections: {code}")
+            for _ in range(100):
+                c = tls_conn(s)
+                send_request(c, s, "/apis/cluster.clusterpedia.io/v1alpha2/"
+                             "pediaclusters?watch=1")
+                code, _, _ = read_head(c)
+                check(code == 200, f"watch: {code}")
+                watches.append(c)
+            time.sleep(1.5)
+            after = threads(s.proc.pid)
+            # the API's timer thread may start with the first watch
+            check(after <= before + 2,
+                  f"threads {before} before, {after} with 300 idle "
+                  "connections and 100 watches")
+            code, _ = curl(s.url + "/version", s.ca(), token=s.admin_token())
+            check(code == 200, f"/version while loaded: {code}")
+            conns = metric(s, "pediad_http_connections")
+            check(conns >= 400, f"pediad_http_connections {conns}")
+            susp = metric(s, "pediad_http_watches_suspended")
+            check(susp >= 50, f"pediad_http_watches_suspended {susp}")
+        finally:
+            for c in idle + watches:
+                c.close()
+
+
+def test_header_timeout(tmp):
+    with Server(tmp, "--http-header-timeout", "2", debug=False) as s:
+        c = tls_conn(s)
+        c.sendall(b"GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        t0 = time.monotonic()
+        closed = None
+        while time.monotonic() - t0 < 10 and closed is None:
+            try:
+                c.sendall(b"X-Slow: a\r\n")  # every 0.2 s: activity
+            except OSError:
+                closed = time.monotonic() - t0
+                break
+            if closed_within(c, 0.2) is not None:
+                closed = time.monotonic() - t0
+        check(closed is not None and 1.5 < closed < 6,
+              f"trickling client closed after {closed} s (deadline 2 s)")
+        raw = socket.create_connection(("127.0.0.1", s.port))
+        t = closed_within(raw, 10)
+        check(t is not None and t < 6, f"silent TCP client closed after {t}")
+        n = metric(s, 'pediad_http_refused_total{reason="header_timeout"}')
+        check(n >= 2, f"header timeouts counted: {n}")
+        s.wait_log("did not complete a request's headers in time")
+
+
+def test_per_address(tmp):
+    with Server(tmp, "--max-connections-per-address", "4",
+                debug=False) as s:
+        held = [socket.create_connection(("127.0.0.1", s.port))
+                for _ in range(4)]
+        try:
+            extra = socket.create_connection(("127.0.0.1", s.port))
+            t = closed_within(extra, 5)
+            check(t is not None and t < 2, f"5th connection closed after {t}")
+        finally:
+            for c in held:
+                c.close()
+        time.sleep(0.5)
+        n = metric(s, 'pediad_http_refused_total{reason="per_address"}')
+        check(n >= 1, f"per-address refusals counted: {n}")
+        s.wait_log("refused connections over the per-address limit")
+
+
+def test_capacity(tmp):
+    with Server(tmp, "--max-connections", "20", debug=False) as s:
+        held = [socket.create_connection(("127.0.0.1", s.port))
+                for _ in range(18)]
+        try:
+            c = tls_conn(s)
+            send_request(c, s, "/version")
+            code, head, data = read_head(c)
+            check(code == 503, f"over capacity: {code}")
+            check(re.search(r"^Retry-After: 1", head, re.M | re.I),
+                  f"no Retry-After: {head}")
+            body = data.split(b"\r\n\r\n", 1)[1].decode()
+            while '"code":503' not in body and len(body) < 4000:
+                more = c.recv(4096)
+                if not more:
+                    break
+                body += more.decode()
+            check_status(body[body.index("{"):body.rindex("}") + 1], 503)
+        finally:
+            for h in held:
+                h.close()
+        time.sleep(0.5)
+        code, _ = curl(s.url + "/version", s.ca(), token=s.admin_token())
+        check(code == 200, f"after the load: {code}")
+
+
+def test_smuggling(tmp):
+    with Server(tmp, debug=False) as s:
+        for extra in ("Content-Length: 2\r\nContent-Length: 3\r\n",
+                      "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n"):
+            c = tls_conn(s)
+            c.sendall(("POST /apis/cluster.clusterpedia.io/v1alpha2/"
+                       "pediaclusters HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       f"Authorization: Bearer {s.admin_token()}\r\n"
+                       f"Content-Type: application/json\r\n{extra}\r\n{{}}")
+                      .encode())
+            code, _, _ = read_head(c)
+            check(code == 400, f"{extra!r}: {code}")
+            c.close()
+
+
+TESTS = {name[5:]: fn for name, fn in sorted(globals().items())
+         if name.startswith("test_")}
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    base.PEDIAD = os.path.abspath(sys.argv[1])
+    names = list(TESTS) if sys.argv[2] == "all" else [sys.argv[2]]
+    rc = 0
+    for name in names:
+        tmp = tempfile.mkdtemp(prefix=f"pediad-{name}-")
+        try:
+            TESTS[name](tmp)
+            print(f"ok: {name}")
+        except (Fail, subprocess.TimeoutExpired, OSError, ValueError) as e:
+            print(f"FAIL: {name}: {e}")
+            rc = 1
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
