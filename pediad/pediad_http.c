@@ -44,6 +44,7 @@ struct pd_http {
     const struct pd_tls *tls;
     const struct pd_auth *auth;
     struct pd_guard guard;
+    struct pd_ws *ws;
     int port;
 };
 
@@ -153,6 +154,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         free(r->strs);
         r->strs = n;
     }
+    pedia_api_response_free(r->ws_resp); /* the upgrade never came */
     free(r->target);
     free(r->body);
     free(r);
@@ -280,21 +282,51 @@ log_request(const char *method, const char *target,
            u ? u->name : "-", groups);
 }
 
+/* A watch over WebSocket: a streamed 200 is upgraded, anything else
+ * (an error, a list) is answered as plain HTTP. Takes resp. */
+static enum MHD_Result
+answer_ws(struct pd_req *r, struct pd_ws_hello *hello, pedia_api_response *resp)
+{
+    enum MHD_Result ret;
+
+    if (pedia_api_response_status(resp) == 200 &&
+        pedia_api_response_length(resp) < 0)
+        ret = pd_ws_queue_101(r, r->h->ws, hello, resp);
+    else
+        ret = pd_http_queue(r->conn, &r->h->guard, resp);
+    pd_ws_hello_free(hello);
+    return ret;
+}
+
 static enum MHD_Result
 dispatch(struct pd_req *r, const char *method)
 {
     struct pd_identity id;
     pedia_api_request req;
     pedia_api_response *resp = NULL;
-    const char *authz;
+    struct pd_ws_hello hello = {NULL, NULL, ""};
+    bool ws = pd_ws_is_upgrade(r->conn) && strcmp(method, "GET") == 0;
+    const char *authz, *why = NULL;
+    char *bearer = NULL;
     bool ok;
 
     if (r->too_large)
         return queue_too_large(r);
+    if (ws) {
+        int code = pd_ws_check(r->conn, &hello, &why);
+        if (code)
+            return queue_error(r, code, why);
+    }
     authz =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+    if (hello.bearer && (bearer = pd_strdupf("Bearer %s", hello.bearer)))
+        authz = bearer;
     ok = pd_auth_resolve(r->h->auth, connection_peer(r->h, r->conn), authz,
                          pd_http_header_each, r, &id);
+    if (bearer) {
+        explicit_bzero(bearer, strlen(bearer));
+        free(bearer);
+    }
     memset(&req, 0, sizeof req);
     req.version = PEDIA_API_REQUEST_VERSION;
     req.method = method;
@@ -310,6 +342,7 @@ dispatch(struct pd_req *r, const char *method)
                (int)strcspn(r->target, "?"), r->target,
                pedia_error_last_message());
         pd_identity_free(&id);
+        pd_ws_hello_free(&hello);
         return queue_error(r, 500, "internal error");
     }
     if (pd_log_get_level() >= PEDIA_LOG_DEBUG)
@@ -318,6 +351,8 @@ dispatch(struct pd_req *r, const char *method)
     free(r->body);
     r->body = NULL;
     r->len = r->cap = 0;
+    if (ws)
+        return answer_ws(r, &hello, resp);
     return pd_http_queue(r->conn, &r->h->guard, resp);
 }
 
@@ -473,7 +508,8 @@ pd_http_start(struct pd_http **out, const struct pd_config *cfg,
               pedia_api *api)
 {
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE |
+                     MHD_USE_ERROR_LOG;
     struct sockaddr_storage ss;
     const union MHD_DaemonInfo *di;
     struct pd_http *h;
@@ -495,11 +531,17 @@ pd_http_start(struct pd_http **out, const struct pd_config *cfg,
         free(h);
         return -1;
     }
+    if (pd_ws_start(&h->ws) != 0) {
+        pd_guard_stop(&h->guard);
+        free(h);
+        return -1;
+    }
     h->d = start_daemon(h, flags, &ss);
     if (!h->d) {
         fprintf(stderr, "pediad: cannot listen on %s:%d: %s\n",
                 cfg->listen_host, cfg->port,
                 errno ? strerror(errno) : "libmicrohttpd failed to start");
+        pd_ws_stop(h->ws);
         pd_guard_stop(&h->guard);
         free(h);
         return -1;
@@ -540,6 +582,7 @@ pd_http_stop(struct pd_http *h)
         return;
     pedia_api_shutdown(h->api);
     wait_unsuspended(h);
+    pd_ws_stop(h->ws); /* upgraded connections close before the daemon */
     MHD_stop_daemon(h->d);
     pedia_api_set_metrics_source(h->api, NULL, NULL);
     pd_guard_stop(&h->guard);

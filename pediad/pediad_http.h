@@ -101,12 +101,41 @@ struct pd_req {
     char *body;
     size_t len, cap;
     struct pd_joined *strs;
+    pedia_api_response *ws_resp; /* a watch waiting for its upgrade */
 };
 
 /* Queue a libpedia response on c; takes ownership of resp. Streamed
  * bodies suspend the connection while they have nothing (g counts them). */
 enum MHD_Result pd_http_queue(struct MHD_Connection *c, struct pd_guard *g,
                               pedia_api_response *resp);
+
+/* ---- pediad_ws_handshake.c, pediad_ws.c: watch over WebSocket ---- */
+
+struct pd_ws;
+
+/* What a valid handshake offered. */
+struct pd_ws_hello {
+    char *bearer;   /* token from the bearer subprotocol, or NULL */
+    char *protocol; /* the other subprotocol, echoed; or NULL */
+    char accept[32];
+};
+
+/* Upgrade: websocket + Connection: upgrade? */
+bool pd_ws_is_upgrade(struct MHD_Connection *c);
+/* Check the handshake: 0, or the HTTP code to refuse it with and why. */
+int pd_ws_check(struct MHD_Connection *c, struct pd_ws_hello *hello,
+                const char **why);
+void pd_ws_hello_free(struct pd_ws_hello *hello);
+/* Answer 101 and hand the watch (resp, owned from here) to ws. */
+enum MHD_Result pd_ws_queue_101(struct pd_req *r, struct pd_ws *ws,
+                                const struct pd_ws_hello *hello,
+                                pedia_api_response *resp);
+/* The loop that runs upgraded watches. */
+int pd_ws_start(struct pd_ws **out);
+void pd_ws_stop(struct pd_ws *ws);
+void pd_ws_adopt(struct pd_ws *ws, pedia_api_response *resp, int fd,
+                 struct MHD_UpgradeResponseHandle *urh, const char *extra_in,
+                 size_t extra_len);
 
 /* Every value of a request header, in order (pd_header_each_fn; payload is
  * the struct pd_req). */

@@ -287,6 +287,7 @@ hidden_header(const char *name)
 {
     return strcasecmp(name, "Authorization") == 0 ||
            strcasecmp(name, "Proxy-Authorization") == 0 ||
+           strcasecmp(name, "Sec-WebSocket-Protocol") == 0 ||
            strncasecmp(name, "X-Remote-", 9) == 0;
 }
 
