@@ -10,8 +10,6 @@
 #include "apiserver/search/api_search.h"
 #include "model/model.h"
 
-#define FILL_BYTES ((size_t)64 * 1024)
-
 static void
 resource_types(struct pdi_buf *b, const char *name)
 {
@@ -59,10 +57,10 @@ struct coll_stream {
     struct pdi_api_stream base;
     const struct pdi_alloc *a;
     pedia_query *q;
-    pedia_result *res;
+    struct pdi_api_pager pg; /* in short queries, as lists (api_pager.c) */
     char *name;
     int state;
-    size_t rows;
+    struct pdi_buf *out; /* during a fill */
 };
 
 static void
@@ -70,19 +68,30 @@ coll_free(struct pdi_api_stream *base)
 {
     struct coll_stream *cs = (struct coll_stream *)base;
 
-    pedia_result_free(cs->res);
+    pdi_api_pager_free(&cs->pg);
     pedia_query_free(cs->q);
     pdi_free(cs->a, cs->name);
     pdi_free(cs->a, cs);
 }
 
 static pedia_err
+put_item(const pedia_object *o, size_t i, void *arg)
+{
+    struct coll_stream *cs = arg;
+    size_t len;
+    const char *json = pedia_object_json(&len, o);
+
+    if (i)
+        pdi_buf_putc(cs->out, ',');
+    return pdi_buf_append(cs->out, json, len);
+}
+
+static pedia_err
 coll_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
 {
     struct coll_stream *cs = (struct coll_stream *)base;
-    const pedia_object *o;
-    size_t start = out->len;
-    pedia_err err;
+    pedia_err err = PEDIA_OK;
+    bool last = false;
 
     if (cs->state == 0) {
         pdi_buf_puts(out, "{\"kind\":\"CollectionResource\",\"apiVersion\":"
@@ -90,30 +99,23 @@ coll_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
                           "\",\"metadata\":{\"name\":");
         pdi_buf_json_string(out, cs->name, strlen(cs->name));
         pdi_buf_printf(out, ",\"resourceVersion\":\"%lld\"},",
-                       (long long)pedia_result_revision(cs->res));
+                       (long long)cs->pg.rev);
         resource_types(out, cs->name);
         pdi_buf_puts(out, ",\"items\":[");
         cs->state = 1;
     }
-    while (cs->state == 1 && out->len - start < FILL_BYTES) {
-        err = pedia_result_next(&o, cs->res);
-        if (err)
-            return err;
-        if (!o) {
+    if (cs->state == 1) {
+        cs->out = out;
+        err = pdi_api_pager_page(&cs->pg, put_item, cs, &last);
+        if (!err && last) {
             pdi_buf_putc(out, ']');
-            pdi_api_put_paging(out, cs->res);
+            pdi_api_pager_paging(&cs->pg, out);
             pdi_buf_putc(out, '}');
             cs->state = 2;
-            break;
         }
-        size_t len;
-        const char *json = pedia_object_json(&len, o);
-        if (cs->rows++)
-            pdi_buf_putc(out, ',');
-        pdi_buf_append(out, json, len);
     }
     *eof = cs->state == 2;
-    return out->oom ? pdi_error_oom() : PEDIA_OK;
+    return err ? err : (out->oom ? pdi_error_oom() : PEDIA_OK);
 }
 
 void
@@ -154,7 +156,7 @@ pdi_api_serve_collections(struct pdi_api_req *rq, struct pedia_api_response *r,
     if (!err)
         err = pedia_query_parse_url(cs->q, rq->query);
     if (!err)
-        err = pedia_query_run(&cs->res, rq->api->store, cs->q);
+        err = pdi_api_pager_start(&cs->pg, rq->api, cs->q);
     if (err) {
         pdi_api_error_from(r, err);
         coll_free(&cs->base);

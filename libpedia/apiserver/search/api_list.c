@@ -1,18 +1,10 @@
 /*
  * api_list.c: LIST, in short reads (D3: a list never buffers its result;
- * D11: no client holds a store transaction while it reads).
+ * D11: no client holds a store transaction while it reads; api_pager.c).
  *
- * How it works: the list is read in pages of PAGE_ROWS rows, each its own
- * query with the keyset continue token of the page before (the same
- * tokens clients page with), each read whole and its result freed before
- * the bytes go out; so a client that stops reading holds at most one
- * page's bytes, never a read transaction. The client's own limit and
- * continue token still decide what the response holds. The first page
- * runs when the request is handled, so a bad selector, an expired continue
- * token or a store failure is a proper Status; the list's resourceVersion
- * is the first page's. `metadata` comes after `items` because the
- * continue token is only known once the last page was read (JSON member
- * order does not matter to any client).
+ * `metadata` comes after `items` because the continue token is only known
+ * once the last page was read (JSON member order does not matter to any
+ * client).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +12,8 @@
 #include <time.h>
 
 #include "apiserver/search/api_search.h"
-#include "query/query.h"
 #include "store/store.h"
 
-/* Rows per short query. */
-#define PAGE_ROWS 250
 /* How long a list with resourceVersion=N waits for the store to reach N
  * (kube waits 3 s for its cache). */
 #define RV_WAIT_MS 3000
@@ -32,21 +21,14 @@
 struct list_stream {
     struct pdi_api_stream base;
     const struct pdi_alloc *a;
-    struct pedia_api *api;
     pedia_query *q;
-    pedia_result *first; /* the first page, until read */
+    struct pdi_api_pager pg;
     struct pdi_api_target t;
     struct pdi_strvec mem; /* copies of the target's strings */
     struct pdi_api_shape shape;
     int state; /* 0 head, 1 rows, 2 done */
-    size_t rows;
-    int64_t want; /* the client's limit; 0: every row */
-    bool want_remaining;
-    int64_t rev; /* the first page's revision */
-    char *cont;  /* the continue token after the last page read */
-    bool has_remaining;
-    int64_t remaining;
     int64_t now;
+    struct pdi_buf *out; /* during a fill */
 };
 
 static void
@@ -54,30 +36,11 @@ list_free(struct pdi_api_stream *base)
 {
     struct list_stream *ls = (struct list_stream *)base;
 
-    pedia_result_free(ls->first);
+    pdi_api_pager_free(&ls->pg);
     pedia_query_free(ls->q);
-    pdi_free(ls->a, ls->cont);
     pdi_api_shape_free(&ls->shape);
     pdi_strvec_free(&ls->mem);
     pdi_free(ls->a, ls);
-}
-
-/* Run the next page's query: at most PAGE_ROWS rows, fewer when the
- * client's limit is nearer; the count of what remains only on the
- * client's last page. */
-static pedia_err
-run_page(struct list_stream *ls, pedia_result **out)
-{
-    int64_t left = ls->want ? ls->want - (int64_t)ls->rows : PAGE_ROWS;
-    int64_t n = left < PAGE_ROWS ? left : PAGE_ROWS;
-    pedia_err err = pedia_query_set_limit(ls->q, n);
-
-    if (!err)
-        err = pedia_query_set_with_remaining_count(
-            ls->q, ls->want_remaining && ls->want && left <= PAGE_ROWS);
-    if (!err)
-        err = pedia_query_run(out, ls->api->store, ls->q);
-    return err;
 }
 
 static void
@@ -104,92 +67,47 @@ list_head(struct list_stream *ls, struct pdi_buf *out)
                    ls->t.kind, gv);
 }
 
-void
-pdi_api_put_paging(struct pdi_buf *out, const pedia_result *res)
-{
-    const char *cont = pedia_result_continue(res);
-    int64_t remaining;
-
-    if (cont) {
-        pdi_buf_puts(out, ",\"continue\":");
-        pdi_buf_json_string(out, cont, strlen(cont));
-    }
-    if (pedia_result_remaining(&remaining, res))
-        pdi_buf_printf(out, ",\"remainingItemCount\":%lld",
-                       (long long)remaining);
-}
-
 static void
 list_tail(struct list_stream *ls, struct pdi_buf *out)
 {
     pdi_buf_printf(out, "],\"metadata\":{\"resourceVersion\":\"%lld\"",
-                   (long long)ls->rev);
-    if (ls->cont) {
-        pdi_buf_puts(out, ",\"continue\":");
-        pdi_buf_json_string(out, ls->cont, strlen(ls->cont));
-    }
-    if (ls->has_remaining)
-        pdi_buf_printf(out, ",\"remainingItemCount\":%lld",
-                       (long long)ls->remaining);
+                   (long long)ls->pg.rev);
+    pdi_api_pager_paging(&ls->pg, out);
     pdi_buf_puts(out, "}}");
 }
 
-/* Keep what the page's result says about what follows, then free it. */
 static pedia_err
-page_done(struct list_stream *ls, pedia_result *res)
+put_row(const pedia_object *o, size_t i, void *arg)
 {
-    const char *cont = pedia_result_continue(res);
+    struct list_stream *ls = arg;
 
-    pdi_free(ls->a, ls->cont);
-    ls->cont = cont ? pdi_strdup(ls->a, cont) : NULL;
-    ls->has_remaining = pedia_result_remaining(&ls->remaining, res);
-    pedia_result_free(res);
-    if (cont && !ls->cont)
-        return pdi_error_oom();
-    return pedia_query_set_continue(ls->q, ls->cont);
+    if (i)
+        pdi_buf_putc(ls->out, ',');
+    if (ls->shape.media == PDI_MEDIA_TABLE)
+        return pdi_api_shape_row(&ls->shape, &ls->t, o, ls->now, ls->out);
+    return pdi_api_shape_item(&ls->shape, o, ls->out);
 }
 
-/* One whole page into out. */
-static pedia_err
-fill_page(struct list_stream *ls, struct pdi_buf *out)
-{
-    pedia_result *res = ls->first;
-    const pedia_object *o = NULL;
-    pedia_err err = res ? PEDIA_OK : run_page(ls, &res);
-
-    ls->first = NULL;
-    while (!err && !(err = pedia_result_next(&o, res)) && o) {
-        if (ls->rows++)
-            pdi_buf_putc(out, ',');
-        if (ls->shape.media == PDI_MEDIA_TABLE)
-            err = pdi_api_shape_row(&ls->shape, &ls->t, o, ls->now, out);
-        else
-            err = pdi_api_shape_item(&ls->shape, o, out);
-    }
-    if (err) {
-        pedia_result_free(res);
-        return err;
-    }
-    err = page_done(ls, res);
-    if (!err && (!ls->cont || (ls->want && (int64_t)ls->rows >= ls->want))) {
-        list_tail(ls, out);
-        ls->state = 2;
-    }
-    return err;
-}
-
+/* One whole page per fill. */
 static pedia_err
 list_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
 {
     struct list_stream *ls = (struct list_stream *)base;
     pedia_err err = PEDIA_OK;
+    bool last = false;
 
     if (ls->state == 0) {
         list_head(ls, out);
         ls->state = 1;
     }
-    if (ls->state == 1)
-        err = fill_page(ls, out);
+    if (ls->state == 1) {
+        ls->out = out;
+        err = pdi_api_pager_page(&ls->pg, put_row, ls, &last);
+        if (!err && last) {
+            list_tail(ls, out);
+            ls->state = 2;
+        }
+    }
     *eof = ls->state == 2;
     return err ? err : (out->oom ? pdi_error_oom() : PEDIA_OK);
 }
@@ -329,7 +247,6 @@ pdi_api_serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
         return;
     }
     ls->a = rq->a;
-    ls->api = rq->api;
     ls->base.fill = list_fill;
     ls->base.free = list_free;
     ls->now = (int64_t)time(NULL);
@@ -344,13 +261,9 @@ pdi_api_serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
         list_free(&ls->base);
         return;
     }
-    ls->want = pdi_query_limit(ls->q);
-    ls->want_remaining = pdi_query_with_remaining(ls->q);
     int64_t t0 = pdi_mono_ns();
-    err = run_page(ls, &ls->first);
+    err = pdi_api_pager_start(&ls->pg, rq->api, ls->q);
     pdi_api_metrics_query_time(rq->api, pdi_mono_ns() - t0);
-    if (!err)
-        ls->rev = pedia_result_revision(ls->first);
     if (err) {
         pdi_api_error_from(r, err);
         list_free(&ls->base);

@@ -96,9 +96,35 @@ pedia_err pdi_api_build_query(struct pdi_api_req *rq,
 bool pdi_api_check_list_options(struct pdi_api_req *rq,
                                 struct pedia_api_response *r, bool watch,
                                 int64_t *rv_out);
-/* Append `,"continue":...` and `,"remainingItemCount":N` when the result
- * has them (call after its last row). */
-void pdi_api_put_paging(struct pdi_buf *out, const pedia_result *res);
+/* A list read in short queries (api_pager.c). The query is borrowed. */
+#define PDI_API_PAGE_ROWS 250
+struct pdi_api_pager {
+    struct pedia_api *api;
+    pedia_query *q;
+    pedia_result *res; /* the page being read, if any */
+    size_t rows;
+    int64_t want; /* the client's limit; 0: every row */
+    bool want_remaining;
+    int64_t rev; /* the first page's revision */
+    char *cont;  /* the continue token after the last page read */
+    bool has_remaining;
+    int64_t remaining;
+};
+typedef pedia_err (*pdi_api_pager_row_fn)(const pedia_object *o, size_t i,
+                                          void *arg);
+/* Run the first page (errors here are the request's Status). */
+pedia_err pdi_api_pager_start(struct pdi_api_pager *p, struct pedia_api *api,
+                              pedia_query *q);
+/* Run the next page's query (pdi_api_pager_page does when needed). */
+pedia_err pdi_api_pager_run(struct pdi_api_pager *p);
+/* Hand every row of one page to row(), then free the page; *last when the
+ * response has every row it will have. */
+pedia_err pdi_api_pager_page(struct pdi_api_pager *p, pdi_api_pager_row_fn row,
+                             void *arg, bool *last);
+/* Append `,"continue":...` and `,"remainingItemCount":N` as the client
+ * should see them (after the last page). */
+void pdi_api_pager_paging(const struct pdi_api_pager *p, struct pdi_buf *out);
+void pdi_api_pager_free(struct pdi_api_pager *p);
 /* Copy a target's strings into mem (pushing them), pointing dst at them. */
 pedia_err pdi_api_target_copy(struct pdi_api_target *dst,
                               struct pdi_strvec *mem,
