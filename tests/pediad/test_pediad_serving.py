@@ -295,6 +295,63 @@ def test_websocket(tmp):
                 check(e.status_code == want, f"{kw}: {e.status_code}")
 
 
+KUBECTL_DIR = "/usr/lib/google-cloud-sdk/bin"
+
+
+def kubectl_events(kc, exe, tmp, ks):
+    """Watch events one kubectl version prints while the member churns."""
+    events = os.path.join(tmp, os.path.basename(exe) + ".watch")
+    with open(events, "w") as out:
+        w = subprocess.Popen(
+            [exe, "--kubeconfig", kc, "--context", "clusterpedia", "get",
+             "pods", "-A", "-w", "--watch-only", "--output-watch-events",
+             "--no-headers"], stdout=out, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL)
+    try:
+        time.sleep(2)
+        ks.churn(10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and \
+                len(base.read(events).splitlines()) < 5:
+            time.sleep(0.2)
+        ks.churn(0)
+        return len(base.read(events).splitlines())
+    finally:
+        w.kill()
+        w.wait()
+
+
+def test_kubectl_versions(tmp):
+    """kubectl 1.27 and 1.33 (the dispatcher's oldest and newest) list and
+    watch through the event-driven server."""
+    exes = [os.path.join(KUBECTL_DIR, f"kubectl.{v}") for v in ("1.27",
+                                                                "1.33")]
+    if not all(os.access(e, os.X_OK) for e in exes):
+        raise base.Skip(f"kubectl 1.27 / 1.33 not in {KUBECTL_DIR}")
+    with base.Kubesim(tmp) as ks:
+        cdir = os.path.join(tmp, "clusters")
+        os.mkdir(cdir)
+        with open(os.path.join(cdir, "m1.yaml"), "w") as f:
+            f.write(ks.manifest("m1"))
+        kc = os.path.join(tmp, "kubeconfig")
+        with Server(tmp, "--clusters-dir", cdir, "--kubeconfig-out", kc,
+                    debug=False):
+            for exe in exes:
+                rows = []
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and len(rows) != 45:
+                    r = subprocess.run(
+                        [exe, "--kubeconfig", kc, "--context", "m1", "get",
+                         "pods", "-A", "--no-headers", "--chunk-size=7"],
+                        capture_output=True, text=True, timeout=60)
+                    rows = r.stdout.splitlines() if r.returncode == 0 else []
+                    if len(rows) != 45:
+                        time.sleep(0.5)
+                check(len(rows) == 45, f"{exe}: {len(rows)} pods listed")
+                n = kubectl_events(kc, exe, tmp, ks)
+                check(n >= 5, f"{exe}: {n} watch events")
+
+
 TESTS = {name[5:]: fn for name, fn in sorted(globals().items())
          if name.startswith("test_")}
 
