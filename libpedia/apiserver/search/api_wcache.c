@@ -119,19 +119,30 @@ ring_grow(struct pdi_wcache *c)
     return true;
 }
 
+/* Append e, growing the ring when full; the byte bound is applied after
+ * the batch's wakes (ring_trim), so the batch stays alive for them. */
 static void
 ring_append(struct pdi_wcache *c, struct wc_entry *e)
 {
     int64_t t = atomic_load(&c->tail);
 
-    while (atomic_load(&c->head) < t && c->bytes + e->bytes > c->max_bytes)
-        evict_head(c);
     if ((size_t)(t - atomic_load(&c->head)) == c->cap && !ring_grow(c))
         evict_head(c); /* out of memory: keep the ring as it is */
     c->ring[(size_t)t & (c->cap - 1)] = e;
     c->bytes += e->bytes;
     atomic_store(&c->tail, t + 1);
     atomic_fetch_add(&c->appended, 1);
+}
+
+/* Evict the oldest entries past the byte bound (keeping the newest). */
+static void
+ring_trim(struct pdi_wcache *c)
+{
+    pthread_rwlock_wrlock(&c->rw);
+    while (atomic_load(&c->tail) - atomic_load(&c->head) > 1 &&
+           c->bytes > c->max_bytes)
+        evict_head(c);
+    pthread_rwlock_unlock(&c->rw);
 }
 
 /* The feed lost its place in the log: end every cursor (410) by leaving a
@@ -252,7 +263,8 @@ feed_publish(struct pdi_wcache *c, struct wc_entry **batch, size_t n)
     for (size_t i = 0; i < n; i++)
         ring_append(c, batch[i]);
     pthread_rwlock_unlock(&c->rw);
-    wake_for(c, batch, n);
+    wake_for(c, batch, n); /* only this thread evicts: batch is alive */
+    ring_trim(c);
 }
 
 static void
