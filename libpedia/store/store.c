@@ -155,13 +155,37 @@ store_init(pedia_store *st, pedia_ctx *ctx)
     return PEDIA_OK;
 }
 
+/* The drivers' debug details (pedia_sys_open_options.log) go to the
+ * context's logger. */
+static void
+driver_log(pedia_log_level level, const char *component, const char *msg,
+           void *payload)
+{
+    const struct pedia_ctx *ctx = payload;
+
+    pdi_log(&ctx->logger, level, component ? component : "store", "%s", msg);
+}
+
+/* The options every handle of a store is opened with. */
+static pedia_sys_open_options
+open_options(struct pedia_ctx *ctx, bool read_only)
+{
+    pedia_sys_open_options o;
+
+    memset(&o, 0, sizeof o);
+    o.version = PEDIA_SYS_STORE_DRIVER_VERSION;
+    o.change_retention = ctx ? ctx->change_retention : 0;
+    o.read_only = read_only;
+    o.log = driver_log;
+    o.log_payload = ctx;
+    return o;
+}
+
 pedia_err
 pedia_store_open(pedia_store **out, pedia_ctx *ctx, const char *uri)
 {
-    pedia_sys_open_options wo = {PEDIA_SYS_STORE_DRIVER_VERSION, 0, false};
+    pedia_sys_open_options wo;
     pedia_store *st;
-
-    wo.change_retention = ctx ? ctx->change_retention : 0;
     pedia_err err;
 
     pdi_error_clear();
@@ -172,6 +196,7 @@ pedia_store_open(pedia_store **out, pedia_ctx *ctx, const char *uri)
     st = pdi_calloc(&ctx->alloc, 1, sizeof *st);
     if (!st)
         return pdi_error_oom();
+    wo = open_options(ctx, false);
     err = store_init(st, ctx);
     err = err ? err : pick_driver(ctx, uri, &st->drv);
     err = err ? err : effective_uri(st, uri);
@@ -220,8 +245,7 @@ pedia_store_set_normalize_flags(pedia_store *st, unsigned flags)
 pedia_err
 pdi_store_reader_acquire(pedia_store *st, pedia_sys_store **out)
 {
-    pedia_sys_open_options ro = {PEDIA_SYS_STORE_DRIVER_VERSION,
-                                 st->ctx->change_retention, true};
+    pedia_sys_open_options ro = open_options(st->ctx, true);
     pedia_err err = PEDIA_OK;
 
     *out = NULL;

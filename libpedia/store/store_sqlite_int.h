@@ -13,7 +13,11 @@
 
 #include <sqlite3.h>
 
+#include "store/store_int.h"
 #include "util/util.h"
+
+/* How long a statement waits for another connection's lock. */
+#define PDI_SQLITE_BUSY_TIMEOUT_MS 10000
 
 /* Statements prepared once per handle and reused across calls. */
 enum pdi_sqlite_stmt {
@@ -51,6 +55,8 @@ struct pdi_sqlite {
     sqlite3_stmt *stmts[SQ_COUNT_];
     int64_t analyzed_rows; /* table size at the last ANALYZE */
     unsigned writes_since_check;
+    pedia_log_cb log; /* debug details of errors (open options v2) */
+    void *log_payload;
 };
 
 /* Refresh the planner statistics when the table has doubled since the last
@@ -73,9 +79,13 @@ pdi_sqlite_of(pedia_sys_store *st)
     return (struct pdi_sqlite *)(void *)st;
 }
 
-/* Set the error from the connection: ESTORE, the extended code as cause,
- * "sqlite: <what>: <errmsg>". Returns PEDIA_ESTORE. */
+/* Set the error from the connection: PEDIA_ESTORE (PEDIA_ENOMEM when
+ * SQLite ran out of memory), the extended code as cause, and the kind of
+ * failure as the message ("store: disk full"); SQLite's own text, with
+ * `what`, goes to the debug logger only. */
 pedia_err pdi_sqlite_err(struct pdi_sqlite *h, const char *what);
+/* The fault an extended result code (and the OS errno behind it) means. */
+enum pdi_store_fault pdi_sqlite_fault(int extended, int sys_errno);
 /* The cached statement id, prepared on first use, reset and unbound. */
 pedia_err pdi_sqlite_stmt(struct pdi_sqlite *h, enum pdi_sqlite_stmt id,
                           sqlite3_stmt **out);
