@@ -151,6 +151,12 @@ store_init(pedia_store *st, pedia_ctx *ctx)
         pthread_mutex_destroy(&st->wmu);
         return pdi_error_set(PEDIA_EINTERNAL, 0, "cond init failed");
     }
+    if (!pdi_store_health_init(st)) {
+        pthread_cond_destroy(&st->cond);
+        pthread_mutex_destroy(&st->pmu);
+        pthread_mutex_destroy(&st->wmu);
+        return pdi_error_set(PEDIA_EINTERNAL, 0, "mutex init failed");
+    }
     st->locks_ready = true;
     return PEDIA_OK;
 }
@@ -222,6 +228,7 @@ pedia_store_free(pedia_store *st)
     if (st->writer)
         st->drv->close(st->writer);
     if (st->locks_ready) {
+        pdi_store_health_free(st);
         pthread_cond_destroy(&st->cond);
         pthread_mutex_destroy(&st->pmu);
         pthread_mutex_destroy(&st->wmu);
@@ -310,9 +317,9 @@ pdi_store_write(pedia_store *st, pedia_sys_write *writes, size_t n)
     int64_t max = 0;
     pedia_err err;
 
-    pthread_mutex_lock(&st->wmu);
+    pdi_store_writer_take(st);
     err = st->drv->write(st->writer, writes, n);
-    pthread_mutex_unlock(&st->wmu);
+    pdi_store_writer_give(st, err);
     if (err)
         return err;
     for (size_t i = 0; i < n; i++)
@@ -414,11 +421,11 @@ pedia_store_delete_cluster(pedia_store *st, const char *cluster,
     if (resource && !version)
         return pdi_error_set(PEDIA_EINVAL, 0,
                              "delete cluster: a resource needs a version");
-    pthread_mutex_lock(&st->wmu);
+    pdi_store_writer_take(st);
     err = st->drv->delete_all(st->writer, cluster, resource ? &t : NULL);
     if (!err)
         err = st->drv->current_revision(st->writer, &rev);
-    pthread_mutex_unlock(&st->wmu);
+    pdi_store_writer_give(st, err);
     if (!err)
         publish_revision(st, rev);
     return err;

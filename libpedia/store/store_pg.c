@@ -724,6 +724,7 @@ const pedia_sys_store_driver pdi_store_pg_driver = {
     .meta_get = pdi_pg_meta_get,
     .meta_delete = pdi_pg_meta_delete,
     .meta_list = pdi_pg_meta_list,
+    .probe = pdi_pg_probe,
 };
 
 #else

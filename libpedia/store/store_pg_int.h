@@ -147,5 +147,8 @@ pedia_err pdi_pg_meta_delete(pedia_sys_store *st, const char *kind,
                              const char *name);
 pedia_err pdi_pg_meta_list(pedia_sys_store *st, const char *kind,
                            pedia_sys_meta_cb cb, void *payload);
+/* The probe method (store_driver.h): a read and, on a writer, a heartbeat
+ * row in its own transaction under statement and lock timeouts. */
+pedia_err pdi_pg_probe(pedia_sys_store *st, int timeout_ms);
 
 #endif

@@ -299,6 +299,8 @@ open_db(struct pdi_sqlite *h, const char *path, bool read_only)
             return pdi_error_oom();
         return pdi_sqlite_err(h, "cannot open database");
     }
+    /* before the pragmas write anything: -wal and -shm take its mode */
+    pdi_sqlite_file_init(h);
     sqlite3_extended_result_codes(h->db, 1);
     sqlite3_busy_timeout(h->db, PDI_SQLITE_BUSY_TIMEOUT_MS);
     return pdi_sqlite_exec(h, read_only ? reader_pragmas : writer_pragmas,
@@ -638,4 +640,5 @@ const pedia_sys_store_driver pdi_store_sqlite_driver = {
     .meta_get = sqlite_meta_get,
     .meta_delete = sqlite_meta_delete,
     .meta_list = sqlite_meta_list,
+    .probe = pdi_sqlite_probe,
 };
