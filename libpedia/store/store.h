@@ -63,6 +63,8 @@ unsigned pdi_store_norm_flags(const pedia_store *st);
 pedia_err pdi_store_check(pedia_store *st, char *msg, size_t cap);
 /* Make the next pdi_store_check probe again at once (tests). */
 void pdi_store_check_expire(pedia_store *st);
+/* How many probes pdi_store_check has run (tests). */
+uint64_t pdi_store_probes(pedia_store *st);
 
 /* Block until the store's revision exceeds `after` or timeout_ms passes
  * (PEDIA_ETIMEDOUT). In-process writes wake it at once; writes of other

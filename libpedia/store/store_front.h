@@ -37,6 +37,7 @@ struct pedia_store {
     bool health_ready;           /* hmu initialised */
     pthread_mutex_t hmu;         /* everything below */
     bool probing;                /* a thread runs a probe now */
+    uint64_t probes;             /* probes run (tests)  */
     int64_t probe_at;            /* mono ms of the last probe's end; 0 none */
     pedia_err probe_err;         /* its outcome */
     char probe_msg[160];

@@ -164,6 +164,7 @@ run_probe(pedia_store *st)
     memcpy(st->probe_msg, msg, sizeof msg);
     st->probe_at = pdi_mono_ms();
     st->probing = false;
+    st->probes++;
     pthread_mutex_unlock(&st->hmu);
 }
 
@@ -212,6 +213,17 @@ pdi_store_check(pedia_store *st, char *msg, size_t cap)
     report(st, err, msg);
     pthread_mutex_unlock(&st->hmu);
     return err;
+}
+
+uint64_t
+pdi_store_probes(pedia_store *st)
+{
+    uint64_t n;
+
+    pthread_mutex_lock(&st->hmu);
+    n = st->probes;
+    pthread_mutex_unlock(&st->hmu);
+    return n;
 }
 
 void
