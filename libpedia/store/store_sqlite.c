@@ -92,10 +92,12 @@ pdi_sqlite_err(struct pdi_sqlite *h, const char *what)
 {
     int code = sqlite3_extended_errcode(h->db);
     int sys = sqlite3_system_errno(h->db);
+    char eb[128];
 
+    /* GNU strerror_r (_GNU_SOURCE): thread-safe, returns the text */
     pdi_store_detail(h->log, h->log_payload, "sqlite: %s: %s (code %d%s%s)",
                      what, sqlite3_errmsg(h->db), code, sys ? ", " : "",
-                     sys ? strerror(sys) : "");
+                     sys ? strerror_r(sys, eb, sizeof eb) : "");
     if ((code & 0xff) == SQLITE_NOMEM)
         return pdi_error_oom();
     return pdi_store_fault(pdi_sqlite_fault(code, sys), code);

@@ -35,6 +35,7 @@ pdi_sqlite_file_init(struct pdi_sqlite *h)
 {
     const char *f = db_path(h);
     struct stat sb;
+    char eb[128];
 
     if (!f || stat(f, &sb) != 0) /* in memory, or a temporary database */
         return;
@@ -47,7 +48,7 @@ pdi_sqlite_file_init(struct pdi_sqlite *h)
     if (chmod(f, S_IRUSR | S_IWUSR) != 0)
         pdi_store_detail(h->log, h->log_payload,
                          "sqlite: cannot make %s private: %s", f,
-                         strerror(errno));
+                         strerror_r(errno, eb, sizeof eb));
 }
 
 /* Is the file at the database's path still the one the connection has? */
@@ -56,6 +57,7 @@ same_file(struct pdi_sqlite *h)
 {
     const char *f = db_path(h);
     struct stat sb;
+    char eb[128];
     int e;
 
     if (!h->has_file || !f)
@@ -68,7 +70,9 @@ same_file(struct pdi_sqlite *h)
         return pdi_store_fault(PDI_FAULT_REPLACED, 0);
     }
     e = errno;
-    pdi_store_detail(h->log, h->log_payload, "sqlite: %s: %s", f, strerror(e));
+    /* GNU strerror_r (_GNU_SOURCE): thread-safe, returns the text */
+    pdi_store_detail(h->log, h->log_payload, "sqlite: %s: %s", f,
+                     strerror_r(e, eb, sizeof eb));
     if (e == ENOENT || e == ENOTDIR)
         return pdi_store_fault(PDI_FAULT_DELETED, e);
     return pdi_store_fault(e == EACCES ? PDI_FAULT_PERMISSION : PDI_FAULT_IO,

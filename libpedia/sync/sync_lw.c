@@ -232,7 +232,7 @@ redact_after(char *msg, const char *key)
         size_t n = strcspn(v, " \"',;&)");
 
         if (n > 3) {
-            memcpy(v, "***", 3);
+            v[0] = v[1] = v[2] = '*';
             memmove(v + 3, v + n, strlen(v + n) + 1);
             n = 3;
         }
