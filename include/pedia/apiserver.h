@@ -16,6 +16,11 @@
  * ClusterSyncResources objects under
  * `/apis/cluster.clusterpedia.io/v1alpha2/...`.
  *
+ * Health as kube-apiserver answers it: `/healthz` and `/livez` say the
+ * process answers; `/readyz` also fails (HTTP 500, "[-]store failed:
+ * reason withheld") while the store cannot be read or written, and passes
+ * again by itself once it can. The store is probed at most once a second.
+ *
  * Threads: one pedia_api serves many requests at once from any threads; a
  * response is used by one thread at a time.
  */
@@ -172,7 +177,9 @@ PEDIA_API pedia_err pedia_api_set_metrics_source(pedia_api *api,
 
 /**
  * @brief End every open watch: their next read reports end of body within a
- * second. Call before stopping the transport. Does not wait.
+ * second, and /readyz fails from now on (its `shutdown` check), so that
+ * load balancers stop sending requests. Call before stopping the
+ * transport. Does not wait.
  * @param api the API; NULL is a no-op
  * @threadsafety any (also while requests are served)
  * @since 0.1

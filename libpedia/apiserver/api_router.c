@@ -5,14 +5,16 @@
  * file that knows every family; families know core (and tables) only.
  *
  * Path layout (DESIGN.md D5, clusterpedia.md §5):
- *   /version /healthz /livez /readyz /metrics /openapi/v2 /openapi/v3/...
+ *   /version /healthz /livez /readyz[/<check>] /metrics /openapi/v2
+ *   /openapi/v3/...
  *   /api, /apis, ...                         pediad's own groups
  *   /apis/cluster.clusterpedia.io/v1alpha2/  PediaCluster objects (pedia)
  *   /apis/clusterpedia.io/v1beta1/collectionresources[/<name>] (search)
  *   /apis/clusterpedia.io/v1beta1/resources[/clusters/<name>]/<kube path>
  *       a Kubernetes API root: /version, discovery and /openapi/v3
  *       (openapi), resources (search)
- * Every path but the health checks needs an authenticated user.
+ * Every path but the health checks needs an authenticated user (one
+ * check alone, /readyz/<check>, says why it fails: it needs one too).
  */
 #include "apiserver/api_router.h"
 
@@ -26,16 +28,6 @@
 #include "apiserver/search/api_wcache.h"
 
 #define NOT_FOUND_MSG "the server could not find the requested resource"
-
-static void
-serve_text(struct pedia_api_response *r, const char *text)
-{
-    struct pdi_buf b;
-
-    pdi_buf_init(&b, r->a);
-    pdi_buf_puts(&b, text);
-    pdi_api_body(r, 200, &b, "text/plain; charset=utf-8");
-}
 
 static void
 serve_version(struct pedia_api_response *r)
@@ -92,14 +84,6 @@ static const struct pdi_api_type root_types[] = {
     {PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION, "collectionresources",
      "CollectionResource", false, "get,list", "collectionresource"},
 };
-
-static bool
-health_path(const struct pdi_api_req *rq)
-{
-    return rq->n_seg == 1 &&
-           (seg_is(rq, 0, "healthz") || seg_is(rq, 0, "livez") ||
-            seg_is(rq, 0, "readyz"));
-}
 
 /* A search root: `.../resources[/clusters/<c>]/<kube path>`. */
 static void
@@ -190,9 +174,11 @@ void
 pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
 {
     const char *m = rq->in->method;
+    bool health = false, one_check = false;
 
-    if (health_path(rq)) {
-        serve_text(r, "ok");
+    health = pdi_api_health_path(rq, &one_check);
+    if (health && !one_check) { /* public, as kube's (api_health.c) */
+        pdi_api_serve_health(rq, r);
         return;
     }
     if (!rq->in->user) {
@@ -216,6 +202,10 @@ pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
     }
     if (!pdi_api_authorize(rq, r))
         return;
+    if (health) {
+        pdi_api_serve_health(rq, r);
+        return;
+    }
     if (in_group(rq, PDI_API_CLUSTER_GROUP, PDI_API_CLUSTER_VERSION)) {
         pdi_api_serve_pediaclusters(rq, r, rq->seg + 3, rq->n_seg - 3);
         return;

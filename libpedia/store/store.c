@@ -151,17 +151,47 @@ store_init(pedia_store *st, pedia_ctx *ctx)
         pthread_mutex_destroy(&st->wmu);
         return pdi_error_set(PEDIA_EINTERNAL, 0, "cond init failed");
     }
+    if (!pdi_store_health_init(st)) {
+        pthread_cond_destroy(&st->cond);
+        pthread_mutex_destroy(&st->pmu);
+        pthread_mutex_destroy(&st->wmu);
+        return pdi_error_set(PEDIA_EINTERNAL, 0, "mutex init failed");
+    }
     st->locks_ready = true;
     return PEDIA_OK;
+}
+
+/* The drivers' debug details (pedia_sys_open_options.log) go to the
+ * context's logger. */
+static void
+driver_log(pedia_log_level level, const char *component, const char *msg,
+           void *payload)
+{
+    const struct pedia_ctx *ctx = payload;
+
+    pdi_log(&ctx->logger, level, component ? component : "store", "%s", msg);
+}
+
+/* The options every handle of a store is opened with. */
+static pedia_sys_open_options
+open_options(struct pedia_ctx *ctx, bool read_only)
+{
+    pedia_sys_open_options o;
+
+    memset(&o, 0, sizeof o);
+    o.version = PEDIA_SYS_STORE_DRIVER_VERSION;
+    o.change_retention = ctx ? ctx->change_retention : 0;
+    o.read_only = read_only;
+    o.log = driver_log;
+    o.log_payload = ctx;
+    return o;
 }
 
 pedia_err
 pedia_store_open(pedia_store **out, pedia_ctx *ctx, const char *uri)
 {
-    pedia_sys_open_options wo = {PEDIA_SYS_STORE_DRIVER_VERSION, 0, false};
+    pedia_sys_open_options wo;
     pedia_store *st;
-
-    wo.change_retention = ctx ? ctx->change_retention : 0;
     pedia_err err;
 
     pdi_error_clear();
@@ -172,6 +202,7 @@ pedia_store_open(pedia_store **out, pedia_ctx *ctx, const char *uri)
     st = pdi_calloc(&ctx->alloc, 1, sizeof *st);
     if (!st)
         return pdi_error_oom();
+    wo = open_options(ctx, false);
     err = store_init(st, ctx);
     err = err ? err : pick_driver(ctx, uri, &st->drv);
     err = err ? err : effective_uri(st, uri);
@@ -197,6 +228,7 @@ pedia_store_free(pedia_store *st)
     if (st->writer)
         st->drv->close(st->writer);
     if (st->locks_ready) {
+        pdi_store_health_free(st);
         pthread_cond_destroy(&st->cond);
         pthread_mutex_destroy(&st->pmu);
         pthread_mutex_destroy(&st->wmu);
@@ -220,8 +252,7 @@ pedia_store_set_normalize_flags(pedia_store *st, unsigned flags)
 pedia_err
 pdi_store_reader_acquire(pedia_store *st, pedia_sys_store **out)
 {
-    pedia_sys_open_options ro = {PEDIA_SYS_STORE_DRIVER_VERSION,
-                                 st->ctx->change_retention, true};
+    pedia_sys_open_options ro = open_options(st->ctx, true);
     pedia_err err = PEDIA_OK;
 
     *out = NULL;
@@ -286,9 +317,9 @@ pdi_store_write(pedia_store *st, pedia_sys_write *writes, size_t n)
     int64_t max = 0;
     pedia_err err;
 
-    pthread_mutex_lock(&st->wmu);
+    pdi_store_writer_take(st);
     err = st->drv->write(st->writer, writes, n);
-    pthread_mutex_unlock(&st->wmu);
+    pdi_store_writer_give(st, err);
     if (err)
         return err;
     for (size_t i = 0; i < n; i++)
@@ -390,11 +421,11 @@ pedia_store_delete_cluster(pedia_store *st, const char *cluster,
     if (resource && !version)
         return pdi_error_set(PEDIA_EINVAL, 0,
                              "delete cluster: a resource needs a version");
-    pthread_mutex_lock(&st->wmu);
+    pdi_store_writer_take(st);
     err = st->drv->delete_all(st->writer, cluster, resource ? &t : NULL);
     if (!err)
         err = st->drv->current_revision(st->writer, &rev);
-    pthread_mutex_unlock(&st->wmu);
+    pdi_store_writer_give(st, err);
     if (!err)
         publish_revision(st, rev);
     return err;

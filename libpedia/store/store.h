@@ -58,6 +58,19 @@ pedia_err pdi_store_sync_state_set(pedia_store *st, const char *cluster,
 /* The normalization flags set with pedia_store_set_normalize_flags(). */
 unsigned pdi_store_norm_flags(const pedia_store *st);
 
+/* Whether the store can be read and written now, for readiness checks
+ * (store_health.c, docs/DECISIONS.md R16): PEDIA_OK ("ok" in msg), or
+ * PEDIA_ESTORE with a reason safe for clients in msg ("store: disk full").
+ * Probes the store at most once a second; other calls answer from the
+ * last probe at once. Bounded: waits about half a second for a busy
+ * writer, then the database's own timeouts. Logs a change of the verdict
+ * once. Thread-safe. */
+pedia_err pdi_store_check(pedia_store *st, char *msg, size_t cap);
+/* Make the next pdi_store_check probe again at once (tests). */
+void pdi_store_check_expire(pedia_store *st);
+/* How many probes pdi_store_check has run (tests). */
+uint64_t pdi_store_probes(pedia_store *st);
+
 /* Block until the store's revision exceeds `after` or timeout_ms passes
  * (PEDIA_ETIMEDOUT). In-process writes wake it at once; writes of other
  * processes are seen through the driver's wait. */

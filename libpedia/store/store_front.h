@@ -6,6 +6,7 @@
 #define PDI_STORE_FRONT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "store/store.h"
 
@@ -30,6 +31,31 @@ struct pedia_store {
     size_t cap_pool;
     size_t readers_out;
     int64_t last_rev;
+
+    /* health (store_health.c) */
+    _Atomic int64_t write_since; /* mono ms a write took the writer; 0 idle */
+    bool health_ready;           /* hmu initialised */
+    pthread_mutex_t hmu;         /* everything below */
+    bool probing;                /* a thread runs a probe now */
+    uint64_t probes;             /* probes run (tests)  */
+    int64_t probe_at;            /* mono ms of the last probe's end; 0 none */
+    pedia_err probe_err;         /* its outcome */
+    char probe_msg[160];
+    int64_t wfail_at; /* mono ms of the last write the database failed */
+    int64_t wok_at;   /* mono ms of the last write it accepted */
+    char wfail_msg[160];
+    bool reported; /* a failing verdict was logged (until it clears) */
+    char reported_msg[160];
 };
+
+/* Take the writer handle for one write (wmu) and give it back with the
+ * write's outcome, which feeds the health verdict: a database failure
+ * (ESTORE, ETIMEDOUT, EBUSY, ENET) makes the store unready until a later
+ * write succeeds (store_health.c). */
+void pdi_store_writer_take(pedia_store *st);
+void pdi_store_writer_give(pedia_store *st, pedia_err err);
+/* Set up / tear down the health state (store_init, pedia_store_free). */
+bool pdi_store_health_init(pedia_store *st);
+void pdi_store_health_free(pedia_store *st);
 
 #endif

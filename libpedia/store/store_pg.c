@@ -5,8 +5,10 @@
  * store_pg_misc.c; shared declarations in store_pg_int.h.
  *
  * Invariants:
- * - Error messages carry libpq's text (first line) and the SQLSTATE, never
- *   the connection string: it may hold a password.
+ * - Error messages name the kind of failure only (store_fault.c); libpq's
+ *   text (first line) and the SQLSTATE go to the handle's debug logger
+ *   (it may name the host and port), the cause code is the SQLSTATE. The
+ *   connection string is never printed anywhere: it may hold a password.
  * - A connection found broken (CONNECTION_BAD) is reset once at the start
  *   of the next call; per-session state (the TEMP staging table, open
  *   cursors) is forgotten then. Work of a failed transaction is never half
@@ -60,8 +62,55 @@ first_line(char *out, size_t cap, const char *msg)
     out[n] = '\0';
 }
 
+/* The kind of a failure with no SQLSTATE: a connection that could not be
+ * made or was lost. libpq then has only its message, in English or the
+ * server's language; the two cases worth telling apart are matched on
+ * the English text, anything else is "unavailable". */
+static enum pdi_store_fault
+conn_fault(const char *msg)
+{
+    if (strstr(msg, "authentication failed"))
+        return PDI_FAULT_AUTH;
+    if (strstr(msg, "database") && strstr(msg, "does not exist"))
+        return PDI_FAULT_NO_DATABASE;
+    return PDI_FAULT_UNAVAILABLE;
+}
+
+enum pdi_store_fault
+pdi_pg_fault(const char *state, const char *msg)
+{
+    static const struct {
+        const char *prefix; /* a SQLSTATE or its class */
+        enum pdi_store_fault f;
+    } map[] = {
+        {"53100", PDI_FAULT_DISK_FULL},
+        {"53", PDI_FAULT_RESOURCES},
+        {"57014", PDI_FAULT_TIMEOUT},
+        {"57P", PDI_FAULT_UNAVAILABLE},
+        {"08", PDI_FAULT_UNAVAILABLE},
+        {"28", PDI_FAULT_AUTH},
+        {"3D000", PDI_FAULT_NO_DATABASE},
+        {"42501", PDI_FAULT_PERMISSION},
+        {"25006", PDI_FAULT_READ_ONLY},
+        {"40001", PDI_FAULT_BUSY},
+        {"40P01", PDI_FAULT_BUSY},
+        {"55P03", PDI_FAULT_BUSY},
+        {"XX001", PDI_FAULT_CORRUPT},
+        {"XX002", PDI_FAULT_CORRUPT},
+        {"58", PDI_FAULT_IO},
+    };
+
+    if (!state || strlen(state) != 5)
+        return conn_fault(msg ? msg : "");
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strncmp(state, map[i].prefix, strlen(map[i].prefix)) == 0)
+            return map[i].f;
+    return PDI_FAULT_INTERNAL;
+}
+
 pedia_err
-pdi_pg_fail(PGconn *conn, const PGresult *res, const char *what)
+pdi_pg_fail(pedia_sys_store *st, PGconn *conn, const PGresult *res,
+            const char *what)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = res ? PQresultErrorMessage(res) : NULL;
@@ -72,11 +121,11 @@ pdi_pg_fail(PGconn *conn, const PGresult *res, const char *what)
     first_line(line, sizeof line, msg);
     if (!line[0])
         snprintf(line, sizeof line, "unknown error");
-    if (state)
-        return pdi_error_set(PEDIA_ESTORE, sqlstate_code(state),
-                             "postgres: %s: %s (SQLSTATE %s)", what, line,
-                             state);
-    return pdi_error_set(PEDIA_ESTORE, 0, "postgres: %s: %s", what, line);
+    pdi_store_detail(st->log, st->log_payload, "postgres: %s: %s%s%s%s", what,
+                     line, state ? " (SQLSTATE " : "", state ? state : "",
+                     state ? ")" : "");
+    return pdi_store_fault(pdi_pg_fault(state, line),
+                           state ? sqlstate_code(state) : 0);
 }
 
 /* ---- connections -------------------------------------------------------- */
@@ -125,7 +174,7 @@ pdi_pg_ensure(pedia_sys_store *st)
     st->stage_ready = false;
     st->n_cursors = 0;
     if (PQstatus(st->conn) != CONNECTION_OK)
-        return pdi_pg_fail(st->conn, NULL, "reconnect");
+        return pdi_pg_fail(st, st->conn, NULL, "reconnect");
     session_setup(st->conn);
     return PEDIA_OK;
 }
@@ -146,7 +195,7 @@ pdi_pg_exec(pedia_sys_store *st, const char *sql, const char *what)
     pedia_err rc = PEDIA_OK;
 
     if (!res || !result_ok(res))
-        rc = pdi_pg_fail(st->conn, res, what);
+        rc = pdi_pg_fail(st, st->conn, res, what);
     PQclear(res);
     return rc;
 }
@@ -159,7 +208,7 @@ pdi_pg_params(pedia_sys_store *st, const char *sql, int n,
 
     *out = NULL;
     if (!res || !result_ok(res)) {
-        pedia_err rc = pdi_pg_fail(st->conn, res, what);
+        pedia_err rc = pdi_pg_fail(st, st->conn, res, what);
         PQclear(res);
         return rc;
     }
@@ -352,7 +401,7 @@ pdi_pg_stream(pedia_sys_store *st, const char *sql, int n,
     pedia_err rc = PEDIA_OK;
 
     if (!PQsendQueryParams(st->conn, sql, n, NULL, vals, NULL, NULL, 0))
-        return pdi_pg_fail(st->conn, NULL, what);
+        return pdi_pg_fail(st, st->conn, NULL, what);
     PQsetSingleRowMode(st->conn);
     while ((res = PQgetResult(st->conn)) != NULL) {
         ExecStatusType s = PQresultStatus(res);
@@ -364,7 +413,7 @@ pdi_pg_stream(pedia_sys_store *st, const char *sql, int n,
         }
         if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK &&
             s != PGRES_COMMAND_OK && !rc)
-            rc = pdi_pg_fail(st->conn, res, what);
+            rc = pdi_pg_fail(st, st->conn, res, what);
         PQclear(res);
     }
     return rc;
@@ -459,7 +508,7 @@ migrate_locked(pedia_sys_store *st)
         return rc;
     if (v > PDI_SQL_SCHEMA_VERSION)
         return pdi_error_set(PEDIA_ESTORE, 0,
-                             "postgres: schema version %lld is newer than "
+                             "store: schema version %lld is newer than "
                              "this libpedia (%d)",
                              (long long)v, PDI_SQL_SCHEMA_VERSION);
     if (v == PDI_SQL_SCHEMA_VERSION)
@@ -507,11 +556,11 @@ check_schema(pedia_sys_store *st)
 
     if (rc)
         return pdi_error_set(PEDIA_ESTORE, 0,
-                             "postgres: no pedia schema in this database "
+                             "store: no pedia schema in this database "
                              "(open it once read-write)");
     if (v != PDI_SQL_SCHEMA_VERSION)
         return pdi_error_set(PEDIA_ESTORE, 0,
-                             "postgres: schema version %lld, expected %d",
+                             "store: schema version %lld, expected %d",
                              (long long)v, PDI_SQL_SCHEMA_VERSION);
     return PEDIA_OK;
 }
@@ -556,26 +605,34 @@ scrub_password(char *msg, const char *uri)
         scrub_range(msg, pw + 9, strcspn(pw + 9, "& "));
 }
 
+/* A URI libpq cannot parse: what libpq said quotes part of it (a host,
+ * a port, a parameter), so it goes to the debug log, scrubbed of the
+ * password; the message says only which kind of URI is wrong. */
 static pedia_err
-check_uri(const char *uri)
+check_uri(const char *uri, const pedia_sys_open_options *opts)
 {
     char *err = NULL;
     char line[320];
-    PQconninfoOption *opts;
+    PQconninfoOption *opts_parsed;
 
     if (!pdi_str_starts(uri, "postgres://") &&
         !pdi_str_starts(uri, "postgresql://"))
         return pdi_error_set(PEDIA_EINVAL, 0,
                              "postgres: URI must start with postgres:// or "
                              "postgresql://");
-    opts = PQconninfoParse(uri, &err);
-    if (!opts) {
+    opts_parsed = PQconninfoParse(uri, &err);
+    if (!opts_parsed) {
         first_line(line, sizeof line, err ? err : "out of memory");
         scrub_password(line, uri);
         PQfreemem(err);
-        return pdi_error_set(PEDIA_EINVAL, 0, "postgres: bad URI: %s", line);
+        if (opts && opts->version >= 2)
+            pdi_store_detail(opts->log, opts->log_payload,
+                             "postgres: bad URI: %s", line);
+        return pdi_error_set(PEDIA_EINVAL, 0,
+                             "store: invalid PostgreSQL URI (the debug log "
+                             "says why)");
     }
-    PQconninfoFree(opts);
+    PQconninfoFree(opts_parsed);
     return PEDIA_OK;
 }
 
@@ -604,7 +661,7 @@ open_conn(pedia_sys_store *st, const pedia_sys_open_options *opts)
     if (!st->conn)
         return pdi_error_oom();
     if (PQstatus(st->conn) != CONNECTION_OK)
-        return pdi_pg_fail(st->conn, NULL, "connect");
+        return pdi_pg_fail(st, st->conn, NULL, "connect");
     st->read_only = opts && opts->read_only;
     st->retention = opts && opts->change_retention > 0
                         ? opts->change_retention
@@ -622,7 +679,7 @@ pg_open(pedia_sys_store **out, const char *uri,
 
     PEDIA_ASSERT_ARG(out && uri);
     *out = NULL;
-    rc = check_uri(uri);
+    rc = check_uri(uri, opts);
     if (rc)
         return rc;
     st = pdi_calloc(NULL, 1, sizeof *st);
@@ -632,6 +689,10 @@ pg_open(pedia_sys_store **out, const char *uri,
     pdi_buf_init(&st->copy, NULL);
     pdi_buf_init(&st->scratch, NULL);
     pdi_buf_init(&st->elem, NULL);
+    if (opts && opts->version >= 2) {
+        st->log = opts->log;
+        st->log_payload = opts->log_payload;
+    }
     st->uri = pdi_strdup(NULL, uri);
     rc = st->uri ? open_conn(st, opts) : pdi_error_oom();
     if (rc) {
@@ -663,6 +724,7 @@ const pedia_sys_store_driver pdi_store_pg_driver = {
     .meta_get = pdi_pg_meta_get,
     .meta_delete = pdi_pg_meta_delete,
     .meta_list = pdi_pg_meta_list,
+    .probe = pdi_pg_probe,
 };
 
 #else

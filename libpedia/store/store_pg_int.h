@@ -16,6 +16,7 @@
 
 #include <libpq-fe.h>
 
+#include "store/store_int.h"
 #include "store/store_sql.h"
 
 /* pg_advisory_xact_lock keys (arbitrary constants, "pedi" + n): every write
@@ -49,14 +50,22 @@ struct pedia_sys_store {
     struct pdi_buf elem; /* one label element being encoded */
 
     pthread_mutex_t wait_lock;
-    PGconn *wconn; /* LISTEN connection of `wait` */
+    PGconn *wconn;    /* LISTEN connection of `wait` */
+    pedia_log_cb log; /* debug details of errors (open options v2) */
+    void *log_payload;
 };
 
 /* ---- store_pg.c ---------------------------------------------------------- */
 
-/* Set PEDIA_ESTORE (or `code`) from a failed result or connection: the
- * SQLSTATE as cause, "what: <first line of the message> (SQLSTATE x)". */
-pedia_err pdi_pg_fail(PGconn *conn, const PGresult *res, const char *what);
+/* Set PEDIA_ESTORE from a failed result or connection of st: the
+ * SQLSTATE as cause, the kind of failure as the message ("store: database
+ * unavailable"); "what: <first line of libpq's message> (SQLSTATE x)" goes
+ * to st's debug logger. */
+pedia_err pdi_pg_fail(pedia_sys_store *st, PGconn *conn, const PGresult *res,
+                      const char *what);
+/* The kind of failure a SQLSTATE means; without one (a connection that
+ * failed), judged from libpq's message. */
+enum pdi_store_fault pdi_pg_fault(const char *sqlstate, const char *msg);
 /* Connect to uri (expanded by libpq), notices silenced; check PQstatus. */
 PGconn *pdi_pg_connect(const char *uri);
 /* Reconnect once when the connection is broken. */
@@ -138,5 +147,8 @@ pedia_err pdi_pg_meta_delete(pedia_sys_store *st, const char *kind,
                              const char *name);
 pedia_err pdi_pg_meta_list(pedia_sys_store *st, const char *kind,
                            pedia_sys_meta_cb cb, void *payload);
+/* The probe method (store_driver.h): a read and, on a writer, a heartbeat
+ * row in its own transaction under statement and lock timeouts. */
+pedia_err pdi_pg_probe(pedia_sys_store *st, int timeout_ms);
 
 #endif

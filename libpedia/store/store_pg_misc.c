@@ -1,7 +1,8 @@
 /*
  * store_pg_misc.c: the PostgreSQL driver's small tables: the stored keys of
  * a type (for re-list reconciliation), the per-type sync state (last member
- * RV) and meta objects (PediaCluster specs and status, ...).
+ * RV) and meta objects (PediaCluster specs and status, ...); and the health
+ * probe (a heartbeat row in pedia_meta).
  *
  * keys streams rows in single-row mode, so reconciling a large type does
  * not buffer it. meta_put draws its revision from the global sequence under
@@ -11,6 +12,7 @@
  */
 #ifdef PEDIA_WITH_POSTGRES
 
+#include <stdio.h>
 #include <string.h>
 
 #include "store/store_pg_int.h"
@@ -257,6 +259,43 @@ pdi_pg_meta_list(pedia_sys_store *st, const char *kind, pedia_sys_meta_cb cb,
                              1, vals, "meta list", &res);
     rc = rc ? rc : meta_rows(res, cb, payload);
     PQclear(res);
+    return rc;
+}
+
+/* ---- probe ----------------------------------------------------------------
+ */
+
+/* The read reconnects a broken connection (a server restart) and retries
+ * once, like every read; the heartbeat runs in its own transaction whose
+ * statement and lock waits end after timeout_ms, so a probe never queues
+ * behind a stuck lock for long. It takes no write lock and draws no
+ * revision: watchers see nothing. */
+pedia_err
+pdi_pg_probe(pedia_sys_store *st, int timeout_ms)
+{
+    PGresult *res = NULL;
+    char sql[400];
+    pedia_err rc;
+
+    PEDIA_ASSERT_ARG(st);
+    rc = pdi_pg_params_retry(st,
+                             "SELECT value FROM pedia_meta WHERE key = "
+                             "'last_revision'",
+                             0, NULL, "probe", &res);
+    PQclear(res);
+    if (rc || st->read_only)
+        return rc;
+    if (timeout_ms < 1)
+        timeout_ms = 1;
+    snprintf(sql, sizeof sql,
+             "BEGIN; SET LOCAL statement_timeout = %d; SET LOCAL "
+             "lock_timeout = %d; INSERT INTO pedia_meta(key, value) VALUES "
+             "('heartbeat', now()::text) ON CONFLICT (key) DO UPDATE SET "
+             "value = EXCLUDED.value; COMMIT",
+             timeout_ms, timeout_ms);
+    rc = pdi_pg_exec(st, sql, "heartbeat");
+    if (rc)
+        pdi_pg_rollback(st);
     return rc;
 }
 

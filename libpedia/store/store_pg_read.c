@@ -166,13 +166,14 @@ fetch(pedia_sys_cursor *c)
     c->row = 0;
     if (c->gen != st->gen || PQstatus(st->conn) != CONNECTION_OK) {
         c->done = true;
-        return pdi_error_set(PEDIA_ESTORE, 0,
-                             "postgres: connection lost during a query");
+        pdi_store_detail(st->log, st->log_payload,
+                         "postgres: connection lost during a query");
+        return pdi_store_fault(PDI_FAULT_UNAVAILABLE, 0);
     }
     snprintf(sql, sizeof sql, "FETCH %d FROM %s", PDI_PG_FETCH, c->name);
     c->res = PQexec(st->conn, sql);
     if (PQresultStatus(c->res) != PGRES_TUPLES_OK) {
-        pedia_err rc = pdi_pg_fail(st->conn, c->res, "fetch");
+        pedia_err rc = pdi_pg_fail(st, st->conn, c->res, "fetch");
         PQclear(c->res);
         c->res = NULL;
         c->done = true;
@@ -430,10 +431,10 @@ wait_connect(pedia_sys_store *st)
     if (!st->wconn)
         return pdi_error_oom();
     if (PQstatus(st->wconn) != CONNECTION_OK)
-        return pdi_pg_fail(st->wconn, NULL, "wait: connect");
+        return pdi_pg_fail(st, st->wconn, NULL, "wait: connect");
     res = PQexec(st->wconn, "LISTEN " PDI_PG_CHANNEL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        pedia_err rc = pdi_pg_fail(st->wconn, res, "listen");
+        pedia_err rc = pdi_pg_fail(st, st->wconn, res, "listen");
         PQclear(res);
         PQfinish(st->wconn);
         st->wconn = NULL;
@@ -452,7 +453,7 @@ wait_check(pedia_sys_store *st, int64_t after, bool *hit)
     pedia_err rc = PEDIA_OK;
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        rc = pdi_pg_fail(st->wconn, res, "wait");
+        rc = pdi_pg_fail(st, st->wconn, res, "wait");
     else
         *hit = PQntuples(res) == 1 && pdi_pg_int(res, 0, 0) > after;
     PQclear(res);
@@ -497,7 +498,7 @@ wait_locked(pedia_sys_store *st, int64_t after, int timeout_ms)
                                  after);
         if (poll(&pfd, 1, timeout_ms < 0 ? -1 : (int)left) < 0 &&
             errno != EINTR)
-            return pdi_error_set(PEDIA_ESTORE, errno, "postgres: wait: poll");
+            return pdi_store_fault(PDI_FAULT_INTERNAL, errno);
         if (!PQconsumeInput(st->wconn)) {
             /* Lost the server: reconnect and check again (a commit may
              * have happened while we were not listening). */

@@ -310,17 +310,17 @@ copy_send(pedia_sys_store *st)
     pedia_err rc = PEDIA_OK;
 
     if (PQresultStatus(res) != PGRES_COPY_IN) {
-        rc = pdi_pg_fail(st->conn, res, "copy");
+        rc = pdi_pg_fail(st, st->conn, res, "copy");
         PQclear(res);
         return rc;
     }
     PQclear(res);
     if (PQputCopyData(st->conn, st->copy.ptr, (int)st->copy.len) != 1 ||
         PQputCopyEnd(st->conn, NULL) != 1)
-        rc = pdi_pg_fail(st->conn, NULL, "copy");
+        rc = pdi_pg_fail(st, st->conn, NULL, "copy");
     while ((res = PQgetResult(st->conn)) != NULL) {
         if (!rc && PQresultStatus(res) != PGRES_COMMAND_OK)
-            rc = pdi_pg_fail(st->conn, res, "copy");
+            rc = pdi_pg_fail(st, st->conn, res, "copy");
         PQclear(res);
     }
     return rc;

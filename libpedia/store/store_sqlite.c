@@ -13,6 +13,7 @@
  * Locking: none here; a handle is used by one thread at a time and SQLite
  * connections are opened in serialized mode.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +23,6 @@
 #include "store/store_sql.h"
 #include "store/store_sqlite_int.h"
 
-#define BUSY_TIMEOUT_MS 10000
 #define LOCKED_RETRY_MS 10000
 #define WAIT_POLL_MS 20
 
@@ -59,11 +59,48 @@ static const char *const stmt_sql[SQ_COUNT_] = {
     [SQ_TRIM] = "DELETE FROM pedia_changes WHERE revision <= ?1",
 };
 
+enum pdi_store_fault
+pdi_sqlite_fault(int extended, int sys_errno)
+{
+    switch (extended & 0xff) {
+    case SQLITE_FULL:
+        return PDI_FAULT_DISK_FULL;
+    case SQLITE_IOERR: /* a write over the file size limit is EFBIG */
+        return sys_errno == ENOSPC || sys_errno == EFBIG || sys_errno == EDQUOT
+                   ? PDI_FAULT_DISK_FULL
+                   : PDI_FAULT_IO;
+    case SQLITE_READONLY:
+        return PDI_FAULT_READ_ONLY;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return PDI_FAULT_BUSY;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return PDI_FAULT_CORRUPT;
+    case SQLITE_CANTOPEN:
+        return PDI_FAULT_CANT_OPEN;
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        return PDI_FAULT_PERMISSION;
+    default:
+        return PDI_FAULT_INTERNAL;
+    }
+}
+
 pedia_err
 pdi_sqlite_err(struct pdi_sqlite *h, const char *what)
 {
-    return pdi_error_set(PEDIA_ESTORE, sqlite3_extended_errcode(h->db),
-                         "sqlite: %s: %s", what, sqlite3_errmsg(h->db));
+    int code = sqlite3_extended_errcode(h->db);
+    int sys = sqlite3_system_errno(h->db);
+    char eb[128];
+
+    /* GNU strerror_r (_GNU_SOURCE): thread-safe, returns the text */
+    pdi_store_detail(h->log, h->log_payload, "sqlite: %s: %s (code %d%s%s)",
+                     what, sqlite3_errmsg(h->db), code, sys ? ", " : "",
+                     sys ? strerror_r(sys, eb, sizeof eb) : "");
+    if ((code & 0xff) == SQLITE_NOMEM)
+        return pdi_error_oom();
+    return pdi_store_fault(pdi_sqlite_fault(code, sys), code);
 }
 
 pedia_err
@@ -220,7 +257,7 @@ migrate(struct pdi_sqlite *h)
     err = err ? err : pdi_sqlite_meta_int(h, "schema_version", &version);
     if (!err && version > PDI_SQL_SCHEMA_VERSION)
         err = pdi_error_set(PEDIA_ESTORE, 0,
-                            "sqlite: schema version %lld is newer than this "
+                            "store: schema version %lld is newer than this "
                             "libpedia (%d)",
                             (long long)version, PDI_SQL_SCHEMA_VERSION);
     if (!err && version < PDI_SQL_SCHEMA_VERSION)
@@ -264,8 +301,10 @@ open_db(struct pdi_sqlite *h, const char *path, bool read_only)
             return pdi_error_oom();
         return pdi_sqlite_err(h, "cannot open database");
     }
+    /* before the pragmas write anything: -wal and -shm take its mode */
+    pdi_sqlite_file_init(h);
     sqlite3_extended_result_codes(h->db, 1);
-    sqlite3_busy_timeout(h->db, BUSY_TIMEOUT_MS);
+    sqlite3_busy_timeout(h->db, PDI_SQLITE_BUSY_TIMEOUT_MS);
     return pdi_sqlite_exec(h, read_only ? reader_pragmas : writer_pragmas,
                            "configure");
 }
@@ -329,6 +368,10 @@ sqlite_open(pedia_sys_store **out, const char *uri,
                        ? opts->change_retention
                        : PDI_SQL_DEFAULT_RETENTION;
     h->shared_cache = strstr(path, "mode=memory") != NULL;
+    if (opts && opts->version >= 2) {
+        h->log = opts->log;
+        h->log_payload = opts->log_payload;
+    }
     err = open_db(h, path, h->read_only);
     if (!err && !h->read_only) {
         err = migrate(h);
@@ -599,4 +642,5 @@ const pedia_sys_store_driver pdi_store_sqlite_driver = {
     .meta_get = sqlite_meta_get,
     .meta_delete = sqlite_meta_delete,
     .meta_list = sqlite_meta_list,
+    .probe = pdi_sqlite_probe,
 };

@@ -1,7 +1,8 @@
 /*
  * store_sqlite_int.h: the SQLite driver's handle, shared by its files
  * (store_sqlite.c: open/close/metadata; store_sqlite_write.c: writes and
- * the change log; store_sqlite_query.c: searches).
+ * the change log; store_sqlite_query.c: searches; store_sqlite_health.c:
+ * the file's identity and permissions, the probe).
  *
  * A handle is one sqlite3 connection plus its cache of prepared statements;
  * one thread uses it at a time (store_driver.h).
@@ -10,10 +11,15 @@
 #define PDI_STORE_SQLITE_INT_H
 
 #include <pedia/sys/store_driver.h>
+#include <sys/types.h>
 
 #include <sqlite3.h>
 
+#include "store/store_int.h"
 #include "util/util.h"
+
+/* How long a statement waits for another connection's lock. */
+#define PDI_SQLITE_BUSY_TIMEOUT_MS 10000
 
 /* Statements prepared once per handle and reused across calls. */
 enum pdi_sqlite_stmt {
@@ -51,6 +57,11 @@ struct pdi_sqlite {
     sqlite3_stmt *stmts[SQ_COUNT_];
     int64_t analyzed_rows; /* table size at the last ANALYZE */
     unsigned writes_since_check;
+    pedia_log_cb log; /* debug details of errors (open options v2) */
+    void *log_payload;
+    bool has_file; /* a database file (not in memory): dev/ino are set */
+    dev_t dev;     /* the file the connection opened */
+    ino_t ino;
 };
 
 /* Refresh the planner statistics when the table has doubled since the last
@@ -73,9 +84,13 @@ pdi_sqlite_of(pedia_sys_store *st)
     return (struct pdi_sqlite *)(void *)st;
 }
 
-/* Set the error from the connection: ESTORE, the extended code as cause,
- * "sqlite: <what>: <errmsg>". Returns PEDIA_ESTORE. */
+/* Set the error from the connection: PEDIA_ESTORE (PEDIA_ENOMEM when
+ * SQLite ran out of memory), the extended code as cause, and the kind of
+ * failure as the message ("store: disk full"); SQLite's own text, with
+ * `what`, goes to the debug logger only. */
 pedia_err pdi_sqlite_err(struct pdi_sqlite *h, const char *what);
+/* The fault an extended result code (and the OS errno behind it) means. */
+enum pdi_store_fault pdi_sqlite_fault(int extended, int sys_errno);
 /* The cached statement id, prepared on first use, reset and unbound. */
 pedia_err pdi_sqlite_stmt(struct pdi_sqlite *h, enum pdi_sqlite_stmt id,
                           sqlite3_stmt **out);
@@ -111,5 +126,12 @@ pedia_err pdi_sqlite_cursor_next(pedia_sys_cursor *c, pedia_sys_row *row,
 void pdi_sqlite_cursor_close(pedia_sys_cursor *c);
 pedia_err pdi_sqlite_count(pedia_sys_store *st, const pedia_sys_query *q,
                            int64_t *out);
+
+/* store_sqlite_health.c. After open: remember the database file's device
+ * and inode and, for a file SQLite has just created, make it private
+ * (0600; its -wal and -shm inherit the mode). */
+void pdi_sqlite_file_init(struct pdi_sqlite *h);
+/* The probe method (store_driver.h). */
+pedia_err pdi_sqlite_probe(pedia_sys_store *st, int timeout_ms);
 
 #endif

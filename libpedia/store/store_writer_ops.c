@@ -1,7 +1,8 @@
 /*
  * store_writer_ops.c: the writer-handle operations other modules need
  * besides batches (manifests, sync state), serialized with every other
- * write through the store's writer mutex.
+ * write through the store's writer handle; their outcomes feed the health
+ * verdict (store_health.c).
  */
 #include "store/store_front.h"
 
@@ -12,9 +13,9 @@ pdi_store_meta_put(pedia_store *st, const char *kind, const char *name,
     int64_t rev = 0;
     pedia_err err;
 
-    pthread_mutex_lock(&st->wmu);
+    pdi_store_writer_take(st);
     err = st->drv->meta_put(st->writer, kind, name, json, len, &rev);
-    pthread_mutex_unlock(&st->wmu);
+    pdi_store_writer_give(st, err);
     return err;
 }
 
@@ -23,9 +24,9 @@ pdi_store_meta_delete(pedia_store *st, const char *kind, const char *name)
 {
     pedia_err err;
 
-    pthread_mutex_lock(&st->wmu);
+    pdi_store_writer_take(st);
     err = st->drv->meta_delete(st->writer, kind, name);
-    pthread_mutex_unlock(&st->wmu);
+    pdi_store_writer_give(st, err);
     return err;
 }
 
@@ -35,9 +36,9 @@ pdi_store_sync_state_set(pedia_store *st, const char *cluster,
 {
     pedia_err err;
 
-    pthread_mutex_lock(&st->wmu);
+    pdi_store_writer_take(st);
     err = st->drv->sync_state_set(st->writer, cluster, type, rv);
-    pthread_mutex_unlock(&st->wmu);
+    pdi_store_writer_give(st, err);
     return err;
 }
 

@@ -216,6 +216,30 @@ cond_set(struct sync_cluster *cl, const char *type, const char *status,
     pthread_mutex_unlock(&e->mu);
 }
 
+void
+sync_cluster_failing_update(struct sync_cluster *cl)
+{
+    char msg[sizeof cl->status.failing];
+    size_t failing = 0;
+
+    msg[0] = '\0';
+    for (size_t i = 0; i < cl->n_refl; i++) {
+        const struct pdi_resource_status *st = &cl->refl[i]->st;
+        if (strcmp(st->status, "Error") != 0)
+            break;
+        if (!failing++)
+            snprintf(msg, sizeof msg,
+                     "every synced resource fails; %.60s: %.150s", st->resource,
+                     st->message);
+    }
+    if (failing != cl->n_refl || !failing)
+        msg[0] = '\0';
+    if (strcmp(msg, cl->status.failing) == 0)
+        return;
+    pdi_status_set_failing(&cl->status, msg, pdi_wall_ms() / 1000);
+    cl->status_dirty = true;
+}
+
 pedia_err
 sync_cluster_status_render(struct sync_cluster *cl, struct pdi_buf *out)
 {
@@ -510,6 +534,7 @@ drop_reflectors(struct sync_cluster *cl, const struct pdi_sync_targets *t)
         cl->refl[i] = cl->refl[--cl->n_refl];
         sync_grave_add(e, r, false);
         cl->status_dirty = true;
+        sync_cluster_failing_update(cl);
         pthread_mutex_unlock(&e->mu);
     }
 }
@@ -549,6 +574,7 @@ add_reflector(struct sync_cluster *cl, const struct pdi_sync_target *t,
     pthread_mutex_lock(&e->mu);
     cl->refl[cl->n_refl++] = r;
     cl->status_dirty = true;
+    sync_cluster_failing_update(cl);
     pthread_mutex_unlock(&e->mu);
     return true;
 }

@@ -109,6 +109,9 @@ struct sync_reflector {
     struct sync_listpage *page; /* list page being received, or NULL */
     bool gate_held;             /* holds one of the engine's list slots */
     bool gate_waiting;          /* queued for a list slot */
+    bool list_failing;          /* the Error status came from a LIST (a complete
+                                   list clears it; a watch error waits for the
+                                   watch) */
     struct sync_reflector *gate_next;
     struct pdi_resource_status st; /* guarded by engine mu */
 };
@@ -316,6 +319,10 @@ char *sync_reqs_signature(const struct pdi_alloc *a,
                           const struct pdi_syncresources *sr);
 /* A reflector saw its type vanish (404): rediscover soon. */
 void sync_cluster_type_gone(struct sync_cluster *cl);
+/* Recompute whether every synced resource of the cluster fails, which
+ * makes it not Ready (engine mu held; sync_status.c's
+ * pdi_status_set_failing). */
+void sync_cluster_failing_update(struct sync_cluster *cl);
 /* Render the cluster status JSON into out (mu held). */
 pedia_err sync_cluster_status_render(struct sync_cluster *cl,
                                      struct pdi_buf *out);

@@ -28,13 +28,19 @@
  *     cannot leave the key of an object deleted meanwhile in the set. A
  *     continue page answered 410 (its snapshot was compacted) restarts
  *     the walk from the first page; other failures retry the same page
- *     after a back-off. After the last page, list_end reconciles: what
- *     the user holds of the collection and the set does not name was
- *     deleted while nobody watched. lw->rv is then the list's RV.
+ *     after a back-off. A continue token equal to the one just sent is a
+ *     failure, not a next page (the walk would never end): the walk
+ *     starts over after a back-off. After the last page, list_end
+ *     reconciles: what the user holds of the collection and the set does
+ *     not name was deleted while nobody watched. lw->rv is then the
+ *     list's RV.
  *  3. WATCH from lw->rv with allowWatchBookmarks and a random
  *     timeoutSeconds (300-600): ADDED/MODIFIED/DELETED go to the event
  *     hook and advance the RV; BOOKMARK only advances the RV.
- *     - ERROR 410 in the stream, or HTTP 410: the RV is gone → relist (2);
+ *     - ERROR 410 in the stream, or HTTP 410: the RV is gone → relist (2)
+ *       at once; but a 410 again before the loop made any progress (a
+ *       member that expires every RV it hands out) is a failure: the
+ *       relist waits for the back-off;
  *     - a clean end of stream → re-watch at once from the last RV (a
  *       stream that ends within 1 s without events counts as a failure);
  *     - connection errors, HTTP errors, other ERROR events, malformed
@@ -42,13 +48,20 @@
  *       backoff_max_ms), then re-watch from the last RV (no relist); an
  *       event hook that aborts (LW_EV_ABORT) backs off to a relist.
  *     Each failure goes to the failed hook first (404 → rediscover,
- *     401 → reload credentials: the user's policy).
- *     A failed response is described with its Status message ("HTTP
- *     403: ..."): the first ERR_BODY_MAX bytes of a non-200 body are kept
- *     until the back-off is logged.
+ *     401 → reload credentials, status conditions: the user's policy).
+ *     Failures include answers that are not what they claim: a 200 whose
+ *     body is not a list (garbage, an HTML page) or whose lines are not
+ *     watch events. A failed response is described with its Status
+ *     message ("HTTP 403: ..."): the first ERR_BODY_MAX bytes of a
+ *     non-200 body are kept until the back-off is logged.
  *  4. Pause cancels the transfer and keeps the RV; start goes to 3 (or 2
  *     when no RV is known yet). sync_lw_retry cancels the transfer and
  *     backs off to a fresh walk (the follower, after a failed apply).
+ *  5. Progress: the back-off is reset only when a watch delivers an event
+ *     or a bookmark, or ends its course cleanly; not when a list page or
+ *     a whole list succeeds, or a member that breaks every watch right
+ *     after a good list would be listed in a tight loop. The first
+ *     progress after failures goes to the recovered hook.
  *
  * Every request gets a small context {lw, sequence}; a callback whose
  * sequence is not the loop's current one belongs to a cancelled request
@@ -205,6 +218,39 @@ sync_describe(char *out, size_t cap, pedia_err err, int status, const char *msg,
     snprintf(out, cap, "HTTP %d%s%.200s", status, m ? ": " : "", m ? m : "");
     json_object_put(root);
     pdi_error_clear();
+    sync_sanitize(out);
+}
+
+/* Blank what follows key in msg (up to a delimiter) as "***". */
+static void
+redact_after(char *msg, const char *key)
+{
+    size_t kl = strlen(key);
+
+    for (char *p = strstr(msg, key); p; p = strstr(p, key)) {
+        char *v = p + kl;
+        size_t n = strcspn(v, " \"',;&)");
+
+        if (n > 3) {
+            v[0] = v[1] = v[2] = '*';
+            memmove(v + 3, v + n, strlen(v + n) + 1);
+            n = 3;
+        }
+        p = v + n;
+    }
+}
+
+void
+sync_sanitize(char *msg)
+{
+    static const char *const keys[] = {"Bearer ", "bearer ",
+                                       "token=", "password=", "secret="};
+
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        redact_after(msg, keys[i]);
 }
 
 /* ---- back-off ---------------------------------------------------------- */
@@ -256,6 +302,33 @@ backoff(struct sync_lw *lw, bool list, const char *why)
      * `why` may point into the scanner). */
     if (list)
         list_idle(lw);
+}
+
+/* Every failure: the user hears of it, then the loop backs off to a list
+ * (relist: the walk, resumed at the failed page while in_list, else a
+ * fresh one) or a watch. */
+static void
+fail(struct sync_lw *lw, bool list, bool relist, pedia_err err, int status,
+     const char *why)
+{
+    lw->fails++;
+    if (lw->ops->failed)
+        lw->ops->failed(lw, list, err, status, why);
+    backoff(lw, relist, why);
+}
+
+/* The loop works (see 5. above): the back-off starts small again, a 410
+ * may relist at once again, and after failures the user hears of it. */
+static void
+progress(struct sync_lw *lw)
+{
+    bool was_failing = lw->fails > 0;
+
+    lw->backoff_ms = 0;
+    lw->fails = 0;
+    lw->expired_once = false;
+    if (was_failing && lw->ops->recovered)
+        lw->ops->recovered(lw);
 }
 
 void
@@ -346,7 +419,7 @@ page_done(struct sync_lw *lw)
     bool ok;
 
     if (sync_listscan_finish(lw->scan, &env)) {
-        backoff(lw, true, lw->scan->why);
+        fail(lw, true, true, PEDIA_EINVAL, 200, lw->scan->why);
         return;
     }
     items = pdi_json_get_typed(env, "items", json_type_array);
@@ -355,7 +428,8 @@ page_done(struct sync_lw *lw)
     if (!ok || (lw->ops->page_end && !lw->ops->page_end(lw)) ||
         !keys_commit(lw)) {
         json_object_put(env);
-        backoff(lw, true, lw->why[0] ? lw->why : "out of memory");
+        fail(lw, true, true, PEDIA_EINVAL, 200,
+             lw->why[0] ? lw->why : "out of memory");
         return;
     }
     md = pdi_json_get_typed(env, "metadata", json_type_object);
@@ -369,10 +443,18 @@ page_done(struct sync_lw *lw)
          * delete every object of the pages not read. Fetch this page
          * again (its keys are already in the set: a set). */
         json_object_put(env);
-        backoff(lw, true, "out of memory");
+        fail(lw, true, true, PEDIA_ENOMEM, 200, "out of memory");
         return;
     }
-    lw->backoff_ms = 0;
+    if (next && lw->cont && strcmp(next, lw->cont) == 0) {
+        pdi_free(lw->a, next);
+        json_object_put(env);
+        lw->in_list = false; /* the token leads nowhere: start over */
+        fail(lw, true, true, PEDIA_EINVAL, 200,
+             "the member repeated its continue token: the list would "
+             "never end");
+        return;
+    }
     pdi_free(lw->a, lw->cont);
     lw->cont = next;
     if (lw->cont)
@@ -426,20 +508,21 @@ list_on_done(pedia_err err, int status, const char *msg, void *payload)
         page_done(lw);
         return;
     }
-    if (!err && status == 410 && lw->cont) {
+    if (!err && status == 410 && lw->cont && !lw->expired_once) {
         /* The continue token's snapshot is gone: start over. */
+        lw->expired_once = true;
         list_begin(lw, lw->relisting);
         return;
     }
+    if (!err && status == 410 && lw->cont)
+        lw->in_list = false; /* expired again at once: a fresh walk */
     if (err == PEDIA_EUSER && lw->why[0])
         snprintf(why, sizeof why, "%s", lw->why);
     else if (err == PEDIA_EUSER && lw->scan && lw->scan->why[0])
         snprintf(why, sizeof why, "%s", lw->scan->why);
     else
         sync_describe(why, sizeof why, err, status, msg, &lw->err_body);
-    if (lw->ops->failed)
-        lw->ops->failed(lw, true, err, status, why);
-    backoff(lw, true, why);
+    fail(lw, true, true, err, status, why);
 }
 
 /* Ready the scanner for a new page (allocated on first use). */
@@ -475,11 +558,11 @@ list_page(struct sync_lw *lw)
     lw->http_status = 0;
     pdi_buf_reset(&lw->err_body);
     if (path.oom || !scan_begin(lw))
-        backoff(lw, true, "out of memory");
+        fail(lw, true, true, PEDIA_ENOMEM, 0, "out of memory");
     else if (submit(lw, path.ptr, LIST_TIMEOUT_MS, &cb, why, sizeof why))
         note(lw, LW_NOTE_PAGE);
     else
-        backoff(lw, true, why);
+        fail(lw, true, true, PEDIA_ERROR, 0, why);
     pdi_buf_free(&path);
 }
 
@@ -508,7 +591,7 @@ list_begin(struct sync_lw *lw, bool relist)
     lw->listed = sync_keyset_new(lw->a);
     lw->list_count = 0;
     if (!lw->listed) {
-        backoff(lw, true, "out of memory");
+        fail(lw, true, true, PEDIA_ENOMEM, 0, "out of memory");
         return;
     }
     lw->in_list = true;
@@ -545,7 +628,7 @@ watch_event(struct req_ctx *c, struct json_object *obj, bool del)
         if (rv && *rv)
             snprintf(lw->rv, sizeof lw->rv, "%s", rv);
         lw->stream_events++;
-        lw->backoff_ms = 0;
+        progress(lw);
     }
     return 0;
 }
@@ -555,6 +638,7 @@ watch_bookmark(struct sync_lw *lw, struct json_object *obj)
 {
     const char *rv = object_rv(obj);
 
+    progress(lw); /* the stream works, even when quiet */
     if (rv && *rv && strcmp(rv, lw->rv) != 0) {
         snprintf(lw->rv, sizeof lw->rv, "%s", rv);
         if (lw->ops->bookmark)
@@ -572,19 +656,24 @@ watch_error(struct req_ctx *c, struct json_object *obj)
     if (json_object_object_get_ex(obj, "code", &code) &&
         json_object_get_int(code) == 410) {
         c->expired = true;
+        snprintf(c->lw->why, sizeof c->lw->why, "ERROR 410: %.120s",
+                 m ? m : "");
     } else {
         c->failed = true;
-        snprintf(c->lw->why, sizeof c->lw->why, "watch error: %.120s",
+        snprintf(c->lw->why, sizeof c->lw->why, "ERROR event: %.120s",
                  m ? m : "");
     }
     return 1;
 }
 
 static int
-malformed(struct req_ctx *c)
+malformed(struct req_ctx *c, const char *line, size_t len)
 {
+    /* its start says what answered (an HTML page, a proxy's text) */
     c->failed = true;
-    snprintf(c->lw->why, sizeof c->lw->why, "malformed watch event");
+    snprintf(c->lw->why, sizeof c->lw->why, "malformed watch event: %.*s",
+             (int)(len < 64 ? len : 64), line);
+    sync_sanitize(c->lw->why);
     return 1;
 }
 
@@ -603,11 +692,11 @@ watch_on_line(const char *line, size_t len, void *payload)
         return 0;
     }
     if (pdi_json_parse(line, len, "watch event", &ev))
-        return malformed(c);
+        return malformed(c, line, len);
     type = pdi_json_get_string(ev, "type");
     obj = pdi_json_get_typed(ev, "object", json_type_object);
     if (!type || !obj)
-        rc = malformed(c);
+        rc = malformed(c, line, len);
     else if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED"))
         rc = watch_event(c, obj, false);
     else if (!strcmp(type, "DELETED"))
@@ -618,6 +707,32 @@ watch_on_line(const char *line, size_t len, void *payload)
         rc = watch_error(c, obj);
     json_object_put(ev);
     return rc;
+}
+
+/* The watch's RV is gone (in-stream ERROR 410, or HTTP 410): relist at
+ * once, unless that already happened since the loop last made progress
+ * (a member expiring every RV it hands out): then it is a failure and
+ * the relist waits for the back-off. */
+static void
+watch_expired(struct sync_lw *lw, bool in_stream, pedia_err err, int status,
+              const char *msg)
+{
+    char why[300], desc[240];
+
+    note(lw, LW_NOTE_EXPIRED);
+    if (!lw->expired_once) {
+        lw->expired_once = true;
+        list_begin(lw, true);
+        return;
+    }
+    if (in_stream)
+        snprintf(desc, sizeof desc, "%s", lw->why);
+    else
+        sync_describe(desc, sizeof desc, err, status, msg, &lw->err_body);
+    snprintf(why, sizeof why, "%s (expired again right after a relist)", desc);
+    lw->relisting = true;
+    lw->in_list = false;
+    fail(lw, false, true, err, 410, why);
 }
 
 static void
@@ -634,12 +749,12 @@ watch_on_done(pedia_err err, int status, const char *msg, void *payload)
         return;
     lw->req_active = false;
     if (expired || (!err && status == 410)) {
-        note(lw, LW_NOTE_EXPIRED);
-        list_begin(lw, true);
+        watch_expired(lw, expired, err, status, msg);
         return;
     }
     if (!err && status == 200 && !failed &&
         (lw->stream_events || pdi_mono_ms() - lw->watch_started >= 1000)) {
+        progress(lw);
         watch_begin(lw); /* clean end of stream */
         return;
     }
@@ -649,9 +764,7 @@ watch_on_done(pedia_err err, int status, const char *msg, void *payload)
         snprintf(why, sizeof why, "watch ended at once");
     else
         sync_describe(why, sizeof why, err, status, msg, &lw->err_body);
-    if (lw->ops->failed)
-        lw->ops->failed(lw, false, err, status, why);
-    backoff(lw, abort, why);
+    fail(lw, false, abort, err, status, why);
 }
 
 static void
@@ -675,11 +788,11 @@ watch_begin(struct sync_lw *lw)
                    lw->path, 300 + (int)(pdi_rnd(&lw->seed) % 301));
     pdi_buf_url_escape(&path, lw->rv);
     if (path.oom) {
-        backoff(lw, false, "out of memory");
+        fail(lw, false, false, PEDIA_ENOMEM, 0, "out of memory");
     } else if (submit(lw, path.ptr, 0, &cb, why, sizeof why)) {
         note(lw, LW_NOTE_WATCH);
     } else {
-        backoff(lw, false, why);
+        fail(lw, false, false, PEDIA_ERROR, 0, why);
     }
     pdi_buf_free(&path);
 }

@@ -81,10 +81,15 @@ struct sync_lw_ops {
                              struct json_object *obj, const char *rv);
     /* A BOOKMARK moved lw->rv. */
     void (*bookmark)(struct sync_lw *lw);
-    /* A transfer failed and a back-off follows (list: a LIST request;
-     * status: the HTTP status when err is PEDIA_OK). */
+    /* A request failed and a back-off follows (list: a LIST request;
+     * status: the HTTP status when err is PEDIA_OK; a 200 whose body was
+     * unusable comes with PEDIA_EINVAL). Called for every failure,
+     * whatever its kind, with the reason in one line. */
     void (*failed)(struct sync_lw *lw, bool list, pedia_err err, int status,
                    const char *why);
+    /* The loop made progress (a watch delivered an event or a bookmark,
+     * or ran its course) after failures: what failed works again. */
+    void (*recovered)(struct sync_lw *lw);
     /* A retry is scheduled in delay_ms (the user logs it). */
     void (*retry)(struct sync_lw *lw, const char *why, long delay_ms);
     void (*note)(struct sync_lw *lw, enum sync_lw_note n);
@@ -117,7 +122,9 @@ struct sync_lw {
     size_t cap_keys;
     struct sync_listscan *scan; /* the page being received, or NULL */
     long backoff_ms;
-    int64_t wake_at; /* monotonic ms when the back-off ends */
+    int64_t wake_at;   /* monotonic ms when the back-off ends */
+    unsigned fails;    /* failures since the last progress (back-off grows) */
+    bool expired_once; /* a 410 relisted at once since the last progress */
     int64_t watch_started;
     uint64_t stream_events;
     uint64_t seed;           /* jitter RNG state */
@@ -129,13 +136,18 @@ struct sync_lw {
  * lw->backoff_max_ms before starting. */
 #define SYNC_LW_BACKOFF_MAX_MS 30000L
 
-/* Fill the user fields; path is copied (PEDIA_ENOMEM). */
 /* A failed transfer in one short line: "HTTP 403: <the Status message of
  * body>" (body may be NULL), or the transfer error. Holds no credential:
  * neither kube's messages nor Status messages carry them. */
 void sync_describe(char *out, size_t cap, pedia_err err, int status,
                    const char *msg, const struct pdi_buf *body);
+/* Make a member's message fit for a status: control characters become
+ * spaces, and whatever follows "Bearer ", "token=", "password=" or
+ * "secret=" (up to a space, quote or comma) becomes "***" (a proxy's error
+ * page may echo a request). In place. */
+void sync_sanitize(char *msg);
 
+/* Fill the user fields; path is copied (PEDIA_ENOMEM). */
 pedia_err sync_lw_init(struct sync_lw *lw, const struct sync_lw_ops *ops,
                        void *user, const struct pdi_alloc *a,
                        const atomic_bool *stopping, const char *path);

@@ -140,6 +140,7 @@ struct pdi_cluster_status {
     char version[64];
     struct pdi_condition conds[4]; /* Validated, SynchroRunning,
                                       ClusterHealthy, Ready */
+    char failing[256]; /* every synced resource fails: why; "" = not */
     struct pdi_resource_status *res;
     size_t n_res;
 };
@@ -151,6 +152,12 @@ struct pdi_cluster_status {
 void pdi_status_set(struct pdi_cluster_status *s, const char *type,
                     const char *status, const char *reason, const char *msg,
                     int64_t now);
+/* Every synced resource fails (msg says why; NULL or "" = no longer):
+ * then Ready is False with reason ResourcesFailing even when the three
+ * conditions are True (the member answers its health checks but not its
+ * lists and watches). */
+void pdi_status_set_failing(struct pdi_cluster_status *s, const char *msg,
+                            int64_t now);
 /* Render as the PediaCluster "status" JSON (Clusterpedia's shape plus
  * lastEventTime and lagMilliseconds per resource). */
 pedia_err pdi_status_render(const struct pdi_cluster_status *s,

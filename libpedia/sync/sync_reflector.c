@@ -20,10 +20,15 @@
  *  - Watch events: ADDED/MODIFIED → upsert, DELETED → delete, each queued
  *    with its RV, so the writer persists the RV after the event is
  *    committed; a BOOKMARK queues its RV alone.
- *  - Failures: 404 means the type is gone (CRD removed): the cluster is
- *    asked to rediscover, which stops this reflector if so; a LIST answered
- *    401/403 shows as an Error status. Status conditions are kept in `st`
- *    (under engine mu).
+ *  - Failures: every failed list or watch shows as an Error status with
+ *    the member's reason (sanitized: sync_sanitize) at once; the loop
+ *    backs off. 404 also means the type may be gone (CRD removed): the
+ *    cluster is asked to rediscover, which stops this reflector if so. The
+ *    Error clears by itself: a list error when a list completes, any
+ *    error when the watch makes progress again (the recovered hook).
+ *    When every reflector of a cluster is in Error, the cluster is not
+ *    Ready (sync_cluster_failing_update). Status conditions are kept in
+ *    `st` (under engine mu).
  *  - Pause (cluster unhealthy) stops the loop and keeps the RV; a killed
  *    reflector is paused and marked dead, and parked until the engine's
  *    threads are joined (sync_int.h), so late callbacks find it.
@@ -67,7 +72,21 @@ set_status(struct sync_reflector *r, const char *status, const char *reason,
     memcpy(r->st.message, msg, ml);
     r->st.message[ml] = '\0';
     r->cl->status_dirty = true;
+    sync_cluster_failing_update(r->cl);
     pthread_mutex_unlock(&e->mu);
+}
+
+/* The status the reflector shows, copied under mu. */
+static bool
+status_is(struct sync_reflector *r, const char *status)
+{
+    pedia_engine *e = eng(r);
+    bool is;
+
+    pthread_mutex_lock(&e->mu);
+    is = strcmp(r->st.status, status) == 0;
+    pthread_mutex_unlock(&e->mu);
+    return is;
 }
 
 /* ---- normalization --------------------------------------------------------
@@ -380,7 +399,12 @@ r_list_end(struct sync_lw *lw)
     pdi_log(e->lg, PEDIA_LOG_DEBUG, SYNC_COMPONENT,
             "cluster %s: listed %lld %s at RV %s", r->cl->name,
             (long long)lw->list_count, r->t.resource, lw->rv);
-    set_status(r, "Syncing", "", "");
+    /* a watch error stays until the watch works (a member may list fine
+     * and break every watch) */
+    if (!status_is(r, "Error") || r->list_failing) {
+        r->list_failing = false;
+        set_status(r, "Syncing", "", "");
+    }
 }
 
 /* Queue one ADDED/MODIFIED/DELETED event with its RV. */
@@ -409,16 +433,44 @@ r_bookmark(struct sync_lw *lw)
     sync_writer_put(eng(refl(lw)), refl(lw), NULL, NULL, 0, lw->rv, 0);
 }
 
+/* The condition's reason for a failure. */
+static const char *
+fail_reason(bool list, pedia_err err, int status)
+{
+    if (!err && (status == 401 || status == 403))
+        return "Unauthorized";
+    if (!err && status == 404)
+        return "NotFound";
+    if (status == 410)
+        return "Expired";
+    return list ? "ListFailed" : "WatchFailed";
+}
+
+/* Every failure shows at once, with the member's reason. */
 static void
 r_failed(struct sync_lw *lw, bool list, pedia_err err, int status,
          const char *why)
 {
     struct sync_reflector *r = refl(lw);
+    char msg[sizeof r->st.message];
 
     if (!err && status == 404)
         sync_cluster_type_gone(r->cl);
-    if (list && !err && (status == 401 || status == 403))
-        set_status(r, "Error", "Unauthorized", why);
+    snprintf(msg, sizeof msg, "%s: %s", list ? "list" : "watch", why);
+    sync_sanitize(msg);
+    r->list_failing = list;
+    set_status(r, "Error", fail_reason(list, err, status), msg);
+}
+
+/* The watch works again after failures. */
+static void
+r_recovered(struct sync_lw *lw)
+{
+    struct sync_reflector *r = refl(lw);
+
+    r->list_failing = false;
+    if (status_is(r, "Error"))
+        set_status(r, "Syncing", "", "");
 }
 
 static void
@@ -480,6 +532,7 @@ static const struct sync_lw_ops reflector_ops = {
     .event = r_event,
     .bookmark = r_bookmark,
     .failed = r_failed,
+    .recovered = r_recovered,
     .retry = r_retry,
     .note = r_note,
 };

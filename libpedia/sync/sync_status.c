@@ -6,7 +6,8 @@
  *
  * Invariants: conds[i] always holds cond_types[i] once any condition was
  * set; last_transition changes only when a condition's status changes;
- * Ready is recomputed on every set and never set directly. Rendering only
+ * Ready is recomputed on every set and never set directly: True when the
+ * three others are True and not every synced resource fails. Rendering only
  * reads the fixed-size fields (bounded by their array sizes).
  */
 #include <stdio.h>
@@ -48,7 +49,32 @@ derive_ready(struct pdi_cluster_status *s, int64_t now)
         cond_update(&s->conds[C_READY], "False", "NotReady", msg, now);
         return;
     }
+    if (s->failing[0]) {
+        cond_update(&s->conds[C_READY], "False", "ResourcesFailing", s->failing,
+                    now);
+        return;
+    }
     cond_update(&s->conds[C_READY], "True", "Ready", "cluster is ready", now);
+}
+
+/* Name every condition (they render in a fixed order). */
+static void
+cond_types_init(struct pdi_cluster_status *s)
+{
+    for (int i = 0; i < N_COND; i++)
+        if (s->conds[i].type[0] == '\0')
+            COPY(s->conds[i].type, cond_types[i]);
+}
+
+void
+pdi_status_set_failing(struct pdi_cluster_status *s, const char *msg,
+                       int64_t now)
+{
+    if (!s)
+        return;
+    COPY(s->failing, msg);
+    cond_types_init(s);
+    derive_ready(s, now);
 }
 
 void
@@ -59,9 +85,7 @@ pdi_status_set(struct pdi_cluster_status *s, const char *type,
     int i;
 
     PEDIA_ASSERT(s && type && status);
-    for (i = 0; i < N_COND; i++)
-        if (s->conds[i].type[0] == '\0')
-            COPY(s->conds[i].type, cond_types[i]);
+    cond_types_init(s);
     for (i = 0; i < C_READY; i++)
         if (strcmp(type, cond_types[i]) == 0)
             break;

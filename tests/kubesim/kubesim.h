@@ -112,6 +112,28 @@ void kubesim_churn_stop(struct kubesim *ks);
 int kubesim_add_crd(struct kubesim *ks);
 int kubesim_remove_crd(struct kubesim *ks);
 
+/* Persistent faults of one type's list and watch requests, until set
+ * back to KUBESIM_FAULT_NONE (kubesim_fault.c; README.md). */
+enum kubesim_fault {
+    KUBESIM_FAULT_NONE = 0,
+    KUBESIM_FAULT_GARBAGE,        /* 200 application/json that is not JSON */
+    KUBESIM_FAULT_HTML,           /* 200 text/html (a proxy's error page) */
+    KUBESIM_FAULT_ERROR,          /* 500 InternalError Status */
+    KUBESIM_FAULT_GONE,           /* lists work; watches: ERROR 410 at once */
+    KUBESIM_FAULT_REPEAT_CONTINUE /* every page: the first object and the
+                                     same continue token */
+};
+/* Set the fault of a type (group "" = core).  0, or -1 for an unknown
+ * type or fault. */
+int kubesim_set_fault(struct kubesim *ks, const char *group,
+                      const char *resource, enum kubesim_fault f);
+/* "none", "garbage", "html", "500", "gone", "repeat-continue".  0 / -1. */
+int kubesim_fault_parse(const char *name, enum kubesim_fault *out);
+/* List and watch requests of a type received so far (faulted ones
+ * included); 0 for an unknown type. */
+unsigned long kubesim_requests(struct kubesim *ks, const char *group,
+                               const char *resource);
+
 /* Host-cluster mode (kubesim_extra_types.c): serve the Clusterpedia CRD
  * group cluster.clusterpedia.io/v1alpha2 (pediaclusters and
  * clustersyncresources, cluster-scoped; list/get/watch like every type,

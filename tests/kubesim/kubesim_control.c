@@ -178,6 +178,43 @@ post_generate(struct kubesim *ks, struct MHD_Connection *c,
     return get_state(ks, c);
 }
 
+static const char *
+str(struct json_object *j, const char *key, const char *dflt)
+{
+    struct json_object *v;
+
+    if (!j || !json_object_object_get_ex(j, key, &v))
+        return dflt;
+    return json_object_get_string(v);
+}
+
+/* POST /fault {"resource":"pods","group":"","mode":"garbage"} */
+static int
+post_type_fault(struct kubesim *ks, struct MHD_Connection *c,
+                struct json_object *j)
+{
+    enum kubesim_fault f;
+
+    if (kubesim_fault_parse(str(j, "mode", "none"), &f) != 0)
+        return reply(c, 400, "{\"error\":\"unknown fault mode\"}");
+    if (kubesim_set_fault(ks, str(j, "group", ""), str(j, "resource", ""), f) !=
+        0)
+        return reply(c, 400, "{\"error\":\"unknown resource type\"}");
+    return get_state(ks, c);
+}
+
+/* GET /requests?resource=R[&group=G] */
+static int
+get_requests(struct kubesim *ks, struct MHD_Connection *c)
+{
+    const char *res = arg(c, "resource"), *g = arg(c, "group");
+
+    if (!res || ks_type_find(g ? g : "", res) < 0)
+        return reply(c, 400, "{\"error\":\"unknown resource type\"}");
+    return reply(c, 200, "{\"requests\":%lu}",
+                 kubesim_requests(ks, g ? g : "", res));
+}
+
 static int
 post_fault(struct kubesim *ks, struct MHD_Connection *c, const char *url,
            struct json_object *j)
@@ -195,6 +232,8 @@ post_fault(struct kubesim *ks, struct MHD_Connection *c, const char *url,
             return reply(c, 400, "{\"error\":\"code must be 4xx or 5xx\"}");
         double n = num(j, "count", 1);
         kubesim_fail_next(ks, n > 0 && n < 1e9 ? (unsigned)n : 0, code);
+    } else if (strcmp(url, "/fault") == 0) {
+        return post_type_fault(ks, c, j);
     } else if (strcmp(url, "/latency") == 0) {
         kubesim_set_latency_ms(ks, (unsigned)num(j, "ms", 0));
     } else if (strcmp(url, "/churn") == 0) {
@@ -220,6 +259,8 @@ dispatch(struct kubesim *ks, struct MHD_Connection *c, const char *url,
             return get_state(ks, c);
         if (strcmp(url, "/names") == 0)
             return get_names(ks, c);
+        if (strcmp(url, "/requests") == 0)
+            return get_requests(ks, c);
         return reply(c, 404, "{\"error\":\"no such control route\"}");
     }
     if (strcmp(method, "DELETE") == 0) {

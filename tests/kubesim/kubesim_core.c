@@ -98,7 +98,9 @@ kubesim_create(struct kubesim **out, const struct kubesim_options *o)
     pthread_mutex_init(&ks->srv_mu, NULL);
     pthread_cond_init(&ks->cond, NULL);
     ks->stores = calloc((size_t)ks_ntypes, sizeof(*ks->stores));
-    if (!ks->stores || copy_options(ks, o) != 0)
+    ks->faults = calloc((size_t)ks_ntypes, sizeof(*ks->faults));
+    ks->requests = calloc((size_t)ks_ntypes, sizeof(*ks->requests));
+    if (!ks->stores || !ks->faults || !ks->requests || copy_options(ks, o) != 0)
         goto fail;
     ks->ring_cap = ks->opt.history_size;
     ks->ring = calloc(ks->ring_cap + 1, sizeof(*ks->ring));
@@ -217,6 +219,8 @@ kubesim_free(struct kubesim *ks)
         ks_history_free(ks);
     free(ks->ring);
     free(ks->stores);
+    free(ks->faults);
+    free(ks->requests);
     free((char *)ks->opt.token);
     free((char *)ks->opt.forbidden_token);
     free((char *)ks->opt.name);

@@ -271,6 +271,7 @@ struct list_req {
     size_t limit; /* 0 = unlimited */
     char *after;  /* continue: start strictly after this key */
     uint64_t token_rv;
+    bool repeat; /* KUBESIM_FAULT_REPEAT_CONTINUE: always the first page */
 };
 
 struct page {
@@ -493,6 +494,11 @@ serve_list(struct kubesim *ks, struct MHD_Connection *c, struct list_req *lr)
 
     if (!list_options_ok(ks, c, lr, &ret))
         return ret;
+    if (lr->repeat) { /* one object, and the token of that same page */
+        free(lr->after);
+        lr->after = NULL;
+        lr->limit = 1;
+    }
     pthread_mutex_lock(&ks->mu);
     expired = lr->after && lr->token_rv < ks->floor;
     rc = expired ? 0 : collect_page(ks, lr, &pg);
@@ -623,6 +629,7 @@ serve_collection(struct kubesim *ks, struct MHD_Connection *c, int tidx,
     const char *w = arg(c, "watch");
     char err[512];
     bool watch = false;
+    enum kubesim_fault f;
     int ret;
 
     if (w && !ks_parse_bool(w, &watch))
@@ -630,6 +637,11 @@ serve_collection(struct kubesim *ks, struct MHD_Connection *c, int tidx,
                                "invalid watch parameter: "
                                "strconv.ParseBool: parsing: invalid syntax",
                                NULL);
+    f = ks_fault_take(ks, tidx);
+    ret = ks_serve_fault(ks, c, tidx, watch, f);
+    if (ret >= 0)
+        return ret;
+    lr.repeat = f == KUBESIM_FAULT_REPEAT_CONTINUE;
     lr.tidx = tidx;
     lr.version = ver;
     lr.sel = ks_selector_parse(arg(c, "labelSelector"), arg(c, "fieldSelector"),

@@ -87,7 +87,9 @@ struct kubesim {
     atomic_uint fail_n;
     atomic_int fail_code;
     atomic_uint latency_ms;
-    atomic_uint watches; /* watch streams started (stats) */
+    atomic_uint watches;    /* watch streams started (stats) */
+    atomic_int *faults;     /* per type: enum kubesim_fault */
+    atomic_ulong *requests; /* per type: list and watch requests */
     /* background thread: churn and outage end */
     pthread_t ticker;
     bool ticker_on;
@@ -214,6 +216,12 @@ void ks_body_free(struct ks_body *b);
 int ks_extra_write(struct kubesim *ks, struct MHD_Connection *c,
                    const char *url, const char *method,
                    const struct ks_body *b);
+
+/* kubesim_fault.c: count a collection request of tidx and return the
+ * type's fault; answer a faulted request (-1: not this file's fault). */
+enum kubesim_fault ks_fault_take(struct kubesim *ks, int tidx);
+int ks_serve_fault(struct kubesim *ks, struct MHD_Connection *c, int tidx,
+                   bool watch, enum kubesim_fault f);
 
 /* kubesim_control.c */
 int ks_control_start(struct kubesim *ks);

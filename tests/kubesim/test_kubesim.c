@@ -479,6 +479,73 @@ test_fail_next(void **state)
     kubesim_free(ks);
 }
 
+/* Persistent per-type faults: only that type's lists and watches, until
+ * cleared; every collection request counted. */
+static void
+test_type_faults(void **state)
+{
+    struct kubesim *ks = start_sim(3, 500);
+    struct json_object *j;
+    struct resp r;
+    char tok[512];
+
+    (void)state;
+    assert_int_equal(kubesim_set_fault(ks, "", "pods", KUBESIM_FAULT_GARBAGE),
+                     0);
+    r = get(ks, &plain, "/api/v1/pods?limit=500");
+    assert_int_equal(r.code, 200);
+    assert_null(json_tokener_parse(r.body)); /* not JSON */
+    free(r.body);
+    r = get(ks, &plain, "/api/v1/configmaps"); /* other types work */
+    assert_int_equal(r.code, 200);
+    free(r.body);
+    kubesim_set_fault(ks, "", "pods", KUBESIM_FAULT_HTML);
+    r = get(ks, &plain, "/api/v1/pods?watch=true");
+    assert_int_equal(r.code, 200);
+    assert_non_null(strstr(r.body, "<html>"));
+    free(r.body);
+    kubesim_set_fault(ks, "", "pods", KUBESIM_FAULT_ERROR);
+    r = get(ks, &plain, "/api/v1/namespaces/ns-00000-payments/pods");
+    assert_status(&r, 500, "InternalError");
+    assert_non_null(strstr(r.body, "pods are broken"));
+    free(r.body);
+    kubesim_set_fault(ks, "", "pods", KUBESIM_FAULT_GONE);
+    r = get(ks, &plain, "/api/v1/pods");
+    assert_int_equal(r.code, 200);
+    free(r.body);
+    r = get(ks, &plain, "/api/v1/pods?watch=1&resourceVersion=1");
+    assert_int_equal(r.code, 200);
+    assert_non_null(strstr(r.body, "\"type\":\"ERROR\""));
+    assert_non_null(strstr(r.body, "\"code\":410"));
+    free(r.body);
+    kubesim_set_fault(ks, "", "pods", KUBESIM_FAULT_REPEAT_CONTINUE);
+    r = get(ks, &plain, "/api/v1/pods?limit=2");
+    j = parse(&r);
+    snprintf(tok, sizeof tok, "%s", jstr(j, "metadata.continue"));
+    assert_true(tok[0] != '\0');
+    json_object_put(j);
+    free(r.body);
+    {
+        char path[700];
+        snprintf(path, sizeof path, "/api/v1/pods?limit=2&continue=%s", tok);
+        r = get(ks, &plain, path);
+        j = parse(&r);
+        assert_string_equal(jstr(j, "metadata.continue"), tok);
+        json_object_put(j);
+        free(r.body);
+    }
+    assert_int_equal(kubesim_set_fault(ks, "", "pods", KUBESIM_FAULT_NONE), 0);
+    r = get(ks, &plain, "/api/v1/pods?limit=500");
+    j = parse(&r);
+    assert_null(jstr(j, "metadata.continue"));
+    json_object_put(j);
+    free(r.body);
+    assert_int_equal(kubesim_requests(ks, "", "pods"), 8);
+    assert_int_equal(kubesim_requests(ks, "", "configmaps"), 1);
+    assert_int_equal(kubesim_set_fault(ks, "", "nope", KUBESIM_FAULT_HTML), -1);
+    kubesim_free(ks);
+}
+
 static void
 test_outage(void **state)
 {
@@ -772,6 +839,7 @@ main(void)
         cmocka_unit_test(test_paging_all_once),
         cmocka_unit_test(test_selectors),
         cmocka_unit_test(test_fail_next),
+        cmocka_unit_test(test_type_faults),
         cmocka_unit_test(test_outage),
         cmocka_unit_test(test_watch_events),
         cmocka_unit_test(test_watch_bool_and_bookmarks),

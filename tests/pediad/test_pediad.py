@@ -792,6 +792,85 @@ def test_watch(tmp):
                     w.wait()
 
 
+def fill(directory):
+    """Fill the file system of directory until it has no room left;
+    returns the filler's path."""
+    path = os.path.join(directory, "filler")
+    chunk = b"\0" * 65536
+    with open(path, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(chunk)
+        except OSError:
+            pass
+        try:  # the last partial block
+            while True:
+                f.write(b"\0" * 512)
+        except OSError:
+            pass
+    return path
+
+
+def wait_readyz(s, code, timeout=60):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = curl(s.url + "/readyz", s.ca())
+        if last[0] == code:
+            return last[1]
+        time.sleep(0.2)
+    raise Fail(f"/readyz never answered {code}; last {last}")
+
+
+def test_readyz_disk_full(tmp):
+    """The store on a small tmpfs that fills up while a member churns:
+    /readyz fails (kube's "[-]store failed: reason withheld"), liveness
+    stays, the log says why once; room again: ready by itself. The
+    database and its -wal/-shm are 0600. Needs root for the mount."""
+    mnt = os.path.join(tmp, "mnt")
+    os.mkdir(mnt)
+    r = run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", mnt])
+    if r.returncode != 0:
+        raise Skip(f"cannot mount a tmpfs (root needed): {r.stderr.strip()}")
+    try:
+        with Kubesim(tmp) as ks:
+            readyz_disk_full(tmp, mnt, ks)
+    finally:
+        run(["umount", "-l", mnt])
+
+
+def readyz_disk_full(tmp, mnt, ks):
+    cdir = os.path.join(tmp, "clusters")
+    os.mkdir(cdir)
+    write(os.path.join(cdir, "m1.yaml"), ks.manifest("m1"))
+    db = os.path.join(mnt, "store.db")
+    with Server(tmp, "--clusters-dir", cdir, "--storage", "sqlite:" + db) as s:
+        check(wait_readyz(s, 200) == "ok", "ready at start")
+        for f in (db, db + "-wal", db + "-shm"):
+            check(mode(f) == 0o600, f"{f}: mode {oct(mode(f))}, want 0600")
+        filler = fill(mnt)
+        ks.churn(50)
+        try:
+            body = wait_readyz(s, 500)
+            check("[-]store failed: reason withheld\n" in body and
+                  body.endswith("readyz check failed\n"), body)
+            check("disk" not in body, f"the reason is withheld: {body}")
+            code, _ = curl(s.url + "/livez", s.ca())
+            check(code == 200, f"livez while the disk is full: {code}")
+            code, one = curl(s.url + "/readyz/store", s.ca(),
+                             token=s.admin_token())
+            check(code == 500 and "store: disk full" in one,
+                  f"/readyz/store: {code} {one}")
+            s.wait_log(r"store not ready: store: disk full")
+            os.unlink(filler)
+            check(wait_readyz(s, 200) == "ok", "ready again")
+            s.wait_log(r"store ready again")
+            n = len(re.findall(r"store not ready", s.stderr()))
+            check(n <= 3, f"'store not ready' logged {n} times")
+        finally:
+            ks.churn(0)
+
+
 TESTS = {name[5:]: fn for name, fn in sorted(globals().items())
          if name.startswith("test_")}
 

@@ -13,7 +13,12 @@
  *
  * Conventions for drivers:
  * - Every method returns PEDIA_OK or a negative ::pedia_err and, on failure,
- *   sets a message with pedia_sys_error_set() (never containing credentials).
+ *   sets a message with pedia_sys_error_set(). The message reaches API
+ *   clients: it names the kind of failure ("store: disk full", "store:
+ *   database unavailable") and never carries credentials, SQL text, host
+ *   names, ports or the URI. The database's own text goes to the `log`
+ *   callback of the open options (version 2), which libpedia logs at
+ *   PEDIA_LOG_DEBUG.
  * - Strings passed in are borrowed for the call; strings passed out (rows) are
  *   borrowed until the next call on the same cursor or callback return.
  * - A driver handle is used by one thread at a time, except `wait`, which
@@ -25,10 +30,13 @@
 
 #include "../common.h"
 #include "../errors.h"
+#include "../log.h"
 
 PEDIA_BEGIN_DECLS
 
-#define PEDIA_SYS_STORE_DRIVER_VERSION 1
+/** The version of this interface: 2 added pedia_sys_open_options.log and
+ *  the `probe` method. */
+#define PEDIA_SYS_STORE_DRIVER_VERSION 2
 
 /** A group/version/resource triple. An empty group is the core group. */
 typedef struct pedia_sys_gvr {
@@ -253,11 +261,18 @@ typedef int (*pedia_sys_key_cb)(const char *ns, const char *name,
 typedef int (*pedia_sys_meta_cb)(const char *name, const char *json, size_t len,
                                  int64_t revision, void *payload);
 
-/** Options given to `open`. */
+/** Options given to `open`. Read fields after `read_only` only when
+ *  `version` >= 2. */
 typedef struct pedia_sys_open_options {
     unsigned version;
     int64_t change_retention; /**< change-log entries kept (0 = default) */
     bool read_only;           /**< a reader handle: no migrations, no writes */
+    /** (version 2) Where the handle reports what an error message must not
+     *  carry (the database's own text): libpedia logs it at
+     *  PEDIA_LOG_DEBUG. NULL = nowhere. Call it with the component "store";
+     *  it may be called from any thread. Never pass credentials. */
+    pedia_log_cb log;
+    void *log_payload; /**< (version 2) the payload of `log` */
 } pedia_sys_open_options;
 
 /** An opaque driver handle. */
@@ -338,6 +353,15 @@ typedef struct pedia_sys_store_driver {
                              const char *name);
     pedia_err (*meta_list)(pedia_sys_store *st, const char *kind,
                            pedia_sys_meta_cb cb, void *payload);
+
+    /** (version 2; may be NULL) Health probe for readiness checks: check
+     *  that the handle can read the store now and, unless it was opened
+     *  read_only, write it (a tiny heartbeat in its own short transaction
+     *  that consumes no revision). Also checks what only the driver can
+     *  see (e.g. SQLite: the database file was deleted or replaced).
+     *  Should return within about timeout_ms where the engine allows it.
+     *  Reconnects a broken connection like any other call. */
+    pedia_err (*probe)(pedia_sys_store *st, int timeout_ms);
 } pedia_sys_store_driver;
 
 /**

@@ -113,7 +113,9 @@ test_store_front__open_errors(void **state)
     assert_int_equal(
         pedia_store_open(&st, ctx, "sqlite:/nonexistent-dir-pedia/x/db"),
         PEDIA_ESTORE);
-    assert_non_null(strstr(pedia_error_last_message(), "sqlite"));
+    /* the kind of failure, not the path or SQLite's own words */
+    assert_string_equal(pedia_error_last_message(),
+                        "store: cannot open the database file");
     assert_int_not_equal(pedia_error_last_cause(), 0);
     assert_null(st);
     pedia_ctx_free(ctx);

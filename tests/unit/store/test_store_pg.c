@@ -87,7 +87,7 @@ static pedia_sys_store *
 open_uri(const char *uri, int64_t retention, bool ro)
 {
     pedia_sys_open_options opts = {PEDIA_SYS_STORE_DRIVER_VERSION, retention,
-                                   ro};
+                                   ro, NULL, NULL};
     pedia_sys_store *st = NULL;
     pedia_err rc = DRV->open(&st, uri, &opts);
 
@@ -176,7 +176,8 @@ static void
 expect_open_error(const char *uri, pedia_err code)
 {
     pedia_sys_store *st = (pedia_sys_store *)1;
-    pedia_sys_open_options opts = {PEDIA_SYS_STORE_DRIVER_VERSION, 0, false};
+    pedia_sys_open_options opts = {PEDIA_SYS_STORE_DRIVER_VERSION, 0, false,
+                                   NULL, NULL};
     const char *msg;
 
     assert_int_equal(DRV->open(&st, uri, &opts), code);
@@ -206,7 +207,8 @@ test_store_pg__read_only_without_schema(void **state)
 {
     char uri[512];
     pedia_sys_store *st = NULL;
-    pedia_sys_open_options opts = {PEDIA_SYS_STORE_DRIVER_VERSION, 0, true};
+    pedia_sys_open_options opts = {PEDIA_SYS_STORE_DRIVER_VERSION, 0, true,
+                                   NULL, NULL};
 
     (void)state;
     assert_int_equal(pedia_pg_create_db("t_ro", uri, sizeof uri), 0);
@@ -753,7 +755,8 @@ static void *
 writer_thread(void *arg)
 {
     struct writer *wr = arg;
-    pedia_sys_open_options opts = {PEDIA_SYS_STORE_DRIVER_VERSION, 0, false};
+    pedia_sys_open_options opts = {PEDIA_SYS_STORE_DRIVER_VERSION, 0, false,
+                                   NULL, NULL};
     pedia_sys_store *st = NULL;
     pedia_sys_write w[10];
     struct obj *o = calloc(10, sizeof *o);

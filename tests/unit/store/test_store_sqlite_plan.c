@@ -56,7 +56,8 @@ static int
 setup(void **state)
 {
     char uri[512];
-    pedia_sys_open_options o = {PEDIA_SYS_STORE_DRIVER_VERSION, 0, false};
+    pedia_sys_open_options o = {PEDIA_SYS_STORE_DRIVER_VERSION, 0, false, NULL,
+                                NULL};
 
     (void)state;
     dir = pedia_test_tmpdir("pedia-plan");

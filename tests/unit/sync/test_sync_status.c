@@ -67,6 +67,36 @@ test_sync_status__transitions(void **state)
     assert_int_equal(cond(&s, "Ready")->last_transition, 180);
 }
 
+/* Every synced resource failing makes Ready False, though the three
+ * conditions are True; it clears when one works again. */
+static void
+test_sync_status__resources_failing(void **state)
+{
+    struct pdi_cluster_status s;
+
+    (void)state;
+    memset(&s, 0, sizeof s);
+    pdi_status_set(&s, "Validated", "True", "Validated", "", 100);
+    pdi_status_set(&s, "SynchroRunning", "True", "Running", "", 100);
+    pdi_status_set(&s, "ClusterHealthy", "True", "Healthy", "", 100);
+    assert_string_equal(cond(&s, "Ready")->status, "True");
+    pdi_status_set_failing(&s, "every synced resource fails; pods: HTTP 500",
+                           110);
+    assert_string_equal(cond(&s, "Ready")->status, "False");
+    assert_string_equal(cond(&s, "Ready")->reason, "ResourcesFailing");
+    assert_string_equal(cond(&s, "Ready")->message,
+                        "every synced resource fails; pods: HTTP 500");
+    assert_int_equal(cond(&s, "Ready")->last_transition, 110);
+    /* a failing condition is named first */
+    pdi_status_set(&s, "ClusterHealthy", "False", "NotReachable", "", 120);
+    assert_string_equal(cond(&s, "Ready")->reason, "NotReady");
+    pdi_status_set(&s, "ClusterHealthy", "True", "Healthy", "", 130);
+    assert_string_equal(cond(&s, "Ready")->reason, "ResourcesFailing");
+    pdi_status_set_failing(&s, NULL, 140);
+    assert_string_equal(cond(&s, "Ready")->status, "True");
+    assert_int_equal(cond(&s, "Ready")->last_transition, 140);
+}
+
 static void
 fill_res(struct pdi_resource_status *r, const char *g, const char *v,
          const char *res, const char *kind, const char *st)
@@ -184,6 +214,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync_status__transitions),
+        cmocka_unit_test(test_sync_status__resources_failing),
         cmocka_unit_test(test_sync_status__render),
         cmocka_unit_test(test_sync_status__render_empty),
     };
