@@ -484,7 +484,7 @@ report(const struct opts *o, struct flood *f, const struct phase *u,
     printf("  flood opened in %.1f s: idle %ld open (%ld connect failed, %ld "
            "closed by the server); slow %ld handshaken (%ld TCP failed, %ld "
            "TLS failed, %ld closed by the server, %ld answered), %ld header "
-           "lines sent; first close by the server after %ld ms\n",
+           "lines sent; first close by the server after %ld ms (-1: none)\n",
            open_s, atomic_load(&f->idle_open),
            atomic_load(&f->idle_connect_failed), atomic_load(&f->idle_closed),
            atomic_load(&f->slow_handshaked), atomic_load(&f->slow_tcp_failed),

@@ -2,8 +2,8 @@
 """K concurrent watches through the Python `kubernetes` client (issue 14).
 
     /usr/bin/python3 bench/watch_py.py --kubeconfig KC --control-port C
-        [--context clusterpedia] [--watches 200] [--rate 20] [--count 100]
-        [--objects 100] [--namespace loadbench] [--drain-seconds 30]
+        [--context clusterpedia] [--watches 200] [--rate 10] [--count 50]
+        [--objects N] [--namespace loadbench] [--drain-seconds 30]
         [--raw]
 
 The kubeconfig is the one pediad writes (--kubeconfig-out); its context
@@ -18,8 +18,10 @@ resource_version=RV, allow_watch_bookmarks=True)` from the RV of a list
 taken first, so watches that connect late still get every change from the
 change log. Then kubesim makes --count changes at --rate/s, each stamped
 with its wall-clock time; every thread counts the changes of this run it
-receives (checking the sequence: gaps are missing, repeats duplicates) and
-the lag receipt - stamp (after the client's own decoding, so it includes
+receives (a change not received is missing: "lost" if it was its object's
+last change of the run, else "superseded", which pediad may skip; by
+default there are as many objects as changes, so none may be skipped;
+repeats are duplicates) and the lag receipt - stamp (after the client's own decoding, so it includes
 the Python client's cost; --raw skips the model deserialization). Ends
 when every thread has every change, or --drain-seconds after kubesim made
 the last one. Prints a text report and one JSON line ("bench":"watch_py").
@@ -62,7 +64,8 @@ class Watcher(threading.Thread):
         super().__init__(daemon=True, name=f"watch-{idx}")
         self.cfg, self.rv, self.run_id, self.want = cfg, rv, run_id, count
         self.raw = raw
-        self.count = self.last_seq = self.missing = self.dup = 0
+        self.seen = set()
+        self.count = self.last_seq = self.dup = 0
         self.other = self.bookmarks = 0
         self.lags = []
         self.error = None
@@ -89,14 +92,11 @@ class Watcher(threading.Thread):
                 seq, us = int(parts[1]), int(parts[2])
                 self.count += 1
                 self.lags.append(max(0.0, now - us / 1e6))
-                if seq == self.last_seq + 1:
-                    self.last_seq = seq
-                elif seq <= self.last_seq:
+                if seq <= self.last_seq:
                     self.dup += 1
-                else:
-                    self.missing += seq - self.last_seq - 1
-                    self.last_seq = seq
-                if self.count >= self.want:
+                self.last_seq = max(seq, self.last_seq)
+                self.seen.add(seq)
+                if self.last_seq >= self.want:
                     w.stop()
                     break
         except Exception as e:  # reported, not raised: the run goes on
@@ -118,14 +118,16 @@ def main():
     ap.add_argument("--context", default="clusterpedia")
     ap.add_argument("--control-port", type=int, required=True)
     ap.add_argument("--watches", type=int, default=200)
-    ap.add_argument("--rate", type=float, default=20)
-    ap.add_argument("--count", type=int, default=100)
-    ap.add_argument("--objects", type=int, default=100)
+    ap.add_argument("--rate", type=float, default=10)
+    ap.add_argument("--count", type=int, default=50)
+    ap.add_argument("--objects", type=int, default=0,
+                    help="stamp ConfigMaps (default: --count, each changes once)")
     ap.add_argument("--namespace", default="loadbench")
     ap.add_argument("--drain-seconds", type=float, default=30)
     ap.add_argument("--raw", action="store_true",
                     help="skip the model deserialization (decoded JSON only)")
     a = ap.parse_args()
+    a.objects = a.objects or min(a.count, 100000)
 
     urllib3.disable_warnings()
     cfg = client.Configuration()
@@ -149,6 +151,8 @@ def main():
     st = control(a.control_port, "POST", {"rate": a.rate, "count": a.count,
                                           "objects": a.objects,
                                           "namespace": a.namespace})
+    final_n = min(st["objects"], a.count)  # each object's last change
+    final = range(a.count - final_n + 1, a.count + 1)
     if st["run"] != run_id:
         print(f"watch_py: kubesim started run {st['run']}, expected {run_id}",
               file=sys.stderr)
@@ -170,14 +174,18 @@ def main():
 
     counts = [w.count for w in ws]
     lags = [x for w in ws for x in w.lags]
-    complete = sum(1 for w in ws if w.count == a.count and not w.missing and not w.dup)
-    missing = sum(w.missing + max(0, a.count - w.last_seq) for w in ws)
+    complete = sum(1 for w in ws if len(w.seen) == a.count and not w.dup)
+    missing = sum(a.count - len(w.seen) for w in ws)
+    lost = sum(sum(1 for q in final if q not in w.seen) for w in ws)
+    converged = sum(1 for w in ws if all(q in w.seen for q in final))
     errors = [w.error for w in ws if w.error]
     res = {
         "bench": "watch_py", "watches": a.watches, "rate": a.rate,
         "count": a.count, "raw": a.raw, "run": run_id,
-        "complete": complete, "min_events": min(counts), "max_events": max(counts),
+        "complete": complete, "converged": converged,
+        "min_events": min(counts), "max_events": max(counts),
         "delivered": sum(counts), "missing": missing,
+        "superseded": missing - lost, "lost": lost,
         "duplicates": sum(w.dup for w in ws), "errors": len(errors),
         "lag_p50_ms": round(pct(lags, 0.5) * 1000, 3),
         "lag_p99_ms": round(pct(lags, 0.99) * 1000, 3),
@@ -186,10 +194,11 @@ def main():
         "client_cpu_pct": round(cpu_pct, 1),
     }
     print(f"watch_py: {a.watches} watches (Python kubernetes client "
-          f"{'raw JSON' if a.raw else 'models'}), run {run_id}: {complete} "
-          f"complete, events per watch min {res['min_events']} max "
-          f"{res['max_events']} of {a.count}, missing {missing}, duplicates "
-          f"{res['duplicates']}, errors {len(errors)}")
+          f"{'raw JSON' if a.raw else 'models'}), run {run_id}: every change "
+          f"{complete}, final version of every object {converged}; events per "
+          f"watch min {res['min_events']} max {res['max_events']} of {a.count}, "
+          f"missing {missing} (superseded {missing - lost}, lost {lost}), "
+          f"duplicates {res['duplicates']}, errors {len(errors)}")
     if errors:
         print(f"  first error: {errors[0][:300]}")
     print(f"  lag (receipt - stamp): p50 {res['lag_p50_ms']:.2f} ms, p99 "

@@ -4,14 +4,15 @@
  *
  *   watchload --port P --token-file F --control-port C [--pid PID]
  *             [--watches 10000] [--rate 1000] [--count N | --seconds S]
- *             [--objects 100] [--namespace loadbench] [--path PATH]
+ *             [--objects N] [--namespace loadbench] [--path PATH]
  *             [--query Q] [--idle-seconds 5] [--drain-seconds 30]
  *             [--after 10,60] [--connect-rate 1000] [--inflight 256]
  *             [--open-timeout 180] [--host 127.0.0.1]
  *
  * The member is a kubesim whose control endpoint (--control-port) runs the
  * stamped churn (POST /stamp-churn, tests/kubesim/README.md): --objects
- * ConfigMaps in --namespace, modified round robin at --rate per second for
+ * ConfigMaps in --namespace (default: as many as changes, up to 100,000,
+ * so each changes once), modified round robin at --rate per second for
  * --count changes (default rate x --seconds, 10 s), each annotated
  * kubesim.pedia.io/stamp "<run>/<seq>/<unix us>" when kubesim records it.
  *
@@ -26,9 +27,13 @@
  * 3. Waits --idle-seconds with every watch open and idle; samples the
  *    server: RSS per idle watch = (RSS now - RSS before) / open watches.
  * 4. Starts the churn; for every event of this run, on every watch:
- *    lag = wall clock at receipt - stamp, and the seq must be the next
- *    one (a gap counts as missing, a repeat as a duplicate). Samples the
- *    server every 500 ms (peak RSS, threads).
+ *    lag = wall clock at receipt - stamp; seqs must grow (a repeat is a
+ *    duplicate). A change not received is "missing"; it is "lost" when
+ *    it was its object's last change of the run (the watch never saw the
+ *    object's final version), else "superseded": pedia_changes_next may
+ *    skip a version a later change replaced (include/pedia/store.h), so
+ *    with fewer objects than changes a slow watch legitimately sees fewer
+ *    events. Samples the server every 500 ms (peak RSS, threads).
  * 5. When kubesim has made every change, waits until every watch has them
  *    all, at most --drain-seconds.
  * 6. Closes every watch and samples the server --after seconds later
@@ -82,7 +87,8 @@ struct watcher {
     uint64_t crem;
     char *buf;
     uint32_t len, cap;
-    uint64_t count, last_seq, missing, dup, other, bookmarks, errors;
+    uint64_t count, last_seq, gaps, dup, other, bookmarks, errors;
+    unsigned char *final; /* bit i: seq final_from + i received */
 };
 
 struct run {
@@ -94,6 +100,7 @@ struct run {
     long started, unfinished, streaming, ended, failed;
     long fail_by[LU_FAIL_N];
     unsigned run_id;
+    uint64_t final_from, final_n; /* the last change of every object */
     struct lu_hist lag;
     char first_failure[256], first_error[256];
 };
@@ -145,12 +152,19 @@ on_event(struct run *x, struct watcher *w, const char *p, size_t n,
     us = *end == '/' ? strtoull(end + 1, NULL, 10) : 0;
     w->count++;
     lu_hist_add(&x->lag, now > us ? now - us : 0);
+    if (seq >= x->final_from && seq < x->final_from + x->final_n) {
+        uint64_t i = seq - x->final_from;
+        if (!w->final)
+            w->final = calloc((size_t)(x->final_n + 7) / 8, 1);
+        if (w->final)
+            w->final[i / 8] |= (unsigned char)(1u << (i % 8));
+    }
     if (seq == w->last_seq + 1)
         w->last_seq = seq;
     else if (seq <= w->last_seq)
         w->dup++;
     else {
-        w->missing += seq - w->last_seq - 1;
+        w->gaps += seq - w->last_seq - 1;
         w->last_seq = seq;
     }
 }
@@ -606,8 +620,8 @@ pump(struct run *x, unsigned ms)
 struct result {
     double open_s, churn_s, drain_s, client_cpu_pct, server_cpu_s;
     long open_watches;
-    uint64_t delivered, complete, min_ev, max_ev, missing, dup, other,
-        bookmarks, errors;
+    uint64_t delivered, complete, converged, min_ev, max_ev, missing, lost,
+        dup, other, bookmarks, errors;
 };
 
 static int
@@ -625,6 +639,12 @@ run_churn(struct run *x, struct samples *sm, struct result *res)
     if (control(o, "POST", json, body, sizeof body) != 0)
         return -1;
     x->run_id = (unsigned)lu_json_int(body, "run", 0);
+    /* changes go round robin over every stamp ConfigMap kubesim has: the
+     * last min(objects, count) changes are each object's final version */
+    x->final_n = (uint64_t)lu_json_int(body, "objects", o->objects);
+    if (x->final_n > (uint64_t)o->count)
+        x->final_n = (uint64_t)o->count;
+    x->final_from = (uint64_t)o->count - x->final_n + 1;
     t0 = lu_mono_us();
     cpu0 = cpu_self_s();
     for (;;) {
@@ -644,7 +664,7 @@ run_churn(struct run *x, struct samples *sm, struct result *res)
             all = true;
             for (long i = 0; i < o->watches && all; i++)
                 if (x->w[i].state == W_STREAM &&
-                    x->w[i].count < (uint64_t)o->count)
+                    x->w[i].last_seq < (uint64_t)o->count)
                     all = false;
             if (all || lu_mono_us() - done_at > (uint64_t)o->drain_s * 1000000u)
                 break;
@@ -673,10 +693,14 @@ tally(struct run *x, struct result *res)
         struct watcher *w = &x->w[i];
         if (w->state != W_STREAM && w->state != W_ENDED)
             continue;
+        uint64_t got = 0, uniq = w->count - w->dup;
+        for (uint64_t b = 0; w->final && b < x->final_n; b++)
+            got += (w->final[b / 8] >> (b % 8)) & 1u;
         res->delivered += w->count;
-        res->missing += w->missing + (w->last_seq < (uint64_t)o->count
-                                          ? (uint64_t)o->count - w->last_seq
-                                          : 0);
+        res->missing += uniq < (uint64_t)o->count ? o->count - uniq : 0;
+        res->lost += x->final_n - got;
+        if (got == x->final_n)
+            res->converged++;
         res->dup += w->dup;
         res->other += w->other;
         res->bookmarks += w->bookmarks;
@@ -685,7 +709,7 @@ tally(struct run *x, struct result *res)
             res->min_ev = w->count;
         if (w->count > res->max_ev)
             res->max_ev = w->count;
-        if (w->count == (uint64_t)o->count && !w->missing && !w->dup)
+        if (w->count == (uint64_t)o->count && !w->dup)
             res->complete++;
     }
     if (res->min_ev == UINT64_MAX)
@@ -729,14 +753,17 @@ report(struct run *x, const struct samples *sm, const struct result *r)
            x->run_id, o->count, o->rate, r->churn_s,
            (unsigned long long)r->delivered,
            span ? (double)r->delivered / span : 0, r->drain_s);
-    printf("  per watch: min %llu, max %llu of %ld; complete %llu of %ld "
-           "open; missing %llu, duplicates %llu, ended early %ld, errors "
-           "%llu, other %llu, bookmarks %llu\n",
+    printf("  per watch: min %llu, max %llu of %ld; every change: %llu of %ld "
+           "open; final version of every object: %llu; missing %llu (of "
+           "which superseded %llu, lost %llu), duplicates %llu, ended early "
+           "%ld, errors %llu, other %llu, bookmarks %llu\n",
            (unsigned long long)r->min_ev, (unsigned long long)r->max_ev,
            o->count, (unsigned long long)r->complete, r->open_watches,
-           (unsigned long long)r->missing, (unsigned long long)r->dup,
-           x->ended, (unsigned long long)r->errors,
-           (unsigned long long)r->other, (unsigned long long)r->bookmarks);
+           (unsigned long long)r->converged, (unsigned long long)r->missing,
+           (unsigned long long)(r->missing - r->lost),
+           (unsigned long long)r->lost, (unsigned long long)r->dup, x->ended,
+           (unsigned long long)r->errors, (unsigned long long)r->other,
+           (unsigned long long)r->bookmarks);
     if (x->first_error[0])
         printf("  first ERROR event: %.200s\n", x->first_error);
     printf("  lag (receipt - stamp): p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
@@ -771,8 +798,9 @@ report(struct run *x, const struct samples *sm, const struct result *r)
            "\"open_s\":%.2f,\"fail_connect\":%ld,\"fail_tls\":%ld,"
            "\"fail_io\":%ld,\"fail_http\":%ld,\"rate\":%g,\"count\":%ld,"
            "\"objects\":%ld,\"run\":%u,\"churn_s\":%.2f,\"drain_s\":%.2f,"
-           "\"delivered\":%llu,\"complete\":%llu,\"min_events\":%llu,"
-           "\"max_events\":%llu,\"missing\":%llu,\"duplicates\":%llu,"
+           "\"delivered\":%llu,\"complete\":%llu,\"converged\":%llu,"
+           "\"min_events\":%llu,\"max_events\":%llu,\"missing\":%llu,"
+           "\"superseded\":%llu,\"lost\":%llu,\"duplicates\":%llu,"
            "\"ended_early\":%ld,\"errors\":%llu,\"other_events\":%llu,"
            "\"bookmarks\":%llu,\"lag_p50_ms\":%.3f,\"lag_p99_ms\":%.3f,"
            "\"lag_max_ms\":%.3f,\"client_cpu_pct\":%.1f,"
@@ -784,9 +812,11 @@ report(struct run *x, const struct samples *sm, const struct result *r)
            x->fail_by[LU_FAIL_TLS], x->fail_by[LU_FAIL_IO],
            x->fail_by[LU_FAIL_HTTP], o->rate, o->count, o->objects, x->run_id,
            r->churn_s, r->drain_s, (unsigned long long)r->delivered,
-           (unsigned long long)r->complete, (unsigned long long)r->min_ev,
-           (unsigned long long)r->max_ev, (unsigned long long)r->missing,
-           (unsigned long long)r->dup, x->ended,
+           (unsigned long long)r->complete, (unsigned long long)r->converged,
+           (unsigned long long)r->min_ev, (unsigned long long)r->max_ev,
+           (unsigned long long)r->missing,
+           (unsigned long long)(r->missing - r->lost),
+           (unsigned long long)r->lost, (unsigned long long)r->dup, x->ended,
            (unsigned long long)r->errors, (unsigned long long)r->other,
            (unsigned long long)r->bookmarks, lu_hist_q(&x->lag, 0.5) / 1000.0,
            lu_hist_q(&x->lag, 0.99) / 1000.0, (double)x->lag.max / 1000.0,
@@ -803,7 +833,7 @@ usage(void)
             "usage: watchload --port P (--token-file F | --token T) "
             "--control-port C [--pid PID]\n"
             "  [--watches 10000] [--rate 1000] [--count N | --seconds 10] "
-            "[--objects 100]\n"
+            "[--objects N]\n"
             "  [--namespace loadbench] [--path PATH] [--query Q] "
             "[--idle-seconds 5]\n"
             "  [--drain-seconds 30] [--after 10,60] [--connect-rate 1000] "
@@ -853,7 +883,6 @@ parse(int argc, char **argv, struct opts *o)
     o->watches = 10000;
     o->rate = 1000;
     o->seconds = 10;
-    o->objects = 100;
     o->idle_s = 5;
     o->drain_s = 30;
     o->connect_rate = 1000;
@@ -893,6 +922,8 @@ parse(int argc, char **argv, struct opts *o)
     }
     if (!o->count)
         o->count = (long)(o->rate * o->seconds);
+    if (!o->objects) /* each object changes once: every change must arrive */
+        o->objects = o->count < 100000 ? o->count : 100000;
     if (o->port <= 0 || o->ctl_port <= 0 || o->watches <= 0 || o->rate <= 0 ||
         o->count <= 0 || o->objects <= 0 || o->connect_rate <= 0 ||
         o->inflight <= 0 || strchr(o->ns, '"'))
