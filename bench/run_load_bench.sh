@@ -14,7 +14,8 @@
 #     LOAD_LAG_SECONDS=10 (every watch receives every change: the server
 #     delivers watches x rate events/s).
 #   python:    LOAD_PY_WATCHES=200 threads of the Python kubernetes client,
-#     LOAD_PY_RATE=10 changes/s, LOAD_PY_COUNT=50 changes.
+#     LOAD_PY_RATE=10 changes/s, LOAD_PY_COUNT=50 changes; LOAD_PY_RAW=1
+#     skips the client's model deserialization (its lag is the client's).
 # Also: LOAD_OBJECTS (stamped ConfigMaps; default: as many as a part makes
 # changes, so each object changes once and every watch must get every
 # change; fewer objects let pediad skip superseded versions), LOAD_PODS=200 (member pods,
@@ -184,7 +185,7 @@ if want python; then
   run_part python $(( py_count / py_rate + 600 )) /usr/bin/python3 bench/watch_py.py \
     --kubeconfig "$work/kubeconfig" --control-port "$ctl" \
     --watches "$py_watches" --rate "$py_rate" --count "$py_count" \
-    "${objargs[@]}"
+    "${objargs[@]}" ${LOAD_PY_RAW:+--raw}
 fi
 
 [ -n "${LOAD_OUT:-}" ] && cat "$results" >>"$LOAD_OUT"
@@ -222,7 +223,8 @@ for x in rows:
         print(f"  lag p50 {x['lag_p50_ms']:.2f} ms, p99 {x['lag_p99_ms']:.2f} ms, max {x['lag_max_ms']:.2f} ms"
               f" (client CPU {x['client_cpu_pct']:.0f} %); RSS before {mb(x['server_before'])}, idle "
               f"{mb(x['server_idle'])} = {r(x['rss_per_idle_watch_kb'], '{:.1f}')} KB/watch (goal <= 64), "
-              f"churn peak {mb(x['server_churn_peak'])}; threads idle {x['server_idle']['threads']}")
+              f"churn peak {mb(x['server_churn_peak'])}; threads idle {x['server_idle']['threads']}, "
+              f"server CPU while idle {r(x.get('server_idle_cpu_pct'), '{:.1f}')} %")
         print(f"  after close: {after} (goal 1.00 +- 0.10)")
     elif b == "watch_py":
         print(f"watch_py   {x['watches']} Python watches, {x['count']} changes at {x['rate']:g}/s: "

@@ -585,7 +585,7 @@ control(const struct opts *o, const char *method, const char *json,
 }
 
 struct samples {
-    struct lu_proc before, idle, peak, after[MAX_AFTER];
+    struct lu_proc before, opened, idle, peak, after[MAX_AFTER];
 };
 
 static void
@@ -739,6 +739,11 @@ report(struct run *x, const struct samples *sm, const struct result *r)
                            (double)r->open_watches
                      : -1;
     double span = x->lag.n && r->churn_s > 0 ? r->churn_s : 0;
+    /* the server's CPU while every watch sat idle */
+    double idle_cpu = sm->idle.cpu_s >= 0 && sm->opened.cpu_s >= 0 && o->idle_s
+                          ? 100.0 * (sm->idle.cpu_s - sm->opened.cpu_s) /
+                                o->idle_s
+                          : -1;
     size_t at = 0, rat = 0;
 
     printf("watchload: %ld watches on %s:%d %s (%ld open in %.1f s; failed: "
@@ -779,7 +784,9 @@ report(struct run *x, const struct samples *sm, const struct result *r)
         print_proc(when, &sm->after[i], &sm->before);
     }
     if (per >= 0)
-        printf("  RSS per idle watch: %.1f KB (goal <= 64)\n", per);
+        printf("  RSS per idle watch: %.1f KB (goal <= 64); server CPU while "
+               "idle: %.1f %%\n",
+               per, idle_cpu);
     lu_proc_json(jp[0], sizeof jp[0], &sm->before);
     lu_proc_json(jp[1], sizeof jp[1], &sm->idle);
     lu_proc_json(jp[2], sizeof jp[2], &sm->peak);
@@ -804,7 +811,8 @@ report(struct run *x, const struct samples *sm, const struct result *r)
            "\"ended_early\":%ld,\"errors\":%llu,\"other_events\":%llu,"
            "\"bookmarks\":%llu,\"lag_p50_ms\":%.3f,\"lag_p99_ms\":%.3f,"
            "\"lag_max_ms\":%.3f,\"client_cpu_pct\":%.1f,"
-           "\"server_cpu_s\":%.2f,\"rss_per_idle_watch_kb\":%.2f,"
+           "\"server_cpu_s\":%.2f,\"server_idle_cpu_pct\":%.1f,"
+           "\"rss_per_idle_watch_kb\":%.2f,"
            "\"goal_rss_per_watch_kb\":64,\"server_before\":%s,"
            "\"server_idle\":%s,\"server_churn_peak\":%s,\"server_after\":[%s],"
            "\"after_rss_vs_before\":[%s]}\n",
@@ -820,7 +828,8 @@ report(struct run *x, const struct samples *sm, const struct result *r)
            (unsigned long long)r->errors, (unsigned long long)r->other,
            (unsigned long long)r->bookmarks, lu_hist_q(&x->lag, 0.5) / 1000.0,
            lu_hist_q(&x->lag, 0.99) / 1000.0, (double)x->lag.max / 1000.0,
-           r->client_cpu_pct, r->server_cpu_s, per, jp[0], jp[1], jp[2], after,
+           r->client_cpu_pct, r->server_cpu_s, idle_cpu, per, jp[0], jp[1],
+           jp[2], after,
            ratios);
 }
 
@@ -1035,6 +1044,7 @@ main(int argc, char **argv)
     printf("watchload: %ld watches open in %.1f s; idle for %d s\n",
            res.open_watches, res.open_s, o.idle_s);
     fflush(stdout);
+    lu_proc_read(o.pid, &sm.opened);
     pump(&x, (unsigned)o.idle_s * 1000u);
     lu_proc_read(o.pid, &sm.idle);
     sm.peak = sm.idle;
