@@ -265,8 +265,8 @@ flood_main(void *arg)
     f->t0 = lu_mono_us();
     while (!atomic_load(&f->stop)) {
         uint64_t now = lu_mono_us();
-        long allowed = (long)((double)(now - f->t0) / 1e6 *
-                              (double)f->o->open_rate) + 64;
+        long allowed =
+            (long)((double)(now - f->t0) / 1e6 * (double)f->o->open_rate) + 64;
         int n, busy = 0;
 
         for (; started < f->n && started < allowed; started++)
@@ -306,8 +306,8 @@ flood_start(struct flood *f, const struct opts *o)
     long step = o->slow ? f->n / o->slow : 0;
     for (long i = 0; i < f->n; i++) {
         f->c[i].fd = -1;
-        f->c[i].kind = step && i % step == 0 && i / step < o->slow ? K_SLOW
-                                                                   : K_IDLE;
+        f->c[i].kind =
+            step && i % step == 0 && i / step < o->slow ? K_SLOW : K_IDLE;
     }
     return pthread_create(&f->th, NULL, flood_main, f) == 0 ? 0 : -1;
 }
@@ -549,25 +549,45 @@ usage(void)
 static void
 parse(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {
-        {"host", 1, 0, 'H'},          {"port", 1, 0, 'p'},
-        {"token-file", 1, 0, 'T'},    {"token", 1, 0, 't'},
-        {"pid", 1, 0, 'P'},           {"idle", 1, 0, 'i'},
-        {"slow", 1, 0, 's'},          {"slow-interval-ms", 1, 0, 'S'},
-        {"seconds", 1, 0, 'd'},       {"interval-ms", 1, 0, 'I'},
-        {"settle-seconds", 1, 0, 'e'}, {"timeout-ms", 1, 0, 'o'},
-        {"open-rate", 1, 0, 'r'},     {"path", 1, 0, 'a'},
-        {0, 0, 0, 0}};
+    static const struct option lo[] = {{"host", 1, 0, 'H'},
+                                       {"port", 1, 0, 'p'},
+                                       {"token-file", 1, 0, 'T'},
+                                       {"token", 1, 0, 't'},
+                                       {"pid", 1, 0, 'P'},
+                                       {"idle", 1, 0, 'i'},
+                                       {"slow", 1, 0, 's'},
+                                       {"slow-interval-ms", 1, 0, 'S'},
+                                       {"seconds", 1, 0, 'd'},
+                                       {"interval-ms", 1, 0, 'I'},
+                                       {"settle-seconds", 1, 0, 'e'},
+                                       {"timeout-ms", 1, 0, 'o'},
+                                       {"open-rate", 1, 0, 'r'},
+                                       {"path", 1, 0, 'a'},
+                                       {0, 0, 0, 0}};
     int ch;
 
     *o = (struct opts){"127.0.0.1",
                        "/apis/clusterpedia.io/v1beta1/resources/api/v1/"
                        "pods?limit=10",
-                       NULL, 0, 0, 1000, 200, 5000, 15, 20, 3, 5000, 2000};
+                       NULL,
+                       0,
+                       0,
+                       1000,
+                       200,
+                       5000,
+                       15,
+                       20,
+                       3,
+                       5000,
+                       2000};
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
-        case 'H': o->host = optarg; break;
-        case 'p': o->port = atoi(optarg); break;
+        case 'H':
+            o->host = optarg;
+            break;
+        case 'p':
+            o->port = atoi(optarg);
+            break;
         case 'T':
             o->token = lu_read_token(optarg);
             if (!o->token) {
@@ -575,18 +595,41 @@ parse(int argc, char **argv, struct opts *o)
                 exit(2);
             }
             break;
-        case 't': o->token = optarg; break;
-        case 'P': o->pid = atoi(optarg); break;
-        case 'i': o->idle = atol(optarg); break;
-        case 's': o->slow = atol(optarg); break;
-        case 'S': o->slow_interval_ms = atoi(optarg); break;
-        case 'd': o->seconds = atoi(optarg); break;
-        case 'I': o->interval_ms = atoi(optarg); break;
-        case 'e': o->settle_s = atoi(optarg); break;
-        case 'o': o->timeout_ms = atoi(optarg); break;
-        case 'r': o->open_rate = atol(optarg); break;
-        case 'a': o->path = optarg; break;
-        default: usage();
+        case 't':
+            o->token = optarg;
+            break;
+        case 'P':
+            o->pid = atoi(optarg);
+            break;
+        case 'i':
+            o->idle = atol(optarg);
+            break;
+        case 's':
+            o->slow = atol(optarg);
+            break;
+        case 'S':
+            o->slow_interval_ms = atoi(optarg);
+            break;
+        case 'd':
+            o->seconds = atoi(optarg);
+            break;
+        case 'I':
+            o->interval_ms = atoi(optarg);
+            break;
+        case 'e':
+            o->settle_s = atoi(optarg);
+            break;
+        case 'o':
+            o->timeout_ms = atoi(optarg);
+            break;
+        case 'r':
+            o->open_rate = atol(optarg);
+            break;
+        case 'a':
+            o->path = optarg;
+            break;
+        default:
+            usage();
         }
     }
     if (o->port <= 0 || o->idle < 0 || o->slow < 0 || o->seconds <= 0 ||

@@ -192,9 +192,9 @@ lu_proc_read(int pid, struct lu_proc *out)
     /* fields after the command (which may hold blanks): state is 3rd;
      * utime and stime are the 14th and 15th */
     p = strrchr(text, ')');
-    if (p && sscanf(p + 2,
-                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-                    &st) == 2)
+    if (p &&
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+               &ut, &st) == 2)
         out->cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
@@ -518,9 +518,8 @@ conn_chunked(struct lu_conn *c, struct body_sink *s, size_t *total)
 }
 
 enum lu_fail
-lu_conn_get(struct lu_conn *c, const char *path, const char *token,
-            int *status, size_t *body_bytes, bool *keep_alive, char **body,
-            size_t body_cap)
+lu_conn_get(struct lu_conn *c, const char *path, const char *token, int *status,
+            size_t *body_bytes, bool *keep_alive, char **body, size_t body_cap)
 {
     char req[8192], line[8192];
     size_t clen = SIZE_MAX;
@@ -567,8 +566,8 @@ lu_conn_get(struct lu_conn *c, const char *path, const char *token,
 }
 
 int
-lu_http_plain(const char *host, int port, const char *method,
-              const char *path, const char *json, char *out, size_t cap)
+lu_http_plain(const char *host, int port, const char *method, const char *path,
+              const char *json, char *out, size_t cap)
 {
     struct lu_conn c;
     char req[4096];
@@ -585,7 +584,8 @@ lu_http_plain(const char *host, int port, const char *method,
                  "Content-Type: application/json\r\nContent-Length: %zu\r\n"
                  "\r\n%s",
                  method, path, json ? strlen(json) : 0, json ? json : "");
-    if (n > 0 && (size_t)n < sizeof req && conn_write(&c, req, (size_t)n) == 0) {
+    if (n > 0 && (size_t)n < sizeof req &&
+        conn_write(&c, req, (size_t)n) == 0) {
         char line[1024];
         size_t clen = SIZE_MAX;
         struct body_sink sink = {&body, cap ? cap - 1 : 0, 0, 0};

@@ -86,9 +86,9 @@ void lu_conn_close(struct lu_conn *c);
  * arrived; *keep_alive false when the server closes after it. The body is
  * kept (NUL-terminated, malloc'ed) in *body when body != NULL, up to
  * body_cap bytes. */
-enum lu_fail lu_conn_get(struct lu_conn *c, const char *path,
-                         const char *token, int *status, size_t *body_bytes,
-                         bool *keep_alive, char **body, size_t body_cap);
+enum lu_fail lu_conn_get(struct lu_conn *c, const char *path, const char *token,
+                         int *status, size_t *body_bytes, bool *keep_alive,
+                         char **body, size_t body_cap);
 
 /* Plain HTTP request to a control endpoint (kubesim): method, path and
  * optional JSON body; the response body in out (NUL-terminated, cut to

@@ -559,9 +559,8 @@ list_state(const struct opts *o, long long *rv, long *stamps)
                      "labelSelector=app%3Dkubesim-stamp");
         r = lu_conn_get(&c, path, o->token, &status, &bytes, &ka, &body,
                         64u << 20);
-        for (const char *p = body; r == LU_OK && p &&
-                                   (p = strstr(p, "\"name\":\"stamp-"));
-             p++)
+        for (const char *p = body;
+             r == LU_OK && p && (p = strstr(p, "\"name\":\"stamp-")); p++)
             (*stamps)++;
         free(body);
     }
@@ -570,8 +569,8 @@ list_state(const struct opts *o, long long *rv, long *stamps)
 }
 
 static int
-control(const struct opts *o, const char *method, const char *json,
-        char *out, size_t cap)
+control(const struct opts *o, const char *method, const char *json, char *out,
+        size_t cap)
 {
     int st = lu_http_plain(o->host, o->ctl_port, method, "/stamp-churn", json,
                            out, cap);
@@ -620,8 +619,8 @@ pump(struct run *x, unsigned ms)
 struct result {
     double open_s, churn_s, drain_s, client_cpu_pct, server_cpu_s;
     long open_watches;
-    uint64_t delivered, complete, converged, min_ev, max_ev, missing, lost,
-        dup, other, bookmarks, errors;
+    uint64_t delivered, complete, converged, min_ev, max_ev, missing, lost, dup,
+        other, bookmarks, errors;
 };
 
 static int
@@ -674,12 +673,11 @@ run_churn(struct run *x, struct samples *sm, struct result *res)
     }
     res->churn_s = (double)((done_at ? done_at : lu_mono_us()) - t0) / 1e6;
     res->drain_s = done_at ? (double)(lu_mono_us() - done_at) / 1e6 : -1;
-    res->client_cpu_pct = 100.0 * (cpu_self_s() - cpu0) /
-                          ((double)(lu_mono_us() - t0) / 1e6);
+    res->client_cpu_pct =
+        100.0 * (cpu_self_s() - cpu0) / ((double)(lu_mono_us() - t0) / 1e6);
     sample_peak(o, sm);
-    res->server_cpu_s = sm->peak.cpu_s >= 0 && scpu0 >= 0
-                            ? sm->peak.cpu_s - scpu0
-                            : -1;
+    res->server_cpu_s =
+        sm->peak.cpu_s >= 0 && scpu0 >= 0 ? sm->peak.cpu_s - scpu0 : -1;
     return 0;
 }
 
@@ -740,10 +738,10 @@ report(struct run *x, const struct samples *sm, const struct result *r)
                      : -1;
     double span = x->lag.n && r->churn_s > 0 ? r->churn_s : 0;
     /* the server's CPU while every watch sat idle */
-    double idle_cpu = sm->idle.cpu_s >= 0 && sm->opened.cpu_s >= 0 && o->idle_s
-                          ? 100.0 * (sm->idle.cpu_s - sm->opened.cpu_s) /
-                                o->idle_s
-                          : -1;
+    double idle_cpu =
+        sm->idle.cpu_s >= 0 && sm->opened.cpu_s >= 0 && o->idle_s
+            ? 100.0 * (sm->idle.cpu_s - sm->opened.cpu_s) / o->idle_s
+            : -1;
     size_t at = 0, rat = 0;
 
     printf("watchload: %ld watches on %s:%d %s (%ld open in %.1f s; failed: "
@@ -829,8 +827,7 @@ report(struct run *x, const struct samples *sm, const struct result *r)
            (unsigned long long)r->bookmarks, lu_hist_q(&x->lag, 0.5) / 1000.0,
            lu_hist_q(&x->lag, 0.99) / 1000.0, (double)x->lag.max / 1000.0,
            r->client_cpu_pct, r->server_cpu_s, idle_cpu, per, jp[0], jp[1],
-           jp[2], after,
-           ratios);
+           jp[2], after, ratios);
 }
 
 /* ---- main ---- */
@@ -870,18 +867,27 @@ parse_after(struct opts *o, const char *s)
 static void
 parse(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {
-        {"host", 1, 0, 'H'},         {"port", 1, 0, 'p'},
-        {"token-file", 1, 0, 'T'},   {"token", 1, 0, 't'},
-        {"control-port", 1, 0, 'c'}, {"pid", 1, 0, 'P'},
-        {"watches", 1, 0, 'w'},      {"rate", 1, 0, 'r'},
-        {"count", 1, 0, 'n'},        {"seconds", 1, 0, 'd'},
-        {"objects", 1, 0, 'k'},      {"namespace", 1, 0, 'N'},
-        {"path", 1, 0, 'a'},         {"query", 1, 0, 'q'},
-        {"idle-seconds", 1, 0, 'i'}, {"drain-seconds", 1, 0, 'D'},
-        {"after", 1, 0, 'A'},        {"connect-rate", 1, 0, 'C'},
-        {"inflight", 1, 0, 'f'},     {"open-timeout", 1, 0, 'O'},
-        {0, 0, 0, 0}};
+    static const struct option lo[] = {{"host", 1, 0, 'H'},
+                                       {"port", 1, 0, 'p'},
+                                       {"token-file", 1, 0, 'T'},
+                                       {"token", 1, 0, 't'},
+                                       {"control-port", 1, 0, 'c'},
+                                       {"pid", 1, 0, 'P'},
+                                       {"watches", 1, 0, 'w'},
+                                       {"rate", 1, 0, 'r'},
+                                       {"count", 1, 0, 'n'},
+                                       {"seconds", 1, 0, 'd'},
+                                       {"objects", 1, 0, 'k'},
+                                       {"namespace", 1, 0, 'N'},
+                                       {"path", 1, 0, 'a'},
+                                       {"query", 1, 0, 'q'},
+                                       {"idle-seconds", 1, 0, 'i'},
+                                       {"drain-seconds", 1, 0, 'D'},
+                                       {"after", 1, 0, 'A'},
+                                       {"connect-rate", 1, 0, 'C'},
+                                       {"inflight", 1, 0, 'f'},
+                                       {"open-timeout", 1, 0, 'O'},
+                                       {0, 0, 0, 0}};
     int ch;
 
     memset(o, 0, sizeof *o);
@@ -900,8 +906,12 @@ parse(int argc, char **argv, struct opts *o)
     parse_after(o, "10,60");
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
-        case 'H': o->host = optarg; break;
-        case 'p': o->port = atoi(optarg); break;
+        case 'H':
+            o->host = optarg;
+            break;
+        case 'p':
+            o->port = atoi(optarg);
+            break;
         case 'T':
             o->token = lu_read_token(optarg);
             if (!o->token) {
@@ -909,24 +919,59 @@ parse(int argc, char **argv, struct opts *o)
                 exit(2);
             }
             break;
-        case 't': o->token = optarg; break;
-        case 'c': o->ctl_port = atoi(optarg); break;
-        case 'P': o->pid = atoi(optarg); break;
-        case 'w': o->watches = atol(optarg); break;
-        case 'r': o->rate = atof(optarg); break;
-        case 'n': o->count = atol(optarg); break;
-        case 'd': o->seconds = atoi(optarg); break;
-        case 'k': o->objects = atol(optarg); break;
-        case 'N': o->ns = optarg; break;
-        case 'a': o->path = optarg; break;
-        case 'q': o->query = optarg; break;
-        case 'i': o->idle_s = atoi(optarg); break;
-        case 'D': o->drain_s = atoi(optarg); break;
-        case 'A': parse_after(o, optarg); break;
-        case 'C': o->connect_rate = atol(optarg); break;
-        case 'f': o->inflight = atoi(optarg); break;
-        case 'O': o->open_timeout_s = atoi(optarg); break;
-        default: usage();
+        case 't':
+            o->token = optarg;
+            break;
+        case 'c':
+            o->ctl_port = atoi(optarg);
+            break;
+        case 'P':
+            o->pid = atoi(optarg);
+            break;
+        case 'w':
+            o->watches = atol(optarg);
+            break;
+        case 'r':
+            o->rate = atof(optarg);
+            break;
+        case 'n':
+            o->count = atol(optarg);
+            break;
+        case 'd':
+            o->seconds = atoi(optarg);
+            break;
+        case 'k':
+            o->objects = atol(optarg);
+            break;
+        case 'N':
+            o->ns = optarg;
+            break;
+        case 'a':
+            o->path = optarg;
+            break;
+        case 'q':
+            o->query = optarg;
+            break;
+        case 'i':
+            o->idle_s = atoi(optarg);
+            break;
+        case 'D':
+            o->drain_s = atoi(optarg);
+            break;
+        case 'A':
+            parse_after(o, optarg);
+            break;
+        case 'C':
+            o->connect_rate = atol(optarg);
+            break;
+        case 'f':
+            o->inflight = atoi(optarg);
+            break;
+        case 'O':
+            o->open_timeout_s = atoi(optarg);
+            break;
+        default:
+            usage();
         }
     }
     if (!o->count)
