@@ -261,6 +261,8 @@ dispatch(struct kubesim *ks, struct MHD_Connection *c, const char *url,
             return get_names(ks, c);
         if (strcmp(url, "/requests") == 0)
             return get_requests(ks, c);
+        if (strcmp(url, "/stamp-churn") == 0)
+            return ks_stamp_get(ks, c);
         return reply(c, 404, "{\"error\":\"no such control route\"}");
     }
     if (strcmp(method, "DELETE") == 0) {
@@ -282,6 +284,8 @@ dispatch(struct kubesim *ks, struct MHD_Connection *c, const char *url,
         ret = post_object(ks, c, body, j);
     else if (strcmp(url, "/generate") == 0)
         ret = post_generate(ks, c, j);
+    else if (strcmp(url, "/stamp-churn") == 0)
+        ret = ks_stamp_post(ks, c, j);
     else
         ret = post_fault(ks, c, url, j);
     json_object_put(j);

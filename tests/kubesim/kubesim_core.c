@@ -150,6 +150,7 @@ ticker_main(void *arg)
             due = ks->churn_rate <= 0 ? 0 : 10000;
         for (; due >= 1; due -= 1)
             ks_churn_step(ks);
+        ks_stamp_tick(ks, now - last);
         pthread_mutex_unlock(&ks->mu);
         last = now;
         if (ks->outage_end_ms)

@@ -60,6 +60,15 @@ struct ks_event {
     struct ks_obj *obj;
 };
 
+/* Stamped churn (kubesim_stamp.c), guarded by ks->mu. */
+struct ks_stamp {
+    char ns[64];      /* namespace of the stamp-NNNNN ConfigMaps */
+    unsigned objects; /* how many exist */
+    unsigned run;     /* bumped by every start */
+    double rate, due; /* changes/s; changes owed by the ticker */
+    uint64_t count, done;
+};
+
 struct ks_buf {
     char *p;
     size_t len, cap;
@@ -101,6 +110,7 @@ struct kubesim {
     bool pedia_types;             /* cluster.clusterpedia.io served (mu) */
     atomic_uint status_conflicts; /* next status PUTs answered 409 */
     atomic_ulong status_puts;     /* status PUTs received */
+    struct ks_stamp stamp;        /* stamped churn (kubesim_stamp.c) */
 };
 
 extern const struct ks_type ks_types[];
@@ -197,6 +207,14 @@ int ks_watch_queue(struct kubesim *ks, struct MHD_Connection *c,
 /* kubesim_gen.c */
 void ks_churn_step(struct kubesim *ks);
 int ks_widget_crd_json(struct ks_buf *b);
+
+/* kubesim_stamp.c: stamped ConfigMap churn for the load benchmarks. */
+struct json_object;
+void ks_stamp_tick(struct kubesim *ks, uint64_t elapsed_ms); /* under mu */
+/* GET and POST /stamp-churn on the control endpoint (j may be NULL). */
+int ks_stamp_get(struct kubesim *ks, struct MHD_Connection *c);
+int ks_stamp_post(struct kubesim *ks, struct MHD_Connection *c,
+                  struct json_object *j);
 
 /* kubesim_openapi.c: /openapi/v3[/...] (seg[0] == "openapi") */
 int ks_serve_openapi(struct kubesim *ks, struct MHD_Connection *c, char **seg,
