@@ -396,6 +396,34 @@ step(struct pd_ws_conn *c, uint32_t events)
         conn_free(c);
 }
 
+/* Stopping: every watch still open gets 1001 (going away). */
+static void
+close_all(struct pd_ws *ws)
+{
+    for (;;) {
+        struct pd_ws_conn *c;
+        pthread_mutex_lock(&ws->mu);
+        c = ws->conns;
+        pthread_mutex_unlock(&ws->mu);
+        if (!c)
+            return;
+        put_close(c, 1001);
+        flush(c);
+        conn_free(c);
+    }
+}
+
+/* The eventfd's counter: its wakes are handled through the woken flags. */
+static void
+drain_eventfd(struct pd_ws *ws)
+{
+    uint64_t v;
+
+    if (read(ws->evfd, &v, sizeof v) < 0) {
+        /* nothing pending after all */
+    }
+}
+
 static void *
 ws_loop(void *arg)
 {
@@ -406,23 +434,15 @@ ws_loop(void *arg)
         int n = epoll_wait(ws->epfd, evs, 64, 1000);
         struct pd_ws_conn *c;
         for (int i = 0; i < n; i++) {
-            if (evs[i].data.ptr == ws) {
-                uint64_t v;
-                if (read(ws->evfd, &v, sizeof v) < 0) {
-                    /* nothing pending after all */
-                }
-                continue;
-            }
-            step(evs[i].data.ptr, evs[i].events);
+            if (evs[i].data.ptr == ws)
+                drain_eventfd(ws);
+            else
+                step(evs[i].data.ptr, evs[i].events);
         }
         while ((c = next_woken(ws)) != NULL)
             step(c, 0);
     }
-    while (ws->conns) {
-        put_close(ws->conns, 1001); /* going away */
-        flush(ws->conns);
-        conn_free(ws->conns);
-    }
+    close_all(ws);
     return NULL;
 }
 

@@ -87,7 +87,7 @@ b64_decode(const char *s, size_t n)
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            out[o++] = (char)((acc >> bits) & 0xff);
+            out[o++] = (char)(unsigned char)((acc >> bits) & 0xffu);
         }
     }
     out[o] = '\0';
@@ -105,14 +105,15 @@ accept_value(const char *key, char out[32])
     static const char b64[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     unsigned char d[20];
-    char *in = malloc(strlen(key) + sizeof WS_GUID);
-    size_t o = 0;
+    size_t kl = strlen(key), o = 0;
+    char *in = malloc(kl + sizeof WS_GUID);
 
     if (!in)
         return false;
-    strcpy(in, key);
-    strcat(in, WS_GUID);
-    if (gnutls_hash_fast(GNUTLS_DIG_SHA1, in, strlen(in), d) != 0) {
+    memcpy(in, key, kl);
+    memcpy(in + kl, WS_GUID, sizeof WS_GUID);
+    if (gnutls_hash_fast(GNUTLS_DIG_SHA1, in, kl + sizeof WS_GUID - 1, d) !=
+        0) {
         free(in);
         return false;
     }
@@ -123,8 +124,8 @@ accept_value(const char *key, char out[32])
                      (i + 2 < 20 ? d[i + 2] : 0);
         out[o++] = b64[v >> 18 & 63];
         out[o++] = b64[v >> 12 & 63];
-        out[o++] = i + 1 < 20 ? b64[v >> 6 & 63] : '=';
-        out[o++] = i + 2 < 20 ? b64[v & 63] : '=';
+        out[o++] = i + 1 < 20 ? b64[v >> 6 & 63] : (char)'=';
+        out[o++] = i + 2 < 20 ? b64[v & 63] : (char)'=';
     }
     out[o] = '\0';
     return true;

@@ -165,7 +165,7 @@ const char *pdi_api_oom_body(size_t *len_out);
 /* Free a response's blocking-read waiter (api_read.c; after its stream). */
 void pdi_api_waiter_free(struct pedia_api_response *r);
 /* Wake r's reader: the wake function streams arm with (api_read.c). */
-void pdi_api_response_wake(void *r);
+void pdi_api_response_wake(void *arg);
 /* Compress the body when the client asked for gzip and it is large
  * (kube: above 128 KiB); watches never set want_gzip. */
 void pdi_api_response_gzip(struct pedia_api_response *r);

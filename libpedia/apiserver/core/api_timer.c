@@ -148,7 +148,7 @@ heap_reserve(const struct pdi_alloc *a, struct pdi_api_timers *ts)
     if (ts->n < ts->cap)
         return true;
     cap = ts->cap ? ts->cap * 2 : 64;
-    h = pdi_realloc(a, ts->heap, cap * sizeof *h);
+    h = pdi_realloc(a, ts->heap, cap * sizeof(struct pdi_api_timer *));
     if (!h)
         return false;
     ts->heap = h;

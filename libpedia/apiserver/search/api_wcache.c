@@ -106,7 +106,7 @@ static bool
 ring_grow(struct pdi_wcache *c)
 {
     size_t cap = c->cap ? c->cap * 2 : 1024;
-    struct wc_entry **ring = pdi_calloc(c->a, cap, sizeof *ring);
+    struct wc_entry **ring = pdi_calloc(c->a, cap, sizeof(struct wc_entry *));
     int64_t h = atomic_load(&c->head), t = atomic_load(&c->tail);
 
     if (!ring)
