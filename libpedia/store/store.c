@@ -151,7 +151,14 @@ store_init(pedia_store *st, pedia_ctx *ctx)
         pthread_mutex_destroy(&st->wmu);
         return pdi_error_set(PEDIA_EINTERNAL, 0, "cond init failed");
     }
+    if (pthread_cond_init(&st->pool_cv, NULL)) {
+        pthread_cond_destroy(&st->cond);
+        pthread_mutex_destroy(&st->pmu);
+        pthread_mutex_destroy(&st->wmu);
+        return pdi_error_set(PEDIA_EINTERNAL, 0, "cond init failed");
+    }
     if (!pdi_store_health_init(st)) {
+        pthread_cond_destroy(&st->pool_cv);
         pthread_cond_destroy(&st->cond);
         pthread_mutex_destroy(&st->pmu);
         pthread_mutex_destroy(&st->wmu);
@@ -229,6 +236,7 @@ pedia_store_free(pedia_store *st)
         st->drv->close(st->writer);
     if (st->locks_ready) {
         pdi_store_health_free(st);
+        pthread_cond_destroy(&st->pool_cv);
         pthread_cond_destroy(&st->cond);
         pthread_mutex_destroy(&st->pmu);
         pthread_mutex_destroy(&st->wmu);
@@ -249,28 +257,57 @@ pedia_store_set_normalize_flags(pedia_store *st, unsigned flags)
 /* ---- readers
  * ------------------------------------------------------------------ */
 
+/* Wait (bounded) for a reader slot: at most PDI_STORE_READERS_MAX out at
+ * once. Every read is short (lists and watches read in chunks), so a full
+ * pool drains quickly; pmu held. */
+static bool
+slot_wait(pedia_store *st)
+{
+    int64_t due = pdi_mono_ms() + PDI_STORE_READER_WAIT_MS;
+
+    while (st->readers_out >= PDI_STORE_READERS_MAX) {
+        struct timespec ts;
+        int64_t left = due - pdi_mono_ms();
+        if (left <= 0)
+            return false;
+        pdi_deadline(&ts, false, left); /* pool_cv uses the default clock */
+        pthread_cond_timedwait(&st->pool_cv, &st->pmu, &ts);
+    }
+    return true;
+}
+
 pedia_err
 pdi_store_reader_acquire(pedia_store *st, pedia_sys_store **out)
 {
     pedia_sys_open_options ro = open_options(st->ctx, true);
     pedia_err err = PEDIA_OK;
+    bool ok;
 
     *out = NULL;
     pthread_mutex_lock(&st->pmu);
-    if (st->n_pool)
+    ok = slot_wait(st);
+    if (ok && st->n_pool)
         *out = st->pool[--st->n_pool];
-    st->readers_out++;
+    if (ok)
+        st->readers_out++;
     pthread_mutex_unlock(&st->pmu);
+    if (!ok)
+        return pdi_error_set(PEDIA_ESTORE, 0,
+                             "store: too many concurrent reads; try again");
     if (!*out)
         err = st->drv->open(out, st->uri, &ro);
     if (err) {
         pthread_mutex_lock(&st->pmu);
         st->readers_out--;
+        pthread_cond_signal(&st->pool_cv);
         pthread_mutex_unlock(&st->pmu);
     }
     return err;
 }
 
+/* Back to the pool, which keeps at most PDI_STORE_READERS_IDLE handles:
+ * past a burst of readers the rest are closed, so an idle store holds a
+ * few connections (and their files), not its busiest moment's. */
 void
 pdi_store_reader_release(pedia_store *st, pedia_sys_store *h)
 {
@@ -280,8 +317,9 @@ pdi_store_reader_release(pedia_store *st, pedia_sys_store *h)
         return;
     pthread_mutex_lock(&st->pmu);
     st->readers_out--;
-    if (st->n_pool == st->cap_pool) {
-        size_t cap = st->cap_pool ? st->cap_pool * 2 : 4;
+    pthread_cond_signal(&st->pool_cv);
+    if (st->n_pool < PDI_STORE_READERS_IDLE && st->n_pool == st->cap_pool) {
+        size_t cap = PDI_STORE_READERS_IDLE;
         pedia_sys_store **np = pdi_realloc(pdi_store_alloc(st), st->pool,
                                            cap * sizeof(pedia_sys_store *));
         if (np) {
@@ -289,12 +327,12 @@ pdi_store_reader_release(pedia_store *st, pedia_sys_store *h)
             st->cap_pool = cap;
         }
     }
-    if (st->n_pool < st->cap_pool) {
+    if (st->n_pool < st->cap_pool && st->n_pool < PDI_STORE_READERS_IDLE) {
         st->pool[st->n_pool++] = h;
         kept = true;
     }
     pthread_mutex_unlock(&st->pmu);
-    if (!kept) /* out of memory for the pool: just close it */
+    if (!kept)
         st->drv->close(h);
 }
 

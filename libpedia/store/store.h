@@ -40,7 +40,13 @@ struct pedia_ctx *pdi_store_ctx(const pedia_store *st);
 const pedia_sys_store_driver *pdi_store_driver(const pedia_store *st);
 
 /* Borrow a reader handle (opens one if the pool is empty); give it back
- * with pdi_store_reader_release(). Thread-safe. */
+ * with pdi_store_reader_release(). At most PDI_STORE_READERS_MAX are out
+ * at once (a borrower waits up to PDI_STORE_READER_WAIT_MS, then
+ * PEDIA_ESTORE); at most PDI_STORE_READERS_IDLE stay open when returned.
+ * Thread-safe. */
+#define PDI_STORE_READERS_MAX 64
+#define PDI_STORE_READERS_IDLE 4
+#define PDI_STORE_READER_WAIT_MS 10000
 pedia_err pdi_store_reader_acquire(pedia_store *st, pedia_sys_store **out);
 void pdi_store_reader_release(pedia_store *st, pedia_sys_store *h);
 

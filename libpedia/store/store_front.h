@@ -24,8 +24,9 @@ struct pedia_store {
     pthread_mutex_t wmu; /* the writer handle */
     pedia_sys_store *writer;
 
-    pthread_mutex_t pmu; /* pool, readers_out, last_rev */
-    pthread_cond_t cond; /* broadcast when last_rev grows */
+    pthread_mutex_t pmu;    /* pool, readers_out, last_rev */
+    pthread_cond_t cond;    /* broadcast when last_rev grows */
+    pthread_cond_t pool_cv; /* signalled when a reader comes back */
     pedia_sys_store **pool;
     size_t n_pool;
     size_t cap_pool;
