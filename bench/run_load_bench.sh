@@ -127,9 +127,17 @@ spec:
     resources: [pods, configmaps]
 EOF
 
+# Every load client is one address and one user: lift pediad's per-address
+# and per-user caps (a build without those flags is an older one: it has no
+# caps to lift).
+caps=()
+if "$pediad" --help 2>&1 | grep -q -- --max-connections-per-address; then
+  caps=(--max-connections-per-address 30000 --max-watches-per-user 30000
+        --max-requests-inflight-per-user 0)
+fi
 "$pediad" --listen 127.0.0.1:0 --state-dir "$work/state" \
   --clusters-dir "$work/clusters" --kubeconfig-out "$work/kubeconfig" \
-  --log-level warn >"$work/pediad.out" 2>"$work/pediad.err" &
+  "${caps[@]}" --log-level warn >"$work/pediad.out" 2>"$work/pediad.err" &
 pdpid=$!
 pids+=("$pdpid")
 line=$(wait_line "$work/pediad.out" '^pediad: serving on ' "$pdpid")

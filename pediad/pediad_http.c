@@ -191,14 +191,30 @@ ambiguous_length(struct MHD_Connection *c)
                                                    "Transfer-Encoding"));
 }
 
+static bool
+has_body(struct MHD_Connection *c)
+{
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+
+    return (cl && strtoull(cl, NULL, 10) > 0) ||
+           MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+}
+
 static enum MHD_Result
 first_call(struct pd_req *r)
 {
     const char *cl;
     size_t headers;
 
-    if (conn_of(r->conn))
-        pd_guard_set_deadline(conn_of(r->conn), 0); /* headers are in */
+    if (conn_of(r->conn)) {
+        /* headers are in; a body must then arrive within its own bound
+         * (libmicrohttpd's inactivity timeout alone lets a client trickle
+         * 3 MiB a byte at a time) */
+        pd_guard_set_deadline(conn_of(r->conn), 0);
+        if (has_body(r->conn))
+            pd_guard_set_deadline(conn_of(r->conn), PD_HTTP_BODY_TIMEOUT_S);
+    }
     if (pd_guard_over_capacity(&r->h->guard))
         return queue_unavailable(r);
     if (ambiguous_length(r->conn))
@@ -310,6 +326,8 @@ dispatch(struct pd_req *r, const char *method)
     char *bearer = NULL;
     bool ok;
 
+    if (conn_of(r->conn))
+        pd_guard_set_deadline(conn_of(r->conn), 0); /* the body is in */
     if (r->too_large)
         return queue_too_large(r);
     if (ws) {

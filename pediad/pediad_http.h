@@ -27,6 +27,8 @@
  * long is closed, and so is a response the client stopped accepting bytes
  * of (the stall timeout). Not counted while a watch waits for events. */
 #define PD_HTTP_IDLE_TIMEOUT_S 60
+/* A request body (at most 3 MiB) must arrive within this. */
+#define PD_HTTP_BODY_TIMEOUT_S 60
 /* A kept-alive connection must start its next request within this. */
 #define PD_HTTP_KEEPALIVE_S 120
 
