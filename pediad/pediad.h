@@ -85,6 +85,8 @@ int pd_file_write_atomic(const char *path, const char *data, size_t len,
                          unsigned mode);
 /* mkdir -p, creating missing components with mode 0700. */
 int pd_mkdirs(const char *path);
+/* Monotonic milliseconds (deadlines and stall timers). */
+int64_t pd_mono_ms(void);
 /* malloc'ed printf, or NULL. */
 char *pd_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A datum GnuTLS allocated, as a malloc'ed NUL-terminated string (NULL when

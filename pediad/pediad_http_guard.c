@@ -41,15 +41,6 @@ struct ip_count {
     char ip[INET6_ADDRSTRLEN];
 };
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static unsigned
 ip_hash(const char *ip)
 {
@@ -86,7 +77,7 @@ addr_text(const struct sockaddr *sa, char out[INET6_ADDRSTRLEN])
 static void
 warn_limited(struct pd_guard *g, int kind, const char *what, const char *ip)
 {
-    int64_t now = now_ms();
+    int64_t now = pd_mono_ms();
 
     g->since_log[kind]++;
     if (now - g->last_log_ms[kind] < PD_GUARD_LOG_EVERY_MS)
@@ -142,7 +133,7 @@ pd_guard_open(struct pd_guard *g, struct MHD_Connection *c)
         snprintf((*slot)->ip, sizeof(*slot)->ip, "%s", pc->ip);
     if (*slot)
         (*slot)->n++;
-    pc->deadline_ms = now_ms() + (int64_t)g->header_s * 1000;
+    pc->deadline_ms = pd_mono_ms() + (int64_t)g->header_s * 1000;
     pc->next = g->conns;
     if (g->conns)
         g->conns->prev = pc;
@@ -182,7 +173,7 @@ pd_guard_set_deadline(struct pd_conn *pc, int seconds)
 
     if (seconds < 0)
         seconds = pc->g->header_s;
-    d = seconds > 0 ? now_ms() + (int64_t)seconds * 1000 : 0;
+    d = seconds > 0 ? pd_mono_ms() + (int64_t)seconds * 1000 : 0;
 
     pthread_mutex_lock(&pc->g->mu);
     if (seconds <= 0 || !pc->deadline_ms || d < pc->deadline_ms)
@@ -225,7 +216,7 @@ pd_guard_count_timeout(struct pd_guard *g, bool stalled, const char *ip)
 static void
 sweep(struct pd_guard *g)
 {
-    int64_t now = now_ms();
+    int64_t now = pd_mono_ms();
 
     pthread_mutex_lock(&g->mu);
     for (struct pd_conn *pc = g->conns; pc; pc = pc->next) {

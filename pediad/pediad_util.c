@@ -295,3 +295,12 @@ pd_mkdirs(const char *path)
     free(p);
     return rc;
 }
+
+int64_t
+pd_mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

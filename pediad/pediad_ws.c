@@ -59,15 +59,6 @@ struct pd_ws {
     bool stop;
 };
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- frames out ---- */
 
 static bool
@@ -179,9 +170,9 @@ flush(struct pd_ws_conn *c)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             if (!c->stuck_since_ms)
-                c->stuck_since_ms = now_ms();
+                c->stuck_since_ms = pd_mono_ms();
             want_out(c, true);
-            return now_ms() - c->stuck_since_ms <
+            return pd_mono_ms() - c->stuck_since_ms <
                    (int64_t)PD_HTTP_IDLE_TIMEOUT_S * 1000;
         }
         if (n <= 0)

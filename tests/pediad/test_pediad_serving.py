@@ -28,7 +28,7 @@ import tempfile
 import time
 
 import test_pediad as base
-from test_pediad import Fail, Server, check, check_status, curl
+from test_pediad import MEMBER, Fail, Server, check, check_status, curl
 
 SKIP = 77
 
@@ -203,19 +203,6 @@ def test_smuggling(tmp):
             c.close()
 
 
-MEMBER = """\
-apiVersion: cluster.clusterpedia.io/v1alpha2
-kind: PediaCluster
-metadata:
-  name: {name}
-spec:
-  apiserver: https://127.0.0.1:9
-  tokenData: dG9rZW4=
-  insecureSkipTLSVerify: true
-  syncResources:
-  - group: ""
-    resources: [pods]
-"""
 
 
 def test_websocket(tmp):

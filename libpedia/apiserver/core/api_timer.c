@@ -187,14 +187,23 @@ pdi_api_timer_arm(struct pedia_api *api, struct pdi_api_timer *t,
     return ok;
 }
 
-void
-pdi_api_timer_cancel(struct pedia_api *api, struct pdi_api_timer *t)
+/* The timers if they exist (created under api->mu by timers_get). */
+static struct pdi_api_timers *
+timers_peek(struct pedia_api *api)
 {
     struct pdi_api_timers *ts;
 
     pthread_mutex_lock(&api->mu);
     ts = api->timers;
     pthread_mutex_unlock(&api->mu);
+    return ts;
+}
+
+void
+pdi_api_timer_cancel(struct pedia_api *api, struct pdi_api_timer *t)
+{
+    struct pdi_api_timers *ts = timers_peek(api);
+
     if (!ts)
         return;
     pthread_mutex_lock(&ts->mu);
@@ -206,11 +215,8 @@ pdi_api_timer_cancel(struct pedia_api *api, struct pdi_api_timer *t)
 void
 pdi_api_timers_fire_all(struct pedia_api *api)
 {
-    struct pdi_api_timers *ts;
+    struct pdi_api_timers *ts = timers_peek(api);
 
-    pthread_mutex_lock(&api->mu);
-    ts = api->timers;
-    pthread_mutex_unlock(&api->mu);
     if (!ts)
         return;
     pthread_mutex_lock(&ts->mu);

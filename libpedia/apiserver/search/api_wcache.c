@@ -188,14 +188,23 @@ wake_for(struct pdi_wcache *c, struct wc_entry **batch, size_t n)
     pthread_mutex_unlock(&c->mu);
 }
 
-void
-pdi_wcache_wake_all(struct pedia_api *api)
+/* The cache if it exists (created under api->mu by pdi_wcache_get). */
+static struct pdi_wcache *
+wcache_peek(struct pedia_api *api)
 {
     struct pdi_wcache *c;
 
     pthread_mutex_lock(&api->mu);
     c = api->wcache;
     pthread_mutex_unlock(&api->mu);
+    return c;
+}
+
+void
+pdi_wcache_wake_all(struct pedia_api *api)
+{
+    struct pdi_wcache *c = wcache_peek(api);
+
     if (!c)
         return;
     pthread_mutex_lock(&c->mu);
@@ -524,13 +533,10 @@ pdi_wcache_feed_rev(struct pdi_wcache *c)
 void
 pdi_wcache_metrics(struct pedia_api *api, struct pdi_buf *b)
 {
-    struct pdi_wcache *c;
+    struct pdi_wcache *c = wcache_peek(api);
     unsigned watchers = 0;
     size_t bytes = 0, entries = 0;
 
-    pthread_mutex_lock(&api->mu);
-    c = api->wcache;
-    pthread_mutex_unlock(&api->mu);
     if (!c)
         return;
     pthread_mutex_lock(&c->mu);
