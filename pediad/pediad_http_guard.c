@@ -4,7 +4,9 @@
  * deadlines, capacity, and the counters /metrics shows for them.
  *
  * - Per source address: at most `per_ip` open connections; the accept
- *   policy callback refuses more before any TLS work.
+ *   policy callback refuses more before any TLS work (counted against the
+ *   connections already taken in, so a burst may overshoot by the few
+ *   the event loops have not registered yet).
  * - Deadlines: a new connection must complete its TLS handshake and first
  *   request's headers within PD_HTTP_HEADER_TIMEOUT_S; once a request line
  *   arrived on a kept-alive connection, its headers get as long. Activity
