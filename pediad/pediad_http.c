@@ -559,7 +559,7 @@ pd_http_start(struct pd_http **out, const struct pd_config *cfg,
         fprintf(stderr, "pediad: cannot listen on %s:%d: %s\n",
                 cfg->listen_host, cfg->port,
                 errno ? strerror(errno) : "libmicrohttpd failed to start");
-        pd_ws_stop(h->ws);
+        pd_ws_free(h->ws);
         pd_guard_stop(&h->guard);
         free(h);
         return -1;
@@ -602,6 +602,7 @@ pd_http_stop(struct pd_http *h)
     wait_unsuspended(h);
     pd_ws_stop(h->ws); /* upgraded connections close before the daemon */
     MHD_stop_daemon(h->d);
+    pd_ws_free(h->ws); /* no upgrade can come any more */
     pedia_api_set_metrics_source(h->api, NULL, NULL);
     pd_guard_stop(&h->guard);
     free(h);

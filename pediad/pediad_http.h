@@ -134,7 +134,10 @@ enum MHD_Result pd_ws_queue_101(struct pd_req *r, struct pd_ws *ws,
                                 pedia_api_response *resp);
 /* The loop that runs upgraded watches. */
 int pd_ws_start(struct pd_ws **out);
+/* Close every upgraded watch and stop the loop; later adoptions are
+ * refused (closed). Free only once libmicrohttpd has stopped. */
 void pd_ws_stop(struct pd_ws *ws);
+void pd_ws_free(struct pd_ws *ws);
 void pd_ws_adopt(struct pd_ws *ws, pedia_api_response *resp, int fd,
                  struct MHD_UpgradeResponseHandle *urh, const char *extra_in,
                  size_t extra_len);

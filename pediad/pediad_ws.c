@@ -54,9 +54,10 @@ struct pd_ws {
     int epfd, evfd;
     pthread_t thread;
     bool running;
-    pthread_mutex_t mu; /* conns and woken flags */
+    pthread_mutex_t mu; /* conns, incoming, woken flags, stopped */
     struct pd_ws_conn *conns;
-    bool stop;
+    struct pd_ws_conn *incoming; /* adopted, not yet taken in by the loop */
+    bool stop, stopped;
 };
 
 /* ---- frames out ---- */
@@ -184,12 +185,16 @@ flush(struct pd_ws_conn *c)
     return true;
 }
 
-/* Move watch events into frames while there is room; false on failure. */
+static void mark_woken(struct pd_ws_conn *c);
+
+/* Move watch events into frames while there is room; false on failure.
+ * When it stopped for room (not armed: no wake will come) and the flush
+ * then sent everything, the loop is told to come back. */
 static bool
 pump(struct pd_ws_conn *c)
 {
     char *buf = malloc(READ_CHUNK);
-    bool ok = buf != NULL;
+    bool ok = buf != NULL, armed = false;
 
     while (ok && !c->eof && !c->closing && c->out_len - c->out_off < OUT_MAX) {
         size_t n = 0;
@@ -201,13 +206,18 @@ pump(struct pd_ws_conn *c)
         }
         ok = put_lines(c, buf, n);
         c->eof = eof;
-        if (!n && !eof)
-            break; /* armed: the wake comes when there is more */
+        if (!n && !eof) {
+            armed = true; /* the wake comes when there is more */
+            break;
+        }
     }
     free(buf);
     if (ok && c->eof)
         put_close(c, 1000);
-    return ok && flush(c);
+    ok = ok && flush(c);
+    if (ok && !armed && !c->eof && !c->closing && c->out_off == c->out_len)
+        mark_woken(c);
+    return ok;
 }
 
 static void
@@ -239,8 +249,8 @@ static bool
 control_frame(struct pd_ws_conn *c, unsigned opcode, unsigned char *body,
               size_t n)
 {
-    if (opcode == 0x9)
-        return put_frame(c, 0xA, body, n); /* ping: pong */
+    if (opcode == 0x9) /* ping: pong, unless the client reads nothing */
+        return c->out_len - c->out_off < OUT_MAX && put_frame(c, 0xA, body, n);
     if (opcode == 0x8) {
         put_close(c, n >= 2 ? (unsigned)(body[0] << 8 | body[1]) : 1000);
         return true;
@@ -344,19 +354,55 @@ on_readable(struct pd_ws_conn *c)
 
 /* ---- the loop ---- */
 
+static void
+poke(struct pd_ws *ws)
+{
+    uint64_t one = 1;
+
+    if (write(ws->evfd, &one, sizeof one) < 0) {
+        /* the counter is saturated: the loop is awake anyway */
+    }
+}
+
+static void
+mark_woken(struct pd_ws_conn *c)
+{
+    pthread_mutex_lock(&c->ws->mu);
+    c->woken = true;
+    pthread_mutex_unlock(&c->ws->mu);
+}
+
 /* pedia_api_wake_fn: a library thread says the watch may have more. */
 static void
 ws_wake(void *payload)
 {
     struct pd_ws_conn *c = payload;
-    uint64_t one = 1;
 
-    pthread_mutex_lock(&c->ws->mu);
-    c->woken = true;
-    pthread_mutex_unlock(&c->ws->mu);
-    if (write(c->ws->evfd, &one, sizeof one) < 0) {
-        /* the counter is saturated: the loop is awake anyway */
+    mark_woken(c);
+    poke(c->ws);
+}
+
+/* Take in the connections adopted since the last pass (loop thread). */
+static void
+take_incoming(struct pd_ws *ws)
+{
+    struct pd_ws_conn *c, *next;
+
+    pthread_mutex_lock(&ws->mu);
+    c = ws->incoming;
+    ws->incoming = NULL;
+    for (; c; c = next) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+        next = c->next;
+        c->prev = NULL;
+        c->next = ws->conns;
+        if (ws->conns)
+            ws->conns->prev = c;
+        ws->conns = c;
+        c->woken = true; /* the first pump sends what is ready */
+        epoll_ctl(ws->epfd, EPOLL_CTL_ADD, c->fd, &ev);
     }
+    pthread_mutex_unlock(&ws->mu);
 }
 
 /* Take one woken connection, or NULL. */
@@ -391,6 +437,10 @@ step(struct pd_ws_conn *c, uint32_t events)
 static void
 close_all(struct pd_ws *ws)
 {
+    pthread_mutex_lock(&ws->mu);
+    ws->stopped = true; /* pd_ws_adopt refuses from now on */
+    pthread_mutex_unlock(&ws->mu);
+    take_incoming(ws);
     for (;;) {
         struct pd_ws_conn *c;
         pthread_mutex_lock(&ws->mu);
@@ -430,6 +480,7 @@ ws_loop(void *arg)
             else
                 step(evs[i].data.ptr, evs[i].events);
         }
+        take_incoming(ws);
         while ((c = next_woken(ws)) != NULL)
             step(c, 0);
     }
@@ -453,7 +504,7 @@ pd_ws_start(struct pd_ws **out)
     if (ws->epfd < 0 || ws->evfd < 0 ||
         epoll_ctl(ws->epfd, EPOLL_CTL_ADD, ws->evfd, &ev) != 0 ||
         pthread_create(&ws->thread, NULL, ws_loop, ws) != 0) {
-        pd_ws_stop(ws);
+        pd_ws_free(ws);
         return -1;
     }
     ws->running = true;
@@ -464,12 +515,19 @@ pd_ws_start(struct pd_ws **out)
 void
 pd_ws_stop(struct pd_ws *ws)
 {
+    if (!ws || !ws->running)
+        return;
+    __atomic_store_n(&ws->stop, true, __ATOMIC_RELEASE);
+    pthread_join(ws->thread, NULL);
+    ws->running = false;
+}
+
+void
+pd_ws_free(struct pd_ws *ws)
+{
     if (!ws)
         return;
-    if (ws->running) {
-        __atomic_store_n(&ws->stop, true, __ATOMIC_RELEASE);
-        pthread_join(ws->thread, NULL);
-    }
+    pd_ws_stop(ws);
     if (ws->epfd >= 0)
         close(ws->epfd);
     if (ws->evfd >= 0)
@@ -484,29 +542,31 @@ pd_ws_adopt(struct pd_ws *ws, pedia_api_response *resp, int fd,
             size_t extra_len)
 {
     struct pd_ws_conn *c = calloc(1, sizeof *c);
-    struct epoll_event ev = {.events = EPOLLIN};
     int fl = fcntl(fd, F_GETFL);
+    bool taken = false;
 
-    if (!c || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+    if (c && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0) {
+        c->ws = ws;
+        c->fd = fd;
+        c->urh = urh;
+        c->resp = resp;
+        feed_in(c, extra_in, extra_len);
+        pedia_api_response_set_wake(resp, ws_wake, c);
+        /* the loop thread takes it in (epoll, the list): nothing here may
+         * touch c once it is queued */
+        pthread_mutex_lock(&ws->mu);
+        if (!ws->stopped) {
+            c->next = ws->incoming;
+            ws->incoming = c;
+            taken = true;
+        }
+        pthread_mutex_unlock(&ws->mu);
+    }
+    if (!taken) { /* out of memory, or stopping */
         free(c);
         pedia_api_response_free(resp);
         MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
         return;
     }
-    c->ws = ws;
-    c->fd = fd;
-    c->urh = urh;
-    c->resp = resp;
-    c->woken = true; /* the first pump sends what is ready */
-    feed_in(c, extra_in, extra_len);
-    pedia_api_response_set_wake(resp, ws_wake, c);
-    pthread_mutex_lock(&ws->mu);
-    c->next = ws->conns;
-    if (ws->conns)
-        ws->conns->prev = c;
-    ws->conns = c;
-    pthread_mutex_unlock(&ws->mu);
-    ev.data.ptr = c;
-    epoll_ctl(ws->epfd, EPOLL_CTL_ADD, fd, &ev);
-    ws_wake(c);
+    poke(ws);
 }

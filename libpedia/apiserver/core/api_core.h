@@ -150,6 +150,12 @@ void pdi_api_body(struct pedia_api_response *r, int status,
 /* Stream the body (Content-Type set by the caller). Takes ownership. */
 void pdi_api_stream_set(struct pedia_api_response *r, int status,
                         struct pdi_api_stream *s);
+/* The same, producing the stream's first fill now: a finite stream that
+ * holds a store result (a list's first page) gives it back before the
+ * client reads a byte, even when the body is not produced whole. A failing
+ * fill becomes the response's Status. */
+void pdi_api_stream_set_filled(struct pedia_api_response *r, int status,
+                               struct pdi_api_stream *s);
 /* Produce a finite stream's body whole, up to PDI_API_WHOLE_MAX, within
  * the API's budget; see api_resp.c. */
 void pdi_api_response_settle(struct pedia_api_response *r);

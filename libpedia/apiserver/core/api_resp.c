@@ -338,6 +338,26 @@ whole_set(struct pedia_api_response *r, size_t n)
     r->whole = n;
 }
 
+void
+pdi_api_stream_set_filled(struct pedia_api_response *r, int status,
+                          struct pdi_api_stream *s)
+{
+    pedia_err err;
+
+    pdi_api_stream_set(r, status, s);
+    pdi_buf_reset(&r->body);
+    r->body_off = 0;
+    err = s->fill(s, &r->body, &r->stream_eof);
+    if (err)
+        pdi_api_error_from(r, err); /* nothing was sent: a proper Status */
+    else if (r->body.oom)
+        r->oom = true;
+    else if (r->stream_eof)
+        drop_stream(r);
+    if (r->api)
+        whole_set(r, r->body.cap); /* held now, charged as held */
+}
+
 /* Why finite bodies are produced whole when they fit: the transport can
  * send them with a Content-Length in as few writes as it likes (a 500-row
  * page is one buffer instead of dozens of chunks, each a wake-up of the
@@ -352,9 +372,13 @@ pdi_api_response_settle(struct pedia_api_response *r)
 {
     pedia_err err = PEDIA_OK;
 
-    if (!r->stream || r->watch || r->oom || !r->api ||
-        !whole_reserve(r, PDI_API_WHOLE_MAX))
+    if (!r->stream || r->watch || r->oom || !r->api)
         return;
+    whole_set(r, 0); /* a first fill's charge: the reservation replaces it */
+    if (!whole_reserve(r, PDI_API_WHOLE_MAX)) {
+        whole_set(r, r->body.cap);
+        return;
+    }
     while (!err && !r->stream_eof && r->body.len < PDI_API_WHOLE_MAX &&
            !r->body.oom)
         err = r->stream->fill(r->stream, &r->body, &r->stream_eof);

@@ -259,9 +259,12 @@ watch_arm(struct pdi_api_stream *base, void (*wake)(void *), void *arg)
         due = w->next_bookmark_ms;
     if (w->deadline_ms < due)
         due = w->deadline_ms;
-    w->timer.wake = wake;
-    w->timer.arg = arg;
-    return pdi_api_timer_arm(w->api, &w->timer, due);
+    if (!w->timer.wake) { /* the same for the response's life */
+        w->timer.wake = wake;
+        w->timer.arg = arg;
+    }
+    /* shut down meanwhile: its wake-up pass may have missed this arming */
+    return pdi_api_timer_arm(w->api, &w->timer, due) && !shutting_down(w);
 }
 
 static void

@@ -163,5 +163,5 @@ pdi_api_serve_collections(struct pdi_api_req *rq, struct pedia_api_response *r,
         return;
     }
     pdi_api_header_add(r, "Content-Type", "application/json");
-    pdi_api_stream_set(r, 200, &cs->base);
+    pdi_api_stream_set_filled(r, 200, &cs->base); /* frees the page */
 }

@@ -270,5 +270,5 @@ pdi_api_serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
         return;
     }
     pdi_api_header_add(r, "Content-Type", "application/json");
-    pdi_api_stream_set(r, 200, &ls->base);
+    pdi_api_stream_set_filled(r, 200, &ls->base); /* frees the page */
 }

@@ -24,6 +24,7 @@
 #define PAGE_ROWS 200
 #define BOOKMARK_EVERY_MS 60000
 #define LIVENESS_MS 30000
+#define SETTLE_POLL_MS 100
 
 enum watch_phase { PH_PAGES, PH_LOG, PH_RING };
 
@@ -337,7 +338,7 @@ static bool
 watch_arm(struct pdi_api_stream *base, void (*wake)(void *), void *arg)
 {
     struct watch_stream *ws = (struct watch_stream *)base;
-    int64_t due = pdi_mono_ms() + LIVENESS_MS;
+    int64_t now = pdi_mono_ms(), due = now + LIVENESS_MS;
 
     if (ws->phase != PH_RING || ws->done)
         return false;
@@ -345,11 +346,19 @@ watch_arm(struct pdi_api_stream *base, void (*wake)(void *), void *arg)
         due = ws->deadline_ms;
     if (ws->bookmarks && ws->next_bookmark_ms < due)
         due = ws->next_bookmark_ms;
-    ws->timer.wake = wake;
-    ws->timer.arg = arg;
-    if (!pdi_api_timer_arm(ws->api, &ws->timer, due))
+    /* the initial-events-end bookmark waits for the feed to pass rk, which
+     * may come with a change of another type: look again soon */
+    if (ws->end_bookmark && now + SETTLE_POLL_MS < due)
+        due = now + SETTLE_POLL_MS;
+    if (!ws->timer.wake) { /* the same for the response's life */
+        ws->timer.wake = wake;
+        ws->timer.arg = arg;
+    }
+    if (!pdi_api_timer_arm(ws->api, &ws->timer, due) ||
+        !pdi_wcache_arm(ws->wc, &ws->cur, wake, arg))
         return false;
-    return pdi_wcache_arm(ws->wc, &ws->cur, wake, arg);
+    /* shut down meanwhile: its wake-up pass may have missed this arming */
+    return !__atomic_load_n(&ws->api->shutdown, __ATOMIC_ACQUIRE);
 }
 
 /* timeoutSeconds, else kube's random [30 min, 60 min). */

@@ -200,13 +200,9 @@ wcache_peek(struct pedia_api *api)
     return c;
 }
 
-void
-pdi_wcache_wake_all(struct pedia_api *api)
+static void
+wake_every(struct pdi_wcache *c)
 {
-    struct pdi_wcache *c = wcache_peek(api);
-
-    if (!c)
-        return;
     pthread_mutex_lock(&c->mu);
     for (unsigned b = 0; b < WC_BUCKETS; b++)
         for (struct pdi_wcursor *w = c->buckets[b]; w; w = w->next)
@@ -215,6 +211,15 @@ pdi_wcache_wake_all(struct pedia_api *api)
                 w->wake(w->arg);
             }
     pthread_mutex_unlock(&c->mu);
+}
+
+void
+pdi_wcache_wake_all(struct pedia_api *api)
+{
+    struct pdi_wcache *c = wcache_peek(api);
+
+    if (c)
+        wake_every(c);
 }
 
 /* ---- the feed ---- */
@@ -228,8 +233,10 @@ feed_open(struct pdi_wcache *c)
     if (!err)
         err =
             pedia_changes_create(&c->ch, c->api->store, cur, NULL, NULL, NULL);
-    if (!err && atomic_load(&c->feed_rev) != cur)
+    if (!err && atomic_load(&c->feed_rev) != cur) {
         ring_reset(c, cur);
+        wake_every(c); /* their cursors are gone: 410 now, not at a tick */
+    }
     return err;
 }
 
