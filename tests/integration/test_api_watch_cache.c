@@ -27,8 +27,18 @@ static const pedia_api_user scraper = {"scraper", NULL, NULL, 0};
 
 /* ---- store writes ---- */
 
+static void put_obj(pedia_store *st, const char *resource, const char *kind,
+                    int i, int version, size_t pad);
+
 static void
 put_cm(pedia_store *st, int i, int version, size_t pad)
+{
+    put_obj(st, "configmaps", "ConfigMap", i, version, pad);
+}
+
+static void
+put_obj(pedia_store *st, const char *resource, const char *kind, int i,
+        int version, size_t pad)
 {
     pedia_batch *b = NULL;
     struct pdi_buf j;
@@ -37,14 +47,14 @@ put_cm(pedia_store *st, int i, int version, size_t pad)
     memset(filler, 'x', pad);
     pdi_buf_init(&j, NULL);
     pdi_buf_printf(&j,
-                   "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+                   "{\"apiVersion\":\"v1\",\"kind\":\"%s\","
                    "\"metadata\":{\"name\":\"cm-%04d\",\"namespace\":\"ns\","
-                   "\"uid\":\"u-%d\",\"resourceVersion\":\"%d\"},"
+                   "\"uid\":\"u-%s-%d\",\"resourceVersion\":\"%d\"},"
                    "\"data\":{\"v\":\"%d\",\"pad\":\"%s\"}}",
-                   i, i, version, version, filler);
+                   kind, i, resource, i, version, version, filler);
     assert_int_equal(pedia_batch_create(&b, st), PEDIA_OK);
     assert_int_equal(
-        pedia_batch_upsert(b, "c1", "", "v1", "configmaps", j.ptr, j.len),
+        pedia_batch_upsert(b, "c1", "", "v1", resource, j.ptr, j.len),
         PEDIA_OK);
     assert_int_equal(pedia_batch_commit(NULL, b), PEDIA_OK);
     pedia_batch_free(b);
@@ -240,6 +250,53 @@ test_behind_gets_410(void **state)
     assert_non_null(strstr(out.ptr, "\"code\":410"));
     assert_null(strstr(out.ptr, "\"type\":\"ADDED\""));
     assert_int_equal(metric(api, "pedia_watch_cache_expired_total "), 1);
+    pedia_api_response_free(r);
+    pdi_buf_free(&out);
+    pedia_api_free(api);
+    ts_env_close(&env);
+}
+
+/* A watch waiting on a quiet type is not expired by other types' churn:
+ * nothing of its type was among what the ring evicted. */
+static void
+test_other_types_do_not_expire(void **state)
+{
+    struct ts_env env;
+    pedia_api *api = NULL;
+    pedia_api_response *r;
+    struct pdi_buf out;
+    char target[256];
+
+    (void)state;
+    ts_env_open(&env, NULL, NULL);
+    serve_configmaps(env.store);
+    assert_int_equal(pedia_api_create(&api, env.store, NULL), PEDIA_OK);
+    assert_int_equal(pedia_api_set_watch_cache_size(api, 64 << 10), PEDIA_OK);
+    snprintf(target, sizeof target, CM_PATH "?watch=1&resourceVersion=%lld",
+             (long long)store_rev(env.store));
+    r = start(api, &admin, target);
+    assert_int_equal(pedia_api_response_set_wake(r, on_wake, NULL), PEDIA_OK);
+    pdi_buf_init(&out, NULL);
+    assert_false(read_some(r, &out)); /* armed */
+    for (int i = 0; i < 300; i++)
+        put_obj(env.store, "secrets", "Secret", i, 1, 2048);
+    for (int i = 0; i < 500; i++) {
+        if (metric(api, "pedia_watch_cache_events_total{op=\"appended\"} ") >=
+            300)
+            break;
+        ts_sleep_ms(10);
+    }
+    assert_true(metric(api, "pedia_watch_cache_events_total{op=\"evicted\"} ") >
+                0);
+    put_cm(env.store, 5, 1, 0);
+    for (int i = 0; i < 200 && !strstr(out.ptr ? out.ptr : "", "cm-0005");
+         i++) {
+        read_some(r, &out);
+        ts_sleep_ms(10);
+    }
+    assert_non_null(strstr(out.ptr, "{\"type\":\"ADDED\""));
+    assert_null(strstr(out.ptr, "\"type\":\"ERROR\""));
+    assert_int_equal(metric(api, "pedia_watch_cache_expired_total "), 0);
     pedia_api_response_free(r);
     pdi_buf_free(&out);
     pedia_api_free(api);
@@ -466,6 +523,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wake_then_event),
         cmocka_unit_test(test_behind_gets_410),
+        cmocka_unit_test(test_other_types_do_not_expire),
         cmocka_unit_test(test_catch_up_from_log),
         cmocka_unit_test(test_watch_list_no_gap_no_dup),
         cmocka_unit_test(test_user_limits),

@@ -163,13 +163,15 @@ ring_reset(struct pdi_wcache *c, int64_t rev)
 /* ---- waking ---- */
 
 static void
-wake_bucket(struct pdi_wcache *c, unsigned b, const pedia_sys_record *rec)
+wake_bucket(struct pdi_wcache *c, unsigned b, const pedia_sys_record *rec,
+            int64_t seq)
 {
     for (struct pdi_wcursor *w = c->buckets[b]; w; w = w->next) {
         if (!w->armed || strcmp(w->resource, rec->resource) != 0 ||
             (w->ns && *w->ns && strcmp(w->ns, rec->ns) != 0))
             continue;
         w->armed = false;
+        w->woke_seq = seq;
         w->wake(w->arg);
     }
 }
@@ -177,13 +179,17 @@ wake_bucket(struct pdi_wcache *c, unsigned b, const pedia_sys_record *rec)
 static void
 wake_for(struct pdi_wcache *c, struct wc_entry **batch, size_t n)
 {
+    /* the batch was appended last (only this thread appends) */
+    int64_t first = atomic_load(&c->tail) - (int64_t)n;
+
     pthread_mutex_lock(&c->mu);
     for (size_t i = 0; i < n; i++) {
         const pedia_sys_record *rec = &batch[i]->obj.rec;
         unsigned all = bucket_of(rec->resource, NULL);
-        wake_bucket(c, all, rec);
+        wake_bucket(c, all, rec, first + (int64_t)i);
         if (*rec->ns && bucket_of(rec->resource, rec->ns) != all)
-            wake_bucket(c, bucket_of(rec->resource, rec->ns), rec);
+            wake_bucket(c, bucket_of(rec->resource, rec->ns), rec,
+                        first + (int64_t)i);
     }
     pthread_mutex_unlock(&c->mu);
 }
@@ -459,6 +465,7 @@ pdi_wcache_attach(struct pdi_wcache *c, struct pdi_wcursor *w, int64_t after)
     }
     pthread_rwlock_unlock(&c->rw);
     w->seq = lo;
+    w->woke_seq = -1;
     w->after = after;
     w->bucket = bucket_of(w->resource, w->ns);
     pthread_mutex_lock(&c->mu);
@@ -490,6 +497,27 @@ pdi_wcache_detach(struct pdi_wcache *c, struct pdi_wcursor *w)
     pthread_mutex_unlock(&c->mu);
 }
 
+/* Did the ring evict a change w had to see? A cursor armed at position
+ * S saw no change of its type from S until it was woken (by the change at
+ * woke_seq) or till now (still armed); evicting only those is no reason
+ * for a 410 (kube's cacher, one per type, would not even have had them).
+ * rw held. */
+static bool
+evicted_past(struct pdi_wcache *c, struct pdi_wcursor *w)
+{
+    int64_t head = atomic_load(&c->head);
+    bool skip;
+
+    if (w->seq >= head)
+        return false;
+    pthread_mutex_lock(&c->mu);
+    skip = w->armed || head <= w->woke_seq;
+    pthread_mutex_unlock(&c->mu);
+    if (skip)
+        w->seq = head;
+    return !skip;
+}
+
 pedia_err
 pdi_wcache_read(struct pdi_wcache *c, struct pdi_wcursor *w,
                 pdi_wcache_visit_fn visit, void *arg)
@@ -498,7 +526,7 @@ pdi_wcache_read(struct pdi_wcache *c, struct pdi_wcursor *w,
     bool more = true;
 
     pthread_rwlock_rdlock(&c->rw);
-    if (w->seq < atomic_load(&c->head)) {
+    if (evicted_past(c, w)) {
         err = PEDIA_EEXPIRED;
         atomic_fetch_add(&c->expired, 1);
     }

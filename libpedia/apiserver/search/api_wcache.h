@@ -21,6 +21,7 @@ struct pdi_wcursor {
     const char *resource; /* plural; for waking only the watches of a type */
     const char *ns;       /* NULL or "": every namespace */
     int64_t seq;          /* the next ring position to read */
+    int64_t woke_seq;     /* the change that last woke it (-1: none) */
     int64_t after;        /* changes at or below this revision are skipped */
     /* armed: pdi_wcache_arm's wake, until a change for the type comes */
     void (*wake)(void *arg);
