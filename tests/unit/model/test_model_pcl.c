@@ -99,6 +99,90 @@ test_model_pcl__json_stream(void **state)
     assert_null(docs);
 }
 
+/* apiserver URLs: http:// only for literal loopback addresses, so the
+ * bearer token never goes out in clear to a name that resolves elsewhere,
+ * whatever spelling tricks the URL plays. NULL: accepted. */
+static void
+test_model_pcl__url_rules(void **state)
+{
+    static const char LOOPBACK_ONLY[] =
+        "http:// only for literal loopback addresses (127.0.0.0/8, [::1])";
+    static const char *const cases[][2] = {
+        {"https://h", NULL},
+        {"https://kc.example.com:6443/k8s/clusters/c-1", NULL},
+        {"HTTPS://H.example:443", NULL},
+        {"https://10.0.0.1", NULL},
+        {"https://[2001:db8::1]:6443", NULL},
+        {"https://h.example.", NULL},
+        {"http://127.0.0.1", NULL},
+        {"http://127.0.0.1:8080/", NULL},
+        {"http://127.255.255.254:1", NULL},
+        {"HTTP://127.0.0.1:80", NULL},
+        {"Http://[::1]:8080", NULL},
+        {"http://[0:0:0:0:0:0:0:1]", NULL},
+        /* names resolve: never literal, wherever they claim to point */
+        {"http://localhost:8080", LOOPBACK_ONLY},
+        {"http://LOCALHOST", LOOPBACK_ONLY},
+        {"http://127.attacker.example", LOOPBACK_ONLY},
+        {"http://127.0.0.1.nip.io", LOOPBACK_ONLY},
+        {"http://127.0.0.1.", LOOPBACK_ONLY},
+        {"http://example.com", LOOPBACK_ONLY},
+        /* IPv4 shorthand, hexadecimal and octal (libcurl normalizes these,
+         * "0177.0.0.1" is not even 127/8 there) */
+        {"http://127.1", LOOPBACK_ONLY},
+        {"http://0x7f.1", LOOPBACK_ONLY},
+        {"http://0x7f000001", LOOPBACK_ONLY},
+        {"http://2130706433", LOOPBACK_ONLY},
+        {"http://0177.0.0.1", LOOPBACK_ONLY},
+        {"http://127.0.0.01", LOOPBACK_ONLY},
+        {"http://127.0.0.256", LOOPBACK_ONLY},
+        {"http://128.0.0.1", LOOPBACK_ONLY},
+        {"http://0.0.0.0", LOOPBACK_ONLY},
+        /* IPv6 forms that are not ::1 */
+        {"http://[::ffff:127.0.0.1]", LOOPBACK_ONLY},
+        {"http://[::127.0.0.1]", LOOPBACK_ONLY},
+        {"http://[::]", LOOPBACK_ONLY},
+        {"http://[::1%25lo]", "has an invalid host"},
+        {"http://[::1", "has an invalid IPv6 host"},
+        {"http://[::1]x", "has an invalid host"},
+        /* user information, percent-encoding, other smuggling */
+        {"http://127.0.0.1@evil.example", "must not contain user information"},
+        {"http://evil@127.0.0.1", "must not contain user information"},
+        {"https://user:pw@h", "must not contain user information"},
+        {"http://127.0.0.1\\@evil.example", "user information"},
+        {"http://127.0.0.%31", "has an invalid host"},
+        {"http://%31%32%37.0.0.1", "has an invalid host"},
+        {"https://h%2eexample", "has an invalid host"},
+        {"http://127.0.0.1\\evil.example", "has an invalid host"},
+        {"http://127.0.0.1?x=1", "must not have a query or a fragment"},
+        {"http://127.0.0.1#@evil", "must not have a query or a fragment"},
+        {"http://127.0.0.1 .evil", "must not contain spaces"},
+        {"http://127.0.0.1\t", "control or non-ASCII"},
+        {"http://127.0.0.\xd9\xa1", "non-ASCII"},
+        /* scheme and authority shape */
+        {"http:/127.0.0.1", "must be an https:// URL"},
+        {"http:127.0.0.1", "must be an https:// URL"},
+        {"ftp://127.0.0.1", "must be an https:// URL"},
+        {"//127.0.0.1", "must be an https:// URL"},
+        {"http:///127.0.0.1", "has no host"},
+        {"http://:80", "has no host"},
+        {"http://127.0.0.1:", "has an invalid port"},
+        {"http://127.0.0.1:65536", "has an invalid port"},
+        {"http://127.0.0.1:+80", "has an invalid port"},
+        {"https://h:123456", "has an invalid port"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = pdi_pcl_url_problem(cases[i][0]);
+        if (!cases[i][1] && got)
+            fail_msg("%s: refused: %s", cases[i][0], got);
+        if (cases[i][1] && (!got || !strstr(got, cases[i][1])))
+            fail_msg("%s: got \"%s\", want \"%s\"", cases[i][0],
+                     got ? got : "(accepted)", cases[i][1]);
+    }
+}
+
 static void
 test_model_pcl__parse_oom(void **state)
 {
@@ -135,6 +219,7 @@ main(void)
         cmocka_unit_test(test_model_pcl__table_walk_nested),
         cmocka_unit_test(test_model_pcl__yaml_stream),
         cmocka_unit_test(test_model_pcl__json_stream),
+        cmocka_unit_test(test_model_pcl__url_rules),
         cmocka_unit_test(test_model_pcl__parse_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
