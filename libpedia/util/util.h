@@ -140,6 +140,15 @@ pedia_err pdi_file_read(const char *path, size_t max, const char *prefix,
  * tokens, ETags, uids and document hashes whose values must stay stable. */
 #define PDI_FNV1A_INIT 0xcbf29ce484222325ull
 uint64_t pdi_fnv1a(uint64_t h, const void *p, size_t n);
+/* UTF-8 as RFC 3629 has it: no overlong forms, no surrogates (U+D800 to
+ * U+DFFF), nothing above U+10FFFF. pdi_utf8_lead classifies a first byte:
+ * the number of continuation bytes that follow it (0 for ASCII), or -1
+ * when it cannot start a character; [*lo, *hi] is the range of the next
+ * byte (later continuation bytes are always 0x80..0xbf). Incremental
+ * scanners use it; pdi_utf8_valid_len returns the length
+ * of the longest valid prefix of s[0..n), n when it is all valid. */
+int pdi_utf8_lead(unsigned char b, unsigned char *lo, unsigned char *hi);
+size_t pdi_utf8_valid_len(const char *s, size_t n);
 /* RFC 3339 / Kubernetes time <-> Unix seconds (UTC). */
 bool pdi_time_parse_rfc3339(const char *s, int64_t *out);
 void pdi_time_format_rfc3339(int64_t t, char out[32]);

@@ -183,6 +183,107 @@ test_model_pcl__url_rules(void **state)
     }
 }
 
+/* NUL characters and invalid UTF-8 are refused wherever a manifest says
+ * them, YAML or JSON, escaped or raw, with the field named and the value
+ * never quoted. Lengths are explicit: some inputs hold raw NUL bytes. */
+#define PC_HEAD                                                                \
+    "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\n"
+#define PC_JSON(md, spec)                                                      \
+    "{\"apiVersion\":\"cluster.clusterpedia.io/v1alpha2\",\"kind\":"           \
+    "\"PediaCluster\",\"metadata\":" md ",\"spec\":" spec "}"
+#define SPEC_JSON "{\"apiserver\":\"https://h\",\"syncResources\":[]}"
+#define CASE(text, want)                                                       \
+    {                                                                          \
+        text, sizeof text - 1, want                                            \
+    }
+
+static void
+test_model_pcl__nul_and_utf8(void **state)
+{
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *want; /* NULL: accepted */
+    } cases[] = {
+        /* YAML escapes that make a NUL: in the name, a label, the spec */
+        CASE(PC_HEAD "metadata: {name: \"c1\\0x\"}\n"
+                     "spec: {apiserver: https://h, syncResources: []}\n",
+             "manifest: metadata.name: contains a NUL character"),
+        CASE(PC_HEAD "metadata: {name: \"c1\\x00\"}\n"
+                     "spec: {apiserver: https://h, syncResources: []}\n",
+             "manifest: metadata.name: contains a NUL character"),
+        CASE(PC_HEAD "metadata: {name: c1, labels: {a: \"\\u0000\"}}\n"
+                     "spec: {apiserver: https://h, syncResources: []}\n",
+             "manifest: metadata.labels.a: contains a NUL character"),
+        CASE(PC_HEAD "metadata: {name: c1}\n"
+                     "spec: {apiserver: https://h, syncResources: [{group: "
+                     "\"a\\U00000000\", resources: [x]}]}\n",
+             "manifest: spec.syncResources[0].group: contains a NUL"),
+        CASE(PC_HEAD "metadata: {name: c1}\n\"k\\0\": 1\n"
+                     "spec: {apiserver: https://h, syncResources: []}\n",
+             "mapping key contains a NUL byte"),
+        /* raw NUL and invalid UTF-8 in YAML: libyaml's own messages */
+        CASE(PC_HEAD "metadata: {name: c1\0x}\n", "invalid YAML"),
+        CASE(PC_HEAD "metadata: {name: c\xc0\x80}\n", "invalid YAML"),
+        CASE(PC_HEAD "metadata: {name: c\xed\xa0\x80}\n", "invalid YAML"),
+        CASE(PC_HEAD "metadata: {name: \"\\ud800\"}\n", "invalid YAML"),
+        /* JSON: \u0000 in a value, and in a key (which json-c would cut
+         * short: {"name\u0000x": ..} read as {"name": ..}) */
+        CASE(PC_JSON("{\"name\":\"c1\\u0000x\"}", SPEC_JSON),
+             "manifest: metadata.name: contains a NUL character (\\u0000) "
+             "(at byte 2)"),
+        CASE(PC_JSON("{\"name\\u0000x\":\"c1\"}", SPEC_JSON),
+             "manifest: the key at offset 83 contains a NUL character"),
+        CASE(PC_JSON("{\"name\":\"c1\",\"annotations\":{\"a\\u0000\" : \"\"}}",
+                     SPEC_JSON),
+             "contains a NUL character"),
+        CASE(PC_JSON("{\"name\":\"c1\"}",
+                     "{\"apiserver\":\"https://h\\u0000.evil\","
+                     "\"syncResources\":[]}"),
+             "manifest: spec.apiserver: contains a NUL character"),
+        /* JSON: UTF-8 json-c lets through (overlong NUL, surrogates,
+         * above U+10FFFF), and what it does not (a stray byte) */
+        CASE(PC_JSON("{\"name\":\"c1\xc0\x80\"}", SPEC_JSON),
+             "manifest: metadata.name: is not valid UTF-8 (at byte 2)"),
+        CASE(PC_JSON("{\"name\":\"c1\",\"labels\":{\"a\":\"\xed\xa0\x80\"}}",
+                     SPEC_JSON),
+             "manifest: metadata.labels.a: is not valid UTF-8"),
+        CASE(PC_JSON("{\"name\":\"c1\",\"labels\":{\"\xf4\x90\x80\x80\":\"\"}}",
+                     SPEC_JSON),
+             "manifest: metadata.labels: a key is not valid UTF-8"),
+        CASE(PC_JSON("{\"name\":\"c\xff\"}", SPEC_JSON),
+             "manifest: malformed JSON"),
+        CASE(PC_JSON("{\"name\":\"c1\\u0000\"}", SPEC_JSON) "\0", "manifest: "),
+        /* what is fine stays fine: escapes of other characters, a
+         * lone surrogate escape (json-c writes U+FFFD), text that only
+         * looks like an escape */
+        CASE(PC_JSON("{\"name\":\"c1\",\"labels\":{\"a\\u0001\":"
+                     "\"\\\\u0000\\ud800\\u00e9\xc3\xa9\"}}",
+                     SPEC_JSON),
+             NULL),
+        CASE(PC_HEAD "metadata: {name: c1, labels: {a: \"\\x01\\u00e9\"}}\n"
+                     "spec: {apiserver: https://h, syncResources: []}\n",
+             NULL),
+    };
+    struct pdi_pcl_manifest m;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pedia_err err = pdi_pcl_parse(NULL, cases[i].text, cases[i].len, &m);
+        if (!cases[i].want) {
+            if (err != PEDIA_OK)
+                fail_msg("case %zu refused: %s", i, pedia_error_last_message());
+            pdi_pcl_manifest_free(&m, NULL);
+            continue;
+        }
+        if (err != PEDIA_EINVAL ||
+            !strstr(pedia_error_last_message(), cases[i].want))
+            fail_msg("case %zu: %d \"%s\", want \"%s\"", i, (int)err,
+                     pedia_error_last_message(), cases[i].want);
+        assert_null(m.name);
+    }
+}
+
 static void
 test_model_pcl__parse_oom(void **state)
 {
@@ -220,6 +321,7 @@ main(void)
         cmocka_unit_test(test_model_pcl__yaml_stream),
         cmocka_unit_test(test_model_pcl__json_stream),
         cmocka_unit_test(test_model_pcl__url_rules),
+        cmocka_unit_test(test_model_pcl__nul_and_utf8),
         cmocka_unit_test(test_model_pcl__parse_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
