@@ -145,7 +145,7 @@ uint64_t pdi_fnv1a(uint64_t h, const void *p, size_t n);
  * the number of continuation bytes that follow it (0 for ASCII), or -1
  * when it cannot start a character; [*lo, *hi] is the range of the next
  * byte (later continuation bytes are always 0x80..0xbf). Incremental
- * scanners use it; pdi_utf8_valid_len returns the length
+ * scanners (util_jscan.c) use it; pdi_utf8_valid_len returns the length
  * of the longest valid prefix of s[0..n), n when it is all valid. */
 int pdi_utf8_lead(unsigned char b, unsigned char *lo, unsigned char *hi);
 size_t pdi_utf8_valid_len(const char *s, size_t n);
