@@ -238,6 +238,22 @@ get_server(const char *what, struct json_object *spec, bool required,
     return *server_out ? PEDIA_OK : pdi_error_oom();
 }
 
+/* Does inner.key name a file? kube/ reads any scalar there as a path
+ * (a number or a boolean too: `tokenFile: 0` is the file "0"), so every
+ * scalar but the empty string counts. */
+static bool
+names_file(struct json_object *inner, const char *key)
+{
+    struct json_object *v = NULL;
+
+    if (!inner || !json_object_object_get_ex(inner, key, &v) || !v ||
+        json_object_is_type(v, json_type_object) ||
+        json_object_is_type(v, json_type_array))
+        return false;
+    return !json_object_is_type(v, json_type_string) ||
+           json_object_get_string_len(v) > 0;
+}
+
 static pedia_err
 check_kc_files(const char *what, struct json_object *kc)
 {
@@ -251,8 +267,7 @@ check_kc_files(const char *what, struct json_object *kc)
             struct json_object *e = json_object_array_get_idx(list, i);
             struct json_object *inner =
                 pdi_json_get_typed(e, file_fields[f][1], json_type_object);
-            const char *path = pdi_json_get_string(inner, file_fields[f][2]);
-            if (path && *path)
+            if (names_file(inner, file_fields[f][2]))
                 return pdi_error_set(
                     PEDIA_EINVAL, 0,
                     "%s: spec.kubeconfig: %s[%zu].%s.%s: file references "

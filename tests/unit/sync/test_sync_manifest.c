@@ -542,16 +542,22 @@ test_sync_manifest__bad_kubeconfig(void **state)
     char *kc, *kc64, spec[4096];
 
     (void)state;
-    kc = kubeconfig_text("    certificate-authority: /etc/shadow\n");
-    kc64 = b64(kc);
-    snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n",
-             kc64);
-    expect_spec_fail(
-        spec, PEDIA_EINVAL,
-        "spec.kubeconfig: clusters[0].cluster.certificate-authority: "
-        "file references are not allowed");
-    pdi_free(NULL, kc);
-    pdi_free(NULL, kc64);
+    /* a number or boolean is a path to kube/ too ("0" in the cwd) */
+    static const char *const refs[] = {"/etc/shadow", "0", "true", "1e3",
+                                       "'./x'"};
+    for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+        snprintf(spec, sizeof spec, "    certificate-authority: %s\n", refs[i]);
+        kc = kubeconfig_text(spec);
+        kc64 = b64(kc);
+        snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n",
+                 kc64);
+        expect_spec_fail(
+            spec, PEDIA_EINVAL,
+            "spec.kubeconfig: clusters[0].cluster.certificate-authority: "
+            "file references are not allowed");
+        pdi_free(NULL, kc);
+        pdi_free(NULL, kc64);
+    }
     kc64 = b64("apiVersion: v1\nkind: Config\ncurrent-context: nope\n"
                "users: [{name: u, user: {token: " SECRET "}}]\n");
     snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n",
