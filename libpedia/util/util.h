@@ -94,7 +94,9 @@ pedia_err pdi_buf_puts(struct pdi_buf *b, const char *s);
 pedia_err pdi_buf_putc(struct pdi_buf *b, char c);
 pedia_err pdi_buf_printf(struct pdi_buf *b, const char *fmt, ...)
     PDI_PRINTF(2, 3);
-/* Append s as a JSON string literal, quotes included. */
+/* Append s as a JSON string literal, quotes included. A byte that is not
+ * part of a valid UTF-8 character is written as \ufffd (as Go's
+ * encoding/json does), so the output is valid JSON whatever s holds. */
 pedia_err pdi_buf_json_string(struct pdi_buf *b, const char *s, size_t n);
 /* Take the buffer's memory (NUL-terminated); the buffer is left empty. */
 char *pdi_buf_detach(struct pdi_buf *b, size_t *len);
@@ -149,6 +151,13 @@ uint64_t pdi_fnv1a(uint64_t h, const void *p, size_t n);
  * of the longest valid prefix of s[0..n), n when it is all valid. */
 int pdi_utf8_lead(unsigned char b, unsigned char *lo, unsigned char *hi);
 size_t pdi_utf8_valid_len(const char *s, size_t n);
+/* Length of the valid UTF-8 character at s[0..n) (1 to 4), 0 when s does
+ * not start with one (or n is 0). */
+size_t pdi_utf8_char_len(const char *s, size_t n);
+/* Replace, in place, every byte of s that is not part of a valid UTF-8
+ * character with '?': messages that echo a client's bytes (a query value,
+ * a truncated name) stay valid UTF-8, so the JSON they go into does too. */
+void pdi_utf8_sanitize(char *s);
 /* RFC 3339 / Kubernetes time <-> Unix seconds (UTC). */
 bool pdi_time_parse_rfc3339(const char *s, int64_t *out);
 void pdi_time_format_rfc3339(int64_t t, char out[32]);

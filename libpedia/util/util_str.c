@@ -294,26 +294,49 @@ pdi_utf8_lead(unsigned char b, unsigned char *lo, unsigned char *hi)
 }
 
 size_t
-pdi_utf8_valid_len(const char *s, size_t n)
+pdi_utf8_char_len(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
+    unsigned char lo, hi;
+    int more;
+
+    if (n == 0)
+        return 0;
+    more = pdi_utf8_lead(p[0], &lo, &hi);
+    if (more < 0 || n <= (size_t)more || (more && (p[1] < lo || p[1] > hi)))
+        return 0;
+    for (int k = 2; k <= more; k++)
+        if (p[k] < 0x80 || p[k] > 0xbf)
+            return 0;
+    return (size_t)more + 1;
+}
+
+size_t
+pdi_utf8_valid_len(const char *s, size_t n)
+{
+    size_t i = 0, k;
 
     while (i < n) {
-        unsigned char lo, hi;
-        int more;
-
-        if (p[i] < 0x80) {
+        if ((unsigned char)s[i] < 0x80) {
             i++;
             continue;
         }
-        more = pdi_utf8_lead(p[i], &lo, &hi);
-        if (more < 0 || n - i <= (size_t)more || p[i + 1] < lo || p[i + 1] > hi)
+        k = pdi_utf8_char_len(s + i, n - i);
+        if (k == 0)
             return i;
-        for (int k = 2; k <= more; k++)
-            if (p[i + (size_t)k] < 0x80 || p[i + (size_t)k] > 0xbf)
-                return i;
-        i += (size_t)more + 1;
+        i += k;
     }
     return n;
+}
+
+void
+pdi_utf8_sanitize(char *s)
+{
+    size_t n = strlen(s), i = 0;
+
+    while (i < n) {
+        i += pdi_utf8_valid_len(s + i, n - i);
+        if (i < n)
+            s[i++] = '?';
+    }
 }

@@ -78,7 +78,8 @@ test_apiserver_hostile__nul_bytes(void **state)
 /* A path segment that is not valid UTF-8 once decoded is a 400 before
  * any family reads it: such a name, namespace or cluster was echoed into
  * Status messages, JSON no client could decode. Valid multi-byte UTF-8 is
- * an ordinary (unknown) name. */
+ * an ordinary (unknown) name. Query values echoed into errors come out as
+ * U+FFFD (fuzz_api found `limit=%F1%F0` going out raw). */
 static void
 test_apiserver_hostile__invalid_utf8(void **state)
 {
@@ -106,6 +107,20 @@ test_apiserver_hostile__invalid_utf8(void **state)
             pdi_utf8_valid_len(body, n) != n)
             fail_msg("%s %s: %d %s", rows[i].method, rows[i].target, code,
                      body);
+        free(body);
+    }
+    /* query values are echoed in Status messages: as U+FFFD */
+    static const char *const echoed[] = {
+        PCL "?watch=%FF",
+        PCL "?limit=%C0%80",
+        PCL "?labelSelector=a%3D%FF",
+        PCL "?fieldSelector=metadata.name%3D%ED%A0%80x%2Cz",
+    };
+    for (size_t i = 0; i < sizeof echoed / sizeof echoed[0]; i++) {
+        int code = handle(f, "GET", echoed[i], &body);
+        n = strlen(body);
+        if (code != 400 || pdi_utf8_valid_len(body, n) != n)
+            fail_msg("GET %s: %d %s", echoed[i], code, body);
         free(body);
     }
     assert_int_equal(status_of(f, "GET", PCL "/caf%C3%A9"), 404);

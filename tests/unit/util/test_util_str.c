@@ -142,12 +142,75 @@ test_util_str__utf8(void **state)
                      cases[i].valid);
 }
 
+/* Error messages stay valid UTF-8 whatever they echo, and when the slot
+ * cuts one in the middle of a character. */
+static void
+test_util_str__error_message_utf8(void **state)
+{
+    char s[] = "a\xc0\x80"
+               "b\xff\xc3\xa9\xe2\x82";
+    char big[600];
+    const char *m;
+
+    (void)state;
+    pdi_utf8_sanitize(s);
+    assert_string_equal(s, "a??"
+                           "b?\xc3\xa9??");
+    pdi_error_set(PEDIA_EQUERY, 0, "invalid limit \"%s\"", "1\x0f\xf1\xf0");
+    assert_string_equal(pedia_error_last_message(),
+                        "invalid limit \"1\x0f??\"");
+    for (size_t i = 0; i + 2 < sizeof big; i += 2)
+        memcpy(big + i, "\xc3\xa9", 2);
+    big[sizeof big - 2] = '\0';
+    for (size_t lead = 0; lead < 3; lead++) {
+        pdi_error_set(PEDIA_EINVAL, 0, "%.*s%s", (int)lead, "xx", big);
+        m = pedia_error_last_message();
+        assert_int_equal(pdi_utf8_valid_len(m, strlen(m)), strlen(m));
+        pdi_error_prefix("p%.*s", (int)lead, "\xc3\xa9");
+        m = pedia_error_last_message();
+        assert_int_equal(pdi_utf8_valid_len(m, strlen(m)), strlen(m));
+    }
+}
+
+/* JSON strings libpedia writes are valid UTF-8 JSON whatever they hold:
+ * escapes for quotes and controls, whole characters kept, a bad byte as
+ * \ufffd (Go's encoder does the same). */
+static void
+test_util_str__json_string(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"a\"b\\c\n\x01", "\"a\\\"b\\\\c\\n\\u0001\""},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+         "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+        {"x\xff", "\"x\\ufffd\""},
+        {"\xc0\x80", "\"\\ufffd\\ufffd\""},
+        {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},
+        {"\xe2\x82", "\"\\ufffd\\ufffd\""},
+        {"\xc3\xa9\xc3", "\"\xc3\xa9\\ufffd\""},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct pdi_buf b;
+        pdi_buf_init(&b, NULL);
+        assert_int_equal(
+            pdi_buf_json_string(&b, cases[i].in, strlen(cases[i].in)),
+            PEDIA_OK);
+        assert_string_equal(b.ptr, cases[i].out);
+        pdi_buf_free(&b);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_util_str__parse_int64),
         cmocka_unit_test(test_util_str__utf8),
+        cmocka_unit_test(test_util_str__error_message_utf8),
+        cmocka_unit_test(test_util_str__json_string),
         cmocka_unit_test(test_util_str__base64_roundtrip),
         cmocka_unit_test(test_util_str__rfc3339),
         cmocka_unit_test(test_util_str__url_decode),
