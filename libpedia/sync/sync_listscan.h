@@ -34,7 +34,6 @@
 #define PDI_SYNC_LISTSCAN_H
 
 #include "util/util.h"
-#include "util/util_jscan.h"
 
 /* Longest envelope (everything but the items) and longest single item. */
 #define SYNC_LISTSCAN_MAX_ENVELOPE ((size_t)4 << 20)

@@ -1,5 +1,5 @@
 /*
- * util_jscan.c: the incremental JSON syntax checker (util_jscan.h).
+ * util_jscan.c: the incremental JSON syntax checker (util.h).
  *
  * How it works: one state per place in the grammar (st), a bit stack of
  * the open containers (object or array), and a small counter (sub) for
@@ -15,9 +15,9 @@
  * Invariants: depth <= max_depth <= PDI_JSCAN_MAX_DEPTH; why is set
  * exactly when a feed returned PDI_JSCAN_BAD.
  */
-#include "util_jscan.h"
-
 #include <string.h>
+
+#include "util.h"
 
 enum {
     J_VALUE = 0, /* a value expected */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "pedia_test.h"
-#include "util/util_jscan.h"
+#include "util/util.h"
 #include "util/util_json.h"
 
 /* Feed s[0..n) in chunks of `chunk` bytes; the result and, for DONE and
