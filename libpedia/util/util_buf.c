@@ -128,7 +128,9 @@ json_escape(unsigned char c, char esc[6], size_t *rl)
     default:
         if (c >= 0x20)
             return NULL;
-        memcpy(esc, "\\u00", 4);
+        esc[0] = '\\';
+        esc[1] = 'u';
+        esc[2] = esc[3] = '0';
         esc[4] = hex[c >> 4];
         esc[5] = hex[c & 15];
         *rl = 6;

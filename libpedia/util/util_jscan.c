@@ -275,9 +275,7 @@ num_next(unsigned char st, unsigned char c)
         return digit ? N_FRAC : e ? N_E : -1;
     case N_E:
         return digit ? N_EXP : (c == '+' || c == '-') ? N_ESIGN : -1;
-    case N_ESIGN:
-        return digit ? N_EXP : -1;
-    default: /* N_EXP */
+    default: /* N_ESIGN, N_EXP: exponent digits */
         return digit ? N_EXP : -1;
     }
 }
