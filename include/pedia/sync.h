@@ -209,6 +209,8 @@ PEDIA_API pedia_err pedia_engine_list(pedia_engine *e, const char *kind,
  * https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT. They are
  * read now (errors are returned) and re-read every minute and after any
  * 401, so rotated projected tokens are picked up. They are never logged.
+ * The server must be https://, or http:// to a literal loopback address
+ * (127.0.0.0/8, [::1]), as a PediaCluster's apiserver.
  *
  * May be called before or after pedia_engine_start(); following begins
  * at once and lasts until pedia_engine_free() (pedia_engine_stop() does

@@ -196,6 +196,12 @@ pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
                       "byte), which no name or value may hold");
         return;
     }
+    if (rq->info.bad_utf8) {
+        pdi_api_error(r, 400, NULL,
+                      "the request's path is not valid UTF-8 once "
+                      "percent-decoded");
+        return;
+    }
     if (!pdi_api_fair_admit(rq, r)) {
         too_many(r);
         return;

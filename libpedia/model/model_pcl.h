@@ -167,11 +167,11 @@ struct pdi_pcl_manifest {
  * against the schema table (types, required, minItems, non-empty items),
  * then what a table cannot say: base64 of caData/tokenData/certData/keyData/
  * kubeconfig, PEM and token contents, apiserver an https:// (or http:// for
- * loopback tests) URL, certData without keyData and the reverse, the
- * embedded kubeconfig a mapping without file references.
- * Errors: PEDIA_EINVAL "PediaCluster \"x\": spec.caData: invalid base64 at
- * offset 3" etc. (PEDIA_ENOTSUP for authenticationFrom). Never echoes
- * credentials. On error *out is zeroed (nothing to free).
+ * a literal loopback address) URL, certData without keyData and the reverse,
+ * the embedded kubeconfig a mapping without file references. Errors:
+ * PEDIA_EINVAL "PediaCluster \"x\": spec.caData: invalid base64 at offset 3"
+ * etc. (PEDIA_ENOTSUP for authenticationFrom). Never echoes credentials. On
+ * error *out is zeroed (nothing to free).
  */
 pedia_err pdi_pcl_parse(const struct pdi_alloc *a, const char *text, size_t len,
                         struct pdi_pcl_manifest *out);
@@ -179,9 +179,13 @@ void pdi_pcl_manifest_free(struct pdi_pcl_manifest *m,
                            const struct pdi_alloc *a);
 void pdi_sync_reqs_free(struct pdi_sync_reqs *r, const struct pdi_alloc *a);
 
-/* NULL when u is an acceptable apiserver URL (https://, http:// only for
- * loopback hosts, no user information, query or fragment), else the
- * problem ("must be an https:// URL"). */
+/* NULL when u is an acceptable apiserver URL, else the problem ("must be
+ * an https:// URL"): https:// or http:// (scheme in any case), ASCII, a
+ * host name or bracketed IPv6 literal without user information or
+ * percent-encoding, an optional port, no query or fragment; http:// only
+ * when the host is a literal loopback address (127.0.0.0/8 dotted-quad or
+ * [::1]; not "localhost" or any other name, whose resolution decides where
+ * the token goes in clear). Also applied to kubeconfig servers. */
 const char *pdi_pcl_url_problem(const char *u);
 
 /* The manifest JSON with credentials redacted (the PCL_SECRET fields, also

@@ -9,13 +9,20 @@
  * verified unless spec.insecureSkipTLSVerify is true or the kubeconfig says
  * insecure-skip-tls-verify; an empty caData means the system CAs.
  * Types were checked against the schema table before (model_pcl.c).
+ * URLs (pdi_pcl_url_problem, also for kubeconfig servers): https://, or
+ * http:// only to a literal loopback address, since a bearer token goes out
+ * in clear there and a name resolves wherever its owner likes.
  * Invariants: every base64 field is validated even when the kubeconfig
  * wins; no error message contains a credential or the URL (which may carry
  * user information); an embedded kubeconfig may not reference local files
  * (a manifest may come from a remote client).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model_pcl.h"
 #include "util/util_yaml.h"
@@ -100,30 +107,88 @@ check_token(const char *what, struct pdi_buf *b)
     return PEDIA_OK;
 }
 
+/* A bracketed IPv6 literal, "[::1]": hex digits, ':' and '.' only (no
+ * zone ID), and an address inet_pton accepts. *loopback tells ::1. */
 static bool
-host_is_loopback(const char *h, size_t n)
+ipv6_literal(const char *h, size_t n, bool *loopback)
 {
-    if (n == 9 && memcmp(h, "localhost", 9) == 0)
-        return true;
-    if (n == 5 && memcmp(h, "[::1]", 5) == 0)
-        return true;
-    return n >= 4 && memcmp(h, "127.", 4) == 0;
+    char text[INET6_ADDRSTRLEN];
+    struct in6_addr a;
+
+    if (n < 4 || n - 2 >= sizeof text || h[0] != '[' || h[n - 1] != ']' ||
+        strspn(h + 1, "0123456789abcdefABCDEF:.") != n - 2)
+        return false;
+    memcpy(text, h + 1, n - 2);
+    text[n - 2] = '\0';
+    if (inet_pton(AF_INET6, text, &a) != 1)
+        return false;
+    *loopback = IN6_IS_ADDR_LOOPBACK(&a);
+    return true;
 }
 
-static const char *
-url_problem(const char *u, size_t *hlen_out)
+/* Is the host a literal loopback address: dotted-quad IPv4 in 127.0.0.0/8
+ * or [::1]? Literal only: a name (even "localhost", or
+ * "127.0.0.1.nip.io") is resolved, and the resolver may answer anything,
+ * so the bearer token would go out in clear to wherever it points. glibc's
+ * inet_pton takes exactly four decimal parts without leading zeros, so
+ * "127.1", "0x7f.1" and "0177.0.0.1" (which libcurl reads as octal and
+ * hexadecimal, possibly outside 127/8) are not literals here. */
+static bool
+loopback_literal(const char *h, size_t n)
+{
+    char text[INET_ADDRSTRLEN];
+    struct in_addr a4;
+    bool lo = false;
+
+    if (h[0] == '[')
+        return ipv6_literal(h, n, &lo) && lo;
+    if (n >= sizeof text)
+        return false;
+    memcpy(text, h, n);
+    text[n] = '\0';
+    return inet_pton(AF_INET, text, &a4) == 1 &&
+           (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+/* A host name (letters, digits, '-', '.', '_': no percent-encoding, no
+ * user information tricks) or a bracketed IPv6 literal. */
+static bool
+host_ok(const char *h, size_t n)
+{
+    bool lo;
+
+    if (h[0] == '[')
+        return ipv6_literal(h, n, &lo);
+    return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789-._") >= n;
+}
+
+/* The scheme, case-insensitive (RFC 3986, and libcurl reads it so):
+ * 8 for https://, 7 for http://, 0 for anything else. */
+static size_t
+scheme_len(const char *u, bool *tls)
+{
+    *tls = strncasecmp(u, "https://", 8) == 0;
+    if (*tls)
+        return 8;
+    return strncasecmp(u, "http://", 7) == 0 ? 7 : 0;
+}
+
+const char *
+pdi_pcl_url_problem(const char *u)
 {
     const char *h, *end, *p;
     size_t i, hl, pl;
     bool tls;
 
     for (i = 0; u[i]; i++)
-        if ((unsigned char)u[i] <= 0x20 || u[i] == 0x7f)
-            return "must not contain spaces or control characters";
-    tls = pdi_str_starts(u, "https://");
-    if (!tls && !pdi_str_starts(u, "http://"))
+        if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)
+            return "must not contain spaces, control or non-ASCII "
+                   "characters";
+    i = scheme_len(u, &tls);
+    if (i == 0)
         return "must be an https:// URL";
-    h = u + (tls ? 8 : 7);
+    h = u + i;
     end = h + strcspn(h, "/?#");
     if (strpbrk(end, "?#"))
         return "must not have a query or a fragment";
@@ -136,12 +201,15 @@ url_problem(const char *u, size_t *hlen_out)
     hl = (size_t)((p ? p : end) - h);
     if (hl == 0)
         return "has no host";
+    if (!host_ok(h, hl))
+        return "has an invalid host";
     pl = p ? (size_t)(end - p - 1) : 0;
-    if (p && (pl == 0 || pl > 5 || strspn(p + 1, "0123456789") < pl))
+    if (p && (pl == 0 || pl > 5 || strspn(p + 1, "0123456789") < pl ||
+              strtol(p + 1, NULL, 10) > 65535))
         return "has an invalid port";
-    if (!tls && !host_is_loopback(h, hl))
-        return "must be an https:// URL (http:// only for loopback hosts)";
-    *hlen_out = hl;
+    if (!tls && !loopback_literal(h, hl))
+        return "must be an https:// URL; http:// only for literal loopback "
+               "addresses (127.0.0.0/8, [::1])";
     return NULL;
 }
 
@@ -153,14 +221,14 @@ get_server(const char *what, struct json_object *spec, bool required,
 {
     const char *u = pdi_json_get_string(spec, "apiserver");
     const char *problem;
-    size_t n, hl = 0;
+    size_t n;
 
     *server_out = NULL;
     if (!u || !*u)
         return required ? ferr(what, "apiserver",
                                "required when spec.kubeconfig is not given")
                         : PEDIA_OK;
-    problem = url_problem(u, &hl);
+    problem = pdi_pcl_url_problem(u);
     if (problem)
         return ferr(what, "apiserver", problem);
     n = strlen(u);
@@ -168,6 +236,22 @@ get_server(const char *what, struct json_object *spec, bool required,
         n--;
     *server_out = pdi_strndup(a, u, n);
     return *server_out ? PEDIA_OK : pdi_error_oom();
+}
+
+/* Does inner.key name a file? kube/ reads any scalar there as a path
+ * (a number or a boolean too: `tokenFile: 0` is the file "0"), so every
+ * scalar but the empty string counts. */
+static bool
+names_file(struct json_object *inner, const char *key)
+{
+    struct json_object *v = NULL;
+
+    if (!inner || !json_object_object_get_ex(inner, key, &v) || !v ||
+        json_object_is_type(v, json_type_object) ||
+        json_object_is_type(v, json_type_array))
+        return false;
+    return !json_object_is_type(v, json_type_string) ||
+           json_object_get_string_len(v) > 0;
 }
 
 static pedia_err
@@ -183,8 +267,7 @@ check_kc_files(const char *what, struct json_object *kc)
             struct json_object *e = json_object_array_get_idx(list, i);
             struct json_object *inner =
                 pdi_json_get_typed(e, file_fields[f][1], json_type_object);
-            const char *path = pdi_json_get_string(inner, file_fields[f][2]);
-            if (path && *path)
+            if (names_file(inner, file_fields[f][2]))
                 return pdi_error_set(
                     PEDIA_EINVAL, 0,
                     "%s: spec.kubeconfig: %s[%zu].%s.%s: file references "
@@ -194,14 +277,6 @@ check_kc_files(const char *what, struct json_object *kc)
         }
     }
     return PEDIA_OK;
-}
-
-const char *
-pdi_pcl_url_problem(const char *u)
-{
-    size_t hl = 0;
-
-    return url_problem(u, &hl);
 }
 
 /* Parse and vet the decoded kubeconfig; its context is resolved by kube/

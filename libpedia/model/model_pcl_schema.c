@@ -112,8 +112,9 @@ static const struct pdi_pcl_field sync_resource[] = {
 
 static const struct pdi_pcl_field pc_spec[] = {
     {"apiserver", PCL_F_STRING, 0, NULL, 0,
-     "URL of the member cluster's API server (https://, or http:// on "
-     "loopback). Required unless kubeconfig is set.",
+     "URL of the member cluster's API server: https://, or http:// only "
+     "for literal loopback addresses (127.0.0.0/8, [::1]). Required unless "
+     "kubeconfig is set.",
      NULL},
     {"kubeconfig", PCL_F_BYTES, 0, NULL, PCL_SECRET,
      "A whole kubeconfig (base64); its current context wins over apiserver "

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/model_pcl.h"
 #include "sync/sync_follow_int.h"
 #include "util/util_json.h"
 
@@ -79,6 +80,21 @@ load_incluster(struct sync_follow *f, struct pdi_kube_cfg *c)
     return err;
 }
 
+/* The host's server obeys the PediaCluster apiserver rules: the token
+ * goes in clear over http://, so only to a literal loopback address. */
+static pedia_err
+check_server(struct sync_follow *f, struct pdi_kube_cfg *c)
+{
+    const char *problem = pdi_pcl_url_problem(c->server);
+
+    if (!problem)
+        return PEDIA_OK;
+    pdi_kube_cfg_free(c, f->a);
+    return pdi_error_set(PEDIA_EINVAL, 0, "%s: the server %s",
+                         f->kubeconfig ? "host kubeconfig" : INCLUSTER,
+                         problem);
+}
+
 /* (Re)load the host credentials; the old ones stay on failure. */
 pedia_err
 sync_follow_load_cfg(struct sync_follow *f)
@@ -93,6 +109,8 @@ sync_follow_load_cfg(struct sync_follow *f)
         err = pdi_kubeconfig_parse(&c, f->a, f->kubeconfig, f->kc_len, NULL);
     else
         err = load_incluster(f, &c);
+    if (!err)
+        err = check_server(f, &c);
     if (err)
         return err;
     pthread_mutex_lock(&f->cfg_mu);

@@ -3,15 +3,18 @@
  * sync_listscan.h for the contract).
  *
  * States follow the top-level object: a key, its colon, its value, then a
- * comma or the closing brace. A value is read by value_step(), which counts
- * brackets outside strings; a number or literal ends at the first
- * delimiter, which then belongs to the next state. Envelope bytes are
- * appended one at a time (the envelope is a few hundred bytes); item bytes
- * are delivered as spans of the chunk, copied only when an item spans two
- * chunks.
+ * comma or the closing brace. A value is read by the JSON syntax checker
+ * (util_jscan.c), which says where it ends; a number ends only at the
+ * first byte after it, which then belongs to the next state. Envelope
+ * bytes are appended as spans of the chunk (the envelope is a few hundred
+ * bytes); item bytes are delivered as spans of the chunk, copied only when
+ * an item spans two chunks.
  *
  * Invariants: `item` holds bytes only while an item spans chunks; after an
- * error the state is LS_ERROR and every further feed fails until reset.
+ * error the state is LS_ERROR and every further feed fails until reset;
+ * every item delivered is one JSON object nested at most
+ * PDI_JSON_MAX_DEPTH deep, and envelope values one level less (the
+ * envelope is parsed whole, its own object being the first level).
  */
 #include "sync/sync_listscan.h"
 
@@ -37,14 +40,7 @@ enum {
     LS_ERROR
 };
 
-/* value_step results */
-enum { V_MORE = 0, V_LAST, V_AFTER };
-
 static const char ITEMS_KEY[] = "items";
-
-/* Bytes that matter between strings inside a value. */
-static const bool STRUCTURAL[256] = {
-    ['"'] = true, ['{'] = true, ['}'] = true, ['['] = true, [']'] = true};
 
 void
 sync_listscan_init(struct sync_listscan *s, const struct pdi_alloc *a)
@@ -59,8 +55,7 @@ void
 sync_listscan_reset(struct sync_listscan *s)
 {
     s->st = LS_START;
-    s->depth = 0;
-    s->in_str = s->esc = s->scalar = false;
+    s->key_esc = false;
     s->key_items = s->is_items = false;
     s->key_len = 0;
     s->off = 0;
@@ -103,75 +98,35 @@ fail_oom(struct sync_listscan *s)
 }
 
 static pedia_err
-env_put(struct sync_listscan *s, char c)
+env_append(struct sync_listscan *s, const char *p, size_t n)
 {
-    if (s->env.len >= SYNC_LISTSCAN_MAX_ENVELOPE) {
+    if (n > SYNC_LISTSCAN_MAX_ENVELOPE - s->env.len) {
         s->st = LS_ERROR;
         snprintf(s->why, sizeof s->why,
                  "list page: more than %zu bytes outside its items",
                  SYNC_LISTSCAN_MAX_ENVELOPE);
         return PEDIA_EINVAL;
     }
-    if (pdi_buf_putc(&s->env, c))
+    if (pdi_buf_append(&s->env, p, n))
         return fail_oom(s);
     return PEDIA_OK;
 }
 
-/* Start reading a value (its first byte is next). */
-static void
-value_begin(struct sync_listscan *s)
+static pedia_err
+env_put(struct sync_listscan *s, char c)
 {
-    s->depth = 0;
-    s->in_str = s->esc = s->scalar = false;
-}
-
-/* One byte of the value being read: V_MORE (c belongs to it), V_LAST (c is
- * its last byte) or V_AFTER (it ended before c, which is not consumed). */
-static inline int
-value_step(struct sync_listscan *s, unsigned char c)
-{
-    if (s->in_str) {
-        if (s->esc)
-            s->esc = false;
-        else if (c == '\\')
-            s->esc = true;
-        else if (c == '"') {
-            s->in_str = false;
-            return s->depth ? V_MORE : V_LAST;
-        }
-        return V_MORE;
-    }
-    if (s->scalar)
-        return is_ws(c) || c == ',' || c == '}' || c == ']' ? V_AFTER : V_MORE;
-    switch (c) {
-    case '"':
-        s->in_str = true;
-        return V_MORE;
-    case '{':
-    case '[':
-        s->depth++;
-        return V_MORE;
-    case '}':
-    case ']':
-        if (!s->depth)
-            return V_AFTER;
-        return --s->depth ? V_MORE : V_LAST;
-    default:
-        if (!s->depth)
-            s->scalar = true;
-        return V_MORE;
-    }
+    return env_append(s, &c, 1);
 }
 
 /* Key bytes: remember whether the key is exactly the literal "items". */
 static void
 key_byte(struct sync_listscan *s, unsigned char c)
 {
-    if (s->esc) {
-        s->esc = false;
+    if (s->key_esc) {
+        s->key_esc = false;
         s->key_items = false;
     } else if (c == '\\') {
-        s->esc = true;
+        s->key_esc = true;
         s->key_items = false;
     } else if (c == '"') {
         s->is_items = s->key_items && s->key_len == sizeof ITEMS_KEY - 1;
@@ -182,26 +137,6 @@ key_byte(struct sync_listscan *s, unsigned char c)
             s->key_items = false;
         s->key_len++;
     }
-}
-
-/* Where the next byte that can change the state of the value being read
- * is, from data[k]: inside a string only '"' and '\\' matter, outside one
- * (within brackets) only quotes and brackets. The hot loop of a page. */
-static size_t
-skip_plain(const struct sync_listscan *s, const char *data, size_t k, size_t n)
-{
-    const char *q, *b;
-
-    if (s->esc || s->scalar || (!s->in_str && !s->depth))
-        return k;
-    if (s->in_str) {
-        q = memchr(data + k, '"', n - k);
-        b = memchr(data + k, '\\', (size_t)((q ? q : data + n) - (data + k)));
-        return (size_t)((b ? b : q ? q : data + n) - data);
-    }
-    while (k < n && !STRUCTURAL[(unsigned char)data[k]])
-        k++;
-    return k;
 }
 
 /* The item ending at data[end) (started at data[start] or in an earlier
@@ -240,13 +175,13 @@ static pedia_err
 item_scan(struct sync_listscan *s, const char *data, size_t *i, size_t n,
           sync_listscan_item_fn fn, void *payload)
 {
-    size_t start = *i, k = *i;
-    int r = V_MORE;
+    size_t start = *i, used = 0;
+    enum pdi_jscan_res r =
+        pdi_jscan_feed(&s->js, data + start, n - start, &used);
 
-    while ((k = skip_plain(s, data, k, n)) < n &&
-           (r = value_step(s, (unsigned char)data[k])) == V_MORE)
-        k++;
-    if (r == V_MORE) { /* the chunk ended inside the item */
+    if (r == PDI_JSCAN_BAD)
+        return fail(s, s->off + start + used, s->js.why);
+    if (r == PDI_JSCAN_MORE) { /* the chunk ended inside the item */
         if (s->item.len + (n - start) > SYNC_LISTSCAN_MAX_ITEM)
             return fail(s, s->off + n, "item too large");
         if (pdi_buf_append(&s->item, data + start, n - start))
@@ -254,11 +189,25 @@ item_scan(struct sync_listscan *s, const char *data, size_t *i, size_t n,
         *i = n;
         return PEDIA_OK;
     }
-    if (r == V_LAST)
-        k++;
-    *i = k;
+    *i = start + used;
     s->st = LS_ISEP;
-    return item_deliver(s, data, start, k, fn, payload);
+    return item_deliver(s, data, start, start + used, fn, payload);
+}
+
+/* Inside an envelope value from data[*i]: copy what belongs to it. */
+static pedia_err
+skip_scan(struct sync_listscan *s, const char *data, size_t *i, size_t n)
+{
+    size_t start = *i, used = 0;
+    enum pdi_jscan_res r =
+        pdi_jscan_feed(&s->js, data + start, n - start, &used);
+
+    if (r == PDI_JSCAN_BAD)
+        return fail(s, s->off + start + used, s->js.why);
+    *i = start + used;
+    if (r == PDI_JSCAN_DONE)
+        s->st = LS_NEXT;
+    return env_append(s, data + start, used);
 }
 
 /* A structural byte between items (c is not whitespace). */
@@ -281,9 +230,9 @@ items_byte(struct sync_listscan *s, unsigned char c, uint64_t at, size_t *i)
         s->st = LS_NEXT;
         return env_put(s, ']');
     }
-    if (c == ']' || c == ',' || c == ':' || c == '}')
-        return fail(s, at, "an item expected");
-    value_begin(s);
+    if (c != '{')
+        return fail(s, at, "an item expected (items are JSON objects)");
+    pdi_jscan_init(&s->js, PDI_JSON_MAX_DEPTH);
     s->st = LS_ITEM; /* c is the item's first byte: not consumed here */
     return PEDIA_OK;
 }
@@ -299,7 +248,8 @@ value_first(struct sync_listscan *s, unsigned char c, uint64_t at, size_t *i)
         s->st = LS_ITEMS0;
         return env_put(s, '[');
     }
-    value_begin(s);
+    /* one level less: the envelope is parsed whole */
+    pdi_jscan_init(&s->js, PDI_JSON_MAX_DEPTH - 1);
     s->st = LS_SKIP; /* not consumed: LS_SKIP reads it */
     return PEDIA_OK;
 }
@@ -309,8 +259,6 @@ value_first(struct sync_listscan *s, unsigned char c, uint64_t at, size_t *i)
 static pedia_err
 envelope_byte(struct sync_listscan *s, unsigned char c, uint64_t at, size_t *i)
 {
-    int r;
-
     switch (s->st) {
     case LS_START:
         if (c != '{')
@@ -328,7 +276,7 @@ envelope_byte(struct sync_listscan *s, unsigned char c, uint64_t at, size_t *i)
         s->st = LS_KEY;
         s->key_items = true;
         s->key_len = 0;
-        s->esc = false;
+        s->key_esc = false;
         break;
     case LS_KEY:
         key_byte(s, c);
@@ -340,15 +288,6 @@ envelope_byte(struct sync_listscan *s, unsigned char c, uint64_t at, size_t *i)
         break;
     case LS_VALUE:
         return value_first(s, c, at, i);
-    case LS_SKIP:
-        r = value_step(s, c);
-        if (r == V_AFTER) {
-            s->st = LS_NEXT;
-            return PEDIA_OK;
-        }
-        if (r == V_LAST)
-            s->st = LS_NEXT;
-        break;
     case LS_NEXT:
         if (c != ',' && c != '}')
             return fail(s, at, "',' or '}' expected");
@@ -376,7 +315,9 @@ sync_listscan_feed(struct sync_listscan *s, const char *data, size_t n,
 
         if (s->st == LS_ITEM) {
             err = item_scan(s, data, &i, n, fn, payload);
-        } else if (is_ws(c) && s->st != LS_KEY && s->st != LS_SKIP) {
+        } else if (s->st == LS_SKIP) {
+            err = skip_scan(s, data, &i, n);
+        } else if (is_ws(c) && s->st != LS_KEY) {
             i++;
         } else if (s->st == LS_ITEMS0 || s->st == LS_ITEMN ||
                    s->st == LS_ISEP) {

@@ -6,20 +6,25 @@
  *
  * Every element of the top-level "items" array is handed to a callback as
  * soon as its last byte has arrived, as the exact bytes the member sent
- * (not parsed here: the callback parses and validates it). Everything else,
+ * (checked to be one JSON object that libpedia's parser takes, not parsed
+ * here: the callback parses it). Everything else,
  * the envelope, is kept with the array emptied ("items":[]) and parsed with
  * json-c at the end, which validates it and yields metadata.continue and
  * metadata.resourceVersion. So a page costs the envelope plus the one item
  * that spans two chunks, never the whole body or a tree of it (DESIGN D4).
  *
  * How it works: a byte-level state machine follows the top-level object
- * (keys, colons, commas); values other than "items" are skipped by
- * counting brackets outside strings (escapes honoured) and copied into the
- * envelope; inside "items" the same counting finds where each element
- * ends. Malformed structure outside the items, an unterminated body, an
- * envelope or an item over its size bound fail with PEDIA_EINVAL. A key
- * spelled with escapes ("it\u0065ms") is not recognised: its array stays in
- * the envelope, where the caller finds it after sync_listscan_finish.
+ * (keys, colons, commas); values other than "items" are read by a JSON
+ * syntax checker (util_jscan.c) and copied into the envelope; inside
+ * "items" the same checker finds where each element ends and that every
+ * byte of it is JSON. An item must be a JSON object, as every item of a
+ * Kubernetes list is. A page that is not JSON anywhere (between items, in
+ * an item, an unterminated body), an item that is not an object, an
+ * envelope or an item over its size bound, or one nested deeper than
+ * PDI_JSON_MAX_DEPTH fails with PEDIA_EINVAL: never a page with an object
+ * quietly missing (the consumer's reconcile would delete it). A key
+ * spelled with escapes ("it\u0065ms") is not recognised: its array stays
+ * in the envelope, where the caller finds it after sync_listscan_finish.
  *
  * Owned by one thread at a time; no locking. Feeding sets no error slot
  * (it runs in transfer callbacks on the loop thread): the message is in
@@ -44,13 +49,11 @@ typedef int (*sync_listscan_item_fn)(const char *json, size_t len,
 struct sync_listscan {
     const struct pdi_alloc *a;
     int st;              /* parser state (sync_listscan.c) */
-    unsigned depth;      /* bracket depth inside the current value */
-    bool in_str;         /* inside a string of the current value */
-    bool esc;            /* after a backslash in that string */
-    bool scalar;         /* the current value is a number or literal */
+    bool key_esc;        /* after a backslash in the key being read */
     bool key_items;      /* the key being read is still "items" so far */
     unsigned key_len;    /* bytes of that key read */
     bool is_items;       /* the value being read belongs to "items" */
+    struct pdi_jscan js; /* the envelope value or item being read */
     struct pdi_buf env;  /* the envelope so far */
     struct pdi_buf item; /* the current item's bytes from earlier chunks */
     uint64_t off;        /* bytes fed before the current chunk */

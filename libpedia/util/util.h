@@ -94,7 +94,9 @@ pedia_err pdi_buf_puts(struct pdi_buf *b, const char *s);
 pedia_err pdi_buf_putc(struct pdi_buf *b, char c);
 pedia_err pdi_buf_printf(struct pdi_buf *b, const char *fmt, ...)
     PDI_PRINTF(2, 3);
-/* Append s as a JSON string literal, quotes included. */
+/* Append s as a JSON string literal, quotes included. A byte that is not
+ * part of a valid UTF-8 character is written as \ufffd (as Go's
+ * encoding/json does), so the output is valid JSON whatever s holds. */
 pedia_err pdi_buf_json_string(struct pdi_buf *b, const char *s, size_t n);
 /* Take the buffer's memory (NUL-terminated); the buffer is left empty. */
 char *pdi_buf_detach(struct pdi_buf *b, size_t *len);
@@ -140,9 +142,75 @@ pedia_err pdi_file_read(const char *path, size_t max, const char *prefix,
  * tokens, ETags, uids and document hashes whose values must stay stable. */
 #define PDI_FNV1A_INIT 0xcbf29ce484222325ull
 uint64_t pdi_fnv1a(uint64_t h, const void *p, size_t n);
+/* UTF-8 as RFC 3629 has it: no overlong forms, no surrogates (U+D800 to
+ * U+DFFF), nothing above U+10FFFF. pdi_utf8_lead classifies a first byte:
+ * the number of continuation bytes that follow it (0 for ASCII), or -1
+ * when it cannot start a character; [*lo, *hi] is the range of the next
+ * byte (later continuation bytes are always 0x80..0xbf). Incremental
+ * scanners (util_jscan.c) use it; pdi_utf8_valid_len returns the length
+ * of the longest valid prefix of s[0..n), n when it is all valid. */
+int pdi_utf8_lead(unsigned char b, unsigned char *lo, unsigned char *hi);
+size_t pdi_utf8_valid_len(const char *s, size_t n);
+/* Length of the valid UTF-8 character at s[0..n) (1 to 4), 0 when s does
+ * not start with one (or n is 0). */
+size_t pdi_utf8_char_len(const char *s, size_t n);
+/* Replace, in place, every byte of s that is not part of a valid UTF-8
+ * character with '?': messages that echo a client's bytes (a query value,
+ * a truncated name) stay valid UTF-8, so the JSON they go into does too. */
+void pdi_utf8_sanitize(char *s);
 /* RFC 3339 / Kubernetes time <-> Unix seconds (UTC). */
 bool pdi_time_parse_rfc3339(const char *s, int64_t *out);
 void pdi_time_format_rfc3339(int64_t t, char out[32]);
+
+/* ---- JSON syntax checker (util_jscan.c) --------------------------------
+ *
+ * An incremental checker for one JSON value that arrives in chunks (RFC
+ * 8259 grammar, RFC 3629 UTF-8 in strings): where the value ends and
+ * whether every byte of it is JSON, without building anything. List pages
+ * are split into items with it (sync_listscan.c), so an item handed on
+ * always parses. Stricter than json-c where json-c is lax (raw control
+ * characters in strings, overlong UTF-8, encoded surrogates) and never
+ * laxer: what passes here passes json-c's strict, UTF-8 validating parser
+ * with a depth limit of max_depth (json-c counts every value, scalars too,
+ * as a level; the value fed is level 1). Pure state on the caller's
+ * struct: no allocation, no error slot.
+ */
+
+/* Deepest nesting a scanner can follow (its stack is a bit per level). */
+#define PDI_JSCAN_MAX_DEPTH 128
+
+/* pdi_jscan_feed results */
+enum pdi_jscan_res {
+    PDI_JSCAN_MORE = 0, /* every byte fed belongs to the value, not ended */
+    PDI_JSCAN_DONE,     /* the value ended after *used bytes */
+    PDI_JSCAN_BAD       /* not JSON at data[*used]; `why` says what */
+};
+
+struct pdi_jscan {
+    unsigned char st;  /* where in the grammar (util_jscan.c) */
+    unsigned char sub; /* number state, literal index, hex digits or
+                          UTF-8 bytes still expected */
+    unsigned char lo;  /* range of the next UTF-8 continuation byte */
+    unsigned char hi;
+    bool in_key;        /* the string being read is an object key */
+    const char *lit;    /* the literal being read: "true" ... */
+    unsigned depth;     /* open objects and arrays */
+    unsigned max_depth; /* deepest level a value may be at */
+    uint64_t obj[2];    /* bit d: the container at depth d+1 is an object */
+    const char *why;    /* static text of the syntax error */
+};
+
+/* Ready for a value whose levels go at most max_depth deep (at most
+ * PDI_JSCAN_MAX_DEPTH). Whitespace before the value is skipped. */
+void pdi_jscan_init(struct pdi_jscan *j, unsigned max_depth);
+
+/* Scan the next n bytes of the value (see enum pdi_jscan_res); *used is
+ * how many belong to it: n for MORE; for DONE the bytes up to its last
+ * one (a number ends only when the byte after it arrives, which is then
+ * not used); for BAD the offset of the offending byte. After DONE or BAD
+ * the scanner must be initialized again. */
+enum pdi_jscan_res pdi_jscan_feed(struct pdi_jscan *j, const char *data,
+                                  size_t n, size_t *used);
 
 /* ---- clocks and back-off (util_clock.c) -------------------------------- */
 

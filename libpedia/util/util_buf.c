@@ -106,31 +106,56 @@ pdi_buf_printf(struct pdi_buf *b, const char *fmt, ...)
     return PEDIA_OK;
 }
 
+/* The escape of byte c in a JSON string (esc holds \u00XX room), or NULL
+ * when it goes as it is; *rl its length. */
+static const char *
+json_escape(unsigned char c, char esc[6], size_t *rl)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    *rl = 2;
+    switch (c) {
+    case '"':
+        return "\\\"";
+    case '\\':
+        return "\\\\";
+    case '\n':
+        return "\\n";
+    case '\r':
+        return "\\r";
+    case '\t':
+        return "\\t";
+    default:
+        if (c >= 0x20)
+            return NULL;
+        esc[0] = '\\';
+        esc[1] = 'u';
+        esc[2] = esc[3] = '0';
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 15];
+        *rl = 6;
+        return esc;
+    }
+}
+
 pedia_err
 pdi_buf_json_string(struct pdi_buf *b, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
     size_t i, start = 0;
 
     pdi_buf_putc(b, '"');
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        char esc[6];
+        size_t rl = 0, len;
         const char *rep = NULL;
-        size_t rl = 2;
 
-        if (c == '"')
-            rep = "\\\"";
-        else if (c == '\\')
-            rep = "\\\\";
-        else if (c == '\n')
-            rep = "\\n";
-        else if (c == '\r')
-            rep = "\\r";
-        else if (c == '\t')
-            rep = "\\t";
-        else if (c < 0x20) {
-            rep = esc;
+        if (c < 0x80) {
+            rep = json_escape(c, esc, &rl);
+        } else if ((len = pdi_utf8_char_len(s + i, n - i)) > 0) {
+            i += len - 1; /* a whole character goes as it is */
+        } else {
+            rep = "\\ufffd"; /* as Go's encoder: U+FFFD for a bad byte */
             rl = 6;
         }
         if (rep) {

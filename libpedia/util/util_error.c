@@ -1,9 +1,11 @@
 /*
  * util_error.c: the per-thread last-error slot and the public error API.
  *
- * Invariant: setting an error never allocates; the slot is a fixed
+ * Invariants: setting an error never allocates; the slot is a fixed
  * _Thread_local buffer, so OOM can be reported and nothing needs freeing at
- * thread exit.
+ * thread exit. The message is valid UTF-8 (pdi_utf8_sanitize): messages
+ * echo what callers and clients sent, are cut at the slot's size, and end
+ * up in Status JSON.
  */
 #include <pedia/sys/store_driver.h>
 #include <stdio.h>
@@ -36,6 +38,7 @@ pdi_error_setv(pedia_err code, int cause, const char *fmt, va_list ap)
     slot.code = code;
     slot.cause = cause;
     vsnprintf(slot.msg, sizeof slot.msg, fmt, ap);
+    pdi_utf8_sanitize(slot.msg);
     return code;
 }
 
@@ -68,6 +71,7 @@ pdi_error_prefix(const char *fmt, ...)
     memcpy(slot.msg + pl, ": ", 2);
     strncpy(slot.msg + pl + 2, old, sizeof slot.msg - pl - 3);
     slot.msg[sizeof slot.msg - 1] = '\0';
+    pdi_utf8_sanitize(slot.msg);
 }
 
 pedia_err

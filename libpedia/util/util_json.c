@@ -3,6 +3,7 @@
  */
 #include "util_json.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Parse buf with tok (reset first) and check that nothing but whitespace
@@ -102,6 +103,39 @@ pdi_json_value_len(const char *s, size_t n)
             return 0; /* only objects and arrays */
     }
     return 0;
+}
+
+/* Is the string whose closing quote is s[end] an object key (is the next
+ * byte after blanks a ':')? */
+static bool
+is_key(const char *s, size_t end, size_t n)
+{
+    for (end++; end < n && s[end] && strchr(" \t\r\n", s[end]); end++)
+        ;
+    return end < n && s[end] == ':';
+}
+
+size_t
+pdi_json_nul_key(const char *s, size_t n)
+{
+    size_t start = 0;
+    bool in_str = false, nul = false;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!in_str) {
+            in_str = s[i] == '"';
+            start = i;
+            nul = false;
+        } else if (s[i] == '\\') {
+            nul = nul || (n - i > 5 && memcmp(s + i + 1, "u0000", 5) == 0);
+            i++;
+        } else if (s[i] == '"') {
+            in_str = false;
+            if (nul && is_key(s, i, n))
+                return start;
+        }
+    }
+    return n;
 }
 
 const char *
@@ -267,4 +301,137 @@ pdi_tj_condition_true(struct json_object *obj, const char *type)
         pdi_tj_condition(obj, "status.conditions", type, false);
 
     return pdi_str_eq(pdi_tj_str(c, "status"), "True");
+}
+
+/* ---- strings: valid UTF-8 without NUL (pdi_json_check_strings) -------- */
+
+/* The field path of the value being checked: "spec.syncResources[0]". */
+struct spath {
+    char p[160];
+    size_t n;
+};
+
+static size_t
+spath_push(struct spath *sp, const char *fmt, const char *key, size_t idx)
+{
+    size_t was = sp->n;
+    int w = key ? snprintf(sp->p + sp->n, sizeof sp->p - sp->n, fmt, key)
+                : snprintf(sp->p + sp->n, sizeof sp->p - sp->n, fmt, idx);
+
+    if (w > 0)
+        sp->n += (size_t)w < sizeof sp->p - sp->n ? (size_t)w
+                                                  : sizeof sp->p - sp->n - 1;
+    return was;
+}
+
+static const char *
+text_problem(const char *s, size_t n, size_t *at)
+{
+    const char *nul = memchr(s, '\0', n);
+
+    if (nul) {
+        *at = (size_t)(nul - s);
+        return "contains a NUL character (\\u0000)";
+    }
+    *at = pdi_utf8_valid_len(s, n);
+    return *at < n ? "is not valid UTF-8" : NULL;
+}
+
+/* Where a problem is: "document 2: spec.apiserver" (the document only
+ * when the stream has several; "the document" for its root). */
+static const char *
+where(char *out, size_t cap, size_t doc, const struct spath *sp)
+{
+    const char *field = sp->n ? sp->p : "the document";
+
+    if (doc)
+        snprintf(out, cap, "document %zu: %s", doc, field);
+    else
+        snprintf(out, cap, "%s", field);
+    return out;
+}
+
+static pedia_err
+bad_text(const char *what, size_t doc, const struct spath *sp,
+         const char *problem, size_t at)
+{
+    char w[200];
+
+    return pdi_error_set(PEDIA_EINVAL, 0, "%s: %s: %s (at byte %zu)", what,
+                         where(w, sizeof w, doc, sp), problem, at);
+}
+
+static pedia_err
+bad_key(const char *what, size_t doc, const struct spath *sp,
+        const char *problem)
+{
+    char w[200];
+
+    return pdi_error_set(PEDIA_EINVAL, 0, "%s: %s: a key %s", what,
+                         where(w, sizeof w, doc, sp), problem);
+}
+
+static pedia_err check_strings(const char *what, size_t doc, struct spath *sp,
+                               struct json_object *v);
+
+static pedia_err
+check_members(const char *what, size_t doc, struct spath *sp,
+              struct json_object *obj)
+{
+    pedia_err err = PEDIA_OK;
+
+    json_object_object_foreach(obj, key, val)
+    {
+        size_t at, was;
+        const char *problem = text_problem(key, strlen(key), &at);
+
+        if (problem)
+            return bad_key(what, doc, sp, problem);
+        was = spath_push(sp, sp->n ? ".%s" : "%s", key, 0);
+        err = check_strings(what, doc, sp, val);
+        sp->n = was;
+        sp->p[was] = '\0';
+        if (err != PEDIA_OK)
+            return err;
+    }
+    return PEDIA_OK;
+}
+
+/* Every string and key below v. Depth is bounded by the parsers' limits
+ * (PDI_YAML_MAX_DEPTH, PDI_JSON_MAX_DEPTH). */
+static pedia_err
+check_strings(const char *what, size_t doc, struct spath *sp,
+              struct json_object *v)
+{
+    size_t i, n, at, was;
+    const char *problem;
+    pedia_err err = PEDIA_OK;
+
+    switch (json_object_get_type(v)) {
+    case json_type_string:
+        problem = text_problem(json_object_get_string(v),
+                               (size_t)json_object_get_string_len(v), &at);
+        return problem ? bad_text(what, doc, sp, problem, at) : PEDIA_OK;
+    case json_type_object:
+        return check_members(what, doc, sp, v);
+    case json_type_array:
+        n = json_object_array_length(v);
+        for (i = 0; i < n && err == PEDIA_OK; i++) {
+            was = spath_push(sp, "[%zu]", NULL, i);
+            err = check_strings(what, doc, sp, json_object_array_get_idx(v, i));
+            sp->n = was;
+            sp->p[was] = '\0';
+        }
+        return err;
+    default:
+        return PEDIA_OK;
+    }
+}
+
+pedia_err
+pdi_json_check_strings(const char *what, size_t doc, struct json_object *v)
+{
+    struct spath sp = {{0}, 0};
+
+    return check_strings(what, doc, &sp, v);
 }

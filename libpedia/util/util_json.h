@@ -28,6 +28,24 @@ pedia_err pdi_json_parse_own(struct json_tokener **tok, const char *buf,
  * matching, no validation), or 0 when s does not start with one or it is
  * not closed. */
 size_t pdi_json_value_len(const char *s, size_t n);
+/* Offset of the first object key of the JSON text s[0..n) that holds a
+ * \u0000 escape, or n when none does. json-c cuts such a key short at the
+ * NUL ({"name\u0000x": 1} parses as {"name": 1}), so the parsed tree
+ * cannot tell; front ends that refuse NUL characters look at the text. */
+size_t pdi_json_nul_key(const char *s, size_t n);
+/* Every key and string below v is valid UTF-8 (pdi_utf8_valid_len)
+ * without NUL characters, else PEDIA_EINVAL: "<what>: [document <doc>: ]
+ * <field path>: contains a NUL character (\u0000) (at byte N)", "...: is
+ * not valid UTF-8 (at byte N)" or "...: a key is not valid UTF-8"; the
+ * value itself is never quoted. doc 0 leaves "document" out. Why: a NUL
+ * cuts a name short wherever C compares strings (a manifest named "c1\0x"
+ * read as "c1"), and invalid UTF-8 would be served back as JSON that
+ * clients cannot decode. json-c makes NUL from "\u0000" and lets overlong
+ * forms and encoded surrogates through; libyaml makes NUL from "\0",
+ * "\x00" and "\u0000". Keys json-c cut short at a NUL are not seen here:
+ * see pdi_json_nul_key. Recursion is bounded by the parsers' depth. */
+pedia_err pdi_json_check_strings(const char *what, size_t doc,
+                                 struct json_object *v);
 /* Borrowed string member or NULL (also NULL when not a string). */
 const char *pdi_json_get_string(struct json_object *obj, const char *key);
 /* Borrowed member object of the given type, or NULL. */

@@ -265,3 +265,78 @@ pdi_fnv1a(uint64_t h, const void *p, size_t n)
     }
     return h;
 }
+
+/* ---- UTF-8 (RFC 3629) ---------------------------------------------------- */
+
+int
+pdi_utf8_lead(unsigned char b, unsigned char *lo, unsigned char *hi)
+{
+    *lo = 0x80;
+    *hi = 0xbf;
+    if (b < 0x80)
+        return 0;
+    if (b < 0xc2 || b > 0xf4)
+        return -1; /* a continuation byte, an overlong lead, or > U+10FFFF */
+    if (b < 0xe0)
+        return 1;
+    if (b < 0xf0) {
+        if (b == 0xe0)
+            *lo = 0xa0; /* overlong below U+0800 */
+        else if (b == 0xed)
+            *hi = 0x9f; /* U+D800..U+DFFF: surrogates */
+        return 2;
+    }
+    if (b == 0xf0)
+        *lo = 0x90; /* overlong below U+10000 */
+    else if (b == 0xf4)
+        *hi = 0x8f; /* above U+10FFFF */
+    return 3;
+}
+
+size_t
+pdi_utf8_char_len(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned char lo, hi;
+    int more;
+
+    if (n == 0)
+        return 0;
+    more = pdi_utf8_lead(p[0], &lo, &hi);
+    if (more < 0 || n <= (size_t)more || (more && (p[1] < lo || p[1] > hi)))
+        return 0;
+    for (int k = 2; k <= more; k++)
+        if (p[k] < 0x80 || p[k] > 0xbf)
+            return 0;
+    return (size_t)more + 1;
+}
+
+size_t
+pdi_utf8_valid_len(const char *s, size_t n)
+{
+    size_t i = 0, k;
+
+    while (i < n) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        k = pdi_utf8_char_len(s + i, n - i);
+        if (k == 0)
+            return i;
+        i += k;
+    }
+    return n;
+}
+
+void
+pdi_utf8_sanitize(char *s)
+{
+    size_t n = strlen(s), i = 0;
+
+    while (i < n) {
+        i += pdi_utf8_valid_len(s + i, n - i);
+        if (i < n)
+            s[i++] = '?';
+    }
+}

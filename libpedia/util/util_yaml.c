@@ -8,7 +8,10 @@
  * Uses libyaml's event API with bounded recursion (PDI_YAML_MAX_DEPTH).
  * Invariants: anchors and aliases are rejected (so alias bombs cannot
  * exist and every output node comes from distinct input bytes, which the
- * size limit bounds); mapping keys are unique scalars. Error messages carry
+ * size limit bounds); mapping keys are unique scalars; every key and
+ * string of the output is valid UTF-8 without NUL characters
+ * (pdi_json_check_strings; JSON keys with a \u0000 escape, which json-c
+ * would cut short, are found in the text). Error messages carry
  * line/column and libyaml's fixed problem texts, never scalar values (they
  * may be credentials); only mapping keys (field names) are quoted,
  * truncated. Pure functions: no shared state.
@@ -313,6 +316,20 @@ conv_stream(struct yconv *c, struct json_object *docs)
     }
 }
 
+/* Every document of the stream; "document N: " in messages when there
+ * are several. */
+static pedia_err
+check_docs(const char *what, struct json_object *docs)
+{
+    size_t i, n = json_object_array_length(docs);
+    pedia_err err = PEDIA_OK;
+
+    for (i = 0; i < n && err == PEDIA_OK; i++)
+        err = pdi_json_check_strings(what, n > 1 ? i + 1 : 0,
+                                     json_object_array_get_idx(docs, i));
+    return err;
+}
+
 /* Is text (starting with '{') one JSON object and nothing else but blanks?
  * An unclosed object counts (its JSON error is the clearest); an object
  * followed by more text is a YAML stream whose documents are JSON (e.g.
@@ -336,7 +353,15 @@ json_stream(const char *text, size_t len, const char *what,
             struct json_object *docs)
 {
     struct json_object *doc = NULL;
-    pedia_err err = pdi_json_parse(text, len, what, &doc);
+    size_t at = pdi_json_nul_key(text, len);
+    pedia_err err;
+
+    if (at < len)
+        return pdi_error_set(PEDIA_EINVAL, 0,
+                             "%s: the key at offset %zu contains a NUL "
+                             "character (\\u0000)",
+                             what, at);
+    err = pdi_json_parse(text, len, what, &doc);
 
     if (err == PEDIA_OK && json_object_array_add(docs, doc) != 0) {
         json_object_put(doc);
@@ -385,6 +410,8 @@ pdi_yaml_parse_stream(const char *text, size_t len, size_t max_bytes,
         err = json_stream(text, len, what, docs);
     else
         err = yaml_stream(text, len, what, docs);
+    if (err == PEDIA_OK)
+        err = check_docs(what, docs);
     if (err != PEDIA_OK) {
         json_object_put(docs);
         return err;

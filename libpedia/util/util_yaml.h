@@ -24,8 +24,11 @@
  * decimal integers -> int, floats -> double, null/~/empty -> null,
  * anything quoted or tagged !!str -> string.
  * Anchors, aliases (so no alias bombs: output size is bounded by the input
- * size), duplicate keys, non-scalar keys and nesting deeper than
- * PDI_YAML_MAX_DEPTH are PEDIA_EINVAL errors. Every message starts with
+ * size), duplicate keys, non-scalar keys, nesting deeper than
+ * PDI_YAML_MAX_DEPTH, and NUL characters or invalid UTF-8 in any key or
+ * string, escaped or not (pdi_json_check_strings, whose messages name the
+ * field and, when the stream has several, the document), are PEDIA_EINVAL
+ * errors. Every message starts with
  * `what`, carries the line and column, and never quotes the document's
  * values (they may be credentials); only keys are quoted, truncated.
  * Syntax errors read "<what>: invalid YAML: <libyaml problem> at line L

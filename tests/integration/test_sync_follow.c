@@ -564,10 +564,44 @@ test_sync_follow__incluster_token_rotation(void **state)
     free(sa);
 }
 
+/* The host's server obeys the PediaCluster apiserver rules: a token in
+ * clear over http:// only to a literal loopback address. Refused at once,
+ * before any request. */
+static void
+test_sync_follow__host_server_rules(void **state)
+{
+    static const char *const servers[] = {
+        "http://localhost:6443", "http://127.0.0.1.nip.io", "http://127.1:6443",
+        "http://kc.example.com"};
+    char kc[1024];
+    struct ts_env env;
+
+    (void)state;
+    ts_env_open(&env, NULL, NULL);
+    ts_engine_new(&env);
+    for (size_t i = 0; i < sizeof servers / sizeof servers[0]; i++) {
+        snprintf(kc, sizeof kc,
+                 "clusters: [{name: h, cluster: {server: '%s'}}]\n"
+                 "users: [{name: u, user: {token: " HOST_TOKEN "}}]\n"
+                 "contexts: [{name: c, context: {cluster: h, user: u}}]\n"
+                 "current-context: c\n",
+                 servers[i]);
+        assert_int_equal(pedia_engine_follow_host(env.engine, kc, strlen(kc)),
+                         PEDIA_EINVAL);
+        assert_non_null(strstr(pedia_error_last_message(),
+                               "host kubeconfig: the server must be an "
+                               "https:// URL; http:// only for literal "
+                               "loopback addresses"));
+        assert_null(strstr(pedia_error_last_message(), HOST_TOKEN));
+    }
+    ts_env_close(&env);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sync_follow__host_server_rules),
         cmocka_unit_test(test_sync_follow__host_drives_the_engine),
         cmocka_unit_test(test_sync_follow__relist_reconciles),
         cmocka_unit_test(test_sync_follow__incluster_token_rotation),

@@ -7,13 +7,16 @@
  *     the records of its first full batch have already gone to the writer
  *     when the end turns out to be missing; the page fails and is retried;
  *  2. a 200 whose body is not JSON: the scan stops at once, retried;
- *  3. the real page: 50 of those pods, an item that is not valid JSON and
- *     an item that is not an object (both skipped with a warning).
+ *  3. 50 of those pods, then an item that is not valid JSON and one that
+ *     is not an object: the whole page fails (were they skipped, the
+ *     objects they stand for would be deleted by the reconcile), retried;
+ *  4. the real page: the 50 pods and an object without a name (valid JSON
+ *     the reflector cannot store: skipped with a warning).
  *
  * Afterwards the store holds exactly the 50 pods: the rows written from
- * the failed first attempt whose keys were not in the final page are
- * removed by the reconcile (a failed page's keys never join the list's
- * key set), and the log names the malformed bodies.
+ * the failed attempts whose keys were not in the final page are removed
+ * by the reconcile (a failed page's keys never join the list's key set),
+ * and the log names the malformed bodies.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -31,7 +34,7 @@ struct fake {
     uint16_t port;
     pthread_t th;
     atomic_bool stop;
-    char *pages[3];
+    char *pages[4];
     atomic_int lists; /* LIST requests answered */
 };
 
@@ -66,17 +69,20 @@ page_long_cut(void)
     return pdi_buf_detach(&b, NULL);
 }
 
+/* GOOD_PODS pods, then `tail` before the end of the items. */
 static char *
-page_good(void)
+page_of(const char *rv, const char *tail)
 {
     struct pdi_buf b;
 
     pdi_buf_init(&b, NULL);
-    pdi_buf_puts(&b, "{\"kind\":\"PodList\",\"apiVersion\":\"v1\","
-                     "\"metadata\":{\"resourceVersion\":\"301\"},\"items\":[");
+    pdi_buf_printf(&b,
+                   "{\"kind\":\"PodList\",\"apiVersion\":\"v1\","
+                   "\"metadata\":{\"resourceVersion\":\"%s\"},\"items\":[",
+                   rv);
     for (int i = 0; i < GOOD_PODS; i++)
         add_pod(&b, i, i > 0);
-    pdi_buf_puts(&b, ",{\"metadata\":{\"name\":tru}},7]}");
+    pdi_buf_printf(&b, "%s]}", tail);
     return pdi_buf_detach(&b, NULL);
 }
 
@@ -119,7 +125,7 @@ route(struct fake *f, const char *path, const char **body)
         *body = ""; /* an empty stream: the engine watches again later */
     else if (!strncmp(path, "/api/v1/pods?", 13)) {
         int k = atomic_fetch_add(&f->lists, 1);
-        *body = f->pages[k < 2 ? k : 2];
+        *body = f->pages[k < 3 ? k : 3];
     } else
         return 404;
     return 200;
@@ -175,7 +181,8 @@ fake_start(struct fake *f)
     memset(f, 0, sizeof *f);
     f->pages[0] = page_long_cut();
     f->pages[1] = pdi_strdup(NULL, "<html>not json</html>");
-    f->pages[2] = page_good();
+    f->pages[2] = page_of("301", ",{\"metadata\":{\"name\":tru}},7");
+    f->pages[3] = page_of("302", ",{\"metadata\":{\"namespace\":\"x\"}}");
     f->fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(f->fd >= 0);
     memset(&sa, 0, sizeof sa);
@@ -194,7 +201,7 @@ fake_stop(struct fake *f)
     atomic_store(&f->stop, true);
     pthread_join(f->th, NULL);
     close(f->fd);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         pdi_free(NULL, f->pages[i]);
 }
 
@@ -242,9 +249,9 @@ test_sync_listpage__bad_pages(void **state)
                      PEDIA_OK);
     assert_int_equal(pedia_engine_start(env.engine), PEDIA_OK);
 
-    /* the third LIST answer completes the list; its reconcile follows */
+    /* the fourth LIST answer completes the list; its reconcile follows */
     deadline = ts_now_ms() + 30000;
-    while (atomic_load(&f.lists) < 3 ||
+    while (atomic_load(&f.lists) < 4 ||
            ts_rows(&env, "bad", "", "pods") != GOOD_PODS) {
         if (ts_now_ms() > deadline)
             fail_msg("lists %d, rows %lld", atomic_load(&f.lists),
@@ -259,8 +266,8 @@ test_sync_listpage__bad_pages(void **state)
     ts_stored_rv(&env, "bad", "", "v1", "pods", "default", "p055", rv,
                  sizeof rv);
     assert_string_equal(rv, "");
-    assert_true(atomic_load(&seen.malformed) >= 2);
-    assert_true(atomic_load(&seen.skipped) >= 2);
+    assert_true(atomic_load(&seen.malformed) >= 3);
+    assert_true(atomic_load(&seen.skipped) >= 1);
 
     pedia_engine_stop(env.engine);
     ts_env_close(&env);

@@ -127,6 +127,36 @@ def test_follow_host_errors(store, engine, monkeypatch):
     assert ei.value.message
 
 
+def test_manifests_refuse_nul_and_invalid_utf8(engine):
+    # A NUL would cut the name short ("n1\0x" read as "n1"); invalid UTF-8
+    # would be served back as undecodable JSON. Refused, field named.
+    def pc(name):
+        return {"apiVersion": "cluster.clusterpedia.io/v1alpha2",
+                "kind": "PediaCluster", "metadata": {"name": name},
+                "spec": {"apiserver": "https://127.0.0.1:1",
+                         "syncResources": []}}
+    overlong = json.dumps(pc("n1@")).encode().replace(b"@", b"\xc0\x80")
+    cases = [
+        (pc("n1\x00x"), "manifest: metadata.name: contains a NUL character"),
+        (yaml_manifest('"n1\\0x"', "https://h"),
+         "manifest: metadata.name: contains a NUL character"),
+        (overlong, "manifest: metadata.name: is not valid UTF-8"),
+        (yaml_manifest("n1", "https://h").encode() + b"# \xff\n",
+         "invalid YAML"),
+    ]
+    for manifest, want in cases:
+        with pytest.raises(pedia.ManifestError) as ei:
+            engine.apply(manifest)
+        assert want in ei.value.message, (manifest, ei.value.message)
+    two = (yaml_manifest("n1", "https://h") + "---\n" +
+           yaml_manifest('"n2\\x00"', "https://h"))
+    with pytest.raises(pedia.ManifestError) as ei:
+        engine.apply_all(two)
+    assert ei.value.message.startswith(
+        "manifests: document 2: metadata.name: contains a NUL character")
+    assert engine.clusters() == []
+
+
 def test_get_delete_list_errors(store, engine, sim):
     with pytest.raises(pedia.NotFound):
         engine.get("nope")

@@ -215,7 +215,10 @@ struct pdi_api_info {
     enum pdi_api_root root;
     const char *cluster; /* search root of one cluster; NULL: every cluster */
     bool bad_root;       /* `.../resources/clusters` without a name */
-    char **kseg;         /* the path below the root */
+    /* a decoded path segment is not valid UTF-8 (it would be a name,
+     * namespace or cluster echoed in JSON no client can decode) */
+    bool bad_utf8;
+    char **kseg; /* the path below the root */
     size_t n_kseg;
     bool is_resource; /* else a non-resource path (discovery, /version) */
     /* kube verb: get list watch create update patch delete

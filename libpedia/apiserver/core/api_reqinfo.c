@@ -71,12 +71,25 @@ watch_asked(const struct pdi_api_req *rq)
     return v && *v && pdi_api_parse_bool(v) == 1;
 }
 
-/* A valid path segment name (kube's path.IsValidPathSegmentName). */
+/* A valid path segment name (kube's path.IsValidPathSegmentName), and
+ * valid UTF-8. */
 static bool
 segment_name(const char *s)
 {
     return *s && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 &&
-           !strpbrk(s, "/%");
+           !strpbrk(s, "/%") && pdi_utf8_valid_len(s, strlen(s)) == strlen(s);
+}
+
+/* Any decoded segment that is not valid UTF-8 ("%C0%80", "%FF"): names,
+ * namespaces and clusters are compared and echoed in Status messages, so
+ * the request is refused (400) rather than served. */
+static bool
+segments_utf8(char **seg, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (pdi_utf8_valid_len(seg[i], strlen(seg[i])) != strlen(seg[i]))
+            return false;
+    return true;
 }
 
 /* kube's fields.RequiresExactMatch("metadata.name") over a field selector:
@@ -194,6 +207,7 @@ pdi_api_info_parse(const struct pdi_api_req *rq, struct pdi_api_info *info)
     size_t n = rq->n_seg;
 
     memset(info, 0, sizeof *info);
+    info->bad_utf8 = !segments_utf8(seg, n);
     lower_method(info, rq->in->method);
     info->kseg = seg;
     info->n_kseg = n;

@@ -106,6 +106,23 @@ parse_validation(struct wr *w)
     return true;
 }
 
+/* json-c would read {"name\u0000x": ..} as {"name": ..}: such a key is
+ * refused before parsing. */
+static bool
+body_nul_key_free(struct wr *w)
+{
+    const char *b = w->rq->in->body ? w->rq->in->body : "";
+    size_t n = w->rq->in->body_len, at = pdi_json_nul_key(b, n);
+
+    if (at == n)
+        return true;
+    pdi_api_error(w->r, 400, NULL,
+                  "request body: the key at offset %zu contains a NUL "
+                  "character (\\u0000)",
+                  at);
+    return false;
+}
+
 /* Parse the JSON body (POST/PUT: application/json only). */
 static bool
 parse_body(struct wr *w, bool is_patch, struct json_object **out)
@@ -115,9 +132,15 @@ parse_body(struct wr *w, bool is_patch, struct json_object **out)
     body_media(w->rq, media, sizeof media);
     if (!is_patch && media[0] && strcmp(media, "application/json") != 0)
         return unsupported_media(w->r, "application/json");
+    if (!body_nul_key_free(w))
+        return false;
+    /* strings checked here, before any name is looked up or echoed */
     if (pdi_json_parse(w->rq->in->body ? w->rq->in->body : "",
-                       w->rq->in->body_len, "request body", out)) {
+                       w->rq->in->body_len, "request body", out) ||
+        pdi_json_check_strings("request body", 0, *out)) {
         pdi_api_error(w->r, 400, NULL, "%s", pedia_error_last_message());
+        json_object_put(*out);
+        *out = NULL;
         return false;
     }
     if (!is_patch && !json_object_is_type(*out, json_type_object)) {

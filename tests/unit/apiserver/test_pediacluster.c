@@ -863,6 +863,60 @@ test_invalid_and_field_validation(void **state)
     res_free(&r);
 }
 
+/* NUL characters and invalid UTF-8 in a written object are refused,
+ * nothing is stored, and the name a NUL would have cut short ("n1\0x"
+ * read as "n1") does not come into existence. */
+static void
+test_nul_and_utf8(void **state)
+{
+    static const struct {
+        const char *name;  /* JSON text of metadata.name */
+        const char *extra; /* more spec members */
+        int status;
+        const char *want;
+    } cases[] = {
+        {"n1\\u0000x", NULL, 400,
+         "request body: metadata.name: contains a NUL character"},
+        {"n1\xc0\x80", NULL, 400,
+         "request body: metadata.name: is not valid UTF-8"},
+        {"n1\xed\xa0\x80", NULL, 400,
+         "request body: metadata.name: is not valid UTF-8"},
+        {"n1", ",\"syncResourcesRefName\":\"r\\u0000\"", 400,
+         "request body: spec.syncResourcesRefName: contains a NUL character"},
+        {"n1", ",\"x\\u0000\":1", 400, "request body: the key at offset"},
+        {"n1\xff", NULL, 400, "invalid utf-8"},
+    };
+    struct at_fx *f = *state;
+    struct res r;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *m = pc_manifest(cases[i].name, "x", cases[i].extra);
+        req(f, "POST", PCS, "application/json", NULL, m, &r);
+        if (r.status != cases[i].status || !r.body ||
+            !strstr(r.body, cases[i].want))
+            fail_msg("case %zu: %d %s", i, r.status, r.body ? r.body : "");
+        /* the answer is JSON any client decodes: the bad bytes are not
+         * echoed */
+        if (pdi_utf8_valid_len(r.body, r.len) != r.len)
+            fail_msg("case %zu: invalid UTF-8 in the answer: %s", i, r.body);
+        res_free(&r);
+        free(m);
+        get(f, PCS "/n1", &r);
+        expect_status(&r, 404);
+        res_free(&r);
+    }
+    /* a patch is a request body too */
+    create_pc(f, "n2", "x");
+    req(f, "PATCH", PCS "/n2", "application/merge-patch+json", NULL,
+        "{\"metadata\":{\"labels\":{\"env\":\"y\\u0000\"}}}", &r);
+    expect_status(&r, 400);
+    assert_non_null(strstr(r.body, "metadata.labels.env: contains a NUL"));
+    res_free(&r);
+    get(f, PCS "/n2", &r);
+    expect_str(r.json, "metadata.labels.env", "x");
+    res_free(&r);
+}
+
 /* ---- dry run / delete
  * --------------------------------------------------------------
  */
@@ -1676,6 +1730,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_not_found_and_routes, setup,
                                         at_teardown),
         cmocka_unit_test_setup_teardown(test_no_engine, setup, at_teardown),
+        cmocka_unit_test_setup_teardown(test_nul_and_utf8, setup, at_teardown),
         cmocka_unit_test_setup_teardown(test_list_and_selectors, setup,
                                         at_teardown),
         cmocka_unit_test_setup_teardown(test_list_paging, setup, at_teardown),

@@ -167,6 +167,10 @@ test_apiserver_reqinfo__field_name(void **state)
         {"/api/v1/pods?fieldSelector=a", ""},
         {"/api/v1/pods?fieldSelector=a%2Cmetadata.name%3Dz", "z"},
         {"/api/v1/namespaces/a/pods/p?fieldSelector=metadata.name%3Dq", ""},
+        /* not valid UTF-8: narrows nothing (authorized as a whole list) */
+        {"/api/v1/pods?fieldSelector=metadata.name%3Dp%C0%80", ""},
+        {"/api/v1/pods?fieldSelector=metadata.name%3Dp%FF", ""},
+        {"/api/v1/pods?fieldSelector=metadata.name%3Dp%C3%A9", "p\xc3\xa9"},
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

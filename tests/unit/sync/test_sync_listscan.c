@@ -19,10 +19,19 @@ struct got {
     long stop_at; /* return nonzero for this item (0-based); -1 never */
 };
 
+/* Every item handed out parses as a JSON object, as the consumers parse
+ * it (pdi_json_parse: strict, UTF-8 checked, depth-limited). */
 static int
 on_item(const char *json, size_t len, void *payload)
 {
     struct got *g = payload;
+    struct json_object *o = NULL;
+
+    if (pdi_json_parse(json, len, "item", &o) != PEDIA_OK ||
+        !json_object_is_type(o, json_type_object))
+        fail_msg("item handed out that is not a JSON object: %.*s", (int)len,
+                 json);
+    json_object_put(o);
 
     pdi_buf_append(&g->items, json, len);
     pdi_buf_putc(&g->items, '\n');
@@ -33,12 +42,12 @@ on_item(const char *json, size_t len, void *payload)
  * bytes long (0: also `chunk`). Returns the result of feed or finish;
  * *env_out gets the envelope serialized (caller frees), or NULL. */
 static pedia_err
-scan(const char *body, size_t first, size_t chunk, struct got *g,
-     char **env_out)
+scan_n(const char *body, size_t len, size_t first, size_t chunk, struct got *g,
+       char **env_out)
 {
     struct sync_listscan s;
     struct json_object *env = NULL;
-    size_t len = strlen(body), off = 0;
+    size_t off = 0;
     pedia_err err = PEDIA_OK;
 
     sync_listscan_init(&s, NULL);
@@ -63,6 +72,13 @@ scan(const char *body, size_t first, size_t chunk, struct got *g,
     json_object_put(env);
     sync_listscan_free(&s);
     return err;
+}
+
+static pedia_err
+scan(const char *body, size_t first, size_t chunk, struct got *g,
+     char **env_out)
+{
+    return scan_n(body, strlen(body), first, chunk, g, env_out);
 }
 
 static const char PAGE[] =
@@ -118,16 +134,24 @@ test_sync_listscan__every_split(void **state)
     }
 }
 
-/* Items of every JSON kind, whitespace everywhere, metadata after items,
- * and a key that only starts like "items". */
+/* Items holding every JSON kind (numbers of every shape, escapes, UTF-8,
+ * empty containers), whitespace everywhere, metadata after items, and a
+ * key that only starts like "items". */
 static void
 test_sync_listscan__values(void **state)
 {
     static const char body[] =
-        " \r\n{ \"itemsX\" : [ 9 ] ,\t\"items\" :\n[ 1 , -2.5e3,\"a]\\\"}\" ,"
-        "true,null ,[1,[2]],{\"x\":{\"y\":\"}\"}} ] , \"metadata\" : { } }\n ";
-    static const char want[] = "1\n-2.5e3\n\"a]\\\"}\"\ntrue\nnull\n[1,[2]]\n"
-                               "{\"x\":{\"y\":\"}\"}}\n";
+        " \r\n{ \"itemsX\" : [ 9 ] ,\t\"items\" :\n[ {\"n\":[1 , -2.5e3,0,"
+        "-0.0E+1,1e-2 ]} , "
+        "{\"s\":\"a]\\\"}\\\\\\/\\b\\f\\n\\r\\t\\u00e9\xc3\xa9"
+        "\xf0\x9f\x98\x80\"} ,{\"b\":[true,false,null],\"e\":{},\"a\":[]},"
+        "{\"x\":{\"y\":\"}\"}} ] , \"metadata\" : { \"n\":-1 } }\n ";
+    static const char want[] =
+        "{\"n\":[1 , -2.5e3,0,-0.0E+1,1e-2 ]}\n"
+        "{\"s\":\"a]\\\"}\\\\\\/"
+        "\\b\\f\\n\\r\\t\\u00e9\xc3\xa9\xf0\x9f\x98\x80\"}\n"
+        "{\"b\":[true,false,null],\"e\":{},\"a\":[]}\n"
+        "{\"x\":{\"y\":\"}\"}}\n";
 
     (void)state;
     for (size_t chunk = 1; chunk <= sizeof body; chunk++) {
@@ -135,8 +159,8 @@ test_sync_listscan__values(void **state)
         char *env = NULL;
         assert_int_equal(scan(body, 0, chunk, &g, &env), PEDIA_OK);
         assert_string_equal(g.items.ptr, want);
-        assert_string_equal(env,
-                            "{\"itemsX\":[9],\"items\":[],\"metadata\":{}}");
+        assert_string_equal(
+            env, "{\"itemsX\":[9],\"items\":[],\"metadata\":{\"n\":-1}}");
         free(env);
         pdi_buf_free(&g.items);
     }
@@ -158,7 +182,7 @@ test_sync_listscan__envelope_shapes(void **state)
         /* an escaped key is not recognised: its array stays in the
          * envelope, where the caller finds it */
         {"{\"it\\u0065ms\":[{\"a\":1}]}", 0, "{\"items\":[{\"a\":1}]}"},
-        {"{\"items\":[{}],\"items\":[[]]}", 2, "{\"items\":[]}"},
+        {"{\"items\":[{}],\"items\":[{\"a\":[]}]}", 2, "{\"items\":[]}"},
     };
 
     (void)state;
@@ -213,6 +237,113 @@ test_sync_listscan__malformed(void **state)
             assert_null(env);
             pdi_buf_free(&g.items);
         }
+    }
+}
+
+/* A page that is not JSON anywhere fails whole: between items, inside
+ * one, an item that is not an object (the consumer would skip it, and
+ * the end-of-list reconcile would delete the object it should have been).
+ * Every split; nothing that is not an object is ever handed out. */
+#define BAD(s)                                                                 \
+    {                                                                          \
+        s, sizeof s - 1                                                        \
+    }
+static void
+test_sync_listscan__not_json(void **state)
+{
+    static const struct {
+        const char *body;
+        size_t len;
+    } bad[] = {
+        /* tokens between items */
+        BAD("{\"items\":[{\"a\":1},x,{\"b\":2}]}"),
+        BAD("{\"items\":[{\"a\":1},x{\"b\":2}]}"),
+        BAD("{\"items\":[{\"a\":1} x {\"b\":2}]}"),
+        BAD("{\"items\":[{\"a\":1}{\"b\":2}]}"),
+        BAD("{\"items\":[{\"a\":1},,{\"b\":2}]}"),
+        BAD("{\"items\":[{\"a\":1},\0{\"b\":2}]}"),
+        BAD("{\"items\":[\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0]}"),
+        BAD("{\"items\":[{\"a\":1}\0]}"),
+        /* items that are not objects */
+        BAD("{\"items\":[{\"a\":1},1,{\"b\":2}]}"),
+        BAD("{\"items\":[{\"a\":1},\"s\"]}"),
+        BAD("{\"items\":[[],{\"b\":2}]}"),
+        BAD("{\"items\":[null]}"),
+        BAD("{\"items\":[true]}"),
+        /* inside an item */
+        BAD("{\"items\":[{\"a\":tru}]}"),
+        BAD("{\"items\":[{\"a\":nul}]}"),
+        BAD("{\"items\":[{\"a\":01}]}"),
+        BAD("{\"items\":[{\"a\":1.}]}"),
+        BAD("{\"items\":[{\"a\":.5}]}"),
+        BAD("{\"items\":[{\"a\":-}]}"),
+        BAD("{\"items\":[{\"a\":1e}]}"),
+        BAD("{\"items\":[{\"a\":1e+}]}"),
+        BAD("{\"items\":[{\"a\":+1}]}"),
+        BAD("{\"items\":[{\"a\":1x}]}"),
+        BAD("{\"items\":[{\"a\":\"\\x\"}]}"),
+        BAD("{\"items\":[{\"a\":\"\\u12g4\"}]}"),
+        BAD("{\"items\":[{\"a\":\"x\x01\"}]}"),
+        BAD("{\"items\":[{\"a\":\"x\0\"}]}"),
+        BAD("{\"items\":[{\"a\":\"\xc0\x80\"}]}"),
+        BAD("{\"items\":[{\"a\":\"\xed\xa0\x80\"}]}"),
+        BAD("{\"items\":[{\"a\":\"\xf4\x90\x80\x80\"}]}"),
+        BAD("{\"items\":[{\"a\":\"\xff\"}]}"),
+        BAD("{\"items\":[{\"a\":\"\xe2\x82\"}]}"),
+        BAD("{\"items\":[{\"\xc3\":1}]}"),
+        BAD("{\"items\":[{\"a\" 1}]}"),
+        BAD("{\"items\":[{\"a\":1,}]}"),
+        BAD("{\"items\":[{\"a\":1 \"b\":2}]}"),
+        BAD("{\"items\":[{1:2}]}"),
+        BAD("{\"items\":[{\"a\":[1,]}]}"),
+        BAD("{\"items\":[{\"a\":[1}]}"),
+        BAD("{\"items\":[{\"a\":{]}]}"),
+        BAD("{\"items\":[{\"a\":1}}]}"),
+        BAD("{\"items\":[{\"a\":'x'}]}"),
+        /* in the envelope */
+        BAD("{\"kind\":tru,\"items\":[{\"a\":1}]}"),
+        BAD("{\"metadata\":{\"continue\":x},\"items\":[]}"),
+        BAD("{\"metadata\":{\"a\":\"\xc0\x80\"},\"items\":[]}"),
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        for (size_t chunk = 1; chunk <= bad[i].len; chunk++) {
+            struct got g = {.stop_at = -1};
+            char *env = NULL;
+            pedia_err err = scan_n(bad[i].body, bad[i].len, 0, chunk, &g, &env);
+            if (err != PEDIA_EINVAL)
+                fail_msg("case %zu (chunk %zu): %d", i, chunk, (int)err);
+            assert_null(env);
+            pdi_buf_free(&g.items);
+        }
+    }
+}
+
+/* Items nested as deep as the consumer's parser takes pass, one level
+ * more fails the page (json-c counts a scalar as a level). */
+static void
+test_sync_listscan__depth(void **state)
+{
+    (void)state;
+    for (int extra = 0; extra < 2; extra++) {
+        struct pdi_buf b;
+        struct got g = {.stop_at = -1};
+        int levels = PDI_JSON_MAX_DEPTH - 1 + extra; /* objects, then 1 */
+
+        pdi_buf_init(&b, NULL);
+        pdi_buf_puts(&b, "{\"items\":[");
+        for (int i = 1; i < levels; i++)
+            pdi_buf_puts(&b, "{\"a\":");
+        pdi_buf_puts(&b, "{\"z\":1}");
+        for (int i = 1; i < levels; i++)
+            pdi_buf_putc(&b, '}');
+        pdi_buf_puts(&b, "]}");
+        assert_int_equal(scan(b.ptr, 0, 7, &g, NULL),
+                         extra ? PEDIA_EINVAL : PEDIA_OK);
+        assert_int_equal(g.n, extra ? 0 : 1);
+        pdi_buf_free(&g.items);
+        pdi_buf_free(&b);
     }
 }
 
@@ -288,6 +419,8 @@ main(void)
         cmocka_unit_test(test_sync_listscan__values),
         cmocka_unit_test(test_sync_listscan__envelope_shapes),
         cmocka_unit_test(test_sync_listscan__malformed),
+        cmocka_unit_test(test_sync_listscan__not_json),
+        cmocka_unit_test(test_sync_listscan__depth),
         cmocka_unit_test(test_sync_listscan__consumer_stops),
         cmocka_unit_test(test_sync_listscan__envelope_bound),
         cmocka_unit_test(test_sync_listscan__oom),

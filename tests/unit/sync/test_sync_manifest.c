@@ -66,8 +66,10 @@ pc_yaml(const char *name, const char *spec)
     return pdi_buf_detach(&b, NULL);
 }
 
+/* A kubeconfig whose current context's cluster has `server` and the
+ * extra cluster lines. */
 static char *
-kubeconfig_text(const char *extra_cluster)
+kubeconfig_server(const char *server, const char *extra_cluster)
 {
     struct pdi_buf b;
     char *ca = b64(CA_PEM);
@@ -77,14 +79,20 @@ kubeconfig_text(const char *extra_cluster)
         &b,
         "apiVersion: v1\nkind: Config\n"
         "clusters:\n- name: c1\n  cluster:\n"
-        "    server: https://kc.example.com:6443/\n"
+        "    server: '%s'\n"
         "    certificate-authority-data: %s\n%s"
         "users:\n- name: u1\n  user:\n    token: %s\n"
         "contexts:\n- name: ctx1\n  context: {cluster: c1, user: u1}\n"
         "current-context: ctx1\n",
-        ca, extra_cluster, TOKEN);
+        server, ca, extra_cluster, TOKEN);
     pdi_free(NULL, ca);
     return pdi_buf_detach(&b, NULL);
+}
+
+static char *
+kubeconfig_text(const char *extra_cluster)
+{
+    return kubeconfig_server("https://kc.example.com:6443/", extra_cluster);
 }
 
 static pedia_err
@@ -289,21 +297,56 @@ test_sync_manifest__insecure_only_when_explicit(void **state)
         PEDIA_EINVAL, "spec.insecureSkipTLSVerify: must be a boolean");
 }
 
+/* The member server, in spec.apiserver or in the embedded kubeconfig: the
+ * bearer token goes out in clear over http://, so only to a literal
+ * loopback address (model's own test has every URL trick). */
 static void
 test_sync_manifest__loopback_http(void **state)
 {
+    static const char *const cases[][2] = {
+        {"http://127.0.0.1:8080", NULL},
+        {"http://127.3.2.1:8080/", NULL},
+        {"http://[::1]:8080", NULL},
+        {"HTTP://127.0.0.1:8080", NULL},
+        {"http://localhost:8080", "http:// only for literal loopback "
+                                  "addresses (127.0.0.0/8, [::1])"},
+        {"http://127.attacker.example", "only for literal loopback"},
+        {"http://127.0.0.1.nip.io:80", "only for literal loopback"},
+        {"http://127.1:8080", "only for literal loopback"},
+        {"http://0x7f.1", "only for literal loopback"},
+        {"http://[::ffff:127.0.0.1]", "only for literal loopback"},
+        {"http://127.0.0.1@evil.example", "must not contain user information"},
+        {"http://127.0.0.%31", "has an invalid host"},
+    };
     struct pdi_pediacluster pc;
     struct pdi_syncresources sr;
     enum pdi_manifest_kind kind;
-    char *t;
+    char spec[4096];
 
     (void)state;
-    t = pc_yaml("a",
-                "  apiserver: http://127.0.0.1:8080\n  syncResources: []\n");
-    assert_int_equal(parse(t, &kind, &pc, &sr), PEDIA_OK);
-    assert_string_equal(pc.cfg.server, "http://127.0.0.1:8080");
-    pdi_pediacluster_free(&pc, NULL);
-    pdi_free(NULL, t);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *kc = kubeconfig_server(cases[i][0], ""), *kc64 = b64(kc), *t;
+        for (int in_kc = 0; in_kc < 2; in_kc++) {
+            if (in_kc)
+                snprintf(spec, sizeof spec,
+                         "  kubeconfig: %s\n  syncResources: []\n", kc64);
+            else
+                snprintf(spec, sizeof spec,
+                         "  apiserver: '%s'\n  syncResources: []\n",
+                         cases[i][0]);
+            if (cases[i][1]) {
+                expect_spec_fail(spec, PEDIA_EINVAL, cases[i][1]);
+                continue;
+            }
+            t = pc_yaml("a", spec);
+            assert_int_equal(parse(t, &kind, &pc, &sr), PEDIA_OK);
+            assert_true(pdi_str_starts(cases[i][0], pc.cfg.server));
+            pdi_pediacluster_free(&pc, NULL);
+            pdi_free(NULL, t);
+        }
+        pdi_free(NULL, kc);
+        pdi_free(NULL, kc64);
+    }
 }
 
 static void
@@ -474,7 +517,7 @@ test_sync_manifest__bad_urls(void **state)
     static const char *const urls[][2] = {
         {"ftp://h", "spec.apiserver: must be an https:// URL"},
         {"h:6443", "spec.apiserver: must be an https:// URL"},
-        {"http://example.com", "http:// only for loopback"},
+        {"http://example.com", "http:// only for literal loopback"},
         {"https://user:" SECRET "@h", "must not contain user information"},
         {"https://", "has no host"},
         {"https://h:x", "has an invalid port"},
@@ -499,16 +542,22 @@ test_sync_manifest__bad_kubeconfig(void **state)
     char *kc, *kc64, spec[4096];
 
     (void)state;
-    kc = kubeconfig_text("    certificate-authority: /etc/shadow\n");
-    kc64 = b64(kc);
-    snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n",
-             kc64);
-    expect_spec_fail(
-        spec, PEDIA_EINVAL,
-        "spec.kubeconfig: clusters[0].cluster.certificate-authority: "
-        "file references are not allowed");
-    pdi_free(NULL, kc);
-    pdi_free(NULL, kc64);
+    /* a number or boolean is a path to kube/ too ("0" in the cwd) */
+    static const char *const refs[] = {"/etc/shadow", "0", "true", "1e3",
+                                       "'./x'"};
+    for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+        snprintf(spec, sizeof spec, "    certificate-authority: %s\n", refs[i]);
+        kc = kubeconfig_text(spec);
+        kc64 = b64(kc);
+        snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n",
+                 kc64);
+        expect_spec_fail(
+            spec, PEDIA_EINVAL,
+            "spec.kubeconfig: clusters[0].cluster.certificate-authority: "
+            "file references are not allowed");
+        pdi_free(NULL, kc);
+        pdi_free(NULL, kc64);
+    }
     kc64 = b64("apiVersion: v1\nkind: Config\ncurrent-context: nope\n"
                "users: [{name: u, user: {token: " SECRET "}}]\n");
     snprintf(spec, sizeof spec, "  kubeconfig: %s\n  syncResources: []\n",

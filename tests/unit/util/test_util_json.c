@@ -116,10 +116,42 @@ test_util_json__file_read(void **state)
     free(dir);
 }
 
+/* Keys holding a \\u0000 escape are found in the text (json-c would cut
+ * them short); values, escaped backslashes and other escapes are not. */
+static void
+test_util_json__nul_key(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t at; /* (size_t)-1: none */
+    } cases[] = {
+        {"{\"a\\u0000\":1}", 1},
+        {"{\"x\":{\"b\\u0000c\"  \n:1}}", 6},
+        {"{\"a\":\"\\u0000\"}", (size_t)-1},
+        {"[\"\\u0000\",\"k\"]", (size_t)-1},
+        {"{\"a\\\\u0000\":1}", (size_t)-1}, /* "a\\u0000": a backslash */
+        {"{\"a\\u0001\":1}", (size_t)-1},
+        {"{\"a\\u00000\":1}", 1},
+        {"{\"\\\"\\u0000\":1}", 1},
+        {"{\"a\\u0000", (size_t)-1}, /* unterminated: json-c's to refuse */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = strlen(cases[i].s), want = cases[i].at;
+        if (want == (size_t)-1)
+            want = n;
+        if (pdi_json_nul_key(cases[i].s, n) != want)
+            fail_msg("%s: %zu, want %zu", cases[i].s,
+                     pdi_json_nul_key(cases[i].s, n), want);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_util_json__nul_key),
         cmocka_unit_test(test_util_json__value_len),
         cmocka_unit_test(test_util_json__parse_own_reuses_tokener),
         cmocka_unit_test(test_util_json__fnv1a_values),
