@@ -159,6 +159,24 @@ metric(pedia_api *api, const char *series)
     return v;
 }
 
+/* 300 changes of 2 KiB, far more than a 64 KiB ring holds; returns once
+ * the feed has read them and evicted some. */
+static void
+overflow_ring(pedia_api *api, pedia_store *st, const char *resource,
+              const char *kind)
+{
+    for (int i = 0; i < 300; i++)
+        put_obj(st, resource, kind, i, 1, 2048);
+    for (int i = 0; i < 500; i++) {
+        if (metric(api, "pedia_watch_cache_events_total{op=\"appended\"} ") >=
+            300)
+            break;
+        ts_sleep_ms(10);
+    }
+    assert_true(metric(api, "pedia_watch_cache_events_total{op=\"evicted\"} ") >
+                0);
+}
+
 /* ---- the event-driven reader ---- */
 
 static atomic_int wakes;
@@ -231,17 +249,7 @@ test_behind_gets_410(void **state)
     snprintf(target, sizeof target, CM_PATH "?watch=1&resourceVersion=%lld",
              (long long)store_rev(env.store));
     r = start(api, &admin, target);
-    /* 300 changes of 2 KiB: far more than the 64 KiB ring holds */
-    for (int i = 0; i < 300; i++)
-        put_cm(env.store, i, 1, 2048);
-    for (int i = 0; i < 500; i++) {
-        if (metric(api, "pedia_watch_cache_events_total{op=\"appended\"} ") >=
-            300)
-            break;
-        ts_sleep_ms(10);
-    }
-    assert_true(metric(api, "pedia_watch_cache_events_total{op=\"evicted\"} ") >
-                0);
+    overflow_ring(api, env.store, "configmaps", "ConfigMap");
     pdi_buf_init(&out, NULL);
     for (int i = 0; i < 10 && !eof; i++)
         eof = read_some(r, &out);
@@ -278,16 +286,7 @@ test_other_types_do_not_expire(void **state)
     assert_int_equal(pedia_api_response_set_wake(r, on_wake, NULL), PEDIA_OK);
     pdi_buf_init(&out, NULL);
     assert_false(read_some(r, &out)); /* armed */
-    for (int i = 0; i < 300; i++)
-        put_obj(env.store, "secrets", "Secret", i, 1, 2048);
-    for (int i = 0; i < 500; i++) {
-        if (metric(api, "pedia_watch_cache_events_total{op=\"appended\"} ") >=
-            300)
-            break;
-        ts_sleep_ms(10);
-    }
-    assert_true(metric(api, "pedia_watch_cache_events_total{op=\"evicted\"} ") >
-                0);
+    overflow_ring(api, env.store, "secrets", "Secret");
     put_cm(env.store, 5, 1, 0);
     for (int i = 0; i < 200 && !strstr(out.ptr ? out.ptr : "", "cm-0005");
          i++) {

@@ -338,24 +338,30 @@ whole_set(struct pedia_api_response *r, size_t n)
     r->whole = n;
 }
 
-void
-pdi_api_stream_set_filled(struct pedia_api_response *r, int status,
-                          struct pdi_api_stream *s)
+/* After fills made while the request is handled: a failure becomes the
+ * Status (nothing was sent yet), a complete stream goes, and the bytes
+ * now held are charged to the whole-body budget as they are. */
+static void
+fills_done(struct pedia_api_response *r, pedia_err err)
 {
-    pedia_err err;
-
-    pdi_api_stream_set(r, status, s);
-    pdi_buf_reset(&r->body);
-    r->body_off = 0;
-    err = s->fill(s, &r->body, &r->stream_eof);
     if (err)
-        pdi_api_error_from(r, err); /* nothing was sent: a proper Status */
+        pdi_api_error_from(r, err);
     else if (r->body.oom)
         r->oom = true;
     else if (r->stream_eof)
         drop_stream(r);
     if (r->api)
-        whole_set(r, r->body.cap); /* held now, charged as held */
+        whole_set(r, r->body.cap);
+}
+
+void
+pdi_api_stream_set_filled(struct pedia_api_response *r, int status,
+                          struct pdi_api_stream *s)
+{
+    pdi_api_stream_set(r, status, s);
+    pdi_buf_reset(&r->body);
+    r->body_off = 0;
+    fills_done(r, s->fill(s, &r->body, &r->stream_eof));
 }
 
 /* Why finite bodies are produced whole when they fit: the transport can
@@ -382,13 +388,7 @@ pdi_api_response_settle(struct pedia_api_response *r)
     while (!err && !r->stream_eof && r->body.len < PDI_API_WHOLE_MAX &&
            !r->body.oom)
         err = r->stream->fill(r->stream, &r->body, &r->stream_eof);
-    if (err)
-        pdi_api_error_from(r, err); /* nothing was sent: a proper Status */
-    else if (r->body.oom)
-        r->oom = true;
-    else if (r->stream_eof)
-        drop_stream(r);
-    whole_set(r, r->body.cap);
+    fills_done(r, err);
 }
 
 bool
