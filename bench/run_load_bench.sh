@@ -21,7 +21,8 @@
 # change; fewer objects let pediad skip superseded versions), LOAD_PODS=200 (member pods,
 # what connflood's GETs page through), LOAD_BUILD=build/rel (build dir),
 # LOAD_PEDIAD=/path/to/pediad (another binary, e.g. a before/after build),
-# LOAD_NO_BUILD=1, LOAD_OUT=file (append the JSON result lines there).
+# LOAD_NO_BUILD=1, LOAD_OUT=file (append the JSON result lines there),
+# LOAD_PEDIAD_ARGS (more pediad flags, e.g. --http-connection-memory 32768).
 #
 # Starts, on 127.0.0.1: one kubesim member (TLS, bearer token, control
 # endpoint) and pediad (generated certificate and admin token, SQLite store
@@ -137,7 +138,8 @@ if "$pediad" --help 2>&1 | grep -q -- --max-connections-per-address; then
 fi
 "$pediad" --listen 127.0.0.1:0 --state-dir "$work/state" \
   --clusters-dir "$work/clusters" --kubeconfig-out "$work/kubeconfig" \
-  "${caps[@]}" --log-level warn >"$work/pediad.out" 2>"$work/pediad.err" &
+  "${caps[@]}" ${LOAD_PEDIAD_ARGS:-} --log-level warn \
+  >"$work/pediad.out" 2>"$work/pediad.err" &
 pdpid=$!
 pids+=("$pdpid")
 line=$(wait_line "$work/pediad.out" '^pediad: serving on ' "$pdpid")

@@ -39,6 +39,7 @@ struct pd_config {
     unsigned http_threads, max_connections, max_per_address;
     unsigned max_inflight, max_watches; /* per user; 0 = no limit */
     unsigned header_timeout;            /* seconds */
+    unsigned conn_memory; /* libmicrohttpd's pool per connection, bytes */
 };
 
 /* Defaults of the serving limits (pediad_http.h has the transport's). */
@@ -51,6 +52,9 @@ struct pd_config {
  * headers after its request line, must arrive within this (absolute: a
  * trickling client cannot extend it). */
 #define PD_HTTP_HEADER_TIMEOUT_S 10
+/* libmicrohttpd's per-connection memory pool (request line and headers,
+ * and the write buffer of a chunked body), --http-connection-memory. */
+#define PD_HTTP_CONN_MEMORY (128u << 10)
 
 /* ---- pediad_flags.c: the command line ---- */
 

@@ -23,7 +23,8 @@
     "[--host-kubeconfig F | --host-in-cluster] [--log-level L] "               \
     "[--http-threads N] [--max-connections N] "                                \
     "[--max-connections-per-address N] [--max-requests-inflight-per-user N] "  \
-    "[--max-watches-per-user N] [--http-header-timeout S]"
+    "[--max-watches-per-user N] [--http-header-timeout S] "                    \
+    "[--http-connection-memory B]"
 
 static const char help_text[] =
     "Usage: " USAGE_LINE "\n"
@@ -66,6 +67,10 @@ static const char help_text[] =
     "  --max-requests-inflight-per-user N\n"
     "                       requests other than watches a user may have\n"
     "                       running (default 100; more get 429; 0 = no limit)\n"
+    "  --http-connection-memory B\n"
+    "                       bytes of libmicrohttpd's buffer per connection\n"
+    "                       (default 131072; it bounds a request's line and\n"
+    "                       headers; 32768 halves an idle watch's memory)\n"
     "  --http-header-timeout S\n"
     "                       seconds a connection has for its TLS handshake\n"
     "                       and a request's headers (default 10)\n"
@@ -211,6 +216,7 @@ enum flag_id {
     FLAG_MAX_INFLIGHT,
     FLAG_MAX_WATCHES,
     FLAG_HEADER_TIMEOUT,
+    FLAG_CONN_MEMORY,
 };
 
 static const struct option long_opts[] = {
@@ -237,6 +243,7 @@ static const struct option long_opts[] = {
      FLAG_MAX_INFLIGHT},
     {"max-watches-per-user", required_argument, NULL, FLAG_MAX_WATCHES},
     {"http-header-timeout", required_argument, NULL, FLAG_HEADER_TIMEOUT},
+    {"http-connection-memory", required_argument, NULL, FLAG_CONN_MEMORY},
     {NULL, 0, NULL, 0},
 };
 
@@ -306,6 +313,10 @@ num_slot(struct pd_config *cfg, int id, unsigned *lo, unsigned *hi)
     case FLAG_HEADER_TIMEOUT:
         *hi = 300;
         return &cfg->header_timeout;
+    case FLAG_CONN_MEMORY:
+        *lo = 16384;
+        *hi = 1u << 20;
+        return &cfg->conn_memory;
     default:
         return NULL;
     }
@@ -486,6 +497,7 @@ pd_flags_parse(struct pd_config *cfg, int argc, char **argv)
     cfg->max_inflight = PD_API_INFLIGHT_PER_USER;
     cfg->max_watches = PD_API_WATCHES_PER_USER;
     cfg->header_timeout = PD_HTTP_HEADER_TIMEOUT_S;
+    cfg->conn_memory = PD_HTTP_CONN_MEMORY;
     rc = parse_args(cfg, argc, argv);
     if (rc < 0 && !cfg->listen_host &&
         !(cfg->listen_host = strdup("127.0.0.1"))) {

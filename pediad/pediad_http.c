@@ -499,7 +499,7 @@ start_daemon(struct pd_http *h, unsigned flags, struct sockaddr_storage *ss)
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
                                      PD_HTTP_IDLE_TIMEOUT_S, NULL};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                     PD_HTTP_MEMORY_LIMIT, NULL};
+                                     (intptr_t)h->cfg->conn_memory, NULL};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK,
                                      (intptr_t)on_uri, h};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,

@@ -35,7 +35,7 @@
 /* libmicrohttpd's per-connection memory pool (request headers, and the
  * write buffer of a chunked body). The benchmark's baseline server uses
  * the same value. */
-#define PD_HTTP_MEMORY_LIMIT (128u << 10)
+#define PD_HTTP_MEMORY_LIMIT PD_HTTP_CONN_MEMORY
 
 /* ---- pediad_http_guard.c ---- */
 
