@@ -21,7 +21,6 @@ pedia_api_create(pedia_api **out, pedia_store *store, pedia_engine *engine)
     pedia_api *api;
     struct pedia_ctx *ctx;
     const struct pdi_alloc *a;
-    pthread_condattr_t ca;
 
     pdi_error_clear();
     PEDIA_ASSERT_ARG(out);
@@ -39,10 +38,7 @@ pedia_api_create(pedia_api **out, pedia_store *store, pedia_engine *engine)
     api->a = a;
     api->authorize = pdi_api_allow_all;
     pthread_mutex_init(&api->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&api->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    pdi_cond_init_monotonic(&api->cv);
     if (pdi_api_metrics_create(api)) {
         pedia_api_free(api);
         return pdi_error_oom();

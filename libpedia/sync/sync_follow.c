@@ -503,7 +503,6 @@ follow_new(pedia_engine *e, const char *kubeconfig, size_t len,
            const struct pdi_follow_opts *o, struct sync_follow **out)
 {
     struct sync_follow *f = pdi_calloc(e->a, 1, sizeof *f);
-    pthread_condattr_t ca;
     pedia_err err;
 
     if (!f) {
@@ -516,10 +515,7 @@ follow_new(pedia_engine *e, const char *kubeconfig, size_t len,
     opts_defaults(&f->o, o);
     pthread_mutex_init(&f->mu, NULL);
     pthread_mutex_init(&f->cfg_mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&f->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    pdi_cond_init_monotonic(&f->cond);
     *out = f;
     if (kubeconfig) {
         f->kubeconfig = pdi_malloc(f->a, len + 1);

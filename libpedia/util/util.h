@@ -9,6 +9,7 @@
 #include <pedia/ctx.h>
 #include <pedia/errors.h>
 #include <pedia/log.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -224,6 +225,9 @@ int64_t pdi_wall_ms(void);
 /* *out = now + ms on the monotonic or the wall clock, for
  * pthread_cond_timedwait (the clock must be the condition's). */
 void pdi_deadline(struct timespec *out, bool monotonic, int64_t ms);
+/* A condition variable whose timed waits take pdi_deadline(.., true, ..)
+ * (CLOCK_MONOTONIC: a wall-clock jump does not stretch a wait). */
+int pdi_cond_init_monotonic(pthread_cond_t *cv);
 /* xorshift64 step of *seed (0 picks a fixed start). Not for secrets. */
 uint64_t pdi_rnd(uint64_t *seed);
 /* The next exponential back-off: *backoff_ms doubles from min_ms up to

@@ -55,6 +55,19 @@ pdi_deadline(struct timespec *out, bool monotonic, int64_t ms)
     out->tv_nsec = (long)(ns % 1000000000);
 }
 
+int
+pdi_cond_init_monotonic(pthread_cond_t *cv)
+{
+    pthread_condattr_t ca;
+    int rc;
+
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    rc = pthread_cond_init(cv, &ca);
+    pthread_condattr_destroy(&ca);
+    return rc;
+}
+
 uint64_t
 pdi_rnd(uint64_t *seed)
 {

@@ -59,7 +59,6 @@ pdi_api_response_wake(void *arg)
 static struct pdi_api_waiter *
 waiter_get(struct pedia_api_response *r)
 {
-    pthread_condattr_t ca;
 
     if (r->waiter)
         return r->waiter;
@@ -67,10 +66,7 @@ waiter_get(struct pedia_api_response *r)
     if (!r->waiter)
         return NULL;
     pthread_mutex_init(&r->waiter->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->waiter->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    pdi_cond_init_monotonic(&r->waiter->cv);
     return r->waiter;
 }
 
@@ -89,9 +85,9 @@ pdi_api_waiter_free(struct pedia_api_response *r)
 static void
 waiter_wait(struct pdi_api_waiter *w)
 {
-    int64_t due = pdi_mono_ms() + BLOCK_MS;
-    struct timespec ts = {(time_t)(due / 1000), (long)(due % 1000) * 1000000L};
+    struct timespec ts;
 
+    pdi_deadline(&ts, true, BLOCK_MS);
     pthread_mutex_lock(&w->mu);
     while (!w->woken &&
            pthread_cond_timedwait(&w->cv, &w->mu, &ts) != ETIMEDOUT)

@@ -91,8 +91,7 @@ wait_until(struct pdi_api_timers *ts, int64_t due_ms)
         pthread_cond_wait(&ts->cv, &ts->mu);
         return;
     }
-    ts_abs.tv_sec = (time_t)(due_ms / 1000);
-    ts_abs.tv_nsec = (long)(due_ms % 1000) * 1000000L;
+    pdi_deadline(&ts_abs, true, due_ms - pdi_mono_ms());
     pthread_cond_timedwait(&ts->cv, &ts->mu, &ts_abs);
 }
 
@@ -120,7 +119,6 @@ static struct pdi_api_timers *
 timers_get(struct pedia_api *api)
 {
     struct pdi_api_timers *ts;
-    pthread_condattr_t ca;
 
     pthread_mutex_lock(&api->mu);
     ts = api->timers;
@@ -128,10 +126,7 @@ timers_get(struct pedia_api *api)
         ts = pdi_calloc(api->a, 1, sizeof *ts);
         if (ts) {
             pthread_mutex_init(&ts->mu, NULL);
-            pthread_condattr_init(&ca);
-            pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-            pthread_cond_init(&ts->cv, &ca);
-            pthread_condattr_destroy(&ca);
+            pdi_cond_init_monotonic(&ts->cv);
             api->timers = ts;
         }
     }
