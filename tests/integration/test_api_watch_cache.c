@@ -139,6 +139,17 @@ store_rev(pedia_store *st)
     return rev;
 }
 
+/* A configmaps watch from the store's current revision. */
+static pedia_api_response *
+watch_from_now(pedia_api *api, pedia_store *st)
+{
+    char target[256];
+
+    snprintf(target, sizeof target, CM_PATH "?watch=1&resourceVersion=%lld",
+             (long long)store_rev(st));
+    return start(api, &admin, target);
+}
+
 /* A counter in /metrics, e.g. `pedia_watch_cache_events_total{op="evicted"}`
  * (-1 when absent). */
 static long long
@@ -195,16 +206,13 @@ test_wake_then_event(void **state)
     pedia_api *api = NULL;
     pedia_api_response *r;
     struct pdi_buf out;
-    char target[256];
 
     (void)state;
     ts_env_open(&env, NULL, NULL);
     serve_configmaps(env.store);
     assert_int_equal(pedia_api_create(&api, env.store, NULL), PEDIA_OK);
     put_cm(env.store, 1, 1, 0);
-    snprintf(target, sizeof target, CM_PATH "?watch=1&resourceVersion=%lld",
-             (long long)store_rev(env.store));
-    r = start(api, &admin, target);
+    r = watch_from_now(api, env.store);
     assert_int_equal(pedia_api_response_status(r), 200);
     assert_int_equal(pedia_api_response_set_wake(r, on_wake, NULL), PEDIA_OK);
     pdi_buf_init(&out, NULL);
@@ -237,7 +245,6 @@ test_behind_gets_410(void **state)
     pedia_api *api = NULL;
     pedia_api_response *r;
     struct pdi_buf out;
-    char target[256];
     bool eof = false;
 
     (void)state;
@@ -246,9 +253,7 @@ test_behind_gets_410(void **state)
     assert_int_equal(pedia_api_create(&api, env.store, NULL), PEDIA_OK);
     assert_int_equal(pedia_api_set_watch_cache_size(api, 1000), PEDIA_EINVAL);
     assert_int_equal(pedia_api_set_watch_cache_size(api, 64 << 10), PEDIA_OK);
-    snprintf(target, sizeof target, CM_PATH "?watch=1&resourceVersion=%lld",
-             (long long)store_rev(env.store));
-    r = start(api, &admin, target);
+    r = watch_from_now(api, env.store);
     overflow_ring(api, env.store, "configmaps", "ConfigMap");
     pdi_buf_init(&out, NULL);
     for (int i = 0; i < 10 && !eof; i++)
@@ -273,16 +278,13 @@ test_other_types_do_not_expire(void **state)
     pedia_api *api = NULL;
     pedia_api_response *r;
     struct pdi_buf out;
-    char target[256];
 
     (void)state;
     ts_env_open(&env, NULL, NULL);
     serve_configmaps(env.store);
     assert_int_equal(pedia_api_create(&api, env.store, NULL), PEDIA_OK);
     assert_int_equal(pedia_api_set_watch_cache_size(api, 64 << 10), PEDIA_OK);
-    snprintf(target, sizeof target, CM_PATH "?watch=1&resourceVersion=%lld",
-             (long long)store_rev(env.store));
-    r = start(api, &admin, target);
+    r = watch_from_now(api, env.store);
     assert_int_equal(pedia_api_response_set_wake(r, on_wake, NULL), PEDIA_OK);
     pdi_buf_init(&out, NULL);
     assert_false(read_some(r, &out)); /* armed */
