@@ -53,8 +53,14 @@ struct pd_config {
  * trickling client cannot extend it). */
 #define PD_HTTP_HEADER_TIMEOUT_S 10
 /* libmicrohttpd's per-connection memory pool (request line and headers,
- * and the write buffer of a chunked body), --http-connection-memory. */
-#define PD_HTTP_CONN_MEMORY (128u << 10)
+ * and the write buffer of a chunked body), --http-connection-memory. It is
+ * most of what an idle watch costs: libmicrohttpd 0.9.75 zeroes the half
+ * of the pool it read the request into, so those pages stay resident for
+ * the watch's life (128 KiB: 99 KB per TLS watch, 32 KiB: 52 KB;
+ * bench/README.md, issue 14). 32 KiB still takes ~31 KB of request line
+ * and headers; past the pool libmicrohttpd answers 414/431 itself. */
+#define PD_HTTP_CONN_MEMORY (32u << 10)
+#define PD_HTTP_CONN_MEMORY_MIN (16u << 10)
 
 /* ---- pediad_flags.c: the command line ---- */
 

@@ -61,7 +61,7 @@ static const char help_text[] =
     "  --log-level L        error, warn, info (default) or debug\n"
     "  --http-threads N     event-loop threads serving HTTP (default 4)\n"
     "  --max-connections N  open connections at most (default 20000, within\n"
-    "                       the open-files limit); past 90%% requests get 503\n"
+    "                       the open-files limit); past 90% requests get 503\n"
     "  --max-connections-per-address N\n"
     "                       per client address (default 2000)\n"
     "  --max-requests-inflight-per-user N\n"
@@ -69,9 +69,9 @@ static const char help_text[] =
     "                       running (default 100; more get 429; 0 = no limit)\n"
     "  --http-connection-memory B\n"
     "                       bytes of libmicrohttpd's buffer per connection,\n"
-    "                       131072 (default) to 1048576; it bounds a "
+    "                       16384 to 1048576 (default 32768); it bounds a "
     "request's\n"
-    "                       line and headers\n"
+    "                       line and headers (past it: 414/431)\n"
     "  --http-header-timeout S\n"
     "                       seconds a connection has for its TLS handshake\n"
     "                       and a request's headers (default 10)\n"
@@ -315,9 +315,7 @@ num_slot(struct pd_config *cfg, int id, unsigned *lo, unsigned *hi)
         *hi = 300;
         return &cfg->header_timeout;
     case FLAG_CONN_MEMORY:
-        /* smaller pools save memory per watch but are not sound yet: at
-         * 32 KiB the load test saw events sent twice (bench/README.md) */
-        *lo = PD_HTTP_CONN_MEMORY;
+        *lo = PD_HTTP_CONN_MEMORY_MIN;
         *hi = 1u << 20;
         return &cfg->conn_memory;
     default:
