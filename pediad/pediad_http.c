@@ -549,7 +549,9 @@ pd_http_start(struct pd_http **out, const struct pd_config *cfg,
         free(h);
         return -1;
     }
-    if (pd_ws_start(&h->ws) != 0) {
+    if (pd_ws_start(&h->ws) != 0 ||
+        pd_hup_start(&h->guard.hup, &pd_body_hup_ops) != 0) {
+        pd_ws_free(h->ws);
         pd_guard_stop(&h->guard);
         free(h);
         return -1;
@@ -560,6 +562,7 @@ pd_http_start(struct pd_http **out, const struct pd_config *cfg,
                 cfg->listen_host, cfg->port,
                 errno ? strerror(errno) : "libmicrohttpd failed to start");
         pd_ws_free(h->ws);
+        pd_hup_stop(h->guard.hup);
         pd_guard_stop(&h->guard);
         free(h);
         return -1;
@@ -603,6 +606,7 @@ pd_http_stop(struct pd_http *h)
     pd_ws_stop(h->ws); /* upgraded connections close before the daemon */
     MHD_stop_daemon(h->d);
     pd_ws_free(h->ws); /* no upgrade can come any more */
+    pd_hup_stop(h->guard.hup);
     pedia_api_set_metrics_source(h->api, NULL, NULL);
     pd_guard_stop(&h->guard);
     free(h);

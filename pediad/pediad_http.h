@@ -51,7 +51,8 @@ struct pd_guard {
     int header_s; /* --http-header-timeout */
     struct pd_conn *conns;
     struct ip_count *ips[4096];
-    long suspended; /* atomic: streams waiting for a wake */
+    long suspended;     /* atomic: streams waiting for a wake */
+    struct pd_hup *hup; /* their clients' hang-ups (pediad_http_hup.c) */
     unsigned long long refused_per_ip, refused_capacity, header_timeouts,
         stalled, idle_closed;
     int64_t last_log_ms[4];
@@ -87,6 +88,30 @@ bool pd_guard_over_capacity(struct pd_guard *g);
 void pd_guard_count_timeout(struct pd_guard *g, bool stalled, const char *ip);
 /* pedia_api_metrics_fn over the guard. */
 size_t pd_guard_metrics(char *buf, size_t cap, void *payload);
+
+/* ---- pediad_http_hup.c: clients that hang up on a suspended stream ---- */
+
+struct pd_hup;
+/* What the watcher does with an entry's argument: hold and put a
+ * reference (hold is called under the watcher's lock and must not lock),
+ * and fire on the peer's hang-up (on the watcher's thread, no lock held;
+ * it is expected to pd_hup_del the entry). */
+struct pd_hup_ops {
+    void (*hold)(void *arg);
+    void (*put)(void *arg);
+    void (*fire)(void *arg, uint64_t token);
+};
+int pd_hup_start(struct pd_hup **out, const struct pd_hup_ops *ops);
+/* After libmicrohttpd stopped. NULL is ignored. */
+void pd_hup_stop(struct pd_hup *h);
+/* Watch fd until its peer hangs up (once): a token, 0 when it cannot. */
+uint64_t pd_hup_add(struct pd_hup *h, int fd, void *arg);
+/* Stop watching (no-op for a token already removed or 0). */
+void pd_hup_del(struct pd_hup *h, uint64_t token, int fd);
+/* Hang-ups noticed so far. */
+unsigned long long pd_hup_fired(struct pd_hup *h);
+/* The operations of pediad_http_io.c's streamed bodies. */
+extern const struct pd_hup_ops pd_body_hup_ops;
 
 /* Strings built for header lookups, freed with the request. */
 struct pd_joined {

@@ -294,6 +294,10 @@ pd_guard_metrics(char *buf, size_t cap, void *payload)
         "# HELP pediad_http_watches_suspended Streams waiting for events.\n"
         "# TYPE pediad_http_watches_suspended gauge\n"
         "pediad_http_watches_suspended %ld\n"
+        "# HELP pediad_http_hangups_total Suspended streams whose client "
+        "hung up, noticed at once.\n"
+        "# TYPE pediad_http_hangups_total counter\n"
+        "pediad_http_hangups_total %llu\n"
         "# HELP pediad_http_refused_total Connections or requests refused "
         "or closed by a protection, by reason.\n"
         "# TYPE pediad_http_refused_total counter\n"
@@ -303,7 +307,7 @@ pd_guard_metrics(char *buf, size_t cap, void *payload)
         "pediad_http_refused_total{reason=\"stalled_response\"} %llu\n"
         "pediad_http_refused_total{reason=\"idle_timeout\"} %llu\n",
         g->open, (long)__atomic_load_n(&g->suspended, __ATOMIC_RELAXED),
-        (unsigned long long)g->refused_per_ip,
+        pd_hup_fired(g->hup), (unsigned long long)g->refused_per_ip,
         (unsigned long long)g->refused_capacity,
         (unsigned long long)g->header_timeouts, (unsigned long long)g->stalled,
         (unsigned long long)g->idle_closed);

@@ -11,9 +11,11 @@
  * two meet correctly whichever comes first: a wake before the suspension
  * leaves `pending`, and the reader then retries instead of suspending.
  * libmicrohttpd does not notice a client leaving while its connection is
- * suspended, so when a wake brings nothing (the library wakes an idle
- * watch at least every 30 s) the reader checks the socket for the peer's
- * FIN.
+ * suspended: a suspended stream's socket is watched for the peer's FIN
+ * (pediad_http_hup.c), which resumes it like a wake; and when a wake
+ * brings nothing the reader checks the socket for the FIN. A body is
+ * reference counted: libmicrohttpd holds one until body_free, the hang-up
+ * watcher one while the socket is registered.
  *
  * Headers: lookups are case-insensitive; repeated headers are joined with
  * ", " into strings that live until the request ends. Authorization and
@@ -39,6 +41,9 @@ struct pd_body {
     struct pd_guard *g;
     pthread_mutex_t mu;
     bool suspended, pending, eof;
+    int refs;           /* atomic */
+    int fd;             /* the connection's socket, while hup_token */
+    uint64_t hup_token; /* registered with g->hup, under mu */
 };
 
 /* ---- responses ---- */
@@ -51,21 +56,58 @@ managed_header(const char *name)
            strcasecmp(name, "Connection") == 0;
 }
 
+static int
+conn_fd(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+    return ci ? ci->connect_fd : -1;
+}
+
 /* Has the client gone? (POLLRDHUP: its FIN arrived.) */
 static bool
 client_gone(struct MHD_Connection *c)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     struct pollfd pfd;
 
-    if (!ci)
+    pfd.fd = conn_fd(c);
+    if (pfd.fd < 0)
         return false;
-    pfd.fd = ci->connect_fd;
     pfd.events = POLLRDHUP;
     pfd.revents = 0;
     return poll(&pfd, 1, 0) == 1 &&
            (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+static void
+body_hold(void *cls)
+{
+    struct pd_body *b = cls;
+
+    __atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
+}
+
+static void
+body_put(void *cls)
+{
+    struct pd_body *b = cls;
+
+    if (__atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}
+
+/* Under b->mu, b suspended: hand the connection back to libmicrohttpd. */
+static void
+resume_locked(struct pd_body *b)
+{
+    pd_hup_del(b->g->hup, b->hup_token, b->fd);
+    b->hup_token = 0;
+    b->suspended = false;
+    __atomic_sub_fetch(&b->g->suspended, 1, __ATOMIC_RELAXED);
+    MHD_resume_connection(b->conn);
 }
 
 /* pedia_api_wake_fn: called on a library thread. */
@@ -75,15 +117,27 @@ body_wake(void *cls)
     struct pd_body *b = cls;
 
     pthread_mutex_lock(&b->mu);
-    if (b->suspended) {
-        b->suspended = false;
-        __atomic_sub_fetch(&b->g->suspended, 1, __ATOMIC_RELAXED);
-        MHD_resume_connection(b->conn);
-    } else {
+    if (b->suspended)
+        resume_locked(b);
+    else
         b->pending = true;
-    }
     pthread_mutex_unlock(&b->mu);
 }
+
+/* The client hung up while suspended (hang-up watcher's thread). The
+ * token tells a registration that ended meanwhile from the current one. */
+static void
+body_hangup(void *cls, uint64_t token)
+{
+    struct pd_body *b = cls;
+
+    pthread_mutex_lock(&b->mu);
+    if (b->suspended && b->hup_token == token)
+        resume_locked(b); /* body_read then sees the client gone */
+    pthread_mutex_unlock(&b->mu);
+}
+
+const struct pd_hup_ops pd_body_hup_ops = {body_hold, body_put, body_hangup};
 
 /* Nothing to send now: suspend until the wake, unless one came already.
  * Returns 0 (MHD calls again once resumed) or an error when the client
@@ -100,6 +154,8 @@ wait_for_wake(struct pd_body *b)
         b->suspended = true;
         __atomic_add_fetch(&b->g->suspended, 1, __ATOMIC_RELAXED);
         MHD_suspend_connection(b->conn);
+        b->fd = conn_fd(b->conn);
+        b->hup_token = pd_hup_add(b->g->hup, b->fd, b);
     }
     pthread_mutex_unlock(&b->mu);
     return 0;
@@ -138,8 +194,7 @@ body_free(void *cls)
 
     /* After this returns the library calls body_wake no more. */
     pedia_api_response_free(b->resp);
-    pthread_mutex_destroy(&b->mu);
-    free(b);
+    body_put(b);
 }
 
 static void
@@ -180,6 +235,8 @@ stream_response(struct MHD_Connection *c, struct pd_guard *g,
     b->resp = resp;
     b->conn = c;
     b->g = g;
+    b->refs = 1;
+    b->fd = -1;
     pthread_mutex_init(&b->mu, NULL);
     mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, READ_BLOCK,
                                            body_read, b, body_free);

@@ -7,6 +7,8 @@ Usage: test_pediad_serving.py PEDIAD_BINARY TEST_NAME   (or "all")
 - idle: 300 idle TCP connections and 100 open watches (each its own TLS
   connection) do not add threads, /healthz and requests still answer, and
   /metrics counts them;
+- hangup: clients that close suspended watches are noticed at once
+  (descriptors, connection counts and /metrics come back);
 - header_timeout: a client trickling header lines, and one that never
   starts TLS, are closed at the (absolute) header deadline;
 - per_address: connections past --max-connections-per-address are refused;
@@ -118,6 +120,58 @@ def test_idle(tmp):
         finally:
             for c in idle + watches:
                 c.close()
+
+
+def fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_hangup(tmp):
+    """Clients that leave suspended watches are noticed at once, not at
+    the next 30 s liveness wake: descriptors and connection counts come
+    back (a client dropping watches in a loop cannot pile them up)."""
+    with Server(tmp, debug=False) as s:
+        base_fds = fds(s.proc.pid)
+        watches = []
+        for _ in range(60):
+            c = tls_conn(s)
+            send_request(c, s, "/apis/cluster.clusterpedia.io/v1alpha2/"
+                         "pediaclusters?watch=1")
+            code, _, _ = read_head(c)
+            check(code == 200, f"watch: {code}")
+            watches.append(c)
+        deadline = time.monotonic() + 10
+        while (metric(s, "pediad_http_watches_suspended") < 60
+               and time.monotonic() < deadline):
+            time.sleep(0.1)
+        susp = metric(s, "pediad_http_watches_suspended")
+        check(susp >= 60, f"pediad_http_watches_suspended {susp}")
+        for c in watches:
+            c.close()
+        # well inside the 30 s liveness wake that used to notice them
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if (metric(s, "pediad_http_hangups_total") >= 60 and
+                    metric(s, "pediad_http_watches_suspended") == 0):
+                break
+            time.sleep(0.2)
+        hup = metric(s, "pediad_http_hangups_total")
+        check(hup >= 60, f"pediad_http_hangups_total {hup} of 60")
+        susp = metric(s, "pediad_http_watches_suspended")
+        check(susp == 0, f"pediad_http_watches_suspended {susp} after close")
+        conns = metric(s, "pediad_http_connections")
+        check(conns <= 2, f"pediad_http_connections {conns} after close")
+        now = fds(s.proc.pid)
+        check(now <= base_fds + 3, f"descriptors {base_fds} before, {now} "
+              "after 60 watches came and went")
+        # a watch that stays is not disturbed by the others leaving
+        c = tls_conn(s)
+        send_request(c, s, "/apis/cluster.clusterpedia.io/v1alpha2/"
+                     "pediaclusters?watch=1")
+        code, _, _ = read_head(c)
+        check(code == 200, f"watch after: {code}")
+        check(closed_within(c, 1.5) is None, "a live watch was closed")
+        c.close()
 
 
 def test_header_timeout(tmp):
