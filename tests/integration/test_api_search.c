@@ -7,6 +7,9 @@
  * authentication, and hostile parameters.
  */
 #include <pedia/apiserver.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -456,6 +459,37 @@ test_bad_requests(void **state)
                   "Too large resource version");
 }
 
+static void *
+future_list(void *arg)
+{
+    atomic_int *done = arg;
+
+    expect_status(ROOT "/api/v1/pods?resourceVersion=99999998", 504,
+                  "Too large resource version");
+    atomic_store(done, 1);
+    return NULL;
+}
+
+/* A list from a future resourceVersion waits up to 3 s on the caller's
+ * thread; while one waits, the next is answered at once (a transport's
+ * few threads are never all held by such waits). */
+static void
+test_future_rv_one_waiter(void **state)
+{
+    atomic_int done = 0;
+    struct timespec pause = {0, 500 * 1000000L};
+    pthread_t t;
+
+    (void)state;
+    assert_int_equal(pthread_create(&t, NULL, future_list, &done), 0);
+    nanosleep(&pause, NULL); /* the thread is waiting by now */
+    expect_status(ROOT "/api/v1/pods?resourceVersion=99999999", 504,
+                  "Too large resource version");
+    assert_int_equal(atomic_load(&done), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(atomic_load(&done), 1);
+}
+
 static void
 test_collections(void **state)
 {
@@ -574,6 +608,7 @@ main(void)
         cmocka_unit_test(test_paging_every_row_once),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_get_by_name),
+        cmocka_unit_test(test_future_rv_one_waiter),
         cmocka_unit_test(test_watch_from_revision),
         cmocka_unit_test(test_watch_list),
         cmocka_unit_test(test_watch_huge_timeout),

@@ -365,6 +365,9 @@ struct pedia_api {
     pedia_api_metrics_fn metrics_fn;
     void *metrics_payload;
     struct pdi_wcache *wcache; /* search/api_wcache.c, lazily under mu */
+    /* Lists waiting for the store to reach a future resourceVersion (they
+     * block the transport's thread: search/api_list.c allows one). */
+    atomic_int rv_waiters;
 };
 
 /* Borrow the current cluster snapshot (at most about a second old: a

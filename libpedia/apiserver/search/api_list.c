@@ -150,16 +150,26 @@ parse_rv(const char *s, int64_t *out)
     return pdi_parse_int64(s, strlen(s), out) && *out >= 0;
 }
 
-/* Wait (bounded) until the store reached revision rv. */
+/* Wait (bounded) until the store reached revision rv, as kube's watch
+ * cache does for a list from a resourceVersion it has not seen yet. The
+ * wait holds the caller's thread, and a transport runs on a few threads:
+ * one such list waits at a time, the others get the answer kube gives
+ * when its wait ends (504, clients retry) at once, so no client can tie
+ * up every serving thread with lists from the future. */
 static bool
 store_reached(struct pedia_api *api, int64_t rv, int64_t *cur)
 {
+    int idle = 0;
+
     if (pedia_store_current_revision(cur, api->store))
         return false;
     if (*cur >= rv)
         return true;
+    if (!atomic_compare_exchange_strong(&api->rv_waiters, &idle, 1))
+        return false;
     if (pdi_store_wait(api->store, rv - 1, RV_WAIT_MS) == PEDIA_OK)
         pedia_store_current_revision(cur, api->store);
+    atomic_store(&api->rv_waiters, 0);
     return *cur >= rv;
 }
 
