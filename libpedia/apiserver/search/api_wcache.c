@@ -389,26 +389,9 @@ wcache_new(struct pedia_api *api)
     return c;
 }
 
-struct pdi_wcache *
-pdi_wcache_get(struct pedia_api *api)
+static void
+wcache_destroy(struct pdi_wcache *c)
 {
-    struct pdi_wcache *c;
-
-    pthread_mutex_lock(&api->mu);
-    if (!api->wcache)
-        api->wcache = wcache_new(api);
-    c = api->wcache;
-    pthread_mutex_unlock(&api->mu);
-    return c;
-}
-
-void
-pdi_wcache_free(struct pedia_api *api)
-{
-    struct pdi_wcache *c = api->wcache;
-
-    if (!c)
-        return;
     atomic_store(&c->stop, true);
     pthread_join(c->thread, NULL);
     pedia_changes_free(c->ch);
@@ -418,6 +401,38 @@ pdi_wcache_free(struct pedia_api *api)
     pthread_rwlock_destroy(&c->rw);
     pdi_free(c->a, c->ring);
     pdi_free(c->a, c);
+}
+
+/* The cache is made by the first watch that needs it. Making it reads the
+ * store, so not under api->mu (every request takes that lock for its
+ * snapshot): two first watches may both make one, and the later one to
+ * install it drops its own. */
+struct pdi_wcache *
+pdi_wcache_get(struct pedia_api *api)
+{
+    struct pdi_wcache *c = wcache_peek(api), *made;
+
+    if (c)
+        return c;
+    made = wcache_new(api);
+    if (!made)
+        return NULL;
+    pthread_mutex_lock(&api->mu);
+    if (!api->wcache)
+        api->wcache = made;
+    c = api->wcache;
+    pthread_mutex_unlock(&api->mu);
+    if (c != made)
+        wcache_destroy(made);
+    return c;
+}
+
+void
+pdi_wcache_free(struct pedia_api *api)
+{
+    if (!api->wcache)
+        return;
+    wcache_destroy(api->wcache);
     api->wcache = NULL;
 }
 
