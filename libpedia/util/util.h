@@ -99,6 +99,9 @@ pedia_err pdi_buf_printf(struct pdi_buf *b, const char *fmt, ...)
  * part of a valid UTF-8 character is written as \ufffd (as Go's
  * encoding/json does), so the output is valid JSON whatever s holds. */
 pedia_err pdi_buf_json_string(struct pdi_buf *b, const char *s, size_t n);
+/* The two-character escape of code point c in a JSON string ("\\n"...), or
+ * NULL when it has none (Go's encoder's short escapes). */
+const char *pdi_json_short_escape(unsigned c);
 /* Take the buffer's memory (NUL-terminated); the buffer is left empty. */
 char *pdi_buf_detach(struct pdi_buf *b, size_t *len);
 

@@ -106,14 +106,11 @@ pdi_buf_printf(struct pdi_buf *b, const char *fmt, ...)
     return PEDIA_OK;
 }
 
-/* The escape of byte c in a JSON string (esc holds \u00XX room), or NULL
- * when it goes as it is; *rl its length. */
-static const char *
-json_escape(unsigned char c, char esc[6], size_t *rl)
+/* The two-character escape of a code point in a JSON string, as Go's
+ * encoder writes it, or NULL (one table for every JSON writer). */
+const char *
+pdi_json_short_escape(unsigned c)
 {
-    static const char hex[] = "0123456789abcdef";
-
-    *rl = 2;
     switch (c) {
     case '"':
         return "\\\"";
@@ -125,17 +122,33 @@ json_escape(unsigned char c, char esc[6], size_t *rl)
         return "\\r";
     case '\t':
         return "\\t";
+    case '\b':
+        return "\\b";
+    case '\f':
+        return "\\f";
     default:
-        if (c >= 0x20)
-            return NULL;
-        esc[0] = '\\';
-        esc[1] = 'u';
-        esc[2] = esc[3] = '0';
-        esc[4] = hex[c >> 4];
-        esc[5] = hex[c & 15];
-        *rl = 6;
-        return esc;
+        return NULL;
     }
+}
+
+/* The escape of byte c in a JSON string (esc holds \u00XX room), or NULL
+ * when it goes as it is; *rl its length. */
+static const char *
+json_escape(unsigned char c, char esc[6], size_t *rl)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *e = pdi_json_short_escape(c);
+
+    *rl = 2;
+    if (e || c >= 0x20)
+        return e;
+    esc[0] = '\\';
+    esc[1] = 'u';
+    esc[2] = esc[3] = '0';
+    esc[4] = hex[c >> 4];
+    esc[5] = hex[c & 15];
+    *rl = 6;
+    return esc;
 }
 
 pedia_err

@@ -152,34 +152,10 @@ utf8_len(const unsigned char *s, size_t n, unsigned *cp)
     return len;
 }
 
-/* The escape Go's encoder writes for a code point, or NULL. */
-static const char *
-short_escape(unsigned c)
-{
-    switch (c) {
-    case '"':
-        return "\\\"";
-    case '\\':
-        return "\\\\";
-    case '\n':
-        return "\\n";
-    case '\r':
-        return "\\r";
-    case '\t':
-        return "\\t";
-    case '\b':
-        return "\\b";
-    case '\f':
-        return "\\f";
-    default:
-        return NULL;
-    }
-}
-
 static pedia_err
 put_go_char(struct pdi_buf *b, const unsigned char *s, size_t len, unsigned c)
 {
-    const char *esc = short_escape(c);
+    const char *esc = pdi_json_short_escape(c);
 
     if (esc)
         return pdi_buf_puts(b, esc);
