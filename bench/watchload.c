@@ -4,10 +4,10 @@
  *
  *   watchload --port P --token-file F --control-port C [--pid PID]
  *             [--watches 10000] [--rate 1000] [--count N | --seconds S]
- *             [--objects N] [--namespace loadbench] [--path PATH]
- *             [--query Q] [--idle-seconds 5] [--drain-seconds 30]
- *             [--after 10,60] [--connect-rate 1000] [--inflight 256]
- *             [--open-timeout 180] [--host 127.0.0.1]
+ *             [--objects N] [--namespace loadbench] [--namespaces 1]
+ *             [--path PATH] [--query Q] [--idle-seconds 5]
+ *             [--drain-seconds 30] [--after 10,60] [--connect-rate 1000]
+ *             [--inflight 256] [--open-timeout 180] [--host 127.0.0.1]
  *
  * The member is a kubesim whose control endpoint (--control-port) runs the
  * stamped churn (POST /stamp-churn, tests/kubesim/README.md): --objects
@@ -15,6 +15,13 @@
  * so each changes once), modified round robin at --rate per second for
  * --count changes (default rate x --seconds, 10 s), each annotated
  * kubesim.pedia.io/stamp "<run>/<seq>/<unix us>" when kubesim records it.
+ * With --namespaces N > 1 the ConfigMaps are spread over N namespaces
+ * (object i in <namespace>-<i % N>, e.g. loadbench-00042) and watch j
+ * watches namespace <namespace>-<j % N> only (PATH with
+ * namespaces/<ns>/ before its last segment): it must receive exactly the
+ * changes of its namespace's objects, so every check below is against
+ * each watch's own expected set, and the server delivers changes x W / N
+ * events instead of changes x W.
  *
  * 1. Creates the ConfigMaps (if missing) and waits, bounded, until pediad
  *    lists them; samples the server (/proc/PID: RSS, threads, fds).
@@ -61,7 +68,7 @@
 struct opts {
     const char *host, *token, *path, *query, *ns;
     int port, ctl_port, pid;
-    long watches, count, objects;
+    long watches, count, objects, namespaces;
     double rate;
     int seconds, idle_s, drain_s, open_timeout_s, inflight;
     long connect_rate;
@@ -91,12 +98,21 @@ struct watcher {
     unsigned char *final; /* bit i: seq final_from + i received */
 };
 
+/* What the watches of one namespace must receive in the run. */
+struct expect {
+    uint64_t changes; /* changes of its objects */
+    uint64_t last;    /* seq of the last one (0: none) */
+    uint64_t finals;  /* final versions among them */
+};
+
 struct run {
     const struct opts *o;
     struct watcher *w;
     int ep;
-    char *request;
-    size_t request_len;
+    char **request; /* one per namespace watched */
+    size_t *request_len;
+    struct expect *expect; /* one per namespace watched */
+    uint64_t objects;      /* kubesim's stamp objects in the run */
     long started, unfinished, streaming, ended, failed;
     long fail_by[LU_FAIL_N];
     unsigned run_id;
@@ -116,6 +132,19 @@ note(char *dst, size_t cap, const char *p, size_t n)
         n = cap - 1;
     memcpy(dst, p, n);
     dst[n] = '\0';
+}
+
+/* The namespace (0..namespaces-1) of change seq and of a watch. */
+static long
+ns_of(const struct run *x, uint64_t seq)
+{
+    return (long)(((seq - 1) % x->objects) % (uint64_t)x->o->namespaces);
+}
+
+static long
+ns_of_watch(const struct run *x, const struct watcher *w)
+{
+    return (long)(w - x->w) % x->o->namespaces;
 }
 
 static void
@@ -150,6 +179,11 @@ on_event(struct run *x, struct watcher *w, const char *p, size_t n,
     }
     seq = strtoull(end + 1, &end, 10);
     us = *end == '/' ? strtoull(end + 1, NULL, 10) : 0;
+    if (x->o->namespaces > 1 &&
+        (!seq || !x->objects || ns_of(x, seq) != ns_of_watch(x, w))) {
+        w->other++; /* not a change of this watch's namespace */
+        return;
+    }
     w->count++;
     lu_hist_add(&x->lag, now > us ? now - us : 0);
     if (seq >= x->final_from && seq < x->final_from + x->final_n) {
@@ -346,7 +380,8 @@ w_start(struct run *x, struct watcher *w)
 static void
 w_send(struct run *x, struct watcher *w)
 {
-    ssize_t r = gnutls_record_send(w->s, x->request, x->request_len);
+    long k = ns_of_watch(x, w);
+    ssize_t r = gnutls_record_send(w->s, x->request[k], x->request_len[k]);
 
     if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
         w_events(x, w, EPOLLOUT);
@@ -531,11 +566,12 @@ append_query(char *dst, size_t cap, const char *path, const char *q)
 
 /* The list RV, from a list that matches nothing (so only the list's own
  * metadata carries a resourceVersion), and how many stamp ConfigMaps
- * pediad lists. */
+ * pediad lists in the namespace (spread: in the <ns>-NNNNN namespaces;
+ * those of another layout do not count). */
 static int
 list_state(const struct opts *o, long long *rv, long *stamps)
 {
-    char path[2048];
+    char path[2048], needle[128];
     struct lu_conn c;
     char *body = NULL;
     int status;
@@ -559,8 +595,10 @@ list_state(const struct opts *o, long long *rv, long *stamps)
                      "labelSelector=app%3Dkubesim-stamp");
         r = lu_conn_get(&c, path, o->token, &status, &bytes, &ka, &body,
                         64u << 20);
-        for (const char *p = body;
-             r == LU_OK && p && (p = strstr(p, "\"name\":\"stamp-")); p++)
+        snprintf(needle, sizeof needle, "\"namespace\":\"%s%s", o->ns,
+                 o->namespaces > 1 ? "-" : "\"");
+        for (const char *p = body; r == LU_OK && p && (p = strstr(p, needle));
+             p++)
             (*stamps)++;
         free(body);
     }
@@ -619,9 +657,29 @@ pump(struct run *x, unsigned ms)
 struct result {
     double open_s, churn_s, drain_s, client_cpu_pct, server_cpu_s;
     long open_watches;
-    uint64_t delivered, complete, converged, min_ev, max_ev, missing, lost, dup,
-        other, bookmarks, errors;
+    uint64_t delivered, expected, max_expected, complete, converged, min_ev,
+        max_ev, missing, lost, dup, other, bookmarks, errors;
 };
+
+/* Every namespace's expected changes: change seq modifies object
+ * (seq - 1) % objects, which lives in namespace object % namespaces. */
+static int
+expect_all(struct run *x)
+{
+    const struct opts *o = x->o;
+
+    x->expect = calloc((size_t)o->namespaces, sizeof *x->expect);
+    if (!x->expect)
+        return -1;
+    for (uint64_t seq = 1; seq <= (uint64_t)o->count; seq++) {
+        struct expect *e = &x->expect[ns_of(x, seq)];
+        e->changes++;
+        e->last = seq;
+        if (seq >= x->final_from)
+            e->finals++;
+    }
+    return 0;
+}
 
 static int
 run_churn(struct run *x, struct samples *sm, struct result *res)
@@ -633,17 +691,21 @@ run_churn(struct run *x, struct samples *sm, struct result *res)
     bool all = false;
 
     snprintf(json, sizeof json,
-             "{\"rate\":%g,\"count\":%ld,\"objects\":%ld,\"namespace\":\"%s\"}",
-             o->rate, o->count, o->objects, o->ns);
+             "{\"rate\":%g,\"count\":%ld,\"objects\":%ld,\"namespace\":\"%s\","
+             "\"namespaces\":%ld}",
+             o->rate, o->count, o->objects, o->ns, o->namespaces);
     if (control(o, "POST", json, body, sizeof body) != 0)
         return -1;
     x->run_id = (unsigned)lu_json_int(body, "run", 0);
     /* changes go round robin over every stamp ConfigMap kubesim has: the
      * last min(objects, count) changes are each object's final version */
-    x->final_n = (uint64_t)lu_json_int(body, "objects", o->objects);
+    x->objects = (uint64_t)lu_json_int(body, "objects", o->objects);
+    x->final_n = x->objects;
     if (x->final_n > (uint64_t)o->count)
         x->final_n = (uint64_t)o->count;
     x->final_from = (uint64_t)o->count - x->final_n + 1;
+    if (!x->objects || expect_all(x) != 0)
+        return -1;
     t0 = lu_mono_us();
     cpu0 = cpu_self_s();
     for (;;) {
@@ -663,7 +725,7 @@ run_churn(struct run *x, struct samples *sm, struct result *res)
             all = true;
             for (long i = 0; i < o->watches && all; i++)
                 if (x->w[i].state == W_STREAM &&
-                    x->w[i].last_seq < (uint64_t)o->count)
+                    x->w[i].last_seq < x->expect[ns_of_watch(x, &x->w[i])].last)
                     all = false;
             if (all || lu_mono_us() - done_at > (uint64_t)o->drain_s * 1000000u)
                 break;
@@ -691,13 +753,17 @@ tally(struct run *x, struct result *res)
         struct watcher *w = &x->w[i];
         if (w->state != W_STREAM && w->state != W_ENDED)
             continue;
+        const struct expect *e = &x->expect[ns_of_watch(x, w)];
         uint64_t got = 0, uniq = w->count - w->dup;
         for (uint64_t b = 0; w->final && b < x->final_n; b++)
             got += (w->final[b / 8] >> (b % 8)) & 1u;
         res->delivered += w->count;
-        res->missing += uniq < (uint64_t)o->count ? o->count - uniq : 0;
-        res->lost += x->final_n - got;
-        if (got == x->final_n)
+        res->expected += e->changes;
+        if (e->changes > res->max_expected)
+            res->max_expected = e->changes;
+        res->missing += uniq < e->changes ? e->changes - uniq : 0;
+        res->lost += e->finals - got;
+        if (got == e->finals)
             res->converged++;
         res->dup += w->dup;
         res->other += w->other;
@@ -707,7 +773,7 @@ tally(struct run *x, struct result *res)
             res->min_ev = w->count;
         if (w->count > res->max_ev)
             res->max_ev = w->count;
-        if (w->count == (uint64_t)o->count && !w->dup)
+        if (w->count == e->changes && !w->dup)
             res->complete++;
     }
     if (res->min_ev == UINT64_MAX)
@@ -756,13 +822,21 @@ report(struct run *x, const struct samples *sm, const struct result *r)
            x->run_id, o->count, o->rate, r->churn_s,
            (unsigned long long)r->delivered,
            span ? (double)r->delivered / span : 0, r->drain_s);
-    printf("  per watch: min %llu, max %llu of %ld; every change: %llu of %ld "
+    if (o->namespaces > 1)
+        printf("  spread over %ld namespaces (%.1f watches each): expected "
+               "fan-out %llu events (changes x W/N = %.0f, %.0f/s)\n",
+               o->namespaces, (double)o->watches / (double)o->namespaces,
+               (unsigned long long)r->expected,
+               (double)o->count * (double)o->watches / (double)o->namespaces,
+               o->rate * (double)o->watches / (double)o->namespaces);
+    printf("  per watch: min %llu, max %llu of %llu; every change: %llu of %ld "
            "open; final version of every object: %llu; missing %llu (of "
            "which superseded %llu, lost %llu), duplicates %llu, ended early "
            "%ld, errors %llu, other %llu, bookmarks %llu\n",
            (unsigned long long)r->min_ev, (unsigned long long)r->max_ev,
-           o->count, (unsigned long long)r->complete, r->open_watches,
-           (unsigned long long)r->converged, (unsigned long long)r->missing,
+           (unsigned long long)r->max_expected, (unsigned long long)r->complete,
+           r->open_watches, (unsigned long long)r->converged,
+           (unsigned long long)r->missing,
            (unsigned long long)(r->missing - r->lost),
            (unsigned long long)r->lost, (unsigned long long)r->dup, x->ended,
            (unsigned long long)r->errors, (unsigned long long)r->other,
@@ -799,35 +873,36 @@ report(struct run *x, const struct samples *sm, const struct result *r)
                 ? (double)sm->after[i].rss_kb / (double)sm->before.rss_kb
                 : -1.0);
     }
-    printf("{\"bench\":\"watchload\",\"watches\":%ld,\"open\":%ld,"
-           "\"open_s\":%.2f,\"fail_connect\":%ld,\"fail_tls\":%ld,"
-           "\"fail_io\":%ld,\"fail_http\":%ld,\"rate\":%g,\"count\":%ld,"
-           "\"objects\":%ld,\"run\":%u,\"churn_s\":%.2f,\"drain_s\":%.2f,"
-           "\"delivered\":%llu,\"complete\":%llu,\"converged\":%llu,"
-           "\"min_events\":%llu,\"max_events\":%llu,\"missing\":%llu,"
-           "\"superseded\":%llu,\"lost\":%llu,\"duplicates\":%llu,"
-           "\"ended_early\":%ld,\"errors\":%llu,\"other_events\":%llu,"
-           "\"bookmarks\":%llu,\"lag_p50_ms\":%.3f,\"lag_p99_ms\":%.3f,"
-           "\"lag_max_ms\":%.3f,\"client_cpu_pct\":%.1f,"
-           "\"server_cpu_s\":%.2f,\"server_idle_cpu_pct\":%.1f,"
-           "\"rss_per_idle_watch_kb\":%.2f,"
-           "\"goal_rss_per_watch_kb\":64,\"server_before\":%s,"
-           "\"server_idle\":%s,\"server_churn_peak\":%s,\"server_after\":[%s],"
-           "\"after_rss_vs_before\":[%s]}\n",
-           o->watches, r->open_watches, r->open_s, x->fail_by[LU_FAIL_CONNECT],
-           x->fail_by[LU_FAIL_TLS], x->fail_by[LU_FAIL_IO],
-           x->fail_by[LU_FAIL_HTTP], o->rate, o->count, o->objects, x->run_id,
-           r->churn_s, r->drain_s, (unsigned long long)r->delivered,
-           (unsigned long long)r->complete, (unsigned long long)r->converged,
-           (unsigned long long)r->min_ev, (unsigned long long)r->max_ev,
-           (unsigned long long)r->missing,
-           (unsigned long long)(r->missing - r->lost),
-           (unsigned long long)r->lost, (unsigned long long)r->dup, x->ended,
-           (unsigned long long)r->errors, (unsigned long long)r->other,
-           (unsigned long long)r->bookmarks, lu_hist_q(&x->lag, 0.5) / 1000.0,
-           lu_hist_q(&x->lag, 0.99) / 1000.0, (double)x->lag.max / 1000.0,
-           r->client_cpu_pct, r->server_cpu_s, idle_cpu, per, jp[0], jp[1],
-           jp[2], after, ratios);
+    printf(
+        "{\"bench\":\"watchload\",\"watches\":%ld,\"open\":%ld,"
+        "\"open_s\":%.2f,\"fail_connect\":%ld,\"fail_tls\":%ld,"
+        "\"fail_io\":%ld,\"fail_http\":%ld,\"rate\":%g,\"count\":%ld,"
+        "\"objects\":%ld,\"namespaces\":%ld,\"run\":%u,\"churn_s\":%.2f,"
+        "\"drain_s\":%.2f,\"delivered\":%llu,\"expected\":%llu,"
+        "\"complete\":%llu,\"converged\":%llu,"
+        "\"min_events\":%llu,\"max_events\":%llu,\"missing\":%llu,"
+        "\"superseded\":%llu,\"lost\":%llu,\"duplicates\":%llu,"
+        "\"ended_early\":%ld,\"errors\":%llu,\"other_events\":%llu,"
+        "\"bookmarks\":%llu,\"lag_p50_ms\":%.3f,\"lag_p99_ms\":%.3f,"
+        "\"lag_max_ms\":%.3f,\"client_cpu_pct\":%.1f,"
+        "\"server_cpu_s\":%.2f,\"server_idle_cpu_pct\":%.1f,"
+        "\"rss_per_idle_watch_kb\":%.2f,"
+        "\"goal_rss_per_watch_kb\":64,\"server_before\":%s,"
+        "\"server_idle\":%s,\"server_churn_peak\":%s,\"server_after\":[%s],"
+        "\"after_rss_vs_before\":[%s]}\n",
+        o->watches, r->open_watches, r->open_s, x->fail_by[LU_FAIL_CONNECT],
+        x->fail_by[LU_FAIL_TLS], x->fail_by[LU_FAIL_IO],
+        x->fail_by[LU_FAIL_HTTP], o->rate, o->count, o->objects, o->namespaces,
+        x->run_id, r->churn_s, r->drain_s, (unsigned long long)r->delivered,
+        (unsigned long long)r->expected, (unsigned long long)r->complete,
+        (unsigned long long)r->converged, (unsigned long long)r->min_ev,
+        (unsigned long long)r->max_ev, (unsigned long long)r->missing,
+        (unsigned long long)(r->missing - r->lost), (unsigned long long)r->lost,
+        (unsigned long long)r->dup, x->ended, (unsigned long long)r->errors,
+        (unsigned long long)r->other, (unsigned long long)r->bookmarks,
+        lu_hist_q(&x->lag, 0.5) / 1000.0, lu_hist_q(&x->lag, 0.99) / 1000.0,
+        (double)x->lag.max / 1000.0, r->client_cpu_pct, r->server_cpu_s,
+        idle_cpu, per, jp[0], jp[1], jp[2], after, ratios);
 }
 
 /* ---- main ---- */
@@ -840,11 +915,11 @@ usage(void)
             "--control-port C [--pid PID]\n"
             "  [--watches 10000] [--rate 1000] [--count N | --seconds 10] "
             "[--objects N]\n"
-            "  [--namespace loadbench] [--path PATH] [--query Q] "
-            "[--idle-seconds 5]\n"
-            "  [--drain-seconds 30] [--after 10,60] [--connect-rate 1000] "
-            "[--inflight 256]\n"
-            "  [--open-timeout 180] [--host 127.0.0.1]\n");
+            "  [--namespace loadbench] [--namespaces 1] [--path PATH] "
+            "[--query Q]\n"
+            "  [--idle-seconds 5] [--drain-seconds 30] [--after 10,60]\n"
+            "  [--connect-rate 1000] [--inflight 256] [--open-timeout 180] "
+            "[--host 127.0.0.1]\n");
     exit(2);
 }
 
@@ -867,27 +942,18 @@ parse_after(struct opts *o, const char *s)
 static void
 parse(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {{"host", 1, 0, 'H'},
-                                       {"port", 1, 0, 'p'},
-                                       {"token-file", 1, 0, 'T'},
-                                       {"token", 1, 0, 't'},
-                                       {"control-port", 1, 0, 'c'},
-                                       {"pid", 1, 0, 'P'},
-                                       {"watches", 1, 0, 'w'},
-                                       {"rate", 1, 0, 'r'},
-                                       {"count", 1, 0, 'n'},
-                                       {"seconds", 1, 0, 'd'},
-                                       {"objects", 1, 0, 'k'},
-                                       {"namespace", 1, 0, 'N'},
-                                       {"path", 1, 0, 'a'},
-                                       {"query", 1, 0, 'q'},
-                                       {"idle-seconds", 1, 0, 'i'},
-                                       {"drain-seconds", 1, 0, 'D'},
-                                       {"after", 1, 0, 'A'},
-                                       {"connect-rate", 1, 0, 'C'},
-                                       {"inflight", 1, 0, 'f'},
-                                       {"open-timeout", 1, 0, 'O'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"host", 1, 0, 'H'},          {"port", 1, 0, 'p'},
+        {"token-file", 1, 0, 'T'},    {"token", 1, 0, 't'},
+        {"control-port", 1, 0, 'c'},  {"pid", 1, 0, 'P'},
+        {"watches", 1, 0, 'w'},       {"rate", 1, 0, 'r'},
+        {"count", 1, 0, 'n'},         {"seconds", 1, 0, 'd'},
+        {"objects", 1, 0, 'k'},       {"namespace", 1, 0, 'N'},
+        {"namespaces", 1, 0, 'S'},    {"path", 1, 0, 'a'},
+        {"query", 1, 0, 'q'},         {"idle-seconds", 1, 0, 'i'},
+        {"drain-seconds", 1, 0, 'D'}, {"after", 1, 0, 'A'},
+        {"connect-rate", 1, 0, 'C'},  {"inflight", 1, 0, 'f'},
+        {"open-timeout", 1, 0, 'O'},  {0, 0, 0, 0}};
     int ch;
 
     memset(o, 0, sizeof *o);
@@ -895,6 +961,7 @@ parse(int argc, char **argv, struct opts *o)
     o->path = "/apis/clusterpedia.io/v1beta1/resources/api/v1/configmaps";
     o->query = "";
     o->ns = "loadbench";
+    o->namespaces = 1;
     o->watches = 10000;
     o->rate = 1000;
     o->seconds = 10;
@@ -946,6 +1013,9 @@ parse(int argc, char **argv, struct opts *o)
         case 'N':
             o->ns = optarg;
             break;
+        case 'S':
+            o->namespaces = atol(optarg);
+            break;
         case 'a':
             o->path = optarg;
             break;
@@ -980,21 +1050,55 @@ parse(int argc, char **argv, struct opts *o)
         o->objects = o->count < 100000 ? o->count : 100000;
     if (o->port <= 0 || o->ctl_port <= 0 || o->watches <= 0 || o->rate <= 0 ||
         o->count <= 0 || o->objects <= 0 || o->connect_rate <= 0 ||
-        o->inflight <= 0 || strchr(o->ns, '"'))
+        o->inflight <= 0 || strchr(o->ns, '"') || o->namespaces < 1 ||
+        o->namespaces > 100000 || o->namespaces > o->watches)
         usage();
+}
+
+/* The watch request of namespace k: PATH as given, or with the objects
+ * spread, PATH with namespaces/<ns>-<k>/ before its last segment (the
+ * resource), e.g. .../api/v1/namespaces/loadbench-00042/configmaps. */
+static char *
+watch_request(const struct opts *o, long k, const char *watch_q, size_t *len)
+{
+    char where[1024], path[2048], *req;
+    size_t plen = strcspn(o->path, "?");
+    const char *slash = memrchr(o->path, '/', plen);
+    int at = slash ? (int)(slash - o->path) + 1 : 0, n;
+
+    if (o->namespaces > 1)
+        snprintf(where, sizeof where, "%.*snamespaces/%s-%05ld/%s", at, o->path,
+                 o->ns, k, o->path + at);
+    else
+        snprintf(where, sizeof where, "%s", o->path);
+    append_query(path, sizeof path, where, watch_q);
+    req = malloc(8192);
+    if (!req)
+        return NULL;
+    n = snprintf(req, 8192,
+                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 "Accept: application/json\r\nUser-Agent: pedia-watchload/1\r\n"
+                 "Authorization: Bearer %s\r\n\r\n",
+                 path, o->token ? o->token : "");
+    if (n <= 0 || n >= 8192) {
+        free(req);
+        return NULL;
+    }
+    *len = (size_t)n;
+    return req;
 }
 
 static int
 setup(struct run *x, long long *rv)
 {
     const struct opts *o = x->o;
-    char body[1024], json[256], path[2048], watch_q[512];
+    char body[1024], json[256], watch_q[512];
     long stamps = 0;
     uint64_t t0 = lu_mono_us();
-    int n;
 
-    snprintf(json, sizeof json, "{\"objects\":%ld,\"namespace\":\"%s\"}",
-             o->objects, o->ns);
+    snprintf(json, sizeof json,
+             "{\"objects\":%ld,\"namespace\":\"%s\",\"namespaces\":%ld}",
+             o->objects, o->ns, o->namespaces);
     if (control(o, "POST", json, body, sizeof body) != 0)
         return -1;
     /* bounded wait for pediad to list the ConfigMaps (synced) */
@@ -1012,18 +1116,15 @@ setup(struct run *x, long long *rv)
              "watch=1&allowWatchBookmarks=true&timeoutSeconds=3600&"
              "resourceVersion=%lld%s%s",
              *rv, o->query[0] ? "&" : "", o->query);
-    append_query(path, sizeof path, o->path, watch_q);
-    x->request = malloc(8192);
-    if (!x->request)
+    x->request = calloc((size_t)o->namespaces, sizeof *x->request);
+    x->request_len = calloc((size_t)o->namespaces, sizeof *x->request_len);
+    if (!x->request || !x->request_len)
         return -1;
-    n = snprintf(x->request, 8192,
-                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                 "Accept: application/json\r\nUser-Agent: pedia-watchload/1\r\n"
-                 "Authorization: Bearer %s\r\n\r\n",
-                 path, o->token ? o->token : "");
-    if (n <= 0 || n >= 8192)
-        return -1;
-    x->request_len = (size_t)n;
+    for (long k = 0; k < o->namespaces; k++) {
+        x->request[k] = watch_request(o, k, watch_q, &x->request_len[k]);
+        if (!x->request[k])
+            return -1;
+    }
     return 0;
 }
 
