@@ -55,8 +55,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "loadutil.h"
@@ -66,8 +64,9 @@
 #define MAX_AFTER 8
 
 struct opts {
-    const char *host, *token, *path, *query, *ns;
-    int port, ctl_port, pid;
+    struct lu_target t;
+    const char *path, *query, *ns;
+    int ctl_port;
     long watches, count, objects, namespaces;
     double rate;
     int seconds, idle_s, drain_s, open_timeout_s, inflight;
@@ -322,18 +321,11 @@ feed_body(struct run *x, struct watcher *w, const char *p, size_t n,
 static void
 w_close(struct run *x, struct watcher *w, unsigned char state)
 {
-    if (w->fd >= 0) {
-        epoll_ctl(x->ep, EPOLL_CTL_DEL, w->fd, NULL);
-        if (w->s)
-            gnutls_deinit(w->s);
-        close(w->fd);
-    }
+    lu_nb_close(x->ep, &w->fd, &w->s);
     if (w->state == W_STREAM)
         x->streaming--;
     else if (w->state > W_WAIT && w->state < W_STREAM)
         x->unfinished--;
-    w->s = NULL;
-    w->fd = -1;
     w->state = state;
     free(w->buf);
     w->buf = NULL;
@@ -352,19 +344,14 @@ w_fail(struct run *x, struct watcher *w, enum lu_fail why)
 static void
 w_events(struct run *x, struct watcher *w, uint32_t ev)
 {
-    struct epoll_event e = {.events = ev, .data.u64 = (uint64_t)(w - x->w)};
-
-    epoll_ctl(x->ep, EPOLL_CTL_MOD, w->fd, &e);
+    lu_epoll_set(x->ep, EPOLL_CTL_MOD, w->fd, ev, (uint64_t)(w - x->w));
 }
 
 static void
 w_start(struct run *x, struct watcher *w)
 {
-    struct epoll_event e = {.events = EPOLLOUT,
-                            .data.u64 = (uint64_t)(w - x->w)};
-
     x->started++;
-    w->fd = lu_connect_nb(x->o->host, x->o->port);
+    w->fd = lu_connect_nb(x->o->t.host, x->o->t.port);
     if (w->fd < 0) {
         w->state = W_FAILED;
         w->fail = LU_FAIL_CONNECT;
@@ -374,7 +361,7 @@ w_start(struct run *x, struct watcher *w)
     }
     w->state = W_CONNECTING;
     x->unfinished++;
-    epoll_ctl(x->ep, EPOLL_CTL_ADD, w->fd, &e);
+    lu_epoll_set(x->ep, EPOLL_CTL_ADD, w->fd, EPOLLOUT, (uint64_t)(w - x->w));
 }
 
 static void
@@ -398,10 +385,11 @@ w_send(struct run *x, struct watcher *w)
 static void
 w_handshake(struct run *x, struct watcher *w)
 {
-    int r = gnutls_handshake(w->s);
+    uint32_t wait = 0;
+    int r = lu_tls_step(w->s, &wait);
 
-    if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
-        w_events(x, w, gnutls_record_get_direction(w->s) ? EPOLLOUT : EPOLLIN);
+    if (r == 0) {
+        w_events(x, w, wait);
         return;
     }
     if (r < 0) {
@@ -415,10 +403,7 @@ w_handshake(struct run *x, struct watcher *w)
 static void
 w_connected(struct run *x, struct watcher *w)
 {
-    int err = 0;
-    socklen_t len = sizeof err;
-
-    if (getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err) {
+    if (lu_connect_done(w->fd) != 0) {
         w_fail(x, w, LU_FAIL_CONNECT);
         return;
     }
@@ -535,8 +520,7 @@ loop_once(struct run *x, uint64_t open_t0, bool opening, int timeout_ms)
     int n;
 
     if (opening) {
-        double el = (double)(lu_mono_us() - open_t0) / 1e6;
-        long allowed = (long)(el * (double)x->o->connect_rate) + 16;
+        long allowed = lu_paced(open_t0, (double)x->o->connect_rate, 16);
         while (x->started < x->o->watches && x->started < allowed &&
                x->unfinished < x->o->inflight)
             w_start(x, &x->w[x->started]);
@@ -547,16 +531,6 @@ loop_once(struct run *x, uint64_t open_t0, bool opening, int timeout_ms)
 }
 
 /* ---- phases ---- */
-
-static double
-cpu_self_s(void)
-{
-    struct rusage ru;
-
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 static void
 append_query(char *dst, size_t cap, const char *path, const char *q)
@@ -581,11 +555,11 @@ list_state(const struct opts *o, long long *rv, long *stamps)
 
     *rv = -1;
     *stamps = 0;
-    if (lu_conn_open(&c, o->host, o->port, true, 10000) != LU_OK)
+    if (lu_conn_open(&c, o->t.host, o->t.port, true, 10000) != LU_OK)
         return -1;
     append_query(path, sizeof path, o->path,
                  "limit=1&labelSelector=pedia-load-nothing%3Dx");
-    r = lu_conn_get(&c, path, o->token, &status, &bytes, &ka, &body, 1 << 20);
+    r = lu_conn_get(&c, path, o->t.token, &status, &bytes, &ka, &body, 1 << 20);
     if (r == LU_OK)
         *rv = lu_json_int(body, "resourceVersion", -1);
     free(body);
@@ -593,7 +567,7 @@ list_state(const struct opts *o, long long *rv, long *stamps)
     if (r == LU_OK && ka) {
         append_query(path, sizeof path, o->path,
                      "labelSelector=app%3Dkubesim-stamp");
-        r = lu_conn_get(&c, path, o->token, &status, &bytes, &ka, &body,
+        r = lu_conn_get(&c, path, o->t.token, &status, &bytes, &ka, &body,
                         64u << 20);
         snprintf(needle, sizeof needle, "\"namespace\":\"%s%s", o->ns,
                  o->namespaces > 1 ? "-" : "\"");
@@ -610,7 +584,7 @@ static int
 control(const struct opts *o, const char *method, const char *json, char *out,
         size_t cap)
 {
-    int st = lu_http_plain(o->host, o->ctl_port, method, "/stamp-churn", json,
+    int st = lu_http_plain(o->t.host, o->ctl_port, method, "/stamp-churn", json,
                            out, cap);
 
     if (st != 200) {
@@ -624,25 +598,6 @@ control(const struct opts *o, const char *method, const char *json, char *out,
 struct samples {
     struct lu_proc before, opened, idle, peak, after[MAX_AFTER];
 };
-
-static void
-sample_peak(const struct opts *o, struct samples *sm)
-{
-    struct lu_proc p;
-
-    lu_proc_read(o->pid, &p);
-    if (!p.ok)
-        return;
-    if (!sm->peak.ok || p.rss_kb > sm->peak.rss_kb)
-        sm->peak.rss_kb = p.rss_kb;
-    if (!sm->peak.ok || p.threads > sm->peak.threads)
-        sm->peak.threads = p.threads;
-    if (!sm->peak.ok || p.fds > sm->peak.fds)
-        sm->peak.fds = p.fds;
-    sm->peak.hwm_kb = p.hwm_kb;
-    sm->peak.cpu_s = p.cpu_s;
-    sm->peak.ok = true;
-}
 
 /* Pump events for ms milliseconds. */
 static void
@@ -707,12 +662,12 @@ run_churn(struct run *x, struct samples *sm, struct result *res)
     if (!x->objects || expect_all(x) != 0)
         return -1;
     t0 = lu_mono_us();
-    cpu0 = cpu_self_s();
+    cpu0 = lu_cpu_self_s();
     for (;;) {
         uint64_t now = lu_mono_us();
         loop_once(x, 0, false, 10);
         if (now >= next_sample) {
-            sample_peak(o, sm);
+            lu_proc_peak(o->t.pid, &sm->peak);
             next_sample = now + 500000u;
         }
         if (!done_at && now >= next_poll) {
@@ -736,8 +691,8 @@ run_churn(struct run *x, struct samples *sm, struct result *res)
     res->churn_s = (double)((done_at ? done_at : lu_mono_us()) - t0) / 1e6;
     res->drain_s = done_at ? (double)(lu_mono_us() - done_at) / 1e6 : -1;
     res->client_cpu_pct =
-        100.0 * (cpu_self_s() - cpu0) / ((double)(lu_mono_us() - t0) / 1e6);
-    sample_peak(o, sm);
+        100.0 * (lu_cpu_self_s() - cpu0) / ((double)(lu_mono_us() - t0) / 1e6);
+    lu_proc_peak(o->t.pid, &sm->peak);
     res->server_cpu_s =
         sm->peak.cpu_s >= 0 && scpu0 >= 0 ? sm->peak.cpu_s - scpu0 : -1;
     return 0;
@@ -797,6 +752,7 @@ static void
 report(struct run *x, const struct samples *sm, const struct result *r)
 {
     const struct opts *o = x->o;
+    struct lu_ms lag = lu_hist_ms(&x->lag);
     char jp[4][256], after[MAX_AFTER * 300] = "", ratios[MAX_AFTER * 32] = "";
     double per = r->open_watches && sm->idle.ok && sm->before.ok
                      ? (double)(sm->idle.rss_kb - sm->before.rss_kb) /
@@ -812,8 +768,8 @@ report(struct run *x, const struct samples *sm, const struct result *r)
 
     printf("watchload: %ld watches on %s:%d %s (%ld open in %.1f s; failed: "
            "connect %ld, tls %ld, io %ld, http %ld)\n",
-           o->watches, o->host, o->port, o->path, r->open_watches, r->open_s,
-           x->fail_by[LU_FAIL_CONNECT], x->fail_by[LU_FAIL_TLS],
+           o->watches, o->t.host, o->t.port, o->path, r->open_watches,
+           r->open_s, x->fail_by[LU_FAIL_CONNECT], x->fail_by[LU_FAIL_TLS],
            x->fail_by[LU_FAIL_IO], x->fail_by[LU_FAIL_HTTP]);
     if (x->first_failure[0])
         printf("  first failed response: %.120s\n", x->first_failure);
@@ -845,8 +801,7 @@ report(struct run *x, const struct samples *sm, const struct result *r)
         printf("  first ERROR event: %.200s\n", x->first_error);
     printf("  lag (receipt - stamp): p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
            "watchload's own CPU %.0f %%, server CPU %.2f s during churn\n",
-           lu_hist_q(&x->lag, 0.5) / 1000.0, lu_hist_q(&x->lag, 0.99) / 1000.0,
-           (double)x->lag.max / 1000.0, r->client_cpu_pct, r->server_cpu_s);
+           lag.p50, lag.p99, lag.max, r->client_cpu_pct, r->server_cpu_s);
     print_proc("before", &sm->before, NULL);
     print_proc("idle watches", &sm->idle, &sm->before);
     print_proc("churn (peak)", &sm->peak, &sm->before);
@@ -899,10 +854,9 @@ report(struct run *x, const struct samples *sm, const struct result *r)
         (unsigned long long)r->max_ev, (unsigned long long)r->missing,
         (unsigned long long)(r->missing - r->lost), (unsigned long long)r->lost,
         (unsigned long long)r->dup, x->ended, (unsigned long long)r->errors,
-        (unsigned long long)r->other, (unsigned long long)r->bookmarks,
-        lu_hist_q(&x->lag, 0.5) / 1000.0, lu_hist_q(&x->lag, 0.99) / 1000.0,
-        (double)x->lag.max / 1000.0, r->client_cpu_pct, r->server_cpu_s,
-        idle_cpu, per, jp[0], jp[1], jp[2], after, ratios);
+        (unsigned long long)r->other, (unsigned long long)r->bookmarks, lag.p50,
+        lag.p99, lag.max, r->client_cpu_pct, r->server_cpu_s, idle_cpu, per,
+        jp[0], jp[1], jp[2], after, ratios);
 }
 
 /* ---- main ---- */
@@ -942,22 +896,28 @@ parse_after(struct opts *o, const char *s)
 static void
 parse(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {
-        {"host", 1, 0, 'H'},          {"port", 1, 0, 'p'},
-        {"token-file", 1, 0, 'T'},    {"token", 1, 0, 't'},
-        {"control-port", 1, 0, 'c'},  {"pid", 1, 0, 'P'},
-        {"watches", 1, 0, 'w'},       {"rate", 1, 0, 'r'},
-        {"count", 1, 0, 'n'},         {"seconds", 1, 0, 'd'},
-        {"objects", 1, 0, 'k'},       {"namespace", 1, 0, 'N'},
-        {"namespaces", 1, 0, 'S'},    {"path", 1, 0, 'a'},
-        {"query", 1, 0, 'q'},         {"idle-seconds", 1, 0, 'i'},
-        {"drain-seconds", 1, 0, 'D'}, {"after", 1, 0, 'A'},
-        {"connect-rate", 1, 0, 'C'},  {"inflight", 1, 0, 'f'},
-        {"open-timeout", 1, 0, 'O'},  {0, 0, 0, 0}};
+    static const struct option lo[] = {LU_TARGET_OPTIONS,
+                                       {"control-port", 1, 0, 'c'},
+                                       {"watches", 1, 0, 'w'},
+                                       {"rate", 1, 0, 'r'},
+                                       {"count", 1, 0, 'n'},
+                                       {"seconds", 1, 0, 'd'},
+                                       {"objects", 1, 0, 'k'},
+                                       {"namespace", 1, 0, 'N'},
+                                       {"namespaces", 1, 0, 'S'},
+                                       {"path", 1, 0, 'a'},
+                                       {"query", 1, 0, 'q'},
+                                       {"idle-seconds", 1, 0, 'i'},
+                                       {"drain-seconds", 1, 0, 'D'},
+                                       {"after", 1, 0, 'A'},
+                                       {"connect-rate", 1, 0, 'C'},
+                                       {"inflight", 1, 0, 'f'},
+                                       {"open-timeout", 1, 0, 'O'},
+                                       {0, 0, 0, 0}};
     int ch;
 
     memset(o, 0, sizeof *o);
-    o->host = "127.0.0.1";
+    o->t.host = "127.0.0.1";
     o->path = "/apis/clusterpedia.io/v1beta1/resources/api/v1/configmaps";
     o->query = "";
     o->ns = "loadbench";
@@ -972,28 +932,11 @@ parse(int argc, char **argv, struct opts *o)
     o->open_timeout_s = 180;
     parse_after(o, "10,60");
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (lu_target_opt(&o->t, "watchload", ch, optarg))
+            continue;
         switch (ch) {
-        case 'H':
-            o->host = optarg;
-            break;
-        case 'p':
-            o->port = atoi(optarg);
-            break;
-        case 'T':
-            o->token = lu_read_token(optarg);
-            if (!o->token) {
-                fprintf(stderr, "watchload: no token in %s\n", optarg);
-                exit(2);
-            }
-            break;
-        case 't':
-            o->token = optarg;
-            break;
         case 'c':
             o->ctl_port = atoi(optarg);
-            break;
-        case 'P':
-            o->pid = atoi(optarg);
             break;
         case 'w':
             o->watches = atol(optarg);
@@ -1048,7 +991,7 @@ parse(int argc, char **argv, struct opts *o)
         o->count = (long)(o->rate * o->seconds);
     if (!o->objects) /* each object changes once: every change must arrive */
         o->objects = o->count < 100000 ? o->count : 100000;
-    if (o->port <= 0 || o->ctl_port <= 0 || o->watches <= 0 || o->rate <= 0 ||
+    if (o->t.port <= 0 || o->ctl_port <= 0 || o->watches <= 0 || o->rate <= 0 ||
         o->count <= 0 || o->objects <= 0 || o->connect_rate <= 0 ||
         o->inflight <= 0 || strchr(o->ns, '"') || o->namespaces < 1 ||
         o->namespaces > 100000 || o->namespaces > o->watches)
@@ -1079,7 +1022,7 @@ watch_request(const struct opts *o, long k, const char *watch_q, size_t *len)
                  "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                  "Accept: application/json\r\nUser-Agent: pedia-watchload/1\r\n"
                  "Authorization: Bearer %s\r\n\r\n",
-                 path, o->token ? o->token : "");
+                 path, o->t.token ? o->t.token : "");
     if (n <= 0 || n >= 8192) {
         free(req);
         return NULL;
@@ -1162,15 +1105,10 @@ main(int argc, char **argv)
     static struct samples sm;
     static struct result res;
     long long rv;
-    long lim;
 
     parse(argc, argv, &o);
-    lim = lu_raise_nofile(o.watches + 256);
-    if (lim < o.watches + 64) {
-        fprintf(stderr, "watchload: RLIMIT_NOFILE is %ld, need %ld\n", lim,
-                o.watches + 64);
+    if (lu_need_fds("watchload", o.watches) != 0)
         return 1;
-    }
     if (lu_tls_init() != 0)
         return 1;
     x.o = &o;
@@ -1182,7 +1120,7 @@ main(int argc, char **argv)
         x.w[i].fd = -1;
     if (setup(&x, &rv) != 0)
         return 1;
-    lu_proc_read(o.pid, &sm.before);
+    lu_proc_read(o.t.pid, &sm.before);
     printf("watchload: opening %ld watches from resourceVersion %lld\n",
            o.watches, rv);
     fflush(stdout);
@@ -1190,9 +1128,9 @@ main(int argc, char **argv)
     printf("watchload: %ld watches open in %.1f s; idle for %d s\n",
            res.open_watches, res.open_s, o.idle_s);
     fflush(stdout);
-    lu_proc_read(o.pid, &sm.opened);
+    lu_proc_read(o.t.pid, &sm.opened);
     pump(&x, (unsigned)o.idle_s * 1000u);
-    lu_proc_read(o.pid, &sm.idle);
+    lu_proc_read(o.t.pid, &sm.idle);
     sm.peak = sm.idle;
     printf("watchload: churn %ld changes at %g/s\n", o.count, o.rate);
     fflush(stdout);
@@ -1209,7 +1147,7 @@ main(int argc, char **argv)
         if (o.after[i] > slept)
             lu_sleep_ms((unsigned)(o.after[i] - slept) * 1000u);
         slept = o.after[i] > slept ? o.after[i] : slept;
-        lu_proc_read(o.pid, &sm.after[i]);
+        lu_proc_read(o.t.pid, &sm.after[i]);
     }
     report(&x, &sm, &res);
     return 0;
