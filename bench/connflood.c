@@ -88,12 +88,15 @@ fc_watch(struct flood *f, struct fconn *c, uint32_t ev, int op)
     lu_epoll_set(f->ep, op, c->fd, ev, (uint64_t)(c - f->c));
 }
 
+/* The server closed c: counted, the first close timed, c closed. */
 static void
-note_close(struct flood *f)
+closed_by_server(struct flood *f, struct fconn *c, atomic_long *counter)
 {
     long ms = (long)((lu_mono_us() - f->t0) / 1000), none = -1;
 
+    atomic_fetch_add(counter, 1);
     atomic_compare_exchange_strong(&f->first_close_ms, &none, ms);
+    fc_close(f, c);
 }
 
 static void
@@ -128,9 +131,7 @@ slow_send(struct flood *f, struct fconn *c)
         r = (int)gnutls_record_send(c->s, line, (size_t)n);
     } while (r == GNUTLS_E_INTERRUPTED);
     if (r < 0 && r != GNUTLS_E_AGAIN) {
-        atomic_fetch_add(&f->slow_closed, 1);
-        note_close(f);
-        fc_close(f, c);
+        closed_by_server(f, c, &f->slow_closed);
         return;
     }
     c->lines++;
@@ -197,9 +198,7 @@ fc_readable(struct flood *f, struct fconn *c)
         ssize_t r = recv(c->fd, buf, sizeof buf, 0);
         if (r > 0 || (r < 0 && (errno == EAGAIN || errno == EINTR)))
             return;
-        atomic_fetch_add(&f->idle_closed, 1);
-        note_close(f);
-        fc_close(f, c);
+        closed_by_server(f, c, &f->idle_closed);
         return;
     }
     for (;;) {
@@ -209,9 +208,7 @@ fc_readable(struct flood *f, struct fconn *c)
         if (r > 0) { /* a response (408, 400, 431...): it will close */
             atomic_fetch_add(&f->slow_answered, 1);
         } else {
-            atomic_fetch_add(&f->slow_closed, 1);
-            note_close(f);
-            fc_close(f, c);
+            closed_by_server(f, c, &f->slow_closed);
             return;
         }
     }

@@ -187,12 +187,28 @@ status_kb(const char *text, const char *key)
     return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
+/* The start of /proc/<pid>/<name>, NUL-terminated; -1 when unreadable. */
+static int
+proc_text(int pid, const char *name, char *text, size_t cap)
+{
+    char path[64];
+    size_t n;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
+    f = fopen(path, "r");
+    if (!f)
+        return -1;
+    n = fread(text, 1, cap - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    return 0;
+}
+
 void
 lu_proc_read(int pid, struct lu_proc *out)
 {
     char path[64], text[4096], *p;
-    size_t n;
-    FILE *f;
     DIR *d;
     struct dirent *de;
     unsigned long ut = 0, st = 0;
@@ -202,13 +218,8 @@ lu_proc_read(int pid, struct lu_proc *out)
     out->cpu_s = -1;
     if (pid <= 0)
         return;
-    snprintf(path, sizeof path, "/proc/%d/status", pid);
-    f = fopen(path, "r");
-    if (!f)
+    if (proc_text(pid, "status", text, sizeof text) != 0)
         return;
-    n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
     out->ok = true;
     out->rss_kb = status_kb(text, "\nVmRSS:");
     out->hwm_kb = status_kb(text, "\nVmHWM:");
@@ -222,13 +233,8 @@ lu_proc_read(int pid, struct lu_proc *out)
                 out->fds++;
         closedir(d);
     }
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    f = fopen(path, "r");
-    if (!f)
+    if (proc_text(pid, "stat", text, sizeof text) != 0)
         return;
-    n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
     /* fields after the command (which may hold blanks): state is 3rd;
      * utime and stime are the 14th and 15th */
     p = strrchr(text, ')');
