@@ -38,6 +38,7 @@
 # RLIMIT_NOFILE for itself and the processes it starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib_bench.sh
 parts=${1:-connflood,watchmem,watchlag,python,watchspread}
 idle=${LOAD_IDLE:-1000}
 slow=${LOAD_SLOW:-200}
@@ -81,49 +82,16 @@ ulimit -n "$need" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -r); RLIMIT_NOFILE $(ulimit -n)"
 echo "== pediad: $pediad ($(git log -1 --format='%h %s' 2>/dev/null | cut -c1-70))"
 
-work=$(mktemp -d /tmp/pedia-loadbench-XXXXXX)
-pids=()
-stop_pid() {
-  local p=$1 i
-  kill -TERM "$p" 2>/dev/null || return 0
-  for i in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-}
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do stop_pid "$p"; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Wait for a line matching $2 in file $1 written by PID $3 (bounded).
-wait_line() {
-  local i line
-  for i in $(seq 1 600); do
-    line=$(grep -m1 "$2" "$1" || true)
-    if [ -n "$line" ]; then echo "$line"; return 0; fi
-    kill -0 "$3" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "no '$2' from PID $3:" >&2
-  cat "$1" >&2 2>/dev/null || true
-  return 1
-}
+bench_init pedia-loadbench
 
 # The member: TLS, a bearer token, generated pods and configmaps, a control
 # endpoint for the stamped churn; history long enough for a 1000/s run.
 mkdir -p "$work/member" "$work/clusters"
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/member/token"
-"$ks" --name load-member --generate-certs "$work/member" \
+start_kubesim kubesim "$ks" --name load-member --generate-certs "$work/member" \
   --token "$(cat "$work/member/token")" --generate-pods "$pods" --namespaces 4 \
-  --history 500000 --control-port 0 >"$work/kubesim.out" 2>&1 &
-kspid=$!
-pids+=("$kspid")
-line=$(wait_line "$work/kubesim.out" '^kubesim: listening' "$kspid")
-ksport=$(sed -E 's/.* port=([0-9]+) .*/\1/' <<<"$line")
-ctl=$(sed -E 's/.*control=([0-9]+).*/\1/' <<<"$line")
+  --history 500000 --control-port 0
+ctl=$ksctl
 cat >"$work/clusters/load-member.yaml" <<EOF
 apiVersion: cluster.clusterpedia.io/v1alpha2
 kind: PediaCluster
@@ -146,25 +114,13 @@ if "$pediad" --help 2>&1 | grep -q -- --max-connections-per-address; then
   caps=(--max-connections-per-address 30000 --max-watches-per-user 30000
         --max-requests-inflight-per-user 0)
 fi
-"$pediad" --listen 127.0.0.1:0 --state-dir "$work/state" \
-  --clusters-dir "$work/clusters" --kubeconfig-out "$work/kubeconfig" \
-  "${caps[@]}" ${LOAD_PEDIAD_ARGS:-} --log-level warn \
-  >"$work/pediad.out" 2>"$work/pediad.err" &
-pdpid=$!
-pids+=("$pdpid")
-line=$(wait_line "$work/pediad.out" '^pediad: serving on ' "$pdpid")
-url=${line#pediad: serving on }
-port=${url##*:}
+start_pediad pediad "$pediad" --clusters-dir "$work/clusters" \
+  "${caps[@]}" ${LOAD_PEDIAD_ARGS:-} --log-level warn
+url=$pdurl
+port=$pdport
 token="$work/state/admin-token"
 echo "== member: kubesim 127.0.0.1:$ksport (control $ctl), $pods pods; pediad $url, PID $pdpid"
-ready=""
-for i in $(seq 1 300); do
-  if curl -sk -H "Authorization: Bearer $(cat "$token")" \
-       "$url/apis/cluster.clusterpedia.io/v1alpha2/pediaclusters/load-member" 2>/dev/null |
-     grep -q '"type":"Ready","status":"True"'; then ready=1; break; fi
-  sleep 0.2
-done
-[ -n "$ready" ] || { echo "run_load_bench: the member did not become Ready" >&2; tail -5 "$work/pediad.err" >&2; exit 1; }
+wait_ready load-member || { echo "run_load_bench: the member did not become Ready" >&2; tail -5 "$work/pediad.err" >&2; exit 1; }
 
 results="$work/results.jsonl"
 : >"$results"
