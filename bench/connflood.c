@@ -41,8 +41,8 @@
 #include "loadutil.h"
 
 struct opts {
-    const char *host, *path, *token;
-    int port, pid;
+    struct lu_target t;
+    const char *path;
     long idle, slow;
     int slow_interval_ms, seconds, interval_ms, settle_s, timeout_ms;
     long open_rate;
@@ -78,37 +78,31 @@ struct flood {
 static void
 fc_close(struct flood *f, struct fconn *c)
 {
-    if (c->fd >= 0) {
-        epoll_ctl(f->ep, EPOLL_CTL_DEL, c->fd, NULL);
-        if (c->s)
-            gnutls_deinit(c->s);
-        close(c->fd);
-    }
-    c->s = NULL;
-    c->fd = -1;
+    lu_nb_close(f->ep, &c->fd, &c->s);
     c->state = F_DONE;
 }
 
 static void
 fc_watch(struct flood *f, struct fconn *c, uint32_t ev, int op)
 {
-    struct epoll_event e = {.events = ev, .data.u64 = (uint64_t)(c - f->c)};
-
-    epoll_ctl(f->ep, op, c->fd, &e);
+    lu_epoll_set(f->ep, op, c->fd, ev, (uint64_t)(c - f->c));
 }
 
+/* The server closed c: counted, the first close timed, c closed. */
 static void
-note_close(struct flood *f)
+closed_by_server(struct flood *f, struct fconn *c, atomic_long *counter)
 {
     long ms = (long)((lu_mono_us() - f->t0) / 1000), none = -1;
 
+    atomic_fetch_add(counter, 1);
     atomic_compare_exchange_strong(&f->first_close_ms, &none, ms);
+    fc_close(f, c);
 }
 
 static void
 fc_start(struct flood *f, struct fconn *c)
 {
-    c->fd = lu_connect_nb(f->o->host, f->o->port);
+    c->fd = lu_connect_nb(f->o->t.host, f->o->t.port);
     c->opened_us = lu_mono_us();
     if (c->fd < 0) {
         atomic_fetch_add(c->kind == K_IDLE ? &f->idle_connect_failed
@@ -137,9 +131,7 @@ slow_send(struct flood *f, struct fconn *c)
         r = (int)gnutls_record_send(c->s, line, (size_t)n);
     } while (r == GNUTLS_E_INTERRUPTED);
     if (r < 0 && r != GNUTLS_E_AGAIN) {
-        atomic_fetch_add(&f->slow_closed, 1);
-        note_close(f);
-        fc_close(f, c);
+        closed_by_server(f, c, &f->slow_closed);
         return;
     }
     c->lines++;
@@ -150,13 +142,11 @@ slow_send(struct flood *f, struct fconn *c)
 static void
 slow_handshake(struct flood *f, struct fconn *c)
 {
-    int r = gnutls_handshake(c->s);
+    uint32_t wait = 0;
+    int r = lu_tls_step(c->s, &wait);
 
-    if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
-        fc_watch(f, c,
-                 (gnutls_record_get_direction(c->s) ? EPOLLOUT : EPOLLIN) |
-                     EPOLLRDHUP,
-                 EPOLL_CTL_MOD);
+    if (r == 0) {
+        fc_watch(f, c, wait | EPOLLRDHUP, EPOLL_CTL_MOD);
         return;
     }
     if (r < 0) {
@@ -176,10 +166,7 @@ slow_handshake(struct flood *f, struct fconn *c)
 static void
 fc_connected(struct flood *f, struct fconn *c)
 {
-    int err = 0;
-    socklen_t len = sizeof err;
-
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err) {
+    if (lu_connect_done(c->fd) != 0) {
         atomic_fetch_add(c->kind == K_IDLE ? &f->idle_connect_failed
                                            : &f->slow_tcp_failed,
                          1);
@@ -211,9 +198,7 @@ fc_readable(struct flood *f, struct fconn *c)
         ssize_t r = recv(c->fd, buf, sizeof buf, 0);
         if (r > 0 || (r < 0 && (errno == EAGAIN || errno == EINTR)))
             return;
-        atomic_fetch_add(&f->idle_closed, 1);
-        note_close(f);
-        fc_close(f, c);
+        closed_by_server(f, c, &f->idle_closed);
         return;
     }
     for (;;) {
@@ -223,9 +208,7 @@ fc_readable(struct flood *f, struct fconn *c)
         if (r > 0) { /* a response (408, 400, 431...): it will close */
             atomic_fetch_add(&f->slow_answered, 1);
         } else {
-            atomic_fetch_add(&f->slow_closed, 1);
-            note_close(f);
-            fc_close(f, c);
+            closed_by_server(f, c, &f->slow_closed);
             return;
         }
     }
@@ -264,9 +247,8 @@ flood_main(void *arg)
 
     f->t0 = lu_mono_us();
     while (!atomic_load(&f->stop)) {
-        uint64_t now = lu_mono_us();
-        long allowed =
-            (long)((double)(now - f->t0) / 1e6 * (double)f->o->open_rate) + 64;
+        long allowed = lu_paced(f->t0, (double)f->o->open_rate, 64);
+        uint64_t now;
         int n, busy = 0;
 
         for (; started < f->n && started < allowed; started++)
@@ -339,7 +321,8 @@ one_fresh(const struct opts *o, const char *path, const char *token,
 {
     struct lu_conn c;
     uint64_t t0 = lu_mono_us();
-    enum lu_fail r = lu_conn_open(&c, o->host, o->port, true, o->timeout_ms);
+    enum lu_fail r =
+        lu_conn_open(&c, o->t.host, o->t.port, true, o->timeout_ms);
     int status;
     size_t bytes;
     bool ka;
@@ -374,11 +357,11 @@ measure(const struct opts *o, struct phase *p)
     memset(p, 0, sizeof *p);
     while (lu_mono_us() < end) {
         uint64_t us = 0;
-        enum lu_fail r = one_fresh(o, o->path, o->token, &us);
+        enum lu_fail r = one_fresh(o, o->path, o->t.token, &us);
         record(&p->fresh, r, us);
 
         if (!ka_open) {
-            r = lu_conn_open(&ka, o->host, o->port, true, o->timeout_ms);
+            r = lu_conn_open(&ka, o->t.host, o->t.port, true, o->timeout_ms);
             ka_open = r == LU_OK;
             if (!ka_open)
                 p->ka.fail[r]++;
@@ -388,7 +371,7 @@ measure(const struct opts *o, struct phase *p)
             size_t bytes;
             bool keep;
             uint64_t s = lu_mono_us();
-            r = lu_conn_get(&ka, o->path, o->token, &status, &bytes, &keep,
+            r = lu_conn_get(&ka, o->path, o->t.token, &status, &bytes, &keep,
                             NULL, 0);
             record(&p->ka, r, lu_mono_us() - s);
             if (r == LU_FAIL_IO || r == LU_FAIL_TLS || !keep) {
@@ -413,17 +396,18 @@ measure(const struct opts *o, struct phase *p)
 static void
 print_kind(const char *phase, const char *kind, const struct kind_res *k)
 {
+    struct lu_ms ms = lu_hist_ms(&k->h);
+
     printf("  %-9s %-10s ok %6ld  p50 %8.2f ms  p99 %8.2f ms  max %8.2f ms"
            "  failed: connect %ld, tls %ld, io %ld, http %ld\n",
-           phase, kind, k->ok, lu_hist_q(&k->h, 0.5) / 1000.0,
-           lu_hist_q(&k->h, 0.99) / 1000.0, (double)k->h.max / 1000.0,
-           k->fail[LU_FAIL_CONNECT], k->fail[LU_FAIL_TLS], k->fail[LU_FAIL_IO],
-           k->fail[LU_FAIL_HTTP]);
+           phase, kind, k->ok, ms.p50, ms.p99, ms.max, k->fail[LU_FAIL_CONNECT],
+           k->fail[LU_FAIL_TLS], k->fail[LU_FAIL_IO], k->fail[LU_FAIL_HTTP]);
 }
 
 static int
 json_kind(char *b, size_t cap, const char *name, const struct kind_res *k)
 {
+    struct lu_ms ms = lu_hist_ms(&k->h);
     long failed = 0;
 
     for (int i = 1; i < LU_FAIL_N; i++)
@@ -434,9 +418,8 @@ json_kind(char *b, size_t cap, const char *name, const struct kind_res *k)
         "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"fail_connect\":%ld,\"fail_tls\":%ld,"
         "\"fail_io\":%ld,\"fail_http\":%ld}",
         name, k->ok, failed, k->fail[LU_FAIL_CONNECT] + k->fail[LU_FAIL_TLS],
-        lu_hist_q(&k->h, 0.5) / 1000.0, lu_hist_q(&k->h, 0.99) / 1000.0,
-        (double)k->h.max / 1000.0, k->fail[LU_FAIL_CONNECT],
-        k->fail[LU_FAIL_TLS], k->fail[LU_FAIL_IO], k->fail[LU_FAIL_HTTP]);
+        ms.p50, ms.p99, ms.max, k->fail[LU_FAIL_CONNECT], k->fail[LU_FAIL_TLS],
+        k->fail[LU_FAIL_IO], k->fail[LU_FAIL_HTTP]);
 }
 
 static void
@@ -480,7 +463,7 @@ report(const struct opts *o, struct flood *f, const struct phase *u,
     char rfs[32], rks[32];
 
     printf("connflood: %ld idle + %ld slow connections to %s:%d, path %s\n",
-           o->idle, o->slow, o->host, o->port, o->path);
+           o->idle, o->slow, o->t.host, o->t.port, o->path);
     printf("  flood opened in %.1f s: idle %ld open (%ld connect failed, %ld "
            "closed by the server); slow %ld handshaken (%ld TCP failed, %ld "
            "TLS failed, %ld closed by the server, %ld answered), %ld header "
@@ -549,11 +532,7 @@ usage(void)
 static void
 parse(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {{"host", 1, 0, 'H'},
-                                       {"port", 1, 0, 'p'},
-                                       {"token-file", 1, 0, 'T'},
-                                       {"token", 1, 0, 't'},
-                                       {"pid", 1, 0, 'P'},
+    static const struct option lo[] = {LU_TARGET_OPTIONS,
                                        {"idle", 1, 0, 'i'},
                                        {"slow", 1, 0, 's'},
                                        {"slow-interval-ms", 1, 0, 'S'},
@@ -566,41 +545,21 @@ parse(int argc, char **argv, struct opts *o)
                                        {0, 0, 0, 0}};
     int ch;
 
-    *o = (struct opts){"127.0.0.1",
-                       "/apis/clusterpedia.io/v1beta1/resources/api/v1/"
-                       "pods?limit=10",
-                       NULL,
-                       0,
-                       0,
-                       1000,
-                       200,
-                       5000,
-                       15,
-                       20,
-                       3,
-                       5000,
-                       2000};
+    *o = (struct opts){.t.host = "127.0.0.1",
+                       .path = "/apis/clusterpedia.io/v1beta1/resources/api/"
+                               "v1/pods?limit=10",
+                       .idle = 1000,
+                       .slow = 200,
+                       .slow_interval_ms = 5000,
+                       .seconds = 15,
+                       .interval_ms = 20,
+                       .settle_s = 3,
+                       .timeout_ms = 5000,
+                       .open_rate = 2000};
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (lu_target_opt(&o->t, "connflood", ch, optarg))
+            continue;
         switch (ch) {
-        case 'H':
-            o->host = optarg;
-            break;
-        case 'p':
-            o->port = atoi(optarg);
-            break;
-        case 'T':
-            o->token = lu_read_token(optarg);
-            if (!o->token) {
-                fprintf(stderr, "connflood: no token in %s\n", optarg);
-                exit(2);
-            }
-            break;
-        case 't':
-            o->token = optarg;
-            break;
-        case 'P':
-            o->pid = atoi(optarg);
-            break;
         case 'i':
             o->idle = atol(optarg);
             break;
@@ -632,7 +591,7 @@ parse(int argc, char **argv, struct opts *o)
             usage();
         }
     }
-    if (o->port <= 0 || o->idle < 0 || o->slow < 0 || o->seconds <= 0 ||
+    if (o->t.port <= 0 || o->idle < 0 || o->slow < 0 || o->seconds <= 0 ||
         o->slow_interval_ms <= 0 || o->open_rate <= 0 || o->interval_ms < 0)
         usage();
 }
@@ -644,22 +603,17 @@ main(int argc, char **argv)
     struct flood f;
     struct phase unloaded, loaded;
     struct lu_proc pr[3];
-    long lim;
     uint64_t t0;
     double open_s;
 
     parse(argc, argv, &o);
-    lim = lu_raise_nofile(o.idle + o.slow + 256);
-    if (lim < o.idle + o.slow + 64) {
-        fprintf(stderr, "connflood: RLIMIT_NOFILE is %ld, need %ld\n", lim,
-                o.idle + o.slow + 64);
+    if (lu_need_fds("connflood", o.idle + o.slow) != 0)
         return 1;
-    }
     if (lu_tls_init() != 0) {
         fprintf(stderr, "connflood: GnuTLS init failed\n");
         return 1;
     }
-    lu_proc_read(o.pid, &pr[0]);
+    lu_proc_read(o.t.pid, &pr[0]);
     printf("connflood: unloaded for %d s\n", o.seconds);
     fflush(stdout);
     measure(&o, &unloaded);
@@ -676,11 +630,11 @@ main(int argc, char **argv)
            open_s, o.seconds, o.settle_s);
     fflush(stdout);
     lu_sleep_ms((unsigned)o.settle_s * 1000u);
-    lu_proc_read(o.pid, &pr[1]);
+    lu_proc_read(o.t.pid, &pr[1]);
     measure(&o, &loaded);
     flood_stop(&f);
     lu_sleep_ms(2000);
-    lu_proc_read(o.pid, &pr[2]);
+    lu_proc_read(o.t.pid, &pr[2]);
     report(&o, &f, &unloaded, &loaded, pr, open_s);
     return 0;
 }

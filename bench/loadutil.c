@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -23,6 +24,36 @@
 
 const char *const lu_fail_names[LU_FAIL_N] = {"ok", "connect", "tls", "io",
                                               "http"};
+
+/* ---- the options every tool takes ---- */
+
+bool
+lu_target_opt(struct lu_target *t, const char *prog, int ch, const char *arg)
+{
+    switch (ch) {
+    case 'H':
+        t->host = arg;
+        return true;
+    case 't':
+        t->token = arg;
+        return true;
+    case 'T':
+        t->token = lu_read_token(arg);
+        if (!t->token) {
+            fprintf(stderr, "%s: no token in %s\n", prog, arg);
+            exit(2);
+        }
+        return true;
+    case 'p':
+        t->port = atoi(arg);
+        return true;
+    case 'P':
+        t->pid = atoi(arg);
+        return true;
+    default:
+        return false;
+    }
+}
 
 /* ---- clocks ---- */
 
@@ -137,6 +168,15 @@ lu_hist_q(const struct lu_hist *h, double q)
     return (double)h->max;
 }
 
+struct lu_ms
+lu_hist_ms(const struct lu_hist *h)
+{
+    struct lu_ms ms = {lu_hist_q(h, 0.5) / 1000.0, lu_hist_q(h, 0.99) / 1000.0,
+                       (double)h->max / 1000.0};
+
+    return ms;
+}
+
 /* ---- /proc ---- */
 
 static long
@@ -147,12 +187,28 @@ status_kb(const char *text, const char *key)
     return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
+/* The start of /proc/<pid>/<name>, NUL-terminated; -1 when unreadable. */
+static int
+proc_text(int pid, const char *name, char *text, size_t cap)
+{
+    char path[64];
+    size_t n;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
+    f = fopen(path, "r");
+    if (!f)
+        return -1;
+    n = fread(text, 1, cap - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    return 0;
+}
+
 void
 lu_proc_read(int pid, struct lu_proc *out)
 {
     char path[64], text[4096], *p;
-    size_t n;
-    FILE *f;
     DIR *d;
     struct dirent *de;
     unsigned long ut = 0, st = 0;
@@ -162,13 +218,8 @@ lu_proc_read(int pid, struct lu_proc *out)
     out->cpu_s = -1;
     if (pid <= 0)
         return;
-    snprintf(path, sizeof path, "/proc/%d/status", pid);
-    f = fopen(path, "r");
-    if (!f)
+    if (proc_text(pid, "status", text, sizeof text) != 0)
         return;
-    n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
     out->ok = true;
     out->rss_kb = status_kb(text, "\nVmRSS:");
     out->hwm_kb = status_kb(text, "\nVmHWM:");
@@ -182,13 +233,8 @@ lu_proc_read(int pid, struct lu_proc *out)
                 out->fds++;
         closedir(d);
     }
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    f = fopen(path, "r");
-    if (!f)
+    if (proc_text(pid, "stat", text, sizeof text) != 0)
         return;
-    n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
     /* fields after the command (which may hold blanks): state is 3rd;
      * utime and stime are the 14th and 15th */
     p = strrchr(text, ')');
@@ -205,6 +251,35 @@ lu_proc_json(char *buf, size_t cap, const struct lu_proc *p)
              "{\"rss_kb\":%ld,\"hwm_kb\":%ld,\"threads\":%ld,\"fds\":%ld,"
              "\"cpu_s\":%.2f}",
              p->rss_kb, p->hwm_kb, p->threads, p->fds, p->cpu_s);
+}
+
+void
+lu_proc_peak(int pid, struct lu_proc *peak)
+{
+    struct lu_proc p;
+
+    lu_proc_read(pid, &p);
+    if (!p.ok)
+        return;
+    if (!peak->ok || p.rss_kb > peak->rss_kb)
+        peak->rss_kb = p.rss_kb;
+    if (!peak->ok || p.threads > peak->threads)
+        peak->threads = p.threads;
+    if (!peak->ok || p.fds > peak->fds)
+        peak->fds = p.fds;
+    peak->hwm_kb = p.hwm_kb;
+    peak->cpu_s = p.cpu_s;
+    peak->ok = true;
+}
+
+double
+lu_cpu_self_s(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 long
@@ -227,6 +302,23 @@ lu_raise_nofile(long want)
         getrlimit(RLIMIT_NOFILE, &rl);
     }
     return (long)rl.rlim_cur;
+}
+
+int
+lu_need_fds(const char *prog, long n)
+{
+    long lim = lu_raise_nofile(n + 256);
+
+    if (lim >= n + 64)
+        return 0;
+    fprintf(stderr, "%s: RLIMIT_NOFILE is %ld, need %ld\n", prog, lim, n + 64);
+    return -1;
+}
+
+long
+lu_paced(uint64_t t0_us, double per_s, long burst)
+{
+    return (long)((double)(lu_mono_us() - t0_us) / 1e6 * per_s) + burst;
 }
 
 char *
@@ -345,6 +437,51 @@ lu_tls_session(gnutls_session_t *out, int fd, bool nonblock)
     gnutls_transport_set_int(s, fd);
     *out = s;
     return 0;
+}
+
+/* ---- non-blocking connections ---- */
+
+void
+lu_epoll_set(int ep, int op, int fd, uint32_t events, uint64_t id)
+{
+    struct epoll_event e = {.events = events, .data.u64 = id};
+
+    epoll_ctl(ep, op, fd, &e);
+}
+
+int
+lu_connect_done(int fd)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+
+    return getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err ? -1
+                                                                        : 0;
+}
+
+int
+lu_tls_step(gnutls_session_t s, uint32_t *wait)
+{
+    int r = gnutls_handshake(s);
+
+    if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
+        *wait = gnutls_record_get_direction(s) ? EPOLLOUT : EPOLLIN;
+        return 0;
+    }
+    return r < 0 ? -1 : 1;
+}
+
+void
+lu_nb_close(int ep, int *fd, gnutls_session_t *s)
+{
+    if (*fd >= 0) {
+        epoll_ctl(ep, EPOLL_CTL_DEL, *fd, NULL);
+        if (*s)
+            gnutls_deinit(*s);
+        close(*fd);
+    }
+    *s = NULL;
+    *fd = -1;
 }
 
 /* ---- blocking connections ---- */

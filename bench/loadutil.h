@@ -1,18 +1,40 @@
 /*
  * loadutil.h: helpers shared by the issue-14 load generators (connflood,
- * watchload): clocks, a log-linear latency histogram, /proc sampling of
- * the server process, file-descriptor limits, blocking TLS (GnuTLS) and
- * plain HTTP/1.1 clients. No libpedia: these tools talk to pediad over
- * the wire only, so they measure the current and the event-driven server
- * alike.
+ * watchload): the options every tool takes, clocks, a log-linear latency
+ * histogram, /proc sampling of the server process, file-descriptor
+ * limits, non-blocking TLS client connections on epoll, blocking TLS
+ * (GnuTLS) and plain HTTP/1.1 clients. No libpedia: these tools talk to
+ * pediad over the wire only, so they measure the current and the
+ * event-driven server alike.
  */
 #ifndef PEDIA_BENCH_LOADUTIL_H
 #define PEDIA_BENCH_LOADUTIL_H
 
+#include <getopt.h>
 #include <gnutls/gnutls.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* ---- the options every tool takes ---- */
+struct lu_target {
+    const char *host;  /* IPv4 literal, 127.0.0.1 by default */
+    int port;          /* pediad's */
+    const char *token; /* bearer token */
+    int pid;           /* pediad's, for /proc samples; 0: none */
+};
+/* Their getopt_long entries, first in a tool's table: --host, --port,
+ * --token-file, --token, --pid (codes H p T t P). */
+#define LU_TARGET_OPTIONS                                                      \
+    {"host", 1, 0, 'H'}, {"port", 1, 0, 'p'}, {"token-file", 1, 0, 'T'},       \
+        {"token", 1, 0, 't'},                                                  \
+    {                                                                          \
+        "pid", 1, 0, 'P'                                                       \
+    }
+/* Handles getopt_long's ch when it is one of LU_TARGET_OPTIONS (false
+ * otherwise); a token file without a token ends the program (2). */
+bool lu_target_opt(struct lu_target *t, const char *prog, int ch,
+                   const char *arg);
 
 /* ---- clocks ---- */
 uint64_t lu_mono_us(void);
@@ -29,6 +51,11 @@ void lu_hist_add(struct lu_hist *h, uint64_t us);
 void lu_hist_merge(struct lu_hist *into, const struct lu_hist *from);
 /* q in [0,1]; 0 when empty. */
 double lu_hist_q(const struct lu_hist *h, double q);
+/* p50, p99 and max in milliseconds. */
+struct lu_ms {
+    double p50, p99, max;
+};
+struct lu_ms lu_hist_ms(const struct lu_hist *h);
 
 /* ---- the server process ---- */
 struct lu_proc {
@@ -39,10 +66,21 @@ struct lu_proc {
 void lu_proc_read(int pid, struct lu_proc *out);
 /* One JSON object for a sample: {"rss_kb":..,"threads":..,"fds":..}. */
 void lu_proc_json(char *buf, size_t cap, const struct lu_proc *p);
+/* Samples pid into a running peak: highest RSS, threads and fds, the
+ * latest HWM and CPU. */
+void lu_proc_peak(int pid, struct lu_proc *peak);
+/* This process's CPU (user + system) so far, in seconds. */
+double lu_cpu_self_s(void);
 
 /* Raise RLIMIT_NOFILE (soft, and hard when allowed) to at least `want`;
  * returns the soft limit in force afterwards. */
 long lu_raise_nofile(long want);
+/* Enough descriptors for n connections (n + 256 wanted, n + 64 needed);
+ * -1 after a message naming prog when the limit stays below. */
+int lu_need_fds(const char *prog, long n);
+/* How many of a paced series may have started t0_us (lu_mono_us) ago at
+ * per_s a second, burst ahead. */
+long lu_paced(uint64_t t0_us, double per_s, long burst);
 
 /* The file's first line without blanks (a token), malloc'ed; NULL if none. */
 char *lu_read_token(const char *path);
@@ -61,6 +99,16 @@ int lu_tls_init(void);
 gnutls_certificate_credentials_t lu_tls_creds(void);
 /* A client session on fd; nonblock as the fd is. */
 int lu_tls_session(gnutls_session_t *out, int fd, bool nonblock);
+
+/* ---- non-blocking connections on an epoll set (data.u64 = id) ---- */
+void lu_epoll_set(int ep, int op, int fd, uint32_t events, uint64_t id);
+/* After EPOLLOUT on a connecting socket: 0 when it connected, else -1. */
+int lu_connect_done(int fd);
+/* One step of a client handshake: 1 done, 0 again when the socket is
+ * ready for *wait (EPOLLIN or EPOLLOUT), -1 failed. */
+int lu_tls_step(gnutls_session_t s, uint32_t *wait);
+/* Takes *fd off ep, ends *s (may be NULL) and closes *fd; both reset. */
+void lu_nb_close(int ep, int *fd, gnutls_session_t *s);
 
 /* One blocking connection, plain or TLS. */
 struct lu_conn {

@@ -24,6 +24,7 @@
 # Every process it starts is stopped by PID on exit; the temp dir goes too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib_bench.sh
 objects=${1:-1000000}
 iters=${2:-1000}
 kpods=${3:-100000}
@@ -39,56 +40,18 @@ cmake --build "$build" -j2 --target bench_api pediad kubesim >/dev/null
 bench="$build/bench/bench_api"
 pediad="$build/pediad/pediad"
 ks="$build/tests/kubesim/kubesim"
-work=$(mktemp -d /tmp/pedia-apibench-XXXXXX)
-pids=()
-stop_pid() {
-  local p=$1 i
-  kill -TERM "$p" 2>/dev/null || return 0
-  for i in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-}
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do stop_pid "$p"; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Wait for a line matching $2 in file $1 written by PID $3 (bounded).
-wait_line() {
-  local i line
-  for i in $(seq 1 1200); do
-    line=$(grep -m1 "$2" "$1" || true)
-    if [ -n "$line" ]; then echo "$line"; return 0; fi
-    kill -0 "$3" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "no '$2' from PID $3:" >&2
-  cat "$1" "$1.err" >&2 2>/dev/null || true
-  return 1
-}
+wait_tenths=1200
+bench_init pedia-apibench
 
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -r)"
-"$ks" --port 0 --control-port 0 --generate-pods 0 --no-crd --name idle \
-  >"$work/kubesim.out" 2>&1 &
-pids+=($!)
-line=$(wait_line "$work/kubesim.out" '^kubesim: listening' "${pids[-1]}")
-ksport=$(sed -n 's/.* port=\([0-9]*\) .*/\1/p' <<<"$line")
-ksrv=$(sed -n 's/.* rv=\([0-9]*\).*/\1/p' <<<"$line")
+start_kubesim kubesim "$ks" --port 0 --control-port 0 --generate-pods 0 --no-crd \
+  --name idle
 echo "member: idle kubesim on 127.0.0.1:$ksport, resourceVersion $ksrv"
 
-# start_pediad DB CLUSTERS_DIR LABEL: sets pdpid and pdurl.
-start_pediad() {
-  "$pediad" --storage "sqlite:$1" --listen 127.0.0.1:0 --state-dir "$work/state" \
-    --kubeconfig-out "$work/kubeconfig" --clusters-dir "$2" --log-level warn \
-    >"$work/pediad-$3.out" 2>"$work/pediad-$3.out.err" &
-  pdpid=$!
-  pids+=("$pdpid")
-  local l
-  l=$(wait_line "$work/pediad-$3.out" '^pediad: serving on ' "$pdpid")
-  pdurl=${l#pediad: serving on }
+# pediad_on DB CLUSTERS_DIR LABEL: sets pdpid and pdurl.
+pediad_on() {
+  start_pediad "pediad-$3" "$pediad" --storage "sqlite:$1" --clusters-dir "$2" \
+    --log-level warn
   echo "pediad ($3): $pdurl, PID $pdpid"
 }
 
@@ -98,7 +61,7 @@ mkdir -p "$work/big-clusters"
   --member "http://127.0.0.1:$ksport" --member-rv "$ksrv" \
   --clusters-dir "$work/big-clusters"
 echo "store file: $(du -sh "$work/big.db" | cut -f1)"
-start_pediad "$work/big.db" "$work/big-clusters" big
+pediad_on "$work/big.db" "$work/big-clusters" big
 "$bench" run --uri "sqlite:$work/big.db" --server "$pdurl" \
   --state-dir "$work/state" --server-pid "$pdpid" --iterations "$iters" \
   --seconds "$seconds" --threads "$threads" --rounds "$rounds"
@@ -112,7 +75,7 @@ mkdir -p "$work/k-clusters"
 "$bench" prepare --uri "sqlite:$work/k.db" --objects "$kobjects" \
   --member "http://127.0.0.1:$ksport" --member-rv "$ksrv" \
   --clusters-dir "$work/k-clusters"
-start_pediad "$work/k.db" "$work/k-clusters" kubectl
+pediad_on "$work/k.db" "$work/k-clusters" kubectl
 "$bench" wait --uri "sqlite:$work/k.db" --server "$pdurl" --state-dir "$work/state"
 kubectl --kubeconfig "$work/kubeconfig" --context clusterpedia version 2>/dev/null | head -3 || true
 # kubectl_timed LABEL ARGS...: sets wall, rss_mb, listed; kubectl's output

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Issue 14 load benchmarks against pediad, one command:
 #   bench/run_load_bench.sh [PARTS]
-# PARTS: comma-separated, any of connflood,watchmem,watchlag,python
-# (default: all four, in that order). Scale and durations come from the
-# environment (defaults = the issue's scale):
+# PARTS: comma-separated, any of connflood,watchmem,watchlag,python,
+# watchspread (default: all five, in that order). Scale and durations come
+# from the environment (defaults = the issue's scale):
 #   connflood: LOAD_IDLE=1000 idle TCP connections, LOAD_SLOW=200 slow-header
 #     TLS connections (one header line every LOAD_SLOW_INTERVAL_MS=5000),
 #     LOAD_SECONDS=15 of measurement unloaded and again loaded.
@@ -13,6 +13,11 @@
 #   watchlag:  LOAD_LAG_WATCHES=100 watches, LOAD_RATE=1000 changes/s for
 #     LOAD_LAG_SECONDS=10 (every watch receives every change: the server
 #     delivers watches x rate events/s).
+#   watchspread: LOAD_SPREAD_WATCHES=10000 watches over
+#     LOAD_SPREAD_NAMESPACES=1000 namespaces (watch j watches namespace
+#     j % N, whose objects are every N-th), LOAD_SPREAD_RATE=1000 changes/s
+#     for LOAD_SPREAD_SECONDS=10: every watch must get every change of its
+#     namespace (the server delivers rate x watches / namespaces events/s).
 #   python:    LOAD_PY_WATCHES=200 threads of the Python kubernetes client,
 #     LOAD_PY_RATE=10 changes/s, LOAD_PY_COUNT=50 changes; LOAD_PY_RAW=1
 #     skips the client's model deserialization (its lag is the client's).
@@ -33,7 +38,8 @@
 # RLIMIT_NOFILE for itself and the processes it starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-parts=${1:-connflood,watchmem,watchlag,python}
+. bench/lib_bench.sh
+parts=${1:-connflood,watchmem,watchlag,python,watchspread}
 idle=${LOAD_IDLE:-1000}
 slow=${LOAD_SLOW:-200}
 slow_ms=${LOAD_SLOW_INTERVAL_MS:-5000}
@@ -45,6 +51,10 @@ after=${LOAD_AFTER:-10,60}
 lag_watches=${LOAD_LAG_WATCHES:-100}
 rate=${LOAD_RATE:-1000}
 lag_secs=${LOAD_LAG_SECONDS:-10}
+spread_watches=${LOAD_SPREAD_WATCHES:-10000}
+spread_ns=${LOAD_SPREAD_NAMESPACES:-1000}
+spread_rate=${LOAD_SPREAD_RATE:-1000}
+spread_secs=${LOAD_SPREAD_SECONDS:-10}
 py_watches=${LOAD_PY_WATCHES:-200}
 py_rate=${LOAD_PY_RATE:-10}
 py_count=${LOAD_PY_COUNT:-50}
@@ -64,56 +74,24 @@ for b in "$pediad" "$ks" "$build/bench/connflood" "$build/bench/watchload"; do
 done
 
 # Descriptors: every connection is one on each side; pediad inherits this.
-need=$(( (idle + slow > watches ? idle + slow : watches) + 4096 ))
+need=$(( idle + slow > watches ? idle + slow : watches ))
+need=$(( (need > spread_watches ? need : spread_watches) + 4096 ))
 [ "$need" -lt 65536 ] && need=65536
 ulimit -Hn "$need" 2>/dev/null || true
 ulimit -n "$need" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -r); RLIMIT_NOFILE $(ulimit -n)"
 echo "== pediad: $pediad ($(git log -1 --format='%h %s' 2>/dev/null | cut -c1-70))"
 
-work=$(mktemp -d /tmp/pedia-loadbench-XXXXXX)
-pids=()
-stop_pid() {
-  local p=$1 i
-  kill -TERM "$p" 2>/dev/null || return 0
-  for i in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-}
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do stop_pid "$p"; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Wait for a line matching $2 in file $1 written by PID $3 (bounded).
-wait_line() {
-  local i line
-  for i in $(seq 1 600); do
-    line=$(grep -m1 "$2" "$1" || true)
-    if [ -n "$line" ]; then echo "$line"; return 0; fi
-    kill -0 "$3" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "no '$2' from PID $3:" >&2
-  cat "$1" >&2 2>/dev/null || true
-  return 1
-}
+bench_init pedia-loadbench
 
 # The member: TLS, a bearer token, generated pods and configmaps, a control
 # endpoint for the stamped churn; history long enough for a 1000/s run.
 mkdir -p "$work/member" "$work/clusters"
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/member/token"
-"$ks" --name load-member --generate-certs "$work/member" \
+start_kubesim kubesim "$ks" --name load-member --generate-certs "$work/member" \
   --token "$(cat "$work/member/token")" --generate-pods "$pods" --namespaces 4 \
-  --history 500000 --control-port 0 >"$work/kubesim.out" 2>&1 &
-kspid=$!
-pids+=("$kspid")
-line=$(wait_line "$work/kubesim.out" '^kubesim: listening' "$kspid")
-ksport=$(sed -E 's/.* port=([0-9]+) .*/\1/' <<<"$line")
-ctl=$(sed -E 's/.*control=([0-9]+).*/\1/' <<<"$line")
+  --history 500000 --control-port 0
+ctl=$ksctl
 cat >"$work/clusters/load-member.yaml" <<EOF
 apiVersion: cluster.clusterpedia.io/v1alpha2
 kind: PediaCluster
@@ -136,25 +114,13 @@ if "$pediad" --help 2>&1 | grep -q -- --max-connections-per-address; then
   caps=(--max-connections-per-address 30000 --max-watches-per-user 30000
         --max-requests-inflight-per-user 0)
 fi
-"$pediad" --listen 127.0.0.1:0 --state-dir "$work/state" \
-  --clusters-dir "$work/clusters" --kubeconfig-out "$work/kubeconfig" \
-  "${caps[@]}" ${LOAD_PEDIAD_ARGS:-} --log-level warn \
-  >"$work/pediad.out" 2>"$work/pediad.err" &
-pdpid=$!
-pids+=("$pdpid")
-line=$(wait_line "$work/pediad.out" '^pediad: serving on ' "$pdpid")
-url=${line#pediad: serving on }
-port=${url##*:}
+start_pediad pediad "$pediad" --clusters-dir "$work/clusters" \
+  "${caps[@]}" ${LOAD_PEDIAD_ARGS:-} --log-level warn
+url=$pdurl
+port=$pdport
 token="$work/state/admin-token"
 echo "== member: kubesim 127.0.0.1:$ksport (control $ctl), $pods pods; pediad $url, PID $pdpid"
-ready=""
-for i in $(seq 1 300); do
-  if curl -sk -H "Authorization: Bearer $(cat "$token")" \
-       "$url/apis/cluster.clusterpedia.io/v1alpha2/pediaclusters/load-member" 2>/dev/null |
-     grep -q '"type":"Ready","status":"True"'; then ready=1; break; fi
-  sleep 0.2
-done
-[ -n "$ready" ] || { echo "run_load_bench: the member did not become Ready" >&2; tail -5 "$work/pediad.err" >&2; exit 1; }
+wait_ready load-member || { echo "run_load_bench: the member did not become Ready" >&2; tail -5 "$work/pediad.err" >&2; exit 1; }
 
 results="$work/results.jsonl"
 : >"$results"
@@ -198,6 +164,13 @@ if want python; then
     "${objargs[@]}" ${LOAD_PY_RAW:+--raw}
 fi
 
+if want watchspread; then
+  run_part watchspread $(( spread_secs + 900 )) "$build/bench/watchload" --port "$port" \
+    --token-file "$token" --control-port "$ctl" --pid "$pdpid" \
+    --watches "$spread_watches" --namespaces "$spread_ns" --rate "$spread_rate" \
+    --seconds "$spread_secs" "${objargs[@]}" --idle-seconds 2 --after 5
+fi
+
 [ -n "${LOAD_OUT:-}" ] && cat "$results" >>"$LOAD_OUT"
 echo
 echo "== summary (pediad PID $pdpid; JSON lines above)"
@@ -224,7 +197,9 @@ for x in rows:
     elif b == "watchload":
         after = ", ".join(f"{a['s']} s: {mb(a['proc'])} ({v:.2f}x)" for a, v in
                           zip(x["server_after"], x["after_rss_vs_before"]))
-        print(f"watchload  {x['watches']} watches: open {x['open']} "
+        ns = x.get("namespaces", 1)
+        print(f"watchload  {x['watches']} watches"
+              f"{f' over {ns} namespaces' if ns > 1 else ''}: open {x['open']} "
               f"(fail connect {x['fail_connect']}, tls {x['fail_tls']}, io {x['fail_io']}, http {x['fail_http']});"
               f" {x['count']} changes on {x['objects']} objects at {x['rate']:g}/s: every change "
               f"{x['complete']}/{x['open']}, final versions {x['converged']}/{x['open']}, events per watch "
@@ -235,6 +210,13 @@ for x in rows:
               f"{mb(x['server_idle'])} = {r(x['rss_per_idle_watch_kb'], '{:.1f}')} KB/watch (goal <= 64), "
               f"churn peak {mb(x['server_churn_peak'])}; threads idle {x['server_idle']['threads']}, "
               f"server CPU while idle {r(x.get('server_idle_cpu_pct'), '{:.1f}')} %")
+        if ns > 1:
+            span = x["churn_s"] if x["churn_s"] > 0 else 0
+            print(f"  spread: every change of its namespace {x['complete']}/{x['open']}, "
+                  f"delivered {x['delivered']} of {x['expected']} expected events "
+                  f"(changes x W/N = {x['count'] * x['watches'] / ns:.0f}; "
+                  f"{x['delivered'] / span if span else 0:.0f} events/s), other events "
+                  f"{x['other_events']}; goal: all, lag p99 <= 250 ms")
         print(f"  after close: {after} (goal 1.00 +- 0.10)")
     elif b == "watch_py":
         print(f"watch_py   {x['watches']} Python watches, {x['count']} changes at {x['rate']:g}/s: "

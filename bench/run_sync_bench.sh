@@ -11,6 +11,7 @@
 # memory is not in the measured process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib_bench.sh
 clusters=${1:-10}
 pods=${2:-59200}
 shift $(($# >= 2 ? 2 : $#))
@@ -21,43 +22,17 @@ scripts/deps.sh
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DPEDIA_BUILD_TESTS=ON >/dev/null
 cmake --build "$build" -j2 --target bench_sync kubesim >/dev/null
 ks="$build/tests/kubesim/kubesim"
-work=$(mktemp -d /tmp/pedia-syncbench-XXXXXX)
-pids=()
-cleanup() {
-  local p i
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do
-    for i in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+wait_tenths=3000   # generation: ~7 s per 100k pods; bound 300 s
+bench_init pedia-syncbench
 
 members=()
 for i in $(seq 1 "$clusters"); do
   name=$(printf 'c%02d' "$i")
-  "$ks" --port 0 --control-port 0 --generate-pods "$pods" --seed "$i" \
-    --name "$name" --pod-min-bytes "$podmin" --pod-max-bytes "$podmax" \
-    >"$work/$name.out" 2>&1 &
-  pids+=($!)
-  line=""
-  for _ in $(seq 1 600); do   # generation: ~7 s per 100k pods; bound 300 s
-    line=$(grep -m1 '^kubesim: listening' "$work/$name.out" || true)
-    [ -n "$line" ] && break
-    kill -0 "${pids[-1]}" 2>/dev/null || break
-    sleep 0.5
-  done
-  if [ -z "$line" ]; then
-    echo "kubesim $name did not start:" >&2
-    cat "$work/$name.out" >&2
-    exit 1
-  fi
-  port=$(sed -n 's/.* port=\([0-9]*\) .*/\1/p' <<<"$line")
-  ctl=$(sed -n 's/.* control=\([0-9]*\) .*/\1/p' <<<"$line")
-  rss=$(awk '/^VmRSS/ {print int($2/1024)}' "/proc/${pids[-1]}/status")
+  start_kubesim "$name" "$ks" --port 0 --control-port 0 --generate-pods "$pods" \
+    --seed "$i" --name "$name" --pod-min-bytes "$podmin" --pod-max-bytes "$podmax"
+  port=$ksport
+  ctl=$ksctl
+  rss=$(awk '/^VmRSS/ {print int($2/1024)}' "/proc/$kspid/status")
   echo "member $name: api=$port control=$ctl kubesim RSS ${rss} MB"
   members+=(--member "$name=$port:$ctl")
 done

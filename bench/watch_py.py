@@ -133,7 +133,8 @@ def main():
     cfg = client.Configuration()
     config.load_kube_config(config_file=a.kubeconfig, context=a.context,
                             client_configuration=cfg)
-    control(a.control_port, "POST", {"objects": a.objects, "namespace": a.namespace})
+    control(a.control_port, "POST", {"objects": a.objects, "namespace": a.namespace,
+                                     "namespaces": 1})
     v1 = client.CoreV1Api(client.ApiClient(cfg))
     rv = v1.list_config_map_for_all_namespaces(
         label_selector="pedia-load-nothing=x", limit=1).metadata.resource_version
@@ -150,7 +151,8 @@ def main():
     time.sleep(1)
     st = control(a.control_port, "POST", {"rate": a.rate, "count": a.count,
                                           "objects": a.objects,
-                                          "namespace": a.namespace})
+                                          "namespace": a.namespace,
+                                          "namespaces": 1})
     final_n = min(st["objects"], a.count)  # each object's last change
     final = range(a.count - final_n + 1, a.count + 1)
     if st["run"] != run_id:

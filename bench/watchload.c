@@ -4,10 +4,10 @@
  *
  *   watchload --port P --token-file F --control-port C [--pid PID]
  *             [--watches 10000] [--rate 1000] [--count N | --seconds S]
- *             [--objects N] [--namespace loadbench] [--path PATH]
- *             [--query Q] [--idle-seconds 5] [--drain-seconds 30]
- *             [--after 10,60] [--connect-rate 1000] [--inflight 256]
- *             [--open-timeout 180] [--host 127.0.0.1]
+ *             [--objects N] [--namespace loadbench] [--namespaces 1]
+ *             [--path PATH] [--query Q] [--idle-seconds 5]
+ *             [--drain-seconds 30] [--after 10,60] [--connect-rate 1000]
+ *             [--inflight 256] [--open-timeout 180] [--host 127.0.0.1]
  *
  * The member is a kubesim whose control endpoint (--control-port) runs the
  * stamped churn (POST /stamp-churn, tests/kubesim/README.md): --objects
@@ -15,6 +15,13 @@
  * so each changes once), modified round robin at --rate per second for
  * --count changes (default rate x --seconds, 10 s), each annotated
  * kubesim.pedia.io/stamp "<run>/<seq>/<unix us>" when kubesim records it.
+ * With --namespaces N > 1 the ConfigMaps are spread over N namespaces
+ * (object i in <namespace>-<i % N>, e.g. loadbench-00042) and watch j
+ * watches namespace <namespace>-<j % N> only (PATH with
+ * namespaces/<ns>/ before its last segment): it must receive exactly the
+ * changes of its namespace's objects, so every check below is against
+ * each watch's own expected set, and the server delivers changes x W / N
+ * events instead of changes x W.
  *
  * 1. Creates the ConfigMaps (if missing) and waits, bounded, until pediad
  *    lists them; samples the server (/proc/PID: RSS, threads, fds).
@@ -48,8 +55,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "loadutil.h"
@@ -59,9 +64,10 @@
 #define MAX_AFTER 8
 
 struct opts {
-    const char *host, *token, *path, *query, *ns;
-    int port, ctl_port, pid;
-    long watches, count, objects;
+    struct lu_target t;
+    const char *path, *query, *ns;
+    int ctl_port;
+    long watches, count, objects, namespaces;
     double rate;
     int seconds, idle_s, drain_s, open_timeout_s, inflight;
     long connect_rate;
@@ -91,12 +97,21 @@ struct watcher {
     unsigned char *final; /* bit i: seq final_from + i received */
 };
 
+/* What the watches of one namespace must receive in the run. */
+struct expect {
+    uint64_t changes; /* changes of its objects */
+    uint64_t last;    /* seq of the last one (0: none) */
+    uint64_t finals;  /* final versions among them */
+};
+
 struct run {
     const struct opts *o;
     struct watcher *w;
     int ep;
-    char *request;
-    size_t request_len;
+    char **request; /* one per namespace watched */
+    size_t *request_len;
+    struct expect *expect; /* one per namespace watched */
+    uint64_t objects;      /* kubesim's stamp objects in the run */
     long started, unfinished, streaming, ended, failed;
     long fail_by[LU_FAIL_N];
     unsigned run_id;
@@ -116,6 +131,19 @@ note(char *dst, size_t cap, const char *p, size_t n)
         n = cap - 1;
     memcpy(dst, p, n);
     dst[n] = '\0';
+}
+
+/* The namespace (0..namespaces-1) of change seq and of a watch. */
+static long
+ns_of(const struct run *x, uint64_t seq)
+{
+    return (long)(((seq - 1) % x->objects) % (uint64_t)x->o->namespaces);
+}
+
+static long
+ns_of_watch(const struct run *x, const struct watcher *w)
+{
+    return (long)(w - x->w) % x->o->namespaces;
 }
 
 static void
@@ -150,6 +178,11 @@ on_event(struct run *x, struct watcher *w, const char *p, size_t n,
     }
     seq = strtoull(end + 1, &end, 10);
     us = *end == '/' ? strtoull(end + 1, NULL, 10) : 0;
+    if (x->o->namespaces > 1 &&
+        (!seq || !x->objects || ns_of(x, seq) != ns_of_watch(x, w))) {
+        w->other++; /* not a change of this watch's namespace */
+        return;
+    }
     w->count++;
     lu_hist_add(&x->lag, now > us ? now - us : 0);
     if (seq >= x->final_from && seq < x->final_from + x->final_n) {
@@ -288,18 +321,11 @@ feed_body(struct run *x, struct watcher *w, const char *p, size_t n,
 static void
 w_close(struct run *x, struct watcher *w, unsigned char state)
 {
-    if (w->fd >= 0) {
-        epoll_ctl(x->ep, EPOLL_CTL_DEL, w->fd, NULL);
-        if (w->s)
-            gnutls_deinit(w->s);
-        close(w->fd);
-    }
+    lu_nb_close(x->ep, &w->fd, &w->s);
     if (w->state == W_STREAM)
         x->streaming--;
     else if (w->state > W_WAIT && w->state < W_STREAM)
         x->unfinished--;
-    w->s = NULL;
-    w->fd = -1;
     w->state = state;
     free(w->buf);
     w->buf = NULL;
@@ -318,19 +344,14 @@ w_fail(struct run *x, struct watcher *w, enum lu_fail why)
 static void
 w_events(struct run *x, struct watcher *w, uint32_t ev)
 {
-    struct epoll_event e = {.events = ev, .data.u64 = (uint64_t)(w - x->w)};
-
-    epoll_ctl(x->ep, EPOLL_CTL_MOD, w->fd, &e);
+    lu_epoll_set(x->ep, EPOLL_CTL_MOD, w->fd, ev, (uint64_t)(w - x->w));
 }
 
 static void
 w_start(struct run *x, struct watcher *w)
 {
-    struct epoll_event e = {.events = EPOLLOUT,
-                            .data.u64 = (uint64_t)(w - x->w)};
-
     x->started++;
-    w->fd = lu_connect_nb(x->o->host, x->o->port);
+    w->fd = lu_connect_nb(x->o->t.host, x->o->t.port);
     if (w->fd < 0) {
         w->state = W_FAILED;
         w->fail = LU_FAIL_CONNECT;
@@ -340,13 +361,14 @@ w_start(struct run *x, struct watcher *w)
     }
     w->state = W_CONNECTING;
     x->unfinished++;
-    epoll_ctl(x->ep, EPOLL_CTL_ADD, w->fd, &e);
+    lu_epoll_set(x->ep, EPOLL_CTL_ADD, w->fd, EPOLLOUT, (uint64_t)(w - x->w));
 }
 
 static void
 w_send(struct run *x, struct watcher *w)
 {
-    ssize_t r = gnutls_record_send(w->s, x->request, x->request_len);
+    long k = ns_of_watch(x, w);
+    ssize_t r = gnutls_record_send(w->s, x->request[k], x->request_len[k]);
 
     if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
         w_events(x, w, EPOLLOUT);
@@ -363,10 +385,11 @@ w_send(struct run *x, struct watcher *w)
 static void
 w_handshake(struct run *x, struct watcher *w)
 {
-    int r = gnutls_handshake(w->s);
+    uint32_t wait = 0;
+    int r = lu_tls_step(w->s, &wait);
 
-    if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
-        w_events(x, w, gnutls_record_get_direction(w->s) ? EPOLLOUT : EPOLLIN);
+    if (r == 0) {
+        w_events(x, w, wait);
         return;
     }
     if (r < 0) {
@@ -380,10 +403,7 @@ w_handshake(struct run *x, struct watcher *w)
 static void
 w_connected(struct run *x, struct watcher *w)
 {
-    int err = 0;
-    socklen_t len = sizeof err;
-
-    if (getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err) {
+    if (lu_connect_done(w->fd) != 0) {
         w_fail(x, w, LU_FAIL_CONNECT);
         return;
     }
@@ -500,8 +520,7 @@ loop_once(struct run *x, uint64_t open_t0, bool opening, int timeout_ms)
     int n;
 
     if (opening) {
-        double el = (double)(lu_mono_us() - open_t0) / 1e6;
-        long allowed = (long)(el * (double)x->o->connect_rate) + 16;
+        long allowed = lu_paced(open_t0, (double)x->o->connect_rate, 16);
         while (x->started < x->o->watches && x->started < allowed &&
                x->unfinished < x->o->inflight)
             w_start(x, &x->w[x->started]);
@@ -513,16 +532,6 @@ loop_once(struct run *x, uint64_t open_t0, bool opening, int timeout_ms)
 
 /* ---- phases ---- */
 
-static double
-cpu_self_s(void)
-{
-    struct rusage ru;
-
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
 static void
 append_query(char *dst, size_t cap, const char *path, const char *q)
 {
@@ -531,11 +540,12 @@ append_query(char *dst, size_t cap, const char *path, const char *q)
 
 /* The list RV, from a list that matches nothing (so only the list's own
  * metadata carries a resourceVersion), and how many stamp ConfigMaps
- * pediad lists. */
+ * pediad lists in the namespace (spread: in the <ns>-NNNNN namespaces;
+ * those of another layout do not count). */
 static int
 list_state(const struct opts *o, long long *rv, long *stamps)
 {
-    char path[2048];
+    char path[2048], needle[128];
     struct lu_conn c;
     char *body = NULL;
     int status;
@@ -545,11 +555,11 @@ list_state(const struct opts *o, long long *rv, long *stamps)
 
     *rv = -1;
     *stamps = 0;
-    if (lu_conn_open(&c, o->host, o->port, true, 10000) != LU_OK)
+    if (lu_conn_open(&c, o->t.host, o->t.port, true, 10000) != LU_OK)
         return -1;
     append_query(path, sizeof path, o->path,
                  "limit=1&labelSelector=pedia-load-nothing%3Dx");
-    r = lu_conn_get(&c, path, o->token, &status, &bytes, &ka, &body, 1 << 20);
+    r = lu_conn_get(&c, path, o->t.token, &status, &bytes, &ka, &body, 1 << 20);
     if (r == LU_OK)
         *rv = lu_json_int(body, "resourceVersion", -1);
     free(body);
@@ -557,10 +567,12 @@ list_state(const struct opts *o, long long *rv, long *stamps)
     if (r == LU_OK && ka) {
         append_query(path, sizeof path, o->path,
                      "labelSelector=app%3Dkubesim-stamp");
-        r = lu_conn_get(&c, path, o->token, &status, &bytes, &ka, &body,
+        r = lu_conn_get(&c, path, o->t.token, &status, &bytes, &ka, &body,
                         64u << 20);
-        for (const char *p = body;
-             r == LU_OK && p && (p = strstr(p, "\"name\":\"stamp-")); p++)
+        snprintf(needle, sizeof needle, "\"namespace\":\"%s%s", o->ns,
+                 o->namespaces > 1 ? "-" : "\"");
+        for (const char *p = body; r == LU_OK && p && (p = strstr(p, needle));
+             p++)
             (*stamps)++;
         free(body);
     }
@@ -572,7 +584,7 @@ static int
 control(const struct opts *o, const char *method, const char *json, char *out,
         size_t cap)
 {
-    int st = lu_http_plain(o->host, o->ctl_port, method, "/stamp-churn", json,
+    int st = lu_http_plain(o->t.host, o->ctl_port, method, "/stamp-churn", json,
                            out, cap);
 
     if (st != 200) {
@@ -587,25 +599,6 @@ struct samples {
     struct lu_proc before, opened, idle, peak, after[MAX_AFTER];
 };
 
-static void
-sample_peak(const struct opts *o, struct samples *sm)
-{
-    struct lu_proc p;
-
-    lu_proc_read(o->pid, &p);
-    if (!p.ok)
-        return;
-    if (!sm->peak.ok || p.rss_kb > sm->peak.rss_kb)
-        sm->peak.rss_kb = p.rss_kb;
-    if (!sm->peak.ok || p.threads > sm->peak.threads)
-        sm->peak.threads = p.threads;
-    if (!sm->peak.ok || p.fds > sm->peak.fds)
-        sm->peak.fds = p.fds;
-    sm->peak.hwm_kb = p.hwm_kb;
-    sm->peak.cpu_s = p.cpu_s;
-    sm->peak.ok = true;
-}
-
 /* Pump events for ms milliseconds. */
 static void
 pump(struct run *x, unsigned ms)
@@ -619,9 +612,29 @@ pump(struct run *x, unsigned ms)
 struct result {
     double open_s, churn_s, drain_s, client_cpu_pct, server_cpu_s;
     long open_watches;
-    uint64_t delivered, complete, converged, min_ev, max_ev, missing, lost, dup,
-        other, bookmarks, errors;
+    uint64_t delivered, expected, max_expected, complete, converged, min_ev,
+        max_ev, missing, lost, dup, other, bookmarks, errors;
 };
+
+/* Every namespace's expected changes: change seq modifies object
+ * (seq - 1) % objects, which lives in namespace object % namespaces. */
+static int
+expect_all(struct run *x)
+{
+    const struct opts *o = x->o;
+
+    x->expect = calloc((size_t)o->namespaces, sizeof *x->expect);
+    if (!x->expect)
+        return -1;
+    for (uint64_t seq = 1; seq <= (uint64_t)o->count; seq++) {
+        struct expect *e = &x->expect[ns_of(x, seq)];
+        e->changes++;
+        e->last = seq;
+        if (seq >= x->final_from)
+            e->finals++;
+    }
+    return 0;
+}
 
 static int
 run_churn(struct run *x, struct samples *sm, struct result *res)
@@ -633,24 +646,28 @@ run_churn(struct run *x, struct samples *sm, struct result *res)
     bool all = false;
 
     snprintf(json, sizeof json,
-             "{\"rate\":%g,\"count\":%ld,\"objects\":%ld,\"namespace\":\"%s\"}",
-             o->rate, o->count, o->objects, o->ns);
+             "{\"rate\":%g,\"count\":%ld,\"objects\":%ld,\"namespace\":\"%s\","
+             "\"namespaces\":%ld}",
+             o->rate, o->count, o->objects, o->ns, o->namespaces);
     if (control(o, "POST", json, body, sizeof body) != 0)
         return -1;
     x->run_id = (unsigned)lu_json_int(body, "run", 0);
     /* changes go round robin over every stamp ConfigMap kubesim has: the
      * last min(objects, count) changes are each object's final version */
-    x->final_n = (uint64_t)lu_json_int(body, "objects", o->objects);
+    x->objects = (uint64_t)lu_json_int(body, "objects", o->objects);
+    x->final_n = x->objects;
     if (x->final_n > (uint64_t)o->count)
         x->final_n = (uint64_t)o->count;
     x->final_from = (uint64_t)o->count - x->final_n + 1;
+    if (!x->objects || expect_all(x) != 0)
+        return -1;
     t0 = lu_mono_us();
-    cpu0 = cpu_self_s();
+    cpu0 = lu_cpu_self_s();
     for (;;) {
         uint64_t now = lu_mono_us();
         loop_once(x, 0, false, 10);
         if (now >= next_sample) {
-            sample_peak(o, sm);
+            lu_proc_peak(o->t.pid, &sm->peak);
             next_sample = now + 500000u;
         }
         if (!done_at && now >= next_poll) {
@@ -663,7 +680,7 @@ run_churn(struct run *x, struct samples *sm, struct result *res)
             all = true;
             for (long i = 0; i < o->watches && all; i++)
                 if (x->w[i].state == W_STREAM &&
-                    x->w[i].last_seq < (uint64_t)o->count)
+                    x->w[i].last_seq < x->expect[ns_of_watch(x, &x->w[i])].last)
                     all = false;
             if (all || lu_mono_us() - done_at > (uint64_t)o->drain_s * 1000000u)
                 break;
@@ -674,8 +691,8 @@ run_churn(struct run *x, struct samples *sm, struct result *res)
     res->churn_s = (double)((done_at ? done_at : lu_mono_us()) - t0) / 1e6;
     res->drain_s = done_at ? (double)(lu_mono_us() - done_at) / 1e6 : -1;
     res->client_cpu_pct =
-        100.0 * (cpu_self_s() - cpu0) / ((double)(lu_mono_us() - t0) / 1e6);
-    sample_peak(o, sm);
+        100.0 * (lu_cpu_self_s() - cpu0) / ((double)(lu_mono_us() - t0) / 1e6);
+    lu_proc_peak(o->t.pid, &sm->peak);
     res->server_cpu_s =
         sm->peak.cpu_s >= 0 && scpu0 >= 0 ? sm->peak.cpu_s - scpu0 : -1;
     return 0;
@@ -691,13 +708,17 @@ tally(struct run *x, struct result *res)
         struct watcher *w = &x->w[i];
         if (w->state != W_STREAM && w->state != W_ENDED)
             continue;
+        const struct expect *e = &x->expect[ns_of_watch(x, w)];
         uint64_t got = 0, uniq = w->count - w->dup;
         for (uint64_t b = 0; w->final && b < x->final_n; b++)
             got += (w->final[b / 8] >> (b % 8)) & 1u;
         res->delivered += w->count;
-        res->missing += uniq < (uint64_t)o->count ? o->count - uniq : 0;
-        res->lost += x->final_n - got;
-        if (got == x->final_n)
+        res->expected += e->changes;
+        if (e->changes > res->max_expected)
+            res->max_expected = e->changes;
+        res->missing += uniq < e->changes ? e->changes - uniq : 0;
+        res->lost += e->finals - got;
+        if (got == e->finals)
             res->converged++;
         res->dup += w->dup;
         res->other += w->other;
@@ -707,7 +728,7 @@ tally(struct run *x, struct result *res)
             res->min_ev = w->count;
         if (w->count > res->max_ev)
             res->max_ev = w->count;
-        if (w->count == (uint64_t)o->count && !w->dup)
+        if (w->count == e->changes && !w->dup)
             res->complete++;
     }
     if (res->min_ev == UINT64_MAX)
@@ -731,6 +752,7 @@ static void
 report(struct run *x, const struct samples *sm, const struct result *r)
 {
     const struct opts *o = x->o;
+    struct lu_ms lag = lu_hist_ms(&x->lag);
     char jp[4][256], after[MAX_AFTER * 300] = "", ratios[MAX_AFTER * 32] = "";
     double per = r->open_watches && sm->idle.ok && sm->before.ok
                      ? (double)(sm->idle.rss_kb - sm->before.rss_kb) /
@@ -746,8 +768,8 @@ report(struct run *x, const struct samples *sm, const struct result *r)
 
     printf("watchload: %ld watches on %s:%d %s (%ld open in %.1f s; failed: "
            "connect %ld, tls %ld, io %ld, http %ld)\n",
-           o->watches, o->host, o->port, o->path, r->open_watches, r->open_s,
-           x->fail_by[LU_FAIL_CONNECT], x->fail_by[LU_FAIL_TLS],
+           o->watches, o->t.host, o->t.port, o->path, r->open_watches,
+           r->open_s, x->fail_by[LU_FAIL_CONNECT], x->fail_by[LU_FAIL_TLS],
            x->fail_by[LU_FAIL_IO], x->fail_by[LU_FAIL_HTTP]);
     if (x->first_failure[0])
         printf("  first failed response: %.120s\n", x->first_failure);
@@ -756,13 +778,21 @@ report(struct run *x, const struct samples *sm, const struct result *r)
            x->run_id, o->count, o->rate, r->churn_s,
            (unsigned long long)r->delivered,
            span ? (double)r->delivered / span : 0, r->drain_s);
-    printf("  per watch: min %llu, max %llu of %ld; every change: %llu of %ld "
+    if (o->namespaces > 1)
+        printf("  spread over %ld namespaces (%.1f watches each): expected "
+               "fan-out %llu events (changes x W/N = %.0f, %.0f/s)\n",
+               o->namespaces, (double)o->watches / (double)o->namespaces,
+               (unsigned long long)r->expected,
+               (double)o->count * (double)o->watches / (double)o->namespaces,
+               o->rate * (double)o->watches / (double)o->namespaces);
+    printf("  per watch: min %llu, max %llu of %llu; every change: %llu of %ld "
            "open; final version of every object: %llu; missing %llu (of "
            "which superseded %llu, lost %llu), duplicates %llu, ended early "
            "%ld, errors %llu, other %llu, bookmarks %llu\n",
            (unsigned long long)r->min_ev, (unsigned long long)r->max_ev,
-           o->count, (unsigned long long)r->complete, r->open_watches,
-           (unsigned long long)r->converged, (unsigned long long)r->missing,
+           (unsigned long long)r->max_expected, (unsigned long long)r->complete,
+           r->open_watches, (unsigned long long)r->converged,
+           (unsigned long long)r->missing,
            (unsigned long long)(r->missing - r->lost),
            (unsigned long long)r->lost, (unsigned long long)r->dup, x->ended,
            (unsigned long long)r->errors, (unsigned long long)r->other,
@@ -771,8 +801,7 @@ report(struct run *x, const struct samples *sm, const struct result *r)
         printf("  first ERROR event: %.200s\n", x->first_error);
     printf("  lag (receipt - stamp): p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
            "watchload's own CPU %.0f %%, server CPU %.2f s during churn\n",
-           lu_hist_q(&x->lag, 0.5) / 1000.0, lu_hist_q(&x->lag, 0.99) / 1000.0,
-           (double)x->lag.max / 1000.0, r->client_cpu_pct, r->server_cpu_s);
+           lag.p50, lag.p99, lag.max, r->client_cpu_pct, r->server_cpu_s);
     print_proc("before", &sm->before, NULL);
     print_proc("idle watches", &sm->idle, &sm->before);
     print_proc("churn (peak)", &sm->peak, &sm->before);
@@ -799,35 +828,35 @@ report(struct run *x, const struct samples *sm, const struct result *r)
                 ? (double)sm->after[i].rss_kb / (double)sm->before.rss_kb
                 : -1.0);
     }
-    printf("{\"bench\":\"watchload\",\"watches\":%ld,\"open\":%ld,"
-           "\"open_s\":%.2f,\"fail_connect\":%ld,\"fail_tls\":%ld,"
-           "\"fail_io\":%ld,\"fail_http\":%ld,\"rate\":%g,\"count\":%ld,"
-           "\"objects\":%ld,\"run\":%u,\"churn_s\":%.2f,\"drain_s\":%.2f,"
-           "\"delivered\":%llu,\"complete\":%llu,\"converged\":%llu,"
-           "\"min_events\":%llu,\"max_events\":%llu,\"missing\":%llu,"
-           "\"superseded\":%llu,\"lost\":%llu,\"duplicates\":%llu,"
-           "\"ended_early\":%ld,\"errors\":%llu,\"other_events\":%llu,"
-           "\"bookmarks\":%llu,\"lag_p50_ms\":%.3f,\"lag_p99_ms\":%.3f,"
-           "\"lag_max_ms\":%.3f,\"client_cpu_pct\":%.1f,"
-           "\"server_cpu_s\":%.2f,\"server_idle_cpu_pct\":%.1f,"
-           "\"rss_per_idle_watch_kb\":%.2f,"
-           "\"goal_rss_per_watch_kb\":64,\"server_before\":%s,"
-           "\"server_idle\":%s,\"server_churn_peak\":%s,\"server_after\":[%s],"
-           "\"after_rss_vs_before\":[%s]}\n",
-           o->watches, r->open_watches, r->open_s, x->fail_by[LU_FAIL_CONNECT],
-           x->fail_by[LU_FAIL_TLS], x->fail_by[LU_FAIL_IO],
-           x->fail_by[LU_FAIL_HTTP], o->rate, o->count, o->objects, x->run_id,
-           r->churn_s, r->drain_s, (unsigned long long)r->delivered,
-           (unsigned long long)r->complete, (unsigned long long)r->converged,
-           (unsigned long long)r->min_ev, (unsigned long long)r->max_ev,
-           (unsigned long long)r->missing,
-           (unsigned long long)(r->missing - r->lost),
-           (unsigned long long)r->lost, (unsigned long long)r->dup, x->ended,
-           (unsigned long long)r->errors, (unsigned long long)r->other,
-           (unsigned long long)r->bookmarks, lu_hist_q(&x->lag, 0.5) / 1000.0,
-           lu_hist_q(&x->lag, 0.99) / 1000.0, (double)x->lag.max / 1000.0,
-           r->client_cpu_pct, r->server_cpu_s, idle_cpu, per, jp[0], jp[1],
-           jp[2], after, ratios);
+    printf(
+        "{\"bench\":\"watchload\",\"watches\":%ld,\"open\":%ld,"
+        "\"open_s\":%.2f,\"fail_connect\":%ld,\"fail_tls\":%ld,"
+        "\"fail_io\":%ld,\"fail_http\":%ld,\"rate\":%g,\"count\":%ld,"
+        "\"objects\":%ld,\"namespaces\":%ld,\"run\":%u,\"churn_s\":%.2f,"
+        "\"drain_s\":%.2f,\"delivered\":%llu,\"expected\":%llu,"
+        "\"complete\":%llu,\"converged\":%llu,"
+        "\"min_events\":%llu,\"max_events\":%llu,\"missing\":%llu,"
+        "\"superseded\":%llu,\"lost\":%llu,\"duplicates\":%llu,"
+        "\"ended_early\":%ld,\"errors\":%llu,\"other_events\":%llu,"
+        "\"bookmarks\":%llu,\"lag_p50_ms\":%.3f,\"lag_p99_ms\":%.3f,"
+        "\"lag_max_ms\":%.3f,\"client_cpu_pct\":%.1f,"
+        "\"server_cpu_s\":%.2f,\"server_idle_cpu_pct\":%.1f,"
+        "\"rss_per_idle_watch_kb\":%.2f,"
+        "\"goal_rss_per_watch_kb\":64,\"server_before\":%s,"
+        "\"server_idle\":%s,\"server_churn_peak\":%s,\"server_after\":[%s],"
+        "\"after_rss_vs_before\":[%s]}\n",
+        o->watches, r->open_watches, r->open_s, x->fail_by[LU_FAIL_CONNECT],
+        x->fail_by[LU_FAIL_TLS], x->fail_by[LU_FAIL_IO],
+        x->fail_by[LU_FAIL_HTTP], o->rate, o->count, o->objects, o->namespaces,
+        x->run_id, r->churn_s, r->drain_s, (unsigned long long)r->delivered,
+        (unsigned long long)r->expected, (unsigned long long)r->complete,
+        (unsigned long long)r->converged, (unsigned long long)r->min_ev,
+        (unsigned long long)r->max_ev, (unsigned long long)r->missing,
+        (unsigned long long)(r->missing - r->lost), (unsigned long long)r->lost,
+        (unsigned long long)r->dup, x->ended, (unsigned long long)r->errors,
+        (unsigned long long)r->other, (unsigned long long)r->bookmarks, lag.p50,
+        lag.p99, lag.max, r->client_cpu_pct, r->server_cpu_s, idle_cpu, per,
+        jp[0], jp[1], jp[2], after, ratios);
 }
 
 /* ---- main ---- */
@@ -840,11 +869,11 @@ usage(void)
             "--control-port C [--pid PID]\n"
             "  [--watches 10000] [--rate 1000] [--count N | --seconds 10] "
             "[--objects N]\n"
-            "  [--namespace loadbench] [--path PATH] [--query Q] "
-            "[--idle-seconds 5]\n"
-            "  [--drain-seconds 30] [--after 10,60] [--connect-rate 1000] "
-            "[--inflight 256]\n"
-            "  [--open-timeout 180] [--host 127.0.0.1]\n");
+            "  [--namespace loadbench] [--namespaces 1] [--path PATH] "
+            "[--query Q]\n"
+            "  [--idle-seconds 5] [--drain-seconds 30] [--after 10,60]\n"
+            "  [--connect-rate 1000] [--inflight 256] [--open-timeout 180] "
+            "[--host 127.0.0.1]\n");
     exit(2);
 }
 
@@ -867,18 +896,15 @@ parse_after(struct opts *o, const char *s)
 static void
 parse(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {{"host", 1, 0, 'H'},
-                                       {"port", 1, 0, 'p'},
-                                       {"token-file", 1, 0, 'T'},
-                                       {"token", 1, 0, 't'},
+    static const struct option lo[] = {LU_TARGET_OPTIONS,
                                        {"control-port", 1, 0, 'c'},
-                                       {"pid", 1, 0, 'P'},
                                        {"watches", 1, 0, 'w'},
                                        {"rate", 1, 0, 'r'},
                                        {"count", 1, 0, 'n'},
                                        {"seconds", 1, 0, 'd'},
                                        {"objects", 1, 0, 'k'},
                                        {"namespace", 1, 0, 'N'},
+                                       {"namespaces", 1, 0, 'S'},
                                        {"path", 1, 0, 'a'},
                                        {"query", 1, 0, 'q'},
                                        {"idle-seconds", 1, 0, 'i'},
@@ -891,10 +917,11 @@ parse(int argc, char **argv, struct opts *o)
     int ch;
 
     memset(o, 0, sizeof *o);
-    o->host = "127.0.0.1";
+    o->t.host = "127.0.0.1";
     o->path = "/apis/clusterpedia.io/v1beta1/resources/api/v1/configmaps";
     o->query = "";
     o->ns = "loadbench";
+    o->namespaces = 1;
     o->watches = 10000;
     o->rate = 1000;
     o->seconds = 10;
@@ -905,28 +932,11 @@ parse(int argc, char **argv, struct opts *o)
     o->open_timeout_s = 180;
     parse_after(o, "10,60");
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (lu_target_opt(&o->t, "watchload", ch, optarg))
+            continue;
         switch (ch) {
-        case 'H':
-            o->host = optarg;
-            break;
-        case 'p':
-            o->port = atoi(optarg);
-            break;
-        case 'T':
-            o->token = lu_read_token(optarg);
-            if (!o->token) {
-                fprintf(stderr, "watchload: no token in %s\n", optarg);
-                exit(2);
-            }
-            break;
-        case 't':
-            o->token = optarg;
-            break;
         case 'c':
             o->ctl_port = atoi(optarg);
-            break;
-        case 'P':
-            o->pid = atoi(optarg);
             break;
         case 'w':
             o->watches = atol(optarg);
@@ -945,6 +955,9 @@ parse(int argc, char **argv, struct opts *o)
             break;
         case 'N':
             o->ns = optarg;
+            break;
+        case 'S':
+            o->namespaces = atol(optarg);
             break;
         case 'a':
             o->path = optarg;
@@ -978,23 +991,57 @@ parse(int argc, char **argv, struct opts *o)
         o->count = (long)(o->rate * o->seconds);
     if (!o->objects) /* each object changes once: every change must arrive */
         o->objects = o->count < 100000 ? o->count : 100000;
-    if (o->port <= 0 || o->ctl_port <= 0 || o->watches <= 0 || o->rate <= 0 ||
+    if (o->t.port <= 0 || o->ctl_port <= 0 || o->watches <= 0 || o->rate <= 0 ||
         o->count <= 0 || o->objects <= 0 || o->connect_rate <= 0 ||
-        o->inflight <= 0 || strchr(o->ns, '"'))
+        o->inflight <= 0 || strchr(o->ns, '"') || o->namespaces < 1 ||
+        o->namespaces > 100000 || o->namespaces > o->watches)
         usage();
+}
+
+/* The watch request of namespace k: PATH as given, or with the objects
+ * spread, PATH with namespaces/<ns>-<k>/ before its last segment (the
+ * resource), e.g. .../api/v1/namespaces/loadbench-00042/configmaps. */
+static char *
+watch_request(const struct opts *o, long k, const char *watch_q, size_t *len)
+{
+    char where[1024], path[2048], *req;
+    size_t plen = strcspn(o->path, "?");
+    const char *slash = memrchr(o->path, '/', plen);
+    int at = slash ? (int)(slash - o->path) + 1 : 0, n;
+
+    if (o->namespaces > 1)
+        snprintf(where, sizeof where, "%.*snamespaces/%s-%05ld/%s", at, o->path,
+                 o->ns, k, o->path + at);
+    else
+        snprintf(where, sizeof where, "%s", o->path);
+    append_query(path, sizeof path, where, watch_q);
+    req = malloc(8192);
+    if (!req)
+        return NULL;
+    n = snprintf(req, 8192,
+                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 "Accept: application/json\r\nUser-Agent: pedia-watchload/1\r\n"
+                 "Authorization: Bearer %s\r\n\r\n",
+                 path, o->t.token ? o->t.token : "");
+    if (n <= 0 || n >= 8192) {
+        free(req);
+        return NULL;
+    }
+    *len = (size_t)n;
+    return req;
 }
 
 static int
 setup(struct run *x, long long *rv)
 {
     const struct opts *o = x->o;
-    char body[1024], json[256], path[2048], watch_q[512];
+    char body[1024], json[256], watch_q[512];
     long stamps = 0;
     uint64_t t0 = lu_mono_us();
-    int n;
 
-    snprintf(json, sizeof json, "{\"objects\":%ld,\"namespace\":\"%s\"}",
-             o->objects, o->ns);
+    snprintf(json, sizeof json,
+             "{\"objects\":%ld,\"namespace\":\"%s\",\"namespaces\":%ld}",
+             o->objects, o->ns, o->namespaces);
     if (control(o, "POST", json, body, sizeof body) != 0)
         return -1;
     /* bounded wait for pediad to list the ConfigMaps (synced) */
@@ -1012,18 +1059,15 @@ setup(struct run *x, long long *rv)
              "watch=1&allowWatchBookmarks=true&timeoutSeconds=3600&"
              "resourceVersion=%lld%s%s",
              *rv, o->query[0] ? "&" : "", o->query);
-    append_query(path, sizeof path, o->path, watch_q);
-    x->request = malloc(8192);
-    if (!x->request)
+    x->request = calloc((size_t)o->namespaces, sizeof *x->request);
+    x->request_len = calloc((size_t)o->namespaces, sizeof *x->request_len);
+    if (!x->request || !x->request_len)
         return -1;
-    n = snprintf(x->request, 8192,
-                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                 "Accept: application/json\r\nUser-Agent: pedia-watchload/1\r\n"
-                 "Authorization: Bearer %s\r\n\r\n",
-                 path, o->token ? o->token : "");
-    if (n <= 0 || n >= 8192)
-        return -1;
-    x->request_len = (size_t)n;
+    for (long k = 0; k < o->namespaces; k++) {
+        x->request[k] = watch_request(o, k, watch_q, &x->request_len[k]);
+        if (!x->request[k])
+            return -1;
+    }
     return 0;
 }
 
@@ -1061,15 +1105,10 @@ main(int argc, char **argv)
     static struct samples sm;
     static struct result res;
     long long rv;
-    long lim;
 
     parse(argc, argv, &o);
-    lim = lu_raise_nofile(o.watches + 256);
-    if (lim < o.watches + 64) {
-        fprintf(stderr, "watchload: RLIMIT_NOFILE is %ld, need %ld\n", lim,
-                o.watches + 64);
+    if (lu_need_fds("watchload", o.watches) != 0)
         return 1;
-    }
     if (lu_tls_init() != 0)
         return 1;
     x.o = &o;
@@ -1081,7 +1120,7 @@ main(int argc, char **argv)
         x.w[i].fd = -1;
     if (setup(&x, &rv) != 0)
         return 1;
-    lu_proc_read(o.pid, &sm.before);
+    lu_proc_read(o.t.pid, &sm.before);
     printf("watchload: opening %ld watches from resourceVersion %lld\n",
            o.watches, rv);
     fflush(stdout);
@@ -1089,9 +1128,9 @@ main(int argc, char **argv)
     printf("watchload: %ld watches open in %.1f s; idle for %d s\n",
            res.open_watches, res.open_s, o.idle_s);
     fflush(stdout);
-    lu_proc_read(o.pid, &sm.opened);
+    lu_proc_read(o.t.pid, &sm.opened);
     pump(&x, (unsigned)o.idle_s * 1000u);
-    lu_proc_read(o.pid, &sm.idle);
+    lu_proc_read(o.t.pid, &sm.idle);
     sm.peak = sm.idle;
     printf("watchload: churn %ld changes at %g/s\n", o.count, o.rate);
     fflush(stdout);
@@ -1108,7 +1147,7 @@ main(int argc, char **argv)
         if (o.after[i] > slept)
             lu_sleep_ms((unsigned)(o.after[i] - slept) * 1000u);
         slept = o.after[i] > slept ? o.after[i] : slept;
-        lu_proc_read(o.pid, &sm.after[i]);
+        lu_proc_read(o.t.pid, &sm.after[i]);
     }
     report(&x, &sm, &res);
     return 0;

@@ -62,10 +62,11 @@ struct ks_event {
 
 /* Stamped churn (kubesim_stamp.c), guarded by ks->mu. */
 struct ks_stamp {
-    char ns[64];      /* namespace of the stamp-NNNNN ConfigMaps */
-    unsigned objects; /* how many exist */
-    unsigned run;     /* bumped by every start */
-    double rate, due; /* changes/s; changes owed by the ticker */
+    char ns[64];         /* namespace of the stamp-NNNNN ConfigMaps */
+    unsigned namespaces; /* > 1: object i in <ns>-<i % namespaces> */
+    unsigned objects;    /* how many exist */
+    unsigned run;        /* bumped by every start */
+    double rate, due;    /* changes/s; changes owed by the ticker */
     uint64_t count, done;
 };
 

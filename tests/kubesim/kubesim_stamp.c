@@ -3,8 +3,10 @@
  * bench/watchload and bench/watch_py.py).
  *
  * A fixed set of ConfigMaps `stamp-NNNNN` in one namespace (default
- * `loadbench`, label app=kubesim-stamp) is modified round robin at a set
- * rate, for exactly `count` changes.  Each change writes the annotation
+ * `loadbench`, label app=kubesim-stamp), or spread over `namespaces`
+ * namespaces `<ns>-NNNNN` (object i in `<ns>-<i % namespaces>`), is
+ * modified round robin at a set rate, for exactly `count` changes.
+ * Each change writes the annotation
  *   kubesim.pedia.io/stamp: "<run>/<seq>/<unix microseconds>"
  * with the wall clock read when the change is recorded (under ks->mu, the
  * moment kubesim's own watchers are woken), seq = 1..count and a run number
@@ -41,9 +43,14 @@ wall_us(void)
 static void
 stamp_write(struct kubesim *ks, unsigned i, unsigned run, uint64_t seq)
 {
-    char json[768];
+    char json[768], ns[80];
     int n;
 
+    if (ks->stamp.namespaces > 1)
+        snprintf(ns, sizeof(ns), "%s-%05u", ks->stamp.ns,
+                 i % ks->stamp.namespaces);
+    else
+        snprintf(ns, sizeof(ns), "%s", ks->stamp.ns);
     n = snprintf(json, sizeof(json),
                  "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{"
                  "\"name\":\"stamp-%05u\",\"namespace\":\"%s\","
@@ -52,16 +59,18 @@ stamp_write(struct kubesim *ks, unsigned i, unsigned run, uint64_t seq)
                  "\"labels\":{\"app\":\"kubesim-stamp\"},"
                  "\"annotations\":{\"kubesim.pedia.io/stamp\":"
                  "\"%u/%llu/%llu\"}},\"data\":{\"seq\":\"%llu\"}}",
-                 i, ks->stamp.ns, i, run, (unsigned long long)seq,
+                 i, ns, i, run, (unsigned long long)seq,
                  (unsigned long long)wall_us(), (unsigned long long)seq);
     if (n > 0 && (size_t)n < sizeof(json))
         ks_upsert_json_locked(ks, ks_type_find("", "configmaps"), json,
                               (size_t)n);
 }
 
-/* Under ks->mu: creates the missing ConfigMaps up to `objects`. */
+/* Under ks->mu: creates the missing ConfigMaps up to `objects`; a new
+ * namespace or namespace count (0: unchanged) starts the set anew. */
 static void
-stamp_setup(struct kubesim *ks, unsigned objects, const char *ns)
+stamp_setup(struct kubesim *ks, unsigned objects, const char *ns,
+            unsigned namespaces)
 {
     if (ns && *ns && strcmp(ns, ks->stamp.ns) != 0 && strlen(ns) < 64 &&
         !strchr(ns, '/') && !strchr(ns, '"') && !strchr(ns, '\\')) {
@@ -70,6 +79,14 @@ stamp_setup(struct kubesim *ks, unsigned objects, const char *ns)
     }
     if (!ks->stamp.ns[0])
         snprintf(ks->stamp.ns, sizeof(ks->stamp.ns), "loadbench");
+    if (!ks->stamp.namespaces)
+        ks->stamp.namespaces = 1;
+    if (namespaces > STAMP_MAX_OBJECTS)
+        namespaces = STAMP_MAX_OBJECTS;
+    if (namespaces && namespaces != ks->stamp.namespaces) {
+        ks->stamp.namespaces = namespaces;
+        ks->stamp.objects = 0;
+    }
     if (objects > STAMP_MAX_OBJECTS)
         objects = STAMP_MAX_OBJECTS;
     for (unsigned i = ks->stamp.objects; i < objects; i++)
@@ -115,12 +132,13 @@ ks_stamp_get(struct kubesim *ks, struct MHD_Connection *c)
     pthread_mutex_lock(&ks->mu);
     ks_buf_printf(&b,
                   "{\"run\":%u,\"rate\":%g,\"count\":%llu,\"done\":%llu,"
-                  "\"objects\":%u,\"namespace\":\"%s\","
+                  "\"objects\":%u,\"namespace\":\"%s\",\"namespaces\":%u,"
                   "\"resourceVersion\":\"%llu\"}",
                   ks->stamp.run, ks->stamp.rate,
                   (unsigned long long)ks->stamp.count,
                   (unsigned long long)ks->stamp.done, ks->stamp.objects,
-                  ks->stamp.ns, (unsigned long long)ks->rv);
+                  ks->stamp.ns, ks->stamp.namespaces ? ks->stamp.namespaces : 1,
+                  (unsigned long long)ks->rv);
     pthread_mutex_unlock(&ks->mu);
     if (b.oom) {
         free(b.p);
@@ -136,12 +154,14 @@ ks_stamp_post(struct kubesim *ks, struct MHD_Connection *c,
     struct json_object *jns = NULL;
     double rate = num(j, "rate", 0), count = num(j, "count", 0);
     double objects = num(j, "objects", 0);
+    double namespaces = num(j, "namespaces", 0);
 
     if (j)
         json_object_object_get_ex(j, "namespace", &jns);
     pthread_mutex_lock(&ks->mu);
     stamp_setup(ks, objects > 0 ? (unsigned)objects : 0,
-                jns ? json_object_get_string(jns) : NULL);
+                jns ? json_object_get_string(jns) : NULL,
+                namespaces >= 1 ? (unsigned)namespaces : 0);
     if (rate > 0 && count >= 1 && ks->stamp.objects > 0) {
         ks->stamp.run++;
         ks->stamp.done = 0;

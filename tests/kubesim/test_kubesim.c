@@ -65,16 +65,17 @@ struct client {
 
 static const struct client plain = {"http", NULL, NULL, NULL, NULL};
 
+/* GET path on port, or POST json when it is not NULL. */
 static struct resp
-get(struct kubesim *ks, const struct client *cl, const char *path)
+request(unsigned port, const struct client *cl, const char *path,
+        const char *json)
 {
     struct resp r = {0};
     struct curl_slist *h = NULL;
     char url[4096], auth[512];
     CURL *c = curl_easy_init();
 
-    snprintf(url, sizeof(url), "%s://127.0.0.1:%u%s", cl->scheme,
-             kubesim_port(ks), path);
+    snprintf(url, sizeof(url), "%s://127.0.0.1:%u%s", cl->scheme, port, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
@@ -90,13 +91,24 @@ get(struct kubesim *ks, const struct client *cl, const char *path)
     if (cl->token) {
         snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cl->token);
         h = curl_slist_append(h, auth);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     }
+    if (json) {
+        h = curl_slist_append(h, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+    }
+    if (h)
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     r.err = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.code);
     curl_easy_cleanup(c);
     curl_slist_free_all(h);
     return r;
+}
+
+static struct resp
+get(struct kubesim *ks, const struct client *cl, const char *path)
+{
+    return request(kubesim_port(ks), cl, path, NULL);
 }
 
 static struct kubesim *
@@ -831,6 +843,65 @@ test_generator(void **state)
     kubesim_free(b);
 }
 
+/* POST (json != NULL) or GET path on the control endpoint. */
+static struct resp
+control(struct kubesim *ks, const char *path, const char *json)
+{
+    return request(kubesim_control_port(ks), &plain, path, json);
+}
+
+static void
+test_stamp_namespaces(void **state)
+{
+    struct kubesim_options o;
+    struct kubesim *ks;
+    struct resp r;
+    struct json_object *j;
+
+    (void)state;
+    kubesim_options_init(&o);
+    o.control_port = 0;
+    assert_int_equal(kubesim_create(&ks, &o), 0);
+    assert_int_equal(kubesim_start(ks), 0);
+    r = control(ks, "/stamp-churn", NULL); /* one namespace by default */
+    j = parse(&r);
+    assert_string_equal(jstr(j, "namespaces"), "1");
+    json_object_put(j);
+    free(r.body);
+
+    /* five objects over two namespaces: stamp-i in sb-0000<i % 2> */
+    r = control(ks, "/stamp-churn",
+                "{\"objects\":5,\"namespace\":\"sb\",\"namespaces\":2}");
+    assert_int_equal(r.code, 200);
+    j = parse(&r);
+    assert_string_equal(jstr(j, "namespaces"), "2");
+    assert_string_equal(jstr(j, "objects"), "5");
+    json_object_put(j);
+    free(r.body);
+    assert_int_equal(count_items(ks, "/api/v1/namespaces/sb-00000/configmaps"),
+                     3);
+    r = get(ks, &plain, "/api/v1/namespaces/sb-00001/configmaps");
+    assert_non_null(strstr(r.body, "\"name\":\"stamp-00001\""));
+    assert_non_null(strstr(r.body, "\"name\":\"stamp-00003\""));
+    free(r.body);
+    assert_int_equal(count_items(ks, "/api/v1/namespaces/sb/configmaps"), 0);
+
+    /* leaving the count out keeps the layout; 1 is one namespace again */
+    r = control(ks, "/stamp-churn", "{\"objects\":5}");
+    j = parse(&r);
+    assert_string_equal(jstr(j, "namespaces"), "2");
+    json_object_put(j);
+    free(r.body);
+    r = control(ks, "/stamp-churn", "{\"objects\":3,\"namespaces\":1}");
+    j = parse(&r);
+    assert_string_equal(jstr(j, "namespaces"), "1");
+    assert_string_equal(jstr(j, "objects"), "3");
+    json_object_put(j);
+    free(r.body);
+    assert_int_equal(count_items(ks, "/api/v1/namespaces/sb/configmaps"), 3);
+    kubesim_free(ks);
+}
+
 int
 main(void)
 {
@@ -848,6 +919,7 @@ main(void)
         cmocka_unit_test(test_crd_versions),
         cmocka_unit_test(test_tls_auth),
         cmocka_unit_test(test_generator),
+        cmocka_unit_test(test_stamp_namespaces),
     };
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
