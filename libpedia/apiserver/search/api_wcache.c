@@ -48,6 +48,7 @@ struct pdi_wcache {
     const struct pdi_alloc *a;
     pthread_rwlock_t rw;
     struct wc_entry **ring; /* cap slots, a power of two */
+    uint64_t *keys;         /* per slot: entry_key() of its change */
     size_t cap, bytes, max_bytes;
     _Atomic int64_t head, tail;
     int64_t base_rev;
@@ -63,14 +64,33 @@ struct pdi_wcache {
     atomic_uint_fast64_t appended, evicted, expired;
 };
 
-static unsigned
-bucket_of(const char *resource, const char *ns)
+static uint64_t
+type_hash(const char *resource, const char *ns)
 {
     uint64_t h = pdi_fnv1a(PDI_FNV1A_INIT, resource, strlen(resource) + 1);
 
     if (ns && *ns)
         h = pdi_fnv1a(h, ns, strlen(ns));
-    return (unsigned)(h % WC_BUCKETS);
+    return h;
+}
+
+static unsigned
+bucket_of(const char *resource, const char *ns)
+{
+    return (unsigned)(type_hash(resource, ns) % WC_BUCKETS);
+}
+
+/* A change's key, kept beside its ring slot so that a watch skips the
+ * other types' and namespaces' changes without touching them (a watch of
+ * one namespace among a thousand busy ones reads a thousand keys per
+ * change of its own, from one compact array): high half the type's hash,
+ * low half the (type, namespace) hash. Equal keys may still differ (the
+ * watch's own filter decides); different keys never match. */
+static uint64_t
+entry_key(const char *resource, const char *ns)
+{
+    return (type_hash(resource, NULL) << 32) |
+           (uint32_t)type_hash(resource, ns);
 }
 
 static struct wc_entry *
@@ -107,14 +127,22 @@ ring_grow(struct pdi_wcache *c)
 {
     size_t cap = c->cap ? c->cap * 2 : 1024;
     struct wc_entry **ring = pdi_calloc(c->a, cap, sizeof(struct wc_entry *));
+    uint64_t *keys = pdi_calloc(c->a, cap, sizeof(uint64_t));
     int64_t h = atomic_load(&c->head), t = atomic_load(&c->tail);
 
-    if (!ring)
+    if (!ring || !keys) {
+        pdi_free(c->a, ring);
+        pdi_free(c->a, keys);
         return false;
-    for (int64_t s = h; s < t; s++)
+    }
+    for (int64_t s = h; s < t; s++) {
         ring[(size_t)s & (cap - 1)] = slot(c, s);
+        keys[(size_t)s & (cap - 1)] = c->keys[(size_t)s & (c->cap - 1)];
+    }
     pdi_free(c->a, c->ring);
+    pdi_free(c->a, c->keys);
     c->ring = ring;
+    c->keys = keys;
     c->cap = cap;
     return true;
 }
@@ -129,6 +157,8 @@ ring_append(struct pdi_wcache *c, struct wc_entry *e)
     if ((size_t)(t - atomic_load(&c->head)) == c->cap && !ring_grow(c))
         evict_head(c); /* out of memory: keep the ring as it is */
     c->ring[(size_t)t & (c->cap - 1)] = e;
+    c->keys[(size_t)t & (c->cap - 1)] =
+        entry_key(e->obj.rec.resource, e->obj.rec.ns);
     c->bytes += e->bytes;
     atomic_store(&c->tail, t + 1);
     atomic_fetch_add(&c->appended, 1);
@@ -383,6 +413,7 @@ wcache_new(struct pedia_api *api)
         pthread_mutex_destroy(&c->mu);
         pthread_rwlock_destroy(&c->rw);
         pdi_free(c->a, c->ring);
+        pdi_free(c->a, c->keys);
         pdi_free(c->a, c);
         return NULL;
     }
@@ -400,6 +431,7 @@ wcache_destroy(struct pdi_wcache *c)
     pthread_mutex_destroy(&c->mu);
     pthread_rwlock_destroy(&c->rw);
     pdi_free(c->a, c->ring);
+    pdi_free(c->a, c->keys);
     pdi_free(c->a, c);
 }
 
@@ -483,6 +515,8 @@ pdi_wcache_attach(struct pdi_wcache *c, struct pdi_wcursor *w, int64_t after)
     w->woke_seq = -1;
     w->after = after;
     w->bucket = bucket_of(w->resource, w->ns);
+    w->key = entry_key(w->resource, w->ns);
+    w->key_mask = w->ns && *w->ns ? UINT64_MAX : UINT64_MAX << 32;
     pthread_mutex_lock(&c->mu);
     w->prev = NULL;
     w->next = c->buckets[w->bucket];
@@ -546,7 +580,13 @@ pdi_wcache_read(struct pdi_wcache *c, struct pdi_wcursor *w,
         atomic_fetch_add(&c->expired, 1);
     }
     while (!err && more && w->seq < atomic_load(&c->tail)) {
-        const struct pedia_object *o = &slot(c, w->seq)->obj;
+        const struct pedia_object *o;
+        if ((c->keys[(size_t)w->seq & (c->cap - 1)] & w->key_mask) !=
+            (w->key & w->key_mask)) {
+            w->seq++; /* another type's or namespace's change */
+            continue;
+        }
+        o = &slot(c, w->seq)->obj;
         if (o->rec.revision > w->after) {
             err = visit(o, arg, &more);
             if (err || !more)

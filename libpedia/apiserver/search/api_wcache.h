@@ -28,6 +28,7 @@ struct pdi_wcursor {
     void *arg;
     bool armed, attached;
     unsigned bucket;
+    uint64_t key, key_mask;          /* which ring keys may be its changes */
     struct pdi_wcursor *prev, *next; /* the bucket's list */
 };
 
