@@ -9,7 +9,8 @@
 #     LOAD_SECONDS=15 of measurement unloaded and again loaded.
 #   watchmem:  LOAD_WATCHES=10000 TLS watches, idle, then a light churn
 #     (LOAD_MEM_RATE=20 changes/s, LOAD_MEM_COUNT=100 changes) every watch
-#     must receive; server samples LOAD_AFTER=10,60 s after they close.
+#     must receive; server samples LOAD_AFTER=10,60 s after they close;
+#     LOAD_MEM_CYCLES=N repeats it on the same pediad (growth vs high-water).
 #   watchlag:  LOAD_LAG_WATCHES=100 watches, LOAD_RATE=1000 changes/s for
 #     LOAD_LAG_SECONDS=10 (every watch receives every change: the server
 #     delivers watches x rate events/s).
@@ -146,10 +147,15 @@ if want connflood; then
     --slow-interval-ms "$slow_ms" --seconds "$secs"
 fi
 if want watchmem; then
-  run_part watchmem $(( lastafter + 900 )) "$build/bench/watchload" --port "$port" \
-    --token-file "$token" --control-port "$ctl" --pid "$pdpid" \
-    --watches "$watches" --rate "$mem_rate" --count "$mem_count" \
-    "${objargs[@]}" --after "$after"
+  # LOAD_MEM_CYCLES > 1 repeats it on the same pediad: each cycle's
+  # "before" is the previous one's "after", so memory that does not come
+  # back grows cycle after cycle, and a one-time high-water mark does not.
+  for cycle in $(seq 1 "${LOAD_MEM_CYCLES:-1}"); do
+    run_part watchmem $(( lastafter + 900 )) "$build/bench/watchload" --port "$port" \
+      --token-file "$token" --control-port "$ctl" --pid "$pdpid" \
+      --watches "$watches" --rate "$mem_rate" --count "$mem_count" \
+      "${objargs[@]}" --after "$after"
+  done
 fi
 if want watchlag; then
   run_part watchlag $(( lag_secs + 600 )) "$build/bench/watchload" --port "$port" \
