@@ -28,7 +28,8 @@
 # what connflood's GETs page through), LOAD_BUILD=build/rel (build dir),
 # LOAD_PEDIAD=/path/to/pediad (another binary, e.g. a before/after build),
 # LOAD_NO_BUILD=1, LOAD_OUT=file (append the JSON result lines there),
-# LOAD_PEDIAD_ARGS (more pediad flags, e.g. --http-connection-memory 32768).
+# LOAD_PEDIAD_ARGS (more pediad flags), LOAD_POOL=32768 (--http-connection-memory;
+# empty: pediad's default).
 #
 # Starts, on 127.0.0.1: one kubesim member (TLS, bearer token, control
 # endpoint) and pediad (generated certificate and admin token, SQLite store
@@ -114,6 +115,11 @@ caps=()
 if "$pediad" --help 2>&1 | grep -q -- --max-connections-per-address; then
   caps=(--max-connections-per-address 30000 --max-watches-per-user 30000
         --max-requests-inflight-per-user 0)
+fi
+# A pediad holding thousands of watches runs with the small connection pool
+# (DECISIONS R15); LOAD_POOL= (empty) keeps the binary's default.
+if "$pediad" --help 2>&1 | grep -q -- --http-connection-memory; then
+  [ -n "${LOAD_POOL-32768}" ] && caps+=(--http-connection-memory "${LOAD_POOL-32768}")
 fi
 start_pediad pediad "$pediad" --clusters-dir "$work/clusters" \
   "${caps[@]}" ${LOAD_PEDIAD_ARGS:-} --log-level warn

@@ -57,9 +57,11 @@ struct pd_config {
  * most of what an idle watch costs: libmicrohttpd 0.9.75 zeroes the half
  * of the pool it read the request into, so those pages stay resident for
  * the watch's life (128 KiB: 99 KB per TLS watch, 32 KiB: 52 KB;
- * bench/README.md, issue 14). 32 KiB still takes ~31 KB of request line
- * and headers; past the pool libmicrohttpd answers 414/431 itself. */
-#define PD_HTTP_CONN_MEMORY (32u << 10)
+ * bench/README.md, issue 14). The default keeps room for pediad to answer
+ * over-long request heads (32 KB of target, 64 KB of headers) with a
+ * Status; past the pool libmicrohttpd answers 414/431 itself, in HTML.
+ * Watch-heavy deployments set 32768 (DECISIONS R15). */
+#define PD_HTTP_CONN_MEMORY (128u << 10)
 #define PD_HTTP_CONN_MEMORY_MIN (16u << 10)
 
 /* ---- pediad_flags.c: the command line ---- */
