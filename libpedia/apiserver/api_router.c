@@ -10,6 +10,8 @@
  *   /api, /apis, ...                         pediad's own groups
  *   /apis/cluster.clusterpedia.io/v1alpha2/  PediaCluster objects (pedia)
  *   /apis/clusterpedia.io/v1beta1/collectionresources[/<name>] (search)
+ *   /apis/authentication.k8s.io/{v1,v1beta1,v1alpha1}/selfsubjectreviews,
+ *       also below every search root (access)
  *   /apis/clusterpedia.io/v1beta1/resources[/clusters/<name>]/<kube path>
  *       a Kubernetes API root: /version, discovery and /openapi/v3
  *       (openapi), resources (search)
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apiserver/access/api_access.h"
 #include "apiserver/openapi/api_openapi.h"
 #include "apiserver/pedia/api_pedia.h"
 #include "apiserver/search/api_search.h"
@@ -83,6 +86,8 @@ static const struct pdi_api_type root_types[] = {
      false, "get", "resources"},
     {PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION, "collectionresources",
      "CollectionResource", false, "get,list", "collectionresource"},
+    {PDI_API_AUTHN_GROUP, "v1", "selfsubjectreviews", "SelfSubjectReview",
+     false, "create", "selfsubjectreview"},
 };
 
 /* A search root: `.../resources[/clusters/<c>]/<kube path>`. */
@@ -214,6 +219,10 @@ pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
     }
     if (in_group(rq, PDI_API_CLUSTER_GROUP, PDI_API_CLUSTER_VERSION)) {
         pdi_api_serve_pediaclusters(rq, r, rq->seg + 3, rq->n_seg - 3);
+        return;
+    }
+    if (pdi_api_is_selfreview(&rq->info)) { /* at every root */
+        pdi_api_serve_selfreview(rq, r);
         return;
     }
     if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {

@@ -72,6 +72,7 @@ FAMILY_RANK = {
     "search": 2,
     "pedia": 2,
     "openapi": 2,
+    "access": 2,
 }
 TOP_FAMILY = "(top)"
 APISERVER = "apiserver"

@@ -19,6 +19,7 @@ Usage: test_pediad_serving.py PEDIAD_BINARY TEST_NAME   (or "all")
   required, ping/pong, close).
 Exit 0 = pass, 1 = fail, 77 = skipped.
 """
+import json
 import os
 import re
 import shutil
@@ -394,6 +395,21 @@ def test_kubectl_versions(tmp):
             for exe in exes:
                 n = kubectl_events(kc, exe, tmp, ks)
                 check(n >= 5, f"{exe}: {n} watch events")
+            for exe in exes:  # at pediad's root and at a cluster's root
+                for ctx in ("pediad", "clusterpedia", "m1"):
+                    check_whoami(exe, kc, ctx)
+
+
+def check_whoami(exe, kc, ctx):
+    """kubectl auth whoami: SelfSubjectReview (v1, or v1beta1 for 1.27)."""
+    r = subprocess.run([exe, "--kubeconfig", kc, "--context", ctx, "auth",
+                        "whoami", "-o", "json"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"{exe} auth whoami ({ctx}): {r.stderr}")
+    info = json.loads(r.stdout)["status"]["userInfo"]
+    check(info.get("username") == "pediad-admin" and
+          "system:masters" in info.get("groups", []),
+          f"{exe} auth whoami ({ctx}): {info}")
 
 
 TESTS = {name[5:]: fn for name, fn in sorted(globals().items())

@@ -1,0 +1,103 @@
+/*
+ * api_selfreview.c: SelfSubjectReview (authentication.k8s.io), what
+ * `kubectl auth whoami` asks: the caller's own user info, as the server
+ * authenticated it (authz-gateway.md §3.4).
+ *
+ * kube serves it as a create that stores nothing and answers 201 with the
+ * object and its status.userInfo; every authenticated user may (the
+ * system:basic-user role grants it). kubectl tries v1, then v1beta1, then
+ * v1alpha1 on 404, so the three versions answer alike.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "apiserver/access/api_access.h"
+#include "util/util_json.h"
+
+static const char *const versions[] = {"v1", "v1beta1", "v1alpha1"};
+
+bool
+pdi_api_is_selfreview(const struct pdi_api_info *in)
+{
+    if (!in->is_resource || strcmp(in->group, PDI_API_AUTHN_GROUP) != 0 ||
+        !in->resource || strcmp(in->resource, "selfsubjectreviews") != 0)
+        return false;
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)
+        if (strcmp(in->version, versions[i]) == 0)
+            return true;
+    return false;
+}
+
+/* A JSON body must be a SelfSubjectReview of the version addressed (kube
+ * decodes it into that type). The review holds nothing the answer uses,
+ * so a protobuf body (kubectl sends one) is not decoded at all. */
+static bool
+check_body(struct pdi_api_req *rq, struct pedia_api_response *r)
+{
+    struct json_object *o = NULL, *v;
+    const char *kind = NULL, *apiv = NULL;
+    const char *ct = pdi_api_req_header(rq, "Content-Type");
+    char want[64];
+    bool ok = true;
+
+    if (rq->in->body_len == 0 || (ct && !strstr(ct, "json")))
+        return true;
+    if (pdi_json_parse(rq->in->body, rq->in->body_len, "request body", &o) ||
+        !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        pdi_api_error(r, 400, "BadRequest",
+                      "the body of the request is not a JSON object");
+        return false;
+    }
+    snprintf(want, sizeof want, PDI_API_AUTHN_GROUP "/%s", rq->info.version);
+    if (json_object_object_get_ex(o, "kind", &v))
+        kind = json_object_get_string(v);
+    if (json_object_object_get_ex(o, "apiVersion", &v))
+        apiv = json_object_get_string(v);
+    if ((kind && strcmp(kind, "SelfSubjectReview") != 0) ||
+        (apiv && strcmp(apiv, want) != 0)) {
+        pdi_api_error(r, 400, "BadRequest",
+                      "the body is a %s %s, not a SelfSubjectReview %s",
+                      apiv ? apiv : "(no apiVersion)",
+                      kind ? kind : "(no kind)", want);
+        ok = false;
+    }
+    json_object_put(o);
+    return ok;
+}
+
+void
+pdi_api_serve_selfreview(struct pdi_api_req *rq, struct pedia_api_response *r)
+{
+    const pedia_api_user *u = rq->in->user;
+    struct pdi_buf b;
+
+    if (strcmp(rq->info.verb, "create") != 0 || rq->info.name) {
+        pdi_api_error(r, 405, "MethodNotAllowed",
+                      "the server does not allow this method on the requested "
+                      "resource");
+        return;
+    }
+    if (!check_body(rq, r))
+        return;
+    pdi_buf_init(&b, r->a);
+    pdi_buf_printf(&b,
+                   "{\"kind\":\"SelfSubjectReview\",\"apiVersion\":"
+                   "\"" PDI_API_AUTHN_GROUP "/%s\",\"metadata\":{"
+                   "\"creationTimestamp\":null},\"status\":{\"userInfo\":{"
+                   "\"username\":",
+                   rq->info.version);
+    pdi_buf_json_string(&b, u->name, strlen(u->name));
+    if (u->uid && *u->uid) {
+        pdi_buf_puts(&b, ",\"uid\":");
+        pdi_buf_json_string(&b, u->uid, strlen(u->uid));
+    }
+    pdi_buf_puts(&b, ",\"groups\":[");
+    for (size_t i = 0; i < u->n_groups; i++) {
+        if (i)
+            pdi_buf_putc(&b, ',');
+        pdi_buf_json_string(&b, u->groups[i], strlen(u->groups[i]));
+    }
+    pdi_buf_puts(&b, "]}}}");
+    pdi_api_body(r, 201, &b, NULL);
+}

@@ -1,0 +1,140 @@
+/*
+ * test_access.c: the access family — SelfSubjectReview (kubectl auth
+ * whoami) at pediad's root and below search roots.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api_test.h"
+
+#include <cmocka.h>
+
+static int
+setup(void **state)
+{
+    *state = at_fx_open(false);
+    return 0;
+}
+
+/* POST body (JSON, or ctype) to target as a user in two groups. */
+static int
+post(struct at_fx *f, const char *target, const char *body, const char *ctype,
+     char **out)
+{
+    static const char *const groups[] = {"team-a", "system:authenticated"};
+    pedia_api_user u = {"alice", "uid-1", groups, 2};
+    struct at_hdrs h = {NULL, ctype, NULL};
+    pedia_api_request in = {.version = PEDIA_API_REQUEST_VERSION,
+                            .method = "POST",
+                            .target = target,
+                            .header = at_header_fn,
+                            .header_payload = &h,
+                            .body = body,
+                            .body_len = body ? strlen(body) : 0,
+                            .user = &u};
+    pedia_api_response *r = NULL;
+    size_t len = 0;
+    int code;
+
+    *out = NULL;
+    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
+    code = pedia_api_response_status(r);
+    at_read_body(r, out, &len);
+    pedia_api_response_free(r);
+    return code;
+}
+
+static const char review_v1[] =
+    "{\"kind\":\"SelfSubjectReview\",\"apiVersion\":"
+    "\"authentication.k8s.io/v1\",\"metadata\":{\"creationTimestamp\":null},"
+    "\"status\":{}}";
+
+static void
+test_access__whoami(void **state)
+{
+    struct at_fx *f = *state;
+    char *body = NULL;
+
+    assert_int_equal(post(f,
+                          "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                          review_v1, "application/json", &body),
+                     201);
+    assert_non_null(strstr(body, "\"kind\":\"SelfSubjectReview\""));
+    assert_non_null(
+        strstr(body, "\"apiVersion\":\"authentication.k8s.io/v1\""));
+    assert_non_null(strstr(body, "\"userInfo\":{\"username\":\"alice\","
+                                 "\"uid\":\"uid-1\",\"groups\":[\"team-a\","
+                                 "\"system:authenticated\"]}"));
+    free(body);
+    /* kubectl 1.27 asks v1beta1; a protobuf body is not decoded */
+    assert_int_equal(
+        post(f, "/apis/authentication.k8s.io/v1beta1/selfsubjectreviews",
+             "k8s\x01\x02", "application/vnd.kubernetes.protobuf", &body),
+        201);
+    assert_non_null(
+        strstr(body, "\"apiVersion\":\"authentication.k8s.io/v1beta1\""));
+    free(body);
+    /* below a search root, of every cluster or of one */
+    assert_int_equal(post(f,
+                          "/apis/clusterpedia.io/v1beta1/resources/apis/"
+                          "authentication.k8s.io/v1/selfsubjectreviews",
+                          NULL, NULL, &body),
+                     201);
+    assert_non_null(strstr(body, "\"username\":\"alice\""));
+    free(body);
+    assert_int_equal(post(f,
+                          "/apis/clusterpedia.io/v1beta1/resources/clusters/c1/"
+                          "apis/authentication.k8s.io/v1/selfsubjectreviews",
+                          NULL, NULL, &body),
+                     201);
+    free(body);
+}
+
+static void
+test_access__whoami_refusals(void **state)
+{
+    struct at_fx *f = *state;
+    char *body = NULL;
+
+    assert_int_equal(post(f,
+                          "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                          "{\"kind\":\"Pod\",\"apiVersion\":\"v1\"}",
+                          "application/json", &body),
+                     400);
+    assert_non_null(strstr(body, "not a SelfSubjectReview"));
+    free(body);
+    assert_int_equal(post(f,
+                          "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                          "[1,", "application/json", &body),
+                     400);
+    assert_non_null(strstr(body, "not a JSON object"));
+    free(body);
+    assert_int_equal(
+        post(f, "/apis/authentication.k8s.io/v2/selfsubjectreviews", NULL, NULL,
+             &body),
+        405); /* not served: the 405 every other write at the root gets */
+    free(body);
+    assert_int_equal(at_call(f, "alice", "GET",
+                             "/apis/authentication.k8s.io/v1/"
+                             "selfsubjectreviews",
+                             &body),
+                     405);
+    free(body);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_access__whoami, setup,
+                                        at_teardown),
+        cmocka_unit_test_setup_teardown(test_access__whoami_refusals, setup,
+                                        at_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
