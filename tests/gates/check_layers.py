@@ -32,11 +32,12 @@ import sys
 MODULE_DEPS = {
     "util": [],
     "model": ["util"],
+    "authz": ["util", "model"],
     "kube": ["util", "model"],
     "store": ["util", "model"],
     "sync": ["util", "model", "kube", "store"],
     "query": ["util", "model", "store"],
-    "apiserver": ["util", "model", "store", "query", "sync"],
+    "apiserver": ["util", "model", "authz", "store", "query", "sync"],
 }
 
 # Headers a module declares usable by other modules besides <m>/<m>.h:
