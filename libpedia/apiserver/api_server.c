@@ -94,6 +94,7 @@ pedia_api_free(pedia_api *api)
     if (!api || api->magic != PDI_MAGIC_API)
         return;
     pdi_api_snapshot_stop(api);
+    pdi_api_policies_stop(api);
     pdi_wcache_free(api);
     pdi_api_timers_free(api);
     pdi_api_fair_free(api);

@@ -368,7 +368,24 @@ struct pedia_api {
     /* Lists waiting for the store to reach a future resourceVersion (they
      * block the transport's thread: search/api_list.c allows one). */
     atomic_int rv_waiters;
+    struct pdi_api_policies *policies; /* api_policy.c; NULL: not started */
 };
+
+/* ---- api_policy.c: RBAC policies per scope, kept from the store ---- */
+
+struct pdi_authz_snap;
+/* Load the stored RBAC objects into one policy per scope (the objects'
+ * cluster) and follow their changes on a thread. flags: the authz
+ * policy flags of new scopes. Call before serving; idempotent. */
+pedia_err pdi_api_policies_start(struct pedia_api *api, unsigned flags);
+/* Stop following and free the policies (pedia_api_free). */
+void pdi_api_policies_stop(struct pedia_api *api);
+/* Scope's published snapshot, referenced (pdi_authz_snap_release), or
+ * NULL when the scope has no RBAC object (or policies are not started). */
+struct pdi_authz_snap *pdi_api_policy_snapshot(struct pedia_api *api,
+                                               const char *scope);
+/* Grows whenever any scope published a change. */
+uint64_t pdi_api_policies_generation(struct pedia_api *api);
 
 /* Borrow the current cluster snapshot (at most about a second old: a
  * background thread refreshes it); release with pdi_api_snapshot_release().

@@ -1,0 +1,356 @@
+/*
+ * api_policy.c: the RBAC policies the authorizer reads (DESIGN.md D10,
+ * issue 15), kept from the store.
+ *
+ * RBAC objects (Role, ClusterRole, RoleBinding, ClusterRoleBinding of
+ * rbac.authorization.k8s.io/v1) are rows of the store like any synced
+ * object; their cluster names the *scope* they belong to: a member
+ * cluster's own RBAC (MemberRBAC), or pediad's own policy. One compiled
+ * policy (libpedia/authz) per scope is built from the rows at start, then
+ * kept current from the change log by one thread, which publishes a new
+ * snapshot per scope after each batch of changes and bumps a generation
+ * every reader can compare (a watch notices its grant may have changed).
+ * Readers take a scope's snapshot without waiting for the thread.
+ *
+ * Scopes are created on their first object and never removed while the
+ * API lives (a cluster whose RBAC rows are all deleted keeps an empty
+ * policy: nothing allowed, which is what its RBAC then says).
+ */
+#include <string.h>
+#include <time.h>
+
+#include "apiserver/core/api_core.h"
+#include "authz/authz.h"
+#include "util/util_json.h"
+
+#define RBAC_GROUP "rbac.authorization.k8s.io"
+#define RBAC_VERSION "v1"
+#define LOAD_PAGE 500
+#define FOLLOW_WAIT_MS 250
+#define RETRY_MS 1000
+#define COMPONENT "authz"
+
+static const char *const rbac_resources[] = {
+    "clusterroles", "roles", "clusterrolebindings", "rolebindings"};
+#define N_RBAC (sizeof rbac_resources / sizeof rbac_resources[0])
+
+struct scope {
+    char *name;
+    struct pdi_authz_policy *policy;
+    bool dirty;
+    struct scope *next;
+};
+
+struct pdi_api_policies {
+    struct pedia_api *api;
+    pthread_mutex_t mu; /* guards scopes (the list, not the policies) */
+    struct scope *scopes;
+    unsigned flags; /* pdi_authz_policy_create flags for new scopes */
+    pedia_changes *ch[N_RBAC];
+    pthread_t thread;
+    atomic_bool stop;
+    _Atomic uint64_t generation;
+    struct json_tokener *tok;
+};
+
+/* ---- scopes ---- */
+
+static struct scope *
+scope_find(struct pdi_api_policies *ps, const char *name)
+{
+    for (struct scope *s = ps->scopes; s; s = s->next)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}
+
+/* The scope `name`, made on first use (the follower thread only). */
+static struct scope *
+scope_get(struct pdi_api_policies *ps, const char *name)
+{
+    struct scope *s;
+
+    pthread_mutex_lock(&ps->mu);
+    s = scope_find(ps, name);
+    pthread_mutex_unlock(&ps->mu);
+    if (s)
+        return s;
+    s = pdi_calloc(ps->api->a, 1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->name = pdi_strdup(ps->api->a, name);
+    if (!s->name ||
+        pdi_authz_policy_create(&s->policy, ps->api->a, ps->flags)) {
+        pdi_free(ps->api->a, s->name);
+        pdi_free(ps->api->a, s);
+        return NULL;
+    }
+    pthread_mutex_lock(&ps->mu);
+    s->next = ps->scopes;
+    ps->scopes = s;
+    pthread_mutex_unlock(&ps->mu);
+    return s;
+}
+
+static void
+log_bad(struct pdi_api_policies *ps, const pedia_object *o)
+{
+    pdi_log(&ps->api->ctx->logger, PEDIA_LOG_WARN, COMPONENT,
+            "cluster \"%s\": %s %s/%s ignored: %s", pedia_object_cluster(o),
+            pedia_object_resource(o), pedia_object_namespace(o),
+            pedia_object_name(o), pedia_error_last_message());
+}
+
+/* Put (or, for a DELETED change, remove) one stored RBAC object. A bad
+ * object is logged and left out, as kube's authorizer never sees an
+ * object its API refused; out of memory is an error. */
+static pedia_err
+apply(struct pdi_api_policies *ps, const pedia_object *o, bool removed)
+{
+    struct scope *s = scope_get(ps, pedia_object_cluster(o));
+    struct json_object *j = NULL;
+    enum pdi_authz_kind kind;
+    const char *json;
+    size_t len = 0;
+    pedia_err err;
+
+    if (!s)
+        return pdi_error_oom();
+    s->dirty = true;
+    if (removed) {
+        if (!pdi_authz_kind_parse(pedia_object_kind(o), &kind))
+            return PEDIA_OK;
+        err = pdi_authz_policy_remove(
+            s->policy, kind, pedia_object_namespace(o), pedia_object_name(o));
+        return err == PEDIA_ENOTFOUND ? PEDIA_OK : err;
+    }
+    json = pedia_object_json(&len, o);
+    err = pdi_json_parse_own(&ps->tok, json, len, "stored RBAC object", &j);
+    if (!err)
+        err = pdi_authz_policy_put(s->policy, j);
+    json_object_put(j);
+    if (err == PEDIA_EINVAL) {
+        log_bad(ps, o);
+        return PEDIA_OK;
+    }
+    return err;
+}
+
+/* Publish every scope that changed; one generation step for the lot. */
+static void
+publish_dirty(struct pdi_api_policies *ps)
+{
+    bool any = false;
+
+    for (struct scope *s = ps->scopes; s; s = s->next) {
+        if (!s->dirty)
+            continue;
+        if (pdi_authz_policy_publish(s->policy) == PEDIA_OK) {
+            s->dirty = false;
+            any = true;
+        }
+    }
+    if (any)
+        atomic_fetch_add(&ps->generation, 1);
+}
+
+/* ---- loading and following ---- */
+
+/* Every stored object of one RBAC type, in pages; *rev the first page's
+ * revision (changes after it are read from the log). */
+static pedia_err
+load_type(struct pdi_api_policies *ps, const char *resource, int64_t *rev)
+{
+    char *token = NULL;
+    pedia_err err;
+
+    do {
+        pedia_query *q = NULL;
+        pedia_result *res = NULL;
+        const pedia_object *o = NULL;
+        err = pedia_query_create(&q, ps->api->ctx);
+        if (!err)
+            err =
+                pedia_query_set_resource(q, RBAC_GROUP, RBAC_VERSION, resource);
+        if (!err)
+            err = pedia_query_set_limit(q, LOAD_PAGE);
+        if (!err && token)
+            err = pedia_query_set_continue(q, token);
+        if (!err)
+            err = pedia_query_run(&res, ps->api->store, q);
+        if (!err && !token && pedia_result_revision(res) < *rev)
+            *rev = pedia_result_revision(res);
+        while (!err && !(err = pedia_result_next(&o, res)) && o)
+            err = apply(ps, o, false);
+        pdi_free(ps->api->a, token);
+        token = NULL;
+        if (!err && pedia_result_continue(res) && *pedia_result_continue(res) &&
+            !(token = pdi_strdup(ps->api->a, pedia_result_continue(res))))
+            err = pdi_error_oom();
+        pedia_result_free(res);
+        pedia_query_free(q);
+    } while (!err && token);
+    return err;
+}
+
+static void
+close_readers(struct pdi_api_policies *ps)
+{
+    for (size_t i = 0; i < N_RBAC; i++) {
+        pedia_changes_free(ps->ch[i]);
+        ps->ch[i] = NULL;
+    }
+}
+
+/* Load every scope from the store and open the log after the load. */
+static pedia_err
+load_all(struct pdi_api_policies *ps)
+{
+    int64_t rev = INT64_MAX;
+    pedia_err err = PEDIA_OK;
+
+    close_readers(ps);
+    for (size_t i = 0; !err && i < N_RBAC; i++)
+        err = load_type(ps, rbac_resources[i], &rev);
+    if (!err && rev == INT64_MAX)
+        err = pedia_store_current_revision(&rev, ps->api->store);
+    for (size_t i = 0; !err && i < N_RBAC; i++)
+        err = pedia_changes_create(&ps->ch[i], ps->api->store, rev, RBAC_GROUP,
+                                   RBAC_VERSION, rbac_resources[i]);
+    publish_dirty(ps);
+    return err;
+}
+
+/* Apply what the log has now; true when something was read. */
+static pedia_err
+follow(struct pdi_api_policies *ps, bool *read)
+{
+    pedia_err err = PEDIA_OK;
+
+    *read = false;
+    for (size_t i = 0; !err && i < N_RBAC; i++) {
+        const pedia_object *o = NULL;
+        while (!err && !(err = pedia_changes_next(&o, ps->ch[i])) && o) {
+            *read = true;
+            err =
+                apply(ps, o, pedia_object_event_type(o) == PEDIA_EVENT_DELETED);
+        }
+    }
+    if (*read)
+        publish_dirty(ps);
+    return err;
+}
+
+/* Sleep up to ms, waking early to stop. */
+static void
+nap(struct pdi_api_policies *ps, int64_t ms)
+{
+    int64_t end = pdi_mono_ms() + ms;
+
+    while (!atomic_load(&ps->stop) && pdi_mono_ms() < end) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void *
+follower(void *arg)
+{
+    struct pdi_api_policies *ps = arg;
+
+    while (!atomic_load(&ps->stop)) {
+        bool read = false;
+        pedia_err err = ps->ch[0] ? follow(ps, &read) : load_all(ps);
+        if (err) {
+            /* an expired log or a failing store: start over from the rows
+             * (the policies keep serving their last snapshots meanwhile) */
+            pdi_log(&ps->api->ctx->logger, PEDIA_LOG_WARN, COMPONENT,
+                    "following the RBAC objects failed: %s",
+                    pedia_error_last_message());
+            close_readers(ps);
+            nap(ps, RETRY_MS);
+            continue;
+        }
+        if (!read)
+            pedia_changes_wait(ps->ch[0], FOLLOW_WAIT_MS);
+    }
+    return NULL;
+}
+
+/* ---- life and readers ---- */
+
+static void
+policies_free(struct pdi_api_policies *ps)
+{
+    const struct pdi_alloc *a = ps->api->a;
+
+    close_readers(ps);
+    for (struct scope *s = ps->scopes, *n; s; s = n) {
+        n = s->next;
+        pdi_authz_policy_free(s->policy);
+        pdi_free(a, s->name);
+        pdi_free(a, s);
+    }
+    if (ps->tok)
+        json_tokener_free(ps->tok);
+    pthread_mutex_destroy(&ps->mu);
+    pdi_free(a, ps);
+}
+
+pedia_err
+pdi_api_policies_start(struct pedia_api *api, unsigned flags)
+{
+    struct pdi_api_policies *ps;
+    pedia_err err;
+
+    if (api->policies)
+        return PEDIA_OK;
+    ps = pdi_calloc(api->a, 1, sizeof *ps);
+    if (!ps)
+        return pdi_error_oom();
+    ps->api = api;
+    ps->flags = flags;
+    pthread_mutex_init(&ps->mu, NULL);
+    err = load_all(ps); /* the first answers already see the policy */
+    if (!err && pthread_create(&ps->thread, NULL, follower, ps) != 0)
+        err = pdi_error_set(PEDIA_ERROR, 0, "cannot start the RBAC follower");
+    if (err) {
+        policies_free(ps);
+        return err;
+    }
+    api->policies = ps;
+    return PEDIA_OK;
+}
+
+void
+pdi_api_policies_stop(struct pedia_api *api)
+{
+    struct pdi_api_policies *ps = api->policies;
+
+    if (!ps)
+        return;
+    atomic_store(&ps->stop, true);
+    pthread_join(ps->thread, NULL);
+    policies_free(ps);
+    api->policies = NULL;
+}
+
+struct pdi_authz_snap *
+pdi_api_policy_snapshot(struct pedia_api *api, const char *scope)
+{
+    struct pdi_api_policies *ps = api->policies;
+    struct scope *s;
+
+    if (!ps)
+        return NULL;
+    pthread_mutex_lock(&ps->mu);
+    s = scope_find(ps, scope);
+    pthread_mutex_unlock(&ps->mu);
+    return s ? pdi_authz_policy_snapshot(s->policy) : NULL;
+}
+
+uint64_t
+pdi_api_policies_generation(struct pedia_api *api)
+{
+    return api->policies ? atomic_load(&api->policies->generation) : 0;
+}
