@@ -337,6 +337,24 @@ enum pdi_api_decision pdi_api_allow_all(void *payload,
  * kube's 403 Forbidden Status in r. */
 bool pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r);
 
+/* ---- api_rbac.c: the RBAC authorizer (issue 15) ---- */
+
+/* Authorization modes, kube-apiserver's union (tried in this order). */
+#define PDI_API_AUTHZ_ALWAYS 0x1u /* AlwaysAllow */
+#define PDI_API_AUTHZ_RBAC 0x2u   /* pediad's own RBAC, for every cluster */
+#define PDI_API_AUTHZ_MEMBER 0x4u /* each member cluster's own RBAC */
+/* The store cluster name of pediad's own RBAC objects: not a valid
+ * PediaCluster name, so no member can shadow it. */
+#define PDI_API_LOCAL_SCOPE "_pediad"
+/* Authorize with `modes` (before the first request): starts the policies
+ * (api_policy.c) when a mode needs them. */
+pedia_err pdi_api_set_authz_modes(struct pedia_api *api, unsigned modes);
+/* The authorizer pdi_api_set_authz_modes installs (payload: the API). */
+enum pdi_api_decision pdi_api_rbac_authorize(void *payload,
+                                             const pedia_api_user *user,
+                                             const struct pdi_api_info *info,
+                                             char *reason, size_t cap);
+
 struct pedia_api {
     uint32_t magic;
     pedia_store *store;
@@ -354,8 +372,10 @@ struct pedia_api {
     atomic_uint_fast64_t snapshots;    /* taken so far (tests, debugging) */
     volatile int shutdown;
     struct pdi_api_metrics *metrics;
-    pdi_api_authorizer authorize; /* set at create, never changed after */
+    /* set at create or by pdi_api_set_authz_modes before serving */
+    pdi_api_authorizer authorize;
     void *authorize_payload;
+    unsigned authz_modes;      /* PDI_API_AUTHZ_* (api_rbac.c) */
     atomic_size_t whole_bytes; /* held by bodies produced whole (api_resp.c) */
     struct pdi_api_oacache
         *openapi;                  /* api_openapi.c, created lazily under mu */

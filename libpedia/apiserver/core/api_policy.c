@@ -45,7 +45,9 @@ struct pdi_api_policies {
     struct pedia_api *api;
     pthread_mutex_t mu; /* guards scopes (the list, not the policies) */
     struct scope *scopes;
-    unsigned flags; /* pdi_authz_policy_create flags for new scopes */
+    struct scope *loading; /* a full load builds here, then replaces scopes */
+    bool in_load;          /* scope_get writes `loading` */
+    unsigned flags;        /* pdi_authz_policy_create flags for new scopes */
     pedia_changes *ch[N_RBAC];
     pthread_t thread;
     atomic_bool stop;
@@ -56,40 +58,70 @@ struct pdi_api_policies {
 /* ---- scopes ---- */
 
 static struct scope *
-scope_find(struct pdi_api_policies *ps, const char *name)
+scope_find(struct scope *list, const char *name)
 {
-    for (struct scope *s = ps->scopes; s; s = s->next)
+    for (struct scope *s = list; s; s = s->next)
         if (strcmp(s->name, name) == 0)
             return s;
     return NULL;
 }
 
-/* The scope `name`, made on first use (the follower thread only). */
+/* A new scope's policy: pediad's own aggregates ClusterRoles and starts
+ * from kube's bootstrap defaults (system:discovery, system:basic-user,
+ * cluster-admin...); a member's RBAC arrives whole from the member. */
+static pedia_err
+scope_policy(struct pdi_api_policies *ps, struct scope *s)
+{
+    bool local = strcmp(s->name, PDI_API_LOCAL_SCOPE) == 0;
+    pedia_err err = pdi_authz_policy_create(
+        &s->policy, ps->api->a, local ? PDI_AUTHZ_F_AGGREGATE : ps->flags);
+
+    if (!err && local) {
+        err = pdi_authz_policy_add_defaults(s->policy);
+        s->dirty = true;
+    }
+    if (err) {
+        pdi_authz_policy_free(s->policy);
+        s->policy = NULL;
+    }
+    return err;
+}
+
+/* The scope `name` of the list being written (a load's, or the live one),
+ * made on first use. Only the follower (or the starting thread) writes. */
 static struct scope *
 scope_get(struct pdi_api_policies *ps, const char *name)
 {
-    struct scope *s;
+    struct scope **list = ps->in_load ? &ps->loading : &ps->scopes;
+    struct scope *s = scope_find(*list, name);
 
-    pthread_mutex_lock(&ps->mu);
-    s = scope_find(ps, name);
-    pthread_mutex_unlock(&ps->mu);
     if (s)
         return s;
     s = pdi_calloc(ps->api->a, 1, sizeof *s);
     if (!s)
         return NULL;
     s->name = pdi_strdup(ps->api->a, name);
-    if (!s->name ||
-        pdi_authz_policy_create(&s->policy, ps->api->a, ps->flags)) {
+    if (!s->name || scope_policy(ps, s)) {
         pdi_free(ps->api->a, s->name);
         pdi_free(ps->api->a, s);
         return NULL;
     }
     pthread_mutex_lock(&ps->mu);
-    s->next = ps->scopes;
-    ps->scopes = s;
+    s->next = *list;
+    *list = s;
     pthread_mutex_unlock(&ps->mu);
     return s;
+}
+
+static void
+scopes_free(struct pdi_api_policies *ps, struct scope *list)
+{
+    for (struct scope *s = list, *n; s; s = n) {
+        n = s->next;
+        pdi_authz_policy_free(s->policy); /* readers' snapshots live on */
+        pdi_free(ps->api->a, s->name);
+        pdi_free(ps->api->a, s);
+    }
 }
 
 static void
@@ -136,13 +168,14 @@ apply(struct pdi_api_policies *ps, const pedia_object *o, bool removed)
     return err;
 }
 
-/* Publish every scope that changed; one generation step for the lot. */
+/* Publish every scope of list that changed; one generation step for the
+ * lot. */
 static void
-publish_dirty(struct pdi_api_policies *ps)
+publish_list(struct pdi_api_policies *ps, struct scope *list)
 {
     bool any = false;
 
-    for (struct scope *s = ps->scopes; s; s = s->next) {
+    for (struct scope *s = list; s; s = s->next) {
         if (!s->dirty)
             continue;
         if (pdi_authz_policy_publish(s->policy) == PEDIA_OK) {
@@ -202,14 +235,22 @@ close_readers(struct pdi_api_policies *ps)
     }
 }
 
-/* Load every scope from the store and open the log after the load. */
+/* Load every scope from the store into fresh policies and open the log
+ * after the load; then the fresh scopes replace the old ones at once (an
+ * object deleted while the log was lost must not survive a reload). */
 static pedia_err
 load_all(struct pdi_api_policies *ps)
 {
     int64_t rev = INT64_MAX;
     pedia_err err = PEDIA_OK;
+    struct scope *old;
 
     close_readers(ps);
+    scopes_free(ps, ps->loading);
+    ps->loading = NULL;
+    ps->in_load = true;
+    if (!scope_get(ps, PDI_API_LOCAL_SCOPE)) /* ps->loading: it has defaults */
+        err = pdi_error_oom();
     for (size_t i = 0; !err && i < N_RBAC; i++)
         err = load_type(ps, rbac_resources[i], &rev);
     if (!err && rev == INT64_MAX)
@@ -217,8 +258,19 @@ load_all(struct pdi_api_policies *ps)
     for (size_t i = 0; !err && i < N_RBAC; i++)
         err = pedia_changes_create(&ps->ch[i], ps->api->store, rev, RBAC_GROUP,
                                    RBAC_VERSION, rbac_resources[i]);
-    publish_dirty(ps);
-    return err;
+    ps->in_load = false;
+    if (err)
+        return err; /* the old scopes keep serving; the load is retried */
+    for (struct scope *s = ps->loading; s; s = s->next)
+        s->dirty = true;
+    publish_list(ps, ps->loading);
+    pthread_mutex_lock(&ps->mu);
+    old = ps->scopes;
+    ps->scopes = ps->loading;
+    ps->loading = NULL;
+    pthread_mutex_unlock(&ps->mu);
+    scopes_free(ps, old);
+    return PEDIA_OK;
 }
 
 /* Apply what the log has now; true when something was read. */
@@ -237,7 +289,7 @@ follow(struct pdi_api_policies *ps, bool *read)
         }
     }
     if (*read)
-        publish_dirty(ps);
+        publish_list(ps, ps->scopes);
     return err;
 }
 
@@ -285,12 +337,8 @@ policies_free(struct pdi_api_policies *ps)
     const struct pdi_alloc *a = ps->api->a;
 
     close_readers(ps);
-    for (struct scope *s = ps->scopes, *n; s; s = n) {
-        n = s->next;
-        pdi_authz_policy_free(s->policy);
-        pdi_free(a, s->name);
-        pdi_free(a, s);
-    }
+    scopes_free(ps, ps->scopes);
+    scopes_free(ps, ps->loading);
     if (ps->tok)
         json_tokener_free(ps->tok);
     pthread_mutex_destroy(&ps->mu);
@@ -339,14 +387,18 @@ struct pdi_authz_snap *
 pdi_api_policy_snapshot(struct pedia_api *api, const char *scope)
 {
     struct pdi_api_policies *ps = api->policies;
+    struct pdi_authz_snap *snap;
     struct scope *s;
 
     if (!ps)
         return NULL;
+    /* under mu: a reload may replace (and free) the scope's policy; the
+     * snapshot itself outlives it */
     pthread_mutex_lock(&ps->mu);
-    s = scope_find(ps, scope);
+    s = scope_find(ps->scopes, scope);
+    snap = s ? pdi_authz_policy_snapshot(s->policy) : NULL;
     pthread_mutex_unlock(&ps->mu);
-    return s ? pdi_authz_policy_snapshot(s->policy) : NULL;
+    return snap;
 }
 
 uint64_t

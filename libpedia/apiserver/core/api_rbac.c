@@ -1,0 +1,163 @@
+/*
+ * api_rbac.c: the RBAC authorizer of the pipeline (DESIGN.md D10,
+ * issue 15; reference authz-gateway.md section 1).
+ *
+ * Modes are kube-apiserver's union: tried in order, the first that allows
+ * wins, none allowing is a 403 (RBAC never denies, it has no opinion).
+ *   - system:masters is allowed everything first (kube's privileged-group
+ *     authorizer);
+ *   - AlwaysAllow allows;
+ *   - RBAC: pediad's own policy (the scope PDI_API_LOCAL_SCOPE) decides
+ *     every request, and its rules apply to every member cluster: a
+ *     RoleBinding in team-a grants team-a in each of them;
+ *   - MemberRBAC: for requests below a search root, each member cluster's
+ *     own RBAC (the scope named after the cluster) decides for that
+ *     cluster; below the all-clusters root every cluster must allow.
+ *
+ * This is per-request authorization exactly as kube does it: a list of
+ * every namespace needs a cluster-wide grant. Lists and watches that
+ * answer the allowed part instead (grants as conditions of the store
+ * query) come on top of it (issue 15); until then a restricted user's
+ * multi-namespace list is refused, never filtered after the fact.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "apiserver/core/api_core.h"
+#include "authz/authz.h"
+
+#define PATH_MAX_LEN 1024
+#define MAX_GROUPS 256
+#define AUTHENTICATED "system:authenticated"
+
+/* The non-resource path the request addressed, below its root. */
+static void
+path_of(const struct pdi_api_info *in, char *out, size_t cap)
+{
+    size_t at = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < in->n_kseg && at < cap; i++) {
+        int n = snprintf(out + at, cap - at, "/%s", in->kseg[i]);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
+    if (!out[0])
+        snprintf(out, cap, "/");
+}
+
+static void
+attrs_of(const struct pdi_api_info *in, const char *path,
+         struct pdi_authz_attrs *at)
+{
+    memset(at, 0, sizeof *at);
+    at->verb = in->is_resource ? in->verb : in->method_lc;
+    at->is_resource = in->is_resource;
+    at->group = in->group;
+    at->resource = in->resource;
+    at->subresource = in->subresource;
+    at->ns = in->ns ? in->ns : "";
+    /* a list or watch pinned to one name by its field selector is
+     * authorized for that name (kube's RequestInfo) */
+    at->name = in->name ? in->name : (in->field_name[0] ? in->field_name : "");
+    at->path = path;
+}
+
+/* Does scope's policy allow it? A scope without RBAC objects allows
+ * nothing. */
+static bool
+allowed_in(struct pedia_api *api, const char *scope,
+           const struct pdi_authz_user *u, const struct pdi_authz_attrs *at,
+           char *reason, size_t cap)
+{
+    struct pdi_authz_snap *s = pdi_api_policy_snapshot(api, scope);
+    bool ok = false;
+
+    if (!s)
+        return false;
+    if (pdi_authz_allowed(&ok, s, u, at, reason, cap) != PEDIA_OK)
+        ok = false;
+    pdi_authz_snap_release(s);
+    return ok;
+}
+
+/* MemberRBAC below the all-clusters root: every cluster must allow. */
+static bool
+allowed_in_every_cluster(struct pedia_api *api, const struct pdi_authz_user *u,
+                         const struct pdi_authz_attrs *at, char *reason,
+                         size_t cap)
+{
+    struct pdi_api_snapshot *snap = pdi_api_snapshot_get(api);
+    bool ok = snap && snap->n > 0;
+
+    for (size_t i = 0; ok && i < snap->n; i++)
+        ok = allowed_in(api, snap->v[i].name, u, at, reason, cap);
+    if (snap)
+        pdi_api_snapshot_release(api, snap);
+    return ok;
+}
+
+/* Every authenticated user is in system:authenticated (kube's
+ * authenticators add it; the bootstrap roles bind to it): add it when the
+ * transport did not. groups has MAX_GROUPS + 1 slots. */
+static void
+with_authenticated(struct pdi_authz_user *u, const char **groups)
+{
+    for (size_t i = 0; i < u->n_groups; i++)
+        if (strcmp(u->groups[i], AUTHENTICATED) == 0)
+            return;
+    if (u->n_groups > MAX_GROUPS)
+        return; /* evaluated as given */
+    for (size_t i = 0; i < u->n_groups; i++)
+        groups[i] = u->groups[i];
+    groups[u->n_groups] = AUTHENTICATED;
+    u->groups = groups;
+    u->n_groups++;
+}
+
+enum pdi_api_decision
+pdi_api_rbac_authorize(void *payload, const pedia_api_user *user,
+                       const struct pdi_api_info *info, char *reason,
+                       size_t cap)
+{
+    struct pedia_api *api = payload;
+    struct pdi_authz_user u = {user->name,     user->uid, user->groups,
+                               user->n_groups, NULL,      0};
+    const char *groups[MAX_GROUPS + 1];
+    struct pdi_authz_attrs at;
+    char path[PATH_MAX_LEN];
+
+    if (cap)
+        reason[0] = '\0';
+    with_authenticated(&u, groups);
+    if (pdi_authz_privileged(&u) || (api->authz_modes & PDI_API_AUTHZ_ALWAYS))
+        return PDI_API_ALLOW;
+    path_of(info, path, sizeof path);
+    attrs_of(info, path, &at);
+    if ((api->authz_modes & PDI_API_AUTHZ_RBAC) &&
+        allowed_in(api, PDI_API_LOCAL_SCOPE, &u, &at, reason, cap))
+        return PDI_API_ALLOW;
+    if ((api->authz_modes & PDI_API_AUTHZ_MEMBER) &&
+        info->root == PDI_API_ROOT_SEARCH &&
+        (info->cluster ? allowed_in(api, info->cluster, &u, &at, reason, cap)
+                       : allowed_in_every_cluster(api, &u, &at, reason, cap)))
+        return PDI_API_ALLOW;
+    return PDI_API_DENY;
+}
+
+pedia_err
+pdi_api_set_authz_modes(struct pedia_api *api, unsigned modes)
+{
+    pedia_err err = PEDIA_OK;
+
+    if (modes & (PDI_API_AUTHZ_RBAC | PDI_API_AUTHZ_MEMBER))
+        err = pdi_api_policies_start(api, 0);
+    if (err)
+        return err;
+    api->authz_modes = modes;
+    api->authorize_payload = api;
+    api->authorize = modes == PDI_API_AUTHZ_ALWAYS ? pdi_api_allow_all
+                                                   : pdi_api_rbac_authorize;
+    return PEDIA_OK;
+}
