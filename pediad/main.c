@@ -127,14 +127,21 @@ open_library(struct daemon *d)
         return -1;
     if (follow_host(d) != 0)
         return -1;
-    if (pedia_api_create(&d->api, d->store, d->engine) != PEDIA_OK ||
-        pedia_api_set_user_limits(d->api, d->cfg->max_inflight,
-                                  d->cfg->max_watches) != PEDIA_OK ||
-        pedia_engine_start(d->engine) != PEDIA_OK) {
-        fprintf(stderr, "pediad: %s\n", pedia_error_last_message());
+    if (pedia_api_create(&d->api, d->store, d->engine) != PEDIA_OK)
+        goto fail;
+    if (pedia_api_set_authorization(d->api, d->cfg->authz_mode) != PEDIA_OK) {
+        fprintf(stderr, "pediad: --authorization-mode: %s\n",
+                pedia_error_last_message());
         return -1;
     }
+    if (pedia_api_set_user_limits(d->api, d->cfg->max_inflight,
+                                  d->cfg->max_watches) != PEDIA_OK ||
+        pedia_engine_start(d->engine) != PEDIA_OK)
+        goto fail;
     return 0;
+fail:
+    fprintf(stderr, "pediad: %s\n", pedia_error_last_message());
+    return -1;
 }
 
 /* Every connection is a file descriptor: raise the soft open-files limit

@@ -35,6 +35,7 @@ struct pd_config {
     const char *clusters_dir, *kubeconfig_out, *state_dir;
     const char *host_kubeconfig; /* follow PediaClusters of a host cluster */
     bool host_in_cluster;        /* ... reached with the service account */
+    const char *authz_mode;      /* --authorization-mode, kube's syntax */
     pedia_log_level log_level;
     unsigned http_threads, max_connections, max_per_address;
     unsigned max_inflight, max_watches; /* per user; 0 = no limit */

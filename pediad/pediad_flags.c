@@ -20,7 +20,8 @@
     "--tls-private-key-file F] [--client-ca-file F] [--token-auth-file F] "    \
     "[--requestheader-client-ca-file F --requestheader-allowed-names a,b] "    \
     "[--clusters-dir DIR] [--kubeconfig-out F] [--state-dir DIR] "             \
-    "[--host-kubeconfig F | --host-in-cluster] [--log-level L] "               \
+    "[--host-kubeconfig F | --host-in-cluster] [--authorization-mode M] "      \
+    "[--log-level L] "                                                         \
     "[--http-threads N] [--max-connections N] "                                \
     "[--max-connections-per-address N] [--max-requests-inflight-per-user N] "  \
     "[--max-watches-per-user N] [--http-header-timeout S] "                    \
@@ -58,6 +59,12 @@ static const char help_text[] =
     "                       this kubeconfig reaches (status written back)\n"
     "  --host-in-cluster    the same, for the cluster pediad runs in\n"
     "                       (service account; see examples/deploy)\n"
+    "  --authorization-mode M\n"
+    "                       comma list tried in order, as kube-apiserver:\n"
+    "                       AlwaysAllow (default for now), RBAC (pediad's\n"
+    "                       own RBAC objects, for every cluster), MemberRBAC\n"
+    "                       (each member's own RBAC for its objects);\n"
+    "                       system:masters may do everything\n"
     "  --log-level L        error, warn, info (default) or debug\n"
     "  --http-threads N     event-loop threads serving HTTP (default 4)\n"
     "  --max-connections N  open connections at most (default 20000, within\n"
@@ -210,6 +217,7 @@ enum flag_id {
     FLAG_KUBECONFIG_OUT,
     FLAG_STATE_DIR,
     FLAG_HOST_KUBECONFIG,
+    FLAG_AUTHZ_MODE,
     FLAG_HOST_IN_CLUSTER,
     FLAG_LOG_LEVEL,
     FLAG_HTTP_THREADS,
@@ -235,6 +243,7 @@ static const struct option long_opts[] = {
     {"kubeconfig-out", required_argument, NULL, FLAG_KUBECONFIG_OUT},
     {"state-dir", required_argument, NULL, FLAG_STATE_DIR},
     {"host-kubeconfig", required_argument, NULL, FLAG_HOST_KUBECONFIG},
+    {"authorization-mode", required_argument, NULL, FLAG_AUTHZ_MODE},
     {"host-in-cluster", optional_argument, NULL, FLAG_HOST_IN_CLUSTER},
     {"log-level", required_argument, NULL, FLAG_LOG_LEVEL},
     {"http-threads", required_argument, NULL, FLAG_HTTP_THREADS},
@@ -286,6 +295,8 @@ str_slot(struct pd_config *cfg, int id)
         return &cfg->state_dir;
     case FLAG_HOST_KUBECONFIG:
         return &cfg->host_kubeconfig;
+    case FLAG_AUTHZ_MODE:
+        return &cfg->authz_mode;
     default:
         return NULL;
     }
@@ -492,6 +503,8 @@ pd_flags_parse(struct pd_config *cfg, int argc, char **argv)
 
     memset(cfg, 0, sizeof *cfg);
     cfg->log_level = PEDIA_LOG_INFO;
+    /* RBAC becomes the default once pediad serves RBAC objects (issue 15) */
+    cfg->authz_mode = "AlwaysAllow";
     cfg->port = 6443;
     cfg->http_threads = PD_HTTP_THREADS;
     cfg->max_connections = PD_HTTP_CONNECTION_LIMIT;

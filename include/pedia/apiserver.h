@@ -128,6 +128,29 @@ PEDIA_API pedia_err pedia_api_create(pedia_api **out, pedia_store *store,
 PEDIA_API pedia_err pedia_api_set_address(pedia_api *api, const char *addr);
 
 /**
+ * @brief Choose how requests are authorized, with kube-apiserver's
+ * `--authorization-mode` syntax: a comma-separated list tried in order,
+ * the first mode that allows wins, none allowing is kube's 403. Modes:
+ * `AlwaysAllow` (every authenticated user may do everything: the default
+ * of a new API), `RBAC` (Role, ClusterRole, RoleBinding and
+ * ClusterRoleBinding objects stored in the store under the cluster name
+ * `_pediad`, plus kube's bootstrap roles; their rules apply to every
+ * member cluster), `MemberRBAC` (below a search root, each member
+ * cluster's own synced RBAC objects decide for that cluster). The group
+ * `system:masters` is allowed everything. Per-request authorization as
+ * kube does it: a list of every namespace needs a cluster-wide grant.
+ * @param api the API
+ * @param modes e.g. "RBAC,MemberRBAC"
+ * @return PEDIA_OK; PEDIA_EINVAL naming an unknown, repeated or
+ *   unsupported mode (`Webhook` is not served yet) or an empty list;
+ *   PEDIA_ENOMEM, PEDIA_ESTORE (the stored RBAC objects could not be read)
+ * @threadsafety before the first request only
+ * @since 0.4
+ */
+PEDIA_API pedia_err pedia_api_set_authorization(pedia_api *api,
+                                                const char *modes);
+
+/**
  * @brief Limit what one user may hold at once, as a minimal form of kube's
  * API Priority and Fairness: requests other than watches in flight (from
  * pedia_api_handle() until the response is freed), and open watches,

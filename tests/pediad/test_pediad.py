@@ -223,7 +223,8 @@ USAGE = ("pediad --storage URI --listen HOST:PORT [--tls-cert-file F "
          "--tls-private-key-file F] [--client-ca-file F] [--token-auth-file F]"
          " [--requestheader-client-ca-file F --requestheader-allowed-names "
          "a,b] [--clusters-dir DIR] [--kubeconfig-out F] [--state-dir DIR] "
-         "[--host-kubeconfig F | --host-in-cluster] [--log-level L]")
+         "[--host-kubeconfig F | --host-in-cluster] [--authorization-mode M] "
+         "[--log-level L]")
 
 
 def test_help(tmp):
@@ -466,6 +467,49 @@ def test_token_file(tmp):
         check(where in r.stderr and tf in r.stderr,
               f"{text!r}: stderr should name {tf} {where}: {r.stderr}")
         check("tok-x" not in r.stderr, "a token was printed")
+
+
+AUTHZ_TOKENS = """\
+tok-root,root,uid-r,system:masters
+tok-alice,alice,uid-a
+"""
+
+
+def test_authorization(tmp):
+    """--authorization-mode RBAC: kube's bootstrap roles for everyone
+    signed in (discovery, /version, whoami), nothing else without a
+    binding (kube's 403), system:masters everything; bad modes refused."""
+    tf = write(os.path.join(tmp, "tokens.csv"), AUTHZ_TOKENS)
+    with Server(tmp, "--token-auth-file", tf, "--authorization-mode",
+                "RBAC") as s:
+        res = s.url + "/apis/clusterpedia.io/v1beta1/resources"
+        for path in ("/version", "/apis", res + "/api"):
+            code, body = curl(s.url + path if path[0] == "/" else path,
+                              s.ca(), token="tok-alice")
+            check(code == 200, f"alice {path}: {code} {body}")
+        code, body = curl(res + "/api/v1/pods", s.ca(), token="tok-alice")
+        check(code == 403, f"alice lists pods: {code}")
+        check_status(body, 403)
+        check('User \\"alice\\" cannot list resource \\"pods\\" in API '
+              'group \\"\\" at the cluster scope' in body, body)
+        code, body = curl(s.url + "/metrics", s.ca(), token="tok-alice")
+        check(code == 403, f"alice /metrics: {code}")
+        code, body = curl(s.url + "/apis/authentication.k8s.io/v1/"
+                          "selfsubjectreviews", s.ca(), token="tok-alice",
+                          method="POST")
+        check(code == 201 and '"username":"alice"' in body,
+              f"alice whoami: {code} {body}")
+        for path in ("/metrics", "/apis/cluster.clusterpedia.io/v1alpha2/"
+                     "pediaclusters"):
+            code, body = curl(s.url + path, s.ca(), token="tok-root")
+            check(code == 200, f"root {path}: {code} {body}")
+    for mode, why in (("Bogus", "unknown"), ("Webhook", "not supported"),
+                      ("RBAC,RBAC", "twice"), ("", "empty")):
+        r = run([PEDIAD, "--state-dir", os.path.join(tmp, "s"), "--listen",
+                 "127.0.0.1:0", "--authorization-mode", mode], timeout=30)
+        check(r.returncode != 0, f"mode {mode!r}: exit {r.returncode}")
+        check("--authorization-mode" in r.stderr and why in r.stderr,
+              f"mode {mode!r}: {r.stderr}")
 
 
 def test_client_cert(tmp):

@@ -44,7 +44,7 @@ from .errors import (APIError, AlreadyExists, AuthError, Busy, CallbackError,
 from .store import (Batch, Object, Page, SearchIterator, Store, Watch,
                     parse_resource)
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 __all__ = [
     "APIError", "AllocationTracker", "AlreadyExists", "AuthError",

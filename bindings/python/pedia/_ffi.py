@@ -10,7 +10,7 @@ same OS thread, so the thread-local error slot still describes that call.
 The library is loaded lazily (first use), in this order:
 
 1. the ``PEDIA_LIBRARY`` environment variable (path to ``libpedia.so``);
-2. ``pedia/_libpath.py`` with ``LIBRARY = "/path/libpedia.so.0.3"``, if a
+2. ``pedia/_libpath.py`` with ``LIBRARY = "/path/libpedia.so.0.4"``, if a
    packager wrote one at build/install time (optional, absent by default);
 3. ``ctypes.util.find_library("pedia")``, then ``libpedia.so.0*`` in the
    standard library directories.
@@ -44,7 +44,7 @@ from . import errors as _errors
 ABI_MAJOR = 0
 #: The minor version these bindings need. Before 1.0 every minor version is
 #: its own ABI epoch (SONAME libpedia.so.0.<minor>), so it must match.
-ABI_MIN_MINOR = 3
+ABI_MIN_MINOR = 4
 
 c_int_p = POINTER(c_int)
 c_int64_p = POINTER(c_int64)

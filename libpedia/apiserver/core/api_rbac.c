@@ -161,3 +161,48 @@ pdi_api_set_authz_modes(struct pedia_api *api, unsigned modes)
                                                    : pdi_api_rbac_authorize;
     return PEDIA_OK;
 }
+
+/* One mode name of kube's list -> its bit, or 0. */
+static unsigned
+mode_bit(const char *m, size_t n)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } modes[] = {{"AlwaysAllow", PDI_API_AUTHZ_ALWAYS},
+                 {"RBAC", PDI_API_AUTHZ_RBAC},
+                 {"MemberRBAC", PDI_API_AUTHZ_MEMBER}};
+
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strlen(modes[i].name) == n && memcmp(modes[i].name, m, n) == 0)
+            return modes[i].bit;
+    return 0;
+}
+
+pedia_err
+pedia_api_set_authorization(pedia_api *api, const char *modes)
+{
+    unsigned bits = 0;
+
+    pdi_error_clear();
+    PEDIA_ASSERT_ARG(api && api->magic == PDI_MAGIC_API && modes);
+    for (const char *p = modes;;) {
+        size_t n = strcspn(p, ",");
+        unsigned bit = mode_bit(p, n);
+        if (!bit)
+            return pdi_error_set(
+                PEDIA_EINVAL, 0, "authorization mode \"%.*s\": %s", (int)n, p,
+                n == 7 && memcmp(p, "Webhook", 7) == 0
+                    ? "not supported yet"
+                    : "unknown (AlwaysAllow, RBAC, MemberRBAC)");
+        if (bits & bit)
+            return pdi_error_set(PEDIA_EINVAL, 0,
+                                 "authorization mode \"%.*s\" given twice",
+                                 (int)n, p);
+        bits |= bit;
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+    return pdi_api_set_authz_modes(api, bits);
+}
