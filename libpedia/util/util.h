@@ -223,6 +223,9 @@ struct timespec;
 /* Monotonic time (intervals, timeouts) and wall time (timestamps). */
 int64_t pdi_mono_ns(void);
 int64_t pdi_mono_ms(void);
+/* Sleep up to ms (in 50 ms steps), back early once *stop is true: the
+ * retry pause of a background thread that must stop quickly. */
+void pdi_nap_ms(const _Atomic bool *stop, int64_t ms);
 int64_t pdi_wall_ns(void);
 int64_t pdi_wall_ms(void);
 /* *out = now + ms on the monotonic or the wall clock, for

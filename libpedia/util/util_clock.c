@@ -7,6 +7,7 @@
  * without a clock attribute. Every module uses these instead of calling
  * clock_gettime itself, so that one place decides how time is read.
  */
+#include <stdatomic.h>
 #include <time.h>
 
 #include "util.h"
@@ -90,4 +91,15 @@ pdi_backoff_next(long *backoff_ms, long min_ms, long max_ms, uint64_t *seed)
     /* jitter: 75 % .. 125 %, so that clients failing together spread out */
     return *backoff_ms * 3 / 4 +
            (long)(pdi_rnd(seed) % (uint64_t)(*backoff_ms / 2 + 1));
+}
+
+void
+pdi_nap_ms(const _Atomic bool *stop, int64_t ms)
+{
+    int64_t end = pdi_mono_ms() + ms;
+
+    while (!atomic_load(stop) && pdi_mono_ms() < end) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
 }

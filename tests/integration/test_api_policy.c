@@ -17,14 +17,7 @@ static void
 put(pedia_store *st, const char *cluster, const char *resource,
     const char *json)
 {
-    pedia_batch *b = NULL;
-
-    assert_int_equal(pedia_batch_create(&b, st), PEDIA_OK);
-    assert_int_equal(pedia_batch_upsert(b, cluster, RBAC, "v1", resource, json,
-                                        strlen(json)),
-                     PEDIA_OK);
-    assert_int_equal(pedia_batch_commit(NULL, b), PEDIA_OK);
-    pedia_batch_free(b);
+    ts_put_json(st, cluster, RBAC, "v1", resource, json);
 }
 
 static void

@@ -101,6 +101,21 @@ ts_env_open(struct ts_env *env, pedia_log_cb log, void *log_payload)
     assert_int_equal(pdi_kube_loop_create(&env->loop, NULL, NULL), PEDIA_OK);
 }
 
+/* Write one object (JSON) of cluster and type into the store. */
+static PDI_UNUSED void
+ts_put_json(pedia_store *st, const char *cluster, const char *group,
+            const char *version, const char *resource, const char *json)
+{
+    pedia_batch *b = NULL;
+
+    assert_int_equal(pedia_batch_create(&b, st), PEDIA_OK);
+    assert_int_equal(pedia_batch_upsert(b, cluster, group, version, resource,
+                                        json, strlen(json)),
+                     PEDIA_OK);
+    assert_int_equal(pedia_batch_commit(NULL, b), PEDIA_OK);
+    pedia_batch_free(b);
+}
+
 static PDI_UNUSED void
 ts_engine_new(struct ts_env *env)
 {

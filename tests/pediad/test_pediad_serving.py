@@ -61,6 +61,16 @@ def read_head(c):
     return (int(m.group(1)) if m else 0), head, data
 
 
+def open_watch(s):
+    """A TLS connection watching PediaClusters (200 checked)."""
+    c = tls_conn(s)
+    send_request(c, s, "/apis/cluster.clusterpedia.io/v1alpha2/"
+                 "pediaclusters?watch=1")
+    code, _, _ = read_head(c)
+    check(code == 200, f"watch: {code}")
+    return c
+
+
 def threads(pid):
     with open(f"/proc/{pid}/status") as f:
         return int(re.search(r"^Threads:\s+(\d+)", f.read(), re.M).group(1))
@@ -100,12 +110,7 @@ def test_idle(tmp):
             code, _ = curl(s.url + "/healthz", s.ca())
             check(code == 200, f"/healthz with 300 idle connections: {code}")
             for _ in range(100):
-                c = tls_conn(s)
-                send_request(c, s, "/apis/cluster.clusterpedia.io/v1alpha2/"
-                             "pediaclusters?watch=1")
-                code, _, _ = read_head(c)
-                check(code == 200, f"watch: {code}")
-                watches.append(c)
+                watches.append(open_watch(s))
             time.sleep(1.5)
             after = threads(s.proc.pid)
             # the API's timer thread may start with the first watch
@@ -135,12 +140,7 @@ def test_hangup(tmp):
         base_fds = fds(s.proc.pid)
         watches = []
         for _ in range(60):
-            c = tls_conn(s)
-            send_request(c, s, "/apis/cluster.clusterpedia.io/v1alpha2/"
-                         "pediaclusters?watch=1")
-            code, _, _ = read_head(c)
-            check(code == 200, f"watch: {code}")
-            watches.append(c)
+            watches.append(open_watch(s))
         deadline = time.monotonic() + 10
         while (metric(s, "pediad_http_watches_suspended") < 60
                and time.monotonic() < deadline):
@@ -166,11 +166,7 @@ def test_hangup(tmp):
         check(now <= base_fds + 3, f"descriptors {base_fds} before, {now} "
               "after 60 watches came and went")
         # a watch that stays is not disturbed by the others leaving
-        c = tls_conn(s)
-        send_request(c, s, "/apis/cluster.clusterpedia.io/v1alpha2/"
-                     "pediaclusters?watch=1")
-        code, _, _ = read_head(c)
-        check(code == 200, f"watch after: {code}")
+        c = open_watch(s)
         check(closed_within(c, 1.5) is None, "a live watch was closed")
         c.close()
 

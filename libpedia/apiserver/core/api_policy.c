@@ -293,18 +293,6 @@ follow(struct pdi_api_policies *ps, bool *read)
     return err;
 }
 
-/* Sleep up to ms, waking early to stop. */
-static void
-nap(struct pdi_api_policies *ps, int64_t ms)
-{
-    int64_t end = pdi_mono_ms() + ms;
-
-    while (!atomic_load(&ps->stop) && pdi_mono_ms() < end) {
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-}
-
 static void *
 follower(void *arg)
 {
@@ -320,7 +308,7 @@ follower(void *arg)
                     "following the RBAC objects failed: %s",
                     pedia_error_last_message());
             close_readers(ps);
-            nap(ps, RETRY_MS);
+            pdi_nap_ms(&ps->stop, RETRY_MS);
             continue;
         }
         if (!read)

@@ -342,17 +342,6 @@ feed_failed(struct pdi_wcache *c, pedia_err err, int64_t *retry_ms)
         *retry_ms = WC_RETRY_MAX_MS;
 }
 
-static void
-nap(struct pdi_wcache *c, int64_t ms)
-{
-    int64_t end = pdi_mono_ms() + ms;
-
-    while (!atomic_load(&c->stop) && pdi_mono_ms() < end) {
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-}
-
 static void *
 feed_thread(void *arg)
 {
@@ -372,7 +361,7 @@ feed_thread(void *arg)
         feed_publish(c, batch, n);
         if (err) {
             feed_failed(c, err, &retry_ms);
-            nap(c, retry_ms);
+            pdi_nap_ms(&c->stop, retry_ms);
             continue;
         }
         c->failing = false;

@@ -123,25 +123,42 @@ at_read_body(pedia_api_response *r, char **body, size_t *len)
 
 /* One request through pedia_api_handle as user `who` (no headers, no
  * body): the status, and the whole body in *body (malloc'ed; free it). */
+/* One request through pedia_api_handle as u, with headers h and a body
+ * (each may be NULL): the status, and the whole body in *out (malloc'ed;
+ * free it). */
+static inline int
+at_request(struct at_fx *f, const pedia_api_user *u, const char *method,
+           const char *target, const struct at_hdrs *h, const char *body,
+           char **out)
+{
+    pedia_api_request in = {.version = PEDIA_API_REQUEST_VERSION,
+                            .method = method,
+                            .target = target,
+                            .header = h ? at_header_fn : NULL,
+                            .header_payload = (void *)h,
+                            .body = body,
+                            .body_len = body ? strlen(body) : 0,
+                            .user = u};
+    pedia_api_response *r = NULL;
+    size_t len = 0;
+    int code;
+
+    *out = NULL;
+    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
+    code = pedia_api_response_status(r);
+    at_read_body(r, out, &len);
+    pedia_api_response_free(r);
+    return code;
+}
+
+/* The same as user `who` (no groups), without headers or body. */
 static inline int
 at_call(struct at_fx *f, const char *who, const char *method,
         const char *target, char **body)
 {
     pedia_api_user u = {who, NULL, NULL, 0};
-    pedia_api_request in = {.version = PEDIA_API_REQUEST_VERSION,
-                            .method = method,
-                            .target = target,
-                            .user = &u};
-    pedia_api_response *r = NULL;
-    size_t len = 0;
-    int code;
 
-    *body = NULL;
-    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
-    code = pedia_api_response_status(r);
-    at_read_body(r, body, &len);
-    pedia_api_response_free(r);
-    return code;
+    return at_request(f, &u, method, target, NULL, NULL, body);
 }
 
 #endif /* API_TEST_H */

@@ -28,24 +28,8 @@ post(struct at_fx *f, const char *target, const char *body, const char *ctype,
     static const char *const groups[] = {"team-a", "system:authenticated"};
     pedia_api_user u = {"alice", "uid-1", groups, 2};
     struct at_hdrs h = {NULL, ctype, NULL};
-    pedia_api_request in = {.version = PEDIA_API_REQUEST_VERSION,
-                            .method = "POST",
-                            .target = target,
-                            .header = at_header_fn,
-                            .header_payload = &h,
-                            .body = body,
-                            .body_len = body ? strlen(body) : 0,
-                            .user = &u};
-    pedia_api_response *r = NULL;
-    size_t len = 0;
-    int code;
 
-    *out = NULL;
-    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
-    code = pedia_api_response_status(r);
-    at_read_body(r, out, &len);
-    pedia_api_response_free(r);
-    return code;
+    return at_request(f, &u, "POST", target, &h, body, out);
 }
 
 static const char review_v1[] =
