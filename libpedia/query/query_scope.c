@@ -154,8 +154,9 @@ normalize(const struct pdi_alloc *a, struct pdi_qscope *v, size_t *n)
     size_t k = 0, i;
     pedia_err rc = PEDIA_OK;
 
-    if (*n)
-        qsort(v, *n, sizeof *v, cmp_scope);
+    if (!*n)
+        return PEDIA_OK;
+    qsort(v, *n, sizeof *v, cmp_scope);
     for (i = 0; i < *n && !rc; i++) {
         if (k && cmp_scope(&v[k - 1], &v[i]) == 0) {
             rc = merge_into(&v[k - 1], &v[i]);
