@@ -533,6 +533,22 @@ owner_level(struct pdi_sql *s, const pedia_sys_query *q, int depth)
     return rc;
 }
 
+/*
+ * The owner chain under authorization scopes (R19): the levels above are
+ * resolved on every row of the owner cluster, whatever the scopes, and
+ * only the rows returned (`r`) are scoped. The scopes describe what may be
+ * seen of the searched types, not of the owners' types (a pod grant says
+ * nothing of replicasets), so scoping the walk would be wrong, not safer.
+ * What the walk can reveal is one bit per search about a row the caller
+ * may see anyway: "this visible row descends, N levels up, from an object
+ * named X (of group/resource G/R)". Owners live in their dependents'
+ * namespace or are cluster-scoped, so this concerns the caller's own
+ * namespaces; at seniority 0 it is the row's own ownerReferences, and
+ * above it controllers name their children after the parent
+ * (web -> web-5d8f7 -> web-5d8f7-x2x9z). No hidden row, field or count is
+ * returned. An apiserver that wants more can refuse ownerName searches to
+ * callers who may not get the owner's type.
+ */
 static pedia_err
 where_owner(struct pdi_sql *s, const pedia_sys_query *q)
 {
