@@ -1064,6 +1064,42 @@ test_query_conformance__scopes_matcher(void **state)
     }
 }
 
+/* A grant of more than PDI_SQL_SCOPE_INLINE_MAX values: the SQL drivers
+ * bind its lists as one JSON / text[] parameter each. */
+static void
+test_query_conformance__scopes_long(void **state)
+{
+    enum { N = 1500 };
+    static char names[N][16];
+    static const char *ns[N];
+    static pedia_sys_scope sc[3];
+    const struct grant g = {sc, 2}, g_all = {sc, 3};
+    struct backend *b = *state;
+
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "ns-%04d", i);
+        ns[i] = names[i];
+    }
+    ns[700] = "prod";
+    ns[N - 1] = "kube-system";
+    sc[0] = (pedia_sys_scope){"c2", ns, N, NULL, NULL};
+    sc[1] = (pedia_sys_scope){"c3", ns, N, NULL, NULL};
+    sc[2] = (pedia_sys_scope){"c1", NULL, 0, NULL, NULL};
+    expect_g(b, &g, "pods", "",
+             "c2/prod/a_b c2/prod/axb c3/kube-system/coredns-x");
+    expect_g(b, &g, "nodes", "", "");
+    expect_g(b, &g_all, "nodes", "", "c1//node-1");
+    expect_g(b, &g_all, "deployments", "",
+             "c1/default/web c1/prod/api c3/kube-system/coredns");
+    matcher_agrees(b, &g_all, "pods", "");
+    if (!b->mem)
+        page_scoped(b, &g_all, "orderby=created_at desc", 2,
+                    "c3/kube-system/coredns-x c2/prod/axb c2/prod/a_b "
+                    "c1/default/web-rs1-b c1/prod/api-rs1-a "
+                    "c1/default/web-rs1-a",
+                    6);
+}
+
 static void
 test_query_conformance__scopes_bad(void **state)
 {
@@ -1100,6 +1136,7 @@ main(void)
         cmocka_unit_test(test_query_conformance__scopes_collections),
         cmocka_unit_test(test_query_conformance__scopes_paging),
         cmocka_unit_test(test_query_conformance__scopes_matcher),
+        cmocka_unit_test(test_query_conformance__scopes_long),
         cmocka_unit_test(test_query_conformance__scopes_bad),
     };
     /* What the in-memory example driver serves: the default order, no
@@ -1107,6 +1144,7 @@ main(void)
     const struct CMUnitTest mem_tests[] = {
         cmocka_unit_test(test_query_conformance__scopes),
         cmocka_unit_test(test_query_conformance__scopes_matcher),
+        cmocka_unit_test(test_query_conformance__scopes_long),
         cmocka_unit_test(test_query_conformance__scopes_bad),
     };
     char uri[512];
