@@ -63,6 +63,11 @@ struct pair {
     const char *cluster, *ns;
 };
 
+/* A scope of the query, for sorting them by type. */
+struct ref {
+    const pedia_sys_scope *sc;
+};
+
 /* One group of scopes naming the same type (or none); views into q. */
 struct group {
     const char *grp, *resource; /* NULL: every type of the search */
@@ -147,10 +152,9 @@ cmp_type(const pedia_sys_scope *x, const pedia_sys_scope *y)
 }
 
 static int
-cmp_scope_ptr(const void *a, const void *b)
+cmp_ref(const void *a, const void *b)
 {
-    return cmp_type(*(const pedia_sys_scope *const *)a,
-                    *(const pedia_sys_scope *const *)b);
+    return cmp_type(((const struct ref *)a)->sc, ((const struct ref *)b)->sc);
 }
 
 /* Sort and drop duplicates; returns the new count. */
@@ -200,15 +204,15 @@ group_free(const struct pdi_sql *s, struct group *g)
 
 /* Fill the sets of the n scopes v[0..n) (one type). */
 static void
-group_fill(struct group *g, const pedia_sys_scope *const *v, size_t n)
+group_fill(struct group *g, const struct ref *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!v[i]->n_namespaces)
-            g->all[g->n_all++] = v[i]->cluster;
+        if (!v[i].sc->n_namespaces)
+            g->all[g->n_all++] = v[i].sc->cluster;
     }
     g->n_all = sort_unique(g->all, g->n_all);
     for (size_t i = 0; i < n; i++) {
-        const pedia_sys_scope *sc = v[i];
+        const pedia_sys_scope *sc = v[i].sc;
 
         if (!sc->n_namespaces || sorted_has(g->all, g->n_all, sc->cluster))
             continue;
@@ -228,16 +232,16 @@ group_fill(struct group *g, const pedia_sys_scope *const *v, size_t n)
 }
 
 static pedia_err
-group_build(const struct pdi_sql *s, struct group *g,
-            const pedia_sys_scope *const *v, size_t n)
+group_build(const struct pdi_sql *s, struct group *g, const struct ref *v,
+            size_t n)
 {
     size_t n_ns = 0;
 
     memset(g, 0, sizeof *g);
-    g->grp = v[0]->group;
-    g->resource = v[0]->resource;
+    g->grp = v[0].sc->group;
+    g->resource = v[0].sc->resource;
     for (size_t i = 0; i < n; i++) {
-        if (!pdi_size_add(n_ns, v[i]->n_namespaces, &n_ns))
+        if (!pdi_size_add(n_ns, v[i].sc->n_namespaces, &n_ns))
             return pdi_error_oom();
     }
     g->clusters = pdi_calloc(s->a, n + n_ns, sizeof *g->clusters);
@@ -450,16 +454,15 @@ emit_group(struct pdi_sql *s, const struct group *g, const char *al)
 
 /* " AND <group> [OR <group> ...]" over the scopes sorted by type in v. */
 static pedia_err
-emit_groups(struct pdi_sql *s, const pedia_sys_scope *const *v, size_t n,
-            const char *al)
+emit_groups(struct pdi_sql *s, const struct ref *v, size_t n, const char *al)
 {
-    bool several = cmp_type(v[0], v[n - 1]) != 0;
+    bool several = cmp_type(v[0].sc, v[n - 1].sc) != 0;
     pedia_err rc = PEDIA_OK;
     struct group g;
 
     puts_sql(s, several ? " AND (" : " AND ");
     for (size_t i = 0, j; i < n && !rc; i = j) {
-        for (j = i + 1; j < n && cmp_type(v[i], v[j]) == 0; j++)
+        for (j = i + 1; j < n && cmp_type(v[i].sc, v[j].sc) == 0; j++)
             ;
         rc = group_build(s, &g, v + i, j - i);
         if (rc)
@@ -476,15 +479,15 @@ emit_groups(struct pdi_sql *s, const pedia_sys_scope *const *v, size_t n,
 static pedia_err
 scope_condition(struct pdi_sql *s, const pedia_sys_query *q, const char *al)
 {
-    const pedia_sys_scope **v;
+    struct ref *v;
     pedia_err rc;
 
     v = pdi_calloc(s->a, q->n_scopes, sizeof *v);
     if (!v)
         return pdi_error_oom();
     for (size_t i = 0; i < q->n_scopes; i++)
-        v[i] = &q->scopes[i];
-    qsort(v, q->n_scopes, sizeof *v, cmp_scope_ptr);
+        v[i].sc = &q->scopes[i];
+    qsort(v, q->n_scopes, sizeof *v, cmp_ref);
     rc = emit_groups(s, v, q->n_scopes, al);
     pdi_free(s->a, v);
     return rc;
