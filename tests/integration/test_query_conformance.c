@@ -1065,7 +1065,9 @@ test_query_conformance__scopes_matcher(void **state)
 }
 
 /* A grant of more than PDI_SQL_SCOPE_INLINE_MAX values: the SQL drivers
- * bind its lists as one JSON / text[] parameter each. */
+ * bind its lists as one JSON / text[] parameter each; the second round
+ * grants a namespace holding the byte PostgreSQL's pair keys join with,
+ * so the pairs go as two zipped arrays instead. */
 static void
 test_query_conformance__scopes_long(void **state)
 {
@@ -1085,19 +1087,23 @@ test_query_conformance__scopes_long(void **state)
     sc[0] = (pedia_sys_scope){"c2", ns, N, NULL, NULL};
     sc[1] = (pedia_sys_scope){"c3", ns, N, NULL, NULL};
     sc[2] = (pedia_sys_scope){"c1", NULL, 0, NULL, NULL};
-    expect_g(b, &g, "pods", "",
-             "c2/prod/a_b c2/prod/axb c3/kube-system/coredns-x");
-    expect_g(b, &g, "nodes", "", "");
-    expect_g(b, &g_all, "nodes", "", "c1//node-1");
-    expect_g(b, &g_all, "deployments", "",
-             "c1/default/web c1/prod/api c3/kube-system/coredns");
-    matcher_agrees(b, &g_all, "pods", "");
-    if (!b->mem)
-        page_scoped(b, &g_all, "orderby=created_at desc", 2,
-                    "c3/kube-system/coredns-x c2/prod/axb c2/prod/a_b "
-                    "c1/default/web-rs1-b c1/prod/api-rs1-a "
-                    "c1/default/web-rs1-a",
-                    6);
+    for (int round = 0; round < 2; round++) {
+        if (round)
+            ns[5] = "x\001y";
+        expect_g(b, &g, "pods", "",
+                 "c2/prod/a_b c2/prod/axb c3/kube-system/coredns-x");
+        expect_g(b, &g, "nodes", "", "");
+        expect_g(b, &g_all, "nodes", "", "c1//node-1");
+        expect_g(b, &g_all, "deployments", "",
+                 "c1/default/web c1/prod/api c3/kube-system/coredns");
+        matcher_agrees(b, &g_all, "pods", "");
+        if (!b->mem)
+            page_scoped(b, &g_all, "orderby=created_at desc", 2,
+                        "c3/kube-system/coredns-x c2/prod/axb c2/prod/a_b "
+                        "c1/default/web-rs1-b c1/prod/api-rs1-a "
+                        "c1/default/web-rs1-a",
+                        6);
+    }
 }
 
 static void

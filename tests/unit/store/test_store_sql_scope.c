@@ -554,8 +554,9 @@ test_store_sql_scope__builder_text(void **state)
         assert_null(strstr(s.text.ptr, "DROP"));
         assert_null(strstr(s.text.ptr, "c'2"));
         assert_non_null(strstr(s.text.ptr, "r.cluster IN ("));
-        assert_non_null(strstr(s.text.ptr, "(r.cluster, r.namespace) IN "
-                                           "(VALUES ("));
+        assert_non_null(
+            strstr(s.text.ptr, d ? "(r.cluster || chr(1) || r.namespace) IN ("
+                                 : "(r.cluster, r.namespace) IN (VALUES ("));
         pdi_sql_free(&s);
     }
     q = query(&none, T_PODS, 1, SORT_DEFAULT, 3);
@@ -565,14 +566,17 @@ test_store_sql_scope__builder_text(void **state)
     pdi_sql_free(&s);
 }
 
-/* PostgreSQL's list form: text[] literals, elements quoted and escaped. */
+/* PostgreSQL's list form: text[] literals, elements quoted and escaped;
+ * pairs as cluster \x01 namespace keys, or, when a granted string holds
+ * that byte, as two arrays zipped by unnest. */
 static void
 test_store_sql_scope__pg_lists(void **state)
 {
     enum { N = 1100 };
     static char names[N][16];
     static const char *ns[N];
-    pedia_sys_scope sc[] = {SC("c1", ns, N), SC("c\"2", NULL, 0)};
+    static const char *const sep[] = {"a\001b", "c"};
+    pedia_sys_scope sc[] = {SC("c1", ns, N), SC("c\"2", ns, 5)};
     struct scase c = {sc, 2};
     pedia_sys_query q = query(&c, T_PODS, 1, SORT_DEFAULT, 3);
     struct pdi_sql s;
@@ -583,19 +587,28 @@ test_store_sql_scope__pg_lists(void **state)
         snprintf(names[i], sizeof names[i], "n%d", i);
         ns[i] = names[i];
     }
-    ns[5] = "q\"b\\s";
+    ns[1] = "q\"b\\s";
     pdi_sql_init(&s, &pdi_sql_dialect_pg, NULL);
     assert_int_equal(pdi_sql_build_select(&s, &q), PEDIA_OK);
-    assert_non_null(strstr(s.text.ptr, "SELECT unnest($"));
-    assert_non_null(strstr(s.text.ptr, "SELECT * FROM unnest($"));
+    assert_non_null(strstr(s.text.ptr, "r.cluster = ANY($"));
+    assert_non_null(strstr(s.text.ptr, "r.namespace = ANY($"));
+    assert_non_null(
+        strstr(s.text.ptr, "(r.cluster || chr(1) || r.namespace) = ANY($"));
     assert_true(s.n_params < 10);
     for (size_t i = 0; i < s.n_params; i++) {
         const char *t = s.params[i].text;
-        elem = elem || (t && strstr(t, "\"q\\\"b\\\\s\""));
+        elem = elem || (t && strstr(t, ",\"q\\\"b\\\\s\""));
         clusters = clusters || (t && !strcmp(t, "{\"c\\\"2\",\"c1\"}"));
     }
     assert_true(elem);
     assert_true(clusters);
+    pdi_sql_free(&s);
+    sc[1].namespaces = sep;
+    sc[1].n_namespaces = 2;
+    pdi_sql_init(&s, &pdi_sql_dialect_pg, NULL);
+    assert_int_equal(pdi_sql_build_select(&s, &q), PEDIA_OK);
+    assert_non_null(strstr(s.text.ptr, "SELECT * FROM unnest($"));
+    assert_null(strstr(s.text.ptr, "chr(1)"));
     pdi_sql_free(&s);
 }
 
