@@ -106,8 +106,8 @@ struct pdi_sql_dialect {
     bool labels_array;
     /* How a long list of values is bound (authorization scopes past
      * PDI_SQL_SCOPE_INLINE_MAX values, store_sql_scope.c). false: one JSON
-     * array read with json_each (SQLite); true: text[] parameters read
-     * with unnest (PostgreSQL). */
+     * array read with json_each (SQLite); true: text[] parameters
+     * compared with = ANY (PostgreSQL), pairs as joined keys. */
     bool lists_array;
     /* Schema: statements creating version PDI_SQL_SCHEMA_VERSION from
      * nothing (idempotent: IF NOT EXISTS), NULL-terminated. */
