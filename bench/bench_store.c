@@ -12,6 +12,10 @@
  *     page and the page at 90% depth (keyset continue token), interleaved;
  *     an owner-UID lookup; each next to the same SQL run directly on the
  *     engine.
+ *  4. with --scoped (issue 15): the same pages unrestricted and under two
+ *     authorization grants, interleaved: half the namespaces of every
+ *     cluster (the first 50 of PEDIA_BENCH_NAMESPACES=100, 500 scopes'
+ *     worth of (cluster, namespace) pairs) and 3 namespaces in 2 clusters.
  * Output: a human table and JSON lines (one per measurement).
  */
 #include <pedia/pedia.h>
@@ -33,18 +37,20 @@ struct opts {
     int iterations;
     bool skip_raw;
     bool no_ingest; /* reuse the data already in the store */
+    bool scoped;    /* issue 15: scoped pages against unscoped ones */
     uint64_t seed;
 };
 
-/* Time one search (all rows read) through the public API. */
+/* Time one search (all rows read) through the C API, under grant g
+ * (NULL: unrestricted). */
 static int
 timed_search(pedia_store *store, pedia_ctx *ctx, const char *res,
-             const char *url, const char *cont, double *ms, long *rows,
-             char *next_cont, size_t cap)
+             const char *url, const char *cont, const struct bench_grant *g,
+             double *ms, long *rows, char *next_cont, size_t cap)
 {
     struct bench_search_out out;
-    int rc = bench_search(store, ctx, res, NULL, url, cont, NULL, NULL,
-                          next_cont, cap, &out);
+    int rc = bench_search_scoped(store, ctx, res, url, cont, g, next_cont, cap,
+                                 &out);
 
     *ms = out.ms;
     *rows = out.rows;
@@ -52,10 +58,11 @@ timed_search(pedia_store *store, pedia_ctx *ctx, const char *res,
 }
 
 /* One timed search of a latency set: `url` continued from `cont` (NULL:
- * the first page). */
+ * the first page), under grant g (NULL: unrestricted). */
 struct timed {
     const char *label, *cont;
     struct bench_stats *st;
+    const struct bench_grant *g;
 };
 
 /* Time the n searches of `set` `iters` times each, interleaved (round
@@ -74,7 +81,7 @@ latency(pedia_store *store, pedia_ctx *ctx, const char *res, const char *url,
     for (int i = 0; i < iters; i++)
         for (int k = 0; k < n; k++) {
             int j = (i + k) % n;
-            if (timed_search(store, ctx, res, url, set[j].cont,
+            if (timed_search(store, ctx, res, url, set[j].cont, set[j].g,
                              &v[j * iters + i], &set[j].st->rows, NULL, 0))
                 goto done;
         }
@@ -100,8 +107,8 @@ deep_token(pedia_store *store, pedia_ctx *ctx, const char *res, const char *url,
 
     /* Stop where a full page starts at (just under) 90% of the rows. */
     while (seen < total * 9 / 10 - 500) {
-        if (timed_search(store, ctx, res, url, cur[0] ? cur : NULL, &ms, &rows,
-                         cur, sizeof cur))
+        if (timed_search(store, ctx, res, url, cur[0] ? cur : NULL, NULL, &ms,
+                         &rows, cur, sizeof cur))
             return -1;
         seen += rows;
         if (!cur[0]) {
@@ -116,6 +123,78 @@ deep_token(pedia_store *store, pedia_ctx *ctx, const char *res, const char *url,
     return 0;
 }
 
+/* ---- issue 15: scoped pages ------------------------------------------------
+ */
+
+/* Grants: the first 50 namespaces of every cluster (10 x 50 pairs), and
+ * 3 namespaces in 2 clusters. */
+static char ns_names[50][8], cl_names[10][16];
+static const char *ns_half[50];
+static pedia_sys_scope half_scopes[10];
+static const char *const small_03[] = {"ns-05", "ns-77"};
+static const char *const small_07[] = {"ns-10"};
+static const pedia_sys_scope small_scopes[] = {
+    {"cluster-03", small_03, 2, NULL, NULL},
+    {"cluster-07", small_07, 1, NULL, NULL}};
+
+static void
+make_grants(int clusters, struct bench_grant *half, struct bench_grant *small)
+{
+    for (int i = 0; i < 50; i++) {
+        snprintf(ns_names[i], sizeof ns_names[i], "ns-%02d", i);
+        ns_half[i] = ns_names[i];
+    }
+    for (int c = 0; c < clusters && c < 10; c++) {
+        snprintf(cl_names[c], sizeof cl_names[c], "cluster-%02d", c);
+        half_scopes[c] =
+            (pedia_sys_scope){cl_names[c], ns_half, 50, NULL, NULL};
+    }
+    *half = (struct bench_grant){half_scopes,
+                                 (size_t)(clusters < 10 ? clusters : 10)};
+    *small = (struct bench_grant){small_scopes, 2};
+}
+
+/* Each page unrestricted, under the half grant and under the small one,
+ * interleaved. */
+static int
+scoped_pages(pedia_store *store, pedia_ctx *ctx, const struct opts *op)
+{
+    static const struct {
+        const char *label, *url;
+    } pages[] = {
+        {"default order", "limit=500"},
+        {"newest first", "orderby=created_at%20desc&limit=500"},
+        {"cluster-03 frontend newest",
+         "clusters=cluster-03&labelSelector=tier%3Dfrontend"
+         "&orderby=created_at%20desc&limit=500"},
+        {"default order + count", "limit=500&withRemainingCount"},
+    };
+    struct bench_grant half, small;
+    struct bench_stats st[3];
+
+    make_grants(op->clusters, &half, &small);
+    printf("scoped pages (issue 15; %zu + %zu scopes, %d iterations):\n",
+           half.n, small.n, op->iterations);
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+        printf(" %s\n", pages[i].label);
+        if (latency(
+                store, ctx, "pods", pages[i].url,
+                (struct timed[]){{"unscoped", NULL, &st[0], NULL},
+                                 {"10 clusters x 50 ns", NULL, &st[1], &half},
+                                 {"3 ns in 2 clusters", NULL, &st[2], &small}},
+                3, op->iterations))
+            return -1;
+        for (int k = 1; k < 3; k++)
+            printf("{\"bench\":\"scoped_page\",\"backend\":\"%.8s\","
+                   "\"page\":\"%s\",\"grant\":\"%s\",\"rows\":%ld,"
+                   "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"unscoped_p50_ms\":%.3f,"
+                   "\"unscoped_p99_ms\":%.3f}\n",
+                   op->uri, pages[i].label, k == 1 ? "10x50" : "3ns",
+                   st[k].rows, st[k].p50, st[k].p99, st[0].p50, st[0].p99);
+    }
+    return 0;
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *op)
 {
@@ -125,6 +204,7 @@ parse_args(int argc, char **argv, struct opts *op)
                         1000,
                         2,
                         200,
+                        false,
                         false,
                         false,
                         42};
@@ -146,10 +226,13 @@ parse_args(int argc, char **argv, struct opts *op)
             op->skip_raw = true;
         else if (!strcmp(a, "--no-ingest"))
             op->no_ingest = op->skip_raw = true;
+        else if (!strcmp(a, "--scoped"))
+            op->scoped = true;
         else {
             fprintf(stderr, "usage: bench_store [--uri URI] [--objects N] "
                             "[--clusters N] [--batch N] [--threads N] "
-                            "[--iterations N] [--skip-raw] [--no-ingest]\n");
+                            "[--iterations N] [--skip-raw] [--no-ingest] "
+                            "[--scoped]\n");
             exit(2);
         }
     }
@@ -212,8 +295,8 @@ main(int argc, char **argv)
     if (bench_count_pods(store, ctx, page_url, &n) ||
         deep_token(store, ctx, "pods", page_url, n, tok, sizeof tok) ||
         latency(store, ctx, "pods", page_url,
-                (struct timed[]){{"page limit=500", NULL, &first},
-                                 {"page at 90% depth", tok, &deep}},
+                (struct timed[]){{"page limit=500", NULL, &first, NULL},
+                                 {"page at 90% depth", tok, &deep, NULL}},
                 2, op.iterations))
         return 1;
     if (bench_pick_rs_uid(store, ctx, ruid) != 0)
@@ -221,7 +304,7 @@ main(int argc, char **argv)
     snprintf(owner_url, sizeof owner_url, "clusters=cluster-03&ownerUID=%s",
              ruid);
     if (latency(store, ctx, "pods", owner_url,
-                (struct timed[]){{"owner uid lookup", NULL, &owner}}, 1,
+                (struct timed[]){{"owner uid lookup", NULL, &owner, NULL}}, 1,
                 op.iterations))
         return 1;
     if (bench_direct_sql(op.uri, ctx, page_url, NULL, op.iterations,
@@ -239,6 +322,8 @@ main(int argc, char **argv)
     bench_json_lat("page", op.uri, &first, &sql_first);
     bench_json_lat("deep_page", op.uri, &deep, &sql_deep);
     bench_json_lat("owner_uid", op.uri, &owner, &sql_owner);
+    if (op.scoped && scoped_pages(store, ctx, &op))
+        return 1;
     pedia_store_free(store);
     pedia_ctx_free(ctx);
     return 0;

@@ -39,7 +39,13 @@ corpus_init(struct corpus *c, uint64_t seed, int clusters, long per_cluster)
     c->rng = seed * 0x9E3779B97F4A7C15ull + 1;
     c->clusters = clusters;
     c->per_cluster = per_cluster;
-    c->ns_count = 20;
+    /* PEDIA_BENCH_NAMESPACES: namespaces per cluster (default 20; the
+     * issue-15 scoped figures use 100). */
+    c->ns_count = getenv("PEDIA_BENCH_NAMESPACES")
+                      ? (int)strtol(getenv("PEDIA_BENCH_NAMESPACES"), NULL, 10)
+                      : 20;
+    if (c->ns_count < 1 || c->ns_count > 100)
+        c->ns_count = 20;
 }
 
 static const char *tiers[] = {"frontend", "backend", "db", "cache", "batch"};

@@ -17,6 +17,7 @@
 
 #include "corpus.h"
 #include "model/model.h"
+#include "query/query.h"
 
 double
 bench_now(void)
@@ -508,11 +509,12 @@ bench_ingest(pedia_store *store, uint64_t seed, int clusters, long objects,
     return failed ? -1 : 0;
 }
 
-int
-bench_search(pedia_store *st, pedia_ctx *ctx, const char *resource,
-             const char *ns, const char *params, const char *cont,
-             bench_row_fn on_row, void *arg, char *next_cont, size_t cap,
-             struct bench_search_out *out)
+/* bench_search, under the grant g (NULL: unrestricted). */
+static int
+search(pedia_store *st, pedia_ctx *ctx, const char *resource, const char *ns,
+       const char *params, const char *cont, const struct bench_grant *g,
+       bench_row_fn on_row, void *arg, char *next_cont, size_t cap,
+       struct bench_search_out *out)
 {
     bool core = strcmp(resource, "pods") == 0;
     pedia_query *q = NULL;
@@ -527,6 +529,7 @@ bench_search(pedia_store *st, pedia_ctx *ctx, const char *resource,
             PEDIA_OK ||
         pedia_query_parse_url(q, params) != PEDIA_OK ||
         (ns && pedia_query_set_path_namespace(q, ns) != PEDIA_OK) ||
+        (g && pdi_query_set_scopes(q, g->v, g->n) != PEDIA_OK) ||
         (cont && pedia_query_set_continue(q, cont) != PEDIA_OK) ||
         pedia_query_run(&r, st, q) != PEDIA_OK)
         goto done;
@@ -557,6 +560,26 @@ done:
     pedia_result_free(r);
     pedia_query_free(q);
     return rc;
+}
+
+int
+bench_search(pedia_store *st, pedia_ctx *ctx, const char *resource,
+             const char *ns, const char *params, const char *cont,
+             bench_row_fn on_row, void *arg, char *next_cont, size_t cap,
+             struct bench_search_out *out)
+{
+    return search(st, ctx, resource, ns, params, cont, NULL, on_row, arg,
+                  next_cont, cap, out);
+}
+
+int
+bench_search_scoped(pedia_store *st, pedia_ctx *ctx, const char *resource,
+                    const char *params, const char *cont,
+                    const struct bench_grant *g, char *next_cont, size_t cap,
+                    struct bench_search_out *out)
+{
+    return search(st, ctx, resource, NULL, params, cont, g, NULL, NULL,
+                  next_cont, cap, out);
 }
 
 static int

@@ -6,6 +6,7 @@
 #define PEDIA_BENCH_HARNESS_H
 
 #include <pedia/pedia.h>
+#include <pedia/sys/store_driver.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,6 +58,19 @@ int bench_search(pedia_store *st, pedia_ctx *ctx, const char *resource,
                  const char *ns, const char *params, const char *cont,
                  bench_row_fn on_row, void *arg, char *next_cont, size_t cap,
                  struct bench_search_out *out);
+
+/* An authorization grant (issue 15): scopes v[0..n) set on the query with
+ * pdi_query_set_scopes; n 0 = nothing visible. */
+struct bench_grant {
+    const pedia_sys_scope *v;
+    size_t n;
+};
+/* bench_search without a path namespace or row callback, under grant g
+ * (NULL: unrestricted). */
+int bench_search_scoped(pedia_store *st, pedia_ctx *ctx, const char *resource,
+                        const char *params, const char *cont,
+                        const struct bench_grant *g, char *next_cont,
+                        size_t cap, struct bench_search_out *out);
 
 int bench_count_pods(pedia_store *st, pedia_ctx *ctx, const char *url, long *n);
 int bench_pick_rs_uid(pedia_store *st, pedia_ctx *ctx, char uid[40]);

@@ -7,9 +7,10 @@
  * Every handle opened with the same URI shares one database (libpedia opens
  * a writer and several readers), kept in a process-wide list guarded by a
  * mutex: acceptable for an example, not the way libpedia itself is written.
- * Searches support types, clusters, namespaces and names, with the default
- * order (cluster, namespace, name) only; other conditions return
- * PEDIA_ENOTSUP. Labels are not kept. Change log: everything is retained.
+ * Searches support types, clusters, namespaces, names and authorization
+ * scopes, with the default order (cluster, namespace, name) only; other
+ * conditions return PEDIA_ENOTSUP. Labels are not kept. Change log:
+ * everything is retained.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -344,6 +345,37 @@ in_set(const pedia_sys_strset *s, const char *v)
     return s->negate ? !found : found;
 }
 
+/* Authorization scopes (interface version 3): the row must lie in one of
+ * them. A namespace list never admits cluster-scoped rows (namespace ""),
+ * since the namespaces of a scope are never empty. */
+static int
+scope_admits(const pedia_sys_scope *sc, const struct row *r)
+{
+    if (strcmp(sc->cluster, r->f[F_CLUSTER]) ||
+        (sc->group && (strcmp(sc->group, r->f[F_GROUP]) ||
+                       strcmp(sc->resource, r->f[F_RESOURCE]))))
+        return 0;
+    if (!sc->n_namespaces)
+        return 1;
+    for (size_t i = 0; i < sc->n_namespaces; i++) {
+        if (!strcmp(sc->namespaces[i], r->f[F_NS]))
+            return 1;
+    }
+    return 0;
+}
+
+static int
+in_scopes(const pedia_sys_query *q, const struct row *r)
+{
+    if (q->version < 3 || !q->scoped)
+        return 1;
+    for (size_t i = 0; i < q->n_scopes; i++) {
+        if (scope_admits(&q->scopes[i], r))
+            return 1;
+    }
+    return 0;
+}
+
 static int
 match(const pedia_sys_query *q, const struct row *r)
 {
@@ -355,7 +387,8 @@ match(const pedia_sys_query *q, const struct row *r)
                   (!t->version || !strcmp(t->version, r->f[F_VERSION])) &&
                   (!t->resource || !strcmp(t->resource, r->f[F_RESOURCE]));
     }
-    return type_ok && in_set(&q->clusters, r->f[F_CLUSTER]) &&
+    return type_ok && in_scopes(q, r) &&
+           in_set(&q->clusters, r->f[F_CLUSTER]) &&
            in_set(&q->namespaces, r->f[F_NS]) &&
            in_set(&q->names, r->f[F_NAME]);
 }

@@ -1,12 +1,13 @@
 /*
  * query.h: libpedia/query's interface to the modules above it (apiserver),
- * beside the public API (pedia/query.h): an in-memory matcher for watch
- * events, and the library's one continue-token codec.
+ * beside the public API (pedia/query.h): authorization scopes, an in-memory
+ * matcher for watch events, and the library's one continue-token codec.
  */
 #ifndef PDI_QUERY_H
 #define PDI_QUERY_H
 
 #include <pedia/query.h>
+#include <pedia/sys/store_driver.h>
 #include <stdbool.h>
 
 #include "util/util.h"
@@ -22,6 +23,22 @@ pedia_err pdi_query_matcher_create(struct pdi_query_matcher **out,
 bool pdi_query_matcher_match(const struct pdi_query_matcher *m,
                              const pedia_object *obj);
 void pdi_query_matcher_free(struct pdi_query_matcher *m);
+
+/*
+ * Authorization scopes (DESIGN.md D10, docs/DECISIONS.md R19): restrict q
+ * to the rows of `scopes` (OR-ed, AND-ed with every other condition), in
+ * the store's query and count, the continue token's fingerprint and the
+ * matcher alike. n 0 means nothing is visible (empty result, count 0).
+ * Replaces earlier scopes; copies what it keeps (R3). PEDIA_EINVAL with a
+ * message naming the scope when one has no cluster, a NULL or empty
+ * namespace, or a group without a resource (or the reverse);
+ * PEDIA_ENOMEM. A search through a store driver older than interface
+ * version 3 then fails with PEDIA_ENOTSUP.
+ */
+pedia_err pdi_query_set_scopes(pedia_query *q, const pedia_sys_scope *scopes,
+                               size_t n);
+/* Remove the restriction: every row is visible again. */
+void pdi_query_clear_scopes(pedia_query *q);
 
 /* What the client asked for: its page size (0: everything) and whether it
  * wants remainingItemCount (a list produced in several short queries asks

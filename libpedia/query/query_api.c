@@ -77,6 +77,7 @@ pedia_query_free(pedia_query *q)
     pdi_free(a, q->labels);
     pdi_free(a, q->fields);
     pdi_qsorts_clear(&q->sorts, a);
+    pdi_qscopes_free(a, q->scopes, q->n_scopes);
     pdi_qtoken_clear(&q->token);
     q->magic = 0;
     pdi_free(a, q);

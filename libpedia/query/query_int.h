@@ -84,6 +84,14 @@ struct pdi_qsorts {
     size_t cap;
 };
 
+/* One authorization scope, owned (query_scope.c). */
+struct pdi_qscope {
+    char *cluster;
+    char *group, *resource;       /* NULL: every type of the search */
+    bool all;                     /* every namespace and cluster-scoped rows */
+    struct pdi_strvec namespaces; /* !all: sorted, unique, non-empty */
+};
+
 struct pedia_query {
     uint32_t magic;
     pedia_ctx *ctx;
@@ -116,6 +124,13 @@ struct pedia_query {
     struct pdi_selector field_sel;
     pedia_sys_requirement *fields; /* JSON field requirements (views) */
     size_t n_fields;
+
+    /* Authorization scopes (query_scope.c): `scoped` false = no
+     * restriction; true with n_scopes 0 = nothing visible. Normalized:
+     * sorted by (type, cluster), one per (type, cluster). */
+    bool scoped;
+    struct pdi_qscope *scopes;
+    size_t n_scopes;
 
     struct pdi_qsorts sorts;
     int64_t limit;
@@ -167,6 +182,7 @@ struct pdi_query_plan {
     pedia_sys_type *types;
     pedia_sys_sort *sorts;
     struct pdi_qset clusters, namespaces, names;
+    pedia_sys_scope *scopes; /* views into the query's scopes */
     uint64_t fp;
 };
 
@@ -229,6 +245,22 @@ pedia_err pdi_query_plan_build(struct pdi_query_plan *p, const pedia_query *q);
 void pdi_query_plan_free(struct pdi_query_plan *p);
 /* 64-bit FNV-1a fingerprint of the plan's filters and sorts. */
 uint64_t pdi_query_plan_fingerprint(const struct pdi_query_plan *p);
+
+/* ---- query_scope.c ------------------------------------------------------- */
+void pdi_qscopes_free(const struct pdi_alloc *a, struct pdi_qscope *v,
+                      size_t n);
+/* The order of scope types: untyped (NULL group) first, then by group and
+ * resource. */
+int pdi_qscope_type_cmp(const char *g1, const char *r1, const char *g2,
+                        const char *r2);
+/* Fill the plan's scopes (after its clusters and types): the query's, minus
+ * those that cannot admit a row of the plan; none left = p->none. */
+pedia_err pdi_query_plan_scopes(struct pdi_query_plan *p, const pedia_query *q);
+/* Does the scope condition of sq (as the plan built it) admit rec? */
+bool pdi_query_scopes_admit(const pedia_sys_query *sq,
+                            const pedia_sys_record *rec);
+/* Fold the scope condition of sq into fingerprint h. */
+uint64_t pdi_query_scopes_hash(uint64_t h, const pedia_sys_query *sq);
 
 /* ---- query_collection.c -------------------------------------------------- */
 /* Fill types of a named collection; ENOTFOUND when unknown. */

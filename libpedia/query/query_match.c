@@ -3,11 +3,11 @@
  *
  * Watches read the change log, which is not filtered by the database: each
  * event is tested here with the same effective conditions the plan gives
- * the drivers (path cluster / namespace, clusters, namespaces, names, fuzzy
- * names, since / before, owner uid, label and field selectors). Label
- * requirements are evaluated on `metadata.labels` of the object JSON,
- * because change-log entries carry no label rows (a DELETED entry has only
- * the last object).
+ * the drivers (authorization scopes, path cluster / namespace, clusters,
+ * namespaces, names, fuzzy names, since / before, owner uid, label and
+ * field selectors). Label requirements are evaluated on `metadata.labels`
+ * of the object JSON, because change-log entries carry no label rows (a
+ * DELETED entry has only the last object).
  */
 #include <string.h>
 
@@ -124,7 +124,8 @@ pdi_query_matcher_match(const struct pdi_query_matcher *m,
     size_t len = 0;
     const char *json;
 
-    if (m->plan.none || !type_match(sq, rec))
+    if (m->plan.none || !type_match(sq, rec) ||
+        !pdi_query_scopes_admit(sq, rec))
         return false;
     if (!in_set(&sq->clusters, rec->cluster) ||
         !in_set(&sq->namespaces, rec->ns) || !in_set(&sq->names, rec->name) ||

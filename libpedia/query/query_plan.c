@@ -8,6 +8,8 @@
  * `since`, and the default order (cluster, namespace, name; group, version
  * and resource first for collections) is filled in, so every result order
  * is deterministic (the driver appends its row id as the last tiebreaker).
+ * Authorization scopes are added last (query_scope.c), after the clusters
+ * and types they are pruned against.
  *
  * The plan owns every array the pedia_sys_query points to; strings are
  * borrowed from the query, which must outlive the plan.
@@ -204,6 +206,7 @@ pdi_query_plan_build(struct pdi_query_plan *p, const pedia_query *q)
     rc = rc ? rc : plan_owner(p, q);
     rc = rc ? rc : plan_times(p, q);
     rc = rc ? rc : plan_sorts(p, q);
+    rc = rc ? rc : pdi_query_plan_scopes(p, q);
     if (rc) {
         pdi_query_plan_free(p);
         return rc;
@@ -218,11 +221,13 @@ pdi_query_plan_free(struct pdi_query_plan *p)
     pdi_qtypes_clear(&p->qtypes, p->a);
     pdi_free(p->a, p->types);
     pdi_free(p->a, p->sorts);
+    pdi_free(p->a, p->scopes);
     pdi_qset_clear(&p->clusters);
     pdi_qset_clear(&p->namespaces);
     pdi_qset_clear(&p->names);
     p->types = NULL;
     p->sorts = NULL;
+    p->scopes = NULL;
 }
 
 /* ---- fingerprint ----------------------------------------------------------
@@ -308,5 +313,5 @@ pdi_query_plan_fingerprint(const struct pdi_query_plan *p)
         h = h_int(h_int(h, s->sorts[i].field), s->sorts[i].desc);
         h = h_strs(h, s->sorts[i].path, s->sorts[i].path_len);
     }
-    return h;
+    return pdi_query_scopes_hash(h, s);
 }

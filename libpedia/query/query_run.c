@@ -137,11 +137,30 @@ first_then_revision(pedia_result *r)
     return r->drv->current_revision(r->h, &r->revision);
 }
 
+/* A driver older than interface version 3 would not read the scopes and
+ * return rows the caller may not see: refuse rather than ask it. */
+static pedia_err
+check_driver(const pedia_result *r, const struct pdi_query_plan *p)
+{
+    if (!p->sys.scoped || r->drv->version >= 3)
+        return PEDIA_OK;
+    return pdi_error_set(PEDIA_ENOTSUP, 0,
+                         "store driver '%s' (interface version %u) cannot "
+                         "restrict a search to authorization scopes "
+                         "(version 3 needed)",
+                         r->drv->scheme, r->drv->version);
+}
+
 static pedia_err
 open_cursor(pedia_result *r, const pedia_query *q, struct pdi_query_plan *p)
 {
     pedia_err rc;
 
+    rc = check_driver(r, p);
+    if (rc) {
+        r->done = true;
+        return rc;
+    }
     rc = pdi_store_reader_acquire(r->store, &r->h);
     rc = rc ? rc : position(r, q, p);
     if (rc) {

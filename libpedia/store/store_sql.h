@@ -104,6 +104,11 @@ struct pdi_sql_dialect {
      * true: pedia_resources.labels, a text[] of label elements
      * (pdi_sql_label_element) under a GIN index (PostgreSQL). */
     bool labels_array;
+    /* How a long list of values is bound (authorization scopes past
+     * PDI_SQL_SCOPE_INLINE_MAX values, store_sql_scope.c). false: one JSON
+     * array read with json_each (SQLite); true: text[] parameters
+     * compared with = ANY (PostgreSQL), pairs as joined keys. */
+    bool lists_array;
     /* Schema: statements creating version PDI_SQL_SCHEMA_VERSION from
      * nothing (idempotent: IF NOT EXISTS), NULL-terminated. */
     const char *const *schema;
@@ -133,6 +138,13 @@ struct pdi_sql {
      * IN (subquery) (driven by the label index, then sorted). */
     const bool *label_common;
     size_t n_label_common;
+    /* Optional planner hint from the driver: the authorization scopes of
+     * the search admit few rows, so a SELECT reads them first (a subquery
+     * driven by the (type, cluster, namespace) index, CROSS JOIN-ed to the
+     * table, then sorted) instead of filtering the ordered scan
+     * (store_sql_scope.c). Counts ignore it. */
+    bool scope_selective;
+    bool scope_joined; /* set by the builder: the FROM applies the scopes */
 };
 
 void pdi_sql_init(struct pdi_sql *s, const struct pdi_sql_dialect *d,
@@ -158,8 +170,37 @@ pedia_err pdi_sql_build_count(struct pdi_sql *s, const pedia_sys_query *q);
 /* Append a placeholder for a new text / int parameter. */
 pedia_err pdi_sql_param_text(struct pdi_sql *s, const char *v);
 pedia_err pdi_sql_param_int(struct pdi_sql *s, int64_t v);
+/* The same for text built by the caller: the statement keeps a copy. */
+pedia_err pdi_sql_param_owned(struct pdi_sql *s, const char *v);
 /* Append only the WHERE conditions of q (no "WHERE"; "1=1" when none). */
 pedia_err pdi_sql_where(struct pdi_sql *s, const pedia_sys_query *q);
+/* Append " AND (<q's type entries, OR-ed>)" on the columns of table alias
+ * `alias`; nothing when q has no type entry. */
+pedia_err pdi_sql_where_types(struct pdi_sql *s, const pedia_sys_query *q,
+                              const char *alias);
+
+/*
+ * Authorization scopes (store_sql_scope.c, docs/DECISIONS.md R19).
+ * Scopes with more values than this (clusters + namespaces + 2 per
+ * (cluster, namespace) pair, per type) are bound as a few list parameters
+ * rather than one parameter per value.
+ */
+#define PDI_SQL_SCOPE_INLINE_MAX 2048
+/* Append " AND <the scope condition of q>": nothing when q is not scoped
+ * (or older than version 3), " AND 1=0" when scoped with no scope.
+ * PEDIA_EINVAL when a scope is malformed (no cluster, an empty namespace,
+ * half a type). */
+pedia_err pdi_sql_where_scopes(struct pdi_sql *s, const pedia_sys_query *q);
+/* Append the FROM target of a SELECT: `pedia_resources r`, or, with
+ * scope_selective and scopes, the subquery of the scoped row ids CROSS
+ * JOIN-ed to `pedia_resources r` (then pdi_sql_where_scopes adds
+ * nothing). */
+pedia_err pdi_sql_scope_from(struct pdi_sql *s, const pedia_sys_query *q);
+/* Build `SELECT count(*) FROM (SELECT 1 FROM pedia_resources r WHERE
+ * <q's types and scopes> LIMIT limit)`: how many rows the scopes admit,
+ * counted up to `limit` (the SQLite driver's planning probe). */
+pedia_err pdi_sql_build_scope_probe(struct pdi_sql *s, const pedia_sys_query *q,
+                                    int64_t limit);
 
 /* Append the element of pedia_resources.labels (labels_array) that stands
  * for label `key` existing (value NULL) or for key=value: the key with '='

@@ -76,6 +76,10 @@ void pdi_sqlite_cache_clear(struct pdi_sqlite *h);
  * search? hints[i] for each of q's label requirements. */
 bool pdi_sqlite_label_common(sqlite3 *db, const pedia_sys_requirement *r);
 void pdi_sqlite_plan_labels(sqlite3 *db, const pedia_sys_query *q, bool *hints);
+/* Scope planning (see store_sqlite_query.c): do q's authorization scopes
+ * admit so few rows, in an order the index does not give, that they should
+ * drive the search (pdi_sql.scope_selective)? */
+bool pdi_sqlite_scope_selective(sqlite3 *db, const pedia_sys_query *q);
 
 /* The driver handle is a struct pdi_sqlite behind the opaque type. */
 static inline struct pdi_sqlite *

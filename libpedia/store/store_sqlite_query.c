@@ -92,6 +92,79 @@ pdi_sqlite_plan_labels(sqlite3 *db, const pedia_sys_query *q, bool *hints)
     }
 }
 
+/*
+ * How authorization scopes are planned (store_sql_scope.c). Written as a
+ * filter, the scopes let the (type, cluster, namespace, name) index serve
+ * the default order, and a page stops after `limit` rows. In another order
+ * (newest first, by name ...) SQLite scans the type in that order and
+ * filters: about limit / (the fraction of rows the grant admits) rows for
+ * a page, the whole type when a user was granted 3 of 1,000 namespaces.
+ * Reading the admitted rows first (through the index) and sorting them
+ * costs about one full row read per admitted row instead. So such a search
+ * first counts the rows the grant admits (index seeks only, bounded), and
+ * reads them first when there are fewer than 16 pages' worth (at least
+ * 2,048, at most 16,384). Measured at 1M objects (800,000 pods, 1,000
+ * namespaces), newest first, limit 500: 2,400 admitted rows 1.2 s as a
+ * filter, 28 ms read first; 8,000 rows 33 ms as a filter, 66 ms read first
+ * (the worst case of the rule: bounded, where the other error is not).
+ * The probe costs 0.5 ms at 2,048 rows, 2 ms at 8,192.
+ */
+#define SELECTIVE_MIN 2048
+#define SELECTIVE_MAX 16384
+#define SELECTIVE_PAGES 16
+
+/* Whether the first sort key after the type columns is the cluster: the
+ * order the (type, cluster, namespace, name) index gives. */
+static bool
+index_order(const pedia_sys_query *q)
+{
+    for (size_t i = 0; i < q->n_sorts; i++) {
+        pedia_sys_sort_field f = q->sorts[i].field;
+
+        if (f == PEDIA_SYS_SORT_CLUSTER)
+            return true;
+        if (f != PEDIA_SYS_SORT_GROUP && f != PEDIA_SYS_SORT_VERSION &&
+            f != PEDIA_SYS_SORT_RESOURCE)
+            return false;
+    }
+    return true;
+}
+
+bool
+pdi_sqlite_scope_selective(sqlite3 *db, const pedia_sys_query *q)
+{
+    struct pdi_sql sql;
+    sqlite3_stmt *s = NULL;
+    bool selective = false;
+    int64_t bound = SELECTIVE_MAX;
+
+    if (q->version < 3 || !q->scoped || !q->n_scopes || index_order(q))
+        return false;
+    if (q->limit > 0 && q->limit < SELECTIVE_MAX / SELECTIVE_PAGES)
+        bound = q->limit * SELECTIVE_PAGES;
+    if (bound < SELECTIVE_MIN)
+        bound = SELECTIVE_MIN;
+    pdi_sql_init(&sql, &pdi_sql_dialect_sqlite, NULL);
+    if (pdi_sql_build_scope_probe(&sql, q, bound) == PEDIA_OK &&
+        sqlite3_prepare_v2(db, sql.text.ptr, (int)sql.text.len, &s, NULL) ==
+            SQLITE_OK) {
+        for (size_t i = 0; i < sql.n_params; i++) {
+            const struct pdi_sql_param *p = &sql.params[i];
+            if (p->type == PDI_SQL_PARAM_INT)
+                sqlite3_bind_int64(s, (int)i + 1, p->i);
+            else
+                sqlite3_bind_text(s, (int)i + 1, p->text, (int)p->len,
+                                  SQLITE_STATIC);
+        }
+        selective =
+            sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) < bound;
+    }
+    sqlite3_finalize(s);
+    pdi_sql_free(&sql);
+    pdi_error_clear(); /* a failed probe only means no hint */
+    return selective;
+}
+
 /* ---- statement cache ------------------------------------------------------
  */
 
@@ -184,6 +257,8 @@ prepare_query(struct pdi_sqlite *h, const pedia_sys_query *q, bool count,
         sql.n_label_common = q->n_labels;
     }
     *slot = NULL;
+    if (!count)
+        sql.scope_selective = pdi_sqlite_scope_selective(h->db, q);
     err = count ? pdi_sql_build_count(&sql, q) : pdi_sql_build_select(&sql, q);
     if (!err && sql.text.oom)
         err = pdi_error_oom();

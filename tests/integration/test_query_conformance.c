@@ -8,22 +8,35 @@
  * conformance_query_fixture.h); every case runs a search given as a URL
  * query string and asserts the exact rows, in order, as
  * "cluster/namespace/name" (namespace empty for cluster-scoped objects).
+ *
+ * Authorization scopes (issue 15, DESIGN.md D10) have no public setter
+ * yet: the scope cases set them with the library's internal
+ * pdi_query_set_scopes, as the apiserver will. They also run on the
+ * in-memory example driver (examples/store_driver, loaded with
+ * pedia_store_driver_load), within what that driver supports (the default
+ * order, no keyset cursor, no labels).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "conformance_query_fixture.h"
 #include "pedia_test.h"
 #include "pg_harness.h"
+#include "query/query.h"
+
+#define EXAMPLE_DRIVER                                                         \
+    PEDIA_BINARY_DIR "/examples/store_driver/libpedia_example_driver.so"
 
 struct backend {
     const char *name;
     char uri[512];
     char *dir; /* SQLite temp dir */
     bool pg;
+    bool mem; /* the in-memory example driver */
     struct pedia_test_alloc ta;
     pedia_ctx *ctx;
     pedia_store *store;
@@ -155,6 +168,11 @@ open_and_load(struct backend *b)
 
     pedia_test_alloc_init(&b->ta);
     b->ctx = pedia_test_ctx(&b->ta);
+    if (b->ctx && b->mem &&
+        pedia_store_driver_load(b->ctx, EXAMPLE_DRIVER) != PEDIA_OK) {
+        fprintf(stderr, "%s: load: %s\n", b->name, pedia_error_last_message());
+        return -1;
+    }
     if (!b->ctx || pedia_store_open(&b->store, b->ctx, b->uri) != PEDIA_OK) {
         fprintf(stderr, "%s: open: %s\n", b->name, pedia_error_last_message());
         return -1;
@@ -181,6 +199,18 @@ setup_sqlite(void **state)
     b->name = "sqlite";
     b->dir = pedia_test_tmpdir("pedia-qconf");
     snprintf(b->uri, sizeof b->uri, "sqlite:%s/q.db", b->dir);
+    *state = b;
+    return open_and_load(b);
+}
+
+static int
+setup_mem(void **state)
+{
+    struct backend *b = calloc(1, sizeof *b);
+
+    b->name = "memory";
+    b->mem = true;
+    snprintf(b->uri, sizeof b->uri, "example:qconf-%d", (int)getpid());
     *state = b;
     return open_and_load(b);
 }
@@ -247,10 +277,18 @@ read_rows(pedia_result *r, struct page *p)
     }
 }
 
-/* Run one page: `what` = resource or @collection, url = query string. */
+/* An authorization grant: scopes v[0..n); n 0 = nothing visible. A NULL
+ * grant is no restriction. */
+struct grant {
+    const pedia_sys_scope *v;
+    size_t n;
+};
+
+/* Run one page: `what` = resource or @collection, url = query string,
+ * under grant g (NULL: unrestricted). */
 static void
-run_page(struct backend *b, const char *what, const char *url,
-         const char *token, struct page *p)
+run_scoped(struct backend *b, const char *what, const char *url,
+           const char *token, const struct grant *g, struct page *p)
 {
     pedia_query *q = NULL;
     pedia_result *r = NULL;
@@ -260,6 +298,8 @@ run_page(struct backend *b, const char *what, const char *url,
     assert_int_equal(pedia_query_create(&q, b->ctx), PEDIA_OK);
     assert_int_equal(target(q, what), PEDIA_OK);
     p->rc = pedia_query_parse_url(q, url);
+    if (!p->rc && g)
+        p->rc = pdi_query_set_scopes(q, g->v, g->n);
     if (!p->rc && token)
         p->rc = pedia_query_set_continue(q, token);
     if (!p->rc)
@@ -277,6 +317,13 @@ run_page(struct backend *b, const char *what, const char *url,
     if (p->rc)
         snprintf(p->msg, sizeof p->msg, "%s", pedia_error_last_message());
     pedia_result_free(r);
+}
+
+static void
+run_page(struct backend *b, const char *what, const char *url,
+         const char *token, struct page *p)
+{
+    run_scoped(b, what, url, token, NULL, p);
 }
 
 static void
@@ -721,6 +768,358 @@ test_query_conformance__expired_token(void **state)
     assert_int_equal(p.rc, PEDIA_OK);
 }
 
+/* ---- authorization scopes (issue 15)
+ * ---------------------------------------------------------- */
+
+static const char *const NS_DEFAULT[] = {"default"}, *const NS_PROD[] = {
+                                                         "prod"};
+static const char *const NS_DEF_PROD[] = {"prod", "default"};
+
+#define SCOPE(c, ns, n)                                                        \
+    {                                                                          \
+        c, ns, n, NULL, NULL                                                   \
+    }
+
+/* c2 whole */
+static const pedia_sys_scope S_C2[] = {SCOPE("c2", NULL, 0)};
+static const struct grant G_C2 = {S_C2, 1};
+/* namespace lists in three clusters (c3 has no `default`) */
+static const pedia_sys_scope S_LISTS[] = {SCOPE("c2", NS_DEF_PROD, 2),
+                                          SCOPE("c1", NS_PROD, 1),
+                                          SCOPE("c3", NS_DEFAULT, 1)};
+static const struct grant G_LISTS = {S_LISTS, 3};
+/* the same grant written differently */
+static const pedia_sys_scope S_LISTS2[] = {
+    SCOPE("c1", NS_PROD, 1), SCOPE("c3", NS_DEFAULT, 1),
+    SCOPE("c2", NS_PROD, 1), SCOPE("c2", NS_DEFAULT, 1)};
+static const struct grant G_LISTS2 = {S_LISTS2, 4};
+/* c1 whole, c2 default */
+static const pedia_sys_scope S_MIXED[] = {SCOPE("c1", NULL, 0),
+                                          SCOPE("c2", NS_DEFAULT, 1)};
+static const struct grant G_MIXED = {S_MIXED, 2};
+static const struct grant G_NOTHING = {NULL, 0};
+
+static void
+expect_g(struct backend *b, const struct grant *g, const char *what,
+         const char *url, const char *want)
+{
+    struct page p;
+
+    run_scoped(b, what, url, NULL, g, &p);
+    if (p.rc)
+        fail_msg("[%s] %s?%s: error %d: %s", b->name, what, url, p.rc, p.msg);
+    if (strcmp(p.rows, want) != 0)
+        fail_msg("[%s] scoped %s?%s:\n  got  \"%s\"\n  want \"%s\"", b->name,
+                 what, url, p.rows, want);
+}
+
+static void
+test_query_conformance__scopes(void **state)
+{
+    struct backend *b = *state;
+    const struct grant none = {NULL, 0};
+    struct page p;
+
+    /* unrestricted: every row */
+    expect_g(b, NULL, "pods", "", CF_ALL_PODS);
+    /* one cluster, every namespace and its cluster-scoped rows */
+    expect_g(b, &G_C2, "pods", "",
+             "c2/default/web-rs1-a c2/prod/a_b c2/prod/axb");
+    expect_g(b, &G_C2, "nodes", "", "c2//node-1");
+    /* namespace lists in several clusters; no cluster-scoped row */
+    expect_g(b, &G_LISTS, "pods", "",
+             "c1/prod/api-rs1-a c2/default/web-rs1-a c2/prod/a_b c2/prod/axb");
+    expect_g(b, &G_LISTS2, "pods", "",
+             "c1/prod/api-rs1-a c2/default/web-rs1-a c2/prod/a_b c2/prod/axb");
+    expect_g(b, &G_LISTS, "nodes", "", "");
+    expect_g(b, &G_MIXED, "nodes", "", "c1//node-1");
+    expect_g(b, &G_MIXED, "deployments", "",
+             "c1/default/web c1/prod/api c2/default/web");
+    /* nothing visible: no row, count 0 */
+    expect_g(b, &none, "pods", "", "");
+    run_scoped(b, "pods", "limit=2&withRemainingCount", NULL, &none, &p);
+    assert_int_equal(p.rc, PEDIA_OK);
+    assert_int_equal(p.n, 0);
+    assert_false(p.has_token);
+    assert_true(p.has_rem);
+    assert_int_equal(p.rem, 0);
+    /* AND-ed with clusters= / namespaces= / names= */
+    expect_g(b, &G_LISTS, "pods", "clusters=c2",
+             "c2/default/web-rs1-a c2/prod/a_b c2/prod/axb");
+    expect_g(b, &G_LISTS, "pods", "clusters=c3", "");
+    expect_g(b, &G_LISTS, "pods", "namespaces=prod",
+             "c1/prod/api-rs1-a c2/prod/a_b c2/prod/axb");
+    expect_g(b, &G_MIXED, "pods", "names=web-rs1-a",
+             "c1/default/web-rs1-a c2/default/web-rs1-a");
+    expect_g(b, &G_MIXED, "pods",
+             "labelSelector=search.clusterpedia.io/clusters!=c1",
+             "c2/default/web-rs1-a");
+}
+
+/* Scopes AND-ed with the conditions the example driver does not serve. */
+static void
+test_query_conformance__scopes_and_search(void **state)
+{
+    struct backend *b = *state;
+    static const pedia_sys_scope c1_default[] = {SCOPE("c1", NS_DEFAULT, 1)};
+    static const pedia_sys_scope c1_prod[] = {SCOPE("c1", NS_PROD, 1)};
+    /* a grant of pods only: the owner chain runs through replicasets and
+     * deployments the grant does not cover */
+    static const pedia_sys_scope pods_only[] = {
+        {"c1", NS_DEFAULT, 1, "", "pods"}};
+    const struct grant g_def = {c1_default, 1}, g_prod = {c1_prod, 1};
+    const struct grant g_pods = {pods_only, 1};
+    const char *k = "labelSelector=internalstorage.clusterpedia.io/fuzzy-name";
+    char url[256];
+
+    expect_g(b, &G_LISTS, "pods", "labelSelector=app=web",
+             "c2/default/web-rs1-a");
+    expect_g(b, &G_LISTS, "pods", "labelSelector=app!=web",
+             "c1/prod/api-rs1-a c2/prod/a_b c2/prod/axb");
+    snprintf(url, sizeof url, "%s=x", k);
+    expect_g(b, &G_LISTS, "pods", url, "c2/prod/axb");
+    expect_g(b, &G_LISTS, "pods", "fieldSelector=status.phase=Running",
+             "c1/prod/api-rs1-a c2/default/web-rs1-a c2/prod/axb");
+    expect_g(b, &G_LISTS, "pods", "orderby=created_at desc",
+             "c2/prod/axb c2/default/web-rs1-a c2/prod/a_b c1/prod/api-rs1-a");
+    expect_g(b, &G_MIXED, "pods", "orderby=name desc",
+             "c1/default/web-rs1-b c2/default/web-rs1-a c1/default/web-rs1-a "
+             "c1/prod/api-rs1-a");
+    expect_g(b, &g_def, "pods", "clusters=c1&ownerName=web&ownerSeniority=1",
+             "c1/default/web-rs1-a c1/default/web-rs1-b");
+    expect_g(b, &g_pods, "pods", "clusters=c1&ownerName=web&ownerSeniority=1",
+             "c1/default/web-rs1-a c1/default/web-rs1-b");
+    expect_g(b, &g_prod, "pods", "clusters=c1&ownerName=web&ownerSeniority=1",
+             "");
+    expect_g(b, &g_prod, "pods", "clusters=c1&ownerUID=rs-c1-web", "");
+}
+
+/* Collections carry the grant, per type when it names one. */
+static void
+test_query_conformance__scopes_collections(void **state)
+{
+    struct backend *b = *state;
+    static const pedia_sys_scope typed[] = {
+        {"c1", NULL, 0, "apps", "deployments"},
+        {"c2", NS_DEFAULT, 1, "apps", "deployments"},
+        {"c2", NULL, 0, "apps", "replicasets"},
+        {"c3", NULL, 0, "apps", "statefulsets"},
+        {"c3", NULL, 0, "", "pods"}};
+    const struct grant g = {typed, 5};
+
+    expect_g(b, &G_MIXED, "@any", "resources=/nodes,apps/replicasets",
+             "c1//node-1 c1/default/web-rs1 c1/prod/api-rs1 "
+             "c2/default/web-rs1");
+    expect_g(b, &G_LISTS, "@workloads", "", "c1/prod/api c2/default/web");
+    expect_g(b, &g, "@workloads", "",
+             "c1/default/web c1/prod/api c2/default/web");
+    expect_g(b, &g, "@any", "groups=apps",
+             "c1/default/web c1/prod/api c2/default/web c2/default/web-rs1");
+    expect_g(b, &g, "@any", "groups=*&labelSelector=app=dns",
+             "c3/kube-system/coredns-x");
+}
+
+/* Page through `url` under grant g with page size `limit` and
+ * withRemainingCount: every page but the last full, remainingItemCount
+ * the rows left, the pages together exactly `want`. */
+static void
+page_scoped(struct backend *b, const struct grant *g, const char *url,
+            int limit, const char *want, int n_want)
+{
+    char all[4096] = "", u[512], token[4096] = "";
+    int seen = 0;
+    struct page p;
+
+    snprintf(u, sizeof u, "%s%slimit=%d&withRemainingCount", url,
+             *url ? "&" : "", limit);
+    for (int n = 0; n < 20; n++) {
+        run_scoped(b, "pods", u, *token ? token : NULL, g, &p);
+        if (p.rc)
+            fail_msg("[%s] %s: %s", b->name, u, p.msg);
+        assert_true(p.n <= limit);
+        assert_true(p.has_token ? p.n == limit : true);
+        seen += p.n;
+        assert_true(p.has_rem);
+        if (p.rem != n_want - seen)
+            fail_msg("[%s] %s: remainingItemCount %lld after %d rows, want "
+                     "%d",
+                     b->name, u, (long long)p.rem, seen, n_want - seen);
+        if (*all && p.n)
+            strncat(all, " ", sizeof all - strlen(all) - 1);
+        strncat(all, p.rows, sizeof all - strlen(all) - 1);
+        if (!p.has_token)
+            break;
+        snprintf(token, sizeof token, "%s", p.token);
+    }
+    if (strcmp(all, want) != 0)
+        fail_msg("[%s] scoped %s:\n  got  \"%s\"\n  want \"%s\"", b->name, u,
+                 all, want);
+}
+
+static void
+test_query_conformance__scopes_paging(void **state)
+{
+    struct backend *b = *state;
+    struct page p;
+    char token[4096];
+
+    for (int limit = 1; limit <= 5; limit++) {
+        page_scoped(b, &G_LISTS, "", limit,
+                    "c1/prod/api-rs1-a c2/default/web-rs1-a c2/prod/a_b "
+                    "c2/prod/axb",
+                    4);
+        page_scoped(b, &G_MIXED, "orderby=created_at desc", limit,
+                    "c2/default/web-rs1-a c1/default/web-rs1-b "
+                    "c1/prod/api-rs1-a c1/default/web-rs1-a",
+                    4);
+        page_scoped(b, &G_LISTS, "orderby=cluster desc,name", limit,
+                    "c2/prod/a_b c2/prod/axb c2/default/web-rs1-a "
+                    "c1/prod/api-rs1-a",
+                    4);
+        page_scoped(b, &G_C2, "labelSelector=app!=web", limit,
+                    "c2/prod/a_b c2/prod/axb", 2);
+    }
+    /* a token is bound to its grant: refused under another one */
+    run_scoped(b, "pods", "limit=1", NULL, &G_LISTS, &p);
+    assert_true(p.has_token);
+    snprintf(token, sizeof token, "%s", p.token);
+    run_scoped(b, "pods", "limit=1", token, &G_MIXED, &p);
+    assert_int_equal(p.rc, PEDIA_EQUERY);
+    assert_non_null(strstr(p.msg, "invalid continue token"));
+    run_scoped(b, "pods", "limit=1", token, NULL, &p);
+    assert_int_equal(p.rc, PEDIA_EQUERY);
+    run_scoped(b, "pods", "limit=1", token, &G_NOTHING, &p);
+    assert_int_equal(p.rc, PEDIA_EQUERY);
+    /* ... and accepted under the same grant however it is written */
+    run_scoped(b, "pods", "limit=1", token, &G_LISTS2, &p);
+    assert_int_equal(p.rc, PEDIA_OK);
+    assert_string_equal(p.rows, "c2/default/web-rs1-a");
+    /* an unrestricted token is refused under a grant */
+    run_scoped(b, "pods", "limit=1", NULL, NULL, &p);
+    snprintf(token, sizeof token, "%s", p.token);
+    run_scoped(b, "pods", "limit=1", token, &G_C2, &p);
+    assert_int_equal(p.rc, PEDIA_EQUERY);
+}
+
+/* The watch matcher admits exactly the rows the driver returns, for
+ * every fixture row of every type, under every grant. */
+static void
+matcher_agrees(struct backend *b, const struct grant *g, const char *what,
+               const char *url)
+{
+    char want[4096] = "", got[4096] = "";
+    struct pdi_query_matcher *m = NULL;
+    const pedia_object *o = NULL;
+    pedia_query *q = NULL, *qs = NULL;
+    pedia_result *r = NULL;
+    struct page p;
+
+    run_scoped(b, what, url, NULL, g, &p);
+    assert_int_equal(p.rc, PEDIA_OK);
+    snprintf(want, sizeof want, "%s", p.rows);
+    assert_int_equal(pedia_query_create(&q, b->ctx), PEDIA_OK);
+    assert_int_equal(pedia_query_create(&qs, b->ctx), PEDIA_OK);
+    assert_int_equal(target(q, what), PEDIA_OK);
+    assert_int_equal(target(qs, what), PEDIA_OK);
+    assert_int_equal(pedia_query_parse_url(q, url), PEDIA_OK);
+    assert_int_equal(pedia_query_parse_url(qs, url), PEDIA_OK);
+    if (g)
+        assert_int_equal(pdi_query_set_scopes(qs, g->v, g->n), PEDIA_OK);
+    assert_int_equal(pdi_query_matcher_create(&m, qs), PEDIA_OK);
+    assert_int_equal(pedia_query_run(&r, b->store, q), PEDIA_OK);
+    while (pedia_result_next(&o, r) == PEDIA_OK && o) {
+        if (!pdi_query_matcher_match(m, o))
+            continue;
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s/%s/%s",
+                 *got ? " " : "", pedia_object_cluster(o),
+                 pedia_object_namespace(o), pedia_object_name(o));
+    }
+    pedia_result_free(r);
+    pdi_query_matcher_free(m);
+    pedia_query_free(qs);
+    pedia_query_free(q);
+    if (strcmp(got, want) != 0)
+        fail_msg("[%s] matcher %s?%s:\n  matcher \"%s\"\n  driver  \"%s\"",
+                 b->name, what, url, got, want);
+}
+
+static void
+test_query_conformance__scopes_matcher(void **state)
+{
+    static const pedia_sys_scope typed[] = {{"c1", NULL, 0, "", "nodes"},
+                                            {"c2", NS_DEFAULT, 1, "", "pods"}};
+    const struct grant g_typed = {typed, 2};
+    const struct grant *grants[] = {NULL,     &G_C2,      &G_LISTS,
+                                    &G_MIXED, &G_NOTHING, &g_typed};
+    const char *what[] = {"pods", "nodes", "deployments", "replicasets"};
+    struct backend *b = *state;
+
+    for (size_t i = 0; i < sizeof grants / sizeof grants[0]; i++) {
+        for (size_t k = 0; k < 4; k++) {
+            matcher_agrees(b, grants[i], what[k], "");
+            matcher_agrees(b, grants[i], what[k], "clusters=c1,c2");
+        }
+        if (!b->mem)
+            matcher_agrees(b, grants[i], "pods", "labelSelector=app!=db");
+    }
+}
+
+/* A grant of more than PDI_SQL_SCOPE_INLINE_MAX values: the SQL drivers
+ * bind its lists as one JSON / text[] parameter each; the second round
+ * grants a namespace holding the byte PostgreSQL's pair keys join with,
+ * so the pairs go as two zipped arrays instead. */
+static void
+test_query_conformance__scopes_long(void **state)
+{
+    enum { N = 1500 };
+    static char names[N][16];
+    static const char *ns[N];
+    static pedia_sys_scope sc[3];
+    const struct grant g = {sc, 2}, g_all = {sc, 3};
+    struct backend *b = *state;
+
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "ns-%04d", i);
+        ns[i] = names[i];
+    }
+    ns[700] = "prod";
+    ns[N - 1] = "kube-system";
+    sc[0] = (pedia_sys_scope){"c2", ns, N, NULL, NULL};
+    sc[1] = (pedia_sys_scope){"c3", ns, N, NULL, NULL};
+    sc[2] = (pedia_sys_scope){"c1", NULL, 0, NULL, NULL};
+    for (int round = 0; round < 2; round++) {
+        if (round)
+            ns[5] = "x\001y";
+        expect_g(b, &g, "pods", "",
+                 "c2/prod/a_b c2/prod/axb c3/kube-system/coredns-x");
+        expect_g(b, &g, "nodes", "", "");
+        expect_g(b, &g_all, "nodes", "", "c1//node-1");
+        expect_g(b, &g_all, "deployments", "",
+                 "c1/default/web c1/prod/api c3/kube-system/coredns");
+        matcher_agrees(b, &g_all, "pods", "");
+        if (!b->mem)
+            page_scoped(b, &g_all, "orderby=created_at desc", 2,
+                        "c3/kube-system/coredns-x c2/prod/axb c2/prod/a_b "
+                        "c1/default/web-rs1-b c1/prod/api-rs1-a "
+                        "c1/default/web-rs1-a",
+                        6);
+    }
+}
+
+static void
+test_query_conformance__scopes_bad(void **state)
+{
+    static const pedia_sys_scope bad[] = {SCOPE("c1", NULL, 0),
+                                          SCOPE(NULL, NS_PROD, 1)};
+    const struct grant g = {bad, 2};
+    struct backend *b = *state;
+    struct page p;
+
+    run_scoped(b, "pods", "", NULL, &g, &p);
+    assert_int_equal(p.rc, PEDIA_EINVAL);
+    assert_string_equal(p.msg, "authorization scope 2: no cluster");
+}
+
 int
 main(void)
 {
@@ -738,12 +1137,33 @@ main(void)
         cmocka_unit_test(test_query_conformance__collections),
         cmocka_unit_test(test_query_conformance__sql_metacharacters),
         cmocka_unit_test(test_query_conformance__expired_token),
+        cmocka_unit_test(test_query_conformance__scopes),
+        cmocka_unit_test(test_query_conformance__scopes_and_search),
+        cmocka_unit_test(test_query_conformance__scopes_collections),
+        cmocka_unit_test(test_query_conformance__scopes_paging),
+        cmocka_unit_test(test_query_conformance__scopes_matcher),
+        cmocka_unit_test(test_query_conformance__scopes_long),
+        cmocka_unit_test(test_query_conformance__scopes_bad),
+    };
+    /* What the in-memory example driver serves: the default order, no
+     * keyset cursor, no labels. */
+    const struct CMUnitTest mem_tests[] = {
+        cmocka_unit_test(test_query_conformance__scopes),
+        cmocka_unit_test(test_query_conformance__scopes_matcher),
+        cmocka_unit_test(test_query_conformance__scopes_long),
+        cmocka_unit_test(test_query_conformance__scopes_bad),
     };
     char uri[512];
     int fails, pg;
 
     fails = cmocka_run_group_tests_name("query conformance: sqlite", tests,
                                         setup_sqlite, teardown_backend);
+    if (access(EXAMPLE_DRIVER, R_OK) == 0)
+        fails +=
+            cmocka_run_group_tests_name("query conformance: memory", mem_tests,
+                                        setup_mem, teardown_backend);
+    else
+        printf("skipped the memory driver: %s not built\n", EXAMPLE_DRIVER);
     pg = pedia_pg_start(uri, sizeof uri);
     if (pg == PEDIA_PG_SKIP) {
         printf("skipped PostgreSQL: no PostgreSQL server binaries (reason "

@@ -35,8 +35,11 @@
 PEDIA_BEGIN_DECLS
 
 /** The version of this interface: 2 added pedia_sys_open_options.log and
- *  the `probe` method. */
-#define PEDIA_SYS_STORE_DRIVER_VERSION 2
+ *  the `probe` method; 3 added the authorization scopes of a search
+ *  (pedia_sys_scope; pedia_sys_query.scopes, n_scopes, scoped). libpedia
+ *  never hands a scoped search to a driver reporting a version below 3
+ *  (the search fails with PEDIA_ENOTSUP instead). */
+#define PEDIA_SYS_STORE_DRIVER_VERSION 3
 
 /** A group/version/resource triple. An empty group is the core group. */
 typedef struct pedia_sys_gvr {
@@ -144,6 +147,28 @@ typedef struct pedia_sys_type {
 } pedia_sys_type;
 
 /**
+ * @brief (version 3) One authorization scope: what a user may see of one
+ * cluster (DESIGN.md D10).
+ *
+ * - cluster: required, non-empty;
+ * - n_namespaces 0: every row of `cluster`, namespaced or cluster-scoped;
+ *   n_namespaces > 0: the rows of those (non-empty) namespaces of
+ *   `cluster` only; cluster-scoped rows are excluded, as a Kubernetes
+ *   RoleBinding never grants cluster-scoped resources;
+ * - group, resource: both NULL, the scope applies to every type of the
+ *   search; both set (group "" is the core group), only to the rows of
+ *   that group and resource, any version. A search of several types (a
+ *   collection) carries each type's grant this way.
+ */
+typedef struct pedia_sys_scope {
+    const char *cluster;
+    const char *const *namespaces;
+    size_t n_namespaces;
+    const char *group;
+    const char *resource;
+} pedia_sys_scope;
+
+/**
  * @brief A complete search, as the query engine hands it to a driver.
  *
  * Semantics (every condition is AND-ed):
@@ -165,6 +190,14 @@ typedef struct pedia_sys_type {
  *   after_id, in the sort order, are returned.
  * - limit: maximum rows (0 = no limit); offset: rows to skip (compatibility
  *   with Clusterpedia's integer continue; 0 with a keyset cursor).
+ * - scopes (version 3; read them only when `version` >= 3): when `scoped`,
+ *   a row is seen only when it lies in at least one scope (OR), AND-ed
+ *   with every other condition, in `query` and in `count` alike, so pages,
+ *   cursors and counts never see a row outside them. `scoped` with
+ *   n_scopes 0: no row at all. `scoped` false: no restriction. The owner
+ *   chain of an owner search is resolved whatever the scopes (they
+ *   describe the searched types, not the owners'); the rows returned are
+ *   restricted like any others.
  */
 typedef struct pedia_sys_query {
     unsigned version; /**< PEDIA_SYS_STORE_DRIVER_VERSION */
@@ -198,6 +231,10 @@ typedef struct pedia_sys_query {
     int64_t after_id;
     int64_t limit;
     int64_t offset;
+    /* (version 3) authorization scopes, see above */
+    const pedia_sys_scope *scopes;
+    size_t n_scopes;
+    bool scoped; /**< false: no restriction; true, n_scopes 0: no row */
 } pedia_sys_query;
 
 /** One result row: the record, its row id and its sort-key values as text. */
