@@ -262,12 +262,37 @@ test_rbac_member_policy(void **state)
     world_close(&w);
 }
 
+/* A watch sees the changes the user may see, nothing else. */
+static void
+test_rbac_watch(void **state)
+{
+    struct world w;
+    char target[256];
+    static char body[65536];
+    int64_t rev = 0;
+
+    (void)state;
+    world_open(&w, PDI_API_AUTHZ_RBAC);
+    assert_int_equal(pedia_store_current_revision(&rev, w.env.store), PEDIA_OK);
+    put_pod(w.env.store, "c1", "team-b", "hidden-1");
+    put_pod(w.env.store, "c2", "team-a", "seen-1");
+    put_pod(w.env.store, "c2", "team-b", "hidden-2");
+    snprintf(target, sizeof target,
+             ROOT "/api/v1/pods?watch=1&timeoutSeconds=2&resourceVersion=%lld",
+             (long long)rev);
+    assert_int_equal(get(w.api, &alice, target, body, sizeof body), 200);
+    assert_non_null(strstr(body, "\"seen-1\""));
+    assert_null(strstr(body, "hidden"));
+    world_close(&w);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rbac_own_policy),
         cmocka_unit_test(test_rbac_member_policy),
+        cmocka_unit_test(test_rbac_watch),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
