@@ -177,7 +177,25 @@ test_rbac_own_policy(void **state)
                                  "\\\"alice\\\" cannot get resource "
                                  "\\\"pods\\\" in API group \\\"\\\" in the "
                                  "namespace \\\"team-b\\\""));
+    /* every namespace of every cluster: what she may see, nothing else */
     assert_int_equal(get(w.api, &alice, ROOT "/api/v1/pods", body, sizeof body),
+                     200);
+    assert_non_null(strstr(body, "\"p1\""));
+    assert_non_null(strstr(body, "\"p3\""));
+    assert_null(strstr(body, "\"p2\""));
+    assert_null(strstr(body, "\"p4\""));
+    /* pages and counts see allowed rows only */
+    assert_int_equal(get(w.api, &alice,
+                         ROOT "/api/v1/pods?limit=1&withRemainingCount=true",
+                         body, sizeof body),
+                     200);
+    assert_non_null(strstr(body, "\"remainingItemCount\":1"));
+    /* a get by name below the all-clusters root resolves among what she
+     * may see; nothing visible is kube's 403 */
+    assert_int_equal(
+        get(w.api, &alice, ROOT "/api/v1/namespaces/team-a/pods/p1", NULL, 0),
+        200);
+    assert_int_equal(get(w.api, &bob, ROOT "/api/v1/pods", body, sizeof body),
                      403);
     assert_non_null(strstr(body, "at the cluster scope"));
     /* the member's own RBAC does not count in this mode */
@@ -206,6 +224,7 @@ static void
 test_rbac_member_policy(void **state)
 {
     struct world w;
+    char body[4096];
 
     (void)state;
     world_open(&w, PDI_API_AUTHZ_RBAC | PDI_API_AUTHZ_MEMBER);
@@ -222,9 +241,14 @@ test_rbac_member_policy(void **state)
                          ROOT "/clusters/c2/api/v1/namespaces/team-b/pods/p4",
                          NULL, 0),
                      403);
-    /* every cluster must allow below the all-clusters root */
-    assert_int_equal(
-        get(w.api, &bob, ROOT "/api/v1/namespaces/team-b/pods", NULL, 0), 403);
+    /* below the all-clusters root: what each cluster lets him see */
+    assert_int_equal(get(w.api, &bob, ROOT "/api/v1/pods", body, sizeof body),
+                     200);
+    assert_non_null(strstr(body, "\"p2\""));
+    assert_null(strstr(body, "\"p1\""));
+    assert_null(strstr(body, "\"p4\""));
+    assert_int_equal(get(w.api, &bob, ROOT "/clusters/c2/api/v1/pods", NULL, 0),
+                     403);
     /* pediad's own root: the member's RBAC has no say there */
     assert_int_equal(get(w.api, &bob,
                          "/apis/clusterpedia.io/v1beta1/collectionresources",
@@ -238,12 +262,37 @@ test_rbac_member_policy(void **state)
     world_close(&w);
 }
 
+/* A watch sees the changes the user may see, nothing else. */
+static void
+test_rbac_watch(void **state)
+{
+    struct world w;
+    char target[256];
+    static char body[65536];
+    int64_t rev = 0;
+
+    (void)state;
+    world_open(&w, PDI_API_AUTHZ_RBAC);
+    assert_int_equal(pedia_store_current_revision(&rev, w.env.store), PEDIA_OK);
+    put_pod(w.env.store, "c1", "team-b", "hidden-1");
+    put_pod(w.env.store, "c2", "team-a", "seen-1");
+    put_pod(w.env.store, "c2", "team-b", "hidden-2");
+    snprintf(target, sizeof target,
+             ROOT "/api/v1/pods?watch=1&timeoutSeconds=2&resourceVersion=%lld",
+             (long long)rev);
+    assert_int_equal(get(w.api, &alice, target, body, sizeof body), 200);
+    assert_non_null(strstr(body, "\"seen-1\""));
+    assert_null(strstr(body, "hidden"));
+    world_close(&w);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rbac_own_policy),
         cmocka_unit_test(test_rbac_member_policy),
+        cmocka_unit_test(test_rbac_watch),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

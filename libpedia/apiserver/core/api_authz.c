@@ -72,6 +72,22 @@ pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r)
     struct pedia_api *api = rq->api;
     char reason[256] = "";
 
+    /* RBAC below a search root: get, list and watch see what the user
+     * may see (api_scope.c) instead of all or nothing */
+    switch (api->authorize == pdi_api_rbac_authorize ? pdi_api_rbac_scope(rq)
+                                                     : PDI_API_NOT_SCOPED) {
+    case PDI_API_VISIBLE:
+        return true;
+    case PDI_API_NOTHING:
+        forbidden(rq, r, "");
+        return false;
+    case PDI_API_SCOPE_FAILED:
+        pdi_api_error(r, 500, NULL, "authorization failed: %s",
+                      pedia_error_last_message());
+        return false;
+    case PDI_API_NOT_SCOPED:
+        break;
+    }
     if (api->authorize(api->authorize_payload, rq->in->user, &rq->info, reason,
                        sizeof reason) == PDI_API_ALLOW)
         return true;

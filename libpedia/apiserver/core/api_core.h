@@ -15,6 +15,7 @@
 #include <pedia/apiserver.h>
 #include <pedia/query.h>
 #include <pedia/sync.h>
+#include <pedia/sys/store_driver.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -254,6 +255,12 @@ struct pdi_api_req {
     bool bad_params;          /* malformed percent-encoding */
     bool has_nul;             /* %00 in the path or the query */
     struct pdi_api_info info; /* filled by pdi_api_req_init */
+    /* What the user may see, for the search (api_scope.c): when scoped,
+     * only rows inside one of the scopes; none means nothing. */
+    bool scoped;
+    pedia_sys_scope *scopes;
+    size_t n_scopes, cap_scopes;
+    struct pdi_strvec scope_strs; /* the scopes' strings */
 };
 
 /* Fill info from the request (never fails: unknown shapes are
@@ -264,6 +271,9 @@ void pdi_api_info_parse(const struct pdi_api_req *rq,
 pedia_err pdi_api_req_init(struct pdi_api_req *rq, struct pedia_api *api,
                            const pedia_api_request *in);
 void pdi_api_req_free(struct pdi_api_req *rq);
+/* Add a scope: every namespace of cluster (ns NULL), or those of ns. */
+pedia_err pdi_api_req_add_scope(struct pdi_api_req *rq, const char *cluster,
+                                const struct pdi_strvec *ns);
 /* A request header (case-insensitive name) or NULL. */
 const char *pdi_api_req_header(const struct pdi_api_req *rq, const char *name);
 /* The decoded value of query parameter `name` (first occurrence) or NULL. */
@@ -339,6 +349,22 @@ bool pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r);
 
 /* ---- api_rbac.c: the RBAC authorizer (issue 15) ---- */
 
+struct pdi_authz_user;
+struct pdi_authz_attrs;
+/* api_scope.c: scope a get, list or watch below a search root to what the
+ * user may see (RBAC, MemberRBAC): NOT_SCOPED (decide as usual), VISIBLE
+ * (rq->scopes set: allowed), NOTHING (kube's 403), FAILED (out of memory
+ * or a store error: 500). */
+enum pdi_api_scoping {
+    PDI_API_NOT_SCOPED = 0,
+    PDI_API_VISIBLE,
+    PDI_API_NOTHING,
+    PDI_API_SCOPE_FAILED
+};
+enum pdi_api_scoping pdi_api_scope_request(struct pdi_api_req *rq,
+                                           const struct pdi_authz_user *u,
+                                           const struct pdi_authz_attrs *at);
+
 /* Authorization modes, kube-apiserver's union (tried in this order). */
 #define PDI_API_AUTHZ_ALWAYS 0x1u /* AlwaysAllow */
 #define PDI_API_AUTHZ_RBAC 0x2u   /* pediad's own RBAC, for every cluster */
@@ -349,6 +375,8 @@ bool pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r);
 /* Authorize with `modes` (before the first request): starts the policies
  * (api_policy.c) when a mode needs them. */
 pedia_err pdi_api_set_authz_modes(struct pedia_api *api, unsigned modes);
+/* The scoping step of that authorizer for rq (api_scope.c). */
+enum pdi_api_scoping pdi_api_rbac_scope(struct pdi_api_req *rq);
 /* The authorizer pdi_api_set_authz_modes installs (payload: the API). */
 enum pdi_api_decision pdi_api_rbac_authorize(void *payload,
                                              const pedia_api_user *user,

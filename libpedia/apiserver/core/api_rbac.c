@@ -146,6 +146,22 @@ pdi_api_rbac_authorize(void *payload, const pedia_api_user *user,
     return PDI_API_DENY;
 }
 
+enum pdi_api_scoping
+pdi_api_rbac_scope(struct pdi_api_req *rq)
+{
+    const pedia_api_user *user = rq->in->user;
+    struct pdi_authz_user u = {user->name,     user->uid, user->groups,
+                               user->n_groups, NULL,      0};
+    const char *groups[MAX_GROUPS + 1];
+    struct pdi_authz_attrs at;
+    char path[PATH_MAX_LEN];
+
+    with_authenticated(&u, groups);
+    path_of(&rq->info, path, sizeof path);
+    attrs_of(&rq->info, path, &at);
+    return pdi_api_scope_request(rq, &u, &at);
+}
+
 pedia_err
 pdi_api_set_authz_modes(struct pedia_api *api, unsigned modes)
 {

@@ -98,6 +98,51 @@ pdi_api_req_free(struct pdi_api_req *rq)
     pdi_free(rq->a, rq->seg);
     pdi_free(rq->a, rq->seg_mem);
     pdi_strvec_free(&rq->params);
+    for (size_t i = 0; i < rq->n_scopes; i++)
+        pdi_free(rq->a, (void *)rq->scopes[i].namespaces);
+    pdi_free(rq->a, rq->scopes);
+    pdi_strvec_free(&rq->scope_strs);
+}
+
+/* The scope's strings are copies in rq->scope_strs (each its own
+ * allocation, so they never move); its namespace list is its own array. */
+pedia_err
+pdi_api_req_add_scope(struct pdi_api_req *rq, const char *cluster,
+                      const struct pdi_strvec *ns)
+{
+    size_t n_ns = ns ? ns->n : 0;
+    const char **list = NULL;
+    pedia_sys_scope *sc;
+
+    if (!rq->scope_strs.a)
+        pdi_strvec_init(&rq->scope_strs, rq->a);
+    if (rq->n_scopes == rq->cap_scopes) {
+        size_t cap = rq->cap_scopes ? rq->cap_scopes * 2 : 4;
+        sc = pdi_realloc(rq->a, rq->scopes, cap * sizeof *sc);
+        if (!sc)
+            return pdi_error_oom();
+        rq->scopes = sc;
+        rq->cap_scopes = cap;
+    }
+    if (n_ns && !(list = pdi_calloc(rq->a, n_ns, sizeof *list)))
+        return pdi_error_oom();
+    for (size_t i = 0; i < n_ns; i++) {
+        if (pdi_strvec_push(&rq->scope_strs, ns->v[i])) {
+            pdi_free(rq->a, list);
+            return pdi_error_oom();
+        }
+        list[i] = rq->scope_strs.v[rq->scope_strs.n - 1];
+    }
+    if (pdi_strvec_push(&rq->scope_strs, cluster)) {
+        pdi_free(rq->a, list);
+        return pdi_error_oom();
+    }
+    sc = &rq->scopes[rq->n_scopes++];
+    memset(sc, 0, sizeof *sc);
+    sc->cluster = rq->scope_strs.v[rq->scope_strs.n - 1];
+    sc->namespaces = list;
+    sc->n_namespaces = n_ns;
+    return PEDIA_OK;
 }
 
 const char *

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "apiserver/search/api_search.h"
+#include "query/query.h"
 
 void
 pdi_api_group_version(const struct pdi_api_target *t, char *out, size_t cap)
@@ -33,6 +34,9 @@ pdi_api_build_query(struct pdi_api_req *rq, struct pedia_api_response *r,
         err = pedia_query_set_path_cluster(q, t->cluster);
     if (!err && t->ns)
         err = pedia_query_set_path_namespace(q, t->ns);
+    /* what the user may see (core/api_scope.c): part of the query */
+    if (!err && rq->scoped)
+        err = pdi_query_set_scopes(q, rq->scopes, rq->n_scopes);
     if (err) {
         pdi_api_error_from(r, err);
         pedia_query_free(q);

@@ -1,0 +1,139 @@
+/*
+ * api_scope.c: what a user may see becomes part of the search (DESIGN.md
+ * D10, issue 15, docs/DECISIONS.md R19, R20).
+ *
+ * For get, list and watch below a search root, under RBAC or MemberRBAC,
+ * the authorizer does not answer yes or no for the whole request: it works
+ * out, cluster by cluster, what the user may read of the type — every
+ * namespace, some namespaces, or nothing — from pediad's own policy
+ * (RBAC: the same for every cluster) and the cluster's own (MemberRBAC),
+ * united, and hands that to the store query as scopes. Pages, continue
+ * tokens, counts, orderings and every search condition then only ever see
+ * allowed rows; a get by name below the all-clusters root resolves among
+ * the clusters the user may read. Nothing allowed anywhere: kube's 403.
+ *
+ * system:masters and AlwaysAllow see everything (no scopes).
+ */
+#include <string.h>
+
+#include "apiserver/core/api_core.h"
+#include "authz/authz.h"
+
+/* One cluster's grant, united over the modes. */
+struct cgrant {
+    const char *cluster;
+    bool all;
+    struct pdi_strvec ns; /* when !all */
+};
+
+static bool
+scoped_request(const struct pedia_api *api, const struct pdi_api_info *in)
+{
+    return (api->authz_modes & (PDI_API_AUTHZ_RBAC | PDI_API_AUTHZ_MEMBER)) &&
+           !(api->authz_modes & PDI_API_AUTHZ_ALWAYS) &&
+           in->root == PDI_API_ROOT_SEARCH && in->is_resource &&
+           !in->subresource &&
+           (strcmp(in->verb, "get") == 0 || strcmp(in->verb, "list") == 0 ||
+            strcmp(in->verb, "watch") == 0);
+}
+
+/* Is the type namespaced (as the cluster serves it)? Unknown types are
+ * treated as namespaced: the search answers 404 for them anyway. */
+static bool
+namespaced(const struct pdi_api_snapshot *s, const char *cluster,
+           const struct pdi_api_info *in)
+{
+    const struct pdi_api_type *types = NULL;
+    size_t n = 0;
+
+    pdi_api_snapshot_types(s, cluster, &types, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(types[i].group, in->group) == 0 &&
+            strcmp(types[i].resource, in->resource) == 0)
+            return types[i].namespaced;
+    return true;
+}
+
+/* Unite scope's grant for this request into g. */
+static pedia_err
+unite(struct pedia_api *api, const char *scope, const struct pdi_authz_user *u,
+      const struct pdi_authz_attrs *at, bool ns_scoped, struct cgrant *g)
+{
+    struct pdi_authz_snap *s = pdi_api_policy_snapshot(api, scope);
+    struct pdi_authz_grant gr;
+    char reason[8];
+    bool ok = false;
+    pedia_err err = PEDIA_OK;
+
+    if (!s || g->all) {
+        if (s)
+            pdi_authz_snap_release(s);
+        return PEDIA_OK;
+    }
+    if (!ns_scoped || *at->ns || strcmp(at->verb, "get") == 0) {
+        /* one decision: a cluster-scoped type, a namespace in the path,
+         * or one object by name */
+        err = pdi_authz_allowed(&ok, s, u, at, reason, sizeof reason);
+        g->all = g->all || ok;
+    } else {
+        pdi_authz_grant_init(&gr, api->a);
+        err = pdi_authz_grant_attrs(&gr, s, u, at);
+        if (!err && gr.kind == PDI_AUTHZ_GRANT_ALL)
+            g->all = true;
+        for (size_t i = 0;
+             !err && !g->all && gr.kind != PDI_AUTHZ_GRANT_NONE && i < gr.n_ns;
+             i++)
+            if (!pdi_strvec_contains(&g->ns, gr.ns[i]))
+                err = pdi_strvec_push(&g->ns, gr.ns[i]);
+        pdi_authz_grant_clear(&gr);
+    }
+    pdi_authz_snap_release(s);
+    return err;
+}
+
+/* The scopes of rq: one per cluster with something visible. */
+static pedia_err
+build(struct pdi_api_req *rq, const struct pdi_api_snapshot *snap,
+      const struct pdi_authz_user *u, const struct pdi_authz_attrs *at)
+{
+    const struct pdi_api_info *in = &rq->info;
+    pedia_err err = PEDIA_OK;
+
+    for (size_t i = 0; !err && i < snap->n; i++) {
+        const char *c = snap->v[i].name;
+        struct cgrant g = {c, false, {0}};
+        bool ns_scoped;
+        if (in->cluster && strcmp(in->cluster, c) != 0)
+            continue;
+        ns_scoped = namespaced(snap, c, in);
+        pdi_strvec_init(&g.ns, rq->a);
+        if (rq->api->authz_modes & PDI_API_AUTHZ_RBAC)
+            err = unite(rq->api, PDI_API_LOCAL_SCOPE, u, at, ns_scoped, &g);
+        if (!err && (rq->api->authz_modes & PDI_API_AUTHZ_MEMBER))
+            err = unite(rq->api, c, u, at, ns_scoped, &g);
+        if (!err && (g.all || g.ns.n > 0))
+            err = pdi_api_req_add_scope(rq, c, g.all ? NULL : &g.ns);
+        pdi_strvec_free(&g.ns);
+    }
+    return err;
+}
+
+enum pdi_api_scoping
+pdi_api_scope_request(struct pdi_api_req *rq, const struct pdi_authz_user *u,
+                      const struct pdi_authz_attrs *at)
+{
+    struct pdi_api_snapshot *snap;
+    pedia_err err;
+
+    if (!scoped_request(rq->api, &rq->info) || pdi_authz_privileged(u))
+        return PDI_API_NOT_SCOPED;
+    snap = pdi_api_snapshot_get(rq->api);
+    if (!snap)
+        return PDI_API_SCOPE_FAILED;
+    rq->scoped = true;
+    err = build(rq, snap, u, at);
+    pdi_api_snapshot_release(rq->api, snap);
+    if (err)
+        return PDI_API_SCOPE_FAILED;
+    return rq->n_scopes > 0 ? PDI_API_VISIBLE : PDI_API_NOTHING;
+}
