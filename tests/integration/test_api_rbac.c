@@ -23,20 +23,6 @@ static const pedia_api_user alice = {"alice", NULL, NULL, 0};
 static const pedia_api_user bob = {"bob", NULL, NULL, 0};
 
 static void
-put(pedia_store *st, const char *cluster, const char *group,
-    const char *resource, const char *json)
-{
-    pedia_batch *b = NULL;
-
-    assert_int_equal(pedia_batch_create(&b, st), PEDIA_OK);
-    assert_int_equal(pedia_batch_upsert(b, cluster, group, "v1", resource, json,
-                                        strlen(json)),
-                     PEDIA_OK);
-    assert_int_equal(pedia_batch_commit(NULL, b), PEDIA_OK);
-    pedia_batch_free(b);
-}
-
-static void
 serve_pods(pedia_store *st, const char *cluster)
 {
     static const char status[] =
@@ -60,7 +46,7 @@ put_pod(pedia_store *st, const char *cluster, const char *ns, const char *name)
              "\"%s\",\"namespace\":\"%s\",\"uid\":\"%s-%s-%s\","
              "\"resourceVersion\":\"1\"}}",
              name, ns, cluster, ns, name);
-    put(st, cluster, "", "pods", json);
+    ts_put_json(st, cluster, "", "v1", "pods", json);
 }
 
 /* A Role allowing get/list/watch of pods in ns and a RoleBinding of it to
@@ -77,7 +63,7 @@ grant_pods(pedia_store *st, const char *scope, const char *ns, const char *user)
              "\"resources\":[\"pods\"],\"verbs\":[\"get\",\"list\","
              "\"watch\"]}]}",
              ns, scope, ns);
-    put(st, scope, RBAC, "roles", json);
+    ts_put_json(st, scope, RBAC, "v1", "roles", json);
     snprintf(json, sizeof json,
              "{\"apiVersion\":\"" RBAC "/v1\",\"kind\":\"RoleBinding\","
              "\"metadata\":{\"name\":\"%s-pods\",\"namespace\":\"%s\","
@@ -86,7 +72,7 @@ grant_pods(pedia_store *st, const char *scope, const char *ns, const char *user)
              "\"subjects\":[{\"kind\":\"User\",\"apiGroup\":\"" RBAC "\","
              "\"name\":\"%s\"}]}",
              user, ns, scope, ns, user);
-    put(st, scope, RBAC, "rolebindings", json);
+    ts_put_json(st, scope, RBAC, "v1", "rolebindings", json);
 }
 
 /* Status of GET target as u; body copied into body (cap bytes) if asked. */
