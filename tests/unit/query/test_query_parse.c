@@ -10,35 +10,7 @@
 
 #include "pedia_test.h"
 #include "query/query_int.h"
-
-struct fixture {
-    struct pedia_test_alloc ta;
-    pedia_ctx *ctx;
-};
-
-static int
-setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-
-    pedia_test_alloc_init(&f->ta);
-    f->ctx = pedia_test_ctx(&f->ta);
-    *state = f;
-    return f->ctx ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-    struct fixture *f = *state;
-    long live;
-
-    pedia_ctx_free(f->ctx);
-    live = f->ta.live;
-    free(f);
-    assert_int_equal(live, 0);
-    return 0;
-}
+#include "query_test.h"
 
 /* A query on core/v1 pods parsed from url (must succeed). */
 static pedia_query *

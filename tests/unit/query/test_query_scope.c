@@ -12,37 +12,9 @@
 
 #include "pedia_test.h"
 #include "query/query_int.h"
+#include "query_test.h"
 #include "store/store_front.h"
 #include "store/store_int.h"
-
-struct fixture {
-    struct pedia_test_alloc ta;
-    pedia_ctx *ctx;
-};
-
-static int
-setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-
-    pedia_test_alloc_init(&f->ta);
-    f->ctx = pedia_test_ctx(&f->ta);
-    *state = f;
-    return f->ctx ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-    struct fixture *f = *state;
-    long live;
-
-    pedia_ctx_free(f->ctx);
-    live = f->ta.live;
-    free(f);
-    assert_int_equal(live, 0);
-    return 0;
-}
 
 static pedia_query *
 pods_query(struct fixture *f, const char *url)
