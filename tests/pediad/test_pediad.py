@@ -503,6 +503,12 @@ def test_authorization(tmp):
                      "pediaclusters"):
             code, body = curl(s.url + path, s.ca(), token="tok-root")
             check(code == 200, f"root {path}: {code} {body}")
+        code, body = curl(s.url + "/metrics", s.ca(), token="tok-root")
+        m = re.search(r"^pedia_api_authz_denied_total (\d+)", body, re.M)
+        check(m and int(m.group(1)) >= 2, f"denials counted: {m}")
+        s.wait_log(r'denied: user "alice" list pods cluster "" namespace ""')
+        check("tok-alice" not in s.stdout() + s.stderr(),
+              "a token in the log")
     for mode, why in (("Bogus", "unknown"), ("Webhook", "not supported"),
                       ("RBAC,RBAC", "twice"), ("", "empty")):
         r = run([PEDIAD, "--state-dir", os.path.join(tmp, "s"), "--listen",

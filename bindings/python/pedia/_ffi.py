@@ -183,6 +183,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     # apiserver.h (declared only; not wrapped by the Pythonic API yet)
     "pedia_api_create": (ERR, [c_void_pp, c_void_p, c_void_p]),
     "pedia_api_set_address": (ERR, [c_void_p, c_char_p]),
+    "pedia_api_set_authorization": (ERR, [c_void_p, c_char_p]),
     "pedia_api_shutdown": (None, [c_void_p]),
     "pedia_api_set_user_limits": (ERR, [c_void_p, ctypes.c_uint,
                                         ctypes.c_uint]),

@@ -66,6 +66,34 @@ forbidden(struct pdi_api_req *rq, struct pedia_api_response *r,
                       reason);
 }
 
+/* A denial: counted, logged (who, what, where; never credentials) at
+ * most once a second with how many went unlogged, then kube's 403. */
+static void
+deny(struct pdi_api_req *rq, struct pedia_api_response *r, const char *reason)
+{
+    const struct pdi_api_info *in = &rq->info;
+    int64_t now = pdi_mono_ms(), last = atomic_load(&rq->api->denied_log_ms);
+    uint64_t quiet;
+
+    atomic_fetch_add(&rq->api->denied, 1);
+    if (now - last >= 1000 &&
+        atomic_compare_exchange_strong(&rq->api->denied_log_ms, &last, now)) {
+        quiet = atomic_exchange(&rq->api->denied_unlogged, 0);
+        pdi_log(&rq->api->ctx->logger, PEDIA_LOG_INFO, "authz",
+                "denied: user \"%s\" %s %s%s%s cluster \"%s\" namespace "
+                "\"%s\" (%llu more denials not logged)",
+                rq->in->user->name, in->is_resource ? in->verb : in->method_lc,
+                in->is_resource ? in->resource : rq->path,
+                in->subresource ? "/" : "",
+                in->subresource ? in->subresource : "",
+                in->cluster ? in->cluster : "", in->ns ? in->ns : "",
+                (unsigned long long)quiet);
+    } else {
+        atomic_fetch_add(&rq->api->denied_unlogged, 1);
+    }
+    forbidden(rq, r, reason);
+}
+
 bool
 pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r)
 {
@@ -79,7 +107,7 @@ pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r)
     case PDI_API_VISIBLE:
         return true;
     case PDI_API_NOTHING:
-        forbidden(rq, r, "");
+        deny(rq, r, "");
         return false;
     case PDI_API_SCOPE_FAILED:
         pdi_api_error(r, 500, NULL, "authorization failed: %s",
@@ -91,6 +119,6 @@ pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r)
     if (api->authorize(api->authorize_payload, rq->in->user, &rq->info, reason,
                        sizeof reason) == PDI_API_ALLOW)
         return true;
-    forbidden(rq, r, reason);
+    deny(rq, r, reason);
     return false;
 }

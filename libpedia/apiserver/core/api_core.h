@@ -403,7 +403,10 @@ struct pedia_api {
     /* set at create or by pdi_api_set_authz_modes before serving */
     pdi_api_authorizer authorize;
     void *authorize_payload;
-    unsigned authz_modes;      /* PDI_API_AUTHZ_* (api_rbac.c) */
+    unsigned authz_modes; /* PDI_API_AUTHZ_* (api_rbac.c) */
+    /* denials (api_authz.c): counted, logged at most once a second */
+    atomic_uint_fast64_t denied, denied_unlogged;
+    _Atomic int64_t denied_log_ms;
     atomic_size_t whole_bytes; /* held by bodies produced whole (api_resp.c) */
     struct pdi_api_oacache
         *openapi;                  /* api_openapi.c, created lazily under mu */

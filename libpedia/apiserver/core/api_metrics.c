@@ -270,6 +270,12 @@ pdi_api_serve_metrics(struct pdi_api_req *rq, struct pedia_api_response *r,
     pdi_buf_init(&b, r->a);
     write_requests(&b, rq->api->metrics);
     pdi_api_fair_metrics(rq->api, &b);
+    pdi_buf_printf(&b,
+                   "# HELP pedia_api_authz_denied_total Requests answered "
+                   "403 by the authorizer.\n"
+                   "# TYPE pedia_api_authz_denied_total counter\n"
+                   "pedia_api_authz_denied_total %llu\n",
+                   (unsigned long long)atomic_load(&rq->api->denied));
     if (more)
         more(rq->api, &b);
     write_source(rq->api, &b);
