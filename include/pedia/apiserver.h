@@ -144,7 +144,8 @@ PEDIA_API pedia_err pedia_api_set_address(pedia_api *api, const char *addr);
  * @return PEDIA_OK; PEDIA_EINVAL naming an unknown, repeated or
  *   unsupported mode (`Webhook` is not served yet) or an empty list;
  *   PEDIA_ENOMEM, PEDIA_ESTORE (the stored RBAC objects could not be read)
- * @threadsafety before the first request only
+ * @threadsafety handle, and before the first request (requests read the
+ *   authorizer without a lock)
  * @since 0.4
  */
 PEDIA_API pedia_err pedia_api_set_authorization(pedia_api *api,
