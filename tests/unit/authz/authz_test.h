@@ -15,33 +15,9 @@
 
 #include "authz/authz.h"
 #include "authz/authz_int.h"
-#include "pedia_test.h"
+#include "pedia_test_unit.h"
 
 #define AV "'apiVersion':'rbac.authorization.k8s.io/v1'"
-
-/* The support library's counting allocator as pdi_alloc hooks. */
-struct count_alloc {
-    struct pedia_test_alloc t;
-    struct pdi_alloc a;
-};
-
-static inline void
-count_alloc_init(struct count_alloc *c, long fail_at)
-{
-    pedia_test_alloc_init(&c->t);
-    c->t.fail_at = fail_at;
-    pedia_test_alloc_hooks(&c->t, &c->a);
-}
-
-/* The last error has this code and its message contains `sub`. */
-#define assert_error(rc, code, sub)                                            \
-    do {                                                                       \
-        assert_int_equal((rc), (code));                                        \
-        assert_int_equal(pedia_error_last_code(), (code));                     \
-        if (!strstr(pedia_error_last_message(), (sub)))                        \
-            fail_msg("message \"%s\" lacks \"%s\"",                            \
-                     pedia_error_last_message(), (sub));                       \
-    } while (0)
 
 /* Parse JSON written with ' for "; the caller puts it. */
 static inline struct json_object *
