@@ -11,10 +11,9 @@
 #include <unistd.h>
 
 #include "pedia_test.h"
+#include "sql_test.h"
 #include "store/store_int.h"
 #include "store/store_sql.h"
-
-static const pedia_sys_store_driver *const D = &pdi_store_sqlite_driver;
 
 #define WEIRD "we'ird%_\\\"]"
 #define BOBBY "'; DROP TABLE pedia_resources;--"
@@ -67,11 +66,6 @@ static const struct frow FIX[] = {
     {"c3", "", "pods", WEIRD, "x", "", 80, "k=" WEIRD, NULL, 0, "we\\ird.k\n"},
 };
 #define NFIX (sizeof FIX / sizeof FIX[0])
-
-struct fx {
-    char uri[256];
-    pedia_sys_store *st;
-};
 
 static void
 json_str(struct pdi_buf *b, const char *s)
@@ -159,26 +153,7 @@ load_fixture(pedia_sys_store *st)
 static int
 setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-
-    snprintf(f->uri, sizeof f->uri,
-             "sqlite:file:pedia-sql-%d-%p?mode=memory&cache=shared",
-             (int)getpid(), (void *)f);
-    if (D->open(&f->st, f->uri, NULL) != PEDIA_OK)
-        return -1;
-    load_fixture(f->st);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-
-    D->close(f->st);
-    free(f);
-    return 0;
+    return sql_fx_open(state, "sql", load_fixture);
 }
 
 static const pedia_sys_sort DEFAULT_SORT[] = {

@@ -12,22 +12,16 @@
 #include <unistd.h>
 
 #include "pedia_test.h"
+#include "sql_test.h"
 #include "store/store_int.h"
 #include "store/store_sql.h"
 #include "store/store_sqlite_int.h"
-
-static const pedia_sys_store_driver *const D = &pdi_store_sqlite_driver;
 
 #define WEIRD "we'ird\"ns\\"
 #define MAXROWS 64
 
 static const char *const CLUSTERS[] = {"c1", "c2", "c3"};
 static const char *const NSS[] = {"a", "b", WEIRD};
-
-struct fx {
-    char uri[256];
-    pedia_sys_store *st;
-};
 
 struct row {
     char cluster[32], ns[32], name[32], grp[8], res[16];
@@ -87,26 +81,7 @@ load(pedia_sys_store *st)
 static int
 setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-
-    snprintf(f->uri, sizeof f->uri,
-             "sqlite:file:pedia-scope-%d-%p?mode=memory&cache=shared",
-             (int)getpid(), (void *)f);
-    if (D->open(&f->st, f->uri, NULL) != PEDIA_OK)
-        return -1;
-    load(f->st);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-
-    D->close(f->st);
-    free(f);
-    return 0;
+    return sql_fx_open(state, "scope", load);
 }
 
 /* ---- the reference --------------------------------------------------------
