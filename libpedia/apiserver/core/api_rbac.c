@@ -116,32 +116,47 @@ with_authenticated(struct pdi_authz_user *u, const char **groups)
     u->n_groups++;
 }
 
+/* One request put to RBAC: the user (with system:authenticated) and the
+ * attributes. Not to be copied: u.groups may point into groups. */
+struct ask {
+    struct pdi_authz_user u;
+    const char *groups[MAX_GROUPS + 1];
+    struct pdi_authz_attrs at;
+    char path[PATH_MAX_LEN];
+};
+
+static void
+ask_init(struct ask *q, const pedia_api_user *user,
+         const struct pdi_api_info *in)
+{
+    q->u = (struct pdi_authz_user){user->name,     user->uid, user->groups,
+                                   user->n_groups, NULL,      0};
+    with_authenticated(&q->u, q->groups);
+    path_of(in, q->path, sizeof q->path);
+    attrs_of(in, q->path, &q->at);
+}
+
 enum pdi_api_decision
 pdi_api_rbac_authorize(void *payload, const pedia_api_user *user,
                        const struct pdi_api_info *info, char *reason,
                        size_t cap)
 {
     struct pedia_api *api = payload;
-    struct pdi_authz_user u = {user->name,     user->uid, user->groups,
-                               user->n_groups, NULL,      0};
-    const char *groups[MAX_GROUPS + 1];
-    struct pdi_authz_attrs at;
-    char path[PATH_MAX_LEN];
+    struct ask q;
 
     if (cap)
         reason[0] = '\0';
-    with_authenticated(&u, groups);
-    if (pdi_authz_privileged(&u) || (api->authz_modes & PDI_API_AUTHZ_ALWAYS))
+    ask_init(&q, user, info);
+    if (pdi_authz_privileged(&q.u) || (api->authz_modes & PDI_API_AUTHZ_ALWAYS))
         return PDI_API_ALLOW;
-    path_of(info, path, sizeof path);
-    attrs_of(info, path, &at);
     if ((api->authz_modes & PDI_API_AUTHZ_RBAC) &&
-        allowed_in(api, PDI_API_LOCAL_SCOPE, &u, &at, reason, cap))
+        allowed_in(api, PDI_API_LOCAL_SCOPE, &q.u, &q.at, reason, cap))
         return PDI_API_ALLOW;
     if ((api->authz_modes & PDI_API_AUTHZ_MEMBER) &&
         info->root == PDI_API_ROOT_SEARCH &&
-        (info->cluster ? allowed_in(api, info->cluster, &u, &at, reason, cap)
-                       : allowed_in_every_cluster(api, &u, &at, reason, cap)))
+        (info->cluster
+             ? allowed_in(api, info->cluster, &q.u, &q.at, reason, cap)
+             : allowed_in_every_cluster(api, &q.u, &q.at, reason, cap)))
         return PDI_API_ALLOW;
     return PDI_API_DENY;
 }
@@ -149,17 +164,10 @@ pdi_api_rbac_authorize(void *payload, const pedia_api_user *user,
 enum pdi_api_scoping
 pdi_api_rbac_scope(struct pdi_api_req *rq)
 {
-    const pedia_api_user *user = rq->in->user;
-    struct pdi_authz_user u = {user->name,     user->uid, user->groups,
-                               user->n_groups, NULL,      0};
-    const char *groups[MAX_GROUPS + 1];
-    struct pdi_authz_attrs at;
-    char path[PATH_MAX_LEN];
+    struct ask q;
 
-    with_authenticated(&u, groups);
-    path_of(&rq->info, path, sizeof path);
-    attrs_of(&rq->info, path, &at);
-    return pdi_api_scope_request(rq, &u, &at);
+    ask_init(&q, rq->in->user, &rq->info);
+    return pdi_api_scope_request(rq, &q.u, &q.at);
 }
 
 pedia_err
