@@ -12,6 +12,11 @@
  * resumes it; the content reader then sees the hang-up and ends the
  * response.
  *
+ * A socket is registered for one suspension only (added when the stream
+ * suspends, removed before it resumes): while suspended libmicrohttpd
+ * cannot close it, so its number cannot be reused under us, which a
+ * registration kept for the stream's whole life could not promise.
+ *
  * Entries are slots with a generation: an event can still be in flight
  * for a slot that was just removed, and the generation makes it a no-op
  * instead of a touch of freed memory. Lock order: the owner's lock, then
