@@ -377,6 +377,20 @@ feed_thread(void *arg)
 
 /* ---- life ---- */
 
+/* Free what a cache holds once its feed thread is gone (or never ran). */
+static void
+wcache_release(struct pdi_wcache *c)
+{
+    pedia_changes_free(c->ch);
+    while (atomic_load(&c->head) < atomic_load(&c->tail))
+        evict_head(c);
+    pthread_mutex_destroy(&c->mu);
+    pthread_rwlock_destroy(&c->rw);
+    pdi_free(c->a, c->ring);
+    pdi_free(c->a, c->keys);
+    pdi_free(c->a, c);
+}
+
 static struct pdi_wcache *
 wcache_new(struct pedia_api *api)
 {
@@ -398,12 +412,7 @@ wcache_new(struct pedia_api *api)
     pthread_mutex_init(&c->mu, NULL);
     if (!ring_grow(c) || feed_open(c) ||
         pthread_create(&c->thread, NULL, feed_thread, c) != 0) {
-        pedia_changes_free(c->ch);
-        pthread_mutex_destroy(&c->mu);
-        pthread_rwlock_destroy(&c->rw);
-        pdi_free(c->a, c->ring);
-        pdi_free(c->a, c->keys);
-        pdi_free(c->a, c);
+        wcache_release(c);
         return NULL;
     }
     return c;
@@ -414,14 +423,7 @@ wcache_destroy(struct pdi_wcache *c)
 {
     atomic_store(&c->stop, true);
     pthread_join(c->thread, NULL);
-    pedia_changes_free(c->ch);
-    while (atomic_load(&c->head) < atomic_load(&c->tail))
-        evict_head(c);
-    pthread_mutex_destroy(&c->mu);
-    pthread_rwlock_destroy(&c->rw);
-    pdi_free(c->a, c->ring);
-    pdi_free(c->a, c->keys);
-    pdi_free(c->a, c);
+    wcache_release(c);
 }
 
 /* The cache is made by the first watch that needs it. Making it reads the
