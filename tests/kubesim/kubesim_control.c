@@ -44,8 +44,8 @@ arg(struct MHD_Connection *c, const char *name)
     return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
 }
 
-static double
-num(struct json_object *j, const char *key, double dflt)
+double
+ks_json_num(struct json_object *j, const char *key, double dflt)
 {
     struct json_object *v;
 
@@ -166,13 +166,13 @@ post_generate(struct kubesim *ks, struct MHD_Connection *c,
 {
     struct kubesim_gen_options g = {0};
 
-    g.seed = (uint64_t)num(j, "seed", 1);
-    g.pods = (unsigned)num(j, "pods", 100);
-    g.namespaces = (unsigned)num(j, "namespaces", 0);
-    g.nodes = (unsigned)num(j, "nodes", 0);
-    g.widgets = (unsigned)num(j, "widgets", 0);
-    g.pod_min_bytes = (unsigned)num(j, "pod_min_bytes", 0);
-    g.pod_max_bytes = (unsigned)num(j, "pod_max_bytes", 0);
+    g.seed = (uint64_t)ks_json_num(j, "seed", 1);
+    g.pods = (unsigned)ks_json_num(j, "pods", 100);
+    g.namespaces = (unsigned)ks_json_num(j, "namespaces", 0);
+    g.nodes = (unsigned)ks_json_num(j, "nodes", 0);
+    g.widgets = (unsigned)ks_json_num(j, "widgets", 0);
+    g.pod_min_bytes = (unsigned)ks_json_num(j, "pod_min_bytes", 0);
+    g.pod_max_bytes = (unsigned)ks_json_num(j, "pod_max_bytes", 0);
     if (kubesim_generate(ks, &g) != 0)
         return reply(c, 500, "{\"error\":\"generation failed\"}");
     return get_state(ks, c);
@@ -224,20 +224,20 @@ post_fault(struct kubesim *ks, struct MHD_Connection *c, const char *url,
     } else if (strcmp(url, "/cut-watches") == 0) {
         kubesim_cut_watches(ks);
     } else if (strcmp(url, "/outage") == 0) {
-        if (kubesim_set_outage(ks, (unsigned)num(j, "seconds", 1)) != 0)
+        if (kubesim_set_outage(ks, (unsigned)ks_json_num(j, "seconds", 1)) != 0)
             return reply(c, 409, "{\"error\":\"stopping\"}");
     } else if (strcmp(url, "/fail") == 0) {
-        int code = (int)num(j, "code", 500);
+        int code = (int)ks_json_num(j, "code", 500);
         if (code < 400 || code > 599)
             return reply(c, 400, "{\"error\":\"code must be 4xx or 5xx\"}");
-        double n = num(j, "count", 1);
+        double n = ks_json_num(j, "count", 1);
         kubesim_fail_next(ks, n > 0 && n < 1e9 ? (unsigned)n : 0, code);
     } else if (strcmp(url, "/fault") == 0) {
         return post_type_fault(ks, c, j);
     } else if (strcmp(url, "/latency") == 0) {
-        kubesim_set_latency_ms(ks, (unsigned)num(j, "ms", 0));
+        kubesim_set_latency_ms(ks, (unsigned)ks_json_num(j, "ms", 0));
     } else if (strcmp(url, "/churn") == 0) {
-        kubesim_churn_start(ks, num(j, "rate", 0));
+        kubesim_churn_start(ks, ks_json_num(j, "rate", 0));
     } else if (strcmp(url, "/crds") == 0) {
         if (kubesim_add_crd(ks) != 0)
             return reply(c, 500, "{\"error\":\"cannot add CRD\"}");

@@ -135,6 +135,10 @@ bool ks_parse_u64(const char *s, uint64_t *out);
 
 /* kubesim_store.c */
 int ks_type_find(const char *group, const char *resource);
+/* Member `key` of a control request's JSON object as a number, or dflt
+ * (kubesim_control.c). */
+struct json_object;
+double ks_json_num(struct json_object *j, const char *key, double dflt);
 int ks_type_by_kind(const char *api_version, const char *kind);
 bool ks_type_served(const struct kubesim *ks, int tidx);
 void ks_obj_unref(struct ks_obj *o);

@@ -114,16 +114,6 @@ ks_stamp_tick(struct kubesim *ks, uint64_t elapsed_ms)
     }
 }
 
-static double
-num(struct json_object *j, const char *key, double dflt)
-{
-    struct json_object *v;
-
-    if (!j || !json_object_object_get_ex(j, key, &v))
-        return dflt;
-    return json_object_get_double(v);
-}
-
 int
 ks_stamp_get(struct kubesim *ks, struct MHD_Connection *c)
 {
@@ -152,9 +142,9 @@ ks_stamp_post(struct kubesim *ks, struct MHD_Connection *c,
               struct json_object *j)
 {
     struct json_object *jns = NULL;
-    double rate = num(j, "rate", 0), count = num(j, "count", 0);
-    double objects = num(j, "objects", 0);
-    double namespaces = num(j, "namespaces", 0);
+    double rate = ks_json_num(j, "rate", 0), count = ks_json_num(j, "count", 0);
+    double objects = ks_json_num(j, "objects", 0);
+    double namespaces = ks_json_num(j, "namespaces", 0);
 
     if (j)
         json_object_object_get_ex(j, "namespace", &jns);
