@@ -38,10 +38,7 @@ fx_start(struct fx *f, const char *res, const char *extra, unsigned page_cap)
 static void
 fx_stop(struct fx *f)
 {
-    pedia_engine_stop(f->env.engine);
-    kubesim_stop(f->ks);
-    kubesim_free(f->ks);
-    ts_env_close(&f->env);
+    ts_stop(&f->env, f->ks);
 }
 
 static void

@@ -152,10 +152,7 @@ fx_sync(struct fx *f)
 static void
 fx_stop(struct fx *f)
 {
-    pedia_engine_stop(f->env.engine);
-    kubesim_stop(f->ks);
-    kubesim_free(f->ks);
-    ts_env_close(&f->env);
+    ts_stop(&f->env, f->ks);
 }
 
 /* While the fault lasts, the member is asked a bounded number of times:

@@ -134,6 +134,16 @@ ts_env_close(struct ts_env *env)
     free(env->dir);
 }
 
+/* Stop the engine and the member, then close the environment. */
+static PDI_UNUSED void
+ts_stop(struct ts_env *env, struct kubesim *ks)
+{
+    pedia_engine_stop(env->engine);
+    kubesim_stop(ks);
+    kubesim_free(ks);
+    ts_env_close(env);
+}
+
 /* A PediaCluster for a plain-HTTP kubesim; `extra` is appended to spec
  * (e.g. ",\"syncAllCustomResources\":true"); `res` is the syncResources
  * JSON array. */
