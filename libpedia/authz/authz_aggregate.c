@@ -30,17 +30,6 @@
 /* ---- selectors ----------------------------------------------------------
  */
 
-static struct json_object *
-member(struct json_object *parent, const char *key)
-{
-    struct json_object *v = NULL;
-
-    if (!json_object_is_type(parent, json_type_object) ||
-        !json_object_object_get_ex(parent, key, &v))
-        return NULL;
-    return v;
-}
-
 /* A label key and its values checked as kube's labels.NewRequirement does.
  */
 static pedia_err
@@ -153,7 +142,8 @@ match_expr(struct pdi_authz_object *o, struct json_object *e,
                              "selector operator",
                              what, field, op);
     snprintf(f, sizeof f, "%.180s.values", field);
-    rc = pdi_authz_strs_compile(&vals, &o->arena, member(e, "values"), what, f);
+    rc = pdi_authz_strs_compile(&vals, &o->arena, pdi_authz_member(e, "values"),
+                                what, f);
     if (rc != PEDIA_OK)
         return rc;
     r->key = pdi_authz_arena_strndup(&o->arena, key, strlen(key));
@@ -169,8 +159,8 @@ compile_selector(struct pdi_authz_object *o, struct json_object *js,
                  struct pdi_authz_selector *s, const char *what,
                  const char *field)
 {
-    struct json_object *ml = member(js, "matchLabels");
-    struct json_object *me = member(js, "matchExpressions");
+    struct json_object *ml = pdi_authz_member(js, "matchLabels");
+    struct json_object *me = pdi_authz_member(js, "matchExpressions");
     size_t nl, ne, i;
     char f[200];
     pedia_err rc;
@@ -201,14 +191,14 @@ pedia_err
 pdi_authz_selectors_compile(struct pdi_authz_object *o,
                             struct json_object *root, const char *what)
 {
-    struct json_object *ag = member(root, "aggregationRule"), *list;
+    struct json_object *ag = pdi_authz_member(root, "aggregationRule"), *list;
     char field[96];
     size_t n, i;
     pedia_err rc;
 
     if (!ag)
         return PEDIA_OK;
-    list = member(ag, "clusterRoleSelectors");
+    list = pdi_authz_member(ag, "clusterRoleSelectors");
     if (!json_object_is_type(ag, json_type_object) ||
         (list && !json_object_is_type(list, json_type_array)))
         return pdi_error_set(PEDIA_EINVAL, 0,

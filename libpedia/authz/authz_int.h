@@ -75,11 +75,13 @@ struct pdi_authz_slot *pdi_authz_map_upsert(struct pdi_authz_map *m,
                                             uint64_t h);
 /* Room for n keys without growing (slots then never move). */
 pedia_err pdi_authz_map_reserve(struct pdi_authz_map *m, size_t n);
-/* Remove the slot of k; returns its value (NULL when missing). */
-void *pdi_authz_map_remove(struct pdi_authz_map *m,
-                           const struct pdi_authz_key *k, uint64_t h);
 
 /* ---- compiled objects (authz_object.c, authz_rule.c) ------------------- */
+
+/* The member `key` of a JSON object (not a path: label keys have dots),
+ * NULL when parent is no object, or the member is absent or null. */
+struct json_object *pdi_authz_member(struct json_object *parent,
+                                     const char *key);
 
 /* A binding subject. */
 struct pdi_authz_subject {

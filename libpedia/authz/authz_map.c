@@ -1,13 +1,12 @@
 /*
  * authz_map.c: the module's hash map, keyed by (tag, namespace, name).
  *
- * Open addressing with linear probing at a load of at most one half, and
- * backward-shift deletion (no tombstones), so a map that sees removes
- * stays as fast as a fresh one. Keys are not copied: their strings belong
- * to the values, which outlive their slots. Hash 0 marks an empty slot;
- * keys never hash to it. Maps are built once per snapshot (roles by name,
- * subject indexes, reserved to their final size) and then only read, by
- * any number of threads.
+ * Open addressing with linear probing at a load of at most one half, no
+ * removal: maps are built once per snapshot (roles by name, subject
+ * indexes, reserved to their final size) and then only read, by any
+ * number of threads. Keys are not copied: their strings belong to the
+ * values, which outlive their slots. Hash 0 marks an empty slot; keys
+ * never hash to it.
  */
 #include <string.h>
 
@@ -139,37 +138,4 @@ pdi_authz_map_upsert(struct pdi_authz_map *m, const struct pdi_authz_key *k,
     s->k = *k;
     m->n++;
     return s;
-}
-
-/* Is home slot k outside the cyclic range (i, j]? Then the entry at j may
- * move back to the hole at i. */
-static bool
-may_move(size_t i, size_t j, size_t k)
-{
-    if (i <= j)
-        return k <= i || k > j;
-    return k <= i && k > j;
-}
-
-void *
-pdi_authz_map_remove(struct pdi_authz_map *m, const struct pdi_authz_key *k,
-                     uint64_t h)
-{
-    struct pdi_authz_slot *s = pdi_authz_map_find(m, k, h);
-    size_t mask = m->cap - 1, i, j;
-    void *val;
-
-    if (!s)
-        return NULL;
-    val = s->val;
-    i = (size_t)(s - m->slots);
-    for (j = (i + 1) & mask; m->slots[j].h; j = (j + 1) & mask) {
-        if (may_move(i, j, m->slots[j].h & mask)) {
-            m->slots[i] = m->slots[j];
-            i = j;
-        }
-    }
-    memset(&m->slots[i], 0, sizeof m->slots[i]);
-    m->n--;
-    return val;
 }

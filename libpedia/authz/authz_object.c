@@ -58,10 +58,8 @@ struct cc {
     char what[400];
 };
 
-/* The member `key` of an object (not a path: label keys have dots), NULL
- * when absent or JSON null. */
-static struct json_object *
-member(struct json_object *parent, const char *key)
+struct json_object *
+pdi_authz_member(struct json_object *parent, const char *key)
 {
     struct json_object *v = NULL;
 
@@ -77,7 +75,7 @@ static pedia_err
 get_str(struct cc *c, struct json_object *parent, const char *key,
         bool required, const char *field, const char **out)
 {
-    struct json_object *v = member(parent, key);
+    struct json_object *v = pdi_authz_member(parent, key);
     const char *s;
     size_t n;
 
@@ -153,7 +151,7 @@ static pedia_err
 get_list(struct cc *c, struct json_object *parent, const char *key,
          const char *field, struct json_object **out, size_t *n)
 {
-    *out = member(parent, key);
+    *out = pdi_authz_member(parent, key);
     *n = 0;
     if (!*out)
         return PEDIA_OK;
