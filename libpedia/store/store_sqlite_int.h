@@ -79,7 +79,7 @@ void pdi_sqlite_plan_labels(sqlite3 *db, const pedia_sys_query *q, bool *hints);
 /* Scope planning (see store_sqlite_query.c): do q's authorization scopes
  * admit so few rows, in an order the index does not give, that they should
  * drive the search (pdi_sql.scope_selective)? */
-bool pdi_sqlite_scope_selective(sqlite3 *db, const pedia_sys_query *q);
+bool pdi_sqlite_scope_selective(struct pdi_sqlite *h, const pedia_sys_query *q);
 
 /* The driver handle is a struct pdi_sqlite behind the opaque type. */
 static inline struct pdi_sqlite *

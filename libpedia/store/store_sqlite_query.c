@@ -130,41 +130,6 @@ index_order(const pedia_sys_query *q)
     return true;
 }
 
-bool
-pdi_sqlite_scope_selective(sqlite3 *db, const pedia_sys_query *q)
-{
-    struct pdi_sql sql;
-    sqlite3_stmt *s = NULL;
-    bool selective = false;
-    int64_t bound = SELECTIVE_MAX;
-
-    if (q->version < 3 || !q->scoped || !q->n_scopes || index_order(q))
-        return false;
-    if (q->limit > 0 && q->limit < SELECTIVE_MAX / SELECTIVE_PAGES)
-        bound = q->limit * SELECTIVE_PAGES;
-    if (bound < SELECTIVE_MIN)
-        bound = SELECTIVE_MIN;
-    pdi_sql_init(&sql, &pdi_sql_dialect_sqlite, NULL);
-    if (pdi_sql_build_scope_probe(&sql, q, bound) == PEDIA_OK &&
-        sqlite3_prepare_v2(db, sql.text.ptr, (int)sql.text.len, &s, NULL) ==
-            SQLITE_OK) {
-        for (size_t i = 0; i < sql.n_params; i++) {
-            const struct pdi_sql_param *p = &sql.params[i];
-            if (p->type == PDI_SQL_PARAM_INT)
-                sqlite3_bind_int64(s, (int)i + 1, p->i);
-            else
-                sqlite3_bind_text(s, (int)i + 1, p->text, (int)p->len,
-                                  SQLITE_STATIC);
-        }
-        selective =
-            sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) < bound;
-    }
-    sqlite3_finalize(s);
-    pdi_sql_free(&sql);
-    pdi_error_clear(); /* a failed probe only means no hint */
-    return selective;
-}
-
 /* ---- statement cache ------------------------------------------------------
  */
 
@@ -234,6 +199,39 @@ cache_release(sqlite3_stmt *s, struct pdi_sqlite_cached *slot)
     slot->in_use = false;
 }
 
+/* Scope planning: do q's authorization scopes admit so few rows, in an
+ * order the index does not give, that they should drive the search
+ * (pdi_sql.scope_selective)? A bounded count, through the statement
+ * cache like any search. */
+bool
+pdi_sqlite_scope_selective(struct pdi_sqlite *h, const pedia_sys_query *q)
+{
+    struct pdi_sqlite_cached *slot = NULL;
+    struct pdi_sql sql;
+    sqlite3_stmt *s = NULL;
+    bool selective = false;
+    int64_t bound = SELECTIVE_MAX;
+
+    if (q->version < 3 || !q->scoped || !q->n_scopes || index_order(q))
+        return false;
+    if (q->limit > 0 && q->limit < SELECTIVE_MAX / SELECTIVE_PAGES)
+        bound = q->limit * SELECTIVE_PAGES;
+    if (bound < SELECTIVE_MIN)
+        bound = SELECTIVE_MIN;
+    pdi_sql_init(&sql, &pdi_sql_dialect_sqlite, NULL);
+    if (pdi_sql_build_scope_probe(&sql, q, bound) == PEDIA_OK &&
+        !sql.text.oom &&
+        cache_prepare(h, sql.text.ptr, sql.text.len, &s, &slot) == SQLITE_OK) {
+        selective = bind_params(h, s, &sql) == PEDIA_OK &&
+                    sqlite3_step(s) == SQLITE_ROW &&
+                    sqlite3_column_int64(s, 0) < bound;
+        cache_release(s, slot);
+    }
+    pdi_sql_free(&sql);
+    pdi_error_clear(); /* a failed probe only means no hint */
+    return selective;
+}
+
 /* Build with `build`, prepare and bind; release *out with
  * cache_release(*out, *slot). */
 static pedia_err
@@ -258,7 +256,7 @@ prepare_query(struct pdi_sqlite *h, const pedia_sys_query *q, bool count,
     }
     *slot = NULL;
     if (!count)
-        sql.scope_selective = pdi_sqlite_scope_selective(h->db, q);
+        sql.scope_selective = pdi_sqlite_scope_selective(h, q);
     err = count ? pdi_sql_build_count(&sql, q) : pdi_sql_build_select(&sql, q);
     if (!err && sql.text.oom)
         err = pdi_error_oom();

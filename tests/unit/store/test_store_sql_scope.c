@@ -495,11 +495,11 @@ test_store_sql_scope__plans(void **state)
                                  "(grp=? AND version=? AND resource=? AND "
                                  "cluster=? AND namespace=?)"));
     assert_null(strstr(plan, "TEMP B-TREE"));
-    assert_false(pdi_sqlite_scope_selective(h->db, &q));
+    assert_false(pdi_sqlite_scope_selective(h, &q));
     pdi_sql_free(&s);
     /* Newest first over few rows: the scopes drive, then a sort. */
     q.sorts = SORT_NEWEST, q.n_sorts = 2;
-    assert_true(pdi_sqlite_scope_selective(h->db, &q));
+    assert_true(pdi_sqlite_scope_selective(h, &q));
     pdi_sql_init(&s, &pdi_sql_dialect_sqlite, NULL);
     s.scope_selective = true;
     assert_int_equal(pdi_sql_build_select(&s, &q), PEDIA_OK);
