@@ -249,10 +249,6 @@ uint64_t pdi_query_plan_fingerprint(const struct pdi_query_plan *p);
 /* ---- query_scope.c ------------------------------------------------------- */
 void pdi_qscopes_free(const struct pdi_alloc *a, struct pdi_qscope *v,
                       size_t n);
-/* The order of scope types: untyped (NULL group) first, then by group and
- * resource. */
-int pdi_qscope_type_cmp(const char *g1, const char *r1, const char *g2,
-                        const char *r2);
 /* Fill the plan's scopes (after its clusters and types): the query's, minus
  * those that cannot admit a row of the plan; none left = p->none. */
 pedia_err pdi_query_plan_scopes(struct pdi_query_plan *p, const pedia_query *q);

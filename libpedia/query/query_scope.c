@@ -47,41 +47,27 @@ bad_scope(size_t i, const char *what)
                          what);
 }
 
+static const char empty_ns[] = "an empty namespace (cluster-scoped rows "
+                               "are granted by a scope without namespaces)";
+
 static pedia_err
 check_scope(const pedia_sys_scope *sc, size_t i)
 {
-    if (!sc->cluster || !sc->cluster[0])
-        return bad_scope(i, "no cluster");
-    if (sc->n_namespaces && !sc->namespaces)
-        return bad_scope(i, "no namespace list");
-    for (size_t k = 0; k < sc->n_namespaces; k++) {
-        if (!sc->namespaces[k] || !sc->namespaces[k][0])
-            return bad_scope(i, "an empty namespace (cluster-scoped rows are "
-                                "granted by a scope without namespaces)");
-    }
-    if (!sc->group != !sc->resource || (sc->resource && !sc->resource[0]))
-        return bad_scope(i, "group and resource go together");
-    return PEDIA_OK;
-}
+    static const char *const why[] = {
+        [PDI_SCOPE_NO_CLUSTER] = "no cluster",
+        [PDI_SCOPE_NO_NS_LIST] = "no namespace list",
+        [PDI_SCOPE_EMPTY_NS] = empty_ns,
+        [PDI_SCOPE_HALF_TYPE] = "group and resource go together"};
+    enum pdi_scope_fault f = pdi_scope_check(sc);
 
-/* Order of types: untyped first, then by group and resource. */
-int
-pdi_qscope_type_cmp(const char *g1, const char *r1, const char *g2,
-                    const char *r2)
-{
-    int c;
-
-    if (!g1 || !g2)
-        return (g1 != NULL) - (g2 != NULL);
-    c = strcmp(g1, g2);
-    return c ? c : strcmp(r1, r2);
+    return f == PDI_SCOPE_OK ? PEDIA_OK : bad_scope(i, why[f]);
 }
 
 static int
 cmp_scope(const void *a, const void *b)
 {
     const struct pdi_qscope *x = a, *y = b;
-    int c = pdi_qscope_type_cmp(x->group, x->resource, y->group, y->resource);
+    int c = pdi_scope_type_cmp(x->group, x->resource, y->group, y->resource);
 
     return c ? c : strcmp(x->cluster, y->cluster);
 }
@@ -316,8 +302,8 @@ pdi_query_scopes_admit(const pedia_sys_query *sq, const pedia_sys_record *rec)
         const pedia_sys_scope *sc;
 
         for (j = i + 1; j < sq->n_scopes &&
-                        pdi_qscope_type_cmp(v[i].group, v[i].resource,
-                                            v[j].group, v[j].resource) == 0;
+                        pdi_scope_type_cmp(v[i].group, v[i].resource,
+                                           v[j].group, v[j].resource) == 0;
              j++)
             ;
         if (!scope_type_admits(&v[i], rec))

@@ -82,4 +82,20 @@ uint64_t pdi_store_probes(pedia_store *st);
  * processes are seen through the driver's wait. */
 pedia_err pdi_store_wait(pedia_store *st, int64_t after, int timeout_ms);
 
+/* ---- authorization scopes (store_sql_scope.c), shared with query ---- */
+
+/* What is wrong with a scope, if anything (each caller words it). */
+enum pdi_scope_fault {
+    PDI_SCOPE_OK = 0,
+    PDI_SCOPE_NO_CLUSTER,
+    PDI_SCOPE_NO_NS_LIST,
+    PDI_SCOPE_EMPTY_NS,
+    PDI_SCOPE_HALF_TYPE /* group without resource, or the reverse */
+};
+enum pdi_scope_fault pdi_scope_check(const pedia_sys_scope *sc);
+/* Order of scope types: untyped (NULL group) first, then by group and
+ * resource. */
+int pdi_scope_type_cmp(const char *g1, const char *r1, const char *g2,
+                       const char *r2);
+
 #endif

@@ -56,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store.h"
 #include "store/store_sql.h"
 
 /* The namespace list is used while C x N <= P * CROSS_FACTOR + CROSS_SLACK
@@ -98,20 +99,33 @@ bad_scope(size_t i, const char *what)
                          i + 1, what);
 }
 
+enum pdi_scope_fault
+pdi_scope_check(const pedia_sys_scope *sc)
+{
+    if (!sc->cluster || !sc->cluster[0])
+        return PDI_SCOPE_NO_CLUSTER;
+    if (sc->n_namespaces && !sc->namespaces)
+        return PDI_SCOPE_NO_NS_LIST;
+    for (size_t k = 0; k < sc->n_namespaces; k++) {
+        if (!sc->namespaces[k] || !sc->namespaces[k][0])
+            return PDI_SCOPE_EMPTY_NS;
+    }
+    if (!sc->group != !sc->resource || (sc->resource && !sc->resource[0]))
+        return PDI_SCOPE_HALF_TYPE;
+    return PDI_SCOPE_OK;
+}
+
 static pedia_err
 check_scope(const pedia_sys_scope *sc, size_t i)
 {
-    if (!sc->cluster || !sc->cluster[0])
-        return bad_scope(i, "has no cluster");
-    if (sc->n_namespaces && !sc->namespaces)
-        return bad_scope(i, "has no namespace list");
-    for (size_t k = 0; k < sc->n_namespaces; k++) {
-        if (!sc->namespaces[k] || !sc->namespaces[k][0])
-            return bad_scope(i, "has an empty namespace");
-    }
-    if (!sc->group != !sc->resource || (sc->resource && !sc->resource[0]))
-        return bad_scope(i, "names half a type");
-    return PEDIA_OK;
+    static const char *const why[] = {
+        [PDI_SCOPE_NO_CLUSTER] = "has no cluster",
+        [PDI_SCOPE_NO_NS_LIST] = "has no namespace list",
+        [PDI_SCOPE_EMPTY_NS] = "has an empty namespace",
+        [PDI_SCOPE_HALF_TYPE] = "names half a type"};
+    enum pdi_scope_fault f = pdi_scope_check(sc);
+
+    return f == PDI_SCOPE_OK ? PEDIA_OK : bad_scope(i, why[f]);
 }
 
 static pedia_err
@@ -143,16 +157,22 @@ cmp_pair(const void *a, const void *b)
     return c ? c : strcmp(x->ns, y->ns);
 }
 
-/* Order of scopes by type: untyped first. */
-static int
-cmp_type(const pedia_sys_scope *x, const pedia_sys_scope *y)
+int
+pdi_scope_type_cmp(const char *g1, const char *r1, const char *g2,
+                   const char *r2)
 {
     int c;
 
-    if (!x->group || !y->group)
-        return (x->group != NULL) - (y->group != NULL);
-    c = strcmp(x->group, y->group);
-    return c ? c : strcmp(x->resource, y->resource);
+    if (!g1 || !g2)
+        return (g1 != NULL) - (g2 != NULL);
+    c = strcmp(g1, g2);
+    return c ? c : strcmp(r1, r2);
+}
+
+static int
+cmp_type(const pedia_sys_scope *x, const pedia_sys_scope *y)
+{
+    return pdi_scope_type_cmp(x->group, x->resource, y->group, y->resource);
 }
 
 static int
