@@ -93,19 +93,24 @@ unite(struct pedia_api *api, const char *scope, const struct pdi_authz_user *u,
 
 /* Start g from what pediad's own policy grants (the same in every
  * cluster, so worked out once per request for each kind of type). */
+struct local {
+    struct cgrant g[2]; /* by ns_scoped */
+    bool have[2];
+};
+
 static pedia_err
-from_local(struct pdi_api_req *rq, struct cgrant local[2], bool have[2],
-           bool ns_scoped, const struct pdi_authz_user *u,
-           const struct pdi_authz_attrs *at, struct cgrant *g)
+from_local(struct pdi_api_req *rq, struct local *loc, bool ns_scoped,
+           const struct pdi_authz_user *u, const struct pdi_authz_attrs *at,
+           struct cgrant *g)
 {
-    struct cgrant *l = &local[ns_scoped];
+    struct cgrant *l = &loc->g[ns_scoped];
     pedia_err err = PEDIA_OK;
 
     if (!(rq->api->authz_modes & PDI_API_AUTHZ_RBAC))
         return PEDIA_OK;
-    if (!have[ns_scoped]) {
+    if (!loc->have[ns_scoped]) {
         err = unite(rq->api, PDI_API_LOCAL_SCOPE, u, at, ns_scoped, l);
-        have[ns_scoped] = !err;
+        loc->have[ns_scoped] = !err;
     }
     g->all = l->all;
     for (size_t i = 0; !err && !g->all && i < l->ns.n; i++)
@@ -119,12 +124,12 @@ build(struct pdi_api_req *rq, const struct pdi_api_snapshot *snap,
       const struct pdi_authz_user *u, const struct pdi_authz_attrs *at)
 {
     const struct pdi_api_info *in = &rq->info;
-    struct cgrant local[2] = {{NULL, false, {0}}, {NULL, false, {0}}};
-    bool have[2] = {false, false};
+    struct local loc = {{{NULL, false, {0}}, {NULL, false, {0}}},
+                        {false, false}};
     pedia_err err = PEDIA_OK;
 
-    pdi_strvec_init(&local[0].ns, rq->a);
-    pdi_strvec_init(&local[1].ns, rq->a);
+    pdi_strvec_init(&loc.g[0].ns, rq->a);
+    pdi_strvec_init(&loc.g[1].ns, rq->a);
     for (size_t i = 0; !err && i < snap->n; i++) {
         const char *c = snap->v[i].name;
         struct cgrant g = {c, false, {0}};
@@ -133,15 +138,15 @@ build(struct pdi_api_req *rq, const struct pdi_api_snapshot *snap,
             continue;
         ns_scoped = namespaced(snap, c, in);
         pdi_strvec_init(&g.ns, rq->a);
-        err = from_local(rq, local, have, ns_scoped, u, at, &g);
+        err = from_local(rq, &loc, ns_scoped, u, at, &g);
         if (!err && (rq->api->authz_modes & PDI_API_AUTHZ_MEMBER))
             err = unite(rq->api, c, u, at, ns_scoped, &g);
         if (!err && (g.all || g.ns.n > 0))
             err = pdi_api_req_add_scope(rq, c, g.all ? NULL : &g.ns);
         pdi_strvec_free(&g.ns);
     }
-    pdi_strvec_free(&local[0].ns);
-    pdi_strvec_free(&local[1].ns);
+    pdi_strvec_free(&loc.g[0].ns);
+    pdi_strvec_free(&loc.g[1].ns);
     return err;
 }
 
