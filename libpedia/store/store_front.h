@@ -43,7 +43,7 @@ struct pedia_store {
     pedia_err probe_err;         /* its outcome */
     char probe_msg[160];
     int64_t wfail_at; /* mono ms of the last write the database failed */
-    int64_t wok_at;   /* mono ms of the last write it accepted */
+    bool wfailing;    /* the last write that finished was failed */
     char wfail_msg[160];
     bool reported; /* a failing verdict was logged (until it clears) */
     char reported_msg[160];

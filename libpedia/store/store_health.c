@@ -27,7 +27,7 @@
  *
  * Locking: hmu guards the fields of this file in struct pedia_store;
  * write_since is atomic (read without wmu). hmu is never held while
- * waiting for wmu or for the database.
+ * waiting for wmu or for the database (it is taken while wmu is held).
  */
 #include <stdio.h>
 #include <string.h>
@@ -86,20 +86,23 @@ pdi_store_writer_take(pedia_store *st)
 void
 pdi_store_writer_give(pedia_store *st, pedia_err err)
 {
-    int64_t now = pdi_mono_ms();
-
+    /* Recorded before wmu is let go, so that the verdict follows the order
+     * writes finished in (hmu is taken under wmu, never the reverse). A
+     * flag, not two timestamps: a failure and a success within the same
+     * millisecond must still be told apart. */
     atomic_store(&st->write_since, 0);
-    pthread_mutex_unlock(&st->wmu);
     if (!err || err == PEDIA_ENOTFOUND) {
         pthread_mutex_lock(&st->hmu);
-        st->wok_at = now;
+        st->wfailing = false;
         pthread_mutex_unlock(&st->hmu);
     } else if (db_failure(err)) {
         pthread_mutex_lock(&st->hmu);
-        st->wfail_at = now;
+        st->wfailing = true;
+        st->wfail_at = pdi_mono_ms();
         client_msg(st->wfail_msg, sizeof st->wfail_msg, "store: writes fail");
         pthread_mutex_unlock(&st->hmu);
     }
+    pthread_mutex_unlock(&st->wmu);
 }
 
 /* ---- the probe ------------------------------------------------------------
@@ -203,8 +206,7 @@ pdi_store_check(pedia_store *st, char *msg, size_t cap)
     pthread_mutex_lock(&st->hmu);
     err = st->probe_err;
     snprintf(msg, cap, "%s", st->probe_msg);
-    if (!err && st->wfail_at > st->wok_at &&
-        now - st->wfail_at < WRITE_FAIL_TTL_MS) {
+    if (!err && st->wfailing && now - st->wfail_at < WRITE_FAIL_TTL_MS) {
         err = PEDIA_ESTORE;
         snprintf(msg, cap, "%s", st->wfail_msg);
     }
