@@ -7,7 +7,7 @@
  *   api_openapi_meta.c   the meta.k8s.io schemas the operations refer to;
  *   api_openapi_serve.c  hashing, ETag / 304 and the /openapi/v3 root.
  * Each group-version has its own file that uses only the core
- * (api_openapi_cluster.c, api_openapi_search.c), and
+ * (api_openapi_cluster.c, api_openapi_search.c, api_openapi_rbac.c), and
  * api_openapi_pedia.c lists them and routes /openapi/v3 requests.
  *
  * Every builder call takes the document's struct pdi_api_oa_jb and sets its
@@ -23,6 +23,9 @@
 
 #define PDI_API_OA_META "io.k8s.apimachinery.pkg.apis.meta.v1."
 #define PDI_API_OA_REF(name) "#/components/schemas/" name
+
+#define PDI_API_OA_RBAC_GROUP "rbac.authorization.k8s.io"
+#define PDI_API_OA_RBAC_VERSION "v1"
 
 /* A document under construction: json-c calls whose failure sets oom. */
 struct pdi_api_oa_jb {
@@ -189,5 +192,7 @@ void pdi_api_oa_serve_root(struct pedia_api_response *r,
 struct json_object *pdi_api_oa_cluster_doc(struct pdi_api_oa_jb *b);
 /* clusterpedia.io/v1beta1 (api_openapi_search.c). */
 struct json_object *pdi_api_oa_search_doc(struct pdi_api_oa_jb *b);
+/* rbac.authorization.k8s.io/v1 (api_openapi_rbac.c). */
+struct json_object *pdi_api_oa_rbac_doc(struct pdi_api_oa_jb *b);
 
 #endif

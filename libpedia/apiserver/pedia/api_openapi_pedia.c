@@ -4,6 +4,8 @@
  *   /openapi/v3/apis/cluster.clusterpedia.io/v1alpha2  PediaCluster,
  *                                                      ClusterSyncResources
  *   /openapi/v3/apis/clusterpedia.io/v1beta1           CollectionResource
+ *   /openapi/v3/apis/rbac.authorization.k8s.io/v1      ClusterRole, Role and
+ *                                                      their bindings
  *
  * What kubectl (1.27-1.33) needs, read from client-go / cli-runtime /
  * kubectl sources:
@@ -45,7 +47,7 @@
  *   follows properties, $ref, allOf, items and additionalProperties.
  * This file only lists the documents and routes requests to them. Each
  * document is built by its own file (api_openapi_cluster.c,
- * api_openapi_search.c) with the shared builder, and
+ * api_openapi_search.c, api_openapi_rbac.c) with the shared builder, and
  * served by api_openapi_serve.c (hash, ETag, 304, the root listing); the
  * family's layout is in api_openapi_int.h.
  */
@@ -58,6 +60,7 @@
 static const struct pdi_api_oa_def docs[] = {
     {PDI_API_CLUSTER_GROUP, PDI_API_CLUSTER_VERSION, pdi_api_oa_cluster_doc},
     {PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION, pdi_api_oa_search_doc},
+    {PDI_API_OA_RBAC_GROUP, PDI_API_OA_RBAC_VERSION, pdi_api_oa_rbac_doc},
 };
 
 #define N_DOCS (sizeof docs / sizeof docs[0])
