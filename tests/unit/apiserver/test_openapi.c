@@ -10,6 +10,14 @@
  * /openapi/v3 (so client-go re-adds the kubeconfig prefix), per-GV
  * documents are the member's bytes, unknown ones are 404, and an
  * unreachable member is a 503 naming the cluster.
+ *
+ * pediad's own rbac.authorization.k8s.io/v1 document (api_openapi_rbac.c)
+ * is checked against kube's published one: every schema with its GVK,
+ * required lists and atomic list / map types, every path with its
+ * operations, the operation-level fieldValidation kubectl looks for on
+ * PATCH, the root listing with the document's hash, ETag / 304, and out of
+ * memory at each allocation. (The cluster.clusterpedia.io document is
+ * covered in test_pediacluster.c.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,6 +485,466 @@ test_apiserver_openapi__member_get(void **state)
     pdi_buf_free(&b);
 }
 
+/* ---- pediad's own rbac.authorization.k8s.io/v1 document
+ * ------------------------------------------------------ */
+
+#define RBAC_DOC "/openapi/v3/apis/rbac.authorization.k8s.io/v1"
+#define RBAC "/apis/rbac.authorization.k8s.io/v1"
+#define RBAC_S "io.k8s.api.rbac.v1."
+#define META_S "io.k8s.apimachinery.pkg.apis.meta.v1."
+
+struct own {
+    int status;
+    char *body;
+    size_t len;
+    char etag[80];
+    struct json_object *json; /* NULL unless the body is valid JSON */
+};
+
+static void
+own_free(struct own *o)
+{
+    free(o->body);
+    json_object_put(o->json);
+    memset(o, 0, sizeof *o);
+}
+
+/* Strict JSON, the whole body: NULL otherwise. */
+static struct json_object *
+parse_strict(const char *s, size_t len)
+{
+    struct json_tokener *tok = json_tokener_new();
+    struct json_object *o;
+
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    o = json_tokener_parse_ex(tok, s, (int)len);
+    if (o && (json_tokener_get_error(tok) != json_tokener_success ||
+              json_tokener_get_parse_end(tok) != len)) {
+        json_object_put(o);
+        o = NULL;
+    }
+    json_tokener_free(tok);
+    return o;
+}
+
+static void
+own_get(struct at_fx *f, const char *target, const char *inm, struct own *out)
+{
+    static const pedia_api_user user = {"admin", NULL, NULL, 0};
+    struct at_hdrs h = {"application/json", NULL, inm};
+    pedia_api_request in = {PEDIA_API_REQUEST_VERSION,
+                            "GET",
+                            target,
+                            at_header_fn,
+                            &h,
+                            NULL,
+                            0,
+                            &user};
+    pedia_api_response *r = NULL;
+
+    memset(out, 0, sizeof *out);
+    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
+    out->status = pedia_api_response_status(r);
+    at_copy_header(r, "Etag", out->etag, sizeof out->etag);
+    at_read_body(r, &out->body, &out->len);
+    pedia_api_response_free(r);
+    if (out->body)
+        out->json = parse_strict(out->body, out->len);
+}
+
+static struct json_object *
+mem(struct json_object *o, const char *key)
+{
+    struct json_object *v = NULL;
+
+    if (!json_object_object_get_ex(o, key, &v))
+        return NULL;
+    return v;
+}
+
+static const char *
+mem_str(struct json_object *o, const char *key)
+{
+    return json_object_get_string(mem(o, key));
+}
+
+static bool
+arr_has(struct json_object *arr, const char *s)
+{
+    for (size_t i = 0; i < json_object_array_length(arr); i++)
+        if (strcmp(json_object_get_string(json_object_array_get_idx(arr, i)),
+                   s) == 0)
+            return true;
+    return false;
+}
+
+static void
+expect_gvk(struct json_object *g, const char *kind)
+{
+    assert_non_null(g);
+    assert_int_equal(json_object_object_length(g), 3);
+    assert_string_equal(mem_str(g, "group"), "rbac.authorization.k8s.io");
+    assert_string_equal(mem_str(g, "version"), "v1");
+    assert_string_equal(mem_str(g, "kind"), kind);
+}
+
+/* The schema `name`, with kube's required members (NULL-terminated). */
+static struct json_object *
+expect_schema(struct json_object *schemas, const char *name,
+              const char *const *required)
+{
+    struct json_object *s = mem(schemas, name), *req;
+    size_t n = 0;
+
+    if (!s)
+        fail_msg("schema %s missing", name);
+    assert_string_equal(mem_str(s, "type"), "object");
+    assert_non_null(mem_str(s, "description"));
+    req = mem(s, "required");
+    for (; required && required[n]; n++)
+        if (!arr_has(req, required[n]))
+            fail_msg("%s: %s not required", name, required[n]);
+    assert_int_equal(req ? json_object_array_length(req) : 0, n);
+    return s;
+}
+
+static void
+expect_atomic_list(struct json_object *s, const char *field)
+{
+    struct json_object *p = mem(mem(s, "properties"), field);
+
+    assert_non_null(p);
+    assert_string_equal(mem_str(p, "type"), "array");
+    assert_string_equal(mem_str(p, "x-kubernetes-list-type"), "atomic");
+}
+
+static void
+expect_kinds(struct json_object *schemas)
+{
+    static const char *const kinds[] = {"ClusterRole",
+                                        "ClusterRoleBinding",
+                                        "ClusterRoleList",
+                                        "ClusterRoleBindingList",
+                                        "Role",
+                                        "RoleBinding",
+                                        "RoleList",
+                                        "RoleBindingList"};
+    static const char *const binding_req[] = {"roleRef", NULL};
+    static const char *const list_req[] = {"items", NULL};
+    char name[128];
+
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        bool list = strstr(kinds[i], "List") != NULL;
+        bool binding = !list && strstr(kinds[i], "Binding") != NULL;
+        snprintf(name, sizeof name, RBAC_S "%s", kinds[i]);
+        struct json_object *s = expect_schema(schemas, name,
+                                              list      ? list_req
+                                              : binding ? binding_req
+                                                        : NULL);
+        struct json_object *g = mem(s, "x-kubernetes-group-version-kind");
+        assert_int_equal(json_object_array_length(g), 1);
+        expect_gvk(json_object_array_get_idx(g, 0), kinds[i]);
+        assert_non_null(mem(mem(s, "properties"), "metadata"));
+        if (binding) {
+            expect_atomic_list(s, "subjects");
+        } else if (!list) {
+            expect_atomic_list(s, "rules");
+        }
+    }
+    assert_non_null(mem(mem(mem(schemas, RBAC_S "ClusterRole"), "properties"),
+                        "aggregationRule"));
+}
+
+static void
+expect_members(struct json_object *schemas)
+{
+    static const char *const rule_req[] = {"verbs", NULL};
+    static const char *const rule_lists[] = {
+        "verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs"};
+    static const char *const subject_req[] = {"kind", "name", NULL};
+    static const char *const ref_req[] = {"apiGroup", "kind", "name", NULL};
+    static const char *const lsr_req[] = {"key", "operator", NULL};
+    struct json_object *s;
+
+    s = expect_schema(schemas, RBAC_S "PolicyRule", rule_req);
+    for (size_t i = 0; i < 5; i++)
+        expect_atomic_list(s, rule_lists[i]);
+    s = expect_schema(schemas, RBAC_S "Subject", subject_req);
+    assert_string_equal(mem_str(s, "x-kubernetes-map-type"), "atomic");
+    assert_non_null(mem(mem(s, "properties"), "namespace"));
+    s = expect_schema(schemas, RBAC_S "RoleRef", ref_req);
+    assert_string_equal(mem_str(s, "x-kubernetes-map-type"), "atomic");
+    s = expect_schema(schemas, RBAC_S "AggregationRule", NULL);
+    expect_atomic_list(s, "clusterRoleSelectors");
+    s = expect_schema(schemas, META_S "LabelSelector", NULL);
+    expect_atomic_list(s, "matchExpressions");
+    expect_schema(schemas, META_S "LabelSelectorRequirement", lsr_req);
+    expect_schema(schemas, META_S "ObjectMeta", NULL);
+    expect_schema(schemas, META_S "ListMeta", NULL);
+    expect_schema(schemas, META_S "DeleteOptions", NULL);
+    expect_schema(schemas, META_S "Status", NULL);
+    assert_non_null(mem(schemas, META_S "WatchEvent"));
+    assert_non_null(mem(schemas, META_S "Patch"));
+}
+
+/* Every "$ref" of the document names one of its schemas. */
+static void
+expect_refs_resolve(const char *body, struct json_object *schemas)
+{
+    static const char pfx[] = "\"$ref\":\"#/components/schemas/";
+    size_t n = 0;
+
+    for (const char *s = body; (s = strstr(s, pfx)); n++) {
+        char name[200];
+        s += strlen(pfx);
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(s, "\""), s);
+        if (!mem(schemas, name))
+            fail_msg("unresolved $ref %s", name);
+    }
+    assert_true(n > 50);
+}
+
+static void
+test_apiserver_openapi__rbac_schemas(void **state)
+{
+    struct at_fx *f = *state;
+    struct own d;
+
+    own_get(f, RBAC_DOC, NULL, &d);
+    assert_int_equal(d.status, 200);
+    assert_non_null(d.json); /* strict JSON, nothing after it */
+    assert_string_equal(mem_str(d.json, "openapi"), "3.0.0");
+    struct json_object *schemas = mem(mem(d.json, "components"), "schemas");
+    expect_kinds(schemas);
+    expect_members(schemas);
+    expect_refs_resolve(d.body, schemas);
+    own_free(&d);
+}
+
+static bool
+has_param(struct json_object *params, const char *name, const char *in)
+{
+    for (size_t i = 0; i < json_object_array_length(params); i++) {
+        struct json_object *p = json_object_array_get_idx(params, i);
+        if (strcmp(mem_str(p, "name"), name) == 0 &&
+            strcmp(mem_str(p, "in"), in) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* One path: its operations (verbs and x-kubernetes-action, in order),
+ * each with the exact GVK. */
+struct op_set {
+    const char *verbs[4];
+    const char *actions[4];
+};
+
+struct path_want {
+    const char *path;
+    const char *kind;
+    const struct op_set *ops;
+};
+
+static void
+expect_write_params(struct json_object *op, const char *verb, const char *path)
+{
+    struct json_object *ps = mem(op, "parameters");
+
+    if (strcmp(verb, "get") == 0)
+        return;
+    /* Every write can be a dry run; kubectl's query-param verifier wants
+     * fieldValidation among the PATCH operation's own parameters. */
+    if (!has_param(ps, "dryRun", "query"))
+        fail_msg("%s %s: no dryRun", verb, path);
+    if (strcmp(verb, "delete") != 0 &&
+        !has_param(ps, "fieldValidation", "query"))
+        fail_msg("%s %s: no fieldValidation", verb, path);
+}
+
+static void
+expect_patch_body(struct json_object *op)
+{
+    struct json_object *c = mem(mem(op, "requestBody"), "content");
+
+    assert_int_equal(json_object_object_length(c), 3);
+    assert_non_null(mem(c, "application/json-patch+json"));
+    assert_non_null(mem(c, "application/merge-patch+json"));
+    assert_non_null(mem(c, "application/strategic-merge-patch+json"));
+}
+
+static void
+expect_path(struct json_object *paths, const struct path_want *w)
+{
+    struct json_object *p = mem(paths, w->path), *pp;
+    size_t n = 0;
+
+    if (!p)
+        fail_msg("path %s missing", w->path);
+    for (; n < 4 && w->ops->verbs[n]; n++) {
+        struct json_object *op = mem(p, w->ops->verbs[n]);
+        if (!op)
+            fail_msg("%s %s missing", w->ops->verbs[n], w->path);
+        assert_string_equal(mem_str(op, "x-kubernetes-action"),
+                            w->ops->actions[n]);
+        expect_gvk(mem(op, "x-kubernetes-group-version-kind"), w->kind);
+        expect_write_params(op, w->ops->verbs[n], w->path);
+        if (strcmp(w->ops->verbs[n], "patch") == 0)
+            expect_patch_body(op);
+    }
+    assert_int_equal(json_object_object_length(p), n + 1); /* + parameters */
+    pp = mem(p, "parameters");
+    assert_int_equal(has_param(pp, "name", "path"),
+                     strstr(w->path, "{name}") != NULL);
+    assert_int_equal(has_param(pp, "namespace", "path"),
+                     strstr(w->path, "{namespace}") != NULL);
+}
+
+static const struct op_set coll = {{"get", "post", "delete", NULL},
+                                   {"list", "post", "deletecollection", NULL}};
+static const struct op_set obj = {{"get", "put", "patch", "delete"},
+                                  {"get", "put", "patch", "delete"}};
+static const struct op_set allns = {{"get", NULL, NULL, NULL},
+                                    {"list", NULL, NULL, NULL}};
+
+static void
+test_apiserver_openapi__rbac_paths(void **state)
+{
+    static const struct path_want want[] = {
+        {RBAC "/clusterroles", "ClusterRole", &coll},
+        {RBAC "/clusterroles/{name}", "ClusterRole", &obj},
+        {RBAC "/clusterrolebindings", "ClusterRoleBinding", &coll},
+        {RBAC "/clusterrolebindings/{name}", "ClusterRoleBinding", &obj},
+        {RBAC "/namespaces/{namespace}/roles", "Role", &coll},
+        {RBAC "/namespaces/{namespace}/roles/{name}", "Role", &obj},
+        {RBAC "/namespaces/{namespace}/rolebindings", "RoleBinding", &coll},
+        {RBAC "/namespaces/{namespace}/rolebindings/{name}", "RoleBinding",
+         &obj},
+        {RBAC "/roles", "Role", &allns},
+        {RBAC "/rolebindings", "RoleBinding", &allns},
+    };
+    struct at_fx *f = *state;
+    struct json_object *paths, *op;
+    struct own d;
+
+    own_get(f, RBAC_DOC, NULL, &d);
+    assert_int_equal(d.status, 200);
+    paths = mem(d.json, "paths");
+    assert_int_equal(json_object_object_length(paths),
+                     sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        expect_path(paths, &want[i]);
+    /* kube's operationIds, which clients generate method names from */
+    op = mem(mem(paths, RBAC "/namespaces/{namespace}/roles/{name}"), "patch");
+    assert_string_equal(mem_str(op, "operationId"),
+                        "patchRbacAuthorizationV1NamespacedRole");
+    op = mem(mem(paths, RBAC "/rolebindings"), "get");
+    assert_string_equal(mem_str(op, "operationId"),
+                        "listRbacAuthorizationV1RoleBindingForAllNamespaces");
+    assert_true(has_param(mem(op, "parameters"), "watch", "query"));
+    op = mem(mem(paths, RBAC "/clusterroles/{name}"), "put");
+    assert_string_equal(mem_str(op, "operationId"),
+                        "replaceRbacAuthorizationV1ClusterRole");
+    own_free(&d);
+}
+
+static void
+test_apiserver_openapi__rbac_root_etag(void **state)
+{
+    struct at_fx *f = *state;
+    struct own root, d, again;
+    const char *u;
+    char hash[80];
+
+    own_get(f, "/openapi/v3", NULL, &root);
+    assert_int_equal(root.status, 200);
+    assert_non_null(root.json);
+    u = path_url(root.json, "apis/rbac.authorization.k8s.io/v1");
+    assert_non_null(u);
+    assert_true(strncmp(u, RBAC_DOC "?hash=", strlen(RBAC_DOC "?hash=")) == 0);
+    assert_non_null(
+        path_url(root.json, "apis/cluster.clusterpedia.io/v1alpha2"));
+    assert_non_null(path_url(root.json, "apis/clusterpedia.io/v1beta1"));
+    assert_int_equal(
+        json_object_object_length(json_object_object_get(root.json, "paths")),
+        3);
+
+    /* The URL as client-go fetches it; the root's hash is the ETag. */
+    own_get(f, u, NULL, &d);
+    assert_int_equal(d.status, 200);
+    assert_int_equal(strlen(d.etag), 34);
+    snprintf(hash, sizeof hash, "?hash=%.32s", d.etag + 1);
+    assert_non_null(strstr(u, hash));
+    own_get(f, RBAC_DOC, d.etag, &again);
+    assert_int_equal(again.status, 304);
+    assert_int_equal(again.len, 0);
+    assert_string_equal(again.etag, d.etag);
+    own_free(&again);
+    own_get(f, RBAC_DOC, "\"0123\"", &again);
+    assert_int_equal(again.status, 200);
+    assert_int_equal(again.len, d.len);
+    own_free(&again);
+    /* Another group's ETag does not match this document. */
+    own_get(f, "/openapi/v3/apis/cluster.clusterpedia.io/v1alpha2", d.etag,
+            &again);
+    assert_int_equal(again.status, 200);
+    own_free(&again);
+    own_free(&d);
+    own_free(&root);
+}
+
+/* Out of memory at each allocation: a 500 or the whole document, and
+ * nothing leaked. */
+static void
+test_apiserver_openapi__rbac_oom(void **state)
+{
+    static const pedia_api_user user = {"admin", NULL, NULL, 0};
+    static const char *const targets[] = {RBAC_DOC, "/openapi/v3"};
+    struct at_fx *f = *state;
+
+    for (size_t t = 0; t < 2; t++) {
+        bool done = false;
+        long k = 0;
+        for (; !done && k < 2000; k++) {
+            pedia_api_request in = {PEDIA_API_REQUEST_VERSION,
+                                    "GET",
+                                    targets[t],
+                                    NULL,
+                                    NULL,
+                                    NULL,
+                                    0,
+                                    &user};
+            pedia_api_response *r = NULL;
+            long live = f->ta.live;
+            struct own o;
+
+            memset(&o, 0, sizeof o);
+            f->ta.fail_at = f->ta.total + k;
+            if (pedia_api_handle(&r, f->api, &in) == PEDIA_OK) {
+                o.status = pedia_api_response_status(r);
+                at_read_body(r, &o.body, &o.len);
+                pedia_api_response_free(r);
+                assert_true(o.status == 200 || o.status == 500);
+                if (o.status == 200)
+                    assert_non_null(o.json = parse_strict(o.body, o.len));
+            }
+            done = f->ta.total <= f->ta.fail_at; /* nothing failed */
+            f->ta.fail_at = -1;
+            assert_int_equal(f->ta.live, live);
+            own_free(&o);
+        }
+        assert_true(done);
+        assert_true(k > 1); /* some allocation did fail */
+    }
+}
+
+static int
+own_setup(void **state)
+{
+    *state = at_fx_open(false);
+    return 0;
+}
+
 int
 main(void)
 {
@@ -498,6 +966,14 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_apiserver_openapi__member_get,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apiserver_openapi__rbac_schemas,
+                                        own_setup, at_teardown),
+        cmocka_unit_test_setup_teardown(test_apiserver_openapi__rbac_paths,
+                                        own_setup, at_teardown),
+        cmocka_unit_test_setup_teardown(test_apiserver_openapi__rbac_root_etag,
+                                        own_setup, at_teardown),
+        cmocka_unit_test_setup_teardown(test_apiserver_openapi__rbac_oom,
+                                        own_setup, at_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
