@@ -9,7 +9,7 @@
  * (a []string, a struct, a named string type such as types.UID or
  * LabelSelectorOperator) as encoding/json marshals it. strconv.Quote keeps
  * printable runes and escapes the others; Go decides with its Unicode
- * tables, approximated here (go_printable) by the non-printable ranges
+ * tables, approximated here (pdi_rbac_printable) by the non-printable ranges
  * that matter in practice: C0 and C1 controls, DEL, the space separators
  * other than ' ', the format characters (soft hyphen, zero-width and
  * bidi controls, BOM), surrogates, private use and U+FFFE/U+FFFF. Other
@@ -278,24 +278,21 @@ go_ascii_escape(unsigned char c, char esc[8])
 void
 pdi_rbac_go_quote(struct pdi_buf *b, const char *s, size_t n)
 {
-    size_t i = 0;
+    size_t i = 0, len;
     char esc[16];
 
     pdi_buf_putc(b, '"');
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80 ? 1 : pdi_utf8_char_len(s + i, n - i);
+        uint32_t r = pdi_rbac_rune(s + i, n - i, &len);
         const char *e = NULL;
-        uint32_t r;
 
         if (c < 0x80) {
             e = go_ascii_escape(c, esc);
-        } else if (len == 0) {
+        } else if (r == 0xfffd && len == 1) {
             snprintf(esc, sizeof(esc), "\\x%02x", c); /* not UTF-8 */
             e = esc;
-            len = 1;
-        } else if (!pdi_rbac_printable(
-                       r = utf8_decode((const void *)(s + i), len))) {
+        } else if (!pdi_rbac_printable(r)) {
             snprintf(esc, sizeof(esc), r < 0x10000 ? "\\u%04x" : "\\U%08x",
                      (unsigned)r);
             e = esc;

@@ -496,21 +496,21 @@ check_no_new_finalizers(struct pdi_rbac_v *v, struct json_object *m,
     }
     if (extra.n > 0 && !v->oom) {
         qsort(extra.v, extra.n, sizeof(*extra.v), cmp_str);
-        pdi_buf_reset(&v->det);
-        pdi_buf_puts(&v->det, "[]string{");
+        pdi_buf_reset(&v->low);
+        pdi_buf_puts(&v->low, "[]string{");
         for (i = 0; i < extra.n; i++) {
             if (i)
-                pdi_buf_puts(&v->det, ", ");
-            pdi_rbac_go_quote(&v->det, extra.v[i], strlen(extra.v[i]));
+                pdi_buf_puts(&v->low, ", ");
+            pdi_rbac_go_quote(&v->low, extra.v[i], strlen(extra.v[i]));
         }
-        pdi_buf_putc(&v->det, '}');
-        if (v->det.oom)
+        pdi_buf_putc(&v->low, '}');
+        if (v->low.oom)
             v->oom = true;
         else
             pdi_rbac_add_at(v, "finalizers", PDI_RBAC_FORBIDDEN, NULL,
                             "no new finalizers can be added if the object is "
                             "being deleted, found new finalizers %s",
-                            v->det.ptr);
+                            v->low.ptr);
     }
     pdi_strvec_free(&extra);
 }

@@ -299,7 +299,8 @@ check_roleref(struct pdi_rbac_v *v, struct json_object *obj, bool cluster)
     const char *group, *kind, *name;
     size_t mark;
 
-    pdi_rbac_obj(v, obj, "roleRef", &rr);
+    if (pdi_rbac_obj(v, obj, "roleRef", &rr) == PDI_RBAC_BAD)
+        return;
     mark = pdi_rbac_push(v, "roleRef");
     if (pdi_rbac_str(v, rr, "apiGroup", &group) != PDI_RBAC_BAD &&
         strcmp(group, PDI_RBAC_GROUP) != 0)
