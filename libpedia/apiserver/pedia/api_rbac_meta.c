@@ -12,7 +12,7 @@
 
 #include "apiserver/pedia/api_rbac_int.h"
 
-#define ANNOTATIONS_MAX (256 * 1024)
+#define ANNOTATIONS_MAX 262144 /* 256 KiB */
 #define FIELD_MANAGER_MAX 128
 #define SUBRESOURCE_MAX 256
 

@@ -546,6 +546,16 @@ put_distinct(struct pdi_buf *out, const struct pdi_buf *all, const size_t *off,
     return true;
 }
 
+/* Cut b back to len bytes. */
+static void
+truncate_to(struct pdi_buf *b, size_t len)
+{
+    if (b->ptr && len <= b->len) {
+        b->len = len;
+        b->ptr[len] = '\0';
+    }
+}
+
 static pedia_err
 render_message(struct pdi_buf *out, const struct pdi_rbac_errs *errs,
                struct pdi_buf *all)
@@ -573,10 +583,10 @@ render_message(struct pdi_buf *out, const struct pdi_rbac_errs *errs,
             pdi_buf_puts(out, ", ");
         if (put_distinct(out, all, off, set, slots - 1, i))
             distinct++;
-        else if (out->ptr)
-            out->ptr[out->len = before] = '\0';
+        else
+            truncate_to(out, before);
     }
-    if (distinct == 1 && !out->oom) {
+    if (distinct == 1 && !out->oom && out->ptr) {
         /* One error goes without the brackets. */
         memmove(out->ptr + start - 1, out->ptr + start, out->len - start + 1);
         out->len--;
