@@ -5,6 +5,11 @@
  *   (api_merge_patch.c);
  * - application/json-patch+json: RFC 6902 JSON Patch with RFC 6901
  *   pointers, with kube-apiserver's bounds (api_json_patch.c);
+ * - application/strategic-merge-patch+json: strategic merge patch for
+ *   objects whose lists are all atomic (no patch merge keys: CRD-like
+ *   objects, rbac.authorization.k8s.io/v1 roles and bindings), that is
+ *   merge patch plus the directives of k8s.io/apimachinery's strategicpatch
+ *   (api_strategic_patch.c).
  * Values taken from a patch are always deep copies: a result never shares
  * json-c objects with the patch, so the caller releases them independently.
  */
@@ -63,5 +68,33 @@ pedia_err pdi_json_merge_patch(struct json_object **target,
  */
 pedia_err pdi_json_patch_apply(struct json_object **target,
                                struct json_object *ops);
+
+/*
+ * Apply the strategic merge patch `patch` (a JSON object) to `*target`
+ * for an object whose lists are all atomic: RFC 7386 merge patch (a null
+ * member removes, maps merge, lists and scalars replace) plus these
+ * directives, as k8s.io/apimachinery's strategicpatch applies them:
+ * - "$patch": "replace" in a map: the map becomes the patch's map without
+ *   the directive; "$patch": "delete": the map becomes empty (an existing
+ *   map; where the target has no map the member is removed);
+ * - "$retainKeys": [keys]: members of the target's map not listed are
+ *   dropped before merging; every non-null member of the patch's map must
+ *   be listed;
+ * - "$setElementOrder/<list>": [..]: an array, otherwise ignored (atomic
+ *   lists take the patch's order);
+ * - "$deleteFromPrimitiveList/<list>": [values]: those values are removed
+ *   from the target's list <list> (strings, numbers, booleans of one
+ *   type), before the patch's other members apply; null removes <list>.
+ * Any other member whose name starts with "$" is refused. Maps that a
+ * patch adds are built the same way from an empty map, so their nulls and
+ * directives never reach the result. All or nothing: the patch works on a
+ * deep copy, which replaces *target only on success. A target that is
+ * NULL or not an object counts as an empty object. `patch` is borrowed.
+ * Recursion follows the patch's nesting (PDI_JSON_MAX_DEPTH).
+ * Errors: PEDIA_EINVAL (the patch is not an object, a malformed or unknown
+ * directive; the message names it and where), PEDIA_ENOMEM.
+ */
+pedia_err pdi_json_strategic_patch(struct json_object **target,
+                                   struct json_object *patch);
 
 #endif
