@@ -308,7 +308,7 @@ admit(struct run *r, const struct op *o, const struct ptr *p,
                        "path \"%.200s\": the document would nest deeper "
                        "than %d levels",
                        p->text, PDI_JSON_MAX_DEPTH);
-    return op_fail(o, "the values copied by this patch exceed %u bytes",
+    return op_fail(o, "the values copied by this patch exceed %zu bytes",
                    PDI_JSON_PATCH_MAX_COPY);
 }
 

@@ -28,7 +28,7 @@ struct json_object;
 /* At most this much JSON text (counted as in api_json_patch.c) copied by
  * the copy operations of one patch, or carried deeper by its move
  * operations (kube-apiserver's default --json-patch-max-copy-bytes). */
-#define PDI_JSON_PATCH_MAX_COPY (3u * 1024u * 1024u)
+#define PDI_JSON_PATCH_MAX_COPY ((size_t)3 * 1024 * 1024)
 
 /*
  * Apply `patch` to `*target` (RFC 7386 MergePatch). *target may be NULL
