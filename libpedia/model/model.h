@@ -21,6 +21,10 @@
 #define PDI_NORM_KEEP_MANAGED_FIELDS 0x1u
 #define PDI_NORM_KEEP_LAST_APPLIED 0x2u
 #define PDI_NORM_KEEP_SECRET_DATA 0x4u
+/* pediad's own objects (its RBAC API): stored as written, without the
+ * cluster and member-RV annotations a synced object gets, since they were
+ * never a member's. Internal: not a PEDIA_NORMALIZE_F_* flag. */
+#define PDI_NORM_OWN 0x100u
 
 /* Stored objects start with exactly this prefix (see store_driver.h). */
 #define PDI_OBJECT_PREFIX "{\"metadata\":{"
@@ -46,7 +50,8 @@ struct pdi_record {
  * metadata.resourceVersion, has apiVersion and kind set, managedFields and
  * the last-applied annotation pruned unless kept by flags, Secret data and
  * stringData values redacted unless PDI_NORM_KEEP_SECRET_DATA, and the
- * annotations PDI_ANNOTATION_CLUSTER and PDI_ANNOTATION_MEMBER_RV added.
+ * annotations PDI_ANNOTATION_CLUSTER and PDI_ANNOTATION_MEMBER_RV added
+ * unless PDI_NORM_OWN.
  * Errors: PEDIA_EINVAL naming what is wrong ("object: metadata.name is
  * missing", "object: malformed JSON: ... at offset N"), PEDIA_ENOMEM.
  */

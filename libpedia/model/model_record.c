@@ -516,7 +516,7 @@ normalize(struct pdi_record *out, struct norm *n, const char *const gvr[4],
         rc = prune(n, gvr[1], flags);
     if (rc == PEDIA_OK)
         rc = set_kind_api(n, out);
-    if (rc == PEDIA_OK)
+    if (rc == PEDIA_OK && !(flags & PDI_NORM_OWN))
         rc = annotate(n, out);
     if (rc == PEDIA_OK)
         rc = serialize(out, n);

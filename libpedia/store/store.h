@@ -61,6 +61,16 @@ pedia_err pdi_store_meta_delete(pedia_store *st, const char *kind,
                                 const char *name);
 pedia_err pdi_store_sync_state_set(pedia_store *st, const char *cluster,
                                    const pedia_sys_gvr *type, const char *rv);
+/* One write of pediad's own objects (store_own.c): an upsert stored as
+ * written, or a delete; *rev_out the revision the write was given, 0 when
+ * it changed nothing (an unchanged member RV, a missing object). Errors:
+ * as pdi_record_normalize and pdi_store_write. Thread-safe. */
+pedia_err pdi_store_put_own(pedia_store *st, const char *scope,
+                            const pedia_sys_gvr *type, const char *json,
+                            size_t len, int64_t *rev_out);
+pedia_err pdi_store_delete_own(pedia_store *st, const char *scope,
+                               const pedia_sys_gvr *type, const char *ns,
+                               const char *name, int64_t *rev_out);
 /* The normalization flags set with pedia_store_set_normalize_flags(). */
 unsigned pdi_store_norm_flags(const pedia_store *st);
 
