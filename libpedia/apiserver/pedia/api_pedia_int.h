@@ -201,7 +201,18 @@ struct pdi_api_pcl_details {
     const char *name;
     const char *kind; /* the resource (NotFound, Conflict) or the Kind */
     const char *causes;
+    const char *group; /* NULL: cluster.clusterpedia.io */
 };
+/* 409 Conflict ("the object has been modified") for d's object. */
+void pdi_api_own_conflict(struct pedia_api_response *r,
+                          const struct pdi_api_pcl_details *d);
+/* DeleteOptions in a DELETE's body against the stored object: dryRun
+ * (sets *dry) and preconditions (uid, resourceVersion: 409 for d's
+ * object when they do not hold); false with a Status in r. */
+bool pdi_api_pcl_delete_options(struct pdi_api_req *rq,
+                                struct pedia_api_response *r,
+                                struct json_object *stored,
+                                const struct pdi_api_pcl_details *d, bool *dry);
 void pdi_api_pcl_status(struct pedia_api_response *r, int code,
                         const char *reason, const char *message,
                         const struct pdi_api_pcl_details *d);

@@ -138,45 +138,6 @@ serve_list(struct pdi_api_req *rq, struct pedia_api_response *r,
  * ---------------------------------------------------------------------
  */
 
-/* DeleteOptions in the body: preconditions and dryRun. */
-static bool
-delete_options(struct pdi_api_req *rq, struct pedia_api_response *r,
-               struct json_object *obj, const struct pdi_api_pcl_type *t,
-               const char *name, bool *dry)
-{
-    struct json_object *opts = NULL, *pre, *dr;
-    const char *want, *have;
-    struct json_object *md =
-        pdi_json_get_typed(obj, "metadata", json_type_object);
-    bool ok = true;
-
-    if (rq->in->body_len == 0)
-        return true;
-    if (pdi_json_parse(rq->in->body, rq->in->body_len, "DeleteOptions",
-                       &opts)) {
-        pdi_api_error(r, 400, NULL, "%s", pedia_error_last_message());
-        return false;
-    }
-    dr = pdi_json_get_typed(opts, "dryRun", json_type_array);
-    for (size_t i = 0; ok && dr && i < json_object_array_length(dr); i++) {
-        const char *v =
-            json_object_get_string(json_object_array_get_idx(dr, i));
-        ok = pdi_api_pcl_dry_value(r, v ? v : "", dry);
-    }
-    pre = pdi_json_get_typed(opts, "preconditions", json_type_object);
-    for (int k = 0; ok && pre && k < 2; k++) {
-        const char *key = k ? "resourceVersion" : "uid";
-        want = pdi_json_get_string(pre, key);
-        have = pdi_json_get_string(md, key);
-        if (want && !pdi_str_eq(want, have)) {
-            pdi_api_pcl_conflict(r, t, name);
-            ok = false;
-        }
-    }
-    json_object_put(opts);
-    return ok;
-}
-
 static void
 serve_delete(struct pdi_api_req *rq, struct pedia_api_response *r,
              const struct pdi_api_pcl_type *t, const char *name)
@@ -191,7 +152,8 @@ serve_delete(struct pdi_api_req *rq, struct pedia_api_response *r,
         return;
     if (!get_object(rq, r, t, name, &obj, &rv))
         return;
-    if (!delete_options(rq, r, obj, t, name, &dry)) {
+    struct pdi_api_pcl_details d = {name, t->resource, NULL, NULL};
+    if (!pdi_api_pcl_delete_options(rq, r, obj, &d, &dry)) {
         json_object_put(obj);
         return;
     }

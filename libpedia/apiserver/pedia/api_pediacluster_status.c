@@ -22,7 +22,11 @@ pdi_api_pcl_status(struct pedia_api_response *r, int code, const char *reason,
         b.len--; /* reopen the object to add details */
         pdi_buf_puts(&b, ",\"details\":{\"name\":");
         pdi_buf_json_string(&b, name, strlen(name));
-        pdi_buf_puts(&b, ",\"group\":\"" PDI_API_CLUSTER_GROUP "\",\"kind\":");
+        pdi_buf_puts(&b, ",\"group\":");
+        pdi_buf_json_string(
+            &b, d->group ? d->group : PDI_API_CLUSTER_GROUP,
+            strlen(d->group ? d->group : PDI_API_CLUSTER_GROUP));
+        pdi_buf_puts(&b, ",\"kind\":");
         pdi_buf_json_string(&b, d->kind, strlen(d->kind));
         if (d->causes) {
             pdi_buf_puts(&b, ",\"causes\":");
@@ -34,19 +38,62 @@ pdi_api_pcl_status(struct pedia_api_response *r, int code, const char *reason,
 }
 
 void
-pdi_api_pcl_conflict(struct pedia_api_response *r,
-                     const struct pdi_api_pcl_type *t, const char *name)
+pdi_api_own_conflict(struct pedia_api_response *r,
+                     const struct pdi_api_pcl_details *d)
 {
     char msg[640];
 
     snprintf(msg, sizeof msg,
-             "Operation cannot be fulfilled on %s." PDI_API_CLUSTER_GROUP
-             " \"%.253s\": the object has been modified; please apply your "
-             "changes to the latest version and try again",
-             t->resource, name);
-    struct pdi_api_pcl_details d = {name, t->resource, NULL};
+             "Operation cannot be fulfilled on %s.%s \"%.253s\": the object "
+             "has been modified; please apply your changes to the latest "
+             "version and try again",
+             d->kind, d->group ? d->group : PDI_API_CLUSTER_GROUP, d->name);
+    pdi_api_pcl_status(r, 409, "Conflict", msg, d);
+}
 
-    pdi_api_pcl_status(r, 409, "Conflict", msg, &d);
+void
+pdi_api_pcl_conflict(struct pedia_api_response *r,
+                     const struct pdi_api_pcl_type *t, const char *name)
+{
+    struct pdi_api_pcl_details d = {name, t->resource, NULL, NULL};
+
+    pdi_api_own_conflict(r, &d);
+}
+
+bool
+pdi_api_pcl_delete_options(struct pdi_api_req *rq, struct pedia_api_response *r,
+                           struct json_object *stored,
+                           const struct pdi_api_pcl_details *d, bool *dry)
+{
+    struct json_object *opts = NULL, *pre, *dr;
+    struct json_object *md =
+        pdi_json_get_typed(stored, "metadata", json_type_object);
+    bool ok = true;
+
+    if (rq->in->body_len == 0)
+        return true;
+    if (pdi_json_parse(rq->in->body, rq->in->body_len, "DeleteOptions",
+                       &opts)) {
+        pdi_api_error(r, 400, NULL, "%s", pedia_error_last_message());
+        return false;
+    }
+    dr = pdi_json_get_typed(opts, "dryRun", json_type_array);
+    for (size_t i = 0; ok && dr && i < json_object_array_length(dr); i++) {
+        const char *v =
+            json_object_get_string(json_object_array_get_idx(dr, i));
+        ok = pdi_api_pcl_dry_value(r, v ? v : "", dry);
+    }
+    pre = pdi_json_get_typed(opts, "preconditions", json_type_object);
+    for (int k = 0; ok && pre && k < 2; k++) {
+        const char *key = k ? "resourceVersion" : "uid";
+        const char *want = pdi_json_get_string(pre, key);
+        if (want && !pdi_str_eq(want, pdi_json_get_string(md, key))) {
+            pdi_api_own_conflict(r, d);
+            ok = false;
+        }
+    }
+    json_object_put(opts);
+    return ok;
 }
 
 void

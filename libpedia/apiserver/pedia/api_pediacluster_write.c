@@ -33,6 +33,7 @@
 
 #include "apiserver/pedia/api_merge_patch.h"
 #include "apiserver/pedia/api_pedia_int.h"
+#include "apiserver/pedia/api_write_kit.h"
 #include "sync/sync_manifest.h"
 #include "util/util_json.h"
 
@@ -40,9 +41,6 @@
 #define API_VERSION PDI_API_CLUSTER_GROUP "/" PDI_API_CLUSTER_VERSION
 #define PATCH_RETRIES 3
 
-enum validation { V_IGNORE, V_WARN, V_STRICT };
-
-/* Wall clock in nanoseconds: salt for new uids. */
 /* One write being built. */
 struct wr {
     struct pdi_api_req *rq;
@@ -53,175 +51,12 @@ struct wr {
     struct json_object *old; /* the stored one, or NULL on create */
     int64_t old_rv;
     bool dry;
-    enum validation val;
+    enum pdi_api_fv val;
 };
 
 /* ---- request checks
  * ------------------------------------------------------------
  */
-
-/* The media type of the request body, lower-case, without parameters. */
-static void
-body_media(struct pdi_api_req *rq, char *out, size_t cap)
-{
-    const char *ct = pdi_api_req_header(rq, "Content-Type");
-    size_t n = 0;
-
-    while (ct && (*ct == ' ' || *ct == '\t'))
-        ct++;
-    for (; ct && ct[n] && ct[n] != ';' && ct[n] != ' ' && n + 1 < cap; n++)
-        out[n] = (char)((ct[n] >= 'A' && ct[n] <= 'Z') ? ct[n] + 32 : ct[n]);
-    out[n] = '\0';
-}
-
-static bool
-unsupported_media(struct pedia_api_response *r, const char *accepted)
-{
-    pdi_api_error(r, 415, "UnsupportedMediaType",
-                  "the body of the request was in an unknown format - "
-                  "accepted media types include: %s",
-                  accepted);
-    return false;
-}
-
-static bool
-parse_validation(struct wr *w)
-{
-    const char *v = pdi_api_param(w->rq, "fieldValidation");
-
-    w->val = V_WARN; /* kube's default */
-    if (!v || !*v || strcmp(v, "Warn") == 0)
-        return true;
-    if (strcmp(v, "Strict") == 0)
-        w->val = V_STRICT;
-    else if (strcmp(v, "Ignore") == 0)
-        w->val = V_IGNORE;
-    else {
-        pdi_api_error(w->r, 400, NULL,
-                      "fieldValidation: Unsupported value: \"%.32s\": "
-                      "supported values: \"Ignore\", \"Strict\", \"Warn\"",
-                      v);
-        return false;
-    }
-    return true;
-}
-
-/* json-c would read {"name\u0000x": ..} as {"name": ..}: such a key is
- * refused before parsing. */
-static bool
-body_nul_key_free(struct wr *w)
-{
-    const char *b = w->rq->in->body ? w->rq->in->body : "";
-    size_t n = w->rq->in->body_len, at = pdi_json_nul_key(b, n);
-
-    if (at == n)
-        return true;
-    pdi_api_error(w->r, 400, NULL,
-                  "request body: the key at offset %zu contains a NUL "
-                  "character (\\u0000)",
-                  at);
-    return false;
-}
-
-/* Parse the JSON body (POST/PUT: application/json only). */
-static bool
-parse_body(struct wr *w, bool is_patch, struct json_object **out)
-{
-    char media[96];
-
-    body_media(w->rq, media, sizeof media);
-    if (!is_patch && media[0] && strcmp(media, "application/json") != 0)
-        return unsupported_media(w->r, "application/json");
-    if (!body_nul_key_free(w))
-        return false;
-    /* strings checked here, before any name is looked up or echoed */
-    if (pdi_json_parse(w->rq->in->body ? w->rq->in->body : "",
-                       w->rq->in->body_len, "request body", out) ||
-        pdi_json_check_strings("request body", 0, *out)) {
-        pdi_api_error(w->r, 400, NULL, "%s", pedia_error_last_message());
-        json_object_put(*out);
-        *out = NULL;
-        return false;
-    }
-    if (!is_patch && !json_object_is_type(*out, json_type_object)) {
-        pdi_api_error(w->r, 400, NULL, "request body: expected a JSON object");
-        return false;
-    }
-    return true;
-}
-
-static bool
-put_string(struct json_object *o, const char *key, const char *val)
-{
-    struct json_object *s = json_object_new_string(val);
-
-    if (!s || json_object_object_add(o, key, s) != 0) {
-        json_object_put(s);
-        return false;
-    }
-    return true;
-}
-
-/* apiVersion and kind: filled when absent, 400 when different. */
-static bool
-check_gvk(struct wr *w, struct json_object *obj)
-{
-    const char *av = pdi_json_get_string(obj, "apiVersion");
-    const char *k = pdi_json_get_string(obj, "kind");
-
-    if (av && strcmp(av, API_VERSION) != 0) {
-        pdi_api_error(w->r, 400, NULL,
-                      "the API version in the data (%.64s) does not match "
-                      "the expected API version (" API_VERSION ")",
-                      av);
-        return false;
-    }
-    if (k && strcmp(k, w->t->kind) != 0) {
-        pdi_api_error(w->r, 400, NULL,
-                      "the kind in the data (%.64s) does not match the "
-                      "expected kind (%s)",
-                      k, w->t->kind);
-        return false;
-    }
-    if ((!av && !put_string(obj, "apiVersion", API_VERSION)) ||
-        (!k && !put_string(obj, "kind", w->t->kind))) {
-        pdi_api_error(w->r, 500, NULL, "out of memory");
-        return false;
-    }
-    return true;
-}
-
-static struct json_object *
-metadata_of(struct json_object *obj)
-{
-    struct json_object *md = NULL;
-
-    if (json_object_object_get_ex(obj, "metadata", &md) &&
-        json_object_is_type(md, json_type_object))
-        return md;
-    md = json_object_new_object();
-    if (!md || json_object_object_add(obj, "metadata", md) != 0) {
-        json_object_put(md);
-        return NULL;
-    }
-    return md;
-}
-
-/* The name in the body must be the one of the URL. */
-static bool
-check_name(struct wr *w, struct json_object *obj)
-{
-    const char *n = pdi_json_get_string(
-        pdi_json_get_typed(obj, "metadata", json_type_object), "name");
-
-    if (pdi_str_eq(n, w->name))
-        return true;
-    pdi_api_error(w->r, 400, NULL,
-                  "the name of the object (%.253s) does not match the name "
-                  "on the URL (%.253s)",
-                  n ? n : "", w->name);
-    return false;
-}
 
 /* metadata.resourceVersion in the body or patch: must be current. */
 static bool
@@ -264,7 +99,7 @@ keep_or_set(struct json_object *md, struct json_object *old_md, const char *key,
         json_object_object_del(md, key);
         return true;
     }
-    return put_string(md, key, v ? v : fresh);
+    return pdi_api_wk_put_string(md, key, v ? v : fresh);
 }
 
 static bool
@@ -299,7 +134,7 @@ prepare(struct wr *w)
                                        "deletionTimestamp",
                                        "deletionGracePeriodSeconds",
                                        NULL};
-    struct json_object *md = metadata_of(w->obj), *old_md;
+    struct json_object *md = pdi_api_wk_metadata(w->obj), *old_md;
     char uid[37], ts[32];
 
     if (!md)
@@ -358,39 +193,18 @@ static bool
 check_fields(struct wr *w)
 {
     struct pdi_strvec unknown;
-    struct pdi_buf msg;
     bool ok = true;
 
-    if (w->val == V_IGNORE)
+    if (w->val == PDI_API_FV_IGNORE)
         return true;
     pdi_strvec_init(&unknown, w->rq->a);
-    pdi_buf_init(&msg, w->rq->a);
     if (pdi_pcl_unknown_fields(pdi_pcl_kind(w->t->kind)->fields, w->obj,
                                &unknown)) {
         pdi_api_error(w->r, 500, NULL, "out of memory");
         ok = false;
     }
-    for (size_t i = 0; ok && i < unknown.n; i++) {
-        pdi_buf_reset(&msg);
-        if (w->val == V_WARN) {
-            pdi_buf_printf(&msg, "299 - \"unknown field \\\"%s\\\"\"",
-                           unknown.v[i]);
-            pdi_api_header_add(w->r, "Warning", msg.ptr ? msg.ptr : "");
-        }
-    }
-    if (ok && w->val == V_STRICT && unknown.n) {
-        pdi_buf_reset(&msg);
-        pdi_buf_printf(&msg,
-                       "%s in version \"" PDI_API_CLUSTER_VERSION
-                       "\" cannot be handled as a %s: strict decoding error: ",
-                       w->t->kind, w->t->kind);
-        for (size_t i = 0; i < unknown.n; i++)
-            pdi_buf_printf(&msg, "%sunknown field \"%s\"", i ? ", " : "",
-                           unknown.v[i]);
-        pdi_api_error(w->r, 400, NULL, "%s", msg.ptr ? msg.ptr : "");
-        ok = false;
-    }
-    pdi_buf_free(&msg);
+    ok = ok && pdi_api_wk_report_unknown(w->rq, w->r, w->val, w->t->kind,
+                                         PDI_API_CLUSTER_VERSION, &unknown);
     pdi_strvec_free(&unknown);
     return ok;
 }
@@ -439,7 +253,7 @@ split_error(const char *msg, const char *kind, char *field, size_t cap,
 static void
 engine_error(struct wr *w, pedia_err err)
 {
-    struct pdi_api_pcl_details d = {w->name, w->t->kind, NULL};
+    struct pdi_api_pcl_details d = {w->name, w->t->kind, NULL, NULL};
     char field[128], msg[1024];
     const char *detail;
     struct pdi_buf causes;
@@ -469,27 +283,6 @@ engine_error(struct wr *w, pedia_err err)
 /* ---- commit
  * -------------------------------------------------------------------
  */
-
-/* Answer code with obj (err set: that error instead), then put obj. */
-static void
-respond_object(struct wr *w, int code, struct json_object *obj, pedia_err err)
-{
-    struct pdi_buf b;
-
-    pdi_buf_init(&b, w->rq->a);
-    if (err) {
-        pdi_api_error_from(w->r, err);
-    } else {
-        pdi_buf_puts(&b, json_object_to_json_string_ext(obj, JSON_FLAGS));
-        if (b.oom) {
-            pdi_buf_free(&b);
-            pdi_api_error(w->r, 500, NULL, "out of memory");
-        } else {
-            pdi_api_body(w->r, code, &b, NULL);
-        }
-    }
-    json_object_put(obj);
-}
 
 /* dryRun: validate like the engine would, answer what would be stored. */
 static void
@@ -522,7 +315,7 @@ commit_dry(struct wr *w, const char *json, int code)
     err = err ? err
               : pdi_api_pcl_decorate(w->rq->a, w->t, obj, w->obj,
                                      w->old ? w->old_rv : 0);
-    respond_object(w, code, obj, err);
+    pdi_api_wk_respond(w->rq, w->r, code, obj, err);
 }
 
 static void
@@ -551,7 +344,7 @@ commit(struct wr *w, int code)
         return;
     }
     err = pdi_api_pcl_get(w->rq->api, w->t, w->name, &obj, NULL);
-    respond_object(w, code, obj, err);
+    pdi_api_wk_respond(w->rq, w->r, code, obj, err);
 }
 
 /* ---- verbs
@@ -561,7 +354,7 @@ commit(struct wr *w, int code)
 static void
 already_exists(struct wr *w)
 {
-    struct pdi_api_pcl_details d = {w->name, w->t->resource, NULL};
+    struct pdi_api_pcl_details d = {w->name, w->t->resource, NULL, NULL};
     char msg[512];
 
     snprintf(msg, sizeof msg,
@@ -577,8 +370,8 @@ create_name(struct wr *w, char *buf, size_t cap)
     static const char causes[] =
         "[{\"reason\":\"FieldValueRequired\",\"message\":\"Required value: "
         "name or generateName is required\",\"field\":\"metadata.name\"}]";
-    struct pdi_api_pcl_details d = {"", w->t->kind, causes};
-    struct json_object *md = metadata_of(w->obj);
+    struct pdi_api_pcl_details d = {"", w->t->kind, causes, NULL};
+    struct json_object *md = pdi_api_wk_metadata(w->obj);
     const char *n = pdi_json_get_string(md, "name");
     const char *g = pdi_json_get_string(md, "generateName");
     char uid[37];
@@ -602,7 +395,7 @@ create_name(struct wr *w, char *buf, size_t cap)
     }
     pdi_api_pcl_new_uid(w->t->kind, g, pdi_wall_ns(), uid);
     snprintf(buf, cap, "%s%.5s", g, uid);
-    if (!put_string(md, "name", buf)) {
+    if (!pdi_api_wk_put_string(md, "name", buf)) {
         pdi_api_error(w->r, 500, NULL, "out of memory");
         return false;
     }
@@ -618,7 +411,8 @@ serve_create(struct wr *w)
     int64_t rv;
     pedia_err err;
 
-    if (!parse_body(w, false, &w->obj) || !check_gvk(w, w->obj) ||
+    if (!pdi_api_wk_parse_body(w->rq, w->r, false, &w->obj) ||
+        !pdi_api_wk_check_gvk(w->r, w->obj, API_VERSION, w->t->kind) ||
         !create_name(w, name, sizeof name))
         return;
     err = pdi_api_pcl_raw(w->rq->api, w->t, w->name, &raw, &rv);
@@ -650,8 +444,9 @@ load_old(struct wr *w)
 static void
 serve_update(struct wr *w)
 {
-    if (!parse_body(w, false, &w->obj) || !check_gvk(w, w->obj) ||
-        !check_name(w, w->obj) || !load_old(w) ||
+    if (!pdi_api_wk_parse_body(w->rq, w->r, false, &w->obj) ||
+        !pdi_api_wk_check_gvk(w->r, w->obj, API_VERSION, w->t->kind) ||
+        !pdi_api_wk_check_name(w->r, w->obj, w->name) || !load_old(w) ||
         !check_precondition(w, w->obj))
         return;
     if (!keep_credentials(w)) {
@@ -679,8 +474,9 @@ patched(struct wr *w, struct json_object *patch)
                       w->t->kind, w->name);
         return false;
     }
-    return check_precondition(w, w->obj) && check_name(w, w->obj) &&
-           check_gvk(w, w->obj);
+    return check_precondition(w, w->obj) &&
+           pdi_api_wk_check_name(w->r, w->obj, w->name) &&
+           pdi_api_wk_check_gvk(w->r, w->obj, API_VERSION, w->t->kind);
 }
 
 static bool
@@ -688,12 +484,13 @@ patch_media(struct wr *w)
 {
     char media[96];
 
-    body_media(w->rq, media, sizeof media);
+    pdi_api_wk_media(w->rq, media, sizeof media);
     if (strcmp(media, "application/merge-patch+json") == 0 ||
         strcmp(media, "application/strategic-merge-patch+json") == 0)
         return true;
-    return unsupported_media(w->r, "application/merge-patch+json, "
-                                   "application/strategic-merge-patch+json");
+    return pdi_api_wk_unsupported_media(
+        w->r, "application/merge-patch+json, "
+              "application/strategic-merge-patch+json");
 }
 
 static void
@@ -702,7 +499,7 @@ serve_patch(struct wr *w)
     struct json_object *patch = NULL;
     int64_t rv = 0;
 
-    if (!patch_media(w) || !parse_body(w, true, &patch))
+    if (!patch_media(w) || !pdi_api_wk_parse_body(w->rq, w->r, true, &patch))
         return;
     for (int attempt = 0;; attempt++) {
         struct json_object *again = NULL;
@@ -729,7 +526,8 @@ pdi_api_pcl_serve_write(struct pdi_api_req *rq, struct pedia_api_response *r,
     struct wr w = {.rq = rq, .r = r, .t = t, .name = name};
     const char *m = rq->in->method;
 
-    if (!pdi_api_pcl_dry_run(rq, r, &w.dry) || !parse_validation(&w))
+    if (!pdi_api_pcl_dry_run(rq, r, &w.dry) ||
+        !pdi_api_wk_field_validation(rq, r, &w.val))
         return;
     if (!name)
         serve_create(&w);

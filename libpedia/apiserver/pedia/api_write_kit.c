@@ -1,0 +1,232 @@
+/*
+ * api_write_kit.c: the request checks and answers the writes of pediad's
+ * own objects share (api_write_kit.h). Wording follows kube-apiserver's,
+ * so clients show the same messages.
+ */
+#include "apiserver/pedia/api_write_kit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/util_json.h"
+
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+bool
+pdi_api_wk_field_validation(struct pdi_api_req *rq,
+                            struct pedia_api_response *r, enum pdi_api_fv *out)
+{
+    const char *v = pdi_api_param(rq, "fieldValidation");
+
+    *out = PDI_API_FV_WARN; /* kube's default */
+    if (!v || !*v || strcmp(v, "Warn") == 0)
+        return true;
+    if (strcmp(v, "Strict") == 0) {
+        *out = PDI_API_FV_STRICT;
+        return true;
+    }
+    if (strcmp(v, "Ignore") == 0) {
+        *out = PDI_API_FV_IGNORE;
+        return true;
+    }
+    pdi_api_error(r, 400, NULL,
+                  "fieldValidation: Unsupported value: \"%.32s\": "
+                  "supported values: \"Ignore\", \"Strict\", \"Warn\"",
+                  v);
+    return false;
+}
+
+void
+pdi_api_wk_media(const struct pdi_api_req *rq, char *out, size_t cap)
+{
+    const char *ct = pdi_api_req_header(rq, "Content-Type");
+    size_t n = 0;
+
+    while (ct && (*ct == ' ' || *ct == '\t'))
+        ct++;
+    for (; ct && ct[n] && ct[n] != ';' && ct[n] != ' ' && n + 1 < cap; n++)
+        out[n] = (char)((ct[n] >= 'A' && ct[n] <= 'Z') ? ct[n] + 32 : ct[n]);
+    out[n] = '\0';
+}
+
+bool
+pdi_api_wk_unsupported_media(struct pedia_api_response *r, const char *accepted)
+{
+    pdi_api_error(r, 415, "UnsupportedMediaType",
+                  "the body of the request was in an unknown format - "
+                  "accepted media types include: %s",
+                  accepted);
+    return false;
+}
+
+/* json-c would read {"name\u0000x": ..} as {"name": ..}: such a key is
+ * refused before parsing. */
+static bool
+body_nul_key_free(struct pdi_api_req *rq, struct pedia_api_response *r)
+{
+    const char *b = rq->in->body ? rq->in->body : "";
+    size_t n = rq->in->body_len, at = pdi_json_nul_key(b, n);
+
+    if (at == n)
+        return true;
+    pdi_api_error(r, 400, NULL,
+                  "request body: the key at offset %zu contains a NUL "
+                  "character (\\u0000)",
+                  at);
+    return false;
+}
+
+bool
+pdi_api_wk_parse_body(struct pdi_api_req *rq, struct pedia_api_response *r,
+                      bool any_value, struct json_object **out)
+{
+    char media[96];
+
+    *out = NULL;
+    pdi_api_wk_media(rq, media, sizeof media);
+    if (!any_value && media[0] && strcmp(media, "application/json") != 0)
+        return pdi_api_wk_unsupported_media(r, "application/json");
+    if (!body_nul_key_free(rq, r))
+        return false;
+    /* strings checked here, before any name is looked up or echoed */
+    if (pdi_json_parse(rq->in->body ? rq->in->body : "", rq->in->body_len,
+                       "request body", out) ||
+        pdi_json_check_strings("request body", 0, *out)) {
+        pdi_api_error(r, 400, NULL, "%s", pedia_error_last_message());
+        json_object_put(*out);
+        *out = NULL;
+        return false;
+    }
+    if (!any_value && !json_object_is_type(*out, json_type_object)) {
+        pdi_api_error(r, 400, NULL, "request body: expected a JSON object");
+        return false;
+    }
+    return true;
+}
+
+bool
+pdi_api_wk_put_string(struct json_object *o, const char *key, const char *val)
+{
+    struct json_object *s = json_object_new_string(val);
+
+    if (!s || json_object_object_add(o, key, s) != 0) {
+        json_object_put(s);
+        return false;
+    }
+    return true;
+}
+
+struct json_object *
+pdi_api_wk_metadata(struct json_object *obj)
+{
+    struct json_object *md = NULL;
+
+    if (json_object_object_get_ex(obj, "metadata", &md) &&
+        json_object_is_type(md, json_type_object))
+        return md;
+    md = json_object_new_object();
+    if (!md || json_object_object_add(obj, "metadata", md) != 0) {
+        json_object_put(md);
+        return NULL;
+    }
+    return md;
+}
+
+bool
+pdi_api_wk_check_gvk(struct pedia_api_response *r, struct json_object *obj,
+                     const char *api_version, const char *kind)
+{
+    const char *av = pdi_json_get_string(obj, "apiVersion");
+    const char *k = pdi_json_get_string(obj, "kind");
+
+    if (av && strcmp(av, api_version) != 0) {
+        pdi_api_error(r, 400, NULL,
+                      "the API version in the data (%.64s) does not match "
+                      "the expected API version (%s)",
+                      av, api_version);
+        return false;
+    }
+    if (k && strcmp(k, kind) != 0) {
+        pdi_api_error(r, 400, NULL,
+                      "the kind in the data (%.64s) does not match the "
+                      "expected kind (%s)",
+                      k, kind);
+        return false;
+    }
+    if ((!av && !pdi_api_wk_put_string(obj, "apiVersion", api_version)) ||
+        (!k && !pdi_api_wk_put_string(obj, "kind", kind))) {
+        pdi_api_error(r, 500, NULL, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+bool
+pdi_api_wk_check_name(struct pedia_api_response *r, struct json_object *obj,
+                      const char *name)
+{
+    const char *n = pdi_json_get_string(
+        pdi_json_get_typed(obj, "metadata", json_type_object), "name");
+
+    if (pdi_str_eq(n, name))
+        return true;
+    pdi_api_error(r, 400, NULL,
+                  "the name of the object (%.253s) does not match the name "
+                  "on the URL (%.253s)",
+                  n ? n : "", name);
+    return false;
+}
+
+bool
+pdi_api_wk_report_unknown(struct pdi_api_req *rq, struct pedia_api_response *r,
+                          enum pdi_api_fv fv, const char *kind,
+                          const char *version, const struct pdi_strvec *unknown)
+{
+    struct pdi_buf msg;
+    bool ok = true;
+
+    if (fv == PDI_API_FV_IGNORE || unknown->n == 0)
+        return true;
+    pdi_buf_init(&msg, rq->a);
+    for (size_t i = 0; fv == PDI_API_FV_WARN && i < unknown->n; i++) {
+        pdi_buf_reset(&msg);
+        pdi_buf_printf(&msg, "299 - \"unknown field \\\"%s\\\"\"",
+                       unknown->v[i]);
+        pdi_api_header_add(r, "Warning", msg.ptr ? msg.ptr : "");
+    }
+    if (fv == PDI_API_FV_STRICT) {
+        pdi_buf_reset(&msg);
+        pdi_buf_printf(&msg,
+                       "%s in version \"%s\" cannot be handled as a %s: "
+                       "strict decoding error: ",
+                       kind, version, kind);
+        for (size_t i = 0; i < unknown->n; i++)
+            pdi_buf_printf(&msg, "%sunknown field \"%s\"", i ? ", " : "",
+                           unknown->v[i]);
+        pdi_api_error(r, 400, NULL, "%s", msg.ptr ? msg.ptr : "");
+        ok = false;
+    }
+    pdi_buf_free(&msg);
+    return ok;
+}
+
+void
+pdi_api_wk_respond(struct pdi_api_req *rq, struct pedia_api_response *r,
+                   int code, struct json_object *obj, pedia_err err)
+{
+    struct pdi_buf b;
+
+    pdi_buf_init(&b, rq->a);
+    if (err) {
+        pdi_api_error_from(r, err);
+    } else {
+        pdi_buf_puts(&b, json_object_to_json_string_ext(obj, JSON_FLAGS));
+        if (b.oom) {
+            pdi_buf_free(&b);
+            pdi_api_error(r, 500, NULL, "out of memory");
+        } else {
+            pdi_api_body(r, code, &b, NULL);
+        }
+    }
+    json_object_put(obj);
+}
