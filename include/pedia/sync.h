@@ -232,6 +232,22 @@ PEDIA_API pedia_err pedia_engine_follow_host(pedia_engine *e,
                                              const char *kubeconfig,
                                              size_t len);
 
+/**
+ * @brief Also sync each member's own RBAC objects (Role, ClusterRole,
+ * RoleBinding, ClusterRoleBinding of rbac.authorization.k8s.io/v1),
+ * whatever the cluster's syncResources say: what the API's MemberRBAC
+ * authorization reads (pedia_api_set_authorization() turns it on). A
+ * member that does not serve a type gets a warning in its status, as for
+ * any unknown name. Clusters already syncing pick it up at their next
+ * discovery.
+ * @param e the engine
+ * @param on non-zero to sync them, 0 to stop (stored rows stay until the
+ *   cluster's next resync drops the types)
+ * @threadsafety any
+ * @since 0.4
+ */
+PEDIA_API void pedia_engine_sync_member_rbac(pedia_engine *e, int on);
+
 PEDIA_END_DECLS
 
 #endif

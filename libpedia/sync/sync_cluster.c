@@ -121,13 +121,22 @@ reqs_append(struct pdi_sync_reqs *dst, const struct pdi_sync_reqs *src,
     return ok;
 }
 
+/* The member's own RBAC, for MemberRBAC authorization. */
+static char rbac_group[] = "rbac.authorization.k8s.io";
+static char *rbac_types[] = {"roles", "clusterroles", "rolebindings",
+                             "clusterrolebindings"};
+static struct pdi_sync_req rbac_req = {rbac_group, NULL, 0, rbac_types, 4};
+static const struct pdi_sync_reqs rbac_reqs = {&rbac_req, 1};
+
 static bool
 reqs_build(struct pdi_sync_reqs *out, const struct pdi_pediacluster *pc,
-           const struct pdi_syncresources *sr, const struct pdi_alloc *a)
+           const struct pdi_syncresources *sr, bool member_rbac,
+           const struct pdi_alloc *a)
 {
     memset(out, 0, sizeof *out);
     if (reqs_append(out, &pc->sync, a) &&
-        (!sr || reqs_append(out, &sr->sync, a)))
+        (!sr || reqs_append(out, &sr->sync, a)) &&
+        (!member_rbac || reqs_append(out, &rbac_reqs, a)))
         return true;
     reqs_free(out, a);
     return false;
@@ -150,12 +159,13 @@ sig_reqs(struct pdi_buf *b, const struct pdi_sync_reqs *r)
 char *
 sync_reqs_signature(const struct pdi_alloc *a,
                     const struct pdi_pediacluster *pc,
-                    const struct pdi_syncresources *sr)
+                    const struct pdi_syncresources *sr, bool member_rbac)
 {
     struct pdi_buf b;
 
     pdi_buf_init(&b, a);
-    pdi_buf_printf(&b, "%d;", pc->sync_all_custom_resources ? 1 : 0);
+    pdi_buf_printf(&b, "%d%d;", pc->sync_all_custom_resources ? 1 : 0,
+                   member_rbac ? 1 : 0);
     sig_reqs(&b, &pc->sync);
     pdi_buf_putc(&b, ';');
     if (sr)
@@ -185,10 +195,11 @@ cluster_take_reqs(struct sync_cluster *cl, const struct pdi_pediacluster *pc,
                   const struct pdi_syncresources *sr)
 {
     const struct pdi_alloc *a = ceng(cl)->a;
+    bool member_rbac = atomic_load(&ceng(cl)->member_rbac);
     struct pdi_sync_reqs reqs;
-    char *sig = sync_reqs_signature(a, pc, sr);
+    char *sig = sync_reqs_signature(a, pc, sr, member_rbac);
 
-    if (!sig || !reqs_build(&reqs, pc, sr, a)) {
+    if (!sig || !reqs_build(&reqs, pc, sr, member_rbac, a)) {
         pdi_free(a, sig);
         return false;
     }

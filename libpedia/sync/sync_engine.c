@@ -224,7 +224,8 @@ reconcile(pedia_engine *e, void *arg)
         }
         const struct pdi_syncresources *sr =
             find_sr(e, pc->sync_resources_ref_name);
-        char *sig = sync_reqs_signature(e->a, pc, sr);
+        char *sig =
+            sync_reqs_signature(e->a, pc, sr, atomic_load(&e->member_rbac));
         if (sig && strcmp(sig, cl->reqs_sig) != 0 &&
             sync_cluster_set_reqs(cl, pc, sr))
             pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
@@ -530,6 +531,18 @@ table_change_on_loop(pedia_engine *e, void *arg)
 {
     table_change_locked(e, arg);
     reconcile(e, NULL);
+}
+
+void
+pedia_engine_sync_member_rbac(pedia_engine *e, int on)
+{
+    if (!e || e->magic != PDI_MAGIC_ENGINE ||
+        atomic_exchange(&e->member_rbac, on != 0) == (on != 0))
+        return;
+    /* running clusters take the new requests (their signature changed) */
+    if (e->started && run_on_loop(e, reconcile, NULL))
+        pdi_log(e->lg, PEDIA_LOG_WARN, SYNC_COMPONENT,
+                "syncing member RBAC: %s", pedia_error_last_message());
 }
 
 /* Change the table: on the loop (and reconcile) while running. */

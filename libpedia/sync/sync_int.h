@@ -182,6 +182,8 @@ struct pedia_engine {
     size_t n_pcs;
     struct pdi_syncresources *srs;
     size_t n_srs;
+    /* also sync each member's RBAC (pedia_engine_sync_member_rbac) */
+    atomic_bool member_rbac;
     /* running state */
     bool started;
     atomic_bool stopping;
@@ -316,7 +318,7 @@ pedia_err sync_cluster_set_reqs(struct sync_cluster *cl,
 /* Signature of a cluster's requests (for change detection), allocated. */
 char *sync_reqs_signature(const struct pdi_alloc *a,
                           const struct pdi_pediacluster *pc,
-                          const struct pdi_syncresources *sr);
+                          const struct pdi_syncresources *sr, bool member_rbac);
 /* A reflector saw its type vanish (404): rediscover soon. */
 void sync_cluster_type_gone(struct sync_cluster *cl);
 /* Recompute whether every synced resource of the cluster fails, which

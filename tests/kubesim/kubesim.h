@@ -141,6 +141,9 @@ unsigned long kubesim_requests(struct kubesim *ks, const char *group,
  * PUT /apis/cluster.clusterpedia.io/v1alpha2/pediaclusters/<n>/status
  * (status only; metadata.resourceVersion must match, else 409).  0. */
 int kubesim_enable_clusterpedia_types(struct kubesim *ks);
+/* Serve rbac.authorization.k8s.io/v1 (Role, RoleBinding, ClusterRole,
+ * ClusterRoleBinding): a member whose own RBAC MemberRBAC reads. */
+int kubesim_enable_rbac_types(struct kubesim *ks);
 /* The next n status PUTs are answered 409 Conflict. */
 void kubesim_status_conflict_next(struct kubesim *ks, unsigned n);
 /* Number of status PUTs received (accepted or not). */

@@ -1,12 +1,15 @@
 /*
- * kubesim_extra_types.c - optional types a *host* cluster serves: the
- * Clusterpedia CRD group cluster.clusterpedia.io/v1alpha2 (PediaCluster
- * and ClusterSyncResources, cluster-scoped), and the one write verb a
- * PediaCluster follower needs: PUT of the status subresource.
+ * kubesim_extra_types.c - optional types: those a *host* cluster serves,
+ * the Clusterpedia CRD group cluster.clusterpedia.io/v1alpha2
+ * (PediaCluster and ClusterSyncResources, cluster-scoped) and the one
+ * write verb a PediaCluster follower needs: PUT of the status
+ * subresource; and a member's RBAC (rbac.authorization.k8s.io/v1 Role,
+ * RoleBinding, ClusterRole, ClusterRoleBinding), which MemberRBAC syncs.
  *
  * The types are entries of ks_types[] (kubesim_store.c) that are served
- * only after kubesim_enable_clusterpedia_types(), so discovery of every
- * other simulator is unchanged. Everything else (list, get, watch, 410,
+ * only after kubesim_enable_clusterpedia_types() or
+ * kubesim_enable_rbac_types(), so discovery of every other simulator is
+ * unchanged. Everything else (list, get, watch, 410,
  * bookmarks, faults, auth) is kubesim's ordinary machinery.
  *
  * PUT .../pediaclusters/<name>/status follows kube-apiserver's status
@@ -25,6 +28,7 @@
 #include "kubesim_internal.h"
 
 #define PEDIA_GROUP "cluster.clusterpedia.io"
+#define RBAC_GROUP "rbac.authorization.k8s.io"
 #define PEDIA_VERSION "v1alpha2"
 #define MAX_BODY (8u << 20)
 
@@ -33,6 +37,15 @@ kubesim_enable_clusterpedia_types(struct kubesim *ks)
 {
     pthread_mutex_lock(&ks->mu);
     ks->pedia_types = true;
+    pthread_mutex_unlock(&ks->mu);
+    return 0;
+}
+
+int
+kubesim_enable_rbac_types(struct kubesim *ks)
+{
+    pthread_mutex_lock(&ks->mu);
+    ks->rbac_types = true;
     pthread_mutex_unlock(&ks->mu);
     return 0;
 }
@@ -52,7 +65,13 @@ kubesim_status_puts(struct kubesim *ks)
 bool
 ks_extra_type_served(const struct kubesim *ks, int tidx)
 {
-    return strcmp(ks_types[tidx].group, PEDIA_GROUP) != 0 || ks->pedia_types;
+    const char *g = ks_types[tidx].group;
+
+    if (strcmp(g, PEDIA_GROUP) == 0)
+        return ks->pedia_types;
+    if (strcmp(g, RBAC_GROUP) == 0)
+        return ks->rbac_types;
+    return true;
 }
 
 /* ---- request bodies ------------------------------------------------------ */

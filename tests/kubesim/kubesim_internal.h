@@ -109,6 +109,7 @@ struct kubesim {
     unsigned churn_seq;
     /* host-cluster types (kubesim_extra_types.c) */
     bool pedia_types;             /* cluster.clusterpedia.io served (mu) */
+    bool rbac_types;              /* rbac.authorization.k8s.io served (mu) */
     atomic_uint status_conflicts; /* next status PUTs answered 409 */
     atomic_ulong status_puts;     /* status PUTs received */
     struct ks_stamp stamp;        /* stamped churn (kubesim_stamp.c) */

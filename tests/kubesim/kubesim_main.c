@@ -20,6 +20,7 @@ struct cli {
     struct kubesim_options o;
     struct kubesim_gen_options g;
     const char *certs_dir;
+    bool rbac; /* serve rbac.authorization.k8s.io */
     char cert[4096], key[4096], ca[4096];
 };
 
@@ -36,7 +37,8 @@ usage(void)
         "               [--seed S] [--page-cap N] [--history N]\n"
         "               [--bookmark-ms N] [--no-crd] [--name NAME]\n"
         "               [--pod-min-bytes N] [--pod-max-bytes N] [--widgets "
-        "N]\n");
+        "N]\n"
+        "               [--rbac]\n");
 }
 
 static int
@@ -112,6 +114,9 @@ apply_flag(struct cli *c, int opt, const char *v)
     case 'N':
         c->o.crd_present = false;
         break;
+    case 'r':
+        c->rbac = true;
+        break;
     case 'x':
         c->g.pod_min_bytes = (unsigned)n;
         break;
@@ -150,6 +155,7 @@ parse_args(struct cli *c, int argc, char **argv)
         {"pod-min-bytes", 1, NULL, 'x'},
         {"pod-max-bytes", 1, NULL, 'y'},
         {"widgets", 1, NULL, 'w'},
+        {"rbac", 0, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -208,6 +214,8 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (kubesim_create(&ks, &c.o) != 0)
         return 1;
+    if (c.rbac)
+        kubesim_enable_rbac_types(ks);
     if (c.g.pods && kubesim_generate(ks, &c.g) != 0) {
         kubesim_free(ks);
         return 1;
