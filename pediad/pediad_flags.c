@@ -61,10 +61,11 @@ static const char help_text[] =
     "                       (service account; see examples/deploy)\n"
     "  --authorization-mode M\n"
     "                       comma list tried in order, as kube-apiserver:\n"
-    "                       AlwaysAllow (default for now), RBAC (pediad's\n"
-    "                       own RBAC objects, for every cluster), MemberRBAC\n"
-    "                       (each member's own RBAC for its objects);\n"
-    "                       system:masters may do everything\n"
+    "                       RBAC (default: pediad's own RBAC objects,\n"
+    "                       served at its root, for every cluster),\n"
+    "                       MemberRBAC (each member's own RBAC for its\n"
+    "                       objects), AlwaysAllow; system:masters (the\n"
+    "                       generated admin token) may do everything\n"
     "  --log-level L        error, warn, info (default) or debug\n"
     "  --http-threads N     event-loop threads serving HTTP (default 4)\n"
     "  --max-connections N  open connections at most (default 20000, within\n"
@@ -504,7 +505,7 @@ pd_flags_parse(struct pd_config *cfg, int argc, char **argv)
     memset(cfg, 0, sizeof *cfg);
     cfg->log_level = PEDIA_LOG_INFO;
     /* RBAC becomes the default once pediad serves RBAC objects (issue 15) */
-    cfg->authz_mode = "AlwaysAllow";
+    cfg->authz_mode = "RBAC";
     cfg->port = 6443;
     cfg->http_threads = PD_HTTP_THREADS;
     cfg->max_connections = PD_HTTP_CONNECTION_LIMIT;

@@ -133,12 +133,15 @@ PEDIA_API pedia_err pedia_api_set_address(pedia_api *api, const char *addr);
  * the first mode that allows wins, none allowing is kube's 403. Modes:
  * `AlwaysAllow` (every authenticated user may do everything: the default
  * of a new API), `RBAC` (Role, ClusterRole, RoleBinding and
- * ClusterRoleBinding objects stored in the store under the cluster name
- * `_pediad`, plus kube's bootstrap roles; their rules apply to every
- * member cluster), `MemberRBAC` (below a search root, each member
- * cluster's own synced RBAC objects decide for that cluster). The group
- * `system:masters` is allowed everything. Per-request authorization as
- * kube does it: a list of every namespace needs a cluster-wide grant.
+ * ClusterRoleBinding objects served at the API's root as
+ * rbac.authorization.k8s.io/v1 and stored under the scope `_pediad`, plus
+ * kube's bootstrap roles, written there when missing; their rules apply to
+ * every member cluster), `MemberRBAC` (below a search root, each member
+ * cluster's own RBAC objects decide for that cluster; the engine, if any,
+ * is told to sync them: pedia_engine_sync_member_rbac()). The group
+ * `system:masters` is allowed everything. Get, list and watch below a
+ * search root answer what the user may see (grants become conditions of
+ * the store query); other requests are authorized as kube does.
  * @param api the API
  * @param modes e.g. "RBAC,MemberRBAC"
  * @return PEDIA_OK; PEDIA_EINVAL naming an unknown, repeated or

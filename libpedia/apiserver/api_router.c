@@ -9,6 +9,8 @@
  *   /openapi/v3/...
  *   /api, /apis, ...                         pediad's own groups
  *   /apis/cluster.clusterpedia.io/v1alpha2/  PediaCluster objects (pedia)
+ *   /apis/rbac.authorization.k8s.io/v1/      pediad's own RBAC objects:
+ *       writes (pedia), reads (search, over the scope _pediad)
  *   /apis/clusterpedia.io/v1beta1/collectionresources[/<name>] (search)
  *   /apis/authentication.k8s.io/{v1,v1beta1,v1alpha1}/selfsubjectreviews,
  *       also below every search root (access)
@@ -31,6 +33,8 @@
 #include "apiserver/search/api_wcache.h"
 
 #define NOT_FOUND_MSG "the server could not find the requested resource"
+#define RBAC_GROUP "rbac.authorization.k8s.io"
+#define RBAC_VERBS "create,delete,deletecollection,get,list,patch,update,watch"
 
 static void
 serve_version(struct pedia_api_response *r)
@@ -61,7 +65,8 @@ serve_root_paths(struct pedia_api_response *r)
                  "\"/apis/" PDI_API_CLUSTER_GROUP "/" PDI_API_CLUSTER_VERSION
                  "\",\"/apis/" PDI_API_SEARCH_GROUP "\","
                  "\"/apis/" PDI_API_SEARCH_GROUP "/" PDI_API_SEARCH_VERSION
-                 "\",\"/healthz\",\"/livez\",\"/metrics\","
+                 "\",\"/apis/" RBAC_GROUP "\",\"/apis/" RBAC_GROUP "/v1\","
+                 "\"/healthz\",\"/livez\",\"/metrics\","
                  "\"/openapi/v3\",\"/readyz\",\"/version\"]}");
     pdi_api_body(r, 200, &b, NULL);
 }
@@ -88,7 +93,13 @@ static const struct pdi_api_type root_types[] = {
      "CollectionResource", false, "get,list", "collectionresource"},
     {PDI_API_AUTHN_GROUP, "v1", "selfsubjectreviews", "SelfSubjectReview",
      false, "create", "selfsubjectreview"},
+    {RBAC_GROUP, "v1", "clusterrolebindings", "ClusterRoleBinding", false,
+     RBAC_VERBS, NULL},
+    {RBAC_GROUP, "v1", "clusterroles", "ClusterRole", false, RBAC_VERBS, NULL},
+    {RBAC_GROUP, "v1", "rolebindings", "RoleBinding", true, RBAC_VERBS, NULL},
+    {RBAC_GROUP, "v1", "roles", "Role", true, RBAC_VERBS, NULL},
 };
+#define N_ROOT_TYPES (sizeof root_types / sizeof root_types[0])
 
 /* A search root: `.../resources[/clusters/<c>]/<kube path>`. */
 static void
@@ -138,6 +149,16 @@ in_group(const struct pdi_api_req *rq, const char *group, const char *version)
            strcmp(in->version, version) == 0;
 }
 
+/* get, list and watch of pediad's own RBAC objects: the search API's,
+ * over the rows of pediad's scope only (authorized above as requests at
+ * pediad's root, so not scoped further). */
+static void
+serve_own_rbac_read(struct pdi_api_req *rq, struct pedia_api_response *r)
+{
+    rq->info.cluster = PDI_API_LOCAL_SCOPE;
+    pdi_api_serve_search(rq, r, root_types, N_ROOT_TYPES);
+}
+
 /* pediad's own read-only paths (GET and HEAD). */
 static void
 serve_pediad_root(struct pdi_api_req *rq, struct pedia_api_response *r)
@@ -156,10 +177,11 @@ serve_pediad_root(struct pdi_api_req *rq, struct pedia_api_response *r)
     } else if (in_group(rq, PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION) &&
                strcmp(rq->info.resource, "collectionresources") == 0)
         pdi_api_serve_collections(rq, r, rq->seg + 4, rq->n_seg - 4);
+    else if (in_group(rq, RBAC_GROUP, "v1"))
+        serve_own_rbac_read(rq, r);
     else if (in_group(rq, PDI_API_SEARCH_GROUP, PDI_API_SEARCH_VERSION) ||
-             !pdi_api_serve_discovery(rq, r, root_types,
-                                      sizeof root_types / sizeof root_types[0],
-                                      rq->seg, rq->n_seg))
+             !pdi_api_serve_discovery(rq, r, root_types, N_ROOT_TYPES, rq->seg,
+                                      rq->n_seg))
         pdi_api_error(r, 404, NULL, NOT_FOUND_MSG);
 }
 
@@ -223,6 +245,11 @@ pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
     }
     if (pdi_api_is_selfreview(&rq->info)) { /* at every root */
         pdi_api_serve_selfreview(rq, r);
+        return;
+    }
+    if (in_group(rq, RBAC_GROUP, "v1") && strcmp(m, "GET") != 0 &&
+        strcmp(m, "HEAD") != 0) {
+        pdi_api_serve_rbac(rq, r);
         return;
     }
     if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {

@@ -37,6 +37,7 @@ pedia_api_create(pedia_api **out, pedia_store *store, pedia_engine *engine)
     api->ctx = ctx;
     api->a = a;
     api->authorize = pdi_api_allow_all;
+    api->policies_changed = pdi_wcache_wake_all;
     pthread_mutex_init(&api->mu, NULL);
     pdi_cond_init_monotonic(&api->cv);
     if (pdi_api_metrics_create(api)) {

@@ -639,6 +639,91 @@ spec:
 """
 
 
+TEAM_A = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: pod-reader
+  namespace: team-a
+rules:
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list, watch]
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [roles]
+  verbs: [get, list]
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [rolebindings]
+  verbs: [create, get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: alice-reads
+  namespace: team-a
+subjects:
+- kind: User
+  name: alice
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: pod-reader
+"""
+
+
+def test_rbac_kubectl(tmp):
+    """pediad's own RBAC API with the real kubectl, in the default mode
+    (RBAC): apply, re-apply, get, edit by patch, escalation refused, delete;
+    a binding is in force as soon as kubectl returns."""
+    tf = write(os.path.join(tmp, "tokens.csv"), AUTHZ_TOKENS)
+    kc = os.path.join(tmp, "home", "kubeconfig")
+    os.mkdir(os.path.dirname(kc))
+    team = write(os.path.join(tmp, "team-a.yaml"), TEAM_A)
+    with Server(tmp, "--token-auth-file", tf, "--kubeconfig-out", kc) as s:
+        root = ("--token", "tok-root")
+        alice = ("--token", "tok-alice")
+        # what the Role grants at pediad's own root (pods need a member)
+        pods = ("get", "roles", "-n", "team-a")
+        r = kubectl(kc, *alice, *pods)
+        check(r.returncode != 0 and "forbidden" in r.stderr.lower(),
+              "alice before the binding: " + r.stderr)
+        r = kubectl(kc, *root, "apply", "-f", team)
+        check(r.returncode == 0, "apply: " + r.stderr)
+        check("role.rbac.authorization.k8s.io/pod-reader created" in
+              r.stdout, r.stdout)
+        r = kubectl(kc, *alice, *pods)
+        check(r.returncode == 0 and "pod-reader" in r.stdout,
+              "alice after the binding: " + r.stderr)
+        r = kubectl(kc, *root, "apply", "-f", team)
+        check(r.returncode == 0 and "unchanged" in r.stdout,
+              "re-apply: " + r.stdout + r.stderr)
+        r = kubectl(kc, *root, "get", "clusterroles", "-o", "name")
+        check(r.returncode == 0 and "clusterrole.rbac.authorization.k8s.io/"
+              "cluster-admin" in r.stdout, "bootstrap roles: " + r.stdout +
+              r.stderr)
+        r = kubectl(kc, *root, "get", "rolebindings", "-A")
+        check(r.returncode == 0 and "alice-reads" in r.stdout,
+              "bindings: " + r.stdout + r.stderr)
+        r = kubectl(kc, *root, "label", "role", "-n", "team-a",
+                    "pod-reader", "team=a")
+        check(r.returncode == 0, "label: " + r.stderr)
+        # alice may not grant herself more
+        mine = write(os.path.join(tmp, "mine.yaml"), TEAM_A.split("---\n")[1]
+                     .replace("alice-reads", "mine")
+                     .replace("kind: Role\n  name: pod-reader",
+                              "kind: ClusterRole\n  name: cluster-admin"))
+        r = kubectl(kc, *alice, "apply", "-f", mine)
+        check(r.returncode != 0 and "is attempting to grant RBAC "
+              "permissions not currently held" in r.stderr,
+              "alice binds cluster-admin: " + r.stderr)
+        r = kubectl(kc, *root, "delete", "-f", team)
+        check(r.returncode == 0 and "deleted" in r.stdout,
+              "delete: " + r.stdout + r.stderr)
+        r = kubectl(kc, *alice, *pods)
+        check(r.returncode != 0 and "forbidden" in r.stderr.lower(),
+              "alice after the delete: " + r.stderr)
+
+
 def kubectl(kc, *args):
     if not os.access(KUBECTL, os.X_OK):
         raise Skip(f"{KUBECTL} missing")

@@ -122,3 +122,26 @@ pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r)
     deny(rq, r, reason);
     return false;
 }
+
+bool
+pdi_api_may(struct pdi_api_req *rq, const char *verb, const char *group,
+            const char *resource, const char *ns, const char *name)
+{
+    struct pedia_api *api = rq->api;
+    struct pdi_api_info in;
+    char reason[8];
+
+    memset(&in, 0, sizeof in);
+    in.root = PDI_API_ROOT_PEDIAD;
+    in.is_resource = true;
+    in.verb = verb;
+    in.prefix = "apis";
+    in.group = group;
+    in.version = "v1";
+    in.resource = resource;
+    in.ns = ns && *ns ? ns : NULL;
+    in.in_namespace = in.ns != NULL;
+    in.name = name && *name ? name : NULL;
+    return api->authorize(api->authorize_payload, rq->in->user, &in, reason,
+                          sizeof reason) == PDI_API_ALLOW;
+}

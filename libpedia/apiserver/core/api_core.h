@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "authz/authz.h"
 #include "util/util.h"
 
 struct json_object;
@@ -347,10 +348,75 @@ enum pdi_api_decision pdi_api_allow_all(void *payload,
  * kube's 403 Forbidden Status in r. */
 bool pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r);
 
+/* May the request's user do verb on group/resource (version v1 of its
+ * group) named name (NULL or "": any) in ns (NULL or "": cluster scope)
+ * at pediad's root? Asked of the configured authorizer, as kube's
+ * registries ask (escalate, bind). */
+bool pdi_api_may(struct pdi_api_req *rq, const char *verb, const char *group,
+                 const char *resource, const char *ns, const char *name);
+
 /* ---- api_rbac.c: the RBAC authorizer (issue 15) ---- */
 
-struct pdi_authz_user;
-struct pdi_authz_attrs;
+/* A user as RBAC sees it: with system:authenticated added (kube's
+ * authenticators add it). Not to be copied: u.groups may point into it. */
+#define PDI_API_WHO_MAX_GROUPS 256
+struct pdi_api_who {
+    struct pdi_authz_user u;
+    const char *groups[PDI_API_WHO_MAX_GROUPS + 1];
+};
+void pdi_api_who_init(struct pdi_api_who *w, const pedia_api_user *user);
+
+/* ---- api_recheck.c: a watch's authorization checked again when the
+ * policies change ---- */
+
+struct pdi_api_recheck {
+    struct pedia_api *api;
+    const struct pdi_alloc *a;
+    bool on; /* the RBAC authorizer: policies may change */
+    uint64_t generation;
+    uint64_t fp; /* what the user could see at the start */
+    struct pdi_api_info info;
+    pedia_api_user user;
+    const char **groups;
+    struct pdi_strvec mem;
+};
+/* Keep rq's user, attributes and what they allowed now. */
+pedia_err pdi_api_recheck_init(struct pdi_api_recheck *c,
+                               const struct pdi_api_req *rq);
+/* false when the policies changed what the request may see: end it. */
+bool pdi_api_recheck(struct pdi_api_recheck *c);
+void pdi_api_recheck_free(struct pdi_api_recheck *c);
+
+/* ---- api_own.c: pediad's own objects, rows of the scope
+ * PDI_API_LOCAL_SCOPE ---- */
+
+/* A random RFC 4122 version 4 uid. */
+void pdi_api_new_uid(char out[37]);
+/* Set what the server owns in obj's metadata: uid and creationTimestamp
+ * (old's when old is the stored object, else new); drop selfLink and
+ * deletion fields. Errors: PEDIA_EINVAL (no metadata), PEDIA_ENOMEM. */
+pedia_err pdi_api_own_stamp(struct json_object *obj, struct json_object *old);
+/* Store obj (its metadata.resourceVersion is replaced by a write token);
+ * *rev_out the revision it was given (its resourceVersion from now on). */
+pedia_err pdi_api_own_put(struct pedia_api *api, const pedia_sys_gvr *type,
+                          struct json_object *obj, int64_t *rev_out);
+/* The stored object (as served: resourceVersion set), or PEDIA_ENOTFOUND. */
+pedia_err pdi_api_own_get(struct pedia_api *api, const pedia_sys_gvr *type,
+                          const char *ns, const char *name,
+                          struct json_object **out);
+
+/* ---- api_escalate.c: kube's escalation checks for writes of pediad's own
+ * RBAC objects (reference authz-gateway.md 1.5) ---- */
+
+/* May the request's user write obj (a Role, ClusterRole, RoleBinding or
+ * ClusterRoleBinding of `kind`, defaulted and valid) over old (the stored
+ * object, NULL on create)? true when allowed; false with kube's 403 (or
+ * the bound role's 404, or a 500) in r. */
+bool pdi_api_escalation_allowed(struct pdi_api_req *rq,
+                                struct pedia_api_response *r,
+                                enum pdi_authz_kind kind,
+                                struct json_object *obj,
+                                struct json_object *old);
 /* api_scope.c: scope a get, list or watch below a search root to what the
  * user may see (RBAC, MemberRBAC): NOT_SCOPED (decide as usual), VISIBLE
  * (rq->scopes set: allowed), NOTHING (kube's 403), FAILED (out of memory
@@ -364,6 +430,10 @@ enum pdi_api_scoping {
 enum pdi_api_scoping pdi_api_scope_request(struct pdi_api_req *rq,
                                            const struct pdi_authz_user *u,
                                            const struct pdi_authz_attrs *at);
+
+/* Scope an unscoped search to the member clusters, every namespace: for
+ * the RBAC types, whose rows of pediad's own scope are not a member's. */
+pedia_err pdi_api_scope_members(struct pdi_api_req *rq);
 
 /* Authorization modes, kube-apiserver's union (tried in this order). */
 #define PDI_API_AUTHZ_ALWAYS 0x1u /* AlwaysAllow */
@@ -420,11 +490,13 @@ struct pedia_api {
      * block the transport's thread: search/api_list.c allows one). */
     atomic_int rv_waiters;
     struct pdi_api_policies *policies; /* api_policy.c; NULL: not started */
+    /* called (on the follower's thread) after the policies changed: wakes
+     * every watch so it checks its grant again (set by the top) */
+    void (*policies_changed)(struct pedia_api *api);
 };
 
 /* ---- api_policy.c: RBAC policies per scope, kept from the store ---- */
 
-struct pdi_authz_snap;
 /* Load the stored RBAC objects into one policy per scope (the objects'
  * cluster) and follow their changes on a thread. flags: the authz
  * policy flags of new scopes. Call before serving; idempotent. */
@@ -437,6 +509,10 @@ struct pdi_authz_snap *pdi_api_policy_snapshot(struct pedia_api *api,
                                                const char *scope);
 /* Grows whenever any scope published a change. */
 uint64_t pdi_api_policies_generation(struct pedia_api *api);
+/* Wait (at most timeout_ms) until the policies have applied the RBAC
+ * changes up to revision rev: a write through pediad's RBAC API answers
+ * once it is in force. false on timeout (or policies not started). */
+bool pdi_api_policies_wait(struct pedia_api *api, int64_t rev, int timeout_ms);
 
 /* Borrow the current cluster snapshot (at most about a second old: a
  * background thread refreshes it); release with pdi_api_snapshot_release().

@@ -53,6 +53,13 @@ struct pdi_api_policies {
     atomic_bool stop;
     _Atomic uint64_t generation;
     struct json_tokener *tok;
+    int64_t seen; /* the newest revision read (follower only) */
+    /* the revision up to which changes are in force: writers of RBAC
+     * objects wait on it (pdi_api_policies_wait) */
+    pthread_mutex_t amu;
+    pthread_cond_t acv;
+    int64_t applied;
+    bool defaults_stored; /* the bootstrap roles are rows of the store */
 };
 
 /* ---- scopes ---- */
@@ -68,7 +75,8 @@ scope_find(struct scope *list, const char *name)
 
 /* A new scope's policy: pediad's own aggregates ClusterRoles and starts
  * from kube's bootstrap defaults (system:discovery, system:basic-user,
- * cluster-admin...); a member's RBAC arrives whole from the member. */
+ * cluster-admin...), from the store once they were written there
+ * (store_defaults), else in memory; a member's RBAC arrives whole. */
 static pedia_err
 scope_policy(struct pdi_api_policies *ps, struct scope *s)
 {
@@ -76,7 +84,7 @@ scope_policy(struct pdi_api_policies *ps, struct scope *s)
     pedia_err err = pdi_authz_policy_create(
         &s->policy, ps->api->a, local ? PDI_AUTHZ_F_AGGREGATE : ps->flags);
 
-    if (!err && local) {
+    if (!err && local && !ps->defaults_stored) {
         err = pdi_authz_policy_add_defaults(s->policy);
         s->dirty = true;
     }
@@ -149,6 +157,8 @@ apply(struct pdi_api_policies *ps, const pedia_object *o, bool removed)
     if (!s)
         return pdi_error_oom();
     s->dirty = true;
+    if (pedia_object_revision(o) > ps->seen)
+        ps->seen = pedia_object_revision(o);
     if (removed) {
         if (!pdi_authz_kind_parse(pedia_object_kind(o), &kind))
             return PEDIA_OK;
@@ -183,8 +193,22 @@ publish_list(struct pdi_api_policies *ps, struct scope *list)
             any = true;
         }
     }
-    if (any)
+    if (any) {
         atomic_fetch_add(&ps->generation, 1);
+        if (ps->api->policies_changed)
+            ps->api->policies_changed(ps->api);
+    }
+}
+
+/* Everything up to rev is in force: wake the writers waiting for it. */
+static void
+mark_applied(struct pdi_api_policies *ps, int64_t rev)
+{
+    pthread_mutex_lock(&ps->amu);
+    if (rev > ps->applied)
+        ps->applied = rev;
+    pthread_cond_broadcast(&ps->acv);
+    pthread_mutex_unlock(&ps->amu);
 }
 
 /* ---- loading and following ---- */
@@ -270,6 +294,7 @@ load_all(struct pdi_api_policies *ps)
     ps->loading = NULL;
     pthread_mutex_unlock(&ps->mu);
     scopes_free(ps, old);
+    mark_applied(ps, rev > ps->seen ? rev : ps->seen);
     return PEDIA_OK;
 }
 
@@ -288,8 +313,10 @@ follow(struct pdi_api_policies *ps, bool *read)
                 apply(ps, o, pedia_object_event_type(o) == PEDIA_EVENT_DELETED);
         }
     }
-    if (*read)
+    if (*read) {
         publish_list(ps, ps->scopes);
+        mark_applied(ps, ps->seen);
+    }
     return err;
 }
 
@@ -317,6 +344,45 @@ follower(void *arg)
     return NULL;
 }
 
+/* ---- kube's bootstrap roles as rows ---- */
+
+/* Write each bootstrap object the store does not hold yet, as kube's
+ * bootstrap-roles post-start hook does, so that pediad's RBAC API serves
+ * them (`kubectl get clusterroles`) and an administrator can change them.
+ * A stored one is left as it is (kube would reconcile objects annotated
+ * autoupdate=true; pediad's defaults have not changed across versions). */
+static pedia_err
+store_defaults(struct pdi_api_policies *ps)
+{
+    struct json_object *arr = NULL;
+    pedia_err err = pdi_authz_default_objects(&arr);
+    size_t n = err ? 0 : json_object_array_length(arr);
+
+    for (size_t i = 0; !err && i < n; i++) {
+        struct json_object *o = json_object_array_get_idx(arr, i), *cur = NULL;
+        const char *name = pdi_json_get_string(
+            pdi_json_get_typed(o, "metadata", json_type_object), "name");
+        enum pdi_authz_kind kind = PDI_AUTHZ_CLUSTER_ROLE;
+        pedia_sys_gvr t = {RBAC_GROUP, RBAC_VERSION, NULL};
+        int64_t rev = 0;
+        pdi_authz_kind_parse(pdi_json_get_string(o, "kind"), &kind);
+        t.resource = rbac_resources[kind == PDI_AUTHZ_CLUSTER_ROLE ? 0 : 2];
+        err = pdi_api_own_get(ps->api, &t, NULL, name ? name : "", &cur);
+        json_object_put(cur);
+        if (err != PEDIA_ENOTFOUND)
+            continue;
+        err = pdi_api_own_stamp(o, NULL);
+        err = err ? err : pdi_api_own_put(ps->api, &t, o, &rev);
+    }
+    json_object_put(arr);
+    if (err)
+        pdi_log(&ps->api->ctx->logger, PEDIA_LOG_WARN, COMPONENT,
+                "the bootstrap RBAC roles could not be stored (%s); they "
+                "apply from memory",
+                pedia_error_last_message());
+    return err;
+}
+
 /* ---- life and readers ---- */
 
 static void
@@ -330,6 +396,8 @@ policies_free(struct pdi_api_policies *ps)
     if (ps->tok)
         json_tokener_free(ps->tok);
     pthread_mutex_destroy(&ps->mu);
+    pthread_mutex_destroy(&ps->amu);
+    pthread_cond_destroy(&ps->acv);
     pdi_free(a, ps);
 }
 
@@ -347,6 +415,9 @@ pdi_api_policies_start(struct pedia_api *api, unsigned flags)
     ps->api = api;
     ps->flags = flags;
     pthread_mutex_init(&ps->mu, NULL);
+    pthread_mutex_init(&ps->amu, NULL);
+    pdi_cond_init_monotonic(&ps->acv);
+    ps->defaults_stored = store_defaults(ps) == PEDIA_OK;
     err = load_all(ps); /* the first answers already see the policy */
     if (!err && pthread_create(&ps->thread, NULL, follower, ps) != 0)
         err = pdi_error_set(PEDIA_ERROR, 0, "cannot start the RBAC follower");
@@ -387,6 +458,25 @@ pdi_api_policy_snapshot(struct pedia_api *api, const char *scope)
     snap = s ? pdi_authz_policy_snapshot(s->policy) : NULL;
     pthread_mutex_unlock(&ps->mu);
     return snap;
+}
+
+bool
+pdi_api_policies_wait(struct pedia_api *api, int64_t rev, int timeout_ms)
+{
+    struct pdi_api_policies *ps = api->policies;
+    struct timespec until;
+    bool done;
+
+    if (!ps)
+        return false;
+    pdi_deadline(&until, true, timeout_ms);
+    pthread_mutex_lock(&ps->amu);
+    while (ps->applied < rev &&
+           pthread_cond_timedwait(&ps->acv, &ps->amu, &until) == 0)
+        ;
+    done = ps->applied >= rev;
+    pthread_mutex_unlock(&ps->amu);
+    return done;
 }
 
 uint64_t

@@ -27,7 +27,6 @@
 #include "authz/authz.h"
 
 #define PATH_MAX_LEN 1024
-#define MAX_GROUPS 256
 #define AUTHENTICATED "system:authenticated"
 
 /* The non-resource path the request addressed, below its root. */
@@ -100,27 +99,30 @@ allowed_in_every_cluster(struct pedia_api *api, const struct pdi_authz_user *u,
 
 /* Every authenticated user is in system:authenticated (kube's
  * authenticators add it; the bootstrap roles bind to it): add it when the
- * transport did not. groups has MAX_GROUPS + 1 slots. */
-static void
-with_authenticated(struct pdi_authz_user *u, const char **groups)
+ * transport did not. */
+void
+pdi_api_who_init(struct pdi_api_who *w, const pedia_api_user *user)
 {
+    struct pdi_authz_user *u = &w->u;
+
+    *u = (struct pdi_authz_user){user->name,     user->uid, user->groups,
+                                 user->n_groups, NULL,      0};
     for (size_t i = 0; i < u->n_groups; i++)
         if (strcmp(u->groups[i], AUTHENTICATED) == 0)
             return;
-    if (u->n_groups > MAX_GROUPS)
+    if (u->n_groups > PDI_API_WHO_MAX_GROUPS)
         return; /* evaluated as given */
     for (size_t i = 0; i < u->n_groups; i++)
-        groups[i] = u->groups[i];
-    groups[u->n_groups] = AUTHENTICATED;
-    u->groups = groups;
+        w->groups[i] = u->groups[i];
+    w->groups[u->n_groups] = AUTHENTICATED;
+    u->groups = w->groups;
     u->n_groups++;
 }
 
-/* One request put to RBAC: the user (with system:authenticated) and the
- * attributes. Not to be copied: u.groups may point into groups. */
+/* One request put to RBAC: the user and the attributes. Not to be
+ * copied: the user's groups may point into it. */
 struct ask {
-    struct pdi_authz_user u;
-    const char *groups[MAX_GROUPS + 1];
+    struct pdi_api_who who;
     struct pdi_authz_attrs at;
     char path[PATH_MAX_LEN];
 };
@@ -129,9 +131,7 @@ static void
 ask_init(struct ask *q, const pedia_api_user *user,
          const struct pdi_api_info *in)
 {
-    q->u = (struct pdi_authz_user){user->name,     user->uid, user->groups,
-                                   user->n_groups, NULL,      0};
-    with_authenticated(&q->u, q->groups);
+    pdi_api_who_init(&q->who, user);
     path_of(in, q->path, sizeof q->path);
     attrs_of(in, q->path, &q->at);
 }
@@ -147,16 +147,17 @@ pdi_api_rbac_authorize(void *payload, const pedia_api_user *user,
     if (cap)
         reason[0] = '\0';
     ask_init(&q, user, info);
-    if (pdi_authz_privileged(&q.u) || (api->authz_modes & PDI_API_AUTHZ_ALWAYS))
+    if (pdi_authz_privileged(&q.who.u) ||
+        (api->authz_modes & PDI_API_AUTHZ_ALWAYS))
         return PDI_API_ALLOW;
     if ((api->authz_modes & PDI_API_AUTHZ_RBAC) &&
-        allowed_in(api, PDI_API_LOCAL_SCOPE, &q.u, &q.at, reason, cap))
+        allowed_in(api, PDI_API_LOCAL_SCOPE, &q.who.u, &q.at, reason, cap))
         return PDI_API_ALLOW;
     if ((api->authz_modes & PDI_API_AUTHZ_MEMBER) &&
         info->root == PDI_API_ROOT_SEARCH &&
         (info->cluster
-             ? allowed_in(api, info->cluster, &q.u, &q.at, reason, cap)
-             : allowed_in_every_cluster(api, &q.u, &q.at, reason, cap)))
+             ? allowed_in(api, info->cluster, &q.who.u, &q.at, reason, cap)
+             : allowed_in_every_cluster(api, &q.who.u, &q.at, reason, cap)))
         return PDI_API_ALLOW;
     return PDI_API_DENY;
 }
@@ -167,7 +168,7 @@ pdi_api_rbac_scope(struct pdi_api_req *rq)
     struct ask q;
 
     ask_init(&q, rq->in->user, &rq->info);
-    return pdi_api_scope_request(rq, &q.u, &q.at);
+    return pdi_api_scope_request(rq, &q.who.u, &q.at);
 }
 
 pedia_err
@@ -179,6 +180,10 @@ pdi_api_set_authz_modes(struct pedia_api *api, unsigned modes)
         err = pdi_api_policies_start(api, 0);
     if (err)
         return err;
+    /* MemberRBAC reads each member's own RBAC: have the engine sync it */
+    if (api->engine)
+        pedia_engine_sync_member_rbac(api->engine,
+                                      (modes & PDI_API_AUTHZ_MEMBER) != 0);
     api->authz_modes = modes;
     api->authorize_payload = api;
     api->authorize = modes == PDI_API_AUTHZ_ALWAYS ? pdi_api_allow_all

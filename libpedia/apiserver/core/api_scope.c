@@ -169,3 +169,18 @@ pdi_api_scope_request(struct pdi_api_req *rq, const struct pdi_authz_user *u,
         return PDI_API_SCOPE_FAILED;
     return rq->n_scopes > 0 ? PDI_API_VISIBLE : PDI_API_NOTHING;
 }
+
+pedia_err
+pdi_api_scope_members(struct pdi_api_req *rq)
+{
+    struct pdi_api_snapshot *snap = pdi_api_snapshot_get(rq->api);
+    pedia_err err = PEDIA_OK;
+
+    if (!snap)
+        return pdi_error_oom();
+    rq->scoped = true;
+    for (size_t i = 0; !err && i < snap->n; i++)
+        err = pdi_api_req_add_scope(rq, snap->v[i].name, NULL);
+    pdi_api_snapshot_release(rq->api, snap);
+    return err;
+}

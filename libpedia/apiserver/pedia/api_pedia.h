@@ -18,6 +18,11 @@ void pdi_api_serve_pediaclusters(struct pdi_api_req *rq,
  * (seg = after "openapi", "v3"): the root listing and
  * `apis/cluster.clusterpedia.io/v1alpha2` with the PediaCluster and
  * ClusterSyncResources schemas. Returns false when seg is not one of them. */
+/* Writes (POST, PUT, PATCH, DELETE) of pediad's own RBAC objects,
+ * rbac.authorization.k8s.io/v1 at its root (the router sends GET and HEAD
+ * to the search API, pinned to PDI_API_LOCAL_SCOPE). */
+void pdi_api_serve_rbac(struct pdi_api_req *rq, struct pedia_api_response *r);
+
 bool pdi_api_openapi_pedia(struct pdi_api_req *rq, struct pedia_api_response *r,
                            char **seg, size_t n_seg);
 

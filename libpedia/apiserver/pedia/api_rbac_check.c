@@ -1,5 +1,5 @@
 /*
- * api_rbac_check.c: the toolbox of the RBAC validation (api_rbac_int.h):
+ * api_rbac_check.c: the toolbox of the RBAC validation (api_rbac_check.h):
  * error recording at a field path, kube's printing of bad values, typed
  * member access, and apimachinery's name and label checks with their exact
  * messages.
@@ -18,11 +18,11 @@
  * Invariant: after an allocation failure (v->oom) nothing more is
  * recorded; the caller turns it into PEDIA_ENOMEM.
  */
+#include "apiserver/pedia/api_rbac_check.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "apiserver/pedia/api_rbac_int.h"
 
 static const struct {
     const char *type;

@@ -1,12 +1,12 @@
 /*
- * api_rbac_int.h: the toolbox shared by the RBAC validation files
+ * api_rbac_check.h: the toolbox shared by the RBAC validation files
  * (api_rbac_check.c): the validator's state, field paths, kube's ways of
  * printing a bad value, typed member access that reports wrong JSON types,
  * and the name and label checks of apimachinery. Private to
  * api_rbac_validate.c and api_rbac_meta.c.
  */
-#ifndef PDI_API_RBAC_INT_H
-#define PDI_API_RBAC_INT_H
+#ifndef PDI_API_RBAC_CHECK_H
+#define PDI_API_RBAC_CHECK_H
 
 #include "apiserver/pedia/api_rbac_validate.h"
 #include "util/util_json.h"

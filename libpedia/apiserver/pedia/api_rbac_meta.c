@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apiserver/pedia/api_rbac_int.h"
+#include "apiserver/pedia/api_rbac_check.h"
 
 #define ANNOTATIONS_MAX 262144 /* 256 KiB */
 #define FIELD_MANAGER_MAX 128

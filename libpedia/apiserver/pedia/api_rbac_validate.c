@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "apiserver/pedia/api_rbac_int.h"
+#include "apiserver/pedia/api_rbac_check.h"
 
 enum kind { K_ROLE, K_CLUSTER_ROLE, K_ROLE_BINDING, K_CLUSTER_ROLE_BINDING };
 

@@ -4,6 +4,7 @@
  * namespace) and its apiVersion.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "apiserver/search/api_search.h"
 #include "query/query.h"
@@ -34,6 +35,11 @@ pdi_api_build_query(struct pdi_api_req *rq, struct pedia_api_response *r,
         err = pedia_query_set_path_cluster(q, t->cluster);
     if (!err && t->ns)
         err = pedia_query_set_path_namespace(q, t->ns);
+    /* pediad's own RBAC objects are rows too, of no member: a search of
+     * the RBAC types over every cluster sees the members' only */
+    if (!err && !rq->scoped && !t->cluster &&
+        strcmp(t->group, "rbac.authorization.k8s.io") == 0)
+        err = pdi_api_scope_members(rq);
     /* what the user may see (core/api_scope.c): part of the query */
     if (!err && rq->scoped)
         err = pdi_query_set_scopes(q, rq->scopes, rq->n_scopes);

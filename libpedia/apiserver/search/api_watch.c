@@ -9,6 +9,9 @@
  * a BOOKMARK annotated `k8s.io/initial-events-end`. Every change is tested
  * against the query's filters in memory (query_match.c). A fill blocks at
  * most a second, so shutdown and client disconnects are noticed quickly.
+ * When the RBAC policies change, every watch is woken and asks again what
+ * its user may see (core/api_recheck.c); another answer ends it cleanly,
+ * and the client lists and watches again under the new grant.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +59,9 @@ struct watch_stream {
     int64_t deadline_ms;
     bool header_sent; /* Table: columnDefinitions on the first event only */
     bool done;
+    /* its authorization, checked again when the policies change: a
+     * revoked (or widened) grant ends the watch */
+    struct pdi_api_recheck rc;
 };
 
 static void
@@ -71,6 +77,7 @@ watch_free(struct pdi_api_stream *base)
     pdi_query_matcher_free(ws->m);
     pedia_query_free(ws->q);
     pdi_api_shape_free(&ws->shape);
+    pdi_api_recheck_free(&ws->rc);
     pdi_strvec_free(&ws->mem);
     pdi_free(ws->a, ws);
 }
@@ -313,7 +320,8 @@ watch_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
 
     *eof = false;
     if (ws->done || now >= ws->deadline_ms ||
-        __atomic_load_n(&ws->api->shutdown, __ATOMIC_ACQUIRE)) {
+        __atomic_load_n(&ws->api->shutdown, __ATOMIC_ACQUIRE) ||
+        !pdi_api_recheck(&ws->rc)) {
         *eof = true;
         return PEDIA_OK;
     }
@@ -482,7 +490,8 @@ pdi_api_serve_watch(struct pdi_api_req *rq, struct pedia_api_response *r,
         watch_free(&ws->base);
         return;
     }
-    if (pdi_query_matcher_create(&ws->m, ws->q)) {
+    if (pdi_query_matcher_create(&ws->m, ws->q) ||
+        pdi_api_recheck_init(&ws->rc, rq)) {
         pdi_api_error_from(r, pedia_error_last_code());
         watch_free(&ws->base);
         return;
