@@ -60,6 +60,7 @@ read_varint(const struct dec *d, struct cur *c, uint64_t *out)
     const uint8_t *at = c->p;
     uint64_t v = 0;
 
+    *out = 0; /* set on every path, for the static analyzer */
     for (unsigned shift = 0; shift < 64; shift += 7) {
         uint8_t b;
 
@@ -84,8 +85,10 @@ read_len(const struct dec *d, struct cur *c, struct cur *sub)
 {
     const uint8_t *at = c->p;
     uint64_t n;
-    pedia_err rc = read_varint(d, c, &n);
+    pedia_err rc;
 
+    sub->p = sub->end = c->p;
+    rc = read_varint(d, c, &n);
     if (rc != PEDIA_OK)
         return rc;
     if (n > (uint64_t)(c->end - c->p))
@@ -145,8 +148,11 @@ read_tag(const struct dec *d, struct cur *c, uint32_t *num, unsigned *wt)
 {
     const uint8_t *at = c->p;
     uint64_t tag;
-    pedia_err rc = read_varint(d, c, &tag);
+    pedia_err rc;
 
+    *num = 0;
+    *wt = 0;
+    rc = read_varint(d, c, &tag);
     if (rc != PEDIA_OK)
         return rc;
     if ((tag >> 3) == 0 || (tag >> 3) > MAX_FIELD_NUM)
@@ -613,10 +619,11 @@ read_strings(const struct dec *d, struct cur c, struct cur *slots[],
         uint32_t num;
         unsigned wt;
         pedia_err rc = read_tag(d, &c, &num, &wt);
+        bool mine = rc == PEDIA_OK && num >= 1 && num <= n;
 
-        if (rc == PEDIA_OK && num <= n && wt != WIRE_LEN)
+        if (mine && wt != WIRE_LEN)
             return wrong_wire(d, at, wt, num, names[num - 1], of);
-        if (rc == PEDIA_OK && num <= n)
+        if (mine)
             rc = read_len(d, &c, slots[num - 1]);
         else if (rc == PEDIA_OK)
             rc = skip_value(d, &c, wt, num, at);
@@ -708,7 +715,8 @@ decode_object(const struct dec *d, const struct envelope *e,
     }
     json_object_put(av);
     json_object_put(kind);
-    return rc == PEDIA_OK ? decode_msg(d, t->msg, e->raw, obj, 1) : rc;
+    return rc == PEDIA_OK && t != NULL ? decode_msg(d, t->msg, e->raw, obj, 1)
+                                       : rc;
 }
 
 pedia_err
