@@ -51,6 +51,8 @@ SIBLING_HEADERS = {
     # the PediaCluster definition: its parser and schema walkers, used by
     # sync (the engine's manifests) and apiserver (the PediaCluster API).
     "model/model_pcl.h": ["sync", "apiserver"],
+    # Kubernetes protobuf request bodies -> JSON, for pediad's write path.
+    "model/model_kpb.h": ["apiserver"],
     # sync has no sync/sync.h: these two are what the API uses of it.
     # sync_member.h declares itself "for other modules"; sync_manifest.h is
     # the PediaCluster manifest contract that the PediaCluster API reads.
