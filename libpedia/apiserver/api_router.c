@@ -93,6 +93,10 @@ static const struct pdi_api_type root_types[] = {
      "CollectionResource", false, "get,list", "collectionresource"},
     {PDI_API_AUTHN_GROUP, "v1", "selfsubjectreviews", "SelfSubjectReview",
      false, "create", "selfsubjectreview"},
+    {"authorization.k8s.io", "v1", "selfsubjectaccessreviews",
+     "SelfSubjectAccessReview", false, "create", NULL},
+    {"authorization.k8s.io", "v1", "selfsubjectrulesreviews",
+     "SelfSubjectRulesReview", false, "create", NULL},
     {RBAC_GROUP, "v1", "clusterrolebindings", "ClusterRoleBinding", false,
      RBAC_VERBS, NULL},
     {RBAC_GROUP, "v1", "clusterroles", "ClusterRole", false, RBAC_VERBS, NULL},
@@ -245,6 +249,10 @@ pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
     }
     if (pdi_api_is_selfreview(&rq->info)) { /* at every root */
         pdi_api_serve_selfreview(rq, r);
+        return;
+    }
+    if (pdi_api_is_accessreview(&rq->info)) { /* at every root */
+        pdi_api_serve_accessreview(rq, r);
         return;
     }
     if (in_group(rq, RBAC_GROUP, "v1") && strcmp(m, "GET") != 0 &&

@@ -222,6 +222,15 @@ test_rbac_objects_crud(void **state)
     world_close(&w);
 }
 
+static long long
+resource_version(const char *body)
+{
+    const char *p = strstr(body, "\"resourceVersion\":\"");
+
+    assert_non_null(p);
+    return strtoll(p + 19, NULL, 10);
+}
+
 /* Update, patch, preconditions, dryRun, field validation. */
 static void
 test_rbac_objects_update(void **state)
@@ -256,7 +265,8 @@ test_rbac_objects_update(void **state)
                           &r),
                      200);
     assert_non_null(strstr(r.body, "\"a\":\"b\""));
-    assert_null(strstr(r.body, rv));
+    /* a new resourceVersion, after the old one */
+    assert_true(resource_version(r.body) > strtoll(rv, NULL, 10));
     /* strategic merge patch and JSON patch */
     assert_int_equal(call(w.api, &admin, "PATCH",
                           RB "/namespaces/team-a/roles/pod-reader",
@@ -454,6 +464,84 @@ test_rbac_objects_not_a_member(void **state)
     world_close(&w);
 }
 
+static bool
+can_i(pedia_api *api, const char *root, const char *attrs)
+{
+    char target[256], body[512];
+    struct reply r;
+
+    snprintf(target, sizeof target,
+             "%s/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", root);
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":"
+             "\"SelfSubjectAccessReview\",\"spec\":{%s}}",
+             attrs);
+    assert_int_equal(call(api, &alice, "POST", target, JSON, body, &r), 201);
+    if (strstr(r.body, "\"allowed\":true"))
+        return true;
+    assert_non_null(strstr(r.body, "\"allowed\":false"));
+    return false;
+}
+
+/* kubectl auth can-i [--list]: decided as the request would be, where it
+ * is asked. */
+static void
+test_rbac_objects_access_reviews(void **state)
+{
+    struct world w;
+    struct reply r;
+
+    (void)state;
+    world_open(&w);
+    assert_int_equal(call(w.api, &admin, "POST", RB "/namespaces/team-a/roles",
+                          JSON, POD_READER, NULL),
+                     201);
+    assert_int_equal(
+        call(w.api, &admin, "POST", RB "/namespaces/team-a/rolebindings", JSON,
+             binding("alice-reads", "alice", "Role", "pod-reader"), NULL),
+        201);
+    assert_true(can_i(w.api, ROOT "/clusters/c1",
+                      "\"resourceAttributes\":{\"verb\":\"list\","
+                      "\"resource\":\"pods\",\"namespace\":\"team-a\"}"));
+    assert_false(can_i(w.api, ROOT "/clusters/c1",
+                       "\"resourceAttributes\":{\"verb\":\"list\","
+                       "\"resource\":\"pods\",\"namespace\":\"team-b\"}"));
+    assert_false(can_i(w.api, ROOT "/clusters/c1",
+                       "\"resourceAttributes\":{\"verb\":\"delete\","
+                       "\"resource\":\"pods\",\"namespace\":\"team-a\"}"));
+    /* every namespace of every cluster: the search answers her part */
+    assert_true(can_i(w.api, ROOT,
+                      "\"resourceAttributes\":{\"verb\":\"list\","
+                      "\"resource\":\"pods\"}"));
+    /* pediad's own API: kube's per-request decision */
+    assert_false(can_i(w.api, "",
+                       "\"resourceAttributes\":{\"verb\":\"create\","
+                       "\"group\":\"" RBAC "\",\"resource\":\"roles\","
+                       "\"namespace\":\"team-a\"}"));
+    assert_true(can_i(w.api, "",
+                      "\"nonResourceAttributes\":{\"verb\":\"get\","
+                      "\"path\":\"/version\"}"));
+    assert_false(can_i(w.api, "",
+                       "\"nonResourceAttributes\":{\"verb\":\"get\","
+                       "\"path\":\"/metrics\"}"));
+    /* neither or both attributes: kube's 422 */
+    assert_int_equal(
+        call(w.api, &alice, "POST",
+             "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", JSON,
+             "{\"spec\":{}}", &r),
+        422);
+    /* the rules she holds in team-a */
+    assert_int_equal(call(w.api, &alice, "POST",
+                          ROOT "/clusters/c1/apis/authorization.k8s.io/v1/"
+                               "selfsubjectrulesreviews",
+                          JSON, "{\"spec\":{\"namespace\":\"team-a\"}}", &r),
+                     201);
+    assert_non_null(strstr(r.body, "\"resources\":[\"pods\"]"));
+    assert_non_null(strstr(r.body, "\"selfsubjectaccessreviews\""));
+    assert_non_null(strstr(r.body, "\"incomplete\":false"));
+    world_close(&w);
+}
+
 struct watcher {
     pedia_api *api;
     struct reply r;
@@ -521,6 +609,7 @@ main(void)
         cmocka_unit_test(test_rbac_objects_escalation),
         cmocka_unit_test(test_rbac_objects_not_a_member),
         cmocka_unit_test(test_rbac_objects_revocation),
+        cmocka_unit_test(test_rbac_objects_access_reviews),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

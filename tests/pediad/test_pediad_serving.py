@@ -394,6 +394,38 @@ def test_kubectl_versions(tmp):
             for exe in exes:  # at pediad's root and at a cluster's root
                 for ctx in ("pediad", "clusterpedia", "m1"):
                     check_whoami(exe, kc, ctx)
+                    check_can_i(exe, kc, ctx)
+            # typed clients: kubectl 1.33 sends protobuf bodies
+            for i, exe in enumerate(exes):
+                r = subprocess.run(
+                    [exe, "--kubeconfig", kc, "--context", "pediad", "create",
+                     "role", f"r{i}", "-n", "team-a", "--verb=get",
+                     "--resource=pediaclusters"],
+                    capture_output=True, text=True, timeout=60)
+                check(r.returncode == 0, f"{exe} create role: {r.stderr}")
+                r = subprocess.run(
+                    [exe, "--kubeconfig", kc, "--context", "pediad", "get",
+                     "role", f"r{i}", "-n", "team-a", "-o", "json"],
+                    capture_output=True, text=True, timeout=60)
+                check(r.returncode == 0 and json.loads(r.stdout)["rules"] ==
+                      [{"apiGroups": ["cluster.clusterpedia.io"],
+                        "resources": ["pediaclusters"], "verbs": ["get"]}],
+                      f"{exe} created role: {r.stdout} {r.stderr}")
+
+
+def check_can_i(exe, kc, ctx):
+    """kubectl auth can-i (SelfSubjectAccessReview) and --list
+    (SelfSubjectRulesReview): the admin may do everything."""
+    r = subprocess.run([exe, "--kubeconfig", kc, "--context", ctx, "auth",
+                        "can-i", "list", "pods", "-n", "default"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and r.stdout.strip() == "yes",
+          f"{exe} auth can-i ({ctx}): {r.stdout} {r.stderr}")
+    r = subprocess.run([exe, "--kubeconfig", kc, "--context", ctx, "auth",
+                        "can-i", "--list", "-n", "default"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and "*.*" in r.stdout,
+          f"{exe} auth can-i --list ({ctx}): {r.stdout} {r.stderr}")
 
 
 def check_whoami(exe, kc, ctx):

@@ -17,4 +17,12 @@ bool pdi_api_is_selfreview(const struct pdi_api_info *in);
 void pdi_api_serve_selfreview(struct pdi_api_req *rq,
                               struct pedia_api_response *r);
 
+/* Is this request addressed to selfsubjectaccessreviews or
+ * selfsubjectrulesreviews (authorization.k8s.io/v1)? */
+bool pdi_api_is_accessreview(const struct pdi_api_info *in);
+/* Both reviews: 201 with the status (kubectl auth can-i [--list]); other
+ * verbs 405. */
+void pdi_api_serve_accessreview(struct pdi_api_req *rq,
+                                struct pedia_api_response *r);
+
 #endif

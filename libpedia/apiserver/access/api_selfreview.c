@@ -28,25 +28,24 @@ pdi_api_is_selfreview(const struct pdi_api_info *in)
     return false;
 }
 
-/* A JSON body must be a SelfSubjectReview of the version addressed (kube
- * decodes it into that type). The review holds nothing the answer uses,
- * so a protobuf body (kubectl sends one) is not decoded at all. */
+/* The body must be a SelfSubjectReview of the version addressed (kube
+ * decodes it into that type), JSON or protobuf (kubectl 1.32+). */
 static bool
 check_body(struct pdi_api_req *rq, struct pedia_api_response *r)
 {
     struct json_object *o = NULL, *v;
     const char *kind = NULL, *apiv = NULL;
-    const char *ct = pdi_api_req_header(rq, "Content-Type");
     char want[64];
     bool ok = true;
 
-    if (rq->in->body_len == 0 || (ct && !strstr(ct, "json")))
+    if (rq->in->body_len == 0)
         return true;
-    if (pdi_json_parse(rq->in->body, rq->in->body_len, "request body", &o) ||
+    if (pdi_api_body_decode(rq, &o) ||
         !json_object_is_type(o, json_type_object)) {
+        pdi_api_error(r, 400, "BadRequest", "%s",
+                      o ? "the body of the request is not an object"
+                        : pedia_error_last_message());
         json_object_put(o);
-        pdi_api_error(r, 400, "BadRequest",
-                      "the body of the request is not a JSON object");
         return false;
     }
     snprintf(want, sizeof want, PDI_API_AUTHN_GROUP "/%s", rq->info.version);

@@ -355,6 +355,20 @@ bool pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r);
 bool pdi_api_may(struct pdi_api_req *rq, const char *verb, const char *group,
                  const char *resource, const char *ns, const char *name);
 
+/* One question put to the pipeline's authorization without a request:
+ * may user do what info describes? */
+struct pdi_api_ask {
+    const pedia_api_user *user;
+    const struct pdi_api_info *info;
+    char reason[256]; /* out: the authorizer's words, when it has any */
+    uint64_t fp;      /* out: what is visible (scoped requests), else 0 */
+};
+/* As the pipeline decides: a get/list/watch below a search root is
+ * allowed when something is visible (RBAC scopes), anything else as the
+ * authorizer says (access reviews, watch rechecks). */
+bool pdi_api_decide(struct pedia_api *api, const struct pdi_alloc *a,
+                    struct pdi_api_ask *q);
+
 /* ---- api_rbac.c: the RBAC authorizer (issue 15) ---- */
 
 /* A user as RBAC sees it: with system:authenticated added (kube's
@@ -365,6 +379,18 @@ struct pdi_api_who {
     const char *groups[PDI_API_WHO_MAX_GROUPS + 1];
 };
 void pdi_api_who_init(struct pdi_api_who *w, const pedia_api_user *user);
+
+/* ---- api_body.c: request bodies ---- */
+
+/* The body's media type, lower-case, without parameters ("" when none). */
+void pdi_api_body_media(const struct pdi_api_req *rq, char *out, size_t cap);
+/* Is the body Kubernetes protobuf (kubectl's typed clients)? */
+bool pdi_api_body_is_protobuf(const struct pdi_api_req *rq);
+/* The body as JSON: decoded from Kubernetes protobuf when it is that,
+ * else parsed as JSON (strings checked). PEDIA_EINVAL naming what is
+ * wrong, PEDIA_ENOMEM; *out NULL then. */
+pedia_err pdi_api_body_decode(const struct pdi_api_req *rq,
+                              struct json_object **out);
 
 /* ---- api_recheck.c: a watch's authorization checked again when the
  * policies change ---- */
@@ -404,6 +430,13 @@ pedia_err pdi_api_own_put(struct pedia_api *api, const pedia_sys_gvr *type,
 pedia_err pdi_api_own_get(struct pedia_api *api, const pedia_sys_gvr *type,
                           const char *ns, const char *name,
                           struct json_object **out);
+
+/* SelfSubjectRulesReview's status for the request's user in ns: the
+ * rules pediad's policy gives (RBAC), and below one cluster's search root
+ * the member's own (MemberRBAC); everything under AlwaysAllow. Errors:
+ * PEDIA_ENOMEM. */
+pedia_err pdi_api_rules_status(struct pdi_api_req *rq, const char *ns,
+                               struct json_object **out);
 
 /* ---- api_escalate.c: kube's escalation checks for writes of pediad's own
  * RBAC objects (reference authz-gateway.md 1.5) ---- */

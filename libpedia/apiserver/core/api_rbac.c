@@ -25,6 +25,7 @@
 
 #include "apiserver/core/api_core.h"
 #include "authz/authz.h"
+#include "util/util_json.h"
 
 #define PATH_MAX_LEN 1024
 #define AUTHENTICATED "system:authenticated"
@@ -234,4 +235,96 @@ pedia_api_set_authorization(pedia_api *api, const char *modes)
         p += n + 1;
     }
     return pdi_api_set_authz_modes(api, bits);
+}
+
+/* ---- SelfSubjectRulesReview ---- */
+
+/* Append the arrays of a review status (from) to into's. */
+static pedia_err
+merge_rules(struct json_object *into, struct json_object *from)
+{
+    static const char *const keys[] = {"resourceRules", "nonResourceRules"};
+
+    for (size_t k = 0; k < 2; k++) {
+        struct json_object *a =
+            pdi_json_get_typed(into, keys[k], json_type_array);
+        struct json_object *b =
+            pdi_json_get_typed(from, keys[k], json_type_array);
+        for (size_t i = 0; a && b && i < json_object_array_length(b); i++)
+            if (json_object_array_add(
+                    a, json_object_get(json_object_array_get_idx(b, i))) != 0)
+                return pdi_error_oom();
+    }
+    return PEDIA_OK;
+}
+
+/* The rules scope's policy gives the user in ns, as a review status. */
+static pedia_err
+rules_of(struct pedia_api *api, const char *scope,
+         const struct pdi_authz_user *u, const char *ns,
+         struct json_object **out)
+{
+    struct pdi_authz_snap *s = pdi_api_policy_snapshot(api, scope);
+    struct pdi_authz_review rv = {0};
+    pedia_err err;
+
+    *out = NULL;
+    if (!s)
+        return PEDIA_OK;
+    err = pdi_authz_rules_for(&rv, s, u, ns);
+    err = err ? err : pdi_authz_review_status_json(out, &rv);
+    pdi_authz_review_free(&rv);
+    pdi_authz_snap_release(s);
+    return err;
+}
+
+/* AlwaysAllow's rules: everything (kube's alwaysAllowAuthorizer). */
+static pedia_err
+everything(struct json_object **out)
+{
+    static const char all[] =
+        "{\"resourceRules\":[{\"verbs\":[\"*\"],\"apiGroups\":[\"*\"],"
+        "\"resources\":[\"*\"]}],\"nonResourceRules\":[{\"verbs\":[\"*\"],"
+        "\"nonResourceURLs\":[\"*\"]}],\"incomplete\":false}";
+
+    return pdi_json_parse(all, sizeof all - 1, "rules", out);
+}
+
+pedia_err
+pdi_api_rules_status(struct pdi_api_req *rq, const char *ns,
+                     struct json_object **out)
+{
+    struct pedia_api *api = rq->api;
+    struct json_object *member = NULL;
+    struct pdi_api_who w;
+    const char *c =
+        rq->info.root == PDI_API_ROOT_SEARCH ? rq->info.cluster : NULL;
+    pedia_err err = PEDIA_OK;
+
+    *out = NULL;
+    pdi_api_who_init(&w, rq->in->user);
+    if (api->authz_modes & PDI_API_AUTHZ_ALWAYS)
+        return everything(out);
+    if (api->authz_modes & PDI_API_AUTHZ_RBAC)
+        err = rules_of(api, PDI_API_LOCAL_SCOPE, &w.u, ns, out);
+    /* below one cluster's root, that member's own RBAC adds its rules */
+    if (!err && c && (api->authz_modes & PDI_API_AUTHZ_MEMBER))
+        err = rules_of(api, c, &w.u, ns, &member);
+    if (!err && !*out && member) {
+        *out = member;
+        member = NULL;
+    }
+    if (!err && *out && member)
+        err = merge_rules(*out, member);
+    if (!err && !*out) {
+        static const char none[] = "{\"resourceRules\":[],\"nonResourceRules\""
+                                   ":[],\"incomplete\":false}";
+        err = pdi_json_parse(none, sizeof none - 1, "rules", out);
+    }
+    json_object_put(member);
+    if (err) {
+        json_object_put(*out);
+        *out = NULL;
+    }
+    return err;
 }

@@ -16,25 +16,7 @@
 
 #include "apiserver/core/api_core.h"
 
-/* A fingerprint of a request's scopes (clusters and their namespaces, in
- * the order the scope builder adds them: sorted, so equal sets match). */
-static uint64_t
-fingerprint(const struct pdi_api_req *rq)
-{
-    uint64_t h = PDI_FNV1A_INIT;
-
-    if (!rq->scoped)
-        return 0;
-    h = pdi_fnv1a(h, "scoped", 6);
-    for (size_t i = 0; i < rq->n_scopes; i++) {
-        const pedia_sys_scope *s = &rq->scopes[i];
-        h = pdi_fnv1a(h, s->cluster, strlen(s->cluster) + 1);
-        h = pdi_fnv1a(h, s->n_namespaces ? "n" : "a", 1);
-        for (size_t j = 0; j < s->n_namespaces; j++)
-            h = pdi_fnv1a(h, s->namespaces[j], strlen(s->namespaces[j]) + 1);
-    }
-    return h;
-}
+static bool ask(struct pdi_api_recheck *c, uint64_t *fp);
 
 /* The copy's strings, in c->mem (NULL stays NULL). */
 static const char *
@@ -47,33 +29,6 @@ keep(struct pdi_api_recheck *c, const char *s, bool *ok)
         return NULL;
     }
     return c->mem.v[c->mem.n - 1];
-}
-
-/* Ask again: the verdict and, when scoped, the fingerprint. */
-static bool
-ask(struct pdi_api_recheck *c, uint64_t *fp)
-{
-    pedia_api_request in = {0};
-    struct pdi_api_req rq;
-    enum pdi_api_scoping sc;
-    char reason[8];
-    bool ok;
-
-    memset(&rq, 0, sizeof rq);
-    rq.api = c->api;
-    rq.a = c->a;
-    rq.info = c->info;
-    in.user = &c->user;
-    rq.in = &in;
-    sc = pdi_api_rbac_scope(&rq);
-    if (sc == PDI_API_NOT_SCOPED)
-        ok = c->api->authorize(c->api->authorize_payload, &c->user, &c->info,
-                               reason, sizeof reason) == PDI_API_ALLOW;
-    else
-        ok = sc == PDI_API_VISIBLE;
-    *fp = fingerprint(&rq);
-    pdi_api_req_free(&rq);
-    return ok;
 }
 
 pedia_err
@@ -115,9 +70,20 @@ pdi_api_recheck_init(struct pdi_api_recheck *c, const struct pdi_api_req *rq)
         return pdi_error_oom();
     }
     c->generation = pdi_api_policies_generation(rq->api);
-    ask(c, &c->fp);
     c->on = true;
+    ask(c, &c->fp);
     return PEDIA_OK;
+}
+
+/* Ask again: the verdict and what is visible (pdi_api_decide). */
+static bool
+ask(struct pdi_api_recheck *c, uint64_t *fp)
+{
+    struct pdi_api_ask q = {&c->user, &c->info, "", 0};
+    bool ok = pdi_api_decide(c->api, c->a, &q);
+
+    *fp = q.fp;
+    return ok;
 }
 
 bool

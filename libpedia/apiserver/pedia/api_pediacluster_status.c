@@ -72,8 +72,7 @@ pdi_api_pcl_delete_options(struct pdi_api_req *rq, struct pedia_api_response *r,
 
     if (rq->in->body_len == 0)
         return true;
-    if (pdi_json_parse(rq->in->body, rq->in->body_len, "DeleteOptions",
-                       &opts)) {
+    if (pdi_api_body_decode(rq, &opts)) { /* JSON or protobuf */
         pdi_api_error(r, 400, NULL, "%s", pedia_error_last_message());
         return false;
     }

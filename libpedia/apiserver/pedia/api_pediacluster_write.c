@@ -484,7 +484,7 @@ patch_media(struct wr *w)
 {
     char media[96];
 
-    pdi_api_wk_media(w->rq, media, sizeof media);
+    pdi_api_body_media(w->rq, media, sizeof media);
     if (strcmp(media, "application/merge-patch+json") == 0 ||
         strcmp(media, "application/strategic-merge-patch+json") == 0)
         return true;

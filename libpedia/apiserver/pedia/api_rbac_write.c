@@ -324,7 +324,7 @@ patch_kind(struct rw *w, enum patch_kind *out)
 {
     char media[96];
 
-    pdi_api_wk_media(w->rq, media, sizeof media);
+    pdi_api_body_media(w->rq, media, sizeof media);
     if (strcmp(media, "application/json-patch+json") == 0)
         *out = P_JSON;
     else if (strcmp(media, "application/merge-patch+json") == 0)

@@ -36,19 +36,6 @@ pdi_api_wk_field_validation(struct pdi_api_req *rq,
     return false;
 }
 
-void
-pdi_api_wk_media(const struct pdi_api_req *rq, char *out, size_t cap)
-{
-    const char *ct = pdi_api_req_header(rq, "Content-Type");
-    size_t n = 0;
-
-    while (ct && (*ct == ' ' || *ct == '\t'))
-        ct++;
-    for (; ct && ct[n] && ct[n] != ';' && ct[n] != ' ' && n + 1 < cap; n++)
-        out[n] = (char)((ct[n] >= 'A' && ct[n] <= 'Z') ? ct[n] + 32 : ct[n]);
-    out[n] = '\0';
-}
-
 bool
 pdi_api_wk_unsupported_media(struct pedia_api_response *r, const char *accepted)
 {
@@ -59,23 +46,6 @@ pdi_api_wk_unsupported_media(struct pedia_api_response *r, const char *accepted)
     return false;
 }
 
-/* json-c would read {"name\u0000x": ..} as {"name": ..}: such a key is
- * refused before parsing. */
-static bool
-body_nul_key_free(struct pdi_api_req *rq, struct pedia_api_response *r)
-{
-    const char *b = rq->in->body ? rq->in->body : "";
-    size_t n = rq->in->body_len, at = pdi_json_nul_key(b, n);
-
-    if (at == n)
-        return true;
-    pdi_api_error(r, 400, NULL,
-                  "request body: the key at offset %zu contains a NUL "
-                  "character (\\u0000)",
-                  at);
-    return false;
-}
-
 bool
 pdi_api_wk_parse_body(struct pdi_api_req *rq, struct pedia_api_response *r,
                       bool any_value, struct json_object **out)
@@ -83,18 +53,13 @@ pdi_api_wk_parse_body(struct pdi_api_req *rq, struct pedia_api_response *r,
     char media[96];
 
     *out = NULL;
-    pdi_api_wk_media(rq, media, sizeof media);
-    if (!any_value && media[0] && strcmp(media, "application/json") != 0)
-        return pdi_api_wk_unsupported_media(r, "application/json");
-    if (!body_nul_key_free(rq, r))
-        return false;
-    /* strings checked here, before any name is looked up or echoed */
-    if (pdi_json_parse(rq->in->body ? rq->in->body : "", rq->in->body_len,
-                       "request body", out) ||
-        pdi_json_check_strings("request body", 0, *out)) {
+    pdi_api_body_media(rq, media, sizeof media);
+    if (!any_value && media[0] && strcmp(media, "application/json") != 0 &&
+        !pdi_api_body_is_protobuf(rq))
+        return pdi_api_wk_unsupported_media(
+            r, "application/json, application/vnd.kubernetes.protobuf");
+    if (pdi_api_body_decode(rq, out)) {
         pdi_api_error(r, 400, NULL, "%s", pedia_error_last_message());
-        json_object_put(*out);
-        *out = NULL;
         return false;
     }
     if (!any_value && !json_object_is_type(*out, json_type_object)) {

@@ -18,14 +18,12 @@ bool pdi_api_wk_field_validation(struct pdi_api_req *rq,
                                  struct pedia_api_response *r,
                                  enum pdi_api_fv *out);
 
-/* The media type of the request body, lower-case, without parameters. */
-void pdi_api_wk_media(const struct pdi_api_req *rq, char *out, size_t cap);
 /* kube's 415 naming the accepted media types; returns false. */
 bool pdi_api_wk_unsupported_media(struct pedia_api_response *r,
                                   const char *accepted);
 /* The body as JSON: an object (any JSON value when any_value, for
- * patches); false with a 400 (or 415: POST/PUT take application/json
- * only) in r. */
+ * patches); false with a 400 (or 415: POST/PUT take JSON or Kubernetes
+ * protobuf, core/api_body.c) in r. */
 bool pdi_api_wk_parse_body(struct pdi_api_req *rq, struct pedia_api_response *r,
                            bool any_value, struct json_object **out);
 

@@ -595,11 +595,12 @@ test_apiserver_discovery__pediad_root(void **state)
     assert_int_equal(pdi_json_parse(res.body, res.len, "test", &res.json),
                      PEDIA_OK);
     groups = at(res.json, "groups");
-    assert_int_equal(json_object_array_length(groups), 4);
+    assert_int_equal(json_object_array_length(groups), 5);
     assert_string_equal(str(idx(groups, 0), "name"), "authentication.k8s.io");
-    assert_string_equal(str(idx(groups, 1), "name"), "cluster.clusterpedia.io");
-    assert_string_equal(str(idx(groups, 2), "name"), "clusterpedia.io");
-    assert_string_equal(str(idx(groups, 3), "name"),
+    assert_string_equal(str(idx(groups, 1), "name"), "authorization.k8s.io");
+    assert_string_equal(str(idx(groups, 2), "name"), "cluster.clusterpedia.io");
+    assert_string_equal(str(idx(groups, 3), "name"), "clusterpedia.io");
+    assert_string_equal(str(idx(groups, 4), "name"),
                         "rbac.authorization.k8s.io");
     result_free(&res);
 }
