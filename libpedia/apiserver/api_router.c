@@ -233,6 +233,8 @@ pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
                       "percent-decoded");
         return;
     }
+    if (!pdi_api_impersonate(rq, r))
+        return;
     if (!pdi_api_fair_admit(rq, r)) {
         too_many(r);
         return;

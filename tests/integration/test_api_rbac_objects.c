@@ -35,9 +35,16 @@ struct reply {
     char warning[512];
 };
 
+/* Headers of a request: Content-Type, and Impersonate-* when set. */
+static const char *as_user, *as_groups;
+
 static const char *
 content_type(void *payload, const char *name)
 {
+    if (strcasecmp(name, "Impersonate-User") == 0)
+        return as_user;
+    if (strcasecmp(name, "Impersonate-Group") == 0)
+        return as_groups;
     return strcasecmp(name, "Content-Type") == 0 ? payload : NULL;
 }
 
@@ -542,6 +549,72 @@ test_rbac_objects_access_reviews(void **state)
     world_close(&w);
 }
 
+#define WHOAMI "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+
+/* kubectl --as / --as-group: kube's impersonate checks. */
+static void
+test_rbac_objects_impersonation(void **state)
+{
+    struct world w;
+    struct reply r;
+
+    (void)state;
+    world_open(&w);
+    /* system:masters may: the request is alice's, with her groups */
+    as_user = "alice";
+    as_groups = "dev, ops";
+    assert_int_equal(call(w.api, &admin, "POST", WHOAMI, JSON, NULL, &r), 201);
+    assert_non_null(strstr(r.body, "\"username\":\"alice\",\"groups\":["
+                                   "\"dev\",\"ops\",\"system:"
+                                   "authenticated\"]"));
+    /* and alice may not list pods: the admin's rights are not kept */
+    as_groups = NULL;
+    assert_int_equal(
+        call(w.api, &admin, "GET", ROOT "/api/v1/pods", NULL, NULL, &r), 403);
+    assert_non_null(strstr(r.body, "User \\\"alice\\\" cannot list"));
+    /* a service account gets its groups */
+    as_user = "system:serviceaccount:team-a:bot";
+    assert_int_equal(call(w.api, &admin, "POST", WHOAMI, JSON, NULL, &r), 201);
+    assert_non_null(strstr(r.body, "\"system:serviceaccounts:team-a\""));
+    /* alice may not impersonate bob */
+    as_user = "bob";
+    assert_int_equal(call(w.api, &alice, "POST", WHOAMI, JSON, NULL, &r), 403);
+    assert_non_null(strstr(r.body, "users \\\"bob\\\" is forbidden: User "
+                                   "\\\"alice\\\" cannot impersonate "
+                                   "resource \\\"users\\\" in API group "
+                                   "\\\"\\\" at the cluster scope"));
+    /* unless granted: a ClusterRole with impersonate on users/bob */
+    as_user = NULL;
+    assert_int_equal(
+        call(w.api, &admin, "POST", RB "/clusterroles", JSON,
+             "{\"metadata\":{\"name\":\"as-bob\"},\"rules\":[{"
+             "\"apiGroups\":[\"\"],\"resources\":[\"users\"],"
+             "\"resourceNames\":[\"bob\"],\"verbs\":[\"impersonate\"]}]}",
+             NULL),
+        201);
+    assert_int_equal(
+        call(w.api, &admin, "POST", RB "/clusterrolebindings", JSON,
+             "{\"metadata\":{\"name\":\"alice-as-bob\"},\"roleRef\":{"
+             "\"apiGroup\":\"" RBAC "\",\"kind\":\"ClusterRole\",\"name\":"
+             "\"as-bob\"},\"subjects\":[{\"kind\":\"User\",\"name\":"
+             "\"alice\"}]}",
+             NULL),
+        201);
+    as_user = "bob";
+    assert_int_equal(call(w.api, &alice, "POST", WHOAMI, JSON, NULL, &r), 201);
+    assert_non_null(strstr(r.body, "\"username\":\"bob\""));
+    /* but not bob's group admins */
+    as_groups = "admins";
+    assert_int_equal(call(w.api, &alice, "POST", WHOAMI, JSON, NULL, &r), 403);
+    assert_non_null(strstr(r.body, "groups \\\"admins\\\" is forbidden"));
+    /* a group without a user */
+    as_user = NULL;
+    assert_int_equal(call(w.api, &admin, "POST", WHOAMI, JSON, NULL, &r), 400);
+    assert_non_null(strstr(r.body, "without impersonating a user"));
+    as_groups = NULL;
+    world_close(&w);
+}
+
 struct watcher {
     pedia_api *api;
     struct reply r;
@@ -610,6 +683,7 @@ main(void)
         cmocka_unit_test(test_rbac_objects_not_a_member),
         cmocka_unit_test(test_rbac_objects_revocation),
         cmocka_unit_test(test_rbac_objects_access_reviews),
+        cmocka_unit_test(test_rbac_objects_impersonation),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

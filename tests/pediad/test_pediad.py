@@ -697,6 +697,21 @@ def test_rbac_kubectl(tmp):
         r = kubectl(kc, *root, "apply", "-f", team)
         check(r.returncode == 0 and "unchanged" in r.stdout,
               "re-apply: " + r.stdout + r.stderr)
+        # the admin acts as alice (kubectl --as): alice's rights, not root's
+        r = kubectl(kc, *root, "--as", "alice", "auth", "whoami", "-o",
+                    "json")
+        check(r.returncode == 0 and
+              json.loads(r.stdout)["status"]["userInfo"]["username"] ==
+              "alice", "--as alice whoami: " + r.stdout + r.stderr)
+        r = kubectl(kc, *root, "--as", "alice", *pods)
+        check(r.returncode == 0 and "pod-reader" in r.stdout,
+              "--as alice: " + r.stderr)
+        r = kubectl(kc, *root, "--as", "alice", "get", "clusterroles")
+        check(r.returncode != 0 and "forbidden" in r.stderr.lower(),
+              "--as alice lists clusterroles: " + r.stderr)
+        r = kubectl(kc, *alice, "--as", "root", *pods)
+        check(r.returncode != 0 and "cannot impersonate" in r.stderr,
+              "alice --as root: " + r.stderr)
         r = kubectl(kc, *root, "get", "clusterroles", "-o", "name")
         check(r.returncode == 0 and "clusterrole.rbac.authorization.k8s.io/"
               "cluster-admin" in r.stdout, "bootstrap roles: " + r.stdout +

@@ -262,6 +262,8 @@ struct pdi_api_req {
     pedia_sys_scope *scopes;
     size_t n_scopes, cap_scopes;
     struct pdi_strvec scope_strs; /* the scopes' strings */
+    /* impersonation (api_impersonate.c): in points into it when set */
+    struct pdi_api_as *as;
 };
 
 /* Fill info from the request (never fails: unknown shapes are
@@ -379,6 +381,14 @@ struct pdi_api_who {
     const char *groups[PDI_API_WHO_MAX_GROUPS + 1];
 };
 void pdi_api_who_init(struct pdi_api_who *w, const pedia_api_user *user);
+
+/* ---- api_impersonate.c: kube's impersonation filter ---- */
+
+/* Impersonate-User/-Group/-Uid: when the caller may impersonate them, the
+ * request goes on as that user (rq->in replaced); true to go on, false
+ * with kube's 400/403 in r. */
+bool pdi_api_impersonate(struct pdi_api_req *rq, struct pedia_api_response *r);
+void pdi_api_as_free(struct pdi_api_req *rq);
 
 /* ---- api_body.c: request bodies ---- */
 
