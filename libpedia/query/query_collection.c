@@ -72,3 +72,29 @@ pdi_query_collection_types(const pedia_query *q, const char *name,
         return any_types(q, out);
     return pdi_error_set(PEDIA_ENOTFOUND, 0, "unknown collection \"%s\"", name);
 }
+
+/* Does entry e (NULL members match anything) take (group, resource)? */
+static bool
+entry_takes(const struct pdi_qtype *e, const char *group, const char *resource)
+{
+    return (!e->group || strcmp(e->group, group) == 0) &&
+           (!e->resource || strcmp(e->resource, resource) == 0);
+}
+
+pedia_err
+pdi_query_collection_covers(const pedia_query *q, const char *group,
+                            const char *resource, bool *out)
+{
+    struct pdi_qtypes t = {0};
+    pedia_err rc;
+
+    *out = false;
+    if (!q->collection)
+        return pdi_error_set(PEDIA_EINVAL, 0, "not a collection search");
+    rc = pdi_query_collection_types(q, q->collection, &t);
+    *out = !rc && t.all;
+    for (size_t i = 0; !rc && !*out && i < t.n; i++)
+        *out = entry_takes(&t.v[i], group, resource);
+    pdi_qtypes_clear(&t, q->a);
+    return rc;
+}

@@ -550,6 +550,75 @@ test_rbac_objects_access_reviews(void **state)
 }
 
 #define WHOAMI "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+#define COLLECTION "/apis/clusterpedia.io/v1beta1/collectionresources/"
+
+/* A collection answers, per member type, only what the user may list. */
+static void
+test_rbac_objects_collections(void **state)
+{
+    struct world w;
+    struct reply r;
+
+    (void)state;
+    world_open(&w);
+    assert_int_equal(call(w.api, &admin, "POST", RB "/namespaces/team-a/roles",
+                          JSON, POD_READER, NULL),
+                     201);
+    assert_int_equal(
+        call(w.api, &admin, "POST", RB "/namespaces/team-a/rolebindings", JSON,
+             binding("alice-reads", "alice", "Role", "pod-reader"), NULL),
+        201);
+    /* the admin sees every row of every type */
+    assert_int_equal(
+        call(w.api, &admin, "GET", COLLECTION "kuberesources", NULL, NULL, &r),
+        200);
+    assert_non_null(strstr(r.body, "\"p1\""));
+    assert_non_null(strstr(r.body, "\"p2\""));
+    assert_non_null(strstr(r.body, "\"member-role\""));
+    /* alice may read collections, and pods of team-a only */
+    assert_int_equal(
+        call(w.api, &admin, "POST", RB "/clusterroles", JSON,
+             "{\"metadata\":{\"name\":\"collections\"},\"rules\":[{"
+             "\"apiGroups\":[\"clusterpedia.io\"],\"resources\":["
+             "\"collectionresources\"],\"verbs\":[\"get\",\"list\"]}]}",
+             NULL),
+        201);
+    assert_int_equal(
+        call(w.api, &admin, "POST", RB "/clusterrolebindings", JSON,
+             "{\"metadata\":{\"name\":\"alice-collections\"},\"roleRef\":{"
+             "\"apiGroup\":\"" RBAC "\",\"kind\":\"ClusterRole\",\"name\":"
+             "\"collections\"},\"subjects\":[{\"kind\":\"User\",\"name\":"
+             "\"alice\"}]}",
+             NULL),
+        201);
+    assert_int_equal(
+        call(w.api, &alice, "GET", COLLECTION "kuberesources", NULL, NULL, &r),
+        200);
+    assert_non_null(strstr(r.body, "\"p1\""));
+    assert_null(strstr(r.body, "\"p2\""));
+    assert_null(strstr(r.body, "\"member-role\""));
+    /* counts see her rows only: one page holds them all */
+    assert_int_equal(call(w.api, &admin, "GET",
+                          COLLECTION "kuberesources?limit=1&"
+                                     "withRemainingCount=true",
+                          NULL, NULL, &r),
+                     200);
+    assert_non_null(strstr(r.body, "\"remainingItemCount\":2"));
+    assert_int_equal(call(w.api, &alice, "GET",
+                          COLLECTION "kuberesources?limit=1&"
+                                     "withRemainingCount=true",
+                          NULL, NULL, &r),
+                     200);
+    assert_non_null(strstr(r.body, "\"p1\""));
+    assert_true(strstr(r.body, "\"remainingItemCount\":0") ||
+                !strstr(r.body, "remainingItemCount"));
+    /* a collection of types she holds nothing of: empty, not a 403 */
+    assert_int_equal(
+        call(w.api, &alice, "GET", COLLECTION "workloads", NULL, NULL, &r),
+        200);
+    assert_non_null(strstr(r.body, "\"items\":[]"));
+    world_close(&w);
+}
 
 /* kubectl --as / --as-group: kube's impersonate checks. */
 static void
@@ -684,6 +753,7 @@ main(void)
         cmocka_unit_test(test_rbac_objects_revocation),
         cmocka_unit_test(test_rbac_objects_access_reviews),
         cmocka_unit_test(test_rbac_objects_impersonation),
+        cmocka_unit_test(test_rbac_objects_collections),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -277,6 +277,11 @@ void pdi_api_req_free(struct pdi_api_req *rq);
 /* Add a scope: every namespace of cluster (ns NULL), or those of ns. */
 pedia_err pdi_api_req_add_scope(struct pdi_api_req *rq, const char *cluster,
                                 const struct pdi_strvec *ns);
+/* The same for one type only (group, resource; both NULL: every type). */
+pedia_err pdi_api_req_add_typed_scope(struct pdi_api_req *rq,
+                                      const char *cluster,
+                                      const struct pdi_strvec *ns,
+                                      const char *group, const char *resource);
 /* A request header (case-insensitive name) or NULL. */
 const char *pdi_api_req_header(const struct pdi_api_req *rq, const char *name);
 /* The decoded value of query parameter `name` (first occurrence) or NULL. */
@@ -473,6 +478,29 @@ enum pdi_api_scoping {
 enum pdi_api_scoping pdi_api_scope_request(struct pdi_api_req *rq,
                                            const struct pdi_authz_user *u,
                                            const struct pdi_authz_attrs *at);
+
+/* A search over several types (a collection): which the collection takes
+ * (covers), and the user asking. */
+struct pdi_api_collection_ask {
+    const struct pdi_authz_user *u;
+    const struct pdi_authz_attrs *at; /* verb list, every namespace */
+    pedia_err (*covers)(void *arg, const char *group, const char *resource,
+                        bool *out);
+    void *arg;
+};
+/* api_scope.c: scope it per cluster and per type to what the user may
+ * list of each (typed scopes): NOT_SCOPED, VISIBLE, NOTHING (nothing to
+ * see: an empty answer), FAILED. */
+enum pdi_api_scoping
+pdi_api_scope_collection(struct pdi_api_req *rq,
+                         const struct pdi_api_collection_ask *q);
+/* api_rbac.c: the same for the request's user under the RBAC authorizer
+ * (NOT_SCOPED under any other). */
+enum pdi_api_scoping pdi_api_rbac_scope_collection(
+    struct pdi_api_req *rq,
+    pedia_err (*covers)(void *arg, const char *group, const char *resource,
+                        bool *out),
+    void *arg);
 
 /* Scope an unscoped search to the member clusters, every namespace: for
  * the RBAC types, whose rows of pediad's own scope are not a member's. */

@@ -172,6 +172,30 @@ pdi_api_rbac_scope(struct pdi_api_req *rq)
     return pdi_api_scope_request(rq, &q.who.u, &q.at);
 }
 
+enum pdi_api_scoping
+pdi_api_rbac_scope_collection(struct pdi_api_req *rq,
+                              pedia_err (*covers)(void *arg, const char *group,
+                                                  const char *resource,
+                                                  bool *out),
+                              void *arg)
+{
+    struct pdi_api_collection_ask c;
+    struct ask q;
+
+    if (rq->api->authorize != pdi_api_rbac_authorize)
+        return PDI_API_NOT_SCOPED;
+    ask_init(&q, rq->in->user, &rq->info);
+    q.at.verb = "list";
+    q.at.ns = "";
+    q.at.name = "";
+    q.at.subresource = "";
+    c.u = &q.who.u;
+    c.at = &q.at;
+    c.covers = covers;
+    c.arg = arg;
+    return pdi_api_scope_collection(rq, &c);
+}
+
 pedia_err
 pdi_api_set_authz_modes(struct pedia_api *api, unsigned modes)
 {

@@ -111,6 +111,28 @@ pedia_err
 pdi_api_req_add_scope(struct pdi_api_req *rq, const char *cluster,
                       const struct pdi_strvec *ns)
 {
+    return pdi_api_req_add_typed_scope(rq, cluster, ns, NULL, NULL);
+}
+
+/* A copy of s in rq->scope_strs (NULL stays NULL). */
+static bool
+scope_str(struct pdi_api_req *rq, const char *s, const char **out)
+{
+    *out = NULL;
+    if (!s)
+        return true;
+    if (pdi_strvec_push(&rq->scope_strs, s))
+        return false;
+    *out = rq->scope_strs.v[rq->scope_strs.n - 1];
+    return true;
+}
+
+pedia_err
+pdi_api_req_add_typed_scope(struct pdi_api_req *rq, const char *cluster,
+                            const struct pdi_strvec *ns, const char *group,
+                            const char *resource)
+{
+    const char *g = NULL, *r = NULL;
     size_t n_ns = ns ? ns->n : 0;
     const char **list = NULL;
     pedia_sys_scope *sc;
@@ -134,7 +156,8 @@ pdi_api_req_add_scope(struct pdi_api_req *rq, const char *cluster,
         }
         list[i] = rq->scope_strs.v[rq->scope_strs.n - 1];
     }
-    if (pdi_strvec_push(&rq->scope_strs, cluster)) {
+    if (!scope_str(rq, group, &g) || !scope_str(rq, resource, &r) ||
+        pdi_strvec_push(&rq->scope_strs, cluster)) {
         pdi_free(rq->a, list);
         return pdi_error_oom();
     }
@@ -143,6 +166,8 @@ pdi_api_req_add_scope(struct pdi_api_req *rq, const char *cluster,
     sc->cluster = rq->scope_strs.v[rq->scope_strs.n - 1];
     sc->namespaces = list;
     sc->n_namespaces = n_ns;
+    sc->group = g;
+    sc->resource = r;
     return PEDIA_OK;
 }
 

@@ -14,6 +14,7 @@
  *
  * system:masters and AlwaysAllow see everything (no scopes).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "apiserver/core/api_core.h"
@@ -41,15 +42,15 @@ scoped_request(const struct pedia_api *api, const struct pdi_api_info *in)
  * treated as namespaced: the search answers 404 for them anyway. */
 static bool
 namespaced(const struct pdi_api_snapshot *s, const char *cluster,
-           const struct pdi_api_info *in)
+           const char *group, const char *resource)
 {
     const struct pdi_api_type *types = NULL;
     size_t n = 0;
 
     pdi_api_snapshot_types(s, cluster, &types, &n);
     for (size_t i = 0; i < n; i++)
-        if (strcmp(types[i].group, in->group) == 0 &&
-            strcmp(types[i].resource, in->resource) == 0)
+        if (strcmp(types[i].group, group) == 0 &&
+            strcmp(types[i].resource, resource) == 0)
             return types[i].namespaced;
     return true;
 }
@@ -118,12 +119,14 @@ from_local(struct pdi_api_req *rq, struct local *loc, bool ns_scoped,
     return err;
 }
 
-/* The scopes of rq: one per cluster with something visible. */
+/* The scopes of the type at->group/at->resource: one per cluster (only
+ * `only` when set) with something visible; typed: the scope names the type
+ * (a search of several types). */
 static pedia_err
-build(struct pdi_api_req *rq, const struct pdi_api_snapshot *snap,
-      const struct pdi_authz_user *u, const struct pdi_authz_attrs *at)
+build_type(struct pdi_api_req *rq, const struct pdi_api_snapshot *snap,
+           const struct pdi_authz_user *u, const struct pdi_authz_attrs *at,
+           const char *only, bool typed)
 {
-    const struct pdi_api_info *in = &rq->info;
     struct local loc = {{{NULL, false, {0}}, {NULL, false, {0}}},
                         {false, false}};
     pedia_err err = PEDIA_OK;
@@ -134,15 +137,17 @@ build(struct pdi_api_req *rq, const struct pdi_api_snapshot *snap,
         const char *c = snap->v[i].name;
         struct cgrant g = {c, false, {0}};
         bool ns_scoped;
-        if (in->cluster && strcmp(in->cluster, c) != 0)
+        if (only && strcmp(only, c) != 0)
             continue;
-        ns_scoped = namespaced(snap, c, in);
+        ns_scoped = namespaced(snap, c, at->group, at->resource);
         pdi_strvec_init(&g.ns, rq->a);
         err = from_local(rq, &loc, ns_scoped, u, at, &g);
         if (!err && (rq->api->authz_modes & PDI_API_AUTHZ_MEMBER))
             err = unite(rq->api, c, u, at, ns_scoped, &g);
         if (!err && (g.all || g.ns.n > 0))
-            err = pdi_api_req_add_scope(rq, c, g.all ? NULL : &g.ns);
+            err = pdi_api_req_add_typed_scope(rq, c, g.all ? NULL : &g.ns,
+                                              typed ? at->group : NULL,
+                                              typed ? at->resource : NULL);
         pdi_strvec_free(&g.ns);
     }
     pdi_strvec_free(&loc.g[0].ns);
@@ -163,7 +168,7 @@ pdi_api_scope_request(struct pdi_api_req *rq, const struct pdi_authz_user *u,
     if (!snap)
         return PDI_API_SCOPE_FAILED;
     rq->scoped = true;
-    err = build(rq, snap, u, at);
+    err = build_type(rq, snap, u, at, rq->info.cluster, false);
     pdi_api_snapshot_release(rq->api, snap);
     if (err)
         return PDI_API_SCOPE_FAILED;
@@ -183,4 +188,61 @@ pdi_api_scope_members(struct pdi_api_req *rq)
         err = pdi_api_req_add_scope(rq, snap->v[i].name, NULL);
     pdi_api_snapshot_release(rq->api, snap);
     return err;
+}
+
+/* Each type the snapshot serves that the collection takes, once. */
+static pedia_err
+collection_types(struct pdi_api_req *rq, const struct pdi_api_snapshot *snap,
+                 const struct pdi_api_collection_ask *q)
+{
+    struct pdi_authz_attrs at = *q->at;
+    struct pdi_strvec done;
+    char key[512];
+    pedia_err err = PEDIA_OK;
+
+    pdi_strvec_init(&done, rq->a);
+    for (size_t i = 0; !err && i < snap->n; i++) {
+        const struct pdi_api_type *types = NULL;
+        size_t n = 0;
+        pdi_api_snapshot_types(snap, snap->v[i].name, &types, &n);
+        for (size_t j = 0; !err && j < n; j++) {
+            bool takes = false;
+            snprintf(key, sizeof key, "%s/%s", types[j].group,
+                     types[j].resource);
+            if (pdi_strvec_contains(&done, key))
+                continue;
+            err = pdi_strvec_push(&done, key);
+            err = err ? err
+                      : q->covers(q->arg, types[j].group, types[j].resource,
+                                  &takes);
+            at.group = types[j].group;
+            at.resource = types[j].resource;
+            if (!err && takes)
+                err = build_type(rq, snap, q->u, &at, NULL, true);
+        }
+    }
+    pdi_strvec_free(&done);
+    return err;
+}
+
+enum pdi_api_scoping
+pdi_api_scope_collection(struct pdi_api_req *rq,
+                         const struct pdi_api_collection_ask *q)
+{
+    struct pdi_api_snapshot *snap;
+    unsigned m = rq->api->authz_modes;
+    pedia_err err;
+
+    if (!(m & (PDI_API_AUTHZ_RBAC | PDI_API_AUTHZ_MEMBER)) ||
+        (m & PDI_API_AUTHZ_ALWAYS) || pdi_authz_privileged(q->u))
+        return PDI_API_NOT_SCOPED;
+    snap = pdi_api_snapshot_get(rq->api);
+    if (!snap)
+        return PDI_API_SCOPE_FAILED;
+    rq->scoped = true;
+    err = collection_types(rq, snap, q);
+    pdi_api_snapshot_release(rq->api, snap);
+    if (err)
+        return PDI_API_SCOPE_FAILED;
+    return rq->n_scopes > 0 ? PDI_API_VISIBLE : PDI_API_NOTHING;
 }

@@ -3,12 +3,15 @@
  * of built-in collections, and a search over one (`workloads`,
  * `kuberesources`, `any` with groups= / resources=) answered as a
  * CollectionResource whose `items` are the matching objects of every type.
+ * Under RBAC each type the collection takes is searched only where the
+ * user may list it (one typed scope per cluster and type).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "apiserver/search/api_search.h"
 #include "model/model.h"
+#include "query/query.h"
 
 static void
 resource_types(struct pdi_buf *b, const char *name)
@@ -118,6 +121,29 @@ coll_fill(struct pdi_api_stream *base, struct pdi_buf *out, bool *eof)
     return err ? err : (out->oom ? pdi_error_oom() : PEDIA_OK);
 }
 
+static pedia_err
+covers(void *arg, const char *group, const char *resource, bool *out)
+{
+    return pdi_query_collection_covers(arg, group, resource, out);
+}
+
+/* What the user may list of each type the collection takes, per cluster
+ * (issue 15): typed scopes of the query; nothing visible is an empty
+ * answer, not a 403 (the collection itself was authorized). */
+static pedia_err
+scope(struct pdi_api_req *rq, pedia_query *q)
+{
+    switch (pdi_api_rbac_scope_collection(rq, covers, q)) {
+    case PDI_API_NOT_SCOPED:
+        return PEDIA_OK;
+    case PDI_API_SCOPE_FAILED:
+        return pedia_error_last_code() ? pedia_error_last_code()
+                                       : pdi_error_oom();
+    default:
+        return pdi_query_set_scopes(q, rq->scopes, rq->n_scopes);
+    }
+}
+
 void
 pdi_api_serve_collections(struct pdi_api_req *rq, struct pedia_api_response *r,
                           char **seg, size_t n_seg)
@@ -155,6 +181,8 @@ pdi_api_serve_collections(struct pdi_api_req *rq, struct pedia_api_response *r,
     }
     if (!err)
         err = pedia_query_parse_url(cs->q, rq->query);
+    if (!err)
+        err = scope(rq, cs->q);
     if (!err)
         err = pdi_api_pager_start(&cs->pg, rq->api, cs->q);
     if (err) {
