@@ -189,6 +189,31 @@ run kubectl --cluster clusterpedia get --raw \
   "/apis/clusterpedia.io/v1beta1/resources/apis/apps/v1/deployments?namespaces=kube-system&orderby=name&limit=3"
 echo
 
+# A limited user: team-a may read pods and deployments of one namespace, in
+# every cluster (pediad's own RBAC, applied with kubectl like kube's).
+cat > "$work/team-a.yaml" <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: $ns}
+rules:
+- apiGroups: ["", apps]
+  resources: [pods, deployments]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: team-a-reads, namespace: $ns}
+subjects: [{kind: User, name: team-a}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+EOF
+echo "==> a limited user: team-a may read namespace $ns of every cluster"
+run kubectl apply -f "$work/team-a.yaml"
+echo; echo "==> the same search as the admin and as team-a (kubectl --as: the admin acts as the user)"
+run kubectl --cluster clusterpedia get deployments -A --chunk-size=10
+run kubectl --as team-a --cluster clusterpedia get deployments -A --chunk-size=10
+run kubectl --as team-a --cluster clusterpedia auth can-i list pods -n kube-system || true
+echo
+
 cat <<MSG
 
 pediad is serving on $url; its kubeconfig is $kc.
@@ -199,6 +224,7 @@ Keep exploring (in another shell):
   kubectl --cluster clusterpedia get deployments -A -o wide
   kubectl --cluster ${members[0]} api-resources
   kubectl --cluster clusterpedia get pods -A -w
+  kubectl --as team-a --cluster clusterpedia get pods -A     # what team-a sees
 Logs: $work/pediad.log
 MSG
 if [ "$interactive" = 1 ]; then

@@ -25,7 +25,19 @@ expect '^cluster-1 +metrics-server' "metrics-server of cluster-1"
 expect '^NAMESPACE +CLUSTER +NAME +READY' "the -A search has NAMESPACE first"
 expect '^cluster-1 +[a-z]+-0-[a-z0-9]+-[a-z0-9]+ +1/1 +Running' "pods of one cluster with -o wide"
 expect '"kind":"DeploymentList"' "the URL form"
+expect 'rolebinding.rbac.authorization.k8s.io/team-a-reads created' "team-a's binding applied"
+expect '^no$' "team-a may not list kube-system pods"
 expect 'export KUBECONFIG=' "how to keep exploring"
+# team-a's deployments: one namespace only, of both clusters; the admin's
+# search of the same command shows more namespaces.
+teama=$(awk '/--as team-a --cluster clusterpedia get deployments/{f=1;next} /^\$ /{f=0} f && $2 ~ /^cluster-/ {print $1}' "$out" | sort -u)
+admin=$(awk '/^\$ kubectl --cluster clusterpedia get deployments -A --chunk-size=10/{f=1;next} /^\$ /{f=0} f && $2 ~ /^cluster-/ {print $1}' "$out" | sort -u)
+if [ -z "$teama" ] || [ "$(wc -l <<<"$teama")" -ne 1 ]; then
+  echo "FAIL: team-a should see one namespace, saw: $teama"; fail=1
+fi
+if [ "$(wc -l <<<"$admin")" -le 1 ]; then
+  echo "FAIL: the admin should see several namespaces, saw: $admin"; fail=1
+fi
 expect 'quickstart: done' "clean stop"
 # The frontend search is ordered newest first: AGE must not decrease.
 ages=$(awk '/frontend deployments/{f=1;next} /^==>/{f=0} f && $2 ~ /^cluster-/ {print $NF}' "$out")
