@@ -13,6 +13,10 @@
 
 /* Annotations written into every stored object. */
 #define PDI_ANNOTATION_CLUSTER "shadow.clusterpedia.io/cluster-name"
+/* The store cluster name of pediad's own RBAC objects (written by its RBAC
+ * API, or followed from a host cluster): not a valid PediaCluster name, so
+ * no member can shadow it. */
+#define PDI_LOCAL_SCOPE "_pediad"
 #define PDI_ANNOTATION_MEMBER_RV "clusterpedia.io/member-resource-version"
 #define PDI_ANNOTATION_LAST_APPLIED                                            \
     "kubectl.kubernetes.io/last-applied-configuration"

@@ -6,7 +6,10 @@
  * clustersynchro-manager (reference clusterpedia.md §1.1, §3.1). This
  * file runs the list/watch of the two kinds and the follower thread;
  * sync_follow_apply.c applies to the engine, sync_follow_host.c holds the
- * credentials and the status write-back.
+ * credentials and the status write-back. The host's RBAC objects (Role,
+ * ClusterRole and their bindings) are followed the same way and stored as
+ * pediad's own policy (sync_follow_rbac.c): when pediad follows a host,
+ * the host's RBAC decides who sees what (issue 15).
  *
  * Per kind, the shared list/watch loop (sync_lw.c: paged LIST, WATCH from
  * the list RV, relist on 410, back-off up to backoff_max_ms) runs on the
@@ -47,6 +50,7 @@
 #include <string.h>
 
 #include "sync/sync_follow_int.h"
+#include "sync/sync_member.h"
 #include "util/util_json.h"
 
 #define MAX_QUEUE_BYTES (64u << 20)
@@ -59,9 +63,14 @@
 #define DEFAULT_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 
 const struct sync_follow_kind sync_follow_kinds[N_KINDS] = {
-    {PDI_KIND_SYNCRESOURCES, "clustersyncresources",
-     PDI_MANIFEST_SYNCRESOURCES},
-    {PDI_KIND_PEDIACLUSTER, "pediaclusters", PDI_MANIFEST_PEDIACLUSTER},
+    {PDI_KIND_SYNCRESOURCES, "clustersyncresources", PDI_MANIFEST_SYNCRESOURCES,
+     HOST_GV, false},
+    {PDI_KIND_PEDIACLUSTER, "pediaclusters", PDI_MANIFEST_PEDIACLUSTER, HOST_GV,
+     false},
+    {"ClusterRole", "clusterroles", 0, RBAC_GV, false},
+    {"ClusterRoleBinding", "clusterrolebindings", 0, RBAC_GV, false},
+    {"Role", "roles", 0, RBAC_GV, true},
+    {"RoleBinding", "rolebindings", 0, RBAC_GV, true},
 };
 
 /* What the loop hands the follower thread, in order. */
@@ -170,17 +179,20 @@ static int
 h_list_item(struct sync_lw *lw, const char *json, size_t len)
 {
     struct fkind *k = fk(lw);
-    struct json_object *obj = NULL;
-    const char *name;
+    struct json_object *obj = NULL, *md;
+    const char *name, *ns;
     int rc = 0;
 
     if (pdi_json_parse(json, len, "host object", &obj)) {
         pdi_error_clear();
         return 0; /* the host's problem: skipped */
     }
-    name = pdi_json_get_string(
-        pdi_json_get_typed(obj, "metadata", json_type_object), "name");
-    if (name && sync_lw_key(lw, "", name))
+    md = pdi_json_get_typed(obj, "metadata", json_type_object);
+    name = pdi_json_get_string(md, "name");
+    ns = sync_follow_kinds[k->idx].namespaced
+             ? pdi_json_get_string(md, "namespace")
+             : "";
+    if (name && sync_lw_key(lw, ns ? ns : "", name))
         rc = 1;
     else if (name)
         rc =
@@ -317,6 +329,8 @@ static void
 start_tick(void *payload)
 {
     start_kind(payload, K_SR);
+    for (int i = K_FIRST_RBAC; i < N_KINDS; i++)
+        start_kind(payload, i);
 }
 
 /* A failed apply asked for a relist (posted by the follower thread). */
@@ -336,11 +350,14 @@ resync_tick(void *payload)
 static void
 handle_item(struct sync_follow *f, struct fitem *it)
 {
-    struct json_object *obj = NULL;
+    struct json_object *obj = NULL, *md;
     const char *name;
 
     if (it->op == F_LISTED) {
-        sync_follow_reconcile(f, it->kind, it->listed);
+        if (it->kind >= K_FIRST_RBAC)
+            sync_follow_rbac_reconcile(f, it->kind, it->listed);
+        else
+            sync_follow_reconcile(f, it->kind, it->listed);
         atomic_fetch_add(&f->n_lists, 1);
         if (it->relist)
             atomic_fetch_add(&f->n_relists, 1);
@@ -352,9 +369,14 @@ handle_item(struct sync_follow *f, struct fitem *it)
         pdi_error_clear();
         return;
     }
-    name = pdi_json_get_string(
-        pdi_json_get_typed(obj, "metadata", json_type_object), "name");
-    if (it->op == F_OBJECT)
+    md = pdi_json_get_typed(obj, "metadata", json_type_object);
+    name = pdi_json_get_string(md, "name");
+    if (it->kind >= K_FIRST_RBAC && it->op == F_OBJECT)
+        sync_follow_rbac_object(f, it->kind, it->json, it->len);
+    else if (it->kind >= K_FIRST_RBAC && name)
+        sync_follow_rbac_gone(f, it->kind, pdi_json_get_string(md, "namespace"),
+                              name);
+    else if (it->op == F_OBJECT)
         sync_follow_on_object(f, it->kind, obj);
     else if (name)
         sync_follow_on_gone(f, it->kind, name);
@@ -492,7 +514,8 @@ kind_init(struct sync_follow *f, int i)
 
     k->f = f;
     k->idx = i;
-    snprintf(path, sizeof path, HOST_GV "/%s", sync_follow_kinds[i].resource);
+    snprintf(path, sizeof path, "%s/%s", sync_follow_kinds[i].gv,
+             sync_follow_kinds[i].resource);
     err = sync_lw_init(&k->lw, &follow_ops, k, f->a, &f->stopping, path);
     k->lw.backoff_max_ms = f->o.backoff_max_ms;
     return err;
@@ -577,8 +600,8 @@ pdi_engine_follow_host_ex(pedia_engine *e, const char *kubeconfig, size_t len,
                              "the engine already follows a host cluster");
     }
     FLOG(f, PEDIA_LOG_NOTICE,
-         "host: following PediaCluster and ClusterSyncResources objects "
-         "(%s)",
+         "host: following PediaCluster, ClusterSyncResources and RBAC "
+         "objects (%s)",
          kubeconfig ? "kubeconfig" : "in-cluster service account");
     if (pthread_create(&f->thread, NULL, follow_main, f) != 0) {
         sync_follow_free(e);
@@ -619,4 +642,17 @@ pdi_follow_stats_get(pedia_engine *e, struct pdi_follow_stats *out)
         out->cred_loads = atomic_load(&f->n_cred_loads);
     }
     pthread_mutex_unlock(&e->mu);
+}
+
+bool
+pdi_engine_follows_host(pedia_engine *e)
+{
+    bool yes;
+
+    if (!e)
+        return false;
+    pthread_mutex_lock(&e->mu);
+    yes = e->follow != NULL;
+    pthread_mutex_unlock(&e->mu);
+    return yes;
 }

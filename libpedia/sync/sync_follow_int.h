@@ -17,15 +17,21 @@
 #include "sync/sync_lw.h"
 
 #define HOST_GV "/apis/cluster.clusterpedia.io/v1alpha2"
+#define RBAC_GV "/apis/rbac.authorization.k8s.io/v1"
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define FLOG(f, lvl, ...) pdi_log((f)->lg, (lvl), SYNC_COMPONENT, __VA_ARGS__)
 
-enum { K_SR, K_PC, N_KINDS };
+/* The host's ClusterSyncResources and PediaClusters (applied to the
+ * engine), and its RBAC objects (stored as pediad's own policy). */
+enum { K_SR, K_PC, K_CR, K_CRB, K_R, K_RB, N_KINDS };
+#define K_FIRST_RBAC K_CR
 
 struct sync_follow_kind {
     const char *kind;
     const char *resource;
-    enum pdi_manifest_kind mkind;
+    enum pdi_manifest_kind mkind; /* 0: an RBAC kind */
+    const char *gv;               /* its path prefix on the host */
+    bool namespaced;
 };
 extern const struct sync_follow_kind sync_follow_kinds[N_KINDS];
 
@@ -108,6 +114,19 @@ struct json_object *sync_follow_engine_doc(struct sync_follow *f, int kind,
  * without an RV keeps the old one). */
 void sync_follow_remember_host(struct fobj *o, struct json_object *obj,
                                bool keep_rv);
+
+/* ---- the host's RBAC (sync_follow_rbac.c; follower thread) ------------- */
+
+/* A host RBAC object: stored as pediad's own (PDI_LOCAL_SCOPE). */
+void sync_follow_rbac_object(struct sync_follow *f, int kind, const char *json,
+                             size_t len);
+/* Gone from the host: gone from the store. */
+void sync_follow_rbac_gone(struct sync_follow *f, int kind, const char *ns,
+                           const char *name);
+/* After a complete list: drop the stored objects of the kind the host no
+ * longer has (pediad's own, written before it followed a host, too). */
+void sync_follow_rbac_reconcile(struct sync_follow *f, int kind,
+                                struct sync_keyset *listed);
 
 /* ---- the host side (sync_follow_host.c; follower thread) --------------- */
 

@@ -31,4 +31,8 @@ pedia_err pdi_engine_member_get(pedia_engine *e, const char *cluster,
                                 const char *path_query, struct pdi_buf *out,
                                 long *http_status);
 
+/* Does the engine follow a host cluster (pedia_engine_follow_host)? Then
+ * the host's RBAC objects are pediad's own policy, kept by the follower. */
+bool pdi_engine_follows_host(pedia_engine *e);
+
 #endif

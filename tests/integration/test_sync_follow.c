@@ -9,8 +9,10 @@
  * are re-read until a rotated token works; no credential reaches a log.
  * Every wait is bounded; everything listens on 127.0.0.1.
  */
+#include <pedia/apiserver.h>
 #include <pthread.h>
 
+#include "model/model.h"
 #include "sync/sync_follow.h"
 #include "test_sync_support.h"
 
@@ -597,6 +599,101 @@ test_sync_follow__host_server_rules(void **state)
     ts_env_close(&env);
 }
 
+/* ---- the host's RBAC as pediad's policy ---------------------------------- */
+
+#define RBACG "rbac.authorization.k8s.io"
+
+static int
+api_call(pedia_api *api, const pedia_api_user *u, const char *method,
+         const char *target, const char *body)
+{
+    pedia_api_request rq = {
+        PEDIA_API_REQUEST_VERSION, method, target, NULL, NULL, body,
+        body ? strlen(body) : 0,   u};
+    pedia_api_response *r = NULL;
+    char buf[4096];
+    size_t n = 0;
+    bool eof = false;
+    int code;
+
+    assert_int_equal(pedia_api_handle(&r, api, &rq), PEDIA_OK);
+    code = pedia_api_response_status(r);
+    while (!eof)
+        assert_int_equal(pedia_api_response_read(buf, sizeof buf, &n, &eof, r),
+                         PEDIA_OK);
+    pedia_api_response_free(r);
+    return code;
+}
+
+static bool
+wait_code(pedia_api *api, const pedia_api_user *u, const char *target, int code)
+{
+    for (int i = 0; i < WAIT_MS / 100; i++) {
+        if (api_call(api, u, "GET", target, NULL) == code)
+            return true;
+        ts_sleep_ms(100);
+    }
+    return false;
+}
+
+/* The host's Roles and bindings decide (issue 15); pediad's own RBAC API
+ * refuses writes; a binding deleted on the host is no longer in force;
+ * pediad's objects from before it followed the host are gone. */
+static void
+test_sync_follow__host_rbac_is_the_policy(void **state)
+{
+    static const pedia_api_user alice = {"alice", NULL, NULL, 0};
+    static const char *const masters[] = {"system:masters"};
+    static const pedia_api_user admin = {"admin", NULL, masters, 1};
+    const char *roles = "/apis/" RBACG "/v1/namespaces/team-a/roles";
+    struct ts_env env;
+    struct kubesim *host = host_sim(HOST_TOKEN, NULL);
+    pedia_api *api = NULL;
+
+    (void)state;
+    assert_int_equal(kubesim_enable_rbac_types(host), 0);
+    assert_true(
+        kubesim_upsert(host, RBACG, "roles",
+                       "{\"metadata\":{\"name\":\"reader\",\"namespace\":"
+                       "\"team-a\"},\"rules\":[{\"apiGroups\":[\"" RBACG
+                       "\"],\"resources\":[\"roles\"],\"verbs\":[\"get\","
+                       "\"list\"]}]}") > 0);
+    assert_true(
+        kubesim_upsert(host, RBACG, "rolebindings",
+                       "{\"metadata\":{\"name\":\"alice\",\"namespace\":"
+                       "\"team-a\"},\"roleRef\":{\"apiGroup\":\"" RBACG
+                       "\",\"kind\":\"Role\",\"name\":\"reader\"},"
+                       "\"subjects\":[{\"kind\":\"User\",\"apiGroup\":"
+                       "\"" RBACG "\",\"name\":\"alice\"}]}") > 0);
+    ts_env_open(&env, log_cb, NULL);
+    ts_engine_new(&env);
+    /* pediad's own object from before: the host's RBAC replaces it */
+    ts_put_json(env.store, PDI_LOCAL_SCOPE, RBACG, "v1", "clusterroles",
+                "{\"apiVersion\":\"" RBACG "/v1\",\"kind\":\"ClusterRole\","
+                "\"metadata\":{\"name\":\"stale\",\"uid\":\"s1\","
+                "\"resourceVersion\":\"1\"},\"rules\":[]}");
+    follow(&env, host);
+    assert_int_equal(pedia_api_create(&api, env.store, env.engine), PEDIA_OK);
+    assert_int_equal(pedia_api_set_authorization(api, "RBAC"), PEDIA_OK);
+    assert_true(wait_code(api, &alice, roles, 200));
+    assert_true(
+        wait_code(api, &admin, "/apis/" RBACG "/v1/clusterroles/stale", 404));
+    /* writes belong to the host */
+    assert_int_equal(api_call(api, &admin, "POST", roles,
+                              "{\"metadata\":{\"name\":\"x\"},"
+                              "\"rules\":[]}"),
+                     405);
+    /* the host takes the binding away */
+    assert_true(kubesim_delete(host, RBACG, "rolebindings", "team-a", "alice") >
+                0);
+    assert_true(wait_code(api, &alice, roles, 403));
+    pedia_api_free(api);
+    ts_env_close(&env);
+    kubesim_stop(host);
+    kubesim_free(host);
+    assert_log_clean(HOST_TOKEN);
+}
+
 int
 main(void)
 {
@@ -605,6 +702,7 @@ main(void)
         cmocka_unit_test(test_sync_follow__host_drives_the_engine),
         cmocka_unit_test(test_sync_follow__relist_reconciles),
         cmocka_unit_test(test_sync_follow__incluster_token_rotation),
+        cmocka_unit_test(test_sync_follow__host_rbac_is_the_policy),
     };
     int rc;
 

@@ -117,9 +117,17 @@ path_info(struct pdi_api_req *rq, struct json_object *nra,
     pm->seg = seg;
     if (!path || !seg)
         return false;
-    for (char *p = strtok(path, "/"); p && n < MAX_PATH_SEGS;
-         p = strtok(NULL, "/"))
-        seg[n++] = p;
+    /* split on '/', empty segments skipped (as the request parser does) */
+    for (char *p = path; *p && n < MAX_PATH_SEGS;) {
+        char *end = strchr(p, '/');
+        if (end)
+            *end = '\0';
+        if (*p)
+            seg[n++] = p;
+        if (!end)
+            break;
+        p = end + 1;
+    }
     in->is_resource = false;
     in->kseg = seg;
     in->n_kseg = n;

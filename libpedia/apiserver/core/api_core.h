@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 
 #include "authz/authz.h"
+#include "model/model.h"
 #include "util/util.h"
 
 struct json_object;
@@ -243,6 +244,16 @@ struct pdi_api_info {
     char field_name[254];
 };
 
+/* The user a request is served as under impersonation (api_impersonate.c;
+ * its strings in mem). */
+#define PDI_API_AS_MAX_GROUPS 64
+struct pdi_api_as {
+    pedia_api_request in;
+    pedia_api_user user;
+    const char *groups[PDI_API_AS_MAX_GROUPS + 3];
+    struct pdi_strvec mem;
+};
+
 struct pdi_api_req {
     struct pedia_api *api;
     const pedia_api_request *in;
@@ -262,8 +273,8 @@ struct pdi_api_req {
     pedia_sys_scope *scopes;
     size_t n_scopes, cap_scopes;
     struct pdi_strvec scope_strs; /* the scopes' strings */
-    /* impersonation (api_impersonate.c): in points into it when set */
-    struct pdi_api_as *as;
+    /* impersonation (api_impersonate.c): in points into it when used */
+    struct pdi_api_as as;
 };
 
 /* Fill info from the request (never fails: unknown shapes are
@@ -393,7 +404,6 @@ void pdi_api_who_init(struct pdi_api_who *w, const pedia_api_user *user);
  * request goes on as that user (rq->in replaced); true to go on, false
  * with kube's 400/403 in r. */
 bool pdi_api_impersonate(struct pdi_api_req *rq, struct pedia_api_response *r);
-void pdi_api_as_free(struct pdi_api_req *rq);
 
 /* ---- api_body.c: request bodies ---- */
 
@@ -512,7 +522,7 @@ pedia_err pdi_api_scope_members(struct pdi_api_req *rq);
 #define PDI_API_AUTHZ_MEMBER 0x4u /* each member cluster's own RBAC */
 /* The store cluster name of pediad's own RBAC objects: not a valid
  * PediaCluster name, so no member can shadow it. */
-#define PDI_API_LOCAL_SCOPE "_pediad"
+#define PDI_API_LOCAL_SCOPE PDI_LOCAL_SCOPE
 /* Authorize with `modes` (before the first request): starts the policies
  * (api_policy.c) when a mode needs them. */
 pedia_err pdi_api_set_authz_modes(struct pedia_api *api, unsigned modes);

@@ -29,24 +29,7 @@
 #include "apiserver/core/api_core.h"
 
 #define SA_PREFIX "system:serviceaccount:"
-#define MAX_AS_GROUPS 64
-
-struct pdi_api_as {
-    pedia_api_request in;
-    pedia_api_user user;
-    const char *groups[MAX_AS_GROUPS + 3];
-    struct pdi_strvec mem;
-};
-
-void
-pdi_api_as_free(struct pdi_api_req *rq)
-{
-    if (!rq->as)
-        return;
-    pdi_strvec_free(&rq->as->mem);
-    pdi_free(rq->a, rq->as);
-    rq->as = NULL;
-}
+#define MAX_AS_GROUPS PDI_API_AS_MAX_GROUPS
 
 /* May the real caller impersonate this item? false with kube's 403. */
 static bool
@@ -168,7 +151,7 @@ pdi_api_impersonate(struct pdi_api_req *rq, struct pedia_api_response *r)
     const char *user = pdi_api_req_header(rq, "Impersonate-User");
     const char *groups = pdi_api_req_header(rq, "Impersonate-Group");
     const char *uid = pdi_api_req_header(rq, "Impersonate-Uid");
-    struct pdi_api_as *as;
+    struct pdi_api_as *as = &rq->as;
     char sa_ns[254];
 
     if (!user && !groups && !uid)
@@ -182,12 +165,6 @@ pdi_api_impersonate(struct pdi_api_req *rq, struct pedia_api_response *r)
         (uid &&
          !may_impersonate(rq, r, "authentication.k8s.io", "uids", NULL, uid)))
         return false;
-    as = pdi_calloc(rq->a, 1, sizeof *as);
-    if (!as) {
-        pdi_api_error(r, 500, NULL, "out of memory");
-        return false;
-    }
-    rq->as = as;
     pdi_strvec_init(&as->mem, rq->a);
     as->user.groups = as->groups;
     if (!take_groups(rq, r, as, groups))

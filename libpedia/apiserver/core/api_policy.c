@@ -21,6 +21,7 @@
 
 #include "apiserver/core/api_core.h"
 #include "authz/authz.h"
+#include "sync/sync_member.h"
 #include "util/util_json.h"
 
 #define RBAC_GROUP "rbac.authorization.k8s.io"
@@ -417,7 +418,9 @@ pdi_api_policies_start(struct pedia_api *api, unsigned flags)
     pthread_mutex_init(&ps->mu, NULL);
     pthread_mutex_init(&ps->amu, NULL);
     pdi_cond_init_monotonic(&ps->acv);
-    ps->defaults_stored = store_defaults(ps) == PEDIA_OK;
+    /* a followed host's RBAC is the policy: its own bootstrap roles too */
+    ps->defaults_stored =
+        pdi_engine_follows_host(api->engine) || store_defaults(ps) == PEDIA_OK;
     err = load_all(ps); /* the first answers already see the policy */
     if (!err && pthread_create(&ps->thread, NULL, follower, ps) != 0)
         err = pdi_error_set(PEDIA_ERROR, 0, "cannot start the RBAC follower");

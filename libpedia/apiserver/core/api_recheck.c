@@ -11,12 +11,61 @@
  * any other answer (less, or more: the watch would not show new grants)
  * ends the watch. The client (kubectl, an informer) then lists and
  * watches again under the policies of the day, as after any watch end.
+ * The question is pdi_api_decide's, which the access reviews ask too.
  */
 #include <string.h>
 
 #include "apiserver/core/api_core.h"
 
 static bool ask(struct pdi_api_recheck *c, uint64_t *fp);
+
+/* A fingerprint of a request's scopes (clusters and their namespaces, in
+ * the order the scope builder adds them: sorted, so equal sets match). */
+static uint64_t
+fingerprint(const struct pdi_api_req *rq)
+{
+    uint64_t h = PDI_FNV1A_INIT;
+
+    if (!rq->scoped)
+        return 0;
+    h = pdi_fnv1a(h, "scoped", 6);
+    for (size_t i = 0; i < rq->n_scopes; i++) {
+        const pedia_sys_scope *s = &rq->scopes[i];
+        h = pdi_fnv1a(h, s->cluster, strlen(s->cluster) + 1);
+        h = pdi_fnv1a(h, s->n_namespaces ? "n" : "a", 1);
+        for (size_t j = 0; j < s->n_namespaces; j++)
+            h = pdi_fnv1a(h, s->namespaces[j], strlen(s->namespaces[j]) + 1);
+    }
+    return h;
+}
+
+bool
+pdi_api_decide(struct pedia_api *api, const struct pdi_alloc *a,
+               struct pdi_api_ask *q)
+{
+    pedia_api_request in = {0};
+    struct pdi_api_req rq;
+    enum pdi_api_scoping sc = PDI_API_NOT_SCOPED;
+    bool ok;
+
+    memset(&rq, 0, sizeof rq);
+    rq.api = api;
+    rq.a = a;
+    rq.info = *q->info;
+    in.user = q->user;
+    rq.in = &in;
+    q->reason[0] = '\0';
+    if (api->authorize == pdi_api_rbac_authorize)
+        sc = pdi_api_rbac_scope(&rq);
+    if (sc == PDI_API_NOT_SCOPED)
+        ok = api->authorize(api->authorize_payload, q->user, q->info, q->reason,
+                            sizeof q->reason) == PDI_API_ALLOW;
+    else
+        ok = sc == PDI_API_VISIBLE;
+    q->fp = fingerprint(&rq);
+    pdi_api_req_free(&rq);
+    return ok;
+}
 
 /* The copy's strings, in c->mem (NULL stays NULL). */
 static const char *

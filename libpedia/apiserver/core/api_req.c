@@ -102,7 +102,8 @@ pdi_api_req_free(struct pdi_api_req *rq)
         pdi_free(rq->a, (void *)rq->scopes[i].namespaces);
     pdi_free(rq->a, rq->scopes);
     pdi_strvec_free(&rq->scope_strs);
-    pdi_api_as_free(rq);
+    if (rq->as.mem.a) /* impersonation's strings */
+        pdi_strvec_free(&rq->as.mem);
 }
 
 /* The scope's strings are copies in rq->scope_strs (each its own

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apiserver/pedia/api_rbac_api.h"
+#include "sync/sync_member.h"
 
 /* ---- the fields kube's types have (the unknown-field check) ---- */
 
@@ -173,6 +174,12 @@ pdi_api_serve_rbac(struct pdi_api_req *rq, struct pedia_api_response *r)
         return;
     }
     snprintf(r->resource, sizeof r->resource, "%s", t->resource);
+    if (pdi_engine_follows_host(rq->api->engine)) {
+        pdi_api_error(r, 405, NULL,
+                      "pediad follows a host cluster: its RBAC objects are "
+                      "the host's; write them to the host cluster");
+        return;
+    }
     if (strcmp(m, "DELETE") == 0)
         pdi_api_rbac_serve_delete(rq, r, t);
     else if ((strcmp(m, "POST") == 0 && !in->name) ||

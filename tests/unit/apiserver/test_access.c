@@ -56,8 +56,8 @@ test_access__whoami(void **state)
     free(body);
     /* kubectl 1.27 asks v1beta1 */
     assert_int_equal(
-        post(f, "/apis/authentication.k8s.io/v1beta1/selfsubjectreviews",
-             NULL, NULL, &body),
+        post(f, "/apis/authentication.k8s.io/v1beta1/selfsubjectreviews", NULL,
+             NULL, &body),
         201);
     assert_non_null(
         strstr(body, "\"apiVersion\":\"authentication.k8s.io/v1beta1\""));
