@@ -31,6 +31,7 @@ closing a parent closes its children first; a closed handle raises
 from __future__ import annotations
 
 from ._ffi import LibraryNotFoundError, load as load_library
+from .api import Api, Response
 from .context import (LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_NOTICE, LOG_WARN,
                       AllocationTracker, Context, err_name, flush_logs,
                       strerror, version, version_info)
@@ -47,15 +48,15 @@ from .store import (Batch, Object, Page, SearchIterator, Store, Watch,
 __version__ = "0.4.0"
 
 __all__ = [
-    "APIError", "AllocationTracker", "AlreadyExists", "AuthError",
+    "APIError", "AllocationTracker", "AlreadyExists", "Api", "AuthError",
     "Batch", "Busy", "CLUSTERSYNCRESOURCES", "CallbackError", "Canceled",
     "ClosedError", "Context", "Engine", "Error", "Expired",
     "InternalError", "InvalidArgument", "LOG_DEBUG", "LOG_ERROR",
     "LOG_INFO", "LOG_NOTICE", "LOG_WARN", "LibraryNotFoundError",
     "ManifestError", "NetworkError", "NotFound", "NotSupported", "Object",
     "OutOfMemory", "PEDIACLUSTER", "Page", "PediaError", "QueryError",
-    "SearchIterator", "StateError", "Store", "StoreError", "TLSError",
-    "Timeout", "Watch", "err_name", "flush_logs", "is_ready", "is_synced",
-    "load_library", "parse_resource", "strerror", "version",
+    "Response", "SearchIterator", "StateError", "Store", "StoreError",
+    "TLSError", "Timeout", "Watch", "err_name", "flush_logs", "is_ready",
+    "is_synced", "load_library", "parse_resource", "strerror", "version",
     "version_info",
 ]
