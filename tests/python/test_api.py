@@ -301,3 +301,23 @@ def test_lifetime(world, tmpdir_path):
     assert api3.closed and api4.closed
     with pytest.raises(pedia.ClosedError):
         api3.get("/version", **ADMIN)
+
+
+def test_close_ends_a_watch_being_read(world):
+    _, _, api = world
+    out = []
+
+    def watch():
+        try:
+            out.append(api.request(
+                "GET", PODS + "?watch=true&timeoutSeconds=60", **ADMIN))
+        except pedia.ClosedError as e:  # closed between two reads
+            out.append(e)
+    t = threading.Thread(target=watch)
+    t.start()
+    t.join(0.5)
+    assert t.is_alive(), "the watch ended before its timeout"
+    api.close()  # pedia_api_shutdown: the read ends within a second
+    t.join(10)
+    assert not t.is_alive() and len(out) == 1
+    assert api.closed

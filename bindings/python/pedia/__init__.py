@@ -14,6 +14,9 @@ libpedia keeps an indexed copy of many Kubernetes clusters in a store
                                 order_by=["name"], limit=10):
             print(pod.cluster, pod["metadata"]["name"])
 
+:class:`Api` answers Kubernetes API requests in process as a given user
+(only what that user may see under RBAC); see :mod:`pedia.api`.
+
 The shared library is found through ``PEDIA_LIBRARY`` (path to
 libpedia.so), then the standard library directories; see :mod:`pedia._ffi`.
 Nothing is loaded at import time: the first call that needs the library

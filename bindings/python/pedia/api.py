@@ -40,7 +40,7 @@ from typing import (Any, Dict, Iterator, List, Mapping, Optional, Sequence,
 
 from . import _ffi
 from ._handle import Native, Wrapper
-from .errors import APIError
+from .errors import APIError, ClosedError
 
 #: The API group of the RBAC objects served at the API's root.
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -217,13 +217,11 @@ class Api(Wrapper):
     def close(self) -> None:
         """End open watches (``pedia_api_shutdown``: their reads end within
         a second), then free the API.  Idempotent."""
-        ptr = self._n.ptr
-        if ptr is not None:
-            try:
-                with self._n.use() as p:
-                    _ffi.lib().pedia_api_shutdown(p)
-            except Exception:  # closed meanwhile
-                pass
+        try:
+            with self._n.use() as p:
+                _ffi.lib().pedia_api_shutdown(p)
+        except ClosedError:  # closed already (or by its parent meanwhile)
+            pass
         self._n.close()
 
     def __repr__(self) -> str:
