@@ -14,6 +14,9 @@ libpedia keeps an indexed copy of many Kubernetes clusters in a store
                                 order_by=["name"], limit=10):
             print(pod.cluster, pod["metadata"]["name"])
 
+:class:`Api` answers Kubernetes API requests in process as a given user
+(only what that user may see under RBAC); see :mod:`pedia.api`.
+
 The shared library is found through ``PEDIA_LIBRARY`` (path to
 libpedia.so), then the standard library directories; see :mod:`pedia._ffi`.
 Nothing is loaded at import time: the first call that needs the library
@@ -31,6 +34,7 @@ closing a parent closes its children first; a closed handle raises
 from __future__ import annotations
 
 from ._ffi import LibraryNotFoundError, load as load_library
+from .api import Api, Response
 from .context import (LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_NOTICE, LOG_WARN,
                       AllocationTracker, Context, err_name, flush_logs,
                       strerror, version, version_info)
@@ -47,15 +51,15 @@ from .store import (Batch, Object, Page, SearchIterator, Store, Watch,
 __version__ = "0.4.0"
 
 __all__ = [
-    "APIError", "AllocationTracker", "AlreadyExists", "AuthError",
+    "APIError", "AllocationTracker", "AlreadyExists", "Api", "AuthError",
     "Batch", "Busy", "CLUSTERSYNCRESOURCES", "CallbackError", "Canceled",
     "ClosedError", "Context", "Engine", "Error", "Expired",
     "InternalError", "InvalidArgument", "LOG_DEBUG", "LOG_ERROR",
     "LOG_INFO", "LOG_NOTICE", "LOG_WARN", "LibraryNotFoundError",
     "ManifestError", "NetworkError", "NotFound", "NotSupported", "Object",
     "OutOfMemory", "PEDIACLUSTER", "Page", "PediaError", "QueryError",
-    "SearchIterator", "StateError", "Store", "StoreError", "TLSError",
-    "Timeout", "Watch", "err_name", "flush_logs", "is_ready", "is_synced",
-    "load_library", "parse_resource", "strerror", "version",
+    "Response", "SearchIterator", "StateError", "Store", "StoreError",
+    "TLSError", "Timeout", "Watch", "err_name", "flush_logs", "is_ready",
+    "is_synced", "load_library", "parse_resource", "strerror", "version",
     "version_info",
 ]

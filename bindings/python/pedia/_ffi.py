@@ -180,7 +180,8 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_engine_list": (ERR, [c_void_p, c_char_p, ENGINE_LIST_CB, c_void_p]),
     # sys/store_driver.h (for drivers; declared for completeness)
     "pedia_sys_error_set": (None, [c_int, c_int, c_char_p]),
-    # apiserver.h (declared only; not wrapped by the Pythonic API yet)
+    # apiserver.h (wrapped by pedia.Api: create, free, set_authorization,
+    # set_address, set_watch_cache_size, shutdown, handle, response_*)
     "pedia_api_create": (ERR, [c_void_pp, c_void_p, c_void_p]),
     "pedia_api_set_address": (ERR, [c_void_p, c_char_p]),
     "pedia_api_set_authorization": (ERR, [c_void_p, c_char_p]),

@@ -112,8 +112,35 @@ class AuthError(Error):
 
 
 class APIError(Error):
-    """PEDIA_EAPI: a member API server returned an error Status."""
+    """PEDIA_EAPI: an API server answered an error Status: a member's (from
+    the library), or libpedia's own API (:meth:`pedia.Api.get` and the
+    other :class:`pedia.Api` conveniences).
+
+    ``status`` is the HTTP status code (also ``cause``, as the library
+    reports it), ``reason`` the Status reason ("Forbidden", "NotFound" ...;
+    "" when unknown), ``message`` the Status message, ``body`` the raw
+    response body (bytes, or None when the library raised it).
+    """
     default_code, default_errno = "EAPI", -13
+
+    def __init__(self, message: str = "", *, code: Optional[str] = None,
+                 errno: Optional[int] = None, cause: int = 0,
+                 reason: str = "", body: Optional[bytes] = None) -> None:
+        super().__init__(message, code=code, errno=errno, cause=cause)
+        self.reason = reason
+        self.body = body
+
+    @property
+    def status(self) -> int:
+        """The HTTP status code (``cause``)."""
+        return self.cause
+
+    def __str__(self) -> str:
+        if self.body is None:
+            return super().__str__()
+        return "%s: HTTP %d%s: %s" % (
+            self.code, self.cause, " " + self.reason if self.reason else "",
+            self.message)
 
 
 class StoreError(Error):
