@@ -63,6 +63,34 @@ prepare_state(struct daemon *d)
     return 0;
 }
 
+/* --authorization-kubeconfig: the host the Webhook mode asks. */
+static int
+authorization_webhook(struct daemon *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    pedia_err err;
+
+    if (!d->cfg->authz_kubeconfig)
+        return 0;
+    if (pd_file_read(d->cfg->authz_kubeconfig, PD_PEM_MAX, &text, &len) != 0) {
+        fprintf(stderr, "pediad: --authorization-kubeconfig: cannot read %s\n",
+                d->cfg->authz_kubeconfig);
+        return -1;
+    }
+    err = pedia_api_set_authorization_webhook(d->api, text, len,
+                                              d->cfg->authz_allowed_ttl_ms,
+                                              d->cfg->authz_denied_ttl_ms);
+    explicit_bzero(text, len);
+    free(text);
+    if (err != PEDIA_OK) {
+        fprintf(stderr, "pediad: --authorization-kubeconfig: %s\n",
+                pedia_error_last_message());
+        return -1;
+    }
+    return 0;
+}
+
 /* --host-kubeconfig / --host-in-cluster: PediaClusters kept in a host
  * cluster drive the engine (the aggregated-APIService deployment). */
 static int
@@ -129,6 +157,8 @@ open_library(struct daemon *d)
         return -1;
     if (pedia_api_create(&d->api, d->store, d->engine) != PEDIA_OK)
         goto fail;
+    if (authorization_webhook(d) != 0)
+        return -1;
     if (pedia_api_set_authorization(d->api, d->cfg->authz_mode) != PEDIA_OK) {
         fprintf(stderr, "pediad: --authorization-mode: %s\n",
                 pedia_error_last_message());

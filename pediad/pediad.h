@@ -33,9 +33,11 @@ struct pd_config {
     char **rh_names; /* --requestheader-allowed-names, NULL = any CN */
     size_t n_rh_names;
     const char *clusters_dir, *kubeconfig_out, *state_dir;
-    const char *host_kubeconfig; /* follow PediaClusters of a host cluster */
-    bool host_in_cluster;        /* ... reached with the service account */
-    const char *authz_mode;      /* --authorization-mode, kube's syntax */
+    const char *host_kubeconfig;  /* follow PediaClusters of a host cluster */
+    bool host_in_cluster;         /* ... reached with the service account */
+    const char *authz_mode;       /* --authorization-mode, kube's syntax */
+    const char *authz_kubeconfig; /* the Webhook mode's host */
+    long long authz_allowed_ttl_ms, authz_denied_ttl_ms; /* its cache */
     pedia_log_level log_level;
     unsigned http_threads, max_connections, max_per_address;
     unsigned max_inflight, max_watches; /* per user; 0 = no limit */

@@ -21,6 +21,7 @@
     "[--requestheader-client-ca-file F --requestheader-allowed-names a,b] "    \
     "[--clusters-dir DIR] [--kubeconfig-out F] [--state-dir DIR] "             \
     "[--host-kubeconfig F | --host-in-cluster] [--authorization-mode M] "      \
+    "[--authorization-kubeconfig F] "                                          \
     "[--log-level L] "                                                         \
     "[--http-threads N] [--max-connections N] "                                \
     "[--max-connections-per-address N] [--max-requests-inflight-per-user N] "  \
@@ -64,9 +65,20 @@ static const char help_text[] =
     "                       RBAC (default: pediad's own RBAC objects,\n"
     "                       served at its root, for every cluster),\n"
     "                       MemberRBAC (each member's own RBAC for its\n"
-    "                       objects), AlwaysAllow; system:masters (the\n"
-    "                       generated admin token) may do everything\n"
-    "  --log-level L        error, warn, info (default) or debug\n"
+    "                       objects), Webhook (a SubjectAccessReview to\n"
+    "                       the host: --authorization-kubeconfig),\n"
+    "                       AlwaysAllow; system:masters (the generated\n"
+    "                       admin token) may do everything\n"
+    "  --authorization-kubeconfig F\n"
+    "                       the host the Webhook mode asks\n"
+    "  --authorization-webhook-cache-authorized-ttl D\n"
+    "  --authorization-webhook-cache-unauthorized-ttl D\n"
+    "                       how long its answers are kept (default 10s\n"
+    "                       each, as aggregated API servers)\n"
+    "  --log-level L        error, warn, info (default) or debug\n";
+
+/* (in two parts: a C99 string literal may hold 4,095 characters) */
+static const char help_serving[] =
     "  --http-threads N     event-loop threads serving HTTP (default 4)\n"
     "  --max-connections N  open connections at most (default 20000, within\n"
     "                       the open-files limit); past 90% requests get 503\n"
@@ -219,6 +231,9 @@ enum flag_id {
     FLAG_STATE_DIR,
     FLAG_HOST_KUBECONFIG,
     FLAG_AUTHZ_MODE,
+    FLAG_AUTHZ_KUBECONFIG,
+    FLAG_AUTHZ_ALLOWED_TTL,
+    FLAG_AUTHZ_DENIED_TTL,
     FLAG_HOST_IN_CLUSTER,
     FLAG_LOG_LEVEL,
     FLAG_HTTP_THREADS,
@@ -245,6 +260,12 @@ static const struct option long_opts[] = {
     {"state-dir", required_argument, NULL, FLAG_STATE_DIR},
     {"host-kubeconfig", required_argument, NULL, FLAG_HOST_KUBECONFIG},
     {"authorization-mode", required_argument, NULL, FLAG_AUTHZ_MODE},
+    {"authorization-kubeconfig", required_argument, NULL,
+     FLAG_AUTHZ_KUBECONFIG},
+    {"authorization-webhook-cache-authorized-ttl", required_argument, NULL,
+     FLAG_AUTHZ_ALLOWED_TTL},
+    {"authorization-webhook-cache-unauthorized-ttl", required_argument, NULL,
+     FLAG_AUTHZ_DENIED_TTL},
     {"host-in-cluster", optional_argument, NULL, FLAG_HOST_IN_CLUSTER},
     {"log-level", required_argument, NULL, FLAG_LOG_LEVEL},
     {"http-threads", required_argument, NULL, FLAG_HTTP_THREADS},
@@ -298,6 +319,8 @@ str_slot(struct pd_config *cfg, int id)
         return &cfg->host_kubeconfig;
     case FLAG_AUTHZ_MODE:
         return &cfg->authz_mode;
+    case FLAG_AUTHZ_KUBECONFIG:
+        return &cfg->authz_kubeconfig;
     default:
         return NULL;
     }
@@ -355,6 +378,60 @@ set_number(struct pd_config *cfg, int id, const char *v)
     return 0;
 }
 
+/* A Go duration ("10s", "5m", "1m30s", "500ms", "0"), at most a day, in
+ * milliseconds; -1 when malformed. */
+static long long
+parse_duration_ms(const char *v)
+{
+    static const struct {
+        const char *unit;
+        long long ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+    long long total = 0;
+
+    if (strcmp(v, "0") == 0)
+        return 0;
+    while (*v) {
+        char *end = NULL;
+        size_t i;
+        long long n;
+        errno = 0;
+        n = strtoll(v, &end, 10);
+        if (*v < '0' || *v > '9' || errno || n > 86400000LL)
+            return -1;
+        for (i = 0; i < sizeof units / sizeof units[0]; i++)
+            if (strncmp(end, units[i].unit, strlen(units[i].unit)) == 0 &&
+                !(units[i].unit[0] == 'm' && !units[i].unit[1] &&
+                  end[1] == 's'))
+                break;
+        if (i == sizeof units / sizeof units[0])
+            return -1;
+        total += n * units[i].ms;
+        if (total > 86400000LL)
+            return -1;
+        v = end + strlen(units[i].unit);
+    }
+    return total;
+}
+
+static int
+set_duration(struct pd_config *cfg, int id, const char *v)
+{
+    long long ms = parse_duration_ms(v);
+
+    if (ms < 0) {
+        usage_error("--%s: invalid value \"%s\": expected a duration such "
+                    "as 10s, 5m or 1m30s (at most 24h)",
+                    flag_name(id), v);
+        return -1;
+    }
+    if (id == FLAG_AUTHZ_ALLOWED_TTL)
+        cfg->authz_allowed_ttl_ms = ms;
+    else
+        cfg->authz_denied_ttl_ms = ms;
+    return 0;
+}
+
 /* Store a flag's value; returns 0, or -1 after printing a usage error. */
 static int
 set_flag(struct pd_config *cfg, int id, const char *v, bool *names_given)
@@ -365,6 +442,8 @@ set_flag(struct pd_config *cfg, int id, const char *v, bool *names_given)
 
     if (num_slot(cfg, id, &lo, &hi))
         return set_number(cfg, id, v);
+    if (id == FLAG_AUTHZ_ALLOWED_TTL || id == FLAG_AUTHZ_DENIED_TTL)
+        return set_duration(cfg, id, v);
     if (slot) {
         if (*v == '\0') {
             usage_error("--%s: empty value", flag_name(id));
@@ -479,6 +558,7 @@ parse_args(struct pd_config *cfg, int argc, char **argv)
         }
         if (id == FLAG_HELP) {
             fputs(help_text, stdout);
+            fputs(help_serving, stdout);
             return PD_EXIT_OK;
         }
         if (id == FLAG_HOST_IN_CLUSTER) {
@@ -506,6 +586,8 @@ pd_flags_parse(struct pd_config *cfg, int argc, char **argv)
     cfg->log_level = PEDIA_LOG_INFO;
     /* RBAC becomes the default once pediad serves RBAC objects (issue 15) */
     cfg->authz_mode = "RBAC";
+    cfg->authz_allowed_ttl_ms = 10000; /* k8s.io/apiserver's defaults */
+    cfg->authz_denied_ttl_ms = 10000;
     cfg->port = 6443;
     cfg->http_threads = PD_HTTP_THREADS;
     cfg->max_connections = PD_HTTP_CONNECTION_LIMIT;

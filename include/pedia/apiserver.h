@@ -138,14 +138,16 @@ PEDIA_API pedia_err pedia_api_set_address(pedia_api *api, const char *addr);
  * kube's bootstrap roles, written there when missing; their rules apply to
  * every member cluster), `MemberRBAC` (below a search root, each member
  * cluster's own RBAC objects decide for that cluster; the engine, if any,
- * is told to sync them: pedia_engine_sync_member_rbac()). The group
+ * is told to sync them: pedia_engine_sync_member_rbac()), `Webhook` (a
+ * SubjectAccessReview to a host: pedia_api_set_authorization_webhook()
+ * first). The group
  * `system:masters` is allowed everything. Get, list and watch below a
  * search root answer what the user may see (grants become conditions of
  * the store query); other requests are authorized as kube does.
  * @param api the API
  * @param modes e.g. "RBAC,MemberRBAC"
  * @return PEDIA_OK; PEDIA_EINVAL naming an unknown, repeated or
- *   unsupported mode (`Webhook` is not served yet) or an empty list;
+ *   unsupported mode (`Webhook` without its kubeconfig) or an empty list;
  *   PEDIA_ENOMEM, PEDIA_ESTORE (the stored RBAC objects could not be read)
  * @threadsafety handle, and before the first request (requests read the
  *   authorizer without a lock)
@@ -153,6 +155,34 @@ PEDIA_API pedia_err pedia_api_set_address(pedia_api *api, const char *addr);
  */
 PEDIA_API pedia_err pedia_api_set_authorization(pedia_api *api,
                                                 const char *modes);
+
+/**
+ * @brief Configure the `Webhook` authorization mode: SubjectAccessReviews
+ * posted to the kube-apiserver of a kubeconfig (its current context) for
+ * the request's own attributes, as aggregated API servers ask their host
+ * (k8s.io/apiserver's delegated authorization). Below a search root the
+ * attributes are the outer path's as Clusterpedia's hosts see them (group
+ * `clusterpedia.io`, resource `resources`, name `api`/`apis`/`clusters`,
+ * subresource the next segment). An allow is a gate: the request sees
+ * everything it asks for; an explicit deny (`status.denied`) denies; a
+ * failed review has no opinion. Answers are cached by the review's spec.
+ * Call before pedia_api_set_authorization() names `Webhook`.
+ * @param api the API
+ * @param kubeconfig kubeconfig text (YAML or JSON); copied
+ * @param len its length in bytes
+ * @param allowed_ttl_ms how long an allow is cached (kube's aggregated
+ *   servers: 10000)
+ * @param denied_ttl_ms how long a refusal is cached (10000)
+ * @return PEDIA_OK; PEDIA_EINVAL / PEDIA_ENOTSUP naming what is wrong with
+ *   the kubeconfig (never a credential); PEDIA_ENOMEM
+ * @threadsafety handle, before the first request
+ * @since 0.4
+ */
+PEDIA_API pedia_err pedia_api_set_authorization_webhook(pedia_api *api,
+                                                        const char *kubeconfig,
+                                                        size_t len,
+                                                        int64_t allowed_ttl_ms,
+                                                        int64_t denied_ttl_ms);
 
 /**
  * @brief Limit what one user may hold at once, as a minimal form of kube's

@@ -201,10 +201,54 @@ too_many(struct pedia_api_response *r)
     pdi_api_header_add(r, "Retry-After", "1");
 }
 
+/* Requests the pipeline does not answer itself: malformed ones. */
+static bool
+refused(struct pdi_api_req *rq, struct pedia_api_response *r)
+{
+    if (rq->bad_params)
+        pdi_api_error(r, 400, NULL,
+                      "malformed query string: invalid percent-encoding");
+    else if (rq->has_nul)
+        pdi_api_error(r, 400, NULL,
+                      "the request's path or query contains %%00 (a NUL "
+                      "byte), which no name or value may hold");
+    else if (rq->info.bad_utf8)
+        pdi_api_error(r, 400, NULL,
+                      "the request's path is not valid UTF-8 once "
+                      "percent-decoded");
+    else
+        return false;
+    return true;
+}
+
+/* An authorized request to the family that owns its path. */
+static void
+dispatch(struct pdi_api_req *rq, struct pedia_api_response *r)
+{
+    const char *m = rq->in->method;
+    bool read = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+
+    if (in_group(rq, PDI_API_CLUSTER_GROUP, PDI_API_CLUSTER_VERSION))
+        pdi_api_serve_pediaclusters(rq, r, rq->seg + 3, rq->n_seg - 3);
+    else if (pdi_api_is_selfreview(&rq->info)) /* at every root */
+        pdi_api_serve_selfreview(rq, r);
+    else if (pdi_api_is_accessreview(&rq->info)) /* at every root */
+        pdi_api_serve_accessreview(rq, r);
+    else if (in_group(rq, RBAC_GROUP, "v1") && !read)
+        pdi_api_serve_rbac(rq, r);
+    else if (!read)
+        pdi_api_error(r, 405, NULL,
+                      "the server does not allow this method on the requested "
+                      "resource");
+    else if (rq->info.root == PDI_API_ROOT_SEARCH)
+        serve_search_root(rq, r);
+    else
+        serve_pediad_root(rq, r);
+}
+
 void
 pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
 {
-    const char *m = rq->in->method;
     bool health = false, one_check = false;
 
     health = pdi_api_health_path(rq, &one_check);
@@ -216,24 +260,7 @@ pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
         pdi_api_error(r, 401, NULL, "Unauthorized");
         return;
     }
-    if (rq->bad_params) {
-        pdi_api_error(r, 400, NULL,
-                      "malformed query string: invalid percent-encoding");
-        return;
-    }
-    if (rq->has_nul) {
-        pdi_api_error(r, 400, NULL,
-                      "the request's path or query contains %%00 (a NUL "
-                      "byte), which no name or value may hold");
-        return;
-    }
-    if (rq->info.bad_utf8) {
-        pdi_api_error(r, 400, NULL,
-                      "the request's path is not valid UTF-8 once "
-                      "percent-decoded");
-        return;
-    }
-    if (!pdi_api_impersonate(rq, r))
+    if (refused(rq, r) || !pdi_api_impersonate(rq, r))
         return;
     if (!pdi_api_fair_admit(rq, r)) {
         too_many(r);
@@ -241,35 +268,8 @@ pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
     }
     if (!pdi_api_authorize(rq, r))
         return;
-    if (health) {
+    if (health)
         pdi_api_serve_health(rq, r);
-        return;
-    }
-    if (in_group(rq, PDI_API_CLUSTER_GROUP, PDI_API_CLUSTER_VERSION)) {
-        pdi_api_serve_pediaclusters(rq, r, rq->seg + 3, rq->n_seg - 3);
-        return;
-    }
-    if (pdi_api_is_selfreview(&rq->info)) { /* at every root */
-        pdi_api_serve_selfreview(rq, r);
-        return;
-    }
-    if (pdi_api_is_accessreview(&rq->info)) { /* at every root */
-        pdi_api_serve_accessreview(rq, r);
-        return;
-    }
-    if (in_group(rq, RBAC_GROUP, "v1") && strcmp(m, "GET") != 0 &&
-        strcmp(m, "HEAD") != 0) {
-        pdi_api_serve_rbac(rq, r);
-        return;
-    }
-    if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {
-        pdi_api_error(r, 405, NULL,
-                      "the server does not allow this method on the requested "
-                      "resource");
-        return;
-    }
-    if (rq->info.root == PDI_API_ROOT_SEARCH)
-        serve_search_root(rq, r);
     else
-        serve_pediad_root(rq, r);
+        dispatch(rq, r);
 }

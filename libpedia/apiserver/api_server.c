@@ -96,6 +96,7 @@ pedia_api_free(pedia_api *api)
         return;
     pdi_api_snapshot_stop(api);
     pdi_api_policies_stop(api);
+    pdi_api_webhook_free(api);
     pdi_wcache_free(api);
     pdi_api_timers_free(api);
     pdi_api_fair_free(api);

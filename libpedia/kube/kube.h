@@ -138,6 +138,20 @@ pedia_err pdi_kube_get(struct pdi_kube_loop *loop,
                        const struct pdi_kube_cfg *cfg, const char *path_query,
                        long timeout_ms, struct pdi_buf *body, int *status);
 
+/* A blocking request with a method and a JSON body (e.g. a POST of a
+ * SubjectAccessReview), as pdi_kube_get otherwise. */
+struct pdi_kube_send_req {
+    const char *method;
+    const char *path;
+    const char *body; /* may be NULL */
+    size_t body_len;
+    long timeout_ms;
+};
+pedia_err pdi_kube_send(struct pdi_kube_loop *loop,
+                        const struct pdi_kube_cfg *cfg,
+                        const struct pdi_kube_send_req *rq,
+                        struct pdi_buf *body, int *status);
+
 /* ---- discovery --------------------------------------------------------------
  */
 

@@ -84,8 +84,11 @@ start_next(struct pdi_kube_batch *b)
     pthread_mutex_unlock(&b->mu);
     if (!j)
         return;
-    err = pdi_kube_get_async(b->loop, b->cfg, j->path, b->timeout_ms, &cb, j,
-                             NULL);
+    err = j->method ? pdi_kube_send_async(b->loop, b->cfg, j->method, j->path,
+                                          j->send, j->send_len, b->timeout_ms,
+                                          &cb, j, NULL)
+                    : pdi_kube_get_async(b->loop, b->cfg, j->path,
+                                         b->timeout_ms, &cb, j, NULL);
     if (err != PEDIA_OK)
         job_finished(j, err, 0, pedia_error_last_message());
 }
@@ -141,6 +144,34 @@ pdi_kube_get(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
     j.path = path_query;
     j.body = *body;
     err = pdi_kube_run_jobs(loop, cfg, &j, 1, 1, timeout_ms);
+    *body = j.body;
+    *status = j.status;
+    if (err != PEDIA_OK)
+        return err;
+    if (j.err == PEDIA_ENOMEM)
+        return pdi_error_oom();
+    if (j.err != PEDIA_OK)
+        return pdi_error_set(j.err, j.status, "%s", j.msg);
+    return PEDIA_OK;
+}
+
+pedia_err
+pdi_kube_send(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
+              const struct pdi_kube_send_req *rq, struct pdi_buf *body,
+              int *status)
+{
+    struct pdi_kube_job j;
+    pedia_err err;
+
+    PEDIA_ASSERT_ARG(loop && cfg && rq && rq->method && rq->path && body &&
+                     status);
+    memset(&j, 0, sizeof j);
+    j.path = rq->path;
+    j.method = rq->method;
+    j.send = rq->body;
+    j.send_len = rq->body_len;
+    j.body = *body;
+    err = pdi_kube_run_jobs(loop, cfg, &j, 1, 1, rq->timeout_ms);
     *body = j.body;
     *status = j.status;
     if (err != PEDIA_OK)

@@ -51,6 +51,9 @@ pedia_err pdi_kube_curl_init(void);
  * caller (it receives the response body); the rest is filled in. */
 struct pdi_kube_job {
     const char *path;
+    const char *method; /* NULL: GET */
+    const char *send;   /* the request body (method set), or NULL */
+    size_t send_len;
     struct pdi_buf body;
     int status;    /* HTTP status, 0 if none */
     pedia_err err; /* on_done result, or the submit error */

@@ -31,6 +31,22 @@ pedia_err pdi_engine_member_get(pedia_engine *e, const char *cluster,
                                 const char *path_query, struct pdi_buf *out,
                                 long *http_status);
 
+/* A kube-apiserver reached with a kubeconfig's current context
+ * (sync_remote.c): for the API's Webhook authorizer. create: the
+ * kubeconfig's errors (PEDIA_EINVAL / PEDIA_ENOTSUP naming what is
+ * wrong, never a credential). post: a blocking POST of a JSON body, the
+ * answer into out and its HTTP status into *status; a non-2xx answer is
+ * an error naming the status. Thread-safe. */
+struct pdi_remote;
+struct pdi_logger;
+pedia_err pdi_remote_create(struct pdi_remote **out, const struct pdi_alloc *a,
+                            const struct pdi_logger *lg, const char *kubeconfig,
+                            size_t len);
+pedia_err pdi_remote_post(struct pdi_remote *r, const char *path,
+                          const char *body, long timeout_ms,
+                          struct pdi_buf *out, int *status);
+void pdi_remote_free(struct pdi_remote *r);
+
 /* Does the engine follow a host cluster (pedia_engine_follow_host)? Then
  * the host's RBAC objects are pediad's own policy, kept by the follower. */
 bool pdi_engine_follows_host(pedia_engine *e);

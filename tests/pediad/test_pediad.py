@@ -224,7 +224,7 @@ USAGE = ("pediad --storage URI --listen HOST:PORT [--tls-cert-file F "
          " [--requestheader-client-ca-file F --requestheader-allowed-names "
          "a,b] [--clusters-dir DIR] [--kubeconfig-out F] [--state-dir DIR] "
          "[--host-kubeconfig F | --host-in-cluster] [--authorization-mode M] "
-         "[--log-level L]")
+         "[--authorization-kubeconfig F] [--log-level L]")
 
 
 def test_help(tmp):
@@ -509,7 +509,8 @@ def test_authorization(tmp):
         s.wait_log(r'denied: user "alice" list pods cluster "" namespace ""')
         check("tok-alice" not in s.stdout() + s.stderr(),
               "a token in the log")
-    for mode, why in (("Bogus", "unknown"), ("Webhook", "not supported"),
+    for mode, why in (("Bogus", "unknown"),
+                      ("Webhook", "no authorization kubeconfig"),
                       ("RBAC,RBAC", "twice"), ("", "empty")):
         r = run([PEDIAD, "--state-dir", os.path.join(tmp, "s"), "--listen",
                  "127.0.0.1:0", "--authorization-mode", mode], timeout=30)
@@ -637,6 +638,134 @@ spec:
   - group: ""
     resources: [pods]
 """
+
+
+class SarServer:
+    """A host kube-apiserver's SubjectAccessReview endpoint on 127.0.0.1
+    (plain HTTP, a bearer token): allows the user "hooked", explicitly
+    denies "banned", has no opinion about anyone else; keeps every review
+    it got."""
+
+    def __init__(self, token):
+        import http.server
+        import threading
+        outer = self
+        self.reviews = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(
+                    int(self.headers["Content-Length"])))
+                ok = (self.path == "/apis/authorization.k8s.io/v1/"
+                      "subjectaccessreviews" and
+                      self.headers.get("Authorization") == f"Bearer {token}")
+                if not ok:
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                outer.reviews.append(body["spec"])
+                user = body["spec"].get("user")
+                body["status"] = {"allowed": user == "hooked",
+                                  "denied": user == "banned",
+                                  "reason": "by the test's host"}
+                out = json.dumps(body).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+WEBHOOK_TOKENS = """\
+tok-hooked,hooked,uid-h,dev
+tok-banned,banned,uid-b,system:masters-not
+tok-other,other,uid-o
+"""
+
+
+def test_webhook(tmp):
+    """--authorization-mode RBAC,Webhook: the host's SubjectAccessReview
+    decides what RBAC does not allow, with the request's own attributes
+    (outer ones below a search root), cached; bad flags refused."""
+    sar = SarServer("sar-s3cret")
+    try:
+        kc = write(os.path.join(tmp, "authz.kubeconfig"), f"""\
+apiVersion: v1
+kind: Config
+clusters:
+- name: host
+  cluster: {{server: "http://127.0.0.1:{sar.port}"}}
+users:
+- name: pediad
+  user: {{token: sar-s3cret}}
+contexts:
+- name: host
+  context: {{cluster: host, user: pediad}}
+current-context: host
+""")
+        tf = write(os.path.join(tmp, "tokens.csv"), WEBHOOK_TOKENS)
+        with Server(tmp, "--token-auth-file", tf, "--authorization-mode",
+                    "RBAC,Webhook", "--authorization-kubeconfig", kc,
+                    "--authorization-webhook-cache-authorized-ttl", "1m",
+                    "--authorization-webhook-cache-unauthorized-ttl",
+                    "500ms") as s:
+            pcl = (s.url +
+                   "/apis/cluster.clusterpedia.io/v1alpha2/pediaclusters")
+            code, body = curl(pcl, s.ca(), token="tok-hooked")
+            check(code == 200, f"hooked lists pediaclusters: {code} {body}")
+            spec = sar.reviews[-1]
+            check(spec["user"] == "hooked" and "dev" in spec["groups"] and
+                  spec["resourceAttributes"] ==
+                  {"namespace": "", "verb": "list",
+                   "group": "cluster.clusterpedia.io", "version": "v1alpha2",
+                   "resource": "pediaclusters", "subresource": "",
+                   "name": ""}, f"review: {spec}")
+            n = len(sar.reviews)
+            code, _ = curl(pcl, s.ca(), token="tok-hooked")
+            check(code == 200 and len(sar.reviews) == n,
+                  f"an allow is cached: {code} {len(sar.reviews)} vs {n}")
+            for tok in ("tok-banned", "tok-other"):
+                code, body = curl(pcl, s.ca(), token=tok)
+                check(code == 403, f"{tok}: {code} {body}")
+            # below a search root: the outer path, as Clusterpedia's hosts
+            curl(s.url + "/apis/clusterpedia.io/v1beta1/resources/clusters/"
+                 "c1/api/v1/pods", s.ca(), token="tok-other")
+            spec = sar.reviews[-1]["resourceAttributes"]
+            check(spec["group"] == "clusterpedia.io" and
+                  spec["resource"] == "resources" and
+                  spec["name"] == "clusters" and spec["subresource"] == "c1"
+                  and spec["verb"] == "get", f"outer attributes: {spec}")
+            code, _ = curl(s.url + "/metrics", s.ca(), token="tok-hooked")
+            check(code == 200, f"hooked /metrics: {code}")
+            check(sar.reviews[-1].get("nonResourceAttributes") ==
+                  {"path": "/metrics", "verb": "get"},
+                  f"non-resource review: {sar.reviews[-1]}")
+            check("sar-s3cret" not in s.stdout() + s.stderr(),
+                  "the authorization kubeconfig's token in the log")
+        for flags, why in (
+                (["--authorization-kubeconfig", "/nonexistent"],
+                 "cannot read"),
+                (["--authorization-webhook-cache-authorized-ttl", "10x"],
+                 "expected a duration")):
+            r = run([PEDIAD, "--state-dir", os.path.join(tmp, "s2"),
+                     "--listen", "127.0.0.1:0", *flags], timeout=30)
+            check(r.returncode != 0 and why in r.stderr,
+                  f"{flags}: {r.returncode} {r.stderr}")
+    finally:
+        sar.close()
 
 
 TEAM_A = """\

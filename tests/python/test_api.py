@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -321,3 +322,49 @@ def test_close_ends_a_watch_being_read(world):
     t.join(10)
     assert not t.is_alive() and len(out) == 1
     assert api.closed
+
+
+def test_member_rbac_synced_and_enforced(tmpdir_path):
+    """MemberRBAC: the engine syncs a member's own RBAC although its
+    syncResources name pods only, and the member's RoleBinding decides."""
+    sim = Sim("--rbac", pods=0)
+    store = pedia.Store.open("sqlite:%s/store.db" % tmpdir_path)
+    try:
+        sim.control("POST", "/objects", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "r", "namespace": "team-a"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"],
+                       "verbs": ["get", "list", "watch"]}]})
+        sim.control("POST", "/objects", {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "b", "namespace": "team-a"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io",
+                        "kind": "Role", "name": "r"},
+            "subjects": [{"kind": "User", "name": "carol",
+                          "apiGroup": "rbac.authorization.k8s.io"}]})
+        engine = pedia.Engine(store)
+        engine.sync_member_rbac(True)
+        engine.apply(sim.manifest("c1", [{"group": "",
+                                          "resources": ["pods"]}]))
+        engine.start()
+        engine.wait_ready("c1", timeout=60, synced=True)
+        with store.batch() as b:
+            for ns in ("team-a", "team-b"):
+                b.upsert("c1", "v1/pods", pod("p-" + ns, ns, uid="u-" + ns))
+        api = pedia.Api(store, engine)
+        api.set_authorization("MemberRBAC")
+        deadline = time.monotonic() + 30
+        names = []
+        while time.monotonic() < deadline:
+            try:
+                names = [i["metadata"]["name"] for i in
+                         api.list(ROOT + "/clusters/c1/api/v1/pods",
+                                  user="carol")]
+                break
+            except pedia.APIError:
+                time.sleep(0.2)  # the member's RBAC is still syncing
+        assert names == ["p-team-a"]
+    finally:
+        store.close()
+        sim.close()

@@ -178,6 +178,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_engine_get": (ERR, [c_char_p, c_size_t, c_size_t_p, c_void_p,
                                c_char_p, c_char_p]),
     "pedia_engine_list": (ERR, [c_void_p, c_char_p, ENGINE_LIST_CB, c_void_p]),
+    "pedia_engine_sync_member_rbac": (None, [c_void_p, ctypes.c_int]),
     # sys/store_driver.h (for drivers; declared for completeness)
     "pedia_sys_error_set": (None, [c_int, c_int, c_char_p]),
     # apiserver.h (wrapped by pedia.Api: create, free, set_authorization,
@@ -185,6 +186,8 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "pedia_api_create": (ERR, [c_void_pp, c_void_p, c_void_p]),
     "pedia_api_set_address": (ERR, [c_void_p, c_char_p]),
     "pedia_api_set_authorization": (ERR, [c_void_p, c_char_p]),
+    "pedia_api_set_authorization_webhook": (ERR, [c_void_p, c_char_p,
+                                                  c_size_t, c_int64, c_int64]),
     "pedia_api_shutdown": (None, [c_void_p]),
     "pedia_api_set_user_limits": (ERR, [c_void_p, ctypes.c_uint,
                                         ctypes.c_uint]),

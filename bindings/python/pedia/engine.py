@@ -105,6 +105,14 @@ class Engine(Wrapper):
             _ffi.lib().pedia_engine_follow_host(
                 p, data, len(data) if data is not None else 0)
 
+    def sync_member_rbac(self, on: bool = True) -> None:
+        """Also sync each member's own RBAC objects (Role, ClusterRole and
+        their bindings), whatever its syncResources say: what the API's
+        ``MemberRBAC`` authorization reads (``Api.set_authorization`` with
+        that mode turns it on by itself)."""
+        with self._n.use() as p:
+            _ffi.lib().pedia_engine_sync_member_rbac(p, 1 if on else 0)
+
     # -- manifests ------------------------------------------------------------
     def apply(self, manifest: Manifest) -> None:
         """Apply one PediaCluster or ClusterSyncResources manifest: a dict

@@ -517,9 +517,10 @@ enum pdi_api_scoping pdi_api_rbac_scope_collection(
 pedia_err pdi_api_scope_members(struct pdi_api_req *rq);
 
 /* Authorization modes, kube-apiserver's union (tried in this order). */
-#define PDI_API_AUTHZ_ALWAYS 0x1u /* AlwaysAllow */
-#define PDI_API_AUTHZ_RBAC 0x2u   /* pediad's own RBAC, for every cluster */
-#define PDI_API_AUTHZ_MEMBER 0x4u /* each member cluster's own RBAC */
+#define PDI_API_AUTHZ_ALWAYS 0x1u  /* AlwaysAllow */
+#define PDI_API_AUTHZ_RBAC 0x2u    /* pediad's own RBAC, for every cluster */
+#define PDI_API_AUTHZ_MEMBER 0x4u  /* each member cluster's own RBAC */
+#define PDI_API_AUTHZ_WEBHOOK 0x8u /* a SubjectAccessReview to the host */
 /* The store cluster name of pediad's own RBAC objects: not a valid
  * PediaCluster name, so no member can shadow it. */
 #define PDI_API_LOCAL_SCOPE PDI_LOCAL_SCOPE
@@ -571,10 +572,30 @@ struct pedia_api {
      * block the transport's thread: search/api_list.c allows one). */
     atomic_int rv_waiters;
     struct pdi_api_policies *policies; /* api_policy.c; NULL: not started */
+    struct pdi_api_webhook *webhook;   /* api_webhook.c; NULL: none */
     /* called (on the follower's thread) after the policies changed: wakes
      * every watch so it checks its grant again (set by the top) */
     void (*policies_changed)(struct pedia_api *api);
 };
+
+/* ---- api_webhook.c: the Webhook mode (SubjectAccessReviews) ---- */
+
+enum pdi_api_wh {
+    PDI_API_WH_NO_OPINION = 0,
+    PDI_API_WH_ALLOW,
+    PDI_API_WH_DENY,
+    PDI_API_WH_DENIED_SOFT, /* (internal) allowed false, not denied */
+    PDI_API_WH_FAILED       /* (internal) no answer: not cached */
+};
+/* The host's answer for user and info (cached): ALLOW, DENY, or
+ * NO_OPINION (not allowed, or the review failed). */
+enum pdi_api_wh pdi_api_webhook_decide(struct pedia_api *api,
+                                       const pedia_api_user *user,
+                                       const struct pdi_api_info *info,
+                                       char *reason, size_t cap);
+/* Reviews posted so far (tests). */
+uint64_t pdi_api_webhook_reviews(struct pedia_api *api);
+void pdi_api_webhook_free(struct pedia_api *api);
 
 /* ---- api_policy.c: RBAC policies per scope, kept from the store ---- */
 

@@ -160,6 +160,12 @@ pdi_api_rbac_authorize(void *payload, const pedia_api_user *user,
              ? allowed_in(api, info->cluster, &q.who.u, &q.at, reason, cap)
              : allowed_in_every_cluster(api, &q.who.u, &q.at, reason, cap)))
         return PDI_API_ALLOW;
+    /* the host's say last (kube tries the modes in the order given; the
+     * only one that can deny comes after those that cannot) */
+    if ((api->authz_modes & PDI_API_AUTHZ_WEBHOOK) &&
+        pdi_api_webhook_decide(api, user, info, reason, cap) ==
+            PDI_API_WH_ALLOW)
+        return PDI_API_ALLOW;
     return PDI_API_DENY;
 }
 
@@ -167,6 +173,14 @@ enum pdi_api_scoping
 pdi_api_rbac_scope(struct pdi_api_req *rq)
 {
     struct ask q;
+    char reason[8];
+
+    /* the Webhook is a gate, not a filter: what the host allows is seen
+     * whole (the authorizer then allows it from the cache) */
+    if ((rq->api->authz_modes & PDI_API_AUTHZ_WEBHOOK) &&
+        pdi_api_webhook_decide(rq->api, rq->in->user, &rq->info, reason,
+                               sizeof reason) == PDI_API_WH_ALLOW)
+        return PDI_API_NOT_SCOPED;
 
     ask_init(&q, rq->in->user, &rq->info);
     return pdi_api_scope_request(rq, &q.who.u, &q.at);
@@ -225,7 +239,8 @@ mode_bit(const char *m, size_t n)
         unsigned bit;
     } modes[] = {{"AlwaysAllow", PDI_API_AUTHZ_ALWAYS},
                  {"RBAC", PDI_API_AUTHZ_RBAC},
-                 {"MemberRBAC", PDI_API_AUTHZ_MEMBER}};
+                 {"MemberRBAC", PDI_API_AUTHZ_MEMBER},
+                 {"Webhook", PDI_API_AUTHZ_WEBHOOK}};
 
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
         if (strlen(modes[i].name) == n && memcmp(modes[i].name, m, n) == 0)
@@ -244,11 +259,14 @@ pedia_api_set_authorization(pedia_api *api, const char *modes)
         size_t n = strcspn(p, ",");
         unsigned bit = mode_bit(p, n);
         if (!bit)
-            return pdi_error_set(
-                PEDIA_EINVAL, 0, "authorization mode \"%.*s\": %s", (int)n, p,
-                n == 7 && memcmp(p, "Webhook", 7) == 0
-                    ? "not supported yet"
-                    : "unknown (AlwaysAllow, RBAC, MemberRBAC)");
+            return pdi_error_set(PEDIA_EINVAL, 0,
+                                 "authorization mode \"%.*s\": unknown "
+                                 "(AlwaysAllow, RBAC, MemberRBAC, Webhook)",
+                                 (int)n, p);
+        if (bit == PDI_API_AUTHZ_WEBHOOK && !api->webhook)
+            return pdi_error_set(PEDIA_EINVAL, 0,
+                                 "authorization mode \"Webhook\": no "
+                                 "authorization kubeconfig (set it first)");
         if (bits & bit)
             return pdi_error_set(PEDIA_EINVAL, 0,
                                  "authorization mode \"%.*s\" given twice",
