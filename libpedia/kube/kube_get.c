@@ -131,28 +131,38 @@ pdi_kube_run_jobs(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
     return PEDIA_OK;
 }
 
+/* One blocking request: j's body into *body, its status into *status. */
+static pedia_err
+run_one(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
+        struct pdi_kube_job *j, long timeout_ms, struct pdi_buf *body,
+        int *status)
+{
+    pedia_err err;
+
+    j->body = *body;
+    err = pdi_kube_run_jobs(loop, cfg, j, 1, 1, timeout_ms);
+    *body = j->body;
+    *status = j->status;
+    if (err != PEDIA_OK)
+        return err;
+    if (j->err == PEDIA_ENOMEM)
+        return pdi_error_oom();
+    if (j->err != PEDIA_OK)
+        return pdi_error_set(j->err, j->status, "%s", j->msg);
+    return PEDIA_OK;
+}
+
 pedia_err
 pdi_kube_get(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
              const char *path_query, long timeout_ms, struct pdi_buf *body,
              int *status)
 {
     struct pdi_kube_job j;
-    pedia_err err;
 
     PEDIA_ASSERT_ARG(loop && cfg && path_query && body && status);
     memset(&j, 0, sizeof j);
     j.path = path_query;
-    j.body = *body;
-    err = pdi_kube_run_jobs(loop, cfg, &j, 1, 1, timeout_ms);
-    *body = j.body;
-    *status = j.status;
-    if (err != PEDIA_OK)
-        return err;
-    if (j.err == PEDIA_ENOMEM)
-        return pdi_error_oom();
-    if (j.err != PEDIA_OK)
-        return pdi_error_set(j.err, j.status, "%s", j.msg);
-    return PEDIA_OK;
+    return run_one(loop, cfg, &j, timeout_ms, body, status);
 }
 
 pedia_err
@@ -161,7 +171,6 @@ pdi_kube_send(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
               int *status)
 {
     struct pdi_kube_job j;
-    pedia_err err;
 
     PEDIA_ASSERT_ARG(loop && cfg && rq && rq->method && rq->path && body &&
                      status);
@@ -170,17 +179,7 @@ pdi_kube_send(struct pdi_kube_loop *loop, const struct pdi_kube_cfg *cfg,
     j.method = rq->method;
     j.send = rq->body;
     j.send_len = rq->body_len;
-    j.body = *body;
-    err = pdi_kube_run_jobs(loop, cfg, &j, 1, 1, rq->timeout_ms);
-    *body = j.body;
-    *status = j.status;
-    if (err != PEDIA_OK)
-        return err;
-    if (j.err == PEDIA_ENOMEM)
-        return pdi_error_oom();
-    if (j.err != PEDIA_OK)
-        return pdi_error_set(j.err, j.status, "%s", j.msg);
-    return PEDIA_OK;
+    return run_one(loop, cfg, &j, rq->timeout_ms, body, status);
 }
 
 /* Copies s to out as one line: control characters become spaces. */

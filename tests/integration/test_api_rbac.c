@@ -23,20 +23,6 @@ static const pedia_api_user alice = {"alice", NULL, NULL, 0};
 static const pedia_api_user bob = {"bob", NULL, NULL, 0};
 
 static void
-serve_pods(pedia_store *st, const char *cluster)
-{
-    static const char status[] =
-        "{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
-        "\"syncResources\":[{\"group\":\"\",\"resources\":[{\"name\":"
-        "\"pods\",\"kind\":\"Pod\",\"namespaced\":true,"
-        "\"syncConditions\":[{\"version\":\"v1\"}]}]}]}";
-
-    assert_int_equal(pdi_store_meta_put(st, "PediaCluster/status", cluster,
-                                        status, strlen(status)),
-                     PEDIA_OK);
-}
-
-static void
 put_pod(pedia_store *st, const char *cluster, const char *ns, const char *name)
 {
     char json[512];
@@ -75,33 +61,11 @@ grant_pods(pedia_store *st, const char *scope, const char *ns, const char *user)
     ts_put_json(st, scope, RBAC, "v1", "rolebindings", json);
 }
 
-/* Status of GET target as u; body copied into body (cap bytes) if asked. */
 static int
 get(pedia_api *api, const pedia_api_user *u, const char *target, char *body,
     size_t cap)
 {
-    pedia_api_request rq = {
-        PEDIA_API_REQUEST_VERSION, "GET", target, NULL, NULL, NULL, 0, u};
-    pedia_api_response *r = NULL;
-    char buf[4096];
-    size_t n = 0, at = 0;
-    bool eof = false;
-    int code;
-
-    assert_int_equal(pedia_api_handle(&r, api, &rq), PEDIA_OK);
-    code = pedia_api_response_status(r);
-    while (!eof) {
-        assert_int_equal(pedia_api_response_read(buf, sizeof buf, &n, &eof, r),
-                         PEDIA_OK);
-        if (body && at + n < cap) {
-            memcpy(body + at, buf, n);
-            at += n;
-        }
-    }
-    if (body)
-        body[at] = '\0';
-    pedia_api_response_free(r);
-    return code;
+    return ts_api_get(api, u, target, body, cap);
 }
 
 struct world {
@@ -113,8 +77,8 @@ static void
 world_open(struct world *w, unsigned modes)
 {
     ts_env_open(&w->env, NULL, NULL);
-    serve_pods(w->env.store, "c1");
-    serve_pods(w->env.store, "c2");
+    ts_serve_status(w->env.store, "c1", TS_STATUS_PODS);
+    ts_serve_status(w->env.store, "c2", TS_STATUS_PODS);
     put_pod(w->env.store, "c1", "team-a", "p1");
     put_pod(w->env.store, "c1", "team-b", "p2");
     put_pod(w->env.store, "c2", "team-a", "p3");

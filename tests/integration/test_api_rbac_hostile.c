@@ -27,24 +27,7 @@ static char body[65536];
 static int
 get_as(pedia_api *api, const pedia_api_user *u, const char *target)
 {
-    pedia_api_request rq = {
-        PEDIA_API_REQUEST_VERSION, "GET", target, NULL, NULL, NULL, 0, u};
-    pedia_api_response *r = NULL;
-    size_t n = 0, at = 0;
-    bool eof = false;
-    int code;
-
-    assert_int_equal(pedia_api_handle(&r, api, &rq), PEDIA_OK);
-    code = pedia_api_response_status(r);
-    while (!eof) {
-        assert_int_equal(pedia_api_response_read(
-                             body + at, sizeof body - 1 - at, &n, &eof, r),
-                         PEDIA_OK);
-        at += n;
-    }
-    body[at] = '\0';
-    pedia_api_response_free(r);
-    return code;
+    return ts_api_get(api, u, target, body, sizeof body);
 }
 
 /* Nothing of team-b in the last answer. */
@@ -53,20 +36,6 @@ no_leak(const char *what)
 {
     if (strstr(body, "hidden") || strstr(body, "team-b"))
         fail_msg("%s leaks: %s", what, body);
-}
-
-static void
-serve_pods(pedia_store *st, const char *cluster)
-{
-    static const char status[] =
-        "{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
-        "\"syncResources\":[{\"group\":\"\",\"resources\":[{\"name\":"
-        "\"pods\",\"kind\":\"Pod\",\"namespaced\":true,"
-        "\"syncConditions\":[{\"version\":\"v1\"}]}]}]}";
-
-    assert_int_equal(pdi_store_meta_put(st, "PediaCluster/status", cluster,
-                                        status, strlen(status)),
-                     PEDIA_OK);
 }
 
 static void
@@ -116,8 +85,8 @@ static void
 world_open(struct world *w)
 {
     ts_env_open(&w->env, NULL, NULL);
-    serve_pods(w->env.store, "c1");
-    serve_pods(w->env.store, "c2");
+    ts_serve_status(w->env.store, "c1", TS_STATUS_PODS);
+    ts_serve_status(w->env.store, "c2", TS_STATUS_PODS);
     put_pod(w->env.store, "c1", "team-a", "a1", "uid-rs");
     put_pod(w->env.store, "c2", "team-a", "a2", NULL);
     put_pod(w->env.store, "c1", "team-b", "hidden-1", "uid-rs");

@@ -87,21 +87,13 @@ call(pedia_api *api, const pedia_api_user *u, const char *method,
     return out->code;
 }
 
-static void
-serve_types(pedia_store *st, const char *cluster)
-{
-    static const char status[] =
-        "{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
-        "\"syncResources\":[{\"group\":\"\",\"resources\":[{\"name\":"
-        "\"pods\",\"kind\":\"Pod\",\"namespaced\":true,"
-        "\"syncConditions\":[{\"version\":\"v1\"}]}]},{\"group\":\"" RBAC
-        "\",\"resources\":[{\"name\":\"roles\",\"kind\":\"Role\","
-        "\"namespaced\":true,\"syncConditions\":[{\"version\":\"v1\"}]}]}]}";
-
-    assert_int_equal(pdi_store_meta_put(st, "PediaCluster/status", cluster,
-                                        status, strlen(status)),
-                     PEDIA_OK);
-}
+/* pods, and the member's Roles (its own RBAC, synced) */
+#define STATUS_PODS_ROLES                                                      \
+    "[{\"group\":\"\",\"resources\":[{\"name\":\"pods\",\"kind\":\"Pod\","     \
+    "\"namespaced\":true,\"syncConditions\":[{\"version\":\"v1\"}]}]},"        \
+    "{\"group\":\"" RBAC "\",\"resources\":[{\"name\":\"roles\",\"kind\":"     \
+    "\"Role\",\"namespaced\":true,\"syncConditions\":[{\"version\":\"v1\"}]}]" \
+    "}]"
 
 static void
 put_pod(pedia_store *st, const char *cluster, const char *ns, const char *name)
@@ -125,8 +117,8 @@ static void
 world_open(struct world *w)
 {
     ts_env_open(&w->env, NULL, NULL);
-    serve_types(w->env.store, "c1");
-    serve_types(w->env.store, "c2");
+    ts_serve_status(w->env.store, "c1", STATUS_PODS_ROLES);
+    ts_serve_status(w->env.store, "c2", STATUS_PODS_ROLES);
     put_pod(w->env.store, "c1", "team-a", "p1");
     put_pod(w->env.store, "c2", "team-b", "p2");
     /* a member's own Role (synced), in the same namespace as pediad's */

@@ -18,29 +18,6 @@
 
 static const pedia_api_user bob = {"bob", NULL, NULL, 0};
 
-static int
-get(pedia_api *api, const char *target, char *body, size_t cap)
-{
-    pedia_api_request rq = {
-        PEDIA_API_REQUEST_VERSION, "GET", target, NULL, NULL, NULL, 0, &bob};
-    pedia_api_response *r = NULL;
-    size_t n = 0, at = 0;
-    bool eof = false;
-    int code;
-
-    assert_int_equal(pedia_api_handle(&r, api, &rq), PEDIA_OK);
-    code = pedia_api_response_status(r);
-    while (!eof) {
-        assert_int_equal(
-            pedia_api_response_read(body + at, cap - 1 - at, &n, &eof, r),
-            PEDIA_OK);
-        at += n;
-    }
-    body[at] = '\0';
-    pedia_api_response_free(r);
-    return code;
-}
-
 static struct kubesim *
 member(const char *name, bool binds_bob)
 {
@@ -80,7 +57,7 @@ wait_for(pedia_api *api, const char *target, int code, const char *needle,
     static char body[65536];
 
     for (int i = 0; i < 300; i++) { /* 30 s: a loaded machine's bound */
-        if (get(api, target, body, sizeof body) == code &&
+        if (ts_api_get(api, &bob, target, body, sizeof body) == code &&
             (!needle || (strstr(body, needle) != NULL) == present))
             return true;
         ts_sleep_ms(100);

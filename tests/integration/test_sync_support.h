@@ -446,4 +446,59 @@ ts_timed_change(struct ts_env *env, struct kubesim *ks, const char *cluster,
     }
 }
 
+/* ---- the API over the store (no transport) ---------------------------- */
+
+/* A cluster's status saying it syncs the types of sync_resources (a
+ * status.syncResources JSON array), as the engine writes it: the API
+ * serves a type below a search root only when some cluster syncs it. */
+static PDI_UNUSED void
+ts_serve_status(pedia_store *st, const char *cluster,
+                const char *sync_resources)
+{
+    char status[2048];
+
+    snprintf(status, sizeof status,
+             "{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
+             "\"syncResources\":%s}",
+             sync_resources);
+    assert_int_equal(pdi_store_meta_put(st, "PediaCluster/status", cluster,
+                                        status, strlen(status)),
+                     PEDIA_OK);
+}
+
+/* syncResources status of core pods, for ts_serve_status. */
+#define TS_STATUS_PODS                                                         \
+    "[{\"group\":\"\",\"resources\":[{\"name\":\"pods\",\"kind\":\"Pod\","     \
+    "\"namespaced\":true,\"syncConditions\":[{\"version\":\"v1\"}]}]}]"
+
+/* GET target as u: the status; the body (cap bytes at most, NUL-ended)
+ * into body when body is not NULL. Reads a streamed body to its end. */
+static PDI_UNUSED int
+ts_api_get(pedia_api *api, const pedia_api_user *u, const char *target,
+           char *body, size_t cap)
+{
+    pedia_api_request rq = {
+        PEDIA_API_REQUEST_VERSION, "GET", target, NULL, NULL, NULL, 0, u};
+    pedia_api_response *r = NULL;
+    char buf[4096];
+    size_t n = 0, at = 0;
+    bool eof = false;
+    int code;
+
+    assert_int_equal(pedia_api_handle(&r, api, &rq), PEDIA_OK);
+    code = pedia_api_response_status(r);
+    while (!eof) {
+        assert_int_equal(pedia_api_response_read(buf, sizeof buf, &n, &eof, r),
+                         PEDIA_OK);
+        if (body && at + n < cap) {
+            memcpy(body + at, buf, n);
+            at += n;
+        }
+    }
+    if (body)
+        body[at] = '\0';
+    pedia_api_response_free(r);
+    return code;
+}
+
 #endif

@@ -466,131 +466,149 @@ bad_type(struct pdi_rbac_v *v, const char *key, struct json_object *m,
     return PDI_RBAC_BAD;
 }
 
+/* An array whose elements all have type t. */
+static bool
+array_of(struct json_object *m, json_type t)
+{
+    size_t n;
+
+    if (!json_object_is_type(m, json_type_array))
+        return false;
+    n = json_object_array_length(m);
+    for (size_t i = 0; i < n; i++)
+        if (!json_object_is_type(json_object_array_get_idx(m, i), t))
+            return false;
+    return true;
+}
+
+/* The type tests of the typed members below. */
+static bool
+is_string(struct json_object *m)
+{
+    return json_object_is_type(m, json_type_string);
+}
+
+static bool
+is_int(struct json_object *m)
+{
+    return json_object_is_type(m, json_type_int);
+}
+
+static bool
+is_bool(struct json_object *m)
+{
+    return json_object_is_type(m, json_type_boolean);
+}
+
+static bool
+is_object(struct json_object *m)
+{
+    return json_object_is_type(m, json_type_object);
+}
+
+static bool
+is_strlist(struct json_object *m)
+{
+    return array_of(m, json_type_string);
+}
+
+static bool
+is_objlist(struct json_object *m)
+{
+    return array_of(m, json_type_object);
+}
+
+static bool
+is_strmap(struct json_object *m)
+{
+    if (!json_object_is_type(m, json_type_object))
+        return false;
+    json_object_object_foreach(m, k, val)
+    {
+        (void)k;
+        if (!json_object_is_type(val, json_type_string))
+            return false;
+    }
+    return true;
+}
+
+/* obj[key] when `is` accepts it: OK (*out the member), ABSENT (missing or
+ * null), or BAD with the type error reported as `what` was expected. */
+static enum pdi_rbac_got
+typed(struct pdi_rbac_v *v, struct json_object *obj, const char *key,
+      bool (*is)(struct json_object *), const char *what,
+      struct json_object **out)
+{
+    struct json_object *m = member(obj, key);
+
+    *out = NULL;
+    if (!m)
+        return PDI_RBAC_ABSENT;
+    if (!is(m))
+        return bad_type(v, key, m, what);
+    *out = m;
+    return PDI_RBAC_OK;
+}
+
 enum pdi_rbac_got
 pdi_rbac_str(struct pdi_rbac_v *v, struct json_object *obj, const char *key,
              const char **out)
 {
-    struct json_object *m = member(obj, key);
+    struct json_object *m;
+    enum pdi_rbac_got got = typed(v, obj, key, is_string, "a string", &m);
 
-    *out = "";
-    if (!m)
-        return PDI_RBAC_ABSENT;
-    if (!json_object_is_type(m, json_type_string))
-        return bad_type(v, key, m, "a string");
-    *out = json_object_get_string(m);
-    return PDI_RBAC_OK;
+    *out = m ? json_object_get_string(m) : "";
+    return got;
 }
 
 enum pdi_rbac_got
 pdi_rbac_int64(struct pdi_rbac_v *v, struct json_object *obj, const char *key,
                int64_t *out)
 {
-    struct json_object *m = member(obj, key);
+    struct json_object *m;
+    enum pdi_rbac_got got = typed(v, obj, key, is_int, "an integer", &m);
 
-    *out = 0;
-    if (!m)
-        return PDI_RBAC_ABSENT;
-    if (!json_object_is_type(m, json_type_int))
-        return bad_type(v, key, m, "an integer");
-    *out = json_object_get_int64(m);
-    return PDI_RBAC_OK;
+    *out = m ? json_object_get_int64(m) : 0;
+    return got;
 }
 
 enum pdi_rbac_got
 pdi_rbac_bool(struct pdi_rbac_v *v, struct json_object *obj, const char *key,
               bool *out)
 {
-    struct json_object *m = member(obj, key);
+    struct json_object *m;
+    enum pdi_rbac_got got = typed(v, obj, key, is_bool, "a boolean", &m);
 
-    *out = false;
-    if (!m)
-        return PDI_RBAC_ABSENT;
-    if (!json_object_is_type(m, json_type_boolean))
-        return bad_type(v, key, m, "a boolean");
-    *out = json_object_get_boolean(m) != 0;
-    return PDI_RBAC_OK;
+    *out = m && json_object_get_boolean(m) != 0;
+    return got;
 }
 
 enum pdi_rbac_got
 pdi_rbac_obj(struct pdi_rbac_v *v, struct json_object *obj, const char *key,
              struct json_object **out)
 {
-    struct json_object *m = member(obj, key);
-
-    *out = NULL;
-    if (!m)
-        return PDI_RBAC_ABSENT;
-    if (!json_object_is_type(m, json_type_object))
-        return bad_type(v, key, m, "an object");
-    *out = m;
-    return PDI_RBAC_OK;
-}
-
-/* An array whose elements all have type t. */
-static bool
-array_of(struct json_object *m, json_type t)
-{
-    size_t i, n;
-
-    if (!json_object_is_type(m, json_type_array))
-        return false;
-    n = json_object_array_length(m);
-    for (i = 0; i < n; i++) {
-        if (!json_object_is_type(json_object_array_get_idx(m, i), t))
-            return false;
-    }
-    return true;
+    return typed(v, obj, key, is_object, "an object", out);
 }
 
 enum pdi_rbac_got
 pdi_rbac_strlist(struct pdi_rbac_v *v, struct json_object *obj, const char *key,
                  struct json_object **out)
 {
-    struct json_object *m = member(obj, key);
-
-    *out = NULL;
-    if (!m)
-        return PDI_RBAC_ABSENT;
-    if (!array_of(m, json_type_string))
-        return bad_type(v, key, m, "a list of strings");
-    *out = m;
-    return PDI_RBAC_OK;
+    return typed(v, obj, key, is_strlist, "a list of strings", out);
 }
 
 enum pdi_rbac_got
 pdi_rbac_objlist(struct pdi_rbac_v *v, struct json_object *obj, const char *key,
                  struct json_object **out)
 {
-    struct json_object *m = member(obj, key);
-
-    *out = NULL;
-    if (!m)
-        return PDI_RBAC_ABSENT;
-    if (!array_of(m, json_type_object))
-        return bad_type(v, key, m, "a list of objects");
-    *out = m;
-    return PDI_RBAC_OK;
+    return typed(v, obj, key, is_objlist, "a list of objects", out);
 }
 
 enum pdi_rbac_got
 pdi_rbac_strmap(struct pdi_rbac_v *v, struct json_object *obj, const char *key,
                 struct json_object **out)
 {
-    struct json_object *m = member(obj, key);
-
-    *out = NULL;
-    if (!m)
-        return PDI_RBAC_ABSENT;
-    if (!json_object_is_type(m, json_type_object))
-        return bad_type(v, key, m, "a map of strings");
-    json_object_object_foreach(m, k, val)
-    {
-        (void)k;
-        if (!json_object_is_type(val, json_type_string))
-            return bad_type(v, key, m, "a map of strings");
-    }
-    *out = m;
-    return PDI_RBAC_OK;
+    return typed(v, obj, key, is_strmap, "a map of strings", out);
 }
 
 size_t
