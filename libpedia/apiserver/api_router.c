@@ -201,11 +201,29 @@ too_many(struct pedia_api_response *r)
     pdi_api_header_add(r, "Retry-After", "1");
 }
 
-/* Requests the pipeline does not answer itself: malformed ones. */
+/* How often the query holds parameter `name`. */
+static size_t
+param_count(const struct pdi_api_req *rq, const char *name)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i + 1 < rq->params.n; i += 2)
+        n += strcmp(rq->params.v[i], name) == 0;
+    return n;
+}
+
+/* Requests the pipeline does not answer itself: malformed ones. A
+ * repeated fieldSelector is refused: authorization reads one (a name it
+ * pins may let resourceNames grant a list) and the search must not read
+ * another. */
 static bool
 refused(struct pdi_api_req *rq, struct pedia_api_response *r)
 {
-    if (rq->bad_params)
+    if (param_count(rq, "fieldSelector") > 1)
+        pdi_api_error(r, 400, NULL,
+                      "fieldSelector: given more than once; give one "
+                      "(requirements are separated by commas)");
+    else if (rq->bad_params)
         pdi_api_error(r, 400, NULL,
                       "malformed query string: invalid percent-encoding");
     else if (rq->has_nul)

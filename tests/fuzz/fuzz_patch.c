@@ -21,6 +21,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef pedia_err (*patch_fn)(struct json_object **, struct json_object *);
 
+/* Equal as printed: json-c reads NaN, which json_object_equal never finds
+ * equal to itself. */
+static bool
+same(struct json_object *a, struct json_object *b)
+{
+    const char *x = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
+    const char *y = json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN);
+    bool eq = x && y && strcmp(x, y) == 0;
+
+    return eq || (!x && !y);
+}
+
 /* A container result must print and parse back to an equal value. */
 static void
 check_result(struct json_object *t)
@@ -34,7 +46,7 @@ check_result(struct json_object *t)
     s = json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN);
     FUZZ_CHECK(s != NULL);
     FUZZ_CHECK(pdi_json_parse(s, strlen(s), "result", &back) == PEDIA_OK);
-    FUZZ_CHECK(json_object_equal(t, back));
+    FUZZ_CHECK(same(t, back));
     json_object_put(back);
 }
 
@@ -54,7 +66,7 @@ run(patch_fn fn, struct json_object *doc, struct json_object *patch,
     FUZZ_CHECK(rc == PEDIA_OK || rc == PEDIA_EINVAL || rc == PEDIA_ENOMEM);
     if (rc != PEDIA_OK) {
         FUZZ_CHECK(t == before);
-        FUZZ_CHECK(json_object_equal(t, doc));
+        FUZZ_CHECK(same(t, doc));
     } else {
         FUZZ_CHECK(!strategic || json_object_is_type(t, json_type_object));
         check_result(t);

@@ -185,6 +185,50 @@ test_hostile_paths(void **state)
     world_close(&w);
 }
 
+/* A field selector pinning one name lets resourceNames grant a list;
+ * a second fieldSelector the search would read instead is refused. */
+static void
+test_hostile_repeated_field_selector(void **state)
+{
+    struct world w;
+
+    (void)state;
+    world_open(&w);
+    ts_put_json(w.env.store, PDI_API_LOCAL_SCOPE, RBAC, "v1", "roles",
+                "{\"apiVersion\":\"" RBAC "/v1\",\"kind\":\"Role\","
+                "\"metadata\":{\"name\":\"one\",\"namespace\":\"team-b\","
+                "\"uid\":\"r2\",\"resourceVersion\":\"1\"},\"rules\":[{"
+                "\"apiGroups\":[\"\"],\"resources\":[\"pods\"],"
+                "\"resourceNames\":[\"ok\"],\"verbs\":[\"list\"]}]}");
+    ts_put_json(w.env.store, PDI_API_LOCAL_SCOPE, RBAC, "v1", "rolebindings",
+                "{\"apiVersion\":\"" RBAC "/v1\",\"kind\":\"RoleBinding\","
+                "\"metadata\":{\"name\":\"one\",\"namespace\":\"team-b\","
+                "\"uid\":\"rb2\",\"resourceVersion\":\"1\"},\"roleRef\":{"
+                "\"apiGroup\":\"" RBAC "\",\"kind\":\"Role\",\"name\":"
+                "\"one\"},\"subjects\":[{\"kind\":\"User\",\"apiGroup\":"
+                "\"" RBAC "\",\"name\":\"alice\"}]}");
+    /* wait until the policy follower has the new binding */
+    for (int i = 0; i < 100; i++) {
+        if (get_as(w.api, &alice,
+                   ROOT "/clusters/c1/api/v1/namespaces/team-b/pods?"
+                        "fieldSelector=metadata.name%3Dok") == 200)
+            break;
+        ts_sleep_ms(50);
+    }
+    assert_int_equal(get_as(w.api, &alice,
+                            ROOT "/clusters/c1/api/v1/namespaces/team-b/pods?"
+                                 "fieldSelector=metadata.name%3Dok"),
+                     200);
+    no_leak("a list pinned to a name she may read");
+    assert_int_equal(get_as(w.api, &alice,
+                            ROOT "/clusters/c1/api/v1/namespaces/team-b/pods?"
+                                 "fieldSelector=metadata.name%3Dok&"
+                                 "fieldSelector="),
+                     400);
+    assert_non_null(strstr(body, "fieldSelector: given more than once"));
+    world_close(&w);
+}
+
 /* A continue token is bound to the grant it was issued under. */
 static void
 test_hostile_continue_tokens(void **state)
@@ -248,6 +292,7 @@ main(void)
         cmocka_unit_test(test_hostile_search_conditions),
         cmocka_unit_test(test_hostile_paths),
         cmocka_unit_test(test_hostile_continue_tokens),
+        cmocka_unit_test(test_hostile_repeated_field_selector),
         cmocka_unit_test(test_hostile_watch),
     };
 

@@ -314,9 +314,10 @@ test_rbac_objects_update(void **state)
                           "{\"metadata\":{\"name\":\"w\"},\"rulez\":[]}", &r),
                      201);
     assert_non_null(strstr(r.warning, "unknown field"));
-    /* deletecollection by label */
+    /* deletecollection by label: every match, whatever the limit */
     assert_int_equal(call(w.api, &admin, "DELETE",
-                          RB "/namespaces/team-a/roles?labelSelector=a%3Db",
+                          RB "/namespaces/team-a/roles?labelSelector=a%3Db&"
+                             "limit=1",
                           NULL, NULL, &r),
                      200);
     assert_non_null(strstr(r.body, "\"kind\":\"RoleList\""));
@@ -538,6 +539,13 @@ test_rbac_objects_access_reviews(void **state)
     assert_non_null(strstr(r.body, "\"resources\":[\"pods\"]"));
     assert_non_null(strstr(r.body, "\"selfsubjectaccessreviews\""));
     assert_non_null(strstr(r.body, "\"incomplete\":false"));
+    /* kube needs a namespace */
+    assert_int_equal(
+        call(w.api, &alice, "POST",
+             "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", JSON,
+             "{\"spec\":{}}", &r),
+        400);
+    assert_non_null(strstr(r.body, "no namespace on request"));
     world_close(&w);
 }
 

@@ -207,6 +207,11 @@ rules_review(struct pdi_api_req *rq, struct pedia_api_response *r)
         return;
     spec = pdi_json_get_typed(obj, "spec", json_type_object);
     ns = attr(spec, "namespace");
+    if (!*ns) { /* kube's words */
+        pdi_api_error(r, 400, "BadRequest", "no namespace on request");
+        json_object_put(obj);
+        return;
+    }
     if (pdi_api_rules_status(rq, ns, &st) ||
         json_object_object_add(obj, "status", st) != 0) {
         json_object_put(st);

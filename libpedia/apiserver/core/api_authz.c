@@ -100,6 +100,8 @@ pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r)
     struct pedia_api *api = rq->api;
     char reason[256] = "";
 
+    /* before deciding: a change meanwhile is seen by the watch's recheck */
+    rq->policy_gen = pdi_api_policies_generation(api);
     /* RBAC below a search root: get, list and watch see what the user
      * may see (api_scope.c) instead of all or nothing */
     switch (api->authorize == pdi_api_rbac_authorize ? pdi_api_rbac_scope(rq)

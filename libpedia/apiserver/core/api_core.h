@@ -273,6 +273,10 @@ struct pdi_api_req {
     pedia_sys_scope *scopes;
     size_t n_scopes, cap_scopes;
     struct pdi_strvec scope_strs; /* the scopes' strings */
+    /* authorization made the scopes (not pdi_api_scope_members), and the
+     * policies' generation seen before it decided (api_recheck.c) */
+    bool authz_scoped;
+    uint64_t policy_gen;
     /* impersonation (api_impersonate.c): in points into it when used */
     struct pdi_api_as as;
 };
@@ -427,6 +431,7 @@ struct pdi_api_recheck {
     uint64_t generation;
     uint64_t fp; /* what the user could see at the start */
     struct pdi_api_info info;
+    const char *kseg[2]; /* the path's first segments (the Webhook's) */
     pedia_api_user user;
     const char **groups;
     struct pdi_strvec mem;

@@ -68,7 +68,9 @@ check_user(struct pdi_api_req *rq, struct pedia_api_response *r,
     const char *colon = sa ? strchr(sa, ':') : NULL;
 
     ns[0] = '\0';
-    if (!colon || colon == sa || !colon[1] || (size_t)(colon - sa) >= cap)
+    /* kube's SplitUsername: exactly namespace:name, both non-empty */
+    if (!colon || colon == sa || !colon[1] || strchr(colon + 1, ':') ||
+        (size_t)(colon - sa) >= cap)
         return may_impersonate(rq, r, "", "users", NULL, user);
     memcpy(ns, sa, (size_t)(colon - sa));
     ns[colon - sa] = '\0';

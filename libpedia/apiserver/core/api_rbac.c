@@ -174,16 +174,20 @@ pdi_api_rbac_scope(struct pdi_api_req *rq)
 {
     struct ask q;
     char reason[8];
-
-    /* the Webhook is a gate, not a filter: what the host allows is seen
-     * whole (the authorizer then allows it from the cache) */
-    if ((rq->api->authz_modes & PDI_API_AUTHZ_WEBHOOK) &&
-        pdi_api_webhook_decide(rq->api, rq->in->user, &rq->info, reason,
-                               sizeof reason) == PDI_API_WH_ALLOW)
-        return PDI_API_NOT_SCOPED;
+    enum pdi_api_scoping sc;
 
     ask_init(&q, rq->in->user, &rq->info);
-    return pdi_api_scope_request(rq, &q.who.u, &q.at);
+    sc = pdi_api_scope_request(rq, &q.who.u, &q.at);
+    /* nothing visible through RBAC: the Webhook may still let it through,
+     * as a gate (then the request sees what it asks for) */
+    if (sc == PDI_API_NOTHING &&
+        (rq->api->authz_modes & PDI_API_AUTHZ_WEBHOOK) &&
+        pdi_api_webhook_decide(rq->api, rq->in->user, &rq->info, reason,
+                               sizeof reason) == PDI_API_WH_ALLOW) {
+        rq->scoped = rq->authz_scoped = false;
+        return PDI_API_NOT_SCOPED;
+    }
+    return sc;
 }
 
 enum pdi_api_scoping

@@ -26,7 +26,7 @@ fingerprint(const struct pdi_api_req *rq)
 {
     uint64_t h = PDI_FNV1A_INIT;
 
-    if (!rq->scoped)
+    if (!rq->authz_scoped)
         return 0;
     h = pdi_fnv1a(h, "scoped", 6);
     for (size_t i = 0; i < rq->n_scopes; i++) {
@@ -94,8 +94,11 @@ pdi_api_recheck_init(struct pdi_api_recheck *c, const struct pdi_api_req *rq)
         return PEDIA_OK;
     pdi_strvec_init(&c->mem, rq->a);
     c->info = rq->info;
-    c->info.kseg = NULL; /* non-resource paths are not rechecked */
-    c->info.n_kseg = 0;
+    /* the path's first two segments: the Webhook's outer attributes */
+    c->info.n_kseg = rq->info.n_kseg < 2 ? rq->info.n_kseg : 2;
+    for (size_t i = 0; i < c->info.n_kseg; i++)
+        c->kseg[i] = keep(c, rq->info.kseg[i], &ok);
+    c->info.kseg = (char **)c->kseg;
     c->info.cluster = keep(c, rq->info.cluster, &ok);
     c->info.verb = keep(c, rq->info.verb, &ok);
     c->info.prefix = keep(c, rq->info.prefix, &ok);
@@ -118,9 +121,11 @@ pdi_api_recheck_init(struct pdi_api_recheck *c, const struct pdi_api_req *rq)
         pdi_api_recheck_free(c);
         return pdi_error_oom();
     }
-    c->generation = pdi_api_policies_generation(rq->api);
+    /* what the request was allowed under the policies it was decided by:
+     * a change since (even during the start) makes the first fill ask */
+    c->generation = rq->policy_gen;
+    c->fp = fingerprint(rq);
     c->on = true;
-    ask(c, &c->fp);
     return PEDIA_OK;
 }
 

@@ -167,7 +167,7 @@ pdi_api_scope_request(struct pdi_api_req *rq, const struct pdi_authz_user *u,
     snap = pdi_api_snapshot_get(rq->api);
     if (!snap)
         return PDI_API_SCOPE_FAILED;
-    rq->scoped = true;
+    rq->scoped = rq->authz_scoped = true;
     err = build_type(rq, snap, u, at, rq->info.cluster, false);
     pdi_api_snapshot_release(rq->api, snap);
     if (err)
@@ -239,7 +239,7 @@ pdi_api_scope_collection(struct pdi_api_req *rq,
     snap = pdi_api_snapshot_get(rq->api);
     if (!snap)
         return PDI_API_SCOPE_FAILED;
-    rq->scoped = true;
+    rq->scoped = rq->authz_scoped = true;
     err = collection_types(rq, snap, q);
     pdi_api_snapshot_release(rq->api, snap);
     if (err)

@@ -15,8 +15,9 @@
  * `get`). The host's status.allowed allows, status.denied denies
  * (kube's union stops there), neither has no opinion; a failed review is
  * no opinion and not cached (retried next time). Answers are cached by the
- * review's spec (kube's key), at most CACHE_MAX entries (the oldest
- * expired go first; a full cache of live entries is emptied).
+ * review's spec (kube's key), at most CACHE_MAX entries (expired ones
+ * go first, else the older half). A review answered with another HTTP
+ * status than 200/201 is a failure (logged once a minute).
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +46,8 @@ struct pdi_api_webhook {
     struct entry *v;
     size_t n, cap;
     _Atomic uint64_t reviews; /* posted (tests, metrics) */
+    _Atomic int64_t failed_log_ms;
+    const struct pdi_logger *lg;
 };
 
 /* ---- the review's spec ---- */
@@ -150,13 +153,22 @@ cache_find(struct pdi_api_webhook *w, const char *key, int64_t now)
     return NULL;
 }
 
+/* Drop the expired entries; when none is, the older half (entries are in
+ * the order they were put), so a flood of distinct questions cannot empty
+ * the cache of everyone's live answers at once. */
 static void
-cache_drop_expired(struct pdi_api_webhook *w, int64_t now)
+cache_make_room(struct pdi_api_webhook *w, int64_t now)
 {
-    size_t j = 0;
+    size_t j = 0, drop_before = 0;
 
+    for (size_t i = 0; i < w->n; i++)
+        if (w->v[i].expires_ms <= now)
+            drop_before = w->n; /* something expired: drop only those */
+    if (!drop_before)
+        drop_before = w->n / 2;
     for (size_t i = 0; i < w->n; i++) {
-        if (w->v[i].expires_ms > now && w->n < CACHE_MAX) {
+        bool expired = w->v[i].expires_ms <= now;
+        if (drop_before == w->n ? !expired : i >= drop_before) {
             w->v[j++] = w->v[i];
             continue;
         }
@@ -172,7 +184,8 @@ cache_put(struct pdi_api_webhook *w, const char *key, enum pdi_api_wh v,
     struct entry *e;
 
     if (w->n == w->cap) {
-        cache_drop_expired(w, now);
+        if (w->cap >= CACHE_MAX)
+            cache_make_room(w, now);
         if (w->n == w->cap) {
             size_t cap = w->cap ? w->cap * 2 : 64;
             struct entry *nv = cap <= CACHE_MAX
@@ -197,6 +210,21 @@ cache_put(struct pdi_api_webhook *w, const char *key, enum pdi_api_wh v,
 
 /* ---- the review ---- */
 
+/* A review that got no answer: logged at most once a minute (the host
+ * may be down, or pediad not allowed to create SubjectAccessReviews). */
+static void
+failed_once(struct pdi_api_webhook *w)
+{
+    int64_t now = pdi_mono_ms(), last = atomic_load(&w->failed_log_ms);
+
+    if (now - last >= 60000 &&
+        atomic_compare_exchange_strong(&w->failed_log_ms, &last, now))
+        pdi_log(w->lg, PEDIA_LOG_WARN, "authz",
+                "webhook: no answer from the host (%s); treated as no "
+                "opinion, not cached",
+                pedia_error_last_message());
+}
+
 static enum pdi_api_wh
 review(struct pdi_api_webhook *w, const char *spec, char *reason, size_t cap)
 {
@@ -216,7 +244,12 @@ review(struct pdi_api_webhook *w, const char *spec, char *reason, size_t cap)
     err = body.oom ? pdi_error_oom()
                    : pdi_remote_post(w->remote, SAR_PATH, body.ptr,
                                      SAR_TIMEOUT_MS, &out, &status);
+    if (!err && status != 200 && status != 201)
+        err = pdi_error_set(PEDIA_ESTORE, status,
+                            "SubjectAccessReview answered HTTP %d", status);
     err = err ? err : pdi_json_parse(out.ptr, out.len, "review", &ans);
+    if (err)
+        failed_once(w);
     st = pdi_json_get_typed(ans, "status", json_type_object);
     if (!err && st) {
         struct json_object *a = NULL, *d = NULL;
@@ -308,6 +341,7 @@ pedia_api_set_authorization_webhook(pedia_api *api, const char *kubeconfig,
     if (!w)
         return pdi_error_oom();
     w->a = api->a;
+    w->lg = &api->ctx->logger;
     w->allowed_ttl_ms = allowed_ttl_ms;
     w->denied_ttl_ms = denied_ttl_ms;
     pthread_mutex_init(&w->mu, NULL);

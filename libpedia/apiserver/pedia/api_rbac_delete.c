@@ -28,20 +28,15 @@ struct del {
     bool dry;
 };
 
-/* Delete one stored object (lock held). */
+/* Delete one stored object (lock held); *rev the delete's revision. */
 static pedia_err
-remove_one(struct del *d, const char *ns, const char *name)
+remove_one(struct del *d, const char *ns, const char *name, int64_t *rev)
 {
-    int64_t rev = 0;
-    pedia_err err;
-
+    *rev = 0;
     if (d->dry)
         return PEDIA_OK;
-    err = pdi_store_delete_own(d->rq->api->store, PDI_API_LOCAL_SCOPE, &d->gvr,
-                               ns, name, &rev);
-    if (!err && rev)
-        pdi_api_policies_wait(d->rq->api, rev, PDI_API_RBAC_APPLY_WAIT_MS);
-    return err;
+    return pdi_store_delete_own(d->rq->api->store, PDI_API_LOCAL_SCOPE, &d->gvr,
+                                ns, name, rev);
 }
 
 static void
@@ -70,6 +65,7 @@ delete_one(struct del *d)
     struct pdi_api_pcl_details det = {name, d->t->resource, NULL,
                                       PDI_RBAC_GROUP};
     struct json_object *cur = NULL;
+    int64_t rev = 0;
     pedia_err err;
 
     pdi_api_rbac_lock();
@@ -78,7 +74,9 @@ delete_one(struct del *d)
         pdi_api_rbac_not_found(d->r, d->t, name);
     } else if (!err &&
                pdi_api_pcl_delete_options(d->rq, d->r, cur, &det, &d->dry)) {
-        err = remove_one(d, d->ns, name);
+        err = remove_one(d, d->ns, name, &rev);
+        if (!err && rev) /* answered once no longer in force */
+            pdi_api_policies_wait(d->rq->api, rev, PDI_API_RBAC_APPLY_WAIT_MS);
         if (!err)
             success(d, name,
                     pdi_json_get_string(
@@ -91,13 +89,14 @@ delete_one(struct del *d)
     json_object_put(cur);
 }
 
-/* The objects the URL selects, deleted; their List answered. */
+/* The objects the URL selects (its selectors; every page, whatever its
+ * limit): their JSON into out's items, their keys into keys (namespace,
+ * name pairs). */
 static pedia_err
-delete_all(struct del *d, struct pdi_buf *out)
+select_all(struct del *d, struct pdi_buf *out, struct pdi_strvec *keys)
 {
     pedia_query *q = NULL;
-    pedia_result *res = NULL;
-    const pedia_object *o = NULL;
+    char *token = NULL;
     size_t n = 0, len = 0;
     pedia_err err = pedia_query_create(&q, d->rq->api->ctx);
 
@@ -106,23 +105,56 @@ delete_all(struct del *d, struct pdi_buf *out)
                                          d->gvr.resource);
     err = err ? err : pedia_query_parse_url(q, d->rq->query);
     err = err ? err : pedia_query_set_path_cluster(q, PDI_API_LOCAL_SCOPE);
+    err = err ? err : pedia_query_set_continue(q, NULL);
     if (!err && d->ns)
         err = pedia_query_set_path_namespace(q, d->ns);
-    err = err ? err : pedia_query_run(&res, d->rq->api->store, q);
+    do {
+        pedia_result *res = NULL;
+        const pedia_object *o = NULL;
+        const char *next;
+        err = err ? err : pedia_query_run(&res, d->rq->api->store, q);
+        while (!err && !(err = pedia_result_next(&o, res)) && o) {
+            const char *json = pedia_object_json(&len, o);
+            if (n++)
+                pdi_buf_putc(out, ',');
+            pdi_buf_append(out, json, len);
+            err = pdi_strvec_push(keys, pedia_object_namespace(o));
+            err = err ? err : pdi_strvec_push(keys, pedia_object_name(o));
+        }
+        next = err ? NULL : pedia_result_continue(res);
+        pdi_free(d->rq->a, token);
+        token = next && *next ? pdi_strdup(d->rq->a, next) : NULL;
+        pedia_result_free(res);
+        err = err ? err : pedia_query_set_continue(q, token);
+    } while (!err && token);
+    pdi_free(d->rq->a, token);
+    pedia_query_free(q);
+    return err;
+}
+
+/* The objects the URL selects, deleted (their List answered), and in
+ * force: one wait for the last delete, not one per object. */
+static pedia_err
+delete_all(struct del *d, struct pdi_buf *out)
+{
+    struct pdi_strvec keys;
+    int64_t rev = 0, last = 0;
+    pedia_err err;
+
+    pdi_strvec_init(&keys, d->rq->a);
     pdi_buf_printf(out,
                    "{\"kind\":\"%s\",\"apiVersion\":\"" PDI_RBAC_API_VERSION
                    "\",\"metadata\":{},\"items\":[",
                    d->t->list_kind);
-    while (!err && !(err = pedia_result_next(&o, res)) && o) {
-        const char *json = pedia_object_json(&len, o);
-        err = remove_one(d, pedia_object_namespace(o), pedia_object_name(o));
-        if (n++)
-            pdi_buf_putc(out, ',');
-        pdi_buf_append(out, json, len);
-    }
+    err = select_all(d, out, &keys);
     pdi_buf_puts(out, "]}");
-    pedia_result_free(res);
-    pedia_query_free(q);
+    for (size_t i = 0; !err && i + 1 < keys.n; i += 2) {
+        err = remove_one(d, keys.v[i], keys.v[i + 1], &rev);
+        last = rev > last ? rev : last;
+    }
+    if (!err && last)
+        pdi_api_policies_wait(d->rq->api, last, PDI_API_RBAC_APPLY_WAIT_MS);
+    pdi_strvec_free(&keys);
     return err ? err : out->oom ? pdi_error_oom() : PEDIA_OK;
 }
 
