@@ -239,6 +239,23 @@ refused(struct pdi_api_req *rq, struct pedia_api_response *r)
     return true;
 }
 
+/* Is the request's cluster (below its search root) one pediad serves?
+ * true at the other roots. */
+static bool
+cluster_known(struct pdi_api_req *rq)
+{
+    struct pdi_api_snapshot *s;
+    bool known;
+
+    if (rq->info.root != PDI_API_ROOT_SEARCH || !rq->info.cluster)
+        return true;
+    s = pdi_api_snapshot_get(rq->api);
+    known = s && pdi_api_snapshot_has(s, rq->info.cluster);
+    if (s)
+        pdi_api_snapshot_release(rq->api, s);
+    return known;
+}
+
 /* An authorized request to the family that owns its path. */
 static void
 dispatch(struct pdi_api_req *rq, struct pedia_api_response *r)
@@ -248,6 +265,11 @@ dispatch(struct pdi_api_req *rq, struct pedia_api_response *r)
 
     if (in_group(rq, PDI_API_CLUSTER_GROUP, PDI_API_CLUSTER_VERSION))
         pdi_api_serve_pediaclusters(rq, r, rq->seg + 3, rq->n_seg - 3);
+    else if ((pdi_api_is_selfreview(&rq->info) ||
+              pdi_api_is_accessreview(&rq->info)) &&
+             !cluster_known(rq))
+        pdi_api_error(r, 404, NULL, "cluster \"%s\" not found",
+                      rq->info.cluster);
     else if (pdi_api_is_selfreview(&rq->info)) /* at every root */
         pdi_api_serve_selfreview(rq, r);
     else if (pdi_api_is_accessreview(&rq->info)) /* at every root */

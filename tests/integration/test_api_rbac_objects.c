@@ -314,6 +314,11 @@ test_rbac_objects_update(void **state)
                           "{\"metadata\":{\"name\":\"w\"},\"rulez\":[]}", &r),
                      201);
     assert_non_null(strstr(r.warning, "unknown field"));
+    /* a quote in a field name stays inside the Warning's quoted text */
+    assert_int_equal(call(w.api, &admin, "POST", RB "/clusterroles", JSON,
+                          "{\"metadata\":{\"name\":\"q\"},\"a\\\"b\":1}", &r),
+                     201);
+    assert_non_null(strstr(r.warning, "unknown field \\\"a\\\\\\\"b\\\"\""));
     /* deletecollection by label: every match, whatever the limit */
     assert_int_equal(call(w.api, &admin, "DELETE",
                           RB "/namespaces/team-a/roles?labelSelector=a%3Db&"

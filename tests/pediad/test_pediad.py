@@ -750,6 +750,15 @@ current-context: host
                   and spec["verb"] == "get", f"outer attributes: {spec}")
             code, _ = curl(s.url + "/metrics", s.ca(), token="tok-hooked")
             check(code == 200, f"hooked /metrics: {code}")
+            # a webhook cannot list rules: a rules review says so
+            rr = write(os.path.join(tmp, "ssrr.json"),
+                       '{"spec":{"namespace":"default"}}')
+            code, body = curl(s.url + "/apis/authorization.k8s.io/v1/"
+                              "selfsubjectrulesreviews", s.ca(),
+                              token="tok-other", data_file=rr, method="POST",
+                              headers=["Content-Type: application/json"])
+            check(code == 201 and '"incomplete":true' in body,
+                  f"rules review under Webhook: {code} {body}")
             check(sar.reviews[-1].get("nonResourceAttributes") ==
                   {"path": "/metrics", "verb": "get"},
                   f"non-resource review: {sar.reviews[-1]}")

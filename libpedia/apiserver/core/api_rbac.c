@@ -368,6 +368,15 @@ pdi_api_rules_status(struct pdi_api_req *rq, const char *ns,
         err = pdi_json_parse(none, sizeof none - 1, "rules", out);
     }
     json_object_put(member);
+    /* kube: a webhook cannot list rules, so the list may be incomplete */
+    if (!err && (api->authz_modes & PDI_API_AUTHZ_WEBHOOK) &&
+        (json_object_object_add(*out, "incomplete",
+                                json_object_new_boolean(1)) != 0 ||
+         json_object_object_add(
+             *out, "evaluationError",
+             json_object_new_string("webhook authorizer does not support "
+                                    "user rule resolution")) != 0))
+        err = pdi_error_oom();
     if (err) {
         json_object_put(*out);
         *out = NULL;

@@ -76,7 +76,9 @@ delete_one(struct del *d)
                pdi_api_pcl_delete_options(d->rq, d->r, cur, &det, &d->dry)) {
         err = remove_one(d, d->ns, name, &rev);
         if (!err && rev) /* answered once no longer in force */
-            pdi_api_policies_wait(d->rq->api, rev, PDI_API_RBAC_APPLY_WAIT_MS);
+            if (!pdi_api_policies_wait(d->rq->api, rev,
+                                       PDI_API_RBAC_APPLY_WAIT_MS))
+                pdi_api_wk_not_in_force(d->r);
         if (!err)
             success(d, name,
                     pdi_json_get_string(
@@ -153,7 +155,9 @@ delete_all(struct del *d, struct pdi_buf *out)
         last = rev > last ? rev : last;
     }
     if (!err && last)
-        pdi_api_policies_wait(d->rq->api, last, PDI_API_RBAC_APPLY_WAIT_MS);
+        if (!pdi_api_policies_wait(d->rq->api, last,
+                                   PDI_API_RBAC_APPLY_WAIT_MS))
+            pdi_api_wk_not_in_force(d->r);
     pdi_strvec_free(&keys);
     return err ? err : out->oom ? pdi_error_oom() : PEDIA_OK;
 }

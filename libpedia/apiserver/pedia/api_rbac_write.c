@@ -258,7 +258,8 @@ commit(struct rw *w, int code)
     err = err ? err
               : pdi_api_own_get(w->rq->api, &w->gvr, w->ns, w->name, &stored);
     if (!err && rev)
-        pdi_api_policies_wait(w->rq->api, rev, PDI_API_RBAC_APPLY_WAIT_MS);
+        if (!pdi_api_policies_wait(w->rq->api, rev, PDI_API_RBAC_APPLY_WAIT_MS))
+            pdi_api_wk_not_in_force(w->r);
     pdi_api_wk_respond(w->rq, w->r, code, stored, err);
 }
 

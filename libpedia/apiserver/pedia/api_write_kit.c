@@ -142,6 +142,24 @@ pdi_api_wk_check_name(struct pedia_api_response *r, struct json_object *obj,
     return false;
 }
 
+/* s as Go's %q shows it inside the message (a `"` or `\\` escaped), then
+ * inside the Warning's quoted text (escaped again), as kube-apiserver
+ * writes it; control characters left out. */
+static void
+put_quoted(struct pdi_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            continue;
+        if (*s == '"')
+            pdi_buf_puts(b, "\\\\\\\"");
+        else if (*s == '\\')
+            pdi_buf_puts(b, "\\\\\\\\");
+        else
+            pdi_buf_putc(b, *s);
+    }
+}
+
 bool
 pdi_api_wk_report_unknown(struct pdi_api_req *rq, struct pedia_api_response *r,
                           enum pdi_api_fv fv, const char *kind,
@@ -155,8 +173,9 @@ pdi_api_wk_report_unknown(struct pdi_api_req *rq, struct pedia_api_response *r,
     pdi_buf_init(&msg, rq->a);
     for (size_t i = 0; fv == PDI_API_FV_WARN && i < unknown->n; i++) {
         pdi_buf_reset(&msg);
-        pdi_buf_printf(&msg, "299 - \"unknown field \\\"%s\\\"\"",
-                       unknown->v[i]);
+        pdi_buf_puts(&msg, "299 - \"unknown field \\\"");
+        put_quoted(&msg, unknown->v[i]);
+        pdi_buf_puts(&msg, "\\\"\"");
         pdi_api_header_add(r, "Warning", msg.ptr ? msg.ptr : "");
     }
     if (fv == PDI_API_FV_STRICT) {
@@ -194,4 +213,12 @@ pdi_api_wk_respond(struct pdi_api_req *rq, struct pedia_api_response *r,
         }
     }
     json_object_put(obj);
+}
+
+void
+pdi_api_wk_not_in_force(struct pedia_api_response *r)
+{
+    pdi_api_header_add(r, "Warning",
+                       "299 - \"stored; not yet in force for authorization: "
+                       "the policy has not caught up\"");
 }

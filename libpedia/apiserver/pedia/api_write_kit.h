@@ -47,4 +47,8 @@ bool pdi_api_wk_report_unknown(struct pdi_api_req *rq,
 void pdi_api_wk_respond(struct pdi_api_req *rq, struct pedia_api_response *r,
                         int code, struct json_object *obj, pedia_err err);
 
+/* The Warning of a change stored but not yet applied by the policy
+ * (pdi_api_policies_wait timed out). */
+void pdi_api_wk_not_in_force(struct pedia_api_response *r);
+
 #endif

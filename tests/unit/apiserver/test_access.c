@@ -77,11 +77,14 @@ test_access__whoami(void **state)
                      201);
     assert_non_null(strstr(body, "\"username\":\"alice\""));
     free(body);
+    /* below a cluster pediad does not serve: 404 (a served cluster's
+     * root answers as above: pediad_serving_kubectl_versions) */
     assert_int_equal(post(f,
                           "/apis/clusterpedia.io/v1beta1/resources/clusters/c1/"
                           "apis/authentication.k8s.io/v1/selfsubjectreviews",
                           NULL, NULL, &body),
-                     201);
+                     404);
+    assert_non_null(strstr(body, "cluster \\\"c1\\\" not found"));
     free(body);
 }
 
