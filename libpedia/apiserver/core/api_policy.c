@@ -54,7 +54,6 @@ struct pdi_api_policies {
     atomic_bool stop;
     _Atomic uint64_t generation;
     struct json_tokener *tok;
-    int64_t seen; /* the newest revision read (follower only) */
     /* the revision up to which changes are in force: writers of RBAC
      * objects wait on it (pdi_api_policies_wait) */
     pthread_mutex_t amu;
@@ -158,8 +157,6 @@ apply(struct pdi_api_policies *ps, const pedia_object *o, bool removed)
     if (!s)
         return pdi_error_oom();
     s->dirty = true;
-    if (pedia_object_revision(o) > ps->seen)
-        ps->seen = pedia_object_revision(o);
     if (removed) {
         if (!pdi_authz_kind_parse(pedia_object_kind(o), &kind))
             return PEDIA_OK;
@@ -295,7 +292,7 @@ load_all(struct pdi_api_policies *ps)
     ps->loading = NULL;
     pthread_mutex_unlock(&ps->mu);
     scopes_free(ps, old);
-    mark_applied(ps, rev > ps->seen ? rev : ps->seen);
+    mark_applied(ps, rev); /* the pages saw everything up to rev */
     return PEDIA_OK;
 }
 
@@ -303,7 +300,11 @@ load_all(struct pdi_api_policies *ps)
 static pedia_err
 follow(struct pdi_api_policies *ps, bool *read)
 {
-    pedia_err err = PEDIA_OK;
+    int64_t r0 = 0;
+    /* every change committed by now is read below (the logs are drained
+     * to what is committed): once published, r0 is in force; the newest
+     * revision read is not (another type's log may be behind it) */
+    pedia_err err = pedia_store_current_revision(&r0, ps->api->store);
 
     *read = false;
     for (size_t i = 0; !err && i < N_RBAC; i++) {
@@ -314,10 +315,10 @@ follow(struct pdi_api_policies *ps, bool *read)
                 apply(ps, o, pedia_object_event_type(o) == PEDIA_EVENT_DELETED);
         }
     }
-    if (*read) {
+    if (*read)
         publish_list(ps, ps->scopes);
-        mark_applied(ps, ps->seen);
-    }
+    if (!err)
+        mark_applied(ps, r0);
     return err;
 }
 
