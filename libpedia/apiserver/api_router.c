@@ -277,9 +277,7 @@ dispatch(struct pdi_api_req *rq, struct pedia_api_response *r)
     else if (in_group(rq, RBAC_GROUP, "v1") && !read)
         pdi_api_serve_rbac(rq, r);
     else if (!read)
-        pdi_api_error(r, 405, NULL,
-                      "the server does not allow this method on the requested "
-                      "resource");
+        pdi_api_not_allowed(r);
     else if (rq->info.root == PDI_API_ROOT_SEARCH)
         serve_search_root(rq, r);
     else

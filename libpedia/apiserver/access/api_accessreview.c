@@ -226,9 +226,7 @@ void
 pdi_api_serve_accessreview(struct pdi_api_req *rq, struct pedia_api_response *r)
 {
     if (strcmp(rq->info.verb, "create") != 0 || rq->info.name) {
-        pdi_api_error(r, 405, "MethodNotAllowed",
-                      "the server does not allow this method on the requested "
-                      "resource");
+        pdi_api_not_allowed(r);
         return;
     }
     if (strcmp(rq->info.resource, "selfsubjectaccessreviews") == 0)

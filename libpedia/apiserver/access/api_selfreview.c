@@ -72,9 +72,7 @@ pdi_api_serve_selfreview(struct pdi_api_req *rq, struct pedia_api_response *r)
     struct pdi_buf b;
 
     if (strcmp(rq->info.verb, "create") != 0 || rq->info.name) {
-        pdi_api_error(r, 405, "MethodNotAllowed",
-                      "the server does not allow this method on the requested "
-                      "resource");
+        pdi_api_not_allowed(r);
         return;
     }
     if (!check_body(rq, r))

@@ -183,6 +183,8 @@ void pdi_api_error(struct pedia_api_response *r, int code, const char *reason,
                    const char *fmt, ...) PDI_PRINTF(4, 5);
 /* 404 NotFound for an object: `<resource> "<name>" not found`, with
  * details {name, group, kind: resource}. */
+/* kube's 405 for a method the path does not serve. */
+void pdi_api_not_allowed(struct pedia_api_response *r);
 void pdi_api_not_found(struct pedia_api_response *r, const char *group,
                        const char *resource, const char *name);
 /* The Status for a library error (EQUERY 400, EEXPIRED 410, ENOTFOUND 404,
@@ -285,6 +287,10 @@ struct pdi_api_req {
  * non-resource requests). */
 void pdi_api_info_parse(const struct pdi_api_req *rq,
                         struct pdi_api_info *info);
+
+/* The path below its root of a (non-resource) request, "/" when empty,
+ * cut to cap bytes: what RBAC's nonResourceURLs and reviews match. */
+void pdi_api_info_path(const struct pdi_api_info *in, char *out, size_t cap);
 
 pedia_err pdi_api_req_init(struct pdi_api_req *rq, struct pedia_api *api,
                            const pedia_api_request *in);

@@ -30,23 +30,6 @@
 #define PATH_MAX_LEN 1024
 #define AUTHENTICATED "system:authenticated"
 
-/* The non-resource path the request addressed, below its root. */
-static void
-path_of(const struct pdi_api_info *in, char *out, size_t cap)
-{
-    size_t at = 0;
-
-    out[0] = '\0';
-    for (size_t i = 0; i < in->n_kseg && at < cap; i++) {
-        int n = snprintf(out + at, cap - at, "/%s", in->kseg[i]);
-        if (n < 0)
-            break;
-        at += (size_t)n;
-    }
-    if (!out[0])
-        snprintf(out, cap, "/");
-}
-
 static void
 attrs_of(const struct pdi_api_info *in, const char *path,
          struct pdi_authz_attrs *at)
@@ -133,7 +116,7 @@ ask_init(struct ask *q, const pedia_api_user *user,
          const struct pdi_api_info *in)
 {
     pdi_api_who_init(&q->who, user);
-    path_of(in, q->path, sizeof q->path);
+    pdi_api_info_path(in, q->path, sizeof q->path);
     attrs_of(in, q->path, &q->at);
 }
 

@@ -23,6 +23,7 @@
  * (PDI_API_ROOT_SEARCH), below which a whole Kubernetes API is served for
  * every cluster or one. Strings point into the request's decoded segments.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "apiserver/core/api_core.h"
@@ -216,4 +217,20 @@ pdi_api_info_parse(const struct pdi_api_req *rq, struct pdi_api_info *info)
         seg_is(seg, n, 3, "resources"))
         search_root(rq, info);
     kube_path(rq, info);
+}
+
+void
+pdi_api_info_path(const struct pdi_api_info *in, char *out, size_t cap)
+{
+    size_t at = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < in->n_kseg && at < cap; i++) {
+        int n = snprintf(out + at, cap - at, "/%s", in->kseg[i]);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
+    if (!out[0])
+        snprintf(out, cap, "/");
 }

@@ -210,6 +210,14 @@ pdi_api_error(struct pedia_api_response *r, int code, const char *reason,
 }
 
 void
+pdi_api_not_allowed(struct pedia_api_response *r)
+{
+    pdi_api_error(r, 405, NULL,
+                  "the server does not allow this method on the requested "
+                  "resource");
+}
+
+void
 pdi_api_not_found(struct pedia_api_response *r, const char *group,
                   const char *resource, const char *name)
 {

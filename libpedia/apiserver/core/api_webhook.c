@@ -81,16 +81,6 @@ outer_attributes(const struct pdi_api_info *in, struct json_object *ra,
     put(ra, "subresource", b, oom);
 }
 
-/* The path below pediad's root of a non-resource request. */
-static void
-path_of(const struct pdi_api_info *in, struct pdi_buf *b)
-{
-    for (size_t i = 0; i < in->n_kseg; i++)
-        pdi_buf_printf(b, "/%s", in->kseg[i]);
-    if (!b->len)
-        pdi_buf_putc(b, '/');
-}
-
 static void
 own_attributes(const struct pdi_api_info *in, struct json_object *ra, bool *oom)
 {
@@ -104,13 +94,12 @@ own_attributes(const struct pdi_api_info *in, struct json_object *ra, bool *oom)
 }
 
 static struct json_object *
-spec_of(const struct pedia_api *api, const pedia_api_user *u,
-        const struct pdi_api_info *in)
+spec_of(const pedia_api_user *u, const struct pdi_api_info *in)
 {
     struct json_object *spec = json_object_new_object();
     struct json_object *groups = json_object_new_array(), *attrs;
     bool oom = !spec || !groups;
-    struct pdi_buf path;
+    char path[1024];
 
     put(spec, "user", u->name, &oom);
     if (u->uid && *u->uid)
@@ -119,17 +108,15 @@ spec_of(const struct pedia_api *api, const pedia_api_user *u,
         pdi_json_push(&oom, groups, json_object_new_string(u->groups[i]));
     pdi_json_add(&oom, spec, "groups", groups);
     attrs = json_object_new_object();
-    pdi_buf_init(&path, api->a);
     if (in->root == PDI_API_ROOT_SEARCH)
         outer_attributes(in, attrs, &oom);
     else if (in->is_resource)
         own_attributes(in, attrs, &oom);
     else {
-        path_of(in, &path);
-        put(attrs, "path", path.oom ? "/" : path.ptr, &oom);
+        pdi_api_info_path(in, path, sizeof path);
+        put(attrs, "path", path, &oom);
         put(attrs, "verb", in->method_lc, &oom);
     }
-    pdi_buf_free(&path);
     pdi_json_add(&oom, spec,
                  in->root == PDI_API_ROOT_SEARCH || in->is_resource
                      ? "resourceAttributes"
@@ -281,7 +268,7 @@ pdi_api_webhook_decide(struct pedia_api *api, const pedia_api_user *user,
 
     if (cap)
         reason[0] = '\0';
-    if (!w || !user || !(spec = spec_of(api, user, info)))
+    if (!w || !user || !(spec = spec_of(user, info)))
         return PDI_API_WH_NO_OPINION;
     key = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
     pthread_mutex_lock(&w->mu);

@@ -207,14 +207,6 @@ is(const char *m, const char *want)
 }
 
 static void
-not_allowed(struct pedia_api_response *r)
-{
-    pdi_api_error(r, 405, NULL,
-                  "the server does not allow this method on the requested "
-                  "resource");
-}
-
-static void
 collection(struct pdi_api_req *rq, struct pedia_api_response *r,
            const struct pdi_api_pcl_type *t)
 {
@@ -233,7 +225,7 @@ collection(struct pdi_api_req *rq, struct pedia_api_response *r,
     } else if (is(m, "DELETE")) {
         serve_delete_collection(rq, r, t);
     } else {
-        not_allowed(r);
+        pdi_api_not_allowed(r);
     }
 }
 
@@ -250,7 +242,7 @@ object(struct pdi_api_req *rq, struct pedia_api_response *r,
     else if (is(m, "DELETE"))
         serve_delete(rq, r, t, name);
     else
-        not_allowed(r);
+        pdi_api_not_allowed(r);
 }
 
 void
@@ -275,6 +267,6 @@ pdi_api_serve_pediaclusters(struct pdi_api_req *rq,
     } else if (is(rq->in->method, "GET") || is(rq->in->method, "HEAD")) {
         serve_get(rq, r, t, seg[1]);
     } else {
-        not_allowed(r);
+        pdi_api_not_allowed(r);
     }
 }

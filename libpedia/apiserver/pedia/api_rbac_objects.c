@@ -148,14 +148,6 @@ pdi_api_rbac_conflict(struct pedia_api_response *r,
 
 /* ---- routing ---- */
 
-static void
-not_allowed(struct pedia_api_response *r)
-{
-    pdi_api_error(r, 405, NULL,
-                  "the server does not allow this method on the requested "
-                  "resource");
-}
-
 void
 pdi_api_serve_rbac(struct pdi_api_req *rq, struct pedia_api_response *r)
 {
@@ -167,7 +159,7 @@ pdi_api_serve_rbac(struct pdi_api_req *rq, struct pedia_api_response *r)
         /* kube serves no write there: a namespaced type's all-namespaces
          * path lists only; a cluster-scoped type has no namespaced path */
         if (t && !in->subresource && t->namespaced && !in->in_namespace)
-            not_allowed(r);
+            pdi_api_not_allowed(r);
         else
             pdi_api_error(r, 404, NULL,
                           "the server could not find the requested resource");
@@ -186,5 +178,5 @@ pdi_api_serve_rbac(struct pdi_api_req *rq, struct pedia_api_response *r)
              ((strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0) && in->name))
         pdi_api_rbac_serve_write(rq, r, t);
     else
-        not_allowed(r);
+        pdi_api_not_allowed(r);
 }
