@@ -462,6 +462,10 @@ pedia_err pdi_api_own_stamp(struct json_object *obj, struct json_object *old);
  * *rev_out the revision it was given (its resourceVersion from now on). */
 pedia_err pdi_api_own_put(struct pedia_api *api, const pedia_sys_gvr *type,
                           struct json_object *obj, int64_t *rev_out);
+/* Are a and b equal once the metadata keys in skip (NULL-terminated) are
+ * set aside? false when out of memory. */
+bool pdi_api_own_same(struct json_object *a, struct json_object *b,
+                      const char *const *skip);
 /* The stored object (as served: resourceVersion set), or PEDIA_ENOTFOUND. */
 pedia_err pdi_api_own_get(struct pedia_api *api, const pedia_sys_gvr *type,
                           const char *ns, const char *name,

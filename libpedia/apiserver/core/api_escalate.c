@@ -64,26 +64,15 @@ oom(struct esc *e)
 static bool
 only_gc_fields(struct json_object *obj, struct json_object *old)
 {
-    static const char *const skip[] = {
-        "ownerReferences", "finalizers", "resourceVersion",
-        "managedFields",   "uid",        "creationTimestamp"};
-    struct json_object *a = NULL, *b = NULL;
-    bool same = false;
+    static const char *const skip[] = {"ownerReferences",
+                                       "finalizers",
+                                       "resourceVersion",
+                                       "managedFields",
+                                       "uid",
+                                       "creationTimestamp",
+                                       NULL};
 
-    if (!old || json_object_deep_copy(obj, &a, NULL) != 0 ||
-        json_object_deep_copy(old, &b, NULL) != 0)
-        goto out;
-    for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++) {
-        json_object_object_del(
-            pdi_json_get_typed(a, "metadata", json_type_object), skip[i]);
-        json_object_object_del(
-            pdi_json_get_typed(b, "metadata", json_type_object), skip[i]);
-    }
-    same = json_object_equal(a, b);
-out:
-    json_object_put(a);
-    json_object_put(b);
-    return same;
+    return old && pdi_api_own_same(obj, old, skip);
 }
 
 /* Do the user's rules in e->ns cover `requested`? false with the 403 (or

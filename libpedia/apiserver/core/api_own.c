@@ -46,26 +46,16 @@ pdi_api_new_uid(char out[37])
              b[11], b[12], b[13], b[14], b[15]);
 }
 
-static bool
-put_str(struct json_object *o, const char *key, const char *val)
-{
-    struct json_object *s = json_object_new_string(val);
-
-    if (!s || json_object_object_add(o, key, s) != 0) {
-        json_object_put(s);
-        return false;
-    }
-    return true;
-}
-
 /* metadata.<key> from old when it has one, else fresh. */
 static bool
 keep(struct json_object *md, struct json_object *old_md, const char *key,
      const char *fresh)
 {
     const char *v = pdi_json_get_string(old_md, key);
+    bool oom = false;
 
-    return put_str(md, key, v ? v : fresh);
+    pdi_json_add(&oom, md, key, json_object_new_string(v ? v : fresh));
+    return !oom;
 }
 
 pedia_err
@@ -98,10 +88,12 @@ pdi_api_own_put(struct pedia_api *api, const pedia_sys_gvr *type,
         pdi_json_get_typed(obj, "metadata", json_type_object);
     char token[24];
     const char *json;
+    bool oom = !md;
 
     *rev_out = 0;
     snprintf(token, sizeof token, "%lld", (long long)pdi_wall_ns());
-    if (!md || !put_str(md, "resourceVersion", token))
+    pdi_json_add(&oom, md, "resourceVersion", json_object_new_string(token));
+    if (oom)
         return pdi_error_oom();
     json = json_object_to_json_string_ext(obj, JSON_FLAGS);
     if (!json)
@@ -141,4 +133,26 @@ pdi_api_own_get(struct pedia_api *api, const pedia_sys_gvr *type,
     pedia_result_free(res);
     pedia_query_free(q);
     return err;
+}
+
+bool
+pdi_api_own_same(struct json_object *a, struct json_object *b,
+                 const char *const *skip)
+{
+    struct json_object *x = NULL, *y = NULL;
+    bool same = false;
+
+    if (json_object_deep_copy(a, &x, NULL) == 0 &&
+        json_object_deep_copy(b, &y, NULL) == 0) {
+        for (size_t i = 0; skip[i]; i++) {
+            json_object_object_del(
+                pdi_json_get_typed(x, "metadata", json_type_object), skip[i]);
+            json_object_object_del(
+                pdi_json_get_typed(y, "metadata", json_type_object), skip[i]);
+        }
+        same = json_object_equal(x, y);
+    }
+    json_object_put(x);
+    json_object_put(y);
+    return same;
 }

@@ -189,21 +189,9 @@ fresh(struct rw *w)
 static bool
 unchanged(struct rw *w)
 {
-    struct json_object *a = NULL;
-    bool same;
+    static const char *const skip[] = {"resourceVersion", NULL};
 
-    if (!w->old || json_object_deep_copy(w->obj, &a, NULL) != 0)
-        return false;
-    json_object_object_del(pdi_json_get_typed(a, "metadata", json_type_object),
-                           "resourceVersion");
-    json_object_object_add(
-        pdi_json_get_typed(a, "metadata", json_type_object), "resourceVersion",
-        json_object_get(json_object_object_get(
-            pdi_json_get_typed(w->old, "metadata", json_type_object),
-            "resourceVersion")));
-    same = json_object_equal(a, w->old);
-    json_object_put(a);
-    return same;
+    return w->old && pdi_api_own_same(w->obj, w->old, skip);
 }
 
 /* An update without a resourceVersion is unconditional: it applies to the
