@@ -38,6 +38,13 @@
 #define KIND_DOC "Kind is the REST resource this object represents."
 #define META_REF PDI_API_OA_REF(PDI_API_OA_META "ObjectMeta")
 #define META_DOC "Standard object metadata."
+/* the fields every kind starts with */
+#define HEAD                                                                   \
+    {"apiVersion", PDI_API_OA_F_STRING, NULL, 0, API_VERSION_DOC},             \
+        {"kind", PDI_API_OA_F_STRING, NULL, 0, KIND_DOC},                      \
+    {                                                                          \
+        "metadata", PDI_API_OA_F_REF, META_REF, 0, META_DOC                    \
+    }
 
 /* ---- the member types ---------------------------------------------------- */
 
@@ -92,9 +99,7 @@ static const struct pdi_api_oa_field aggregation_rule[] = {
 /* ---- the kinds ----------------------------------------------------------- */
 
 static const struct pdi_api_oa_field cluster_role[] = {
-    {"apiVersion", PDI_API_OA_F_STRING, NULL, 0, API_VERSION_DOC},
-    {"kind", PDI_API_OA_F_STRING, NULL, 0, KIND_DOC},
-    {"metadata", PDI_API_OA_F_REF, META_REF, 0, META_DOC},
+    HEAD,
     {"rules", PDI_API_OA_F_REFS, RBAC_REF("PolicyRule"), ATOMIC,
      "What this ClusterRole allows."},
     {"aggregationRule", PDI_API_OA_F_REF, RBAC_REF("AggregationRule"), 0,
@@ -104,18 +109,14 @@ static const struct pdi_api_oa_field cluster_role[] = {
 };
 
 static const struct pdi_api_oa_field role[] = {
-    {"apiVersion", PDI_API_OA_F_STRING, NULL, 0, API_VERSION_DOC},
-    {"kind", PDI_API_OA_F_STRING, NULL, 0, KIND_DOC},
-    {"metadata", PDI_API_OA_F_REF, META_REF, 0, META_DOC},
+    HEAD,
     {"rules", PDI_API_OA_F_REFS, RBAC_REF("PolicyRule"), ATOMIC,
      "What this Role allows in its namespace."},
     END,
 };
 
 static const struct pdi_api_oa_field cluster_role_binding[] = {
-    {"apiVersion", PDI_API_OA_F_STRING, NULL, 0, API_VERSION_DOC},
-    {"kind", PDI_API_OA_F_STRING, NULL, 0, KIND_DOC},
-    {"metadata", PDI_API_OA_F_REF, META_REF, 0, META_DOC},
+    HEAD,
     {"subjects", PDI_API_OA_F_REFS, RBAC_REF("Subject"), ATOMIC,
      "Who is granted the role."},
     {"roleRef", PDI_API_OA_F_REF, RBAC_REF("RoleRef"), REQUIRED,
@@ -124,9 +125,7 @@ static const struct pdi_api_oa_field cluster_role_binding[] = {
 };
 
 static const struct pdi_api_oa_field role_binding[] = {
-    {"apiVersion", PDI_API_OA_F_STRING, NULL, 0, API_VERSION_DOC},
-    {"kind", PDI_API_OA_F_STRING, NULL, 0, KIND_DOC},
-    {"metadata", PDI_API_OA_F_REF, META_REF, 0, META_DOC},
+    HEAD,
     {"subjects", PDI_API_OA_F_REFS, RBAC_REF("Subject"), ATOMIC,
      "Who is granted the role."},
     {"roleRef", PDI_API_OA_F_REF, RBAC_REF("RoleRef"), REQUIRED,

@@ -72,13 +72,10 @@ pdi_api_wk_parse_body(struct pdi_api_req *rq, struct pedia_api_response *r,
 bool
 pdi_api_wk_put_string(struct json_object *o, const char *key, const char *val)
 {
-    struct json_object *s = json_object_new_string(val);
+    bool oom = false;
 
-    if (!s || json_object_object_add(o, key, s) != 0) {
-        json_object_put(s);
-        return false;
-    }
-    return true;
+    pdi_json_add(&oom, o, key, json_object_new_string(val));
+    return !oom;
 }
 
 struct json_object *
