@@ -8,64 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apiserver/pedia/api_merge_patch.h"
-#include "pedia_test.h"
-#include "util/util_json.h"
+#include "patch_test.h"
 
-static struct json_object *
-parse(const char *s)
-{
-    struct json_object *o = NULL;
-
-    assert_int_equal(pdi_json_parse(s, strlen(s), "test", &o), PEDIA_OK);
-    return o;
-}
-
-/* Apply patch to target and compare with expected (all JSON texts). */
 static void
 check(const char *target, const char *patch, const char *expected)
 {
-    struct json_object *t = parse(target), *p = parse(patch);
-    struct json_object *want = parse(expected);
-
-    if (pdi_json_patch_apply(&t, p) != PEDIA_OK) {
-        fprintf(stderr, "target %s patch %s: %s\n", target, patch,
-                pedia_error_last_message());
-        fail();
-    }
-    json_object_put(p); /* the result must not depend on the patch */
-    if (!json_object_equal(t, want)) {
-        fprintf(stderr, "target %s patch %s\n  got  %s\n  want %s\n", target,
-                patch, json_object_to_json_string(t), expected);
-        fail();
-    }
-    json_object_put(t);
-    json_object_put(want);
+    pt_check(pdi_json_patch_apply, target, patch, expected);
 }
 
-/* The patch must fail with EINVAL and the message `msg` (a prefix when
- * it ends in '*'), leaving the target as it was: the same object, with
- * the same content. */
 static void
 check_fail(const char *target, const char *patch, const char *msg)
 {
-    struct json_object *t = parse(target), *p = parse(patch);
-    struct json_object *before = t, *copy = parse(target);
-    const char *got;
-    size_t n = strlen(msg);
-
-    assert_int_equal(pdi_json_patch_apply(&t, p), PEDIA_EINVAL);
-    got = pedia_error_last_message();
-    if (msg[n - 1] == '*' ? strncmp(got, msg, n - 1) != 0
-                          : strcmp(got, msg) != 0) {
-        fprintf(stderr, "patch %s\n  got  %s\n  want %s\n", patch, got, msg);
-        fail();
-    }
-    assert_ptr_equal(t, before);
-    assert_true(json_object_equal(t, copy));
-    json_object_put(t);
-    json_object_put(p);
-    json_object_put(copy);
+    pt_check_fail(pdi_json_patch_apply, target, patch, msg);
 }
 
 static void
@@ -209,9 +163,9 @@ test_json_patch__null_document(void **state)
 {
     struct json_object *t = NULL;
     struct json_object *p =
-        parse("[{\"op\":\"test\",\"path\":\"\",\"value\":null},"
-              "{\"op\":\"replace\",\"path\":\"\",\"value\":{\"a\":null}},"
-              "{\"op\":\"test\",\"path\":\"/a\",\"value\":null}]");
+        pt_parse("[{\"op\":\"test\",\"path\":\"\",\"value\":null},"
+                 "{\"op\":\"replace\",\"path\":\"\",\"value\":{\"a\":null}},"
+                 "{\"op\":\"test\",\"path\":\"/a\",\"value\":null}]");
 
     (void)state;
     assert_int_equal(pdi_json_patch_apply(&t, p), PEDIA_OK);
@@ -326,21 +280,21 @@ repeat(const char *op, size_t n)
     struct json_object *a = json_object_new_array();
 
     for (size_t i = 0; i < n; i++)
-        assert_int_equal(json_object_array_add(a, parse(op)), 0);
+        assert_int_equal(json_object_array_add(a, pt_parse(op)), 0);
     return a;
 }
 
 static void
 test_json_patch__operation_limit(void **state)
 {
-    struct json_object *t = parse("{\"a\":1}");
+    struct json_object *t = pt_parse("{\"a\":1}");
     struct json_object *p =
         repeat("{\"op\":\"test\",\"path\":\"/a\",\"value\":1}",
                PDI_JSON_PATCH_MAX_OPS);
 
     (void)state;
     assert_int_equal(pdi_json_patch_apply(&t, p), PEDIA_OK);
-    assert_int_equal(json_object_array_add(p, parse("{\"op\":\"x\"}")), 0);
+    assert_int_equal(json_object_array_add(p, pt_parse("{\"op\":\"x\"}")), 0);
     assert_int_equal(pdi_json_patch_apply(&t, p), PEDIA_EINVAL);
     assert_string_equal(pedia_error_last_message(),
                         "json patch: the allowed maximum operations in a JSON "
@@ -364,12 +318,12 @@ long_path(size_t n)
 static void
 test_json_patch__token_limit(void **state)
 {
-    struct json_object *t = parse("{}"), *p = NULL, *op = NULL;
+    struct json_object *t = pt_parse("{}"), *p = NULL, *op = NULL;
     char *path = long_path(PDI_JSON_POINTER_MAX_TOKENS);
 
     (void)state;
     /* At the limit the pointer is read (and found missing)... */
-    p = parse("[{\"op\":\"remove\"}]");
+    p = pt_parse("[{\"op\":\"remove\"}]");
     op = json_object_array_get_idx(p, 0);
     json_object_object_add(op, "path", json_object_new_string(path));
     assert_int_equal(pdi_json_patch_apply(&t, p), PEDIA_EINVAL);
@@ -392,7 +346,7 @@ test_json_patch__token_limit(void **state)
 static void
 test_json_patch__nesting_limit(void **state)
 {
-    struct json_object *t = parse("{}");
+    struct json_object *t = pt_parse("{}");
     struct json_object *p =
         repeat("{\"op\":\"copy\",\"from\":\"\",\"path\":\"/a\"}", 200);
 
@@ -408,8 +362,8 @@ test_json_patch__nesting_limit(void **state)
         "{\"op\":\"add\",\"path\":\"/a\",\"value\":[[[[[[[[[[[]]]]]]]]]]]}", 1);
     assert_int_equal(pdi_json_patch_apply(&t, p), PEDIA_OK);
     json_object_put(p);
-    p = parse("[{\"op\":\"add\",\"path\":\"/b\",\"value\":{}},"
-              "{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/b/c\"}]");
+    p = pt_parse("[{\"op\":\"add\",\"path\":\"/b\",\"value\":{}},"
+                 "{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/b/c\"}]");
     assert_int_equal(pdi_json_patch_apply(&t, p), PEDIA_OK);
     json_object_put(p);
     json_object_put(t);
@@ -430,10 +384,10 @@ test_json_patch__copy_budget(void **state)
     big[n] = '\0';
     json_object_object_add(t, "s", json_object_new_string(big));
     free(big);
-    p = parse("[{\"op\":\"copy\",\"from\":\"/s\",\"path\":\"/a\"},"
-              "{\"op\":\"copy\",\"from\":\"/s\",\"path\":\"/b\"},"
-              "{\"op\":\"copy\",\"from\":\"/s\",\"path\":\"/c\"},"
-              "{\"op\":\"copy\",\"from\":\"/s\",\"path\":\"/d\"}]");
+    p = pt_parse("[{\"op\":\"copy\",\"from\":\"/s\",\"path\":\"/a\"},"
+                 "{\"op\":\"copy\",\"from\":\"/s\",\"path\":\"/b\"},"
+                 "{\"op\":\"copy\",\"from\":\"/s\",\"path\":\"/c\"},"
+                 "{\"op\":\"copy\",\"from\":\"/s\",\"path\":\"/d\"}]");
     assert_int_equal(pdi_json_patch_apply(&t, p), PEDIA_EINVAL);
     assert_string_equal(pedia_error_last_message(),
                         "json patch: operation 3 (copy): the values copied by "
@@ -446,9 +400,9 @@ test_json_patch__copy_budget(void **state)
 static void
 test_json_patch__result_is_independent(void **state)
 {
-    struct json_object *t = parse("{}"), *l = NULL, *pl = NULL;
+    struct json_object *t = pt_parse("{}"), *l = NULL, *pl = NULL;
     struct json_object *p =
-        parse("[{\"op\":\"add\",\"path\":\"/l\",\"value\":[1,2]}]");
+        pt_parse("[{\"op\":\"add\",\"path\":\"/l\",\"value\":[1,2]}]");
 
     (void)state;
     assert_int_equal(pdi_json_patch_apply(&t, p), PEDIA_OK);

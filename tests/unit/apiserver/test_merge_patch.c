@@ -7,35 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apiserver/pedia/api_merge_patch.h"
-#include "pedia_test.h"
-#include "util/util_json.h"
+#include "patch_test.h"
 
-static struct json_object *
-parse(const char *s)
-{
-    struct json_object *o = NULL;
-
-    assert_int_equal(pdi_json_parse(s, strlen(s), "test", &o), PEDIA_OK);
-    return o;
-}
-
-/* Apply patch to target and compare with expected (all JSON texts). */
 static void
 check(const char *target, const char *patch, const char *expected)
 {
-    struct json_object *t = parse(target), *p = parse(patch);
-    struct json_object *want = parse(expected);
-
-    assert_int_equal(pdi_json_merge_patch(&t, p), PEDIA_OK);
-    json_object_put(p); /* the result must not depend on the patch */
-    if (!json_object_equal(t, want)) {
-        fprintf(stderr, "target %s patch %s\n  got  %s\n  want %s\n", target,
-                patch, json_object_to_json_string(t), expected);
-        fail();
-    }
-    json_object_put(t);
-    json_object_put(want);
+    pt_check(pdi_json_merge_patch, target, patch, expected);
 }
 
 static void
@@ -61,14 +38,14 @@ test_rfc7386_appendix_a(void **state)
 static void
 test_null_patch_and_target(void **state)
 {
-    struct json_object *t = parse("{\"a\":1}"), *p = NULL;
+    struct json_object *t = pt_parse("{\"a\":1}"), *p = NULL;
 
     (void)state;
     /* A null patch replaces the document with null. */
     assert_int_equal(pdi_json_merge_patch(&t, NULL), PEDIA_OK);
     assert_null(t);
     /* An absent target takes the patch minus its nulls. */
-    p = parse("{\"x\":{\"y\":null,\"z\":[1,{\"n\":null}]}}");
+    p = pt_parse("{\"x\":{\"y\":null,\"z\":[1,{\"n\":null}]}}");
     assert_int_equal(pdi_json_merge_patch(&t, p), PEDIA_OK);
     json_object_put(p);
     assert_string_equal(
@@ -80,8 +57,8 @@ test_null_patch_and_target(void **state)
 static void
 test_in_place(void **state)
 {
-    struct json_object *t = parse("{\"m\":{\"k\":1,\"d\":2}}"), *before = t;
-    struct json_object *inner = NULL, *p = parse("{\"m\":{\"d\":null}}");
+    struct json_object *t = pt_parse("{\"m\":{\"k\":1,\"d\":2}}"), *before = t;
+    struct json_object *inner = NULL, *p = pt_parse("{\"m\":{\"d\":null}}");
     struct json_object *after = NULL;
 
     (void)state;
@@ -98,8 +75,8 @@ test_in_place(void **state)
 static void
 test_patch_memory_is_copied(void **state)
 {
-    struct json_object *t = parse("{}");
-    struct json_object *p = parse("{\"l\":[1,2],\"o\":{\"s\":\"v\"}}");
+    struct json_object *t = pt_parse("{}");
+    struct json_object *p = pt_parse("{\"l\":[1,2],\"o\":{\"s\":\"v\"}}");
     struct json_object *l = NULL, *pl = NULL;
 
     (void)state;

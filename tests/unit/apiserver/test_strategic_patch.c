@@ -7,56 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apiserver/pedia/api_merge_patch.h"
-#include "pedia_test.h"
-#include "util/util_json.h"
+#include "patch_test.h"
 
-static struct json_object *
-parse(const char *s)
-{
-    struct json_object *o = NULL;
-
-    assert_int_equal(pdi_json_parse(s, strlen(s), "test", &o), PEDIA_OK);
-    return o;
-}
-
-/* Apply patch to target and compare with expected (all JSON texts). */
 static void
 check(const char *target, const char *patch, const char *expected)
 {
-    struct json_object *t = parse(target), *p = parse(patch);
-    struct json_object *want = parse(expected);
-
-    if (pdi_json_strategic_patch(&t, p) != PEDIA_OK) {
-        fprintf(stderr, "target %s patch %s: %s\n", target, patch,
-                pedia_error_last_message());
-        fail();
-    }
-    json_object_put(p); /* the result must not depend on the patch */
-    if (!json_object_equal(t, want)) {
-        fprintf(stderr, "target %s patch %s\n  got  %s\n  want %s\n", target,
-                patch, json_object_to_json_string(t), expected);
-        fail();
-    }
-    json_object_put(t);
-    json_object_put(want);
+    pt_check(pdi_json_strategic_patch, target, patch, expected);
 }
 
-/* The patch fails with EINVAL and message msg; the target is the same
- * object with the same content. */
 static void
 check_fail(const char *target, const char *patch, const char *msg)
 {
-    struct json_object *t = parse(target), *p = parse(patch);
-    struct json_object *before = t, *copy = parse(target);
-
-    assert_int_equal(pdi_json_strategic_patch(&t, p), PEDIA_EINVAL);
-    assert_string_equal(pedia_error_last_message(), msg);
-    assert_ptr_equal(t, before);
-    assert_true(json_object_equal(t, copy));
-    json_object_put(t);
-    json_object_put(p);
-    json_object_put(copy);
+    pt_check_fail(pdi_json_strategic_patch, target, patch, msg);
 }
 
 static void
@@ -221,7 +183,7 @@ test_strategic_patch__all_or_nothing(void **state)
 static void
 test_strategic_patch__null_or_scalar_target(void **state)
 {
-    struct json_object *t = NULL, *p = parse("{\"a\":{\"b\":null,\"c\":1}}");
+    struct json_object *t = NULL, *p = pt_parse("{\"a\":{\"b\":null,\"c\":1}}");
 
     (void)state;
     assert_int_equal(pdi_json_strategic_patch(&t, p), PEDIA_OK);
@@ -229,7 +191,7 @@ test_strategic_patch__null_or_scalar_target(void **state)
         json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN),
         "{\"a\":{\"c\":1}}");
     json_object_put(t);
-    t = parse("[1]");
+    t = pt_parse("[1]");
     assert_int_equal(pdi_json_strategic_patch(&t, p), PEDIA_OK);
     assert_string_equal(
         json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN),
