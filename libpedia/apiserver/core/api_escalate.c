@@ -35,7 +35,22 @@ struct esc {
     const char *name; /* the object's */
     struct pdi_api_who who;
     struct pdi_authz_snap *snap; /* pediad's policy; NULL: none */
+    /* the user's own rules in ns, worked out once when first needed */
+    struct pdi_authz_review owner;
+    bool have_owner;
 };
+
+/* The user's rules in e->ns (none without a policy); PEDIA_ENOMEM. */
+static pedia_err
+owner_rules(struct esc *e)
+{
+    pedia_err err = PEDIA_OK;
+
+    if (!e->have_owner && e->snap)
+        err = pdi_authz_rules_for(&e->owner, e->snap, &e->who.u, e->ns);
+    e->have_owner = !err;
+    return err;
+}
 
 static const char *
 resource_of(enum pdi_authz_kind kind)
@@ -80,43 +95,32 @@ only_gc_fields(struct json_object *obj, struct json_object *old)
 static bool
 covered(struct esc *e, const struct pdi_authz_rules *requested)
 {
-    struct pdi_authz_review owner = {0};
     struct pdi_authz_atoms missing;
     struct pdi_buf msg;
     bool ok = false;
-    pedia_err err = PEDIA_OK;
+    pedia_err err = owner_rules(e);
 
     pdi_authz_atoms_init(&missing, e->rq->a);
     pdi_buf_init(&msg, e->rq->a);
-    if (e->snap)
-        err = pdi_authz_rules_for(&owner, e->snap, &e->who.u, e->ns);
     if (!err)
-        err = pdi_authz_covers(&ok, &missing, &owner.rules, requested);
+        err = pdi_authz_covers(&ok, &missing, &e->owner.rules, requested);
     if (!err && !ok)
         err = pdi_authz_escalation_message(&msg, &e->who.u, &missing,
-                                           owner.errors);
+                                           e->owner.errors);
     if (err || msg.oom)
         oom(e);
     else if (!ok)
         forbidden(e, msg.ptr ? msg.ptr : "");
     pdi_buf_free(&msg);
     pdi_authz_atoms_clear(&missing);
-    if (e->snap)
-        pdi_authz_review_free(&owner);
     return ok && !err;
 }
 
 static bool
 full_authority(struct esc *e)
 {
-    struct pdi_authz_review owner = {0};
-    bool ok;
-
-    if (!e->snap || pdi_authz_rules_for(&owner, e->snap, &e->who.u, e->ns))
-        return false;
-    ok = pdi_authz_full_authority(&owner.rules);
-    pdi_authz_review_free(&owner);
-    return ok;
+    return owner_rules(e) == PEDIA_OK &&
+           pdi_authz_full_authority(&e->owner.rules);
 }
 
 static bool
@@ -207,6 +211,8 @@ pdi_api_escalation_allowed(struct pdi_api_req *rq, struct pedia_api_response *r,
         ok = role_allowed(&e, obj, old);
     else
         ok = binding_allowed(&e, obj);
+    if (e.have_owner && e.snap)
+        pdi_authz_review_free(&e.owner);
     if (e.snap)
         pdi_authz_snap_release(e.snap);
     return ok;
