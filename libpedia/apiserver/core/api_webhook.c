@@ -32,7 +32,8 @@
 #define SEARCH_GROUP PDI_API_SEARCH_GROUP
 
 struct entry {
-    char *key; /* the spec's JSON */
+    char *key;     /* the spec's JSON */
+    uint64_t hash; /* of key: the scan compares it first */
     enum pdi_api_wh verdict;
     char reason[200];
     int64_t expires_ms;
@@ -134,8 +135,11 @@ spec_of(const pedia_api_user *u, const struct pdi_api_info *in)
 static struct entry *
 cache_find(struct pdi_api_webhook *w, const char *key, int64_t now)
 {
+    uint64_t h = pdi_fnv1a(PDI_FNV1A_INIT, key, strlen(key));
+
     for (size_t i = 0; i < w->n; i++)
-        if (w->v[i].expires_ms > now && strcmp(w->v[i].key, key) == 0)
+        if (w->v[i].hash == h && w->v[i].expires_ms > now &&
+            strcmp(w->v[i].key, key) == 0)
             return &w->v[i];
     return NULL;
 }
@@ -188,6 +192,7 @@ cache_put(struct pdi_api_webhook *w, const char *key, enum pdi_api_wh v,
     e->key = pdi_strdup(w->a, key);
     if (!e->key)
         return;
+    e->hash = pdi_fnv1a(PDI_FNV1A_INIT, key, strlen(key));
     e->verdict = v;
     snprintf(e->reason, sizeof e->reason, "%s", reason);
     e->expires_ms =
