@@ -40,10 +40,11 @@ pedia_err pdi_query_set_scopes(pedia_query *q, const pedia_sys_scope *scopes,
 /* Remove the restriction: every row is visible again. */
 void pdi_query_clear_scopes(pedia_query *q);
 /* Does the collection search q (its URL conditions parsed) take the type
- * (group, resource)? For authorizing a collection per member type.
+ * (group, resource)? For authorizing a collection per member type; the
+ * collection's types are resolved on the first call and kept.
  * Errors: PEDIA_EINVAL (not a collection), PEDIA_EQUERY (`any` without
  * groups or resources), PEDIA_ENOMEM. */
-pedia_err pdi_query_collection_covers(const pedia_query *q, const char *group,
+pedia_err pdi_query_collection_covers(pedia_query *q, const char *group,
                                       const char *resource, bool *out);
 
 /* What the client asked for: its page size (0: everything) and whether it

@@ -58,6 +58,7 @@ pedia_query_free(pedia_query *q)
     pdi_free(a, q->collection);
     pdi_qtypes_clear(&q->any_groups, a);
     pdi_qtypes_clear(&q->any_resources, a);
+    pdi_qtypes_clear(&q->coll_types, a);
     pdi_free(a, q->path_cluster);
     pdi_free(a, q->path_namespace);
     pdi_qset_clear(&q->clusters);

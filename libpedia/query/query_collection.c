@@ -82,19 +82,23 @@ entry_takes(const struct pdi_qtype *e, const char *group, const char *resource)
 }
 
 pedia_err
-pdi_query_collection_covers(const pedia_query *q, const char *group,
+pdi_query_collection_covers(pedia_query *q, const char *group,
                             const char *resource, bool *out)
 {
-    struct pdi_qtypes t = {0};
-    pedia_err rc;
+    const struct pdi_qtypes *t = &q->coll_types;
+    pedia_err rc = PEDIA_OK;
 
     *out = false;
     if (!q->collection)
         return pdi_error_set(PEDIA_EINVAL, 0, "not a collection search");
-    rc = pdi_query_collection_types(q, q->collection, &t);
-    *out = !rc && t.all;
-    for (size_t i = 0; !rc && !*out && i < t.n; i++)
-        *out = entry_takes(&t.v[i], group, resource);
-    pdi_qtypes_clear(&t, q->a);
+    if (!q->coll_resolved) {
+        rc = pdi_query_collection_types(q, q->collection, &q->coll_types);
+        q->coll_resolved = rc == PEDIA_OK;
+        if (rc)
+            pdi_qtypes_clear(&q->coll_types, q->a);
+    }
+    *out = !rc && t->all;
+    for (size_t i = 0; !rc && !*out && i < t->n; i++)
+        *out = entry_takes(&t->v[i], group, resource);
     return rc;
 }

@@ -104,6 +104,10 @@ struct pedia_query {
     char *collection;
     struct pdi_qtypes any_groups;    /* from groups= */
     struct pdi_qtypes any_resources; /* from resources= */
+    /* the collection's types, resolved once for pdi_query_collection_covers
+     * (the URL's conditions are parsed by then) */
+    struct pdi_qtypes coll_types;
+    bool coll_resolved;
     bool has_groups, has_resources;
 
     char *path_cluster;
