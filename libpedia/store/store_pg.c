@@ -459,6 +459,14 @@ static const char *const pg_migrate_v2[] = {
     NULL,
 };
 
+/* Schema 3 widened the creation-order indexes (store_sql.c); the new ones
+ * are created with the schema. */
+static const char *const pg_migrate_v3[] = {
+    "DROP INDEX IF EXISTS pedia_resources_gvr_created",
+    "DROP INDEX IF EXISTS pedia_resources_gvr_cluster_created_id",
+    NULL,
+};
+
 /* Try lz4 inside a savepoint so a server without it is not an error. */
 static void
 try_lz4(pedia_sys_store *st)
@@ -515,6 +523,8 @@ migrate_locked(pedia_sys_store *st)
         return PEDIA_OK;
     if (v == 1)
         rc = run_all(st, pg_migrate_v2);
+    if (v >= 1 && v < 3)
+        rc = rc ? rc : run_all(st, pg_migrate_v3);
     rc = rc ? rc : run_all(st, pdi_sql_dialect_pg.schema);
     rc = rc ? rc : run_all(st, pg_extra_schema);
     if (rc)

@@ -31,10 +31,18 @@ static const char *const sqlite_schema[] = {
     "pedia_resources(grp, version, resource, namespace, name)",
     "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_name ON "
     "pedia_resources(grp, version, resource, name)",
-    "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_created ON "
-    "pedia_resources(grp, version, resource, created_at)",
-    "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_cluster_created ON "
-    "pedia_resources(grp, version, resource, cluster, created_at)",
+    /* The creation-order indexes (schema 3): `id` follows created_at so
+     * the keyset order (created_at, id) is the index's own (no sort), and
+     * cluster and namespace follow so an authorization scope is checked
+     * on the index entry: SQLite defers reading the row until a column
+     * outside the index is needed, so rows a grant does not admit cost an
+     * index step, not a row read (docs/DECISIONS.md R22). */
+    "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_created_id ON "
+    "pedia_resources(grp, version, resource, created_at, id, cluster, "
+    "namespace)",
+    "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_cluster_created_id ON "
+    "pedia_resources(grp, version, resource, cluster, created_at, id, "
+    "namespace)",
     "CREATE INDEX IF NOT EXISTS pedia_resources_uid ON pedia_resources(uid)",
     "CREATE INDEX IF NOT EXISTS pedia_resources_owner ON "
     "pedia_resources(owner_uid)",
@@ -79,13 +87,17 @@ static const char *const pg_schema[] = {
     "name COLLATE \"C\")",
     "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_name ON "
     "pedia_resources(grp, version, resource, name COLLATE \"C\")",
-    "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_created ON "
-    "pedia_resources(grp, version, resource, created_at)",
     /* `id` is the keyset tiebreaker: with it in the index the row
-     * comparison (created_at, id) < (...) is an index condition
-     * (SQLite's indexes carry the rowid implicitly). */
-    "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_cluster_created_id ON "
-    "pedia_resources(grp, version, resource, cluster, created_at, id)",
+     * comparison (created_at, id) < (...) is an index condition; cluster
+     * and namespace follow so an authorization scope is an index
+     * condition too, checked before the row is fetched (schema 3,
+     * docs/DECISIONS.md R22). */
+    "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_created_id ON "
+    "pedia_resources(grp, version, resource, created_at, id, "
+    "cluster COLLATE \"C\", namespace COLLATE \"C\")",
+    "CREATE INDEX IF NOT EXISTS pedia_resources_gvr_cluster_created_ns ON "
+    "pedia_resources(grp, version, resource, cluster COLLATE \"C\", "
+    "created_at, id, namespace COLLATE \"C\")",
     "CREATE INDEX IF NOT EXISTS pedia_resources_uid ON pedia_resources(uid)",
     "CREATE INDEX IF NOT EXISTS pedia_resources_owner ON "
     "pedia_resources(owner_uid)",

@@ -22,7 +22,7 @@
 #include "util/util.h"
 
 /* Schema version the current code writes (pedia_meta 'schema_version'). */
-#define PDI_SQL_SCHEMA_VERSION 2
+#define PDI_SQL_SCHEMA_VERSION 3
 
 /* Change-log entries kept when the open options say 0. */
 #define PDI_SQL_DEFAULT_RETENTION 200000
@@ -145,7 +145,18 @@ struct pdi_sql {
      * (store_sql_scope.c). Counts ignore it. */
     bool scope_selective;
     bool scope_joined; /* set by the builder: the FROM applies the scopes */
+    /* Optional hint from a driver that has the pedia_in(set, a [, b]) SQL
+     * function (store_sqlite_set.c): the scopes only filter this search
+     * (its order is not the (type, cluster, namespace) index's and it is
+     * not scope_selective), so write their lists as sets, not IN lists. */
+    bool scope_sets;
 };
+
+/* The separators of a pedia_in set's text: between elements, and between
+ * the two members of a pair element. Values holding either are written
+ * as IN lists instead. */
+#define PDI_SQL_SET_SEP '\x1f'
+#define PDI_SQL_SET_PAIR '\x1e'
 
 void pdi_sql_init(struct pdi_sql *s, const struct pdi_sql_dialect *d,
                   const struct pdi_alloc *a);

@@ -175,21 +175,31 @@ cmp_type(const pedia_sys_scope *x, const pedia_sys_scope *y)
     return pdi_scope_type_cmp(x->group, x->resource, y->group, y->resource);
 }
 
+/* By type, then cluster: with each scope's namespaces sorted (as grants
+ * list them), a group's pairs then come sorted. */
 static int
 cmp_ref(const void *a, const void *b)
 {
-    return cmp_type(((const struct ref *)a)->sc, ((const struct ref *)b)->sc);
+    const pedia_sys_scope *x = ((const struct ref *)a)->sc;
+    const pedia_sys_scope *y = ((const struct ref *)b)->sc;
+    int c = cmp_type(x, y);
+
+    return c ? c : strcmp(x->cluster, y->cluster);
 }
 
-/* Sort and drop duplicates; returns the new count. */
+/* Sort (unless already in order: the usual case, since callers list
+ * clusters and namespaces sorted, and a search builds this condition once
+ * per page it reads) and drop duplicates; returns the new count. */
 static size_t
 sort_unique(const char **v, size_t n)
 {
-    size_t k = 0;
+    size_t k = 0, i = 1;
 
-    if (n)
+    while (i < n && strcmp(v[i - 1], v[i]) <= 0)
+        i++;
+    if (i < n)
         qsort(v, n, sizeof *v, cmp_str);
-    for (size_t i = 0; i < n; i++) {
+    for (i = 0; i < n; i++) {
         if (!k || strcmp(v[k - 1], v[i]) != 0)
             v[k++] = v[i];
     }
@@ -199,15 +209,30 @@ sort_unique(const char **v, size_t n)
 static size_t
 sort_unique_pairs(struct pair *v, size_t n)
 {
-    size_t k = 0;
+    size_t k = 0, i = 1;
 
-    if (n)
+    while (i < n && cmp_pair(&v[i - 1], &v[i]) <= 0)
+        i++;
+    if (i < n)
         qsort(v, n, sizeof *v, cmp_pair);
-    for (size_t i = 0; i < n; i++) {
+    for (i = 0; i < n; i++) {
         if (!k || cmp_pair(&v[k - 1], &v[i]) != 0)
             v[k++] = v[i];
     }
     return k;
+}
+
+/* Whether two scopes list the same namespaces in the same order. */
+static bool
+same_namespaces(const pedia_sys_scope *x, const pedia_sys_scope *y)
+{
+    if (x->n_namespaces != y->n_namespaces)
+        return false;
+    for (size_t k = 0; k < x->n_namespaces; k++) {
+        if (strcmp(x->namespaces[k], y->namespaces[k]) != 0)
+            return false;
+    }
+    return true;
 }
 
 static bool
@@ -230,6 +255,8 @@ group_free(const struct pdi_sql *s, struct group *g)
 static void
 group_fill(struct group *g, const struct ref *v, size_t n)
 {
+    const pedia_sys_scope *last = NULL;
+
     for (size_t i = 0; i < n; i++) {
         if (!v[i].sc->n_namespaces)
             g->all[g->n_all++] = v[i].sc->cluster;
@@ -240,11 +267,16 @@ group_fill(struct group *g, const struct ref *v, size_t n)
 
         if (!sc->n_namespaces || sorted_has(g->all, g->n_all, sc->cluster))
             continue;
+        /* N: a grant from one policy names the same namespaces in every
+         * cluster, so a list like the last one adds nothing */
+        bool again = last && same_namespaces(last, sc);
         for (size_t k = 0; k < sc->n_namespaces; k++) {
             g->pairs[g->n_pairs++] =
                 (struct pair){sc->cluster, sc->namespaces[k]};
-            g->nss[g->n_nss++] = sc->namespaces[k];
+            if (!again)
+                g->nss[g->n_nss++] = sc->namespaces[k];
         }
+        last = sc;
     }
     g->n_pairs = sort_unique_pairs(g->pairs, g->n_pairs);
     g->n_nss = sort_unique(g->nss, g->n_nss);
@@ -351,6 +383,74 @@ bind_built(struct pdi_sql *s, struct pdi_buf *b)
     return rc;
 }
 
+/* Whether s holds neither set separator (so it can be a set element). */
+static bool
+set_clean(const char *v)
+{
+    return !strchr(v, PDI_SQL_SET_SEP) && !strchr(v, PDI_SQL_SET_PAIR);
+}
+
+/* `pedia_in(<set>, col)` when the driver asked for sets and every value
+ * can be an element (store_sqlite_set.c); *done false otherwise. */
+static pedia_err
+in_set(struct pdi_sql *s, const char *col, const char *const *v, size_t n,
+       bool *done)
+{
+    struct pdi_buf b;
+    pedia_err rc;
+
+    *done = false;
+    for (size_t i = 0; s->scope_sets && i < n; i++) {
+        if (!set_clean(v[i]))
+            return PEDIA_OK;
+    }
+    if (!s->scope_sets)
+        return PEDIA_OK;
+    pdi_buf_init(&b, s->a);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            pdi_buf_putc(&b, PDI_SQL_SET_SEP);
+        pdi_buf_puts(&b, v[i]);
+    }
+    puts_sql(s, "pedia_in(");
+    rc = bind_built(s, &b);
+    pdi_buf_printf(&s->text, ", %s)", col);
+    pdi_buf_free(&b);
+    *done = true;
+    return rc;
+}
+
+/* `pedia_in(<set of pairs>, al.cluster, al.namespace)`, as in_set. */
+static pedia_err
+in_pair_set(struct pdi_sql *s, const char *al, const struct pair *v, size_t n,
+            bool *done)
+{
+    struct pdi_buf b;
+    pedia_err rc;
+
+    *done = false;
+    for (size_t i = 0; s->scope_sets && i < n; i++) {
+        if (!set_clean(v[i].cluster) || !set_clean(v[i].ns))
+            return PEDIA_OK;
+    }
+    if (!s->scope_sets)
+        return PEDIA_OK;
+    pdi_buf_init(&b, s->a);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            pdi_buf_putc(&b, PDI_SQL_SET_SEP);
+        pdi_buf_puts(&b, v[i].cluster);
+        pdi_buf_putc(&b, PDI_SQL_SET_PAIR);
+        pdi_buf_puts(&b, v[i].ns);
+    }
+    puts_sql(s, "pedia_in(");
+    rc = bind_built(s, &b);
+    pdi_buf_printf(&s->text, ", %s.cluster, %s.namespace)", al, al);
+    pdi_buf_free(&b);
+    *done = true;
+    return rc;
+}
+
 /* `col IN (<v>)`: one placeholder per value; or one list parameter:
  * `col IN (SELECT value FROM json_each(?))` (SQLite), `col = ANY($n::text[])`
  * (PostgreSQL: an index condition, or a hashed filter; `IN (SELECT
@@ -360,8 +460,11 @@ in_list(struct pdi_sql *s, const char *col, const char *const *v, size_t n,
         bool lists)
 {
     struct pdi_buf b;
-    pedia_err rc = PEDIA_OK;
+    bool done;
+    pedia_err rc = in_set(s, col, v, n, &done);
 
+    if (rc || done)
+        return rc;
     if (!lists) {
         pdi_buf_printf(&s->text, "%s IN (", col);
         for (size_t i = 0; i < n && !rc; i++) {
@@ -444,8 +547,11 @@ in_pairs(struct pdi_sql *s, const char *al, const struct pair *v, size_t n,
          bool lists)
 {
     struct pdi_buf b;
-    pedia_err rc = PEDIA_OK;
+    bool done;
+    pedia_err rc = in_pair_set(s, al, v, n, &done);
 
+    if (rc || done)
+        return rc;
     if (s->d->lists_array && keys_exact(v, n))
         return in_keys(s, al, v, n, lists);
     pdi_buf_printf(&s->text, "(%s.cluster, %s.namespace) IN (", al, al);

@@ -47,8 +47,19 @@ struct pdi_sqlite_cached {
     uint64_t used_at;
 };
 
+/* Scope probes answered lately (pdi_sqlite_scope_selective): the pages of
+ * one list ask the same probe again, and its answer is only a plan. */
+#define PDI_SQLITE_PROBE_MEMO 4
+struct pdi_sqlite_probe {
+    uint64_t key; /* hash of the probe's text and parameters; 0: unused */
+    bool selective;
+    unsigned uses; /* answers given since it was counted */
+};
+
 struct pdi_sqlite {
     sqlite3 *db;
+    struct pdi_sqlite_probe probes[PDI_SQLITE_PROBE_MEMO];
+    unsigned probe_next; /* the slot the next new probe takes */
     struct pdi_sqlite_cached cache[PDI_SQLITE_STMT_CACHE];
     uint64_t cache_clock;
     bool read_only;
@@ -63,6 +74,10 @@ struct pdi_sqlite {
     dev_t dev;     /* the file the connection opened */
     ino_t ino;
 };
+
+/* Register the SQL function pedia_in on db (store_sqlite_set.c); an
+ * SQLite result code. */
+int pdi_sqlite_set_register(sqlite3 *db);
 
 /* Refresh the planner statistics when the table has doubled since the last
  * ANALYZE (called by the writer after a commit; cheap otherwise). */

@@ -1139,6 +1139,47 @@ test_store_pg__migrate_v1_labels(void **state)
     PQfinish(c);
     DRV->close(st);
 }
+
+/* The creation-order indexes of schema 3 replace schema 2's at open. */
+static void
+test_store_pg__migrate_v2_indexes(void **state)
+{
+    char uri[512];
+    pedia_sys_store *st = fresh("t_migrate_v2", uri, 0);
+    PGconn *c = PQconnectdb(uri);
+    static const char names[] =
+        "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM "
+        "pg_indexes WHERE tablename = 'pedia_resources' AND indexname "
+        "LIKE 'pedia_resources_gvr_%created%'";
+    PGresult *r;
+
+    (void)state;
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    write_labelled(st, "a", "app", "web", NULL, NULL);
+    DRV->close(st);
+    exec_ok(c, "DROP INDEX pedia_resources_gvr_created_id");
+    exec_ok(c, "DROP INDEX pedia_resources_gvr_cluster_created_ns");
+    exec_ok(c, "CREATE INDEX pedia_resources_gvr_created ON "
+               "pedia_resources(grp, version, resource, created_at)");
+    exec_ok(c, "CREATE INDEX pedia_resources_gvr_cluster_created_id ON "
+               "pedia_resources(grp, version, resource, cluster, "
+               "created_at, id)");
+    exec_ok(c, "UPDATE pedia_meta SET value = '2' WHERE key = "
+               "'schema_version'");
+    st = open_uri(uri, 0, false);
+    r = PQexec(c, names);
+    assert_string_equal(PQgetvalue(r, 0, 0),
+                        "pedia_resources_gvr_cluster_created_ns,"
+                        "pedia_resources_gvr_created_id");
+    PQclear(r);
+    r = PQexec(c, "SELECT value FROM pedia_meta WHERE key = "
+                  "'schema_version'");
+    assert_string_equal(PQgetvalue(r, 0, 0), "3");
+    PQclear(r);
+    expect_labels(st, "app", PEDIA_SYS_OP_EQ, "web", "a,");
+    PQfinish(c);
+    DRV->close(st);
+}
 #endif
 
 int
@@ -1164,6 +1205,7 @@ main(void)
         cmocka_unit_test(test_store_pg__writer_analyzes),
         cmocka_unit_test(test_store_pg__label_elements),
         cmocka_unit_test(test_store_pg__migrate_v1_labels),
+        cmocka_unit_test(test_store_pg__migrate_v2_indexes),
 #endif
     };
     int rc;

@@ -587,6 +587,70 @@ test_store_sql_scope__pg_lists(void **state)
     pdi_sql_free(&s);
 }
 
+/* The ids of s's rows, run as built (sets and all), into ids. */
+static size_t
+run_built(struct fx *f, const struct pdi_sql *s, int64_t *ids)
+{
+    struct pdi_sqlite *h = (struct pdi_sqlite *)(void *)f->st;
+    sqlite3_stmt *st = NULL;
+    size_t n = 0;
+
+    assert_int_equal(sqlite3_prepare_v2(h->db, s->text.ptr, -1, &st, NULL),
+                     SQLITE_OK);
+    for (size_t i = 0; i < s->n_params; i++) {
+        const struct pdi_sql_param *p = &s->params[i];
+        if (p->type == PDI_SQL_PARAM_INT)
+            sqlite3_bind_int64(st, (int)i + 1, p->i);
+        else
+            sqlite3_bind_text(st, (int)i + 1, p->text, -1, SQLITE_STATIC);
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        assert_true(n < MAXROWS);
+        ids[n++] = sqlite3_column_int64(st, PDI_SQL_COL_ID);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* The scopes written as pedia_in sets (what the driver asks for when they
+ * only filter a walk in another order, store_sqlite_set.c) admit exactly
+ * what the reference admits, in every case and order; a list holding a
+ * set separator falls back to an IN list. */
+static void
+test_store_sql_scope__sets(void **state)
+{
+    struct fx *f = *state;
+    static const char *const sep_ns[] = {"a", "x\x1fy"};
+    static const pedia_sys_scope sep[] = {SC("c1", sep_ns, 2)};
+    static const struct scase sep_case = {sep, 1};
+    static struct row want[MAXROWS];
+    static int64_t got[MAXROWS];
+    const pedia_sys_sort *so[] = {SORT_NEWEST, SORT_NAME_DESC};
+    size_t n_so[] = {2, 1}, sets = 0;
+
+    for (size_t c = 0; c <= sizeof CASES / sizeof CASES[0]; c++)
+        for (size_t k = 0; k < 2; k++) {
+            const struct scase *sc =
+                c < sizeof CASES / sizeof CASES[0] ? &CASES[c] : &sep_case;
+            pedia_sys_query q = query(sc, T_PODS_NODES, 2, so[k], n_so[k]);
+            size_t n_want = expected(f, &q, want), n_got;
+            struct pdi_sql s;
+
+            pdi_sql_init(&s, &pdi_sql_dialect_sqlite, NULL);
+            s.scope_sets = true;
+            assert_int_equal(pdi_sql_build_select(&s, &q), PEDIA_OK);
+            sets += strstr(s.text.ptr, "pedia_in(") != NULL;
+            if (sc == &sep_case) /* that list only */
+                assert_non_null(strstr(s.text.ptr, "r.namespace IN ("));
+            n_got = run_built(f, &s, got);
+            pdi_sql_free(&s);
+            assert_int_equal(n_got, n_want);
+            for (size_t i = 0; i < n_got; i++)
+                assert_int_equal(got[i], want[i].id);
+        }
+    assert_true(sets >= 10); /* the set form was written and run */
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -601,6 +665,7 @@ main(void)
         T(test_store_sql_scope__bad_scopes),
         T(test_store_sql_scope__old_query_version),
         T(test_store_sql_scope__plans),
+        T(test_store_sql_scope__sets),
         cmocka_unit_test(test_store_sql_scope__builder_text),
         cmocka_unit_test(test_store_sql_scope__pg_lists),
     };

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "pedia_test.h"
 #include "store/store_int.h"
 
@@ -426,6 +428,75 @@ test_store_sqlite__reopen_keeps_revision(void **state)
     write1(f->st, PEDIA_SYS_WRITE_UPSERT, &r.rec, 2);
 }
 
+/* The first text column of the first row of sql, or "" ("%s" of out). */
+static void
+query_text(const char *path, const char *sql, char *out, size_t cap)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+
+    out[0] = '\0';
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+static void
+exec_raw(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* A schema-2 store (the narrow creation-order indexes) is migrated at
+ * open: the old indexes go, the wide ones come, rows stay. */
+static void
+test_store_sqlite__migrate_v2_indexes(void **state)
+{
+    struct fx *f = *state;
+    const char *path = f->uri + strlen("sqlite:");
+    static const char names[] =
+        "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
+        "WHERE type = 'index' AND name LIKE 'pedia_resources_gvr_%created%' "
+        "ORDER BY name)";
+    char got[256];
+    struct trec r;
+    int64_t rev;
+
+    mkrec(&r, "c1", "pods", "ns", "a", "5");
+    write1(f->st, PEDIA_SYS_WRITE_UPSERT, &r.rec, 1);
+    D->close(f->st);
+    f->st = NULL;
+    exec_raw(path,
+             "DROP INDEX pedia_resources_gvr_created_id; "
+             "DROP INDEX pedia_resources_gvr_cluster_created_id; "
+             "CREATE INDEX pedia_resources_gvr_created ON "
+             "pedia_resources(grp, version, resource, created_at); "
+             "CREATE INDEX pedia_resources_gvr_cluster_created ON "
+             "pedia_resources(grp, version, resource, cluster, created_at); "
+             "UPDATE pedia_meta SET value = '2' WHERE key = "
+             "'schema_version'");
+    query_text(path, names, got, sizeof got);
+    assert_string_equal(got, "pedia_resources_gvr_cluster_created,"
+                             "pedia_resources_gvr_created");
+    assert_int_equal(D->open(&f->st, f->uri, NULL), PEDIA_OK);
+    query_text(path, names, got, sizeof got);
+    assert_string_equal(got, "pedia_resources_gvr_cluster_created_id,"
+                             "pedia_resources_gvr_created_id");
+    query_text(path,
+               "SELECT value FROM pedia_meta WHERE key = 'schema_version'", got,
+               sizeof got);
+    assert_string_equal(got, "3");
+    assert_int_equal(D->current_revision(f->st, &rev), PEDIA_OK);
+    assert_int_equal(rev, 1);
+}
+
 static void
 test_store_sqlite__open_errors(void **state)
 {
@@ -479,6 +550,7 @@ main(void)
         MEM_TEST(test_store_sqlite__sync_state_and_meta),
         FILE_TEST(test_store_sqlite__keys),
         FILE_TEST(test_store_sqlite__reopen_keeps_revision),
+        FILE_TEST(test_store_sqlite__migrate_v2_indexes),
         cmocka_unit_test(test_store_sqlite__open_errors),
         MEM_TEST(test_store_sqlite__memory_shared),
     };

@@ -1,7 +1,9 @@
 /*
  * The SQLite driver's label planning: a common label (>= 2048 rows) is
  * written as a correlated EXISTS probe, a selective one as IN (subquery).
- * Both forms must return exactly the same rows in the same order.
+ * Both forms must return exactly the same rows in the same order. And a
+ * scoped search newest first walks a creation-order index that holds the
+ * scope's columns, in the keyset order (no sort).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,12 +198,77 @@ test_store_sqlite_plan__both_forms_same_rows(void **state)
     assert_string_equal(via_driver, via_in);
 }
 
+/* EXPLAIN QUERY PLAN of sql's text, its lines joined with '|'. */
+static void
+plan_of(sqlite3 *db, const struct pdi_sql *sql, char *out, size_t cap)
+{
+    char text[8192];
+    sqlite3_stmt *s = NULL;
+    size_t n = 0;
+
+    snprintf(text, sizeof text, "EXPLAIN QUERY PLAN %s", sql->text.ptr);
+    assert_int_equal(sqlite3_prepare_v2(db, text, -1, &s, NULL), SQLITE_OK);
+    out[0] = '\0';
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        n += (size_t)snprintf(out + n, cap - n, "%s|",
+                              (const char *)sqlite3_column_text(s, 3));
+        assert_true(n < cap);
+    }
+    sqlite3_finalize(s);
+}
+
+/* Newest first under a grant of namespaces in two clusters, with and
+ * without one cluster named: the index read is the one that carries
+ * cluster and namespace (so rows outside the grant are skipped on the
+ * index entry, R22), and the order needs no sort. */
+static void
+test_store_sqlite_plan__scoped_newest_first_walks_the_index(void **state)
+{
+    struct pdi_sqlite *h = (struct pdi_sqlite *)(void *)st;
+    static const pedia_sys_type types[] = {{"", "v1", "pods"}};
+    static const char *const nss[] = {"default", "kube-system"};
+    static const pedia_sys_scope scopes[] = {{"c1", nss, 2, NULL, NULL},
+                                             {"c2", nss, 1, NULL, NULL}};
+    static const char *const one[] = {"c1"};
+    pedia_sys_sort sorts[] = {{PEDIA_SYS_SORT_CREATED_AT, NULL, 0, true}};
+    pedia_sys_query q = {.version = PEDIA_SYS_STORE_DRIVER_VERSION,
+                         .types = types,
+                         .n_types = 1,
+                         .sorts = sorts,
+                         .n_sorts = 1,
+                         .scopes = scopes,
+                         .n_scopes = 2,
+                         .scoped = true,
+                         .limit = 25};
+    static const char *const want[] = {
+        "pedia_resources_gvr_created_id",
+        "pedia_resources_gvr_cluster_created_id"};
+    char plan[2048];
+
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        struct pdi_sql sql;
+
+        q.clusters = (pedia_sys_strset){one, i ? 1 : 0, false};
+        pdi_sql_init(&sql, &pdi_sql_dialect_sqlite, NULL);
+        assert_int_equal(pdi_sql_build_select(&sql, &q), PEDIA_OK);
+        plan_of(h->db, &sql, plan, sizeof plan);
+        pdi_sql_free(&sql);
+        if (!strstr(plan, want[i]) || strstr(plan, "TEMP B-TREE"))
+            fprintf(stderr, "  plan %d: %s\n", i, plan);
+        assert_non_null(strstr(plan, want[i]));
+        assert_null(strstr(plan, "TEMP B-TREE"));
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_sqlite_plan__common_label_is_probed),
         cmocka_unit_test(test_store_sqlite_plan__both_forms_same_rows),
+        cmocka_unit_test(
+            test_store_sqlite_plan__scoped_newest_first_walks_the_index),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
