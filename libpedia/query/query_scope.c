@@ -78,15 +78,18 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sort the namespaces and free the duplicates. */
+/* Sort the namespaces (unless they are in order already, as grants list
+ * them) and free the duplicates. */
 static void
 sort_unique(struct pdi_strvec *v)
 {
-    size_t k = 0;
+    size_t k = 0, i = 1;
 
-    if (v->n)
+    while (i < v->n && strcmp(v->v[i - 1], v->v[i]) <= 0)
+        i++;
+    if (i < v->n)
         qsort(v->v, v->n, sizeof *v->v, cmp_str);
-    for (size_t i = 0; i < v->n; i++) {
+    for (i = 0; i < v->n; i++) {
         if (k && strcmp(v->v[k - 1], v->v[i]) == 0)
             pdi_free(v->a, v->v[i]);
         else

@@ -128,6 +128,22 @@ scope_str(struct pdi_api_req *rq, const char *s, const char **out)
     return true;
 }
 
+/* Does the last scope list exactly the namespaces ns holds? */
+static bool
+same_as_last(const struct pdi_api_req *rq, const struct pdi_strvec *ns)
+{
+    const pedia_sys_scope *last =
+        rq->n_scopes ? &rq->scopes[rq->n_scopes - 1] : NULL;
+
+    if (!last || last->n_namespaces != ns->n)
+        return false;
+    for (size_t i = 0; i < ns->n; i++) {
+        if (strcmp(last->namespaces[i], ns->v[i]) != 0)
+            return false;
+    }
+    return true;
+}
+
 pedia_err
 pdi_api_req_add_typed_scope(struct pdi_api_req *rq, const char *cluster,
                             const struct pdi_strvec *ns, const char *group,
@@ -150,6 +166,13 @@ pdi_api_req_add_typed_scope(struct pdi_api_req *rq, const char *cluster,
     }
     if (n_ns && !(list = pdi_calloc(rq->a, n_ns, sizeof *list)))
         return pdi_error_oom();
+    if (n_ns && same_as_last(rq, ns)) {
+        /* one policy grants the same namespaces in every cluster: share
+         * the strings the last scope holds */
+        memcpy(list, rq->scopes[rq->n_scopes - 1].namespaces,
+               n_ns * sizeof *list);
+        n_ns = 0;
+    }
     for (size_t i = 0; i < n_ns; i++) {
         if (pdi_strvec_push(&rq->scope_strs, ns->v[i])) {
             pdi_free(rq->a, list);
@@ -157,6 +180,7 @@ pdi_api_req_add_typed_scope(struct pdi_api_req *rq, const char *cluster,
         }
         list[i] = rq->scope_strs.v[rq->scope_strs.n - 1];
     }
+    n_ns = ns ? ns->n : 0;
     if (!scope_str(rq, group, &g) || !scope_str(rq, resource, &r) ||
         pdi_strvec_push(&rq->scope_strs, cluster)) {
         pdi_free(rq->a, list);

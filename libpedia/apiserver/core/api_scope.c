@@ -24,8 +24,29 @@
 struct cgrant {
     const char *cluster;
     bool all;
-    struct pdi_strvec ns; /* when !all */
+    struct pdi_strvec ns;         /* when !all */
+    const struct pdi_strvec *own; /* pediad's grant, not yet copied to ns */
 };
+
+/* The namespaces granted (when !all). */
+static const struct pdi_strvec *
+granted(const struct cgrant *g)
+{
+    return g->own ? g->own : &g->ns;
+}
+
+/* Copy pediad's grant into g->ns before another mode adds to it. */
+static pedia_err
+own_copy(struct cgrant *g)
+{
+    const struct pdi_strvec *l = g->own;
+    pedia_err err = PEDIA_OK;
+
+    g->own = NULL;
+    for (size_t i = 0; !err && l && i < l->n; i++)
+        err = pdi_strvec_push(&g->ns, l->v[i]);
+    return err;
+}
 
 static bool
 scoped_request(const struct pedia_api *api, const struct pdi_api_info *in)
@@ -71,12 +92,13 @@ unite(struct pedia_api *api, const char *scope, const struct pdi_authz_user *u,
             pdi_authz_snap_release(s);
         return PEDIA_OK;
     }
-    if (!ns_scoped || *at->ns || strcmp(at->verb, "get") == 0) {
+    err = own_copy(g);
+    if (!err && (!ns_scoped || *at->ns || strcmp(at->verb, "get") == 0)) {
         /* one decision: a cluster-scoped type, a namespace in the path,
          * or one object by name */
         err = pdi_authz_allowed(&ok, s, u, at, reason, sizeof reason);
         g->all = g->all || ok;
-    } else {
+    } else if (!err) {
         pdi_authz_grant_init(&gr, api->a);
         err = pdi_authz_grant_attrs(&gr, s, u, at);
         if (!err && gr.kind == PDI_AUTHZ_GRANT_ALL)
@@ -114,8 +136,7 @@ from_local(struct pdi_api_req *rq, struct local *loc, bool ns_scoped,
         loc->have[ns_scoped] = !err;
     }
     g->all = l->all;
-    for (size_t i = 0; !err && !g->all && i < l->ns.n; i++)
-        err = pdi_strvec_push(&g->ns, l->ns.v[i]);
+    g->own = g->all ? NULL : &l->ns; /* copied only if a member adds */
     return err;
 }
 
@@ -127,7 +148,7 @@ build_type(struct pdi_api_req *rq, const struct pdi_api_snapshot *snap,
            const struct pdi_authz_user *u, const struct pdi_authz_attrs *at,
            const char *only, bool typed)
 {
-    struct local loc = {{{NULL, false, {0}}, {NULL, false, {0}}},
+    struct local loc = {{{NULL, false, {0}, NULL}, {NULL, false, {0}, NULL}},
                         {false, false}};
     pedia_err err = PEDIA_OK;
 
@@ -135,7 +156,7 @@ build_type(struct pdi_api_req *rq, const struct pdi_api_snapshot *snap,
     pdi_strvec_init(&loc.g[1].ns, rq->a);
     for (size_t i = 0; !err && i < snap->n; i++) {
         const char *c = snap->v[i].name;
-        struct cgrant g = {c, false, {0}};
+        struct cgrant g = {c, false, {0}, NULL};
         bool ns_scoped;
         if (only && strcmp(only, c) != 0)
             continue;
@@ -144,8 +165,8 @@ build_type(struct pdi_api_req *rq, const struct pdi_api_snapshot *snap,
         err = from_local(rq, &loc, ns_scoped, u, at, &g);
         if (!err && (rq->api->authz_modes & PDI_API_AUTHZ_MEMBER))
             err = unite(rq->api, c, u, at, ns_scoped, &g);
-        if (!err && (g.all || g.ns.n > 0))
-            err = pdi_api_req_add_typed_scope(rq, c, g.all ? NULL : &g.ns,
+        if (!err && (g.all || granted(&g)->n > 0))
+            err = pdi_api_req_add_typed_scope(rq, c, g.all ? NULL : granted(&g),
                                               typed ? at->group : NULL,
                                               typed ? at->resource : NULL);
         pdi_strvec_free(&g.ns);
