@@ -14,6 +14,7 @@
  *
  *   bench_scoped_api [--uri URI] [--objects N] [--clusters N]
  *                    [--iterations N] [--no-ingest]
+ *                    [--case TEXT]
  * PEDIA_BENCH_NAMESPACES sets namespaces per cluster (100: half granted).
  */
 #include <pedia/pedia.h>
@@ -29,6 +30,7 @@
 
 struct opts {
     const char *uri;
+    const char *only; /* run the cases whose label holds this */
     long objects;
     int clusters, iterations;
     bool no_ingest;
@@ -123,13 +125,19 @@ setup(pedia_store *st, int clusters)
     }
 }
 
-/* target as admin and as the user, interleaved; both must answer 200. */
+/* target as admin and as the user, interleaved; both must answer 200.
+ * Skipped (0) when --case names another case. */
 static int
-pair(pedia_api *api, const char *label, const char *target, int iters)
+pair(pedia_api *api, const struct opts *op, const char *label,
+     const char *target, int iters)
 {
-    double *v = calloc((size_t)iters * 2, sizeof *v), ms;
+    double *v, ms;
     struct bench_stats s[2];
     int rc = -1;
+
+    if (op->only && !strstr(label, op->only))
+        return 0;
+    v = calloc((size_t)iters * 2, sizeof *v);
 
     for (int i = 0; v && i < iters; i++)
         for (int k = 0; k < 2; k++) {
@@ -180,8 +188,8 @@ pick_pod(pedia_api *api, char *target, size_t cap)
 static void
 parse(int argc, char **argv, struct opts *op)
 {
-    *op = (struct opts){"sqlite:/tmp/pedia-bench-scoped.db", 1000000, 10, 200,
-                        false};
+    *op = (struct opts){
+        "sqlite:/tmp/pedia-bench-scoped.db", NULL, 1000000, 10, 200, false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
         if (!strcmp(a, "--uri"))
@@ -192,12 +200,14 @@ parse(int argc, char **argv, struct opts *op)
             op->clusters = atoi(v), i++;
         else if (!strcmp(a, "--iterations"))
             op->iterations = atoi(v), i++;
+        else if (!strcmp(a, "--case"))
+            op->only = v, i++;
         else if (!strcmp(a, "--no-ingest"))
             op->no_ingest = true;
         else {
             fprintf(stderr, "usage: bench_scoped_api [--uri URI] [--objects "
                             "N] [--clusters N] [--iterations N] "
-                            "[--no-ingest]\n");
+                            "[--no-ingest] [--case TEXT]\n");
             exit(2);
         }
     }
@@ -234,17 +244,17 @@ main(int argc, char **argv)
     printf("admin (system:masters) vs team (50 RoleBindings: 50 namespaces "
            "x %d clusters), %d iterations:\n",
            op.clusters, op.iterations);
-    if (pair(api, "page, default order", ROOT "/api/v1/pods?limit=500",
+    if (pair(api, &op, "page, default order", ROOT "/api/v1/pods?limit=500",
              op.iterations) ||
-        pair(api, "page, newest first",
+        pair(api, &op, "page, newest first",
              ROOT "/api/v1/pods?orderby=created_at%20desc&limit=500",
              op.iterations) ||
-        pair(api, "cluster-03 frontend newest",
+        pair(api, &op, "cluster-03 frontend newest",
              ROOT "/api/v1/pods?clusters=cluster-03&labelSelector=tier%3D"
                   "frontend&orderby=created_at%20desc&limit=500",
              op.iterations) ||
         pick_pod(api, target, sizeof target) ||
-        pair(api, "get by name", target, op.iterations * 5)) {
+        pair(api, &op, "get by name", target, op.iterations * 5)) {
         fprintf(stderr, "failed\n");
         return 1;
     }
