@@ -746,6 +746,47 @@ test_rbac_objects_revocation(void **state)
     world_close(&w);
 }
 
+/* A watch's scopes are the clusters of its start: a cluster registered
+ * later ends the watch (the client lists and watches again, then sees
+ * the new cluster's rows its grant covers). */
+static void
+test_rbac_objects_new_cluster_ends_watch(void **state)
+{
+    struct world w;
+    struct watcher wt;
+    struct reply r;
+    pthread_t th;
+    int64_t t0;
+
+    (void)state;
+    world_open(&w);
+    memset(&wt, 0, sizeof wt);
+    wt.api = w.api;
+    assert_int_equal(call(w.api, &admin, "POST", RB "/namespaces/team-a/roles",
+                          JSON, POD_READER, NULL),
+                     201);
+    assert_int_equal(
+        call(w.api, &admin, "POST", RB "/namespaces/team-a/rolebindings", JSON,
+             binding("alice-reads", "alice", "Role", "pod-reader"), NULL),
+        201);
+    assert_int_equal(pthread_create(&th, NULL, watch_thread, &wt), 0);
+    ts_sleep_ms(500); /* the watch is open (its first events sent) */
+    t0 = ts_now_ms();
+    ts_serve_status(w.env.store, "c3", STATUS_PODS_ROLES);
+    put_pod(w.env.store, "c3", "team-a", "p3");
+    assert_int_equal(pthread_join(th, NULL), 0);
+    print_message("watch ended %lld ms after the new cluster\n",
+                  (long long)(ts_now_ms() - t0));
+    assert_true(wt.ms < 60000);
+    assert_int_equal(wt.r.code, 200);
+    assert_non_null(strstr(wt.r.body, "\"p1\""));
+    assert_int_equal(
+        call(w.api, &alice, "GET", ROOT "/api/v1/pods", NULL, NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"p3\""));
+    assert_null(strstr(r.body, "\"p2\"")); /* team-b of c2 stays hidden */
+    world_close(&w);
+}
+
 int
 main(void)
 {
@@ -756,6 +797,7 @@ main(void)
         cmocka_unit_test(test_rbac_objects_escalation),
         cmocka_unit_test(test_rbac_objects_not_a_member),
         cmocka_unit_test(test_rbac_objects_revocation),
+        cmocka_unit_test(test_rbac_objects_new_cluster_ends_watch),
         cmocka_unit_test(test_rbac_objects_access_reviews),
         cmocka_unit_test(test_rbac_objects_impersonation),
         cmocka_unit_test(test_rbac_objects_collections),

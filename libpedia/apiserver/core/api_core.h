@@ -350,6 +350,9 @@ struct pdi_api_snapshot {
     size_t n_all;
     int64_t taken_ms;
     unsigned refs;
+    /* the clusters and whether each type is namespaced: what scopes are
+     * built from (a change makes watches ask again, api_recheck.c) */
+    uint64_t scope_fp;
 };
 
 struct pdi_api_metrics; /* api_metrics.c */
@@ -563,8 +566,10 @@ struct pedia_api {
      * request; cv (monotonic clock) wakes it early to stop. */
     pthread_cond_t cv;
     pthread_t refresher;
-    bool refresher_on, refresher_stop; /* guarded by mu */
-    atomic_uint_fast64_t snapshots;    /* taken so far (tests, debugging) */
+    bool refresher_on, refresher_stop;  /* guarded by mu */
+    atomic_uint_fast64_t snapshots;     /* taken so far (tests, debugging) */
+    atomic_uint_fast64_t scope_changes; /* snapshots installed whose
+                                         * scope_fp differs */
     volatile int shutdown;
     struct pdi_api_metrics *metrics;
     /* set at create or by pdi_api_set_authz_modes before serving */
@@ -624,7 +629,8 @@ void pdi_api_policies_stop(struct pedia_api *api);
  * NULL when the scope has no RBAC object (or policies are not started). */
 struct pdi_authz_snap *pdi_api_policy_snapshot(struct pedia_api *api,
                                                const char *scope);
-/* Grows whenever any scope published a change. */
+/* Grows whenever any scope published a change, or the clusters (and
+ * their types) scopes are built from changed (api_snapshot.c). */
 uint64_t pdi_api_policies_generation(struct pedia_api *api);
 /* Wait (at most timeout_ms) until the policies have applied the RBAC
  * changes up to revision rev: a write through pediad's RBAC API answers

@@ -486,5 +486,7 @@ pdi_api_policies_wait(struct pedia_api *api, int64_t rev, int timeout_ms)
 uint64_t
 pdi_api_policies_generation(struct pedia_api *api)
 {
-    return api->policies ? atomic_load(&api->policies->generation) : 0;
+    /* the clusters are part of what a scoped request was allowed */
+    return (api->policies ? atomic_load(&api->policies->generation) : 0) +
+           atomic_load(&api->scope_changes);
 }

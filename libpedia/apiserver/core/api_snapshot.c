@@ -236,6 +236,25 @@ unique_types(const struct pdi_api_cluster *v, size_t n,
     return PEDIA_OK;
 }
 
+/* What authorization scopes depend on: each cluster's name and its types
+ * with whether they are namespaced (api_scope.c). */
+static uint64_t
+scope_fingerprint(const struct pdi_api_snapshot *s)
+{
+    uint64_t h = PDI_FNV1A_INIT;
+
+    for (size_t i = 0; i < s->n; i++) {
+        h = pdi_fnv1a(h, s->v[i].name, strlen(s->v[i].name) + 1);
+        for (size_t k = 0; k < s->v[i].n_types; k++) {
+            const struct pdi_api_type *t = &s->v[i].types[k];
+            h = pdi_fnv1a(h, t->group, strlen(t->group) + 1);
+            h = pdi_fnv1a(h, t->resource, strlen(t->resource) + 1);
+            h = pdi_fnv1a(h, t->namespaced ? "n" : "c", 1);
+        }
+    }
+    return h;
+}
+
 static pedia_err
 build_scopes(struct pdi_api_snapshot *s, const struct pdi_alloc *a)
 {
@@ -243,6 +262,7 @@ build_scopes(struct pdi_api_snapshot *s, const struct pdi_alloc *a)
 
     for (size_t i = 0; !err && i < s->n; i++)
         err = unique_types(&s->v[i], 1, a, &s->v[i].scope, &s->v[i].n_scope);
+    s->scope_fp = scope_fingerprint(s);
     return err;
 }
 
@@ -277,11 +297,20 @@ install(struct pedia_api *api, struct pdi_api_snapshot *s)
 {
     struct pdi_api_snapshot *old;
 
+    bool changed;
+
     pthread_mutex_lock(&api->mu);
     old = api->snap;
     api->snap = s;
+    changed = old && old->scope_fp != s->scope_fp;
+    if (changed)
+        atomic_fetch_add(&api->scope_changes, 1);
     pthread_mutex_unlock(&api->mu);
     pdi_api_snapshot_release(api, old);
+    /* a cluster came or went: scoped watches ask again (a watch's scopes
+     * were fixed when it started, so it would not see a new cluster) */
+    if (changed && api->policies_changed)
+        api->policies_changed(api);
 }
 
 static bool
