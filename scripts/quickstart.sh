@@ -141,14 +141,37 @@ else
   start_member cluster-2 160 2; members+=(cluster-2)
 fi
 
-echo "==> starting pediad (embedded SQLite store, TLS, generated admin token)"
+# Two users, each with a generated bearer token (kube's --token-auth-file
+# format): the admin (group system:masters may do everything) and team-a,
+# who may do nothing until granted. pediad writes the clusters and contexts
+# to $kc (and rewrites it as members come and go); the credentials live in
+# their own file, listed first in KUBECONFIG so that kubectl takes the
+# users from it.
+echo "==> starting pediad (embedded SQLite store, TLS, two users with generated tokens)"
 kc="$work/kubeconfig"
+creds="$work/credentials.kubeconfig"
+admin_token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+team_token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+(umask 077
+ printf '%s,pediad-admin,pediad-admin,"system:masters"\n%s,team-a,team-a\n' \
+   "$admin_token" "$team_token" > "$work/tokens.csv"
+ cat > "$creds" <<EOF
+apiVersion: v1
+kind: Config
+users:
+- name: pediad-admin
+  user: {token: $admin_token}
+- name: team-a
+  user: {token: $team_token}
+EOF
+)
 "$build/pediad/pediad" --state-dir "$work/state" --listen 127.0.0.1:0 \
+  --token-auth-file "$work/tokens.csv" \
   --kubeconfig-out "$kc" > "$work/pediad.out" 2> "$work/pediad.log" &
 pids+=($!)
 url=$(wait_line "$work/pediad.out" '^pediad: serving on' | awk '{print $4}')
 echo "    $url"
-export KUBECONFIG=$kc
+export KUBECONFIG=$creds:$kc
 
 run() {
   printf '\n$ %s\n' "$*"
@@ -208,23 +231,25 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
 EOF
 echo "==> a limited user: team-a may read namespace $ns of every cluster"
 run kubectl apply -f "$work/team-a.yaml"
-echo; echo "==> the same search as the admin and as team-a (kubectl --as: the admin acts as the user)"
+echo; echo "==> the same search as the admin and as team-a (its own token: kubectl --user team-a)"
 run kubectl --cluster clusterpedia get deployments -A --chunk-size=10
-run kubectl --as team-a --cluster clusterpedia get deployments -A --chunk-size=10
-run kubectl --as team-a --cluster clusterpedia auth can-i list pods -n kube-system || true
+run kubectl --user team-a --cluster clusterpedia get deployments -A --chunk-size=10
+run kubectl --user team-a --cluster clusterpedia auth whoami
+run kubectl --user team-a --cluster clusterpedia auth can-i list pods -n kube-system || true
 echo
 
 cat <<MSG
 
-pediad is serving on $url; its kubeconfig is $kc.
+pediad is serving on $url; its kubeconfig is $kc, the two users'
+credentials are in $creds.
 Keep exploring (in another shell):
-  export KUBECONFIG=$kc
+  export KUBECONFIG=$creds:$kc
   kubectl get pediaclusters
   kubectl --cluster clusterpedia get pods -A -l 'search.clusterpedia.io/clusters in ($(IFS=,; echo "${members[*]}"))'
   kubectl --cluster clusterpedia get deployments -A -o wide
   kubectl --cluster ${members[0]} api-resources
   kubectl --cluster clusterpedia get pods -A -w
-  kubectl --as team-a --cluster clusterpedia get pods -A     # what team-a sees
+  kubectl --user team-a --cluster clusterpedia get pods -A   # what team-a sees
 Logs: $work/pediad.log
 MSG
 if [ "$interactive" = 1 ]; then

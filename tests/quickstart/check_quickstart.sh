@@ -27,10 +27,11 @@ expect '^cluster-1 +[a-z]+-0-[a-z0-9]+-[a-z0-9]+ +1/1 +Running' "pods of one clu
 expect '"kind":"DeploymentList"' "the URL form"
 expect 'rolebinding.rbac.authorization.k8s.io/team-a-reads created' "team-a's binding applied"
 expect '^no$' "team-a may not list kube-system pods"
+expect '^Username +team-a' "team-a authenticates with its own token (auth whoami)"
 expect 'export KUBECONFIG=' "how to keep exploring"
 # team-a's deployments: one namespace only, of both clusters; the admin's
 # search of the same command shows more namespaces.
-teama=$(awk '/--as team-a --cluster clusterpedia get deployments/{f=1;next} /^\$ /{f=0} f && $2 ~ /^cluster-/ {print $1}' "$out" | sort -u)
+teama=$(awk '/--user team-a --cluster clusterpedia get deployments/{f=1;next} /^\$ /{f=0} f && $2 ~ /^cluster-/ {print $1}' "$out" | sort -u)
 admin=$(awk '/^\$ kubectl --cluster clusterpedia get deployments -A --chunk-size=10/{f=1;next} /^\$ /{f=0} f && $2 ~ /^cluster-/ {print $1}' "$out" | sort -u)
 if [ -z "$teama" ] || [ "$(wc -l <<<"$teama")" -ne 1 ]; then
   echo "FAIL: team-a should see one namespace, saw: $teama"; fail=1
