@@ -696,6 +696,13 @@ def test_webhook(tmp):
                   spec["resource"] == "resources" and
                   spec["name"] == "clusters" and spec["subresource"] == "c1"
                   and spec["verb"] == "get", f"outer attributes: {spec}")
+            # the host's denial below a search root says why, as at the root
+            code, body = curl(s.url + "/apis/clusterpedia.io/v1beta1/"
+                              "resources/clusters/c1/api/v1/pods", s.ca(),
+                              token="tok-banned")
+            check(code == 403 and 'cannot list resource \\"pods\\"' in body
+                  and "at the cluster scope: by the test's host" in body,
+                  f"denied below a search root: {code} {body}")
             code, _ = curl(s.url + "/metrics", s.ca(), token="tok-hooked")
             check(code == 200, f"hooked /metrics: {code}")
             # a webhook cannot list rules: a rules review says so
