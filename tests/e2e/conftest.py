@@ -200,11 +200,17 @@ class Kubesim:
 # ---------------------------------------------------------------- pediad
 
 class Pediad:
-    def __init__(self, binary, workdir):
+    """One pediad process. name keeps the files of several apart (state
+    dir NAME-state, kubeconfig home/NAME.kubeconfig, logs NAME.N.out/err);
+    args are extra flags (e.g. another --authorization-mode)."""
+
+    def __init__(self, binary, workdir, name="pediad", args=()):
         self.binary = binary
         self.workdir = workdir
-        self.state = os.path.join(workdir, "pediad-state")
-        self.kubeconfig = os.path.join(workdir, "home", "pediad.kubeconfig")
+        self.name = name
+        self.args = list(args)
+        self.state = os.path.join(workdir, f"{name}-state")
+        self.kubeconfig = os.path.join(workdir, "home", f"{name}.kubeconfig")
         self.proc = None
         self.port = 0
         self.url = None
@@ -213,12 +219,14 @@ class Pediad:
     def start(self, port=None):
         port = self.port if port is None else port
         self.starts += 1
-        self.out = os.path.join(self.workdir, f"pediad.{self.starts}.out")
-        self.err = os.path.join(self.workdir, f"pediad.{self.starts}.err")
+        self.out = os.path.join(self.workdir,
+                                f"{self.name}.{self.starts}.out")
+        self.err = os.path.join(self.workdir,
+                                f"{self.name}.{self.starts}.err")
         self.proc = spawn([self.binary, "--listen", f"127.0.0.1:{port}",
                            "--state-dir", self.state, "--kubeconfig-out",
-                           self.kubeconfig, "--log-level", "debug"],
-                          self.out, self.err)
+                           self.kubeconfig, "--log-level", "debug",
+                           *self.args], self.out, self.err)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             m = PEDIAD_RE.search(read(self.out))
@@ -228,7 +236,7 @@ class Pediad:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 kill_proc(self.proc)
                 raise RuntimeError(
-                    f"pediad did not print its URL (exit "
+                    f"{self.name} did not print its URL (exit "
                     f"{self.proc.returncode}):\n{short(read(self.err), 4000)}")
             time.sleep(0.05)
         self.host = "127.0.0.1"
@@ -236,7 +244,7 @@ class Pediad:
         # (README); wait a little in case it is not.
         wait_until(lambda: os.path.exists(self.kubeconfig), 10,
                    what="kubeconfig-out")
-        log(f"[pediad] serving on {self.url} (start #{self.starts})")
+        log(f"[{self.name}] serving on {self.url} (start #{self.starts})")
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         """Stops pediad; returns (exit code, seconds taken)."""
@@ -468,23 +476,25 @@ class World:
 
     # -- members
     def start_members(self):
+        # Every member serves rbac.authorization.k8s.io (empty until a test
+        # writes some): its own RBAC, which pediad's MemberRBAC mode syncs.
         # c1: TLS + bearer token, apiserver/caData/tokenData.
         c1 = Kubesim(self.kubesim_bin, self.workdir, "c1",
                      ["--generate-pods", "40", "--namespaces", "4",
                       "--seed", "11", "--token", "tok-c1-secret",
-                      "--bookmark-ms", "1000"])
+                      "--bookmark-ms", "1000", "--rbac"])
         c1.token = "tok-c1-secret"
         self.members["c1"] = c1
         # c2: TLS + client certificate (certData/keyData).
         c2 = Kubesim(self.kubesim_bin, self.workdir, "c2",
                      ["--generate-pods", "30", "--namespaces", "3",
-                      "--seed", "22", "--bookmark-ms", "1000"])
+                      "--seed", "22", "--bookmark-ms", "1000", "--rbac"])
         self.members["c2"] = c2
         # c3: TLS + token given as a whole kubeconfig (spec.kubeconfig).
         c3 = Kubesim(self.kubesim_bin, self.workdir, "c3",
                      ["--generate-pods", "25", "--namespaces", "3",
                       "--seed", "33", "--token", "tok-c3-secret",
-                      "--bookmark-ms", "1000"])
+                      "--bookmark-ms", "1000", "--rbac"])
         c3.token = "tok-c3-secret"
         self.members["c3"] = c3
         # Workloads a user expects in kube-system / default.
@@ -523,21 +533,24 @@ class World:
             "current-context: member\n")
         return head + f"  kubeconfig: {b64(kc)}\n" + SYNC_C3
 
-    def write_manifests(self):
-        for name in self.members:
-            with open(os.path.join(self.manifest_dir, f"{name}.yaml"),
-                      "w") as f:
+    def write_manifests(self, names=None, directory=None):
+        """Writes the PediaCluster manifests of names (default: every
+        member) into directory (default: the manifest dir); returns it."""
+        directory = directory or self.manifest_dir
+        os.makedirs(directory, exist_ok=True)
+        for name in names or self.members:
+            with open(os.path.join(directory, f"{name}.yaml"), "w") as f:
                 f.write(self.manifest(name))
-        return self.manifest_dir
+        return directory
 
     # -- pediad
     def kubectl(self):
         return Kubectl(self.pediad.kubeconfig, self.home)
 
-    def kubeconfig_servers(self):
+    def kubeconfig_servers(self, pediad=None):
         """{cluster name: server} of pediad's --kubeconfig-out file."""
         try:
-            text = read(self.pediad.kubeconfig)
+            text = read((pediad or self.pediad).kubeconfig)
         except OSError:
             return {}
         import yaml
@@ -548,11 +561,11 @@ class World:
         return {c["name"]: c["cluster"]["server"]
                 for c in cfg.get("clusters") or []}
 
-    def wait_kubeconfig(self, timeout=10):
+    def wait_kubeconfig(self, timeout=10, pediad=None):
         """Waits (bounded) until the kubeconfig names every active member;
         callers that depend on it assert themselves."""
         return wait_until(lambda: set(self.active()) <=
-                          set(self.kubeconfig_servers()), timeout,
+                          set(self.kubeconfig_servers(pediad)), timeout,
                           interval=0.25, what="kubeconfig lists members")
 
     def active(self):
@@ -570,22 +583,62 @@ class World:
                 out.add((cname, ns, name))
         return out
 
-    def served(self, group, resource, cluster=None):
-        """{(cluster, ns, name)} as pediad's API lists it."""
+    def served(self, group, resource, cluster=None, pediad=None):
+        """{(cluster, ns, name)} as pediad's API lists it (to the admin)."""
         path = RES + (f"/clusters/{cluster}" if cluster else "") + \
             gv_path(group, resource)
-        items, _ = self.pediad.list_all(path, limit=500)
+        items, _ = (pediad or self.pediad).list_all(path, limit=500)
         return {item_key(i) for i in items}
 
-    def synced(self):
+    def synced(self, pediad=None):
         """True when pediad serves exactly the members' truth."""
         for g, r in CHECKED:
             try:
-                if self.served(g, r) != self.truth(g, r):
+                if self.served(g, r, pediad=pediad) != self.truth(g, r):
                     return False
             except AssertionError:
                 return False
         return True
+
+    def sync_diff(self, pediad=None):
+        """What pediad serves unlike the members, for a failure message."""
+        diff = []
+        for g, res in CHECKED:
+            try:
+                s, t = self.served(g, res, pediad=pediad), self.truth(g, res)
+            except AssertionError as e:
+                diff.append(f"{res}: {e}")
+                continue
+            if s != t:
+                diff.append(f"{res}: missing {sorted(t - s)[:5]} "
+                            f"({len(t - s)}), extra {sorted(s - t)[:5]} "
+                            f"({len(s - t)})")
+        return "\n".join(diff)
+
+    def start_pediad(self, name, *args):
+        """Another pediad over the same members (e.g. another
+        --authorization-mode): its own state dir, store and kubeconfig,
+        the PediaClusters of the active members (those test_5 did not
+        delete) applied with kubectl; returns
+        (Pediad, Kubectl) once it serves the members' truth and its
+        kubeconfig has a cluster per member (`--cluster c1`). The caller
+        stops it (Pediad.stop); the session's finalizer kills it
+        anyway."""
+        p = Pediad(self.pediad.binary, self.workdir, name, args)
+        p.start(0)
+        kc = Kubectl(p.kubeconfig, self.home)
+        kc.ok("apply", "-f", self.write_manifests(
+            sorted(self.active()),
+            os.path.join(self.workdir, f"{name}-manifests")))
+        if not wait_until(lambda: self.synced(p), SYNC_TIMEOUT, interval=0.5,
+                          what=f"{name} serves the members' truth"):
+            pytest.fail(f"{name} did not sync the members in "
+                        f"{SYNC_TIMEOUT}s:\n{self.sync_diff(p)}\n" +
+                        short(p.stderr()[-3000:], 3000))
+        assert self.wait_kubeconfig(pediad=p), \
+            f"{name}'s kubeconfig does not list the members: " \
+            f"{self.kubeconfig_servers(p)}"
+        return p, kc
 
 
 def item_key(obj):
@@ -644,19 +697,8 @@ def world(request):
     ok = wait_until(w.synced, SYNC_TIMEOUT, interval=0.5,
                     what="pediad serves the members' truth")
     if not ok:
-        diff = []
-        for g, res in CHECKED:
-            try:
-                s, t = w.served(g, res), w.truth(g, res)
-            except AssertionError as e:
-                diff.append(f"{res}: {e}")
-                continue
-            if s != t:
-                diff.append(f"{res}: missing {sorted(t - s)[:5]} "
-                            f"({len(t - s)}), extra {sorted(s - t)[:5]} "
-                            f"({len(s - t)})")
         pytest.fail(f"pediad did not sync the 3 members in {SYNC_TIMEOUT}s:"
-                    f"\n" + "\n".join(diff) + "\n" +
+                    f"\n{w.sync_diff()}\n" +
                     short(w.pediad.stderr()[-3000:], 3000))
     return w
 

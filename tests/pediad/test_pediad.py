@@ -23,6 +23,8 @@ import tempfile
 import time
 import warnings
 
+from sar_server import SarServer
+
 SKIP = 77
 CURL = shutil.which("curl") or "/usr/bin/curl"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -647,55 +649,6 @@ spec:
 """
 
 
-class SarServer:
-    """A host kube-apiserver's SubjectAccessReview endpoint on 127.0.0.1
-    (plain HTTP, a bearer token): allows the user "hooked", explicitly
-    denies "banned", has no opinion about anyone else; keeps every review
-    it got."""
-
-    def __init__(self, token):
-        import http.server
-        import threading
-        outer = self
-        self.reviews = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(
-                    int(self.headers["Content-Length"])))
-                ok = (self.path == "/apis/authorization.k8s.io/v1/"
-                      "subjectaccessreviews" and
-                      self.headers.get("Authorization") == f"Bearer {token}")
-                if not ok:
-                    self.send_response(401)
-                    self.end_headers()
-                    return
-                outer.reviews.append(body["spec"])
-                user = body["spec"].get("user")
-                body["status"] = {"allowed": user == "hooked",
-                                  "denied": user == "banned",
-                                  "reason": "by the test's host"}
-                out = json.dumps(body).encode()
-                self.send_response(201)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 WEBHOOK_TOKENS = """\
 tok-hooked,hooked,uid-h,dev
 tok-banned,banned,uid-b,system:masters-not
@@ -709,20 +662,8 @@ def test_webhook(tmp):
     (outer ones below a search root), cached; bad flags refused."""
     sar = SarServer("sar-s3cret")
     try:
-        kc = write(os.path.join(tmp, "authz.kubeconfig"), f"""\
-apiVersion: v1
-kind: Config
-clusters:
-- name: host
-  cluster: {{server: "http://127.0.0.1:{sar.port}"}}
-users:
-- name: pediad
-  user: {{token: sar-s3cret}}
-contexts:
-- name: host
-  context: {{cluster: host, user: pediad}}
-current-context: host
-""")
+        kc = write(os.path.join(tmp, "authz.kubeconfig"),
+                   sar.kubeconfig("sar-s3cret"))
         tf = write(os.path.join(tmp, "tokens.csv"), WEBHOOK_TOKENS)
         with Server(tmp, "--token-auth-file", tf, "--authorization-mode",
                     "RBAC,Webhook", "--authorization-kubeconfig", kc,
@@ -755,6 +696,13 @@ current-context: host
                   spec["resource"] == "resources" and
                   spec["name"] == "clusters" and spec["subresource"] == "c1"
                   and spec["verb"] == "get", f"outer attributes: {spec}")
+            # the host's denial below a search root says why, as at the root
+            code, body = curl(s.url + "/apis/clusterpedia.io/v1beta1/"
+                              "resources/clusters/c1/api/v1/pods", s.ca(),
+                              token="tok-banned")
+            check(code == 403 and 'cannot list resource \\"pods\\"' in body
+                  and "at the cluster scope: by the test's host" in body,
+                  f"denied below a search root: {code} {body}")
             code, _ = curl(s.url + "/metrics", s.ca(), token="tok-hooked")
             check(code == 200, f"hooked /metrics: {code}")
             # a webhook cannot list rules: a rules review says so

@@ -104,12 +104,13 @@ pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r)
     rq->policy_gen = pdi_api_policies_generation(api);
     /* RBAC below a search root: get, list and watch see what the user
      * may see (api_scope.c) instead of all or nothing */
-    switch (api->authorize == pdi_api_rbac_authorize ? pdi_api_rbac_scope(rq)
-                                                     : PDI_API_NOT_SCOPED) {
+    switch (api->authorize == pdi_api_rbac_authorize
+                ? pdi_api_rbac_scope(rq, reason, sizeof reason)
+                : PDI_API_NOT_SCOPED) {
     case PDI_API_VISIBLE:
         return true;
     case PDI_API_NOTHING:
-        deny(rq, r, "");
+        deny(rq, r, reason);
         return false;
     case PDI_API_SCOPE_FAILED:
         pdi_api_error(r, 500, NULL, "authorization failed: %s",

@@ -545,8 +545,10 @@ pedia_err pdi_api_scope_members(struct pdi_api_req *rq);
 /* Authorize with `modes` (before the first request): starts the policies
  * (api_policy.c) when a mode needs them. */
 pedia_err pdi_api_set_authz_modes(struct pedia_api *api, unsigned modes);
-/* The scoping step of that authorizer for rq (api_scope.c). */
-enum pdi_api_scoping pdi_api_rbac_scope(struct pdi_api_req *rq);
+/* The scoping step of that authorizer for rq (api_scope.c); reason: the
+ * Webhook's when it was asked (a NOTHING it denied says why), else "". */
+enum pdi_api_scoping pdi_api_rbac_scope(struct pdi_api_req *rq, char *reason,
+                                        size_t cap);
 /* The authorizer pdi_api_set_authz_modes installs (payload: the API). */
 enum pdi_api_decision pdi_api_rbac_authorize(void *payload,
                                              const pedia_api_user *user,

@@ -153,20 +153,21 @@ pdi_api_rbac_authorize(void *payload, const pedia_api_user *user,
 }
 
 enum pdi_api_scoping
-pdi_api_rbac_scope(struct pdi_api_req *rq)
+pdi_api_rbac_scope(struct pdi_api_req *rq, char *reason, size_t cap)
 {
     struct ask q;
-    char reason[8];
     enum pdi_api_scoping sc;
 
+    if (cap)
+        reason[0] = '\0';
     ask_init(&q, rq->in->user, &rq->info);
     sc = pdi_api_scope_request(rq, &q.who.u, &q.at);
     /* nothing visible through RBAC: the Webhook may still let it through,
      * as a gate (then the request sees what it asks for) */
     if (sc == PDI_API_NOTHING &&
         (rq->api->authz_modes & PDI_API_AUTHZ_WEBHOOK) &&
-        pdi_api_webhook_decide(rq->api, rq->in->user, &rq->info, reason,
-                               sizeof reason) == PDI_API_WH_ALLOW) {
+        pdi_api_webhook_decide(rq->api, rq->in->user, &rq->info, reason, cap) ==
+            PDI_API_WH_ALLOW) {
         rq->scoped = rq->authz_scoped = false;
         return PDI_API_NOT_SCOPED;
     }

@@ -56,7 +56,7 @@ pdi_api_decide(struct pedia_api *api, const struct pdi_alloc *a,
     rq.in = &in;
     q->reason[0] = '\0';
     if (api->authorize == pdi_api_rbac_authorize)
-        sc = pdi_api_rbac_scope(&rq);
+        sc = pdi_api_rbac_scope(&rq, q->reason, sizeof q->reason);
     if (sc == PDI_API_NOT_SCOPED)
         ok = api->authorize(api->authorize_payload, q->user, q->info, q->reason,
                             sizeof q->reason) == PDI_API_ALLOW;
