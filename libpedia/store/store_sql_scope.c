@@ -78,9 +78,10 @@ struct group {
     const char *grp, *resource; /* NULL: every type of the search */
     const char **clusters;      /* C */
     const char **all;           /* A */
-    struct pair *pairs;         /* P */
+    struct pair *pairs;         /* P (not built for a grid: group_fill_grid) */
     const char **nss;           /* N */
     size_t n_clusters, n_all, n_pairs, n_nss;
+    bool grid; /* group_fill_grid: pairs[] not built */
 };
 
 static void
@@ -251,11 +252,42 @@ group_free(const struct pdi_sql *s, struct group *g)
     memset(g, 0, sizeof *g);
 }
 
+/* The usual grant, pediad's own policy: every cluster once, each with the
+ * same sorted namespaces. Then C and N are the scopes' clusters and that
+ * list, P = C x N is exact and never written, so it is not built (n_pairs
+ * only counts it). False when v is anything else. */
+static bool
+group_fill_grid(struct group *g, const struct ref *v, size_t n)
+{
+    const pedia_sys_scope *first = v[0].sc;
+
+    for (size_t k = 1; k < first->n_namespaces; k++) {
+        if (strcmp(first->namespaces[k - 1], first->namespaces[k]) >= 0)
+            return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const pedia_sys_scope *sc = v[i].sc;
+        if (!sc->n_namespaces || !same_namespaces(first, sc) ||
+            (i && strcmp(v[i - 1].sc->cluster, sc->cluster) >= 0))
+            return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        g->clusters[g->n_clusters++] = v[i].sc->cluster;
+    for (size_t k = 0; k < first->n_namespaces; k++)
+        g->nss[g->n_nss++] = first->namespaces[k];
+    g->n_pairs = n * first->n_namespaces; /* fits: the arrays were sized */
+    g->grid = true;
+    return true;
+}
+
 /* Fill the sets of the n scopes v[0..n) (one type). */
 static void
 group_fill(struct group *g, const struct ref *v, size_t n)
 {
     const pedia_sys_scope *last = NULL;
+
+    if (group_fill_grid(g, v, n))
+        return;
 
     for (size_t i = 0; i < n; i++) {
         if (!v[i].sc->n_namespaces)
@@ -390,22 +422,13 @@ set_clean(const char *v)
     return !strchr(v, PDI_SQL_SET_SEP) && !strchr(v, PDI_SQL_SET_PAIR);
 }
 
-/* `pedia_in(<set>, col)` when the driver asked for sets and every value
- * can be an element (store_sqlite_set.c); *done false otherwise. */
+/* `pedia_in(<set>, col)` (store_sqlite_set.c); every value set_clean. */
 static pedia_err
-in_set(struct pdi_sql *s, const char *col, const char *const *v, size_t n,
-       bool *done)
+in_set(struct pdi_sql *s, const char *col, const char *const *v, size_t n)
 {
     struct pdi_buf b;
     pedia_err rc;
 
-    *done = false;
-    for (size_t i = 0; s->scope_sets && i < n; i++) {
-        if (!set_clean(v[i]))
-            return PEDIA_OK;
-    }
-    if (!s->scope_sets)
-        return PEDIA_OK;
     pdi_buf_init(&b, s->a);
     for (size_t i = 0; i < n; i++) {
         if (i)
@@ -416,25 +439,16 @@ in_set(struct pdi_sql *s, const char *col, const char *const *v, size_t n,
     rc = bind_built(s, &b);
     pdi_buf_printf(&s->text, ", %s)", col);
     pdi_buf_free(&b);
-    *done = true;
     return rc;
 }
 
 /* `pedia_in(<set of pairs>, al.cluster, al.namespace)`, as in_set. */
 static pedia_err
-in_pair_set(struct pdi_sql *s, const char *al, const struct pair *v, size_t n,
-            bool *done)
+in_pair_set(struct pdi_sql *s, const char *al, const struct pair *v, size_t n)
 {
     struct pdi_buf b;
     pedia_err rc;
 
-    *done = false;
-    for (size_t i = 0; s->scope_sets && i < n; i++) {
-        if (!set_clean(v[i].cluster) || !set_clean(v[i].ns))
-            return PEDIA_OK;
-    }
-    if (!s->scope_sets)
-        return PEDIA_OK;
     pdi_buf_init(&b, s->a);
     for (size_t i = 0; i < n; i++) {
         if (i)
@@ -447,8 +461,28 @@ in_pair_set(struct pdi_sql *s, const char *al, const struct pair *v, size_t n,
     rc = bind_built(s, &b);
     pdi_buf_printf(&s->text, ", %s.cluster, %s.namespace)", al, al);
     pdi_buf_free(&b);
-    *done = true;
     return rc;
+}
+
+/* Can g be written as sets: asked for, and no value holds a separator? */
+static bool
+group_sets(const struct pdi_sql *s, const struct group *g)
+{
+    if (!s->scope_sets)
+        return false;
+    for (size_t i = 0; i < g->n_all; i++) {
+        if (!set_clean(g->all[i]))
+            return false;
+    }
+    for (size_t i = 0; i < g->n_clusters; i++) {
+        if (!set_clean(g->clusters[i]))
+            return false;
+    }
+    for (size_t i = 0; i < g->n_nss; i++) {
+        if (!set_clean(g->nss[i]))
+            return false;
+    }
+    return true; /* pairs are made of C and N */
 }
 
 /* `col IN (<v>)`: one placeholder per value; or one list parameter:
@@ -460,11 +494,8 @@ in_list(struct pdi_sql *s, const char *col, const char *const *v, size_t n,
         bool lists)
 {
     struct pdi_buf b;
-    bool done;
-    pedia_err rc = in_set(s, col, v, n, &done);
+    pedia_err rc = PEDIA_OK;
 
-    if (rc || done)
-        return rc;
     if (!lists) {
         pdi_buf_printf(&s->text, "%s IN (", col);
         for (size_t i = 0; i < n && !rc; i++) {
@@ -547,11 +578,8 @@ in_pairs(struct pdi_sql *s, const char *al, const struct pair *v, size_t n,
          bool lists)
 {
     struct pdi_buf b;
-    bool done;
-    pedia_err rc = in_pair_set(s, al, v, n, &done);
+    pedia_err rc = PEDIA_OK;
 
-    if (rc || done)
-        return rc;
     if (s->d->lists_array && keys_exact(v, n))
         return in_keys(s, al, v, n, lists);
     pdi_buf_printf(&s->text, "(%s.cluster, %s.namespace) IN (", al, al);
@@ -604,6 +632,53 @@ cross(const struct group *g, bool *use_nss, bool *exact)
     *exact = *use_nss && prod == g->n_pairs;
 }
 
+/* "<al>.grp = ? AND <al>.resource = ? AND " for a typed group. */
+static pedia_err
+emit_type(struct pdi_sql *s, const struct group *g, const char *al)
+{
+    pedia_err rc;
+
+    if (!g->grp)
+        return PEDIA_OK;
+    pdi_buf_printf(&s->text, "%s.grp = ", al);
+    rc = pdi_sql_param_text(s, g->grp);
+    pdi_buf_printf(&s->text, " AND %s.resource = ", al);
+    rc = rc ? rc : pdi_sql_param_text(s, g->resource);
+    puts_sql(s, " AND ");
+    return rc;
+}
+
+/* The group as sets: `[type AND] C AND N` when that is exact (C x N = P),
+ * else `[type AND] (A OR P)` (both exact alone; P one lookup per row). */
+static pedia_err
+emit_group_sets(struct pdi_sql *s, const struct group *g, const char *al)
+{
+    char cl[32], ns[32];
+    bool use_nss, exact;
+    pedia_err rc;
+
+    snprintf(cl, sizeof cl, "%s.cluster", al);
+    snprintf(ns, sizeof ns, "%s.namespace", al);
+    puts_sql(s, "(");
+    rc = emit_type(s, g, al);
+    cross(g, &use_nss, &exact);
+    if (!rc && exact) { /* C x N = P: two small sets beat one of P */
+        rc = in_set(s, cl, g->clusters, g->n_clusters);
+        puts_sql(s, " AND ");
+        rc = rc ? rc : in_set(s, ns, g->nss, g->n_nss);
+        puts_sql(s, ")");
+        return rc;
+    }
+    puts_sql(s, g->n_all && g->n_pairs ? "(" : "");
+    if (!rc && g->n_all)
+        rc = in_set(s, cl, g->all, g->n_all);
+    puts_sql(s, g->n_all && g->n_pairs ? " OR " : "");
+    if (!rc && g->n_pairs)
+        rc = in_pair_set(s, al, g->pairs, g->n_pairs);
+    puts_sql(s, g->n_all && g->n_pairs ? "))" : ")");
+    return rc;
+}
+
 /* The condition of one group, on table alias `al`, in parentheses. */
 static pedia_err
 emit_group(struct pdi_sql *s, const struct group *g, const char *al)
@@ -613,17 +688,13 @@ emit_group(struct pdi_sql *s, const struct group *g, const char *al)
     char cl[32], ns[32];
     pedia_err rc = PEDIA_OK;
 
+    if (group_sets(s, g))
+        return emit_group_sets(s, g, al);
     snprintf(cl, sizeof cl, "%s.cluster", al);
     snprintf(ns, sizeof ns, "%s.namespace", al);
     cross(g, &use_nss, &exact);
     puts_sql(s, "(");
-    if (g->grp) {
-        pdi_buf_printf(&s->text, "%s.grp = ", al);
-        rc = pdi_sql_param_text(s, g->grp);
-        pdi_buf_printf(&s->text, " AND %s.resource = ", al);
-        rc = rc ? rc : pdi_sql_param_text(s, g->resource);
-        puts_sql(s, " AND ");
-    }
+    rc = emit_type(s, g, al);
     rc = rc ? rc : in_list(s, cl, g->clusters, g->n_clusters, lists);
     if (!rc && use_nss) {
         puts_sql(s, " AND ");

@@ -51,7 +51,8 @@ struct pdi_sqlite_cached {
  * one list ask the same probe again, and its answer is only a plan. */
 #define PDI_SQLITE_PROBE_MEMO 4
 struct pdi_sqlite_probe {
-    uint64_t key; /* hash of the probe's text and parameters; 0: unused */
+    uint64_t key; /* hash of what the probe counts (types, scopes, bound); 0:
+                     unused */
     bool selective;
     unsigned uses; /* answers given since it was counted */
 };

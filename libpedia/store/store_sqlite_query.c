@@ -241,14 +241,32 @@ cache_release(sqlite3_stmt *s, struct pdi_sqlite_cached *slot)
 #define PROBE_REUSE 32
 
 static uint64_t
-probe_key(const struct pdi_sql *sql)
+hash_str(uint64_t h, const char *v)
 {
-    uint64_t k = pdi_fnv1a(PDI_FNV1A_INIT, sql->text.ptr, sql->text.len + 1);
+    return v ? pdi_fnv1a(h, v, strlen(v) + 1) : pdi_fnv1a(h, "", 0);
+}
 
-    for (size_t i = 0; i < sql->n_params; i++) {
-        const struct pdi_sql_param *p = &sql->params[i];
-        k = p->type == PDI_SQL_PARAM_TEXT ? pdi_fnv1a(k, p->text, p->len + 1)
-                                          : pdi_fnv1a(k, &p->i, sizeof p->i);
+/* A hash of what the probe of q counts: its types, scopes and bound
+ * (pdi_sql_build_scope_probe reads nothing else), so a remembered answer
+ * is found without building the probe's SQL. */
+static uint64_t
+probe_key(const pedia_sys_query *q, int64_t bound)
+{
+    uint64_t k = pdi_fnv1a(PDI_FNV1A_INIT, &bound, sizeof bound);
+
+    for (size_t i = 0; i < q->n_types; i++) {
+        k = hash_str(k, q->types[i].group);
+        k = hash_str(k, q->types[i].version);
+        k = hash_str(k, q->types[i].resource);
+    }
+    k = pdi_fnv1a(k, "|", 1);
+    for (size_t i = 0; i < q->n_scopes; i++) {
+        const pedia_sys_scope *sc = &q->scopes[i];
+        k = hash_str(hash_str(hash_str(k, sc->cluster), sc->group),
+                     sc->resource);
+        k = pdi_fnv1a(k, &sc->n_namespaces, sizeof sc->n_namespaces);
+        for (size_t n = 0; n < sc->n_namespaces; n++)
+            k = hash_str(k, sc->namespaces[n]);
     }
     return k ? k : 1;
 }
@@ -302,21 +320,21 @@ pdi_sqlite_scope_selective(struct pdi_sqlite *h, const pedia_sys_query *q)
     struct pdi_sql sql;
     bool selective = false;
     int64_t bound;
+    uint64_t key;
 
     if (q->version < 3 || !q->scoped || !q->n_scopes || index_order(q))
         return false;
     bound = selective_bound(q);
+    key = probe_key(q, bound);
+    if ((memo = probe_find(h, key)) != NULL) {
+        memo->uses++;
+        return memo->selective;
+    }
     pdi_sql_init(&sql, &pdi_sql_dialect_sqlite, NULL);
     if (pdi_sql_build_scope_probe(&sql, q, bound) == PEDIA_OK &&
         !sql.text.oom) {
-        uint64_t key = probe_key(&sql);
-        if ((memo = probe_find(h, key)) != NULL) {
-            memo->uses++;
-            selective = memo->selective;
-        } else {
-            selective = probe_run(h, &sql, bound);
-            probe_keep(h, key, selective);
-        }
+        selective = probe_run(h, &sql, bound);
+        probe_keep(h, key, selective);
     }
     pdi_sql_free(&sql);
     pdi_error_clear(); /* a failed probe only means no hint */

@@ -103,10 +103,13 @@ unite(struct pedia_api *api, const char *scope, const struct pdi_authz_user *u,
         err = pdi_authz_grant_attrs(&gr, s, u, at);
         if (!err && gr.kind == PDI_AUTHZ_GRANT_ALL)
             g->all = true;
+        /* the first grant is taken whole (its list is sorted and unique,
+         * authz.h); later ones only add what is new */
+        bool first = g->ns.n == 0;
         for (size_t i = 0;
              !err && !g->all && gr.kind != PDI_AUTHZ_GRANT_NONE && i < gr.n_ns;
              i++)
-            if (!pdi_strvec_contains(&g->ns, gr.ns[i]))
+            if (first || !pdi_strvec_contains(&g->ns, gr.ns[i]))
                 err = pdi_strvec_push(&g->ns, gr.ns[i]);
         pdi_authz_grant_clear(&gr);
     }

@@ -231,6 +231,9 @@ static const pedia_sys_scope S_TYPED[] = {
     {"c2", NS_A, 1, "apps", "deployments"},
     SC("c3", NS_W, 2)};
 static const pedia_sys_scope S_NOWHERE[] = {SC("c9", NULL, 0)};
+/* pediad's own policy: the same namespaces in every cluster (a grid) */
+static const pedia_sys_scope S_GRID[] = {SC("c3", NS_AB, 2),
+                                         SC("c1", NS_AB, 2)};
 
 struct scase {
     const pedia_sys_scope *v;
@@ -238,8 +241,8 @@ struct scase {
 };
 
 static const struct scase CASES[] = {
-    {S_C2_ALL, 1}, {S_C2_A, 1},  {S_LISTS, 2},   {S_NOT_CROSS, 2},
-    {S_MIXED, 5},  {S_TYPED, 3}, {S_NOWHERE, 1}, {NULL, 0},
+    {S_C2_ALL, 1}, {S_C2_A, 1},    {S_LISTS, 2}, {S_NOT_CROSS, 2}, {S_MIXED, 5},
+    {S_TYPED, 3},  {S_NOWHERE, 1}, {NULL, 0},    {S_GRID, 2},
 };
 
 static const pedia_sys_sort SORT_DEFAULT[] = {
