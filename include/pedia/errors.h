@@ -39,7 +39,8 @@ PEDIA_BEGIN_DECLS
     X(EUSER, -16, "callback aborted")                                          \
     X(EINTERNAL, -17, "internal error")                                        \
     X(EEXPIRED, -18, "resource version or continue token expired")             \
-    X(ENOTSUP, -19, "not supported")
+    X(ENOTSUP, -19, "not supported")                                           \
+    X(EFENCED, -20, "another replica owns the cluster now")
 
 /** Error codes. 0 is success, every failure is negative. */
 typedef enum {

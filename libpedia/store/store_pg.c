@@ -279,6 +279,7 @@ pedia_err
 pdi_pg_begin_write(pedia_sys_store *st)
 {
     char sql[96];
+    pedia_err rc;
 
     if (st->read_only)
         return pdi_error_set(PEDIA_ESTATE, 0,
@@ -288,7 +289,11 @@ pdi_pg_begin_write(pedia_sys_store *st)
                              "postgres: write while a cursor is open");
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
              (long long)PDI_PG_LOCK_WRITE);
-    return exec_retry(st, sql, "begin");
+    rc = exec_retry(st, sql, "begin");
+    rc = rc ? rc : pdi_pg_fence_check(st);
+    if (rc)
+        pdi_pg_rollback(st);
+    return rc;
 }
 
 void
@@ -424,6 +429,13 @@ pdi_pg_stream(pedia_sys_store *st, const char *sql, int n,
 /* Objects the shared schema (pdi_sql_dialect_pg.schema) does not create. */
 static const char *const pg_extra_schema[] = {
     "CREATE SEQUENCE IF NOT EXISTS pedia_revision AS BIGINT",
+    /* schema 4: leases of clusters among replicas (store_pg_lease.c) */
+    "CREATE SEQUENCE IF NOT EXISTS pedia_lease_epoch AS BIGINT",
+    "CREATE TABLE IF NOT EXISTS pedia_replicas (name TEXT PRIMARY KEY, "
+    "expires_at TIMESTAMPTZ NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS pedia_leases (cluster TEXT PRIMARY KEY, "
+    "owner TEXT NOT NULL, epoch BIGINT NOT NULL, "
+    "expires_at TIMESTAMPTZ NOT NULL)",
     NULL,
 };
 
@@ -657,6 +669,7 @@ pg_close(pedia_sys_store *st)
     pdi_buf_free(&st->copy);
     pdi_buf_free(&st->scratch);
     pdi_buf_free(&st->elem);
+    pdi_pg_fences_free(st);
     /* The URI may hold a password: do not leave it in freed memory. */
     pdi_free_secret(st->a, st->uri);
     pdi_free(st->a, st);
@@ -735,6 +748,12 @@ const pedia_sys_store_driver pdi_store_pg_driver = {
     .meta_delete = pdi_pg_meta_delete,
     .meta_list = pdi_pg_meta_list,
     .probe = pdi_pg_probe,
+    .lease_beat = pdi_pg_lease_beat,
+    .lease_claim = pdi_pg_lease_claim,
+    .lease_renew = pdi_pg_lease_renew,
+    .lease_release = pdi_pg_lease_release,
+    .lease_list = pdi_pg_lease_list,
+    .set_fence = pdi_pg_set_fence,
 };
 
 #else

@@ -49,11 +49,38 @@ struct pedia_sys_store {
     struct pdi_buf scratch;
     struct pdi_buf elem; /* one label element being encoded */
 
+    /* set_fence (store_pg_lease.c): the replica and its fences as array
+     * literals for the check; n_fences 0 = no check */
+    char *fence_replica, *fence_clusters, *fence_epochs;
+    size_t n_fences;
+
     pthread_mutex_t wait_lock;
     PGconn *wconn;    /* LISTEN connection of `wait` */
     pedia_log_cb log; /* debug details of errors (open options v2) */
     void *log_payload;
 };
+
+/* ---- store_pg_lease.c (store_driver.h version 4) ------------------------ */
+
+pedia_err pdi_pg_lease_beat(pedia_sys_store *st, const char *replica,
+                            int64_t ttl_ms, int64_t *live);
+pedia_err pdi_pg_lease_claim(pedia_sys_store *st, const char *cluster,
+                             const char *replica, int64_t ttl_ms,
+                             int64_t *epoch);
+pedia_err pdi_pg_lease_renew(pedia_sys_store *st, const char *cluster,
+                             const char *replica, int64_t epoch, int64_t ttl_ms,
+                             bool *held);
+pedia_err pdi_pg_lease_release(pedia_sys_store *st, const char *cluster,
+                               const char *replica, int64_t epoch);
+pedia_err pdi_pg_lease_list(pedia_sys_store *st, pedia_sys_lease_cb cb,
+                            void *payload);
+pedia_err pdi_pg_set_fence(pedia_sys_store *st, const char *replica,
+                           const pedia_sys_fence *fences, size_t n);
+/* In a write transaction holding the write lock: PEDIA_EFENCED unless the
+ * handle's replica still holds every fenced lease (locked FOR SHARE until
+ * the transaction ends). PEDIA_OK without fences. */
+pedia_err pdi_pg_fence_check(pedia_sys_store *st);
+void pdi_pg_fences_free(pedia_sys_store *st);
 
 /* ---- store_pg.c ---------------------------------------------------------- */
 

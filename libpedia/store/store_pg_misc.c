@@ -105,6 +105,28 @@ pdi_pg_sync_state_get(pedia_sys_store *st, const char *cluster,
     return PEDIA_OK;
 }
 
+#define SYNC_STATE_UPSERT                                                      \
+    "INSERT INTO pedia_sync_state (cluster, grp, version, resource, rv) "      \
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (cluster, grp, version, "         \
+    "resource) DO UPDATE SET rv = EXCLUDED.rv"
+
+/* The upsert in a write transaction whose fence check passed (a replica
+ * that lost the cluster must not move its resume point, R23). */
+static pedia_err
+fenced_state_set(pedia_sys_store *st, const char *const *vals)
+{
+    PGresult *res = NULL;
+    pedia_err rc = pdi_pg_begin_write(st);
+
+    rc = rc ? rc
+            : pdi_pg_params(st, SYNC_STATE_UPSERT, 5, vals, "sync state", &res);
+    PQclear(res);
+    rc = rc ? rc : pdi_pg_exec(st, "COMMIT", "sync state");
+    if (rc)
+        pdi_pg_rollback(st);
+    return rc;
+}
+
 pedia_err
 pdi_pg_sync_state_set(pedia_sys_store *st, const char *cluster,
                       const pedia_sys_gvr *type, const char *rv)
@@ -122,13 +144,11 @@ pdi_pg_sync_state_set(pedia_sys_store *st, const char *cluster,
     vals[2] = nz(type->version);
     vals[3] = nz(type->resource);
     vals[4] = rv;
+    if (st->n_fences)
+        return fenced_state_set(st, vals);
     /* A single idempotent statement: safe to retry after a reconnect. */
-    rc = pdi_pg_params_retry(
-        st,
-        "INSERT INTO pedia_sync_state (cluster, grp, version, resource, rv) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (cluster, grp, version, "
-        "resource) DO UPDATE SET rv = EXCLUDED.rv",
-        5, vals, "sync state", &res);
+    rc =
+        pdi_pg_params_retry(st, SYNC_STATE_UPSERT, 5, vals, "sync state", &res);
     PQclear(res);
     return rc;
 }

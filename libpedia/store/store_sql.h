@@ -22,7 +22,7 @@
 #include "util/util.h"
 
 /* Schema version the current code writes (pedia_meta 'schema_version'). */
-#define PDI_SQL_SCHEMA_VERSION 3
+#define PDI_SQL_SCHEMA_VERSION 4
 
 /* Change-log entries kept when the open options say 0. */
 #define PDI_SQL_DEFAULT_RETENTION 200000

@@ -175,6 +175,12 @@ class NotSupported(Error, NotImplementedError):
     default_code, default_errno = "ENOTSUP", -19
 
 
+class Fenced(Error):
+    """PEDIA_EFENCED: a write for a cluster whose lease another replica took
+    over (several pediad on one PostgreSQL); nothing was written."""
+    default_code, default_errno = "EFENCED", -20
+
+
 #: pedia_err value -> exception class; every code of pedia/errors.h (each
 #: class carries its own value; subclasses that share one are left out).
 BY_ERRNO: Dict[int, Type[Error]] = {
@@ -182,7 +188,7 @@ BY_ERRNO: Dict[int, Type[Error]] = {
         Error, OutOfMemory, InvalidArgument, NotFound, AlreadyExists, Busy,
         StateError, Timeout, Canceled, NetworkError, TLSError, AuthError,
         APIError, StoreError, QueryError, CallbackError, InternalError,
-        Expired, NotSupported)
+        Expired, NotSupported, Fenced)
 }
 
 #: enum name without its prefix (e.g. "ENOMEM") -> pedia_err value

@@ -38,8 +38,10 @@ PEDIA_BEGIN_DECLS
  *  the `probe` method; 3 added the authorization scopes of a search
  *  (pedia_sys_scope; pedia_sys_query.scopes, n_scopes, scoped). libpedia
  *  never hands a scoped search to a driver reporting a version below 3
- *  (the search fails with PEDIA_ENOTSUP instead). */
-#define PEDIA_SYS_STORE_DRIVER_VERSION 3
+ *  (the search fails with PEDIA_ENOTSUP instead); 4 added cluster leases
+ *  and fenced writes for several processes on one store (lease_* and
+ *  set_fence, NULL in a single-process driver; docs/DECISIONS.md R23). */
+#define PEDIA_SYS_STORE_DRIVER_VERSION 4
 
 /** A group/version/resource triple. An empty group is the core group. */
 typedef struct pedia_sys_gvr {
@@ -312,6 +314,25 @@ typedef struct pedia_sys_open_options {
     void *log_payload; /**< (version 2) the payload of `log` */
 } pedia_sys_open_options;
 
+/** (version 4) A cluster's lease as `lease_list` reports it. */
+typedef struct pedia_sys_lease {
+    const char *cluster;
+    const char *owner; /**< the replica holding it */
+    int64_t epoch;     /**< changes on every claim (takeover) */
+    int64_t ttl_ms;    /**< time left; 0 = expired or released */
+} pedia_sys_lease;
+
+/** (version 4) Lease callback of `lease_list`: one lease, valid during the
+ *  call. Return nonzero to stop (PEDIA_EUSER). */
+typedef int (*pedia_sys_lease_cb)(const pedia_sys_lease *lease, void *payload);
+
+/** (version 4) What a handle's writes must still own: the lease of
+ *  `cluster` held by the replica given to set_fence, with this epoch. */
+typedef struct pedia_sys_fence {
+    const char *cluster;
+    int64_t epoch;
+} pedia_sys_fence;
+
 /** An opaque driver handle. */
 typedef struct pedia_sys_store pedia_sys_store;
 /** An opaque driver cursor. */
@@ -399,6 +420,39 @@ typedef struct pedia_sys_store_driver {
      *  Should return within about timeout_ms where the engine allows it.
      *  Reconnects a broken connection like any other call. */
     pedia_err (*probe)(pedia_sys_store *st, int timeout_ms);
+
+    /* (version 4; all NULL in a driver for one process) Cluster leases
+     * (docs/DECISIONS.md R23). Times are the store's clock, in ms. */
+    /** Say replica is alive for ttl_ms; *live = replicas alive now
+     *  (itself included). */
+    pedia_err (*lease_beat)(pedia_sys_store *st, const char *replica,
+                            int64_t ttl_ms, int64_t *live);
+    /** Take cluster's lease for ttl_ms if it is free or expired: *epoch =
+     *  its new epoch (every claim draws a new, greater one); 0 when a
+     *  live lease is held (by anyone, replica included). */
+    pedia_err (*lease_claim)(pedia_sys_store *st, const char *cluster,
+                             const char *replica, int64_t ttl_ms,
+                             int64_t *epoch);
+    /** Extend a lease replica holds with this epoch; *held = false when
+     *  it does not (taken over). */
+    pedia_err (*lease_renew)(pedia_sys_store *st, const char *cluster,
+                             const char *replica, int64_t epoch, int64_t ttl_ms,
+                             bool *held);
+    /** Give a lease up at once (claimable by anyone); a lease replica no
+     *  longer holds with this epoch is left alone. */
+    pedia_err (*lease_release)(pedia_sys_store *st, const char *cluster,
+                               const char *replica, int64_t epoch);
+    /** Every lease, by cluster name. */
+    pedia_err (*lease_list)(pedia_sys_store *st, pedia_sys_lease_cb cb,
+                            void *payload);
+    /** From now on, the handle's writes (write, delete_all, meta_put,
+     *  sync_state_set) first check, in their transaction, that replica
+     *  still holds each fence's lease with its epoch, and fail whole with
+     *  PEDIA_EFENCED otherwise (nothing written); a claim of a fenced
+     *  lease waits for such a transaction to end. n = 0 removes the
+     *  fences. Copied. */
+    pedia_err (*set_fence)(pedia_sys_store *st, const char *replica,
+                           const pedia_sys_fence *fences, size_t n);
 } pedia_sys_store_driver;
 
 /**

@@ -14,6 +14,7 @@
 
 #include "pedia_test.h"
 #include "pg_harness.h"
+#include "store/store_sql.h"
 
 #ifdef PEDIA_WITH_POSTGRES
 #include <libpq-fe.h>
@@ -1140,6 +1141,85 @@ test_store_pg__migrate_v1_labels(void **state)
     DRV->close(st);
 }
 
+/* Lease callback: "cluster=owner;" of each lease into the buffer. */
+static int
+lease_line(const pedia_sys_lease *l, void *payload)
+{
+    char *out = payload;
+    size_t n = strlen(out);
+
+    snprintf(out + n, 512 - n, "%s=%s;", l->cluster, l->owner);
+    return 0;
+}
+
+/* Two replicas (handles a and b) on one database: a claim excludes the
+ * other until the lease expires; a takeover draws a greater epoch; the old
+ * owner can neither renew nor write through its fence (nothing lands);
+ * the new owner writes; a release frees the lease at once; heartbeats
+ * count the live replicas (R23). */
+static void
+test_store_pg__leases_and_fences(void **state)
+{
+    char uri[512], list[512] = "";
+    pedia_sys_store *a = fresh("t_leases", uri, 0),
+                    *b = open_uri(uri, 0, false);
+    int64_t ea = 0, eb = 0, live = 0, rev;
+    bool held = true;
+    struct obj o;
+    pedia_sys_fence fa = {"c1", 0}, fb = {"c1", 0};
+    pedia_sys_gvr pods = {"", "v1", "pods"};
+
+    (void)state;
+    assert_int_equal(DRV->lease_beat(a, "replica-a", 5000, &live), PEDIA_OK);
+    assert_int_equal(DRV->lease_beat(b, "replica-b", 5000, &live), PEDIA_OK);
+    assert_int_equal(live, 2);
+    assert_int_equal(DRV->lease_claim(a, "c1", "replica-a", 300, &ea),
+                     PEDIA_OK);
+    assert_true(ea > 0);
+    assert_int_equal(DRV->lease_claim(b, "c1", "replica-b", 300, &eb),
+                     PEDIA_OK);
+    assert_int_equal(eb, 0); /* held by a */
+    assert_int_equal(DRV->lease_renew(a, "c1", "replica-a", ea, 300, &held),
+                     PEDIA_OK);
+    assert_true(held);
+    fa.epoch = ea;
+    assert_int_equal(DRV->set_fence(a, "replica-a", &fa, 1), PEDIA_OK);
+    obj_set(&o, PEDIA_SYS_WRITE_UPSERT, "c1", "ns", "before", "1");
+    assert_int_equal(write_objs(a, &o, 1), PEDIA_OK); /* a owns c1 */
+    /* a stops renewing (paused): the lease expires, b takes it over */
+    usleep(450 * 1000);
+    assert_int_equal(DRV->lease_claim(b, "c1", "replica-b", 5000, &eb),
+                     PEDIA_OK);
+    assert_true(eb > ea);
+    assert_int_equal(DRV->lease_renew(a, "c1", "replica-a", ea, 300, &held),
+                     PEDIA_OK);
+    assert_false(held);
+    rev = current(a);
+    obj_set(&o, PEDIA_SYS_WRITE_UPSERT, "c1", "ns", "stale", "2");
+    assert_int_equal(DRV->write(a, &o.w, 1), PEDIA_EFENCED);
+    assert_int_equal(DRV->sync_state_set(a, "c1", &pods, "99"), PEDIA_EFENCED);
+    assert_int_equal(DRV->delete_all(a, "c1", NULL), PEDIA_EFENCED);
+    assert_int_equal(current(a), rev); /* nothing landed */
+    fb.epoch = eb;
+    assert_int_equal(DRV->set_fence(b, "replica-b", &fb, 1), PEDIA_OK);
+    obj_set(&o, PEDIA_SYS_WRITE_UPSERT, "c1", "ns", "after", "3");
+    assert_int_equal(write_objs(b, &o, 1), PEDIA_OK);
+    assert_int_equal(DRV->sync_state_set(b, "c1", &pods, "3"), PEDIA_OK);
+    assert_int_equal(DRV->lease_list(a, lease_line, list), PEDIA_OK);
+    assert_string_equal(list, "c1=replica-b;");
+    /* a clean stop hands over at once */
+    assert_int_equal(DRV->lease_release(b, "c1", "replica-b", eb), PEDIA_OK);
+    assert_int_equal(DRV->lease_claim(a, "c1", "replica-a", 5000, &ea),
+                     PEDIA_OK);
+    assert_true(ea > eb);
+    fa.epoch = ea;
+    assert_int_equal(DRV->set_fence(a, "replica-a", &fa, 1), PEDIA_OK);
+    assert_int_equal(DRV->sync_state_set(a, "c1", &pods, "4"), PEDIA_OK);
+    assert_int_equal(DRV->set_fence(a, NULL, NULL, 0), PEDIA_OK);
+    DRV->close(b);
+    DRV->close(a);
+}
+
 /* The creation-order indexes of schema 3 replace schema 2's at open. */
 static void
 test_store_pg__migrate_v2_indexes(void **state)
@@ -1174,7 +1254,7 @@ test_store_pg__migrate_v2_indexes(void **state)
     PQclear(r);
     r = PQexec(c, "SELECT value FROM pedia_meta WHERE key = "
                   "'schema_version'");
-    assert_string_equal(PQgetvalue(r, 0, 0), "3");
+    assert_int_equal(atoi(PQgetvalue(r, 0, 0)), PDI_SQL_SCHEMA_VERSION);
     PQclear(r);
     expect_labels(st, "app", PEDIA_SYS_OP_EQ, "web", "a,");
     PQfinish(c);
@@ -1206,6 +1286,7 @@ main(void)
         cmocka_unit_test(test_store_pg__label_elements),
         cmocka_unit_test(test_store_pg__migrate_v1_labels),
         cmocka_unit_test(test_store_pg__migrate_v2_indexes),
+        cmocka_unit_test(test_store_pg__leases_and_fences),
 #endif
     };
     int rc;
