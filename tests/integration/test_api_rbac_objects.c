@@ -60,7 +60,10 @@ call(pedia_api *api, const pedia_api_user *u, const char *method,
                             (void *)(ctype ? ctype : JSON),
                             body,
                             body ? strlen(body) : 0,
-                            u};
+                            u,
+                            NULL,
+                            NULL,
+                            0};
     pedia_api_response *r = NULL;
     size_t n = 0, at = 0;
     bool eof = false;

@@ -179,6 +179,9 @@ pdi_api_impersonate(struct pdi_api_req *rq, struct pedia_api_response *r)
     }
     as->in = *rq->in;
     as->in.user = &as->user;
+    /* the caller's extra is not the impersonated user's */
+    as->in.extra = NULL;
+    as->in.n_extra = 0;
     rq->in = &as->in;
     return true;
 }
