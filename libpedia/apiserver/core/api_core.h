@@ -293,13 +293,15 @@ struct pdi_api_subject {
 };
 
 /* The user a request is served as under impersonation (api_impersonate.c;
- * its strings in mem). */
+ * its strings in mem and extra). */
 #define PDI_API_AS_MAX_GROUPS 64
+#define PDI_API_AS_MAX_EXTRA 64 /* values of Impersonate-Extra-* headers */
 struct pdi_api_as {
     pedia_api_request in;
     pedia_api_user user;
     const char *groups[PDI_API_AS_MAX_GROUPS + 3];
     struct pdi_strvec mem;
+    struct pdi_api_extras extra;
 };
 
 struct pdi_api_req {
@@ -435,9 +437,14 @@ bool pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r);
 /* May the request's user do verb on group/resource (version v1 of its
  * group) named name (NULL or "": any) in ns (NULL or "": cluster scope)
  * at pediad's root? Asked of the configured authorizer, as kube's
- * registries ask (escalate, bind). */
+ * registries ask (escalate, bind) and its impersonation filter. */
 bool pdi_api_may(struct pdi_api_req *rq, const char *verb, const char *group,
                  const char *resource, const char *ns, const char *name);
+/* The same for subresource sub of a cluster-scoped resource
+ * (impersonation's userextras/<key>). */
+bool pdi_api_may_sub(struct pdi_api_req *rq, const char *verb,
+                     const char *group, const char *resource, const char *sub,
+                     const char *name);
 
 /* One question put to the pipeline's authorization without a request:
  * may user do what info describes? */

@@ -122,6 +122,7 @@ pdi_api_req_free(struct pdi_api_req *rq)
     pdi_strvec_free(&rq->scope_strs);
     if (rq->as.mem.a) /* impersonation's strings */
         pdi_strvec_free(&rq->as.mem);
+    pdi_api_extras_free(&rq->as.extra);
 }
 
 /* The scope's strings are copies in rq->scope_strs (each its own
