@@ -45,8 +45,17 @@ static int
 get(pedia_api *api, const pedia_api_user *u, const char *target, double *ms,
     char *keep, size_t cap)
 {
-    pedia_api_request rq = {
-        PEDIA_API_REQUEST_VERSION, "GET", target, NULL, NULL, NULL, 0, u};
+    pedia_api_request rq = {PEDIA_API_REQUEST_VERSION,
+                            "GET",
+                            target,
+                            NULL,
+                            NULL,
+                            NULL,
+                            0,
+                            u,
+                            NULL,
+                            NULL,
+                            0};
     pedia_api_response *r = NULL;
     static char buf[1 << 16];
     double t0 = bench_now();

@@ -56,7 +56,10 @@ main(int argc, char **argv)
                             NULL,
                             NULL,
                             0,
-                            &user};
+                            &user,
+                            NULL,
+                            NULL,
+                            0};
     int n = argc > 1 ? atoi(argv[1]) : 10000;
     char dir[] = "/tmp/pedia-watchmem-XXXXXX";
     char uri[700], db[600], buf[4096];

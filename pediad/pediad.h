@@ -194,24 +194,47 @@ const struct pd_token *pd_tokens_find(const struct pd_auth *a,
                                       const char *token, size_t len);
 void pd_tokens_free(struct pd_auth *a);
 
+/* A front proxy's X-Remote-Extra-* (pediad_extra.c): (key, value) pairs
+ * as received (keys decoded and owned, values borrowed from the
+ * connection), then grouped by key into v[0..n_v) for the request. */
+struct pd_extra {
+    char **keys;
+    const char **values;
+    size_t n, cap;
+    bool oom;
+    pedia_api_extra *v;
+    size_t n_v;
+    const char **grouped; /* the values, grouped: what v[i].values point in */
+};
+/* An extra key from a header name's tail, as kube reads it (malloc'ed;
+ * NULL when out of memory). */
+char *pd_extra_key(const char *raw);
+/* Add one header (out of memory is kept in x->oom). */
+void pd_extra_add(struct pd_extra *x, const char *raw_key, const char *value);
+/* Group the pairs into x->v: 0, or -1 when out of memory. */
+int pd_extra_group(struct pd_extra *x);
+void pd_extra_free(struct pd_extra *x);
+
 /* Request-scoped identity: pointers borrowed from the connection, the
- * token table or the peer cache; groups is owned. */
+ * token table or the peer cache; groups and extra are owned. */
 struct pd_identity {
     pedia_api_user user;
     const char **groups_owned;
+    struct pd_extra extra; /* a front proxy's X-Remote-Extra-* */
 };
 
-/* Header lookup for resolution: returns every value of a header (in
- * order) via the callback. */
-typedef void (*pd_header_each_fn)(void *payload, const char *name,
-                                  void (*cb)(const char *value, void *arg),
-                                  void *arg);
+/* Every request header for resolution, in the order received: cb once
+ * per occurrence. */
+typedef void (*pd_header_all_fn)(void *payload,
+                                 void (*cb)(const char *name, const char *value,
+                                            void *arg),
+                                 void *arg);
 
 /* Resolve the user of a request in the documented order. Returns true
  * with *id filled, false when unauthenticated (or out of memory). */
 bool pd_auth_resolve(const struct pd_auth *a, const struct pd_peer *peer,
-                     const char *authorization, pd_header_each_fn each,
-                     void *each_payload, struct pd_identity *id);
+                     const char *authorization, pd_header_all_fn all,
+                     void *all_payload, struct pd_identity *id);
 void pd_identity_free(struct pd_identity *id);
 
 /* ---- pediad_http.c: libmicrohttpd adapter ---- */

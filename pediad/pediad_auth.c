@@ -5,7 +5,8 @@
  * Order (kube-apiserver's union authenticator, reference/kube-api.md B.5):
  *   1. a client certificate verified against --requestheader-client-ca-file
  *      with an allowed CN makes X-Remote-User / X-Remote-Uid /
- *      X-Remote-Group trusted (X-Remote-User required, else fall through);
+ *      X-Remote-Group / X-Remote-Extra-<key> trusted (X-Remote-User
+ *      required, else fall through; the extra as pediad_extra.c reads it);
  *   2. a client certificate verified against --client-ca-file: user = CN,
  *      groups = O values;
  *   3. "Authorization: Bearer <token>" against the token file or the
@@ -95,30 +96,55 @@ collect_cb(const char *value, void *arg)
     c->v[c->n++] = value;
 }
 
-static bool
-from_front_proxy(pd_header_each_fn each, void *payload, struct pd_identity *id)
-{
-    struct collect user = {NULL, 0, false, true};
-    struct collect uid = {NULL, 0, false, true};
-    struct collect groups = {NULL, 0, false, false};
+#define EXTRA_PREFIX "X-Remote-Extra-"
 
-    each(payload, "X-Remote-User", collect_cb, &user);
-    each(payload, "X-Remote-Uid", collect_cb, &uid);
-    each(payload, "X-Remote-Group", collect_cb, &groups);
-    if (user.oom || uid.oom || groups.oom || user.n == 0) {
-        free(user.v);
-        free(uid.v);
-        free(groups.v);
-        return false;
+/* The front proxy's headers, gathered in one walk over them. */
+struct proxy {
+    struct collect user, uid, groups;
+    struct pd_extra extra;
+};
+
+static void
+proxy_cb(const char *name, const char *value, void *arg)
+{
+    struct proxy *p = arg;
+
+    if (strcasecmp(name, "X-Remote-User") == 0)
+        collect_cb(value, &p->user);
+    else if (strcasecmp(name, "X-Remote-Uid") == 0)
+        collect_cb(value, &p->uid);
+    else if (strcasecmp(name, "X-Remote-Group") == 0)
+        collect_cb(value, &p->groups);
+    else if (strncasecmp(name, EXTRA_PREFIX, strlen(EXTRA_PREFIX)) == 0)
+        pd_extra_add(&p->extra, name + strlen(EXTRA_PREFIX), value);
+}
+
+static bool
+from_front_proxy(pd_header_all_fn all, void *payload, struct pd_identity *id)
+{
+    struct proxy p = {{NULL, 0, false, true},
+                      {NULL, 0, false, true},
+                      {NULL, 0, false, false},
+                      {0}};
+    bool ok;
+
+    all(payload, proxy_cb, &p);
+    ok = !p.user.oom && !p.uid.oom && !p.groups.oom && p.user.n > 0 &&
+         pd_extra_group(&p.extra) == 0;
+    if (ok) {
+        id->user.name = p.user.v[0];
+        id->user.uid = p.uid.n ? p.uid.v[0] : NULL;
+        id->groups_owned = p.groups.v;
+        id->user.groups = p.groups.v;
+        id->user.n_groups = p.groups.n;
+        id->extra = p.extra;
+    } else {
+        free(p.groups.v);
+        pd_extra_free(&p.extra);
     }
-    id->user.name = user.v[0];
-    id->user.uid = uid.n ? uid.v[0] : NULL;
-    id->groups_owned = groups.v;
-    id->user.groups = groups.v;
-    id->user.n_groups = groups.n;
-    free(user.v);
-    free(uid.v);
-    return true;
+    free(p.user.v);
+    free(p.uid.v);
+    return ok;
 }
 
 static bool
@@ -151,12 +177,11 @@ from_bearer(const struct pd_auth *a, const char *authorization,
 
 bool
 pd_auth_resolve(const struct pd_auth *a, const struct pd_peer *peer,
-                const char *authorization, pd_header_each_fn each,
-                void *each_payload, struct pd_identity *id)
+                const char *authorization, pd_header_all_fn all,
+                void *all_payload, struct pd_identity *id)
 {
     memset(id, 0, sizeof *id);
-    if (peer && peer->proxy_ok && each &&
-        from_front_proxy(each, each_payload, id))
+    if (peer && peer->proxy_ok && all && from_front_proxy(all, all_payload, id))
         return true;
     if (peer && peer->client_ok) {
         id->user.name = peer->cn;
@@ -173,5 +198,6 @@ void
 pd_identity_free(struct pd_identity *id)
 {
     free(id->groups_owned);
+    pd_extra_free(&id->extra);
     memset(id, 0, sizeof *id);
 }

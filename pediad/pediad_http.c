@@ -340,7 +340,7 @@ dispatch(struct pd_req *r, const char *method)
     if (hello.bearer && (bearer = pd_strdupf("Bearer %s", hello.bearer)))
         authz = bearer;
     ok = pd_auth_resolve(r->h->auth, connection_peer(r->h, r->conn), authz,
-                         pd_http_header_each, r, &id);
+                         pd_http_header_all, r, &id);
     if (bearer) {
         explicit_bzero(bearer, strlen(bearer));
         free(bearer);
@@ -350,10 +350,13 @@ dispatch(struct pd_req *r, const char *method)
     req.method = method;
     req.target = r->target;
     req.header = pd_http_header_lookup;
+    req.header_each = pd_http_header_visit;
     req.header_payload = r;
     req.body = r->body;
     req.body_len = r->len;
     req.user = ok ? &id.user : NULL;
+    req.extra = id.extra.v;
+    req.n_extra = id.extra.n_v;
     r->responded = true;
     if (pedia_api_handle(&resp, r->h->api, &req) != PEDIA_OK) {
         pd_log(PEDIA_LOG_ERROR, "%s %.*s: %s", method,

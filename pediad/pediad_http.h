@@ -167,12 +167,22 @@ void pd_ws_adopt(struct pd_ws *ws, pedia_api_response *resp, int fd,
                  struct MHD_UpgradeResponseHandle *urh, const char *extra_in,
                  size_t extra_len);
 
-/* Every value of a request header, in order (pd_header_each_fn; payload is
- * the struct pd_req). */
+/* Every value of a request header, in order (payload is the struct
+ * pd_req). */
 void pd_http_header_each(void *payload, const char *name,
                          void (*cb)(const char *value, void *arg), void *arg);
+/* Every request header, hidden ones included (pd_header_all_fn; payload
+ * is the struct pd_req): for authentication. */
+void pd_http_header_all(void *payload,
+                        void (*cb)(const char *name, const char *value,
+                                   void *arg),
+                        void *arg);
 /* pedia_api_header_fn over a struct pd_req. */
 const char *pd_http_header_lookup(void *payload, const char *name);
+/* pedia_api_header_each_fn over a struct pd_req (what lookups hide, it
+ * hides). */
+void pd_http_header_visit(pedia_api_header_cb cb, void *cb_payload,
+                          void *payload);
 /* Total bytes of the request's header names and values. */
 size_t pd_http_header_bytes(struct MHD_Connection *c);
 

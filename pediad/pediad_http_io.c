@@ -18,9 +18,11 @@
  * watcher one while the socket is registered.
  *
  * Headers: lookups are case-insensitive; repeated headers are joined with
- * ", " into strings that live until the request ends. Authorization and
- * X-Remote-* are hidden from the library: identity reaches it only as the
- * authenticated user.
+ * ", " into strings that live until the request ends. The library's
+ * enumerator tells each occurrence apart (libmicrohttpd keeps every one,
+ * in order). Authorization and X-Remote-* are hidden from the library,
+ * from lookups and the enumerator alike: identity reaches it only as the
+ * authenticated user and that user's extra.
  */
 #include <poll.h>
 #include <stdint.h>
@@ -297,7 +299,7 @@ match_iter(void *cls, enum MHD_ValueKind kind, const char *key,
     return MHD_YES;
 }
 
-/* Every value of a header, in the order received (pd_header_each_fn). */
+/* Every value of a header, in the order received. */
 void
 pd_http_header_each(void *payload, const char *name,
                     void (*cb)(const char *value, void *arg), void *arg)
@@ -306,6 +308,70 @@ pd_http_header_each(void *payload, const char *name,
     struct match m = {name, cb, arg};
 
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, match_iter, &m);
+}
+
+struct all {
+    void (*cb)(const char *name, const char *value, void *arg);
+    void *arg;
+};
+
+static enum MHD_Result
+all_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct all *a = cls;
+
+    (void)kind;
+    if (key && value)
+        a->cb(key, value, a->arg);
+    return MHD_YES;
+}
+
+/* Every header, hidden ones included, in order (pd_header_all_fn). */
+void
+pd_http_header_all(void *payload,
+                   void (*cb)(const char *name, const char *value, void *arg),
+                   void *arg)
+{
+    struct pd_req *r = payload;
+    struct all a = {cb, arg};
+
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, all_iter, &a);
+}
+
+static bool
+hidden_header(const char *name)
+{
+    return strcasecmp(name, "Authorization") == 0 ||
+           strcasecmp(name, "Proxy-Authorization") == 0 ||
+           strcasecmp(name, "Sec-WebSocket-Protocol") == 0 ||
+           strncasecmp(name, "X-Remote-", 9) == 0;
+}
+
+struct visit {
+    pedia_api_header_cb cb;
+    void *arg;
+};
+
+static enum MHD_Result
+visit_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+           const char *value)
+{
+    struct visit *v = cls;
+
+    (void)kind;
+    if (!key || !value || hidden_header(key))
+        return MHD_YES;
+    return v->cb(key, value, v->arg) ? MHD_NO : MHD_YES;
+}
+
+/* pedia_api_header_each_fn over a struct pd_req. */
+void
+pd_http_header_visit(pedia_api_header_cb cb, void *cb_payload, void *payload)
+{
+    struct pd_req *r = payload;
+    struct visit v = {cb, cb_payload};
+
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, visit_iter, &v);
 }
 
 struct join {
@@ -337,15 +403,6 @@ join_copy(const char *value, void *arg)
     }
     memcpy(j->out + j->at, value, n);
     j->at += n;
-}
-
-static bool
-hidden_header(const char *name)
-{
-    return strcasecmp(name, "Authorization") == 0 ||
-           strcasecmp(name, "Proxy-Authorization") == 0 ||
-           strcasecmp(name, "Sec-WebSocket-Protocol") == 0 ||
-           strncasecmp(name, "X-Remote-", 9) == 0;
 }
 
 /* pedia_api_header_fn. */

@@ -39,7 +39,9 @@ typedef struct pedia_api pedia_api;
 /** One response: status, headers, body (opaque). */
 typedef struct pedia_api_response pedia_api_response;
 
-/** An authenticated user, as the transport established it. */
+/** An authenticated user, as the transport established it. Its `extra`
+ * (kube's user.Info.Extra) comes with the request: pedia_api_request's
+ * `extra` member (version 2), as this struct does not grow. */
 typedef struct pedia_api_user {
     const char *name;
     const char *uid; /**< may be NULL */
@@ -47,13 +49,53 @@ typedef struct pedia_api_user {
     size_t n_groups;
 } pedia_api_user;
 
+/** One key of a user's `extra` and its values, in order: what
+ * kube-apiserver keeps from `X-Remote-Extra-<key>` front-proxy headers
+ * (one header per value; the key lower-cased and percent-decoded) or a
+ * TokenReview, and echoes in SelfSubjectReview and
+ * SubjectAccessReview (`extra`, a map of string to list of strings).
+ * Keys of one user are distinct (a key given twice reads as one, its
+ * values joined in order). */
+typedef struct pedia_api_extra {
+    const char *key;
+    const char *const *values; /**< may be NULL when n_values is 0 */
+    size_t n_values;
+} pedia_api_extra;
+
 /**
  * @brief Look up a request header by name (case-insensitive); NULL when
- * absent. For headers sent several times, return them joined with ", ".
+ * absent. For headers sent several times, return them joined with ", "
+ * (pedia_api_header_each_fn tells them apart).
  * Called on the thread that called pedia_api_handle(), during that call
  * only; the returned string must stay valid until that call returns.
  */
 typedef const char *(*pedia_api_header_fn)(void *payload, const char *name);
+
+/**
+ * @brief Told one request header by a pedia_api_header_each_fn, on the
+ * thread that called pedia_api_handle(); the library's own function.
+ * @param name the header's name as received (any case)
+ * @param value its value, for this occurrence only
+ * @param payload the library's pointer given to the enumerator
+ * @return 0 to go on; nonzero stops the enumeration
+ */
+typedef int (*pedia_api_header_cb)(const char *name, const char *value,
+                                   void *payload);
+
+/**
+ * @brief Enumerate the request's headers: call @p cb once per header
+ * occurrence, in the order received (a header sent three times is three
+ * calls, never joined), until @p cb returns nonzero. Headers the
+ * transport hides from pedia_api_header_fn (credentials, front-proxy
+ * identity) are hidden here too. Called on the thread that called
+ * pedia_api_handle(), during that call only; names and values must stay
+ * valid until that call returns.
+ * @param cb what to tell each header
+ * @param cb_payload passed to @p cb
+ * @param payload the request's `header_payload`
+ */
+typedef void (*pedia_api_header_each_fn)(pedia_api_header_cb cb,
+                                         void *cb_payload, void *payload);
 
 /**
  * @brief Told that a streamed body which had nothing to read may have more
@@ -72,8 +114,9 @@ typedef void (*pedia_api_wake_fn)(void *payload);
  */
 typedef size_t (*pedia_api_metrics_fn)(char *buf, size_t cap, void *payload);
 
-/** The layout of pedia_api_request this header describes. */
-#define PEDIA_API_REQUEST_VERSION 1
+/** The layout of pedia_api_request this header describes: 2 since 0.4
+ * (header_each, extra), 1 before. */
+#define PEDIA_API_REQUEST_VERSION 2
 
 /** One request. Every pointer is borrowed for the duration of
  * pedia_api_handle() only.
@@ -90,13 +133,24 @@ typedef struct pedia_api_request {
      * optionally '?' and the raw query string. */
     const char *target;
     pedia_api_header_fn header; /**< may be NULL: no headers */
-    void *header_payload;
-    const char *body; /**< may be NULL when body_len is 0 */
+    void *header_payload;       /**< passed to header and header_each */
+    const char *body;           /**< may be NULL when body_len is 0 */
     size_t body_len;
     /** The authenticated user, or NULL when the request carried no valid
      * credentials: then only `/healthz`, `/livez` and `/readyz` are served
      * and everything else is 401 Unauthorized. */
     const pedia_api_user *user;
+    /* ---- version 2 (since 0.4) ---- */
+    /** Every header occurrence, for what a lookup cannot tell: headers
+     * sent several times whose values hold ", " (Impersonate-Group), and
+     * names known by prefix only (Impersonate-Extra-<key>). May be NULL:
+     * then impersonation reads joined lookups (a group holding ", " cannot
+     * be impersonated) and sees no Impersonate-Extra-* header. */
+    pedia_api_header_each_fn header_each;
+    /** The authenticated user's extra (ignored without a user); may be
+     * NULL when n_extra is 0. */
+    const pedia_api_extra *extra;
+    size_t n_extra;
 } pedia_api_request;
 
 /**

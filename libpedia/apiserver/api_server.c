@@ -131,6 +131,20 @@ pedia_api_error_response(pedia_api_response **out, pedia_api *api, int code,
     return PEDIA_OK;
 }
 
+/* A version 2 request's extra: every key and value a string. */
+static pedia_err
+check_extra(const pedia_api_request *req)
+{
+    PEDIA_ASSERT_ARG(req->extra || req->n_extra == 0);
+    for (size_t i = 0; i < req->n_extra; i++) {
+        const pedia_api_extra *e = &req->extra[i];
+        PEDIA_ASSERT_ARG(e->key && (e->values || e->n_values == 0));
+        for (size_t j = 0; j < e->n_values; j++)
+            PEDIA_ASSERT_ARG(e->values[j]);
+    }
+    return PEDIA_OK;
+}
+
 /* The arguments (programming errors: PEDIA_ASSERT_ARG) and the request's
  * layout version. */
 static pedia_err
@@ -145,7 +159,7 @@ check_request(const pedia_api *api, const pedia_api_request *req)
                              req->version, PEDIA_API_REQUEST_VERSION);
     PEDIA_ASSERT_ARG(req->method && req->target);
     PEDIA_ASSERT_ARG(req->body || req->body_len == 0);
-    return PEDIA_OK;
+    return req->version >= 2 ? check_extra(req) : PEDIA_OK;
 }
 
 /* After the family answered: headers every response has, small finite

@@ -81,7 +81,10 @@ test_stalled_list_pins_nothing(void **state)
         NULL,
         NULL,
         0,
-        &admin};
+        &admin,
+        NULL,
+        NULL,
+        0};
     struct ts_env env;
     pedia_api *api = NULL;
     pedia_api_response *r = NULL;

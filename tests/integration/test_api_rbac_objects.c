@@ -35,8 +35,20 @@ struct reply {
     char warning[512];
 };
 
-/* Headers of a request: Content-Type, and Impersonate-* when set. */
+/* Headers of a request: Content-Type, and Impersonate-* when set; or,
+ * when as_each is set, the headers it lists (name, value, ..., NULL),
+ * told one by one through the enumerator. */
 static const char *as_user, *as_groups;
+static const char *const *as_each;
+
+static void
+each_header(pedia_api_header_cb cb, void *cb_payload, void *payload)
+{
+    (void)payload;
+    for (size_t i = 0; as_each[i]; i += 2)
+        if (cb(as_each[i], as_each[i + 1], cb_payload))
+            return;
+}
 
 static const char *
 content_type(void *payload, const char *name)
@@ -60,11 +72,15 @@ call(pedia_api *api, const pedia_api_user *u, const char *method,
                             (void *)(ctype ? ctype : JSON),
                             body,
                             body ? strlen(body) : 0,
-                            u};
+                            u,
+                            NULL,
+                            NULL,
+                            0};
     pedia_api_response *r = NULL;
     size_t n = 0, at = 0;
     bool eof = false;
 
+    rq.header_each = as_each ? each_header : NULL;
     out = out ? out : &scratch;
     out->warning[0] = '\0';
     assert_int_equal(pedia_api_handle(&r, api, &rq), PEDIA_OK);
@@ -689,6 +705,78 @@ test_rbac_objects_impersonation(void **state)
     world_close(&w);
 }
 
+/* Impersonate-Extra-*: each value needs `impersonate` on
+ * userextras/<key> named by it, granted by pediad's RBAC like any rule
+ * (kubectl --as-user-extra, client-go's ImpersonationConfig.Extra). */
+static void
+test_rbac_objects_impersonate_extra(void **state)
+{
+    static const char *const read_as_bob[] = {
+        "Impersonate-User",
+        "bob",
+        "Impersonate-Extra-Scopes",
+        "read",
+        "Impersonate-Extra-Example.com%2FTeam",
+        "blue",
+        NULL};
+    static const char *const write_as_bob[] = {"Impersonate-User",
+                                               "bob",
+                                               "Impersonate-Extra-Scopes",
+                                               "read",
+                                               "Impersonate-Extra-Scopes",
+                                               "write",
+                                               NULL};
+    static const char *const groups[] = {"Impersonate-User", "bob",
+                                         "Impersonate-Group", "a, b", NULL};
+    struct world w;
+    struct reply r;
+
+    (void)state;
+    world_open(&w);
+    assert_int_equal(
+        call(w.api, &admin, "POST", RB "/clusterroles", JSON,
+             "{\"metadata\":{\"name\":\"as-bob-read\"},\"rules\":[{"
+             "\"apiGroups\":[\"\"],\"resources\":[\"users\"],"
+             "\"resourceNames\":[\"bob\"],\"verbs\":[\"impersonate\"]},{"
+             "\"apiGroups\":[\"\"],\"resources\":[\"groups\"],"
+             "\"resourceNames\":[\"a, b\"],\"verbs\":[\"impersonate\"]},{"
+             "\"apiGroups\":[\"authentication.k8s.io\"],\"resources\":["
+             "\"userextras/scopes\",\"userextras/example.com/team\"],"
+             "\"resourceNames\":[\"read\",\"blue\"],\"verbs\":["
+             "\"impersonate\"]}]}",
+             NULL),
+        201);
+    assert_int_equal(
+        call(w.api, &admin, "POST", RB "/clusterrolebindings", JSON,
+             "{\"metadata\":{\"name\":\"alice-as-bob-read\"},\"roleRef\":{"
+             "\"apiGroup\":\"" RBAC "\",\"kind\":\"ClusterRole\",\"name\":"
+             "\"as-bob-read\"},\"subjects\":[{\"kind\":\"User\",\"name\":"
+             "\"alice\"}]}",
+             NULL),
+        201);
+    as_each = read_as_bob;
+    assert_int_equal(call(w.api, &alice, "POST", WHOAMI, JSON, NULL, &r), 201);
+    assert_non_null(strstr(r.body, "\"username\":\"bob\",\"groups\":[\"system:"
+                                   "authenticated\"],\"extra\":{\"example.com/"
+                                   "team\":[\"blue\"],\"scopes\":[\"read\"]}"));
+    as_each = write_as_bob;
+    assert_int_equal(call(w.api, &alice, "POST", WHOAMI, JSON, NULL, &r), 403);
+    assert_non_null(strstr(r.body, "userextras.authentication.k8s.io "
+                                   "\\\"write\\\" is forbidden: User "
+                                   "\\\"alice\\\" cannot impersonate resource "
+                                   "\\\"userextras/scopes\\\""));
+    /* bob (no grant) may not */
+    as_each = read_as_bob;
+    assert_int_equal(call(w.api, &bob, "POST", WHOAMI, JSON, NULL, &r), 403);
+    /* a group holding ", " is one group, granted as such */
+    as_each = groups;
+    assert_int_equal(call(w.api, &alice, "POST", WHOAMI, JSON, NULL, &r), 201);
+    assert_non_null(strstr(r.body, "\"groups\":[\"a, b\",\"system:"
+                                   "authenticated\"]"));
+    as_each = NULL;
+    world_close(&w);
+}
+
 struct watcher {
     pedia_api *api;
     struct reply r;
@@ -800,6 +888,7 @@ main(void)
         cmocka_unit_test(test_rbac_objects_new_cluster_ends_watch),
         cmocka_unit_test(test_rbac_objects_access_reviews),
         cmocka_unit_test(test_rbac_objects_impersonation),
+        cmocka_unit_test(test_rbac_objects_impersonate_extra),
         cmocka_unit_test(test_rbac_objects_collections),
     };
 

@@ -62,7 +62,10 @@ start(const char *method, const char *target, const struct hdrs *h,
                             (void *)h,
                             NULL,
                             0,
-                            user};
+                            user,
+                            NULL,
+                            NULL,
+                            0};
     pedia_api_response *r = NULL;
 
     memset(rep, 0, sizeof *rep);

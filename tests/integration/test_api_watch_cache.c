@@ -98,8 +98,17 @@ serve_configmaps(pedia_store *st)
 static pedia_api_response *
 start(pedia_api *api, const pedia_api_user *u, const char *target)
 {
-    pedia_api_request rq = {
-        PEDIA_API_REQUEST_VERSION, "GET", target, NULL, NULL, NULL, 0, u};
+    pedia_api_request rq = {PEDIA_API_REQUEST_VERSION,
+                            "GET",
+                            target,
+                            NULL,
+                            NULL,
+                            NULL,
+                            0,
+                            u,
+                            NULL,
+                            NULL,
+                            0};
     pedia_api_response *r = NULL;
 
     assert_int_equal(pedia_api_handle(&r, api, &rq), PEDIA_OK);

@@ -13,8 +13,17 @@ static const pedia_api_user admin = {"admin", NULL, NULL, 0};
 static void
 body_of(pedia_api *api, const char *target, int *status, struct pdi_buf *out)
 {
-    pedia_api_request rq = {
-        PEDIA_API_REQUEST_VERSION, "GET", target, NULL, NULL, NULL, 0, &admin};
+    pedia_api_request rq = {PEDIA_API_REQUEST_VERSION,
+                            "GET",
+                            target,
+                            NULL,
+                            NULL,
+                            NULL,
+                            0,
+                            &admin,
+                            NULL,
+                            NULL,
+                            0};
     pedia_api_response *r = NULL;
     char buf[8192];
     bool eof = false;

@@ -609,7 +609,7 @@ api_call(pedia_api *api, const pedia_api_user *u, const char *method,
 {
     pedia_api_request rq = {
         PEDIA_API_REQUEST_VERSION, method, target, NULL, NULL, body,
-        body ? strlen(body) : 0,   u};
+        body ? strlen(body) : 0,   u,      NULL,   NULL, 0};
     pedia_api_response *r = NULL;
     char buf[4096];
     size_t n = 0;

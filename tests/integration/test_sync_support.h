@@ -477,8 +477,17 @@ static PDI_UNUSED int
 ts_api_get(pedia_api *api, const pedia_api_user *u, const char *target,
            char *body, size_t cap)
 {
-    pedia_api_request rq = {
-        PEDIA_API_REQUEST_VERSION, "GET", target, NULL, NULL, NULL, 0, u};
+    pedia_api_request rq = {PEDIA_API_REQUEST_VERSION,
+                            "GET",
+                            target,
+                            NULL,
+                            NULL,
+                            NULL,
+                            0,
+                            u,
+                            NULL,
+                            NULL,
+                            0};
     pedia_api_response *r = NULL;
     char buf[4096];
     size_t n = 0, at = 0;

@@ -542,6 +542,18 @@ def test_client_cert(tmp):
         check(code == 200, f"healthz without a certificate: {code}")
 
 
+WHOAMI = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+
+
+def whoami(s, **kw):
+    """POST a SelfSubjectReview with curl: (code, status.userInfo or the
+    body when not 201)."""
+    code, body = curl(s.url + WHOAMI, s.ca(), method="POST", **kw)
+    if code != 201:
+        return code, body
+    return code, json.loads(body)["status"]["userInfo"]
+
+
 def test_front_proxy(tmp):
     rh = make_ca(tmp, "front-proxy-ca")
     cca = make_ca(tmp, "client-ca")
@@ -559,6 +571,16 @@ def test_front_proxy(tmp):
                           headers=hdrs)
         check(code == 200, f"front proxy: {code} {body}")
         s.wait_log(r"GET /version 200 user=bob groups=g1,g2$")
+        # X-Remote-Extra-<key>: one value per header, the key lower-cased
+        # and percent-decoded (kube-aggregator escapes it); whoami shows it
+        code, info = whoami(s, cert=proxy, headers=hdrs + [
+            "X-Remote-Extra-Scopes: t",
+            "x-remote-extra-Example.com%2FTeam: Blue, Green"])
+        check(code == 201 and info.get("extra") ==
+              {"scopes": ["s", "t"], "example.com/team": ["Blue, Green"]},
+              f"front proxy's extra: {code} {info}")
+        check(info["username"] == "bob" and "g2" in info["groups"],
+              f"front proxy's whoami: {info}")
         # The proxy certificate alone is no user.
         code, _ = curl(s.url + "/version", s.ca(), cert=proxy)
         check(code == 401, f"proxy cert without X-Remote-User: {code}")
@@ -572,14 +594,106 @@ def test_front_proxy(tmp):
         code, _ = curl(s.url + "/version", s.ca(), cert=alice, headers=hdrs)
         check(code == 200, f"client cert with proxy headers: {code}")
         s.wait_log(r"GET /version 200 user=alice groups=dev$")
-        check(s.stderr().count("user=bob") == 1,
-              "proxy headers honoured more than once:\n" + s.stderr())
+        code, info = whoami(s, cert=alice, headers=hdrs)
+        check(code == 201 and info["username"] == "alice" and
+              "extra" not in info, f"alice's whoami: {code} {info}")
+        # honoured for the proxy's two requests only (/version, whoami)
+        check(s.stderr().count("user=bob") == 2,
+              "proxy headers honoured for others:\n" + s.stderr())
     # An empty allowed-names list accepts any CN of the front-proxy CA.
     with Server(tmp, "--requestheader-client-ca-file", rh[0],
                 "--requestheader-allowed-names", "") as s:
         code, _ = curl(s.url + "/version", s.ca(), cert=evil, headers=hdrs)
         check(code == 200, f"any CN with an empty allow list: {code}")
         s.wait_log(r"user=bob groups=g1,g2$")
+
+
+def test_impersonate_extra(tmp):
+    """Impersonate-Extra-* and Impersonate-Group with ", " through pediad
+    (libmicrohttpd's headers told one by one), with curl and with the real
+    kubectl (a kubeconfig's as-user-extra); each extra value needs its own
+    userextras grant."""
+    tf = write(os.path.join(tmp, "tokens.csv"), AUTHZ_TOKENS)
+    kc = os.path.join(tmp, "home", "kubeconfig")
+    os.mkdir(os.path.dirname(kc))
+    with Server(tmp, "--token-auth-file", tf, "--kubeconfig-out", kc) as s:
+        code, info = whoami(s, token="tok-root", headers=[
+            "Impersonate-User: alice", "Impersonate-Group: a, b",
+            "Impersonate-Group: c", "Impersonate-Extra-Scopes: x",
+            "Impersonate-Extra-Scopes: y",
+            "Impersonate-Extra-Example.com%2fTeam: blue"])
+        check(code == 201 and info == {
+            "username": "alice", "groups": ["a, b", "c",
+                                            "system:authenticated"],
+            "extra": {"example.com/team": ["blue"], "scopes": ["x", "y"]}},
+            f"root as alice: {code} {info}")
+        code, body = whoami(s, token="tok-root", headers=[
+            "Impersonate-Extra-Scopes: x"])
+        check(code == 400 and "without impersonating a user" in body,
+              f"extra without a user: {code} {body}")
+        # alice may impersonate bob with scopes=read only
+        role = write(os.path.join(tmp, "as-bob.yaml"), AS_BOB)
+        r = kubectl(kc, "--token", "tok-root", "apply", "-f", role)
+        check(r.returncode == 0, "apply: " + r.stderr)
+        for scope, want in (("read", 201), ("write", 403)):
+            code, body = whoami(s, token="tok-alice", headers=[
+                "Impersonate-User: bob", f"Impersonate-Extra-Scopes: {scope}"])
+            check(code == want, f"alice as bob with {scope}: {code} {body}")
+        check('userextras.authentication.k8s.io \\"write\\" is forbidden: '
+              'User \\"alice\\" cannot impersonate resource '
+              '\\"userextras/scopes\\" in API group '
+              '\\"authentication.k8s.io\\" at the cluster scope' in body,
+              body)
+        # the real kubectl: as-user-extra of a kubeconfig's user
+        r = kubectl(kc, "config", "view", "--raw", "-o", "json")
+        check(r.returncode == 0, "config view: " + r.stderr)
+        cfg = json.loads(r.stdout)
+        user = cfg["users"][0]["user"]
+        user.pop("client-certificate-data", None)
+        user.pop("client-key-data", None)
+        user.update({"token": "tok-alice", "as": "bob",
+                     "as-user-extra": {"scopes": ["read"]}})
+        kc2 = write(os.path.join(tmp, "home", "as-bob.json"), json.dumps(cfg))
+        r = kubectl(kc2, "auth", "whoami", "-o", "json")
+        check(r.returncode == 0, "kubectl as bob: " + r.stdout + r.stderr)
+        info = json.loads(r.stdout)["status"]["userInfo"]
+        check(info["username"] == "bob" and
+              info.get("extra") == {"scopes": ["read"]},
+              f"kubectl as bob: {info}")
+        user["as-user-extra"] = {"scopes": ["read", "write"]}
+        write(kc2, json.dumps(cfg))
+        r = kubectl(kc2, "get", "clusterroles")
+        check(r.returncode != 0 and "cannot impersonate resource "
+              '"userextras/scopes"' in r.stderr,
+              "kubectl as bob with write: " + r.stdout + r.stderr)
+
+
+AS_BOB = """apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: as-bob
+rules:
+- apiGroups: [""]
+  resources: [users]
+  resourceNames: [bob]
+  verbs: [impersonate]
+- apiGroups: [authentication.k8s.io]
+  resources: [userextras/scopes]
+  resourceNames: [read]
+  verbs: [impersonate]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: alice-as-bob
+subjects:
+- kind: User
+  name: alice
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: as-bob
+"""
 
 
 def test_limits(tmp):
@@ -719,6 +833,14 @@ def test_webhook(tmp):
                   f"non-resource review: {sar.reviews[-1]}")
             check("sar-s3cret" not in s.stdout() + s.stderr(),
                   "the authorization kubeconfig's token in the log")
+            # an impersonated extra is the review's spec.extra
+            code, body = curl(pcl, s.ca(), token="tok-hooked", headers=[
+                "Impersonate-User: hooked", "Impersonate-Extra-Team: x"])
+            check(code == 200, f"hooked with an extra: {code} {body}")
+            check(sar.reviews[-1].get("extra") == {"team": ["x"]} and
+                  sar.reviews[-1]["user"] == "hooked",
+                  f"impersonated extra in the review: {sar.reviews[-1]}")
+        check_webhook_extra(tmp, kc, sar)
         for flags, why in (
                 (["--authorization-kubeconfig", "/nonexistent"],
                  "cannot read"),
@@ -730,6 +852,44 @@ def test_webhook(tmp):
                   f"{flags}: {r.returncode} {r.stderr}")
     finally:
         sar.close()
+
+
+def check_webhook_extra(tmp, kc, sar):
+    """A front proxy's X-Remote-Extra-* goes to the host as the review's
+    spec.extra (a map of lists, as kube's webhook authorizer sends it), and
+    is part of the cache key: another extra is another review."""
+    rh = make_ca(tmp, "front-proxy-ca")
+    proxy = make_client(tmp, rh, "proxy", "/CN=front-proxy-client")
+    tf = write(os.path.join(tmp, "tokens2.csv"), WEBHOOK_TOKENS)
+    with Server(tmp, "--token-auth-file", tf,
+                "--requestheader-client-ca-file", rh[0],
+                "--authorization-mode", "RBAC,Webhook",
+                "--authorization-kubeconfig", kc,
+                "--authorization-webhook-cache-authorized-ttl", "1m",
+                state=os.path.join(tmp, "state-extra")) as s:
+        pcl = s.url + "/apis/cluster.clusterpedia.io/v1alpha2/pediaclusters"
+        as_hooked = ["X-Remote-User: hooked", "X-Remote-Group: dev",
+                     "X-Remote-Extra-Scopes: a", "X-Remote-Extra-Scopes: b",
+                     "X-Remote-Extra-Example.com%2FTeam: blue"]
+        n = len(sar.reviews)
+        code, body = curl(pcl, s.ca(), cert=proxy, headers=as_hooked)
+        check(code == 200, f"proxied hooked: {code} {body}")
+        spec = sar.reviews[-1]
+        check(len(sar.reviews) == n + 1 and
+              spec.get("extra") == {"scopes": ["a", "b"],
+                                    "example.com/team": ["blue"]},
+              f"spec.extra: {spec}")
+        code, _ = curl(pcl, s.ca(), cert=proxy, headers=as_hooked)
+        check(code == 200 and len(sar.reviews) == n + 1,
+              "the same extra is answered from the cache")
+        code, _ = curl(pcl, s.ca(), cert=proxy,
+                       headers=as_hooked[:2] + ["X-Remote-Extra-Scopes: c"])
+        check(code == 200 and len(sar.reviews) == n + 2 and
+              sar.reviews[-1].get("extra") == {"scopes": ["c"]},
+              f"another extra, another review: {sar.reviews[-1]}")
+        code, _ = curl(pcl, s.ca(), token="tok-hooked")
+        check(code == 200 and "extra" not in sar.reviews[-1],
+              f"no extra, none sent: {sar.reviews[-1]}")
 
 
 TEAM_A = """\

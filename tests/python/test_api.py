@@ -143,6 +143,39 @@ def test_group_grants_and_impersonation_headers(world):
         r.raise_for_status()
 
 
+WHOAMI = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+
+
+def test_user_extra_and_repeated_headers(tmpdir_path):
+    """A user's extra reaches SelfSubjectReview; a header given as a list is
+    one header per item (the enumerator), so Impersonate-Group may hold
+    ", " and Impersonate-Extra-* are seen."""
+    store = pedia.Store.open("sqlite:%s/store.db" % tmpdir_path)
+    try:
+        with pedia.Api(store) as api:
+            r = api.request("POST", WHOAMI, user="alice", groups=["dev"],
+                            extra={"scopes": ["a", "b"], "team": "blue"})
+            assert r.status == 201, r.body
+            info = r.json()["status"]["userInfo"]
+            assert info["extra"] == {"scopes": ["a", "b"], "team": ["blue"]}
+            r = api.request("POST", WHOAMI, user="admin",
+                            extra={"mine": ["x"]},
+                            headers={"Impersonate-User": "bob",
+                                     "Impersonate-Group": ["a, b", "c"],
+                                     "impersonate-extra-Scopes": ["x", "y"]})
+            assert r.status == 201, r.body
+            assert r.json()["status"]["userInfo"] == {
+                "username": "bob",
+                "groups": ["a, b", "c", "system:authenticated"],
+                "extra": {"scopes": ["x", "y"]}}
+            r = api.request("POST", WHOAMI, user="admin",
+                            headers={"Impersonate-Extra-Scopes": "x"})
+            assert r.status == 400
+            assert b"without impersonating a user" in r.body
+    finally:
+        store.close()
+
+
 def test_watch_as_a_user(world):
     _, _, api = world
     grant_alice(api)

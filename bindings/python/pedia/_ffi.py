@@ -61,6 +61,8 @@ FREE_CB = CFUNCTYPE(None, c_void_p, c_size_t, c_void_p)
 ENGINE_LIST_CB = CFUNCTYPE(c_int, c_char_p, POINTER(ctypes.c_char), c_size_t,
                            c_void_p)
 API_HEADER_FN = CFUNCTYPE(c_char_p, c_void_p, c_char_p)
+API_HEADER_CB = CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p)
+API_HEADER_EACH_FN = CFUNCTYPE(None, API_HEADER_CB, c_void_p, c_void_p)
 API_WAKE_FN = CFUNCTYPE(None, c_void_p)
 API_METRICS_FN = CFUNCTYPE(c_size_t, c_void_p, c_size_t, c_void_p)
 
@@ -72,18 +74,28 @@ class ApiUser(ctypes.Structure):
                 ("groups", POINTER(c_char_p)), ("n_groups", c_size_t)]
 
 
+class ApiExtra(ctypes.Structure):
+    """``pedia_api_extra`` (pedia/apiserver.h)."""
+
+    _fields_ = [("key", c_char_p), ("values", POINTER(c_char_p)),
+                ("n_values", c_size_t)]
+
+
 #: The pedia_api_request layout these bindings fill.
-API_REQUEST_VERSION = 1
+API_REQUEST_VERSION = 2
 
 
 class ApiRequest(ctypes.Structure):
-    """``pedia_api_request`` (pedia/apiserver.h)."""
+    """``pedia_api_request`` (pedia/apiserver.h), version 2."""
 
     _fields_ = [("version", c_uint),
                 ("method", c_char_p), ("target", c_char_p),
                 ("header", API_HEADER_FN), ("header_payload", c_void_p),
                 ("body", c_char_p), ("body_len", c_size_t),
-                ("user", POINTER(ApiUser))]
+                ("user", POINTER(ApiUser)),
+                # version 2
+                ("header_each", API_HEADER_EACH_FN),
+                ("extra", POINTER(ApiExtra)), ("n_extra", c_size_t)]
 
 
 ERR = "pedia_err"  # marker: the function returns pedia_err (errcheck raises)

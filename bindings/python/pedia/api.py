@@ -104,26 +104,38 @@ class Response:
 
 
 class _Headers:
-    """The request headers, answered through API_HEADER_FN.
+    """The request headers, answered through API_HEADER_FN (a lookup) and
+    API_HEADER_EACH_FN (every occurrence, version 2 of the request).
 
     Names are matched case-insensitively; a header given as a list is
-    joined with ", " (the callback contract).  Every value is a C buffer
-    owned here, alive for the whole call, and returned by address (an
-    int): returning a bytes object as the ``c_char_p`` result would make
-    ctypes keep it for ever and warn "memory leak in callback function".
+    several headers: joined with ", " for the lookup (the callback
+    contract), one occurrence per item for the enumerator (so a group
+    holding ", " can be impersonated).  Every value is a C buffer owned
+    here, alive for the whole call, and returned by address (an int):
+    returning a bytes object as the ``c_char_p`` result would make ctypes
+    keep it for ever and warn "memory leak in callback function".
     """
 
     def __init__(self, headers: Headers) -> None:
         self.values: Dict[bytes, Any] = {}
+        self.items: List[Tuple[Any, Any]] = []
         self.failure: Optional[BaseException] = None
         for name, value in (headers or {}).items():
+            key = _ffi.cstr(name, "header name")
+            assert key is not None
+            items = [value] if isinstance(value, (str, bytes)) else value
+            for item in items:
+                one = _ffi.cstr(item, "header %s" % name)
+                assert one is not None
+                self.items.append((ctypes.create_string_buffer(key),
+                                   ctypes.create_string_buffer(one)))
             if not isinstance(value, (str, bytes)):
                 value = ", ".join(value)
             data = _ffi.cstr(value, "header %s" % name)
-            key = _ffi.cstr(name, "header name")
-            assert data is not None and key is not None
+            assert data is not None
             self.values[key.lower()] = ctypes.create_string_buffer(data)
         self.fn = _ffi.API_HEADER_FN(self._lookup)
+        self.each_fn = _ffi.API_HEADER_EACH_FN(self._each)
 
     def has(self, name: str) -> bool:
         return name.lower().encode() in self.values
@@ -136,6 +148,16 @@ class _Headers:
         except BaseException as e:  # pragma: no cover - defensive
             self.failure = e
             return None
+
+    def _each(self, cb: Any, cb_payload: Any, payload: Any) -> None:
+        # Runs inside pedia_api_handle: nothing may raise through C.
+        try:
+            for name, value in self.items:
+                if cb(ctypes.cast(name, c_char_p), ctypes.cast(value, c_char_p),
+                      cb_payload):
+                    return
+        except BaseException as e:  # pragma: no cover - defensive
+            self.failure = e
 
 
 def _encode_body(body: Body) -> Tuple[Optional[bytes], bool]:
@@ -164,6 +186,30 @@ def _user(user: Optional[str], groups: Sequence[str],
                      ctypes.cast(arr, ctypes.POINTER(c_char_p)), len(names))
     u._keep = arr  # the structure only holds a pointer into it
     return u
+
+
+Extra = Optional[Mapping[str, Union[str, Sequence[str]]]]
+
+
+def _extra(extra: Extra) -> Tuple[Any, int]:
+    """(pedia_api_extra array or None, count) for a user's extra; the
+    array keeps the value arrays it points to alive."""
+    if not extra:
+        return None, 0
+    entries = (_ffi.ApiExtra * len(extra))()
+    keep = []
+    for i, (key, values) in enumerate(extra.items()):
+        if isinstance(values, (str, bytes)):
+            values = [values]
+        data = [_ffi.cstr(v, "extra %s" % key) for v in values]
+        arr = (c_char_p * max(1, len(data)))(*data)
+        name = _ffi.cstr(key, "extra key")
+        keep += [arr, name]
+        entries[i] = _ffi.ApiExtra(name,
+                                   ctypes.cast(arr, ctypes.POINTER(c_char_p)),
+                                   len(data))
+    entries._keep = keep  # the structures only hold pointers into them
+    return entries, len(extra)
 
 
 def _query(params: Mapping[str, Any]) -> str:
@@ -259,7 +305,8 @@ class Api(Wrapper):
     # -- requests -------------------------------------------------------------
     def request(self, method: str, path: str, *, user: Optional[str],
                 groups: Sequence[str] = (), uid: Optional[str] = None,
-                body: Body = None, headers: Headers = None) -> Response:
+                extra: Extra = None, body: Body = None,
+                headers: Headers = None) -> Response:
         """Handle one request as ``user`` (member of ``groups``) and read
         its whole body.
 
@@ -267,11 +314,15 @@ class Api(Wrapper):
             optionally "?" and the query string.
         :param user: the authenticated user's name; None sends no
             credentials (401 but for /healthz, /livez, /readyz).
+        :param extra: the user's extra (kube's user.Info.Extra): key ->
+            list of values (a str is one value); shown by SelfSubjectReview
+            and sent to a Webhook authorizer.
         :param body: bytes or str (sent as they are), or a dict / list
             (sent as JSON with ``Content-Type: application/json`` unless
             ``headers`` has a Content-Type).
         :param headers: request headers (names case-insensitive; a list
-            value is one header sent several times).
+            value is one header sent several times, e.g.
+            ``{"Impersonate-Group": ["a, b", "c"]}``).
         :returns: the :class:`Response`; errors of the request itself (403,
             404, 422 ...) are responses, not exceptions.
         :raises InvalidArgument, OutOfMemory: the library refused the call.
@@ -284,10 +335,14 @@ class Api(Wrapper):
             hdrs.values[b"content-type"] = ctypes.create_string_buffer(
                 b"application/json")
         u = _user(user, groups, uid)
+        extras, n_extra = _extra(extra)
         req = _ffi.ApiRequest(
             _ffi.API_REQUEST_VERSION, _ffi.cstr(method, "method"),
             _ffi.cstr(path, "path"), hdrs.fn, None, data,
-            len(data) if data else 0, ctypes.pointer(u) if u else None)
+            len(data) if data else 0, ctypes.pointer(u) if u else None,
+            hdrs.each_fn,
+            ctypes.cast(extras, ctypes.POINTER(_ffi.ApiExtra))
+            if extras is not None else None, n_extra)
         lib = _ffi.lib()
         out = c_void_p()
         with self._n.use() as p:

@@ -159,7 +159,7 @@ access_review(struct pdi_api_req *rq, struct pedia_api_response *r)
 {
     struct json_object *obj = NULL, *spec, *ra, *nra, *st;
     struct pdi_api_info in = rq->info;
-    struct pdi_api_ask q = {rq->in->user, &in, "", 0};
+    struct pdi_api_ask q = {pdi_api_req_subject(rq), &in, "", 0};
     struct path pm = {NULL, NULL};
     bool allowed, oom = false;
 

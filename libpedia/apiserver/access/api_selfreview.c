@@ -6,7 +6,10 @@
  * kube serves it as a create that stores nothing and answers 201 with the
  * object and its status.userInfo; every authenticated user may (the
  * system:basic-user role grants it). kubectl tries v1, then v1beta1, then
- * v1alpha1 on 404, so the three versions answer alike.
+ * v1alpha1 on 404, so the three versions answer alike. userInfo.extra is
+ * there when the user has any (a front proxy's X-Remote-Extra-*, or
+ * Impersonate-Extra-*), keys in byte order as Go writes a map; kubectl
+ * prints a row `Extra: <key>` for each.
  */
 #include <stdio.h>
 #include <string.h>
@@ -65,11 +68,50 @@ check_body(struct pdi_api_req *rq, struct pedia_api_response *r)
     return ok;
 }
 
+static void
+put_strings(struct pdi_buf *b, const char *const *v, size_t n, bool *first)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!*first)
+            pdi_buf_putc(b, ',');
+        *first = false;
+        pdi_buf_json_string(b, v[i], strlen(v[i]));
+    }
+}
+
+/* ,"extra":{"k":["v",...],...} when the user has an extra. */
+static void
+put_extra(struct pdi_buf *b, const struct pdi_api_subject *who)
+{
+    const char *k;
+    const char *sep = "";
+
+    if (!who->n_extra)
+        return;
+    pdi_buf_puts(b, ",\"extra\":{");
+    for (k = pdi_api_extra_next_key(who->extra, who->n_extra, NULL); k;
+         k = pdi_api_extra_next_key(who->extra, who->n_extra, k)) {
+        bool first = true;
+        pdi_buf_puts(b, sep);
+        pdi_buf_json_string(b, k, strlen(k));
+        pdi_buf_puts(b, ":[");
+        for (size_t i = 0; i < who->n_extra; i++)
+            if (strcmp(who->extra[i].key, k) == 0)
+                put_strings(b, who->extra[i].values, who->extra[i].n_values,
+                            &first);
+        pdi_buf_putc(b, ']');
+        sep = ",";
+    }
+    pdi_buf_putc(b, '}');
+}
+
 void
 pdi_api_serve_selfreview(struct pdi_api_req *rq, struct pedia_api_response *r)
 {
     const pedia_api_user *u = rq->in->user;
+    struct pdi_api_subject who = pdi_api_req_subject(rq);
     struct pdi_buf b;
+    bool first = true;
 
     if (strcmp(rq->info.verb, "create") != 0 || rq->info.name) {
         pdi_api_not_allowed(r);
@@ -90,11 +132,9 @@ pdi_api_serve_selfreview(struct pdi_api_req *rq, struct pedia_api_response *r)
         pdi_buf_json_string(&b, u->uid, strlen(u->uid));
     }
     pdi_buf_puts(&b, ",\"groups\":[");
-    for (size_t i = 0; i < u->n_groups; i++) {
-        if (i)
-            pdi_buf_putc(&b, ',');
-        pdi_buf_json_string(&b, u->groups[i], strlen(u->groups[i]));
-    }
-    pdi_buf_puts(&b, "]}}}");
+    put_strings(&b, u->groups, u->n_groups, &first);
+    pdi_buf_putc(&b, ']');
+    put_extra(&b, &who);
+    pdi_buf_puts(&b, "}}}");
     pdi_api_body(r, 201, &b, NULL);
 }

@@ -16,11 +16,11 @@
 #include "apiserver/core/api_core.h"
 
 enum pdi_api_decision
-pdi_api_allow_all(void *payload, const pedia_api_user *user,
+pdi_api_allow_all(void *payload, const struct pdi_api_subject *who,
                   const struct pdi_api_info *info, char *reason, size_t cap)
 {
     (void)payload;
-    (void)user;
+    (void)who;
     (void)info;
     if (cap)
         reason[0] = '\0';
@@ -98,6 +98,7 @@ bool
 pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r)
 {
     struct pedia_api *api = rq->api;
+    struct pdi_api_subject who = pdi_api_req_subject(rq);
     char reason[256] = "";
 
     /* before deciding: a change meanwhile is seen by the watch's recheck */
@@ -119,32 +120,60 @@ pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r)
     case PDI_API_NOT_SCOPED:
         break;
     }
-    if (api->authorize(api->authorize_payload, rq->in->user, &rq->info, reason,
+    if (api->authorize(api->authorize_payload, &who, &rq->info, reason,
                        sizeof reason) == PDI_API_ALLOW)
         return true;
     deny(rq, r, reason);
     return false;
 }
 
+/* The attributes of a question pdi_api_may asks at pediad's root. */
+static void
+may_info(struct pdi_api_info *in, const char *verb, const char *group,
+         const char *resource)
+{
+    memset(in, 0, sizeof *in);
+    in->root = PDI_API_ROOT_PEDIAD;
+    in->is_resource = true;
+    in->verb = verb;
+    in->prefix = "apis";
+    in->group = group;
+    in->version = "v1";
+    in->resource = resource;
+}
+
+static bool
+may(struct pdi_api_req *rq, const struct pdi_api_info *in)
+{
+    struct pedia_api *api = rq->api;
+    struct pdi_api_subject who = pdi_api_req_subject(rq);
+    char reason[8];
+
+    return api->authorize(api->authorize_payload, &who, in, reason,
+                          sizeof reason) == PDI_API_ALLOW;
+}
+
 bool
 pdi_api_may(struct pdi_api_req *rq, const char *verb, const char *group,
             const char *resource, const char *ns, const char *name)
 {
-    struct pedia_api *api = rq->api;
     struct pdi_api_info in;
-    char reason[8];
 
-    memset(&in, 0, sizeof in);
-    in.root = PDI_API_ROOT_PEDIAD;
-    in.is_resource = true;
-    in.verb = verb;
-    in.prefix = "apis";
-    in.group = group;
-    in.version = "v1";
-    in.resource = resource;
+    may_info(&in, verb, group, resource);
     in.ns = ns && *ns ? ns : NULL;
     in.in_namespace = in.ns != NULL;
     in.name = name && *name ? name : NULL;
-    return api->authorize(api->authorize_payload, rq->in->user, &in, reason,
-                          sizeof reason) == PDI_API_ALLOW;
+    return may(rq, &in);
+}
+
+bool
+pdi_api_may_sub(struct pdi_api_req *rq, const char *verb, const char *group,
+                const char *resource, const char *sub, const char *name)
+{
+    struct pdi_api_info in;
+
+    may_info(&in, verb, group, resource);
+    in.subresource = sub;
+    in.name = name && *name ? name : NULL;
+    return may(rq, &in);
 }

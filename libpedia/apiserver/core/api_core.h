@@ -246,19 +246,70 @@ struct pdi_api_info {
     char field_name[254];
 };
 
+/* ---- api_extra.c: a user's extra -------------------------------------- */
+
+/* A user's extra made from (key, value) pairs (impersonation's headers, a
+ * watch's copy): pairs go in with pdi_api_extras_add in any order, then
+ * pdi_api_extras_done groups them by key, in the order keys were first
+ * seen, each key's values contiguous and in order, into v[0..n). Strings
+ * are copies. Before done, v is NULL and n 0. */
+struct pdi_api_extras {
+    const struct pdi_alloc *a;
+    struct pdi_strvec pairs; /* k0, v0, k1, v1, ... */
+    pedia_api_extra *v;
+    size_t n;
+    const char **values; /* every value, grouped: what v[i].values point in */
+};
+void pdi_api_extras_init(struct pdi_api_extras *x, const struct pdi_alloc *a);
+pedia_err pdi_api_extras_add(struct pdi_api_extras *x, const char *key,
+                             const char *value);
+/* Add every value of extra v[0..n). */
+pedia_err pdi_api_extras_add_all(struct pdi_api_extras *x,
+                                 const pedia_api_extra *v, size_t n);
+/* Values added so far. */
+size_t pdi_api_extras_count(const struct pdi_api_extras *x);
+pedia_err pdi_api_extras_done(struct pdi_api_extras *x);
+void pdi_api_extras_free(struct pdi_api_extras *x);
+
+/* An extra key as kube reads it from a header name's tail
+ * (`Impersonate-Extra-<key>`, `X-Remote-Extra-<key>`): lower-cased, then
+ * percent-decoded as Go's url.PathUnescape does; when that fails (a bad
+ * escape), or would make a NUL, the lower-cased text as it is. Allocated;
+ * NULL when out of memory. */
+char *pdi_api_extra_key(const struct pdi_alloc *a, const char *raw);
+
+/* Walk the keys of v[0..n) in byte order, each once (a key given twice is
+ * one): the key after `last` (NULL: the first), or NULL at the end. */
+const char *pdi_api_extra_next_key(const pedia_api_extra *v, size_t n,
+                                   const char *last);
+
+/* Who asks, as kube's user.Info: the transport's user with its extra
+ * (which pedia_api_user cannot hold: it comes with the request). What
+ * authorizers, reviews and the Webhook are given. */
+struct pdi_api_subject {
+    const pedia_api_user *user;
+    const pedia_api_extra *extra; /* NULL when n_extra is 0 */
+    size_t n_extra;
+};
+
 /* The user a request is served as under impersonation (api_impersonate.c;
- * its strings in mem). */
+ * its strings in mem and extra). */
 #define PDI_API_AS_MAX_GROUPS 64
+#define PDI_API_AS_MAX_EXTRA 64 /* values of Impersonate-Extra-* headers */
 struct pdi_api_as {
     pedia_api_request in;
     pedia_api_user user;
     const char *groups[PDI_API_AS_MAX_GROUPS + 3];
     struct pdi_strvec mem;
+    struct pdi_api_extras extra;
 };
 
 struct pdi_api_req {
     struct pedia_api *api;
+    /* the request: the caller's in this library's layout (req), or the
+     * impersonated user's (as.in) */
     const pedia_api_request *in;
+    pedia_api_request req;
     const struct pdi_alloc *a;
     char *path;        /* decoded path */
     const char *query; /* raw query ("" when none) */
@@ -305,6 +356,13 @@ pedia_err pdi_api_req_add_typed_scope(struct pdi_api_req *rq,
                                       const char *group, const char *resource);
 /* A request header (case-insensitive name) or NULL. */
 const char *pdi_api_req_header(const struct pdi_api_req *rq, const char *name);
+/* Tell cb every header occurrence (pedia_api_header_each_fn); false when
+ * the transport cannot enumerate its headers (nothing told). */
+bool pdi_api_req_each_header(const struct pdi_api_req *rq,
+                             pedia_api_header_cb cb, void *arg);
+/* Who the request is served as: its user (NULL when unauthenticated) and
+ * that user's extra. */
+struct pdi_api_subject pdi_api_req_subject(const struct pdi_api_req *rq);
 /* The decoded value of query parameter `name` (first occurrence) or NULL. */
 const char *pdi_api_param(const struct pdi_api_req *rq, const char *name);
 /* Go's strconv.ParseBool of v: 1 true, 0 false, -1 not a boolean. */
@@ -367,12 +425,12 @@ enum pdi_api_decision { PDI_API_DENY = 0, PDI_API_ALLOW };
  * after kube's forbidden message). Called on the request's thread, from
  * many threads at once. */
 typedef enum pdi_api_decision (*pdi_api_authorizer)(
-    void *payload, const pedia_api_user *user, const struct pdi_api_info *info,
-    char *reason, size_t cap);
+    void *payload, const struct pdi_api_subject *who,
+    const struct pdi_api_info *info, char *reason, size_t cap);
 
 /* The default authorizer: every authenticated user may do everything. */
 enum pdi_api_decision pdi_api_allow_all(void *payload,
-                                        const pedia_api_user *user,
+                                        const struct pdi_api_subject *who,
                                         const struct pdi_api_info *info,
                                         char *reason, size_t cap);
 /* The pipeline's authorization step: true when allowed, else false with
@@ -382,14 +440,19 @@ bool pdi_api_authorize(struct pdi_api_req *rq, struct pedia_api_response *r);
 /* May the request's user do verb on group/resource (version v1 of its
  * group) named name (NULL or "": any) in ns (NULL or "": cluster scope)
  * at pediad's root? Asked of the configured authorizer, as kube's
- * registries ask (escalate, bind). */
+ * registries ask (escalate, bind) and its impersonation filter. */
 bool pdi_api_may(struct pdi_api_req *rq, const char *verb, const char *group,
                  const char *resource, const char *ns, const char *name);
+/* The same for subresource sub of a cluster-scoped resource
+ * (impersonation's userextras/<key>). */
+bool pdi_api_may_sub(struct pdi_api_req *rq, const char *verb,
+                     const char *group, const char *resource, const char *sub,
+                     const char *name);
 
 /* One question put to the pipeline's authorization without a request:
  * may user do what info describes? */
 struct pdi_api_ask {
-    const pedia_api_user *user;
+    struct pdi_api_subject who;
     const struct pdi_api_info *info;
     char reason[256]; /* out: the authorizer's words, when it has any */
     uint64_t fp;      /* out: what is visible (scoped requests), else 0 */
@@ -444,6 +507,7 @@ struct pdi_api_recheck {
     pedia_api_user user;
     const char **groups;
     struct pdi_strvec mem;
+    struct pdi_api_extras extra; /* the user's (the Webhook sees it) */
 };
 /* Keep rq's user, attributes and what they allowed now. */
 pedia_err pdi_api_recheck_init(struct pdi_api_recheck *c,
@@ -551,7 +615,7 @@ enum pdi_api_scoping pdi_api_rbac_scope(struct pdi_api_req *rq, char *reason,
                                         size_t cap);
 /* The authorizer pdi_api_set_authz_modes installs (payload: the API). */
 enum pdi_api_decision pdi_api_rbac_authorize(void *payload,
-                                             const pedia_api_user *user,
+                                             const struct pdi_api_subject *who,
                                              const struct pdi_api_info *info,
                                              char *reason, size_t cap);
 
@@ -609,10 +673,10 @@ enum pdi_api_wh {
     PDI_API_WH_DENIED_SOFT, /* (internal) allowed false, not denied */
     PDI_API_WH_FAILED       /* (internal) no answer: not cached */
 };
-/* The host's answer for user and info (cached): ALLOW, DENY, or
+/* The host's answer for who and info (cached): ALLOW, DENY, or
  * NO_OPINION (not allowed, or the review failed). */
 enum pdi_api_wh pdi_api_webhook_decide(struct pedia_api *api,
-                                       const pedia_api_user *user,
+                                       const struct pdi_api_subject *who,
                                        const struct pdi_api_info *info,
                                        char *reason, size_t cap);
 /* Reviews posted so far (tests). */

@@ -121,7 +121,7 @@ ask_init(struct ask *q, const pedia_api_user *user,
 }
 
 enum pdi_api_decision
-pdi_api_rbac_authorize(void *payload, const pedia_api_user *user,
+pdi_api_rbac_authorize(void *payload, const struct pdi_api_subject *who,
                        const struct pdi_api_info *info, char *reason,
                        size_t cap)
 {
@@ -130,7 +130,7 @@ pdi_api_rbac_authorize(void *payload, const pedia_api_user *user,
 
     if (cap)
         reason[0] = '\0';
-    ask_init(&q, user, info);
+    ask_init(&q, who->user, info);
     if (pdi_authz_privileged(&q.who.u) ||
         (api->authz_modes & PDI_API_AUTHZ_ALWAYS))
         return PDI_API_ALLOW;
@@ -146,8 +146,7 @@ pdi_api_rbac_authorize(void *payload, const pedia_api_user *user,
     /* the host's say last (kube tries the modes in the order given; the
      * only one that can deny comes after those that cannot) */
     if ((api->authz_modes & PDI_API_AUTHZ_WEBHOOK) &&
-        pdi_api_webhook_decide(api, user, info, reason, cap) ==
-            PDI_API_WH_ALLOW)
+        pdi_api_webhook_decide(api, who, info, reason, cap) == PDI_API_WH_ALLOW)
         return PDI_API_ALLOW;
     return PDI_API_DENY;
 }
@@ -156,6 +155,7 @@ enum pdi_api_scoping
 pdi_api_rbac_scope(struct pdi_api_req *rq, char *reason, size_t cap)
 {
     struct ask q;
+    struct pdi_api_subject who = pdi_api_req_subject(rq);
     enum pdi_api_scoping sc;
 
     if (cap)
@@ -166,7 +166,7 @@ pdi_api_rbac_scope(struct pdi_api_req *rq, char *reason, size_t cap)
      * as a gate (then the request sees what it asks for) */
     if (sc == PDI_API_NOTHING &&
         (rq->api->authz_modes & PDI_API_AUTHZ_WEBHOOK) &&
-        pdi_api_webhook_decide(rq->api, rq->in->user, &rq->info, reason, cap) ==
+        pdi_api_webhook_decide(rq->api, &who, &rq->info, reason, cap) ==
             PDI_API_WH_ALLOW) {
         rq->scoped = rq->authz_scoped = false;
         return PDI_API_NOT_SCOPED;

@@ -52,13 +52,15 @@ pdi_api_decide(struct pedia_api *api, const struct pdi_alloc *a,
     rq.api = api;
     rq.a = a;
     rq.info = *q->info;
-    in.user = q->user;
+    in.user = q->who.user;
+    in.extra = q->who.extra;
+    in.n_extra = q->who.n_extra;
     rq.in = &in;
     q->reason[0] = '\0';
     if (api->authorize == pdi_api_rbac_authorize)
         sc = pdi_api_rbac_scope(&rq, q->reason, sizeof q->reason);
     if (sc == PDI_API_NOT_SCOPED)
-        ok = api->authorize(api->authorize_payload, q->user, q->info, q->reason,
+        ok = api->authorize(api->authorize_payload, &q->who, q->info, q->reason,
                             sizeof q->reason) == PDI_API_ALLOW;
     else
         ok = sc == PDI_API_VISIBLE;
@@ -78,6 +80,17 @@ keep(struct pdi_api_recheck *c, const char *s, bool *ok)
         return NULL;
     }
     return c->mem.v[c->mem.n - 1];
+}
+
+/* The user's extra, copied (the Webhook is asked with it again). */
+static bool
+keep_extra(struct pdi_api_recheck *c, const struct pdi_api_req *rq)
+{
+    struct pdi_api_subject who = pdi_api_req_subject(rq);
+
+    pdi_api_extras_init(&c->extra, rq->a);
+    return !pdi_api_extras_add_all(&c->extra, who.extra, who.n_extra) &&
+           !pdi_api_extras_done(&c->extra);
 }
 
 pedia_err
@@ -117,6 +130,7 @@ pdi_api_recheck_init(struct pdi_api_recheck *c, const struct pdi_api_req *rq)
         c->groups[i] = keep(c, u->groups[i], &ok);
     c->user.groups = (const char *const *)c->groups;
     c->user.n_groups = u->n_groups;
+    ok = ok && keep_extra(c, rq);
     if (!ok) {
         pdi_api_recheck_free(c);
         return pdi_error_oom();
@@ -133,7 +147,8 @@ pdi_api_recheck_init(struct pdi_api_recheck *c, const struct pdi_api_req *rq)
 static bool
 ask(struct pdi_api_recheck *c, uint64_t *fp)
 {
-    struct pdi_api_ask q = {&c->user, &c->info, "", 0};
+    struct pdi_api_ask q = {
+        {&c->user, c->extra.v, c->extra.n}, &c->info, "", 0};
     bool ok = pdi_api_decide(c->api, c->a, &q);
 
     *fp = q.fp;
@@ -160,5 +175,6 @@ pdi_api_recheck_free(struct pdi_api_recheck *c)
     if (c->mem.a)
         pdi_strvec_free(&c->mem);
     pdi_free(c->a, c->groups);
+    pdi_api_extras_free(&c->extra);
     memset(c, 0, sizeof *c);
 }

@@ -8,6 +8,7 @@
  * API's own parameters (watch, resourceVersion, timeoutSeconds, ...).
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -66,6 +67,22 @@ parse_params(struct pdi_api_req *rq)
     return PEDIA_OK;
 }
 
+/* The caller's request in this library's layout: a caller of an older
+ * version filled a shorter struct, so only its members are read and the
+ * later ones stay absent (zero). The version is known (checked before). */
+static void
+take_request(pedia_api_request *out, const pedia_api_request *in)
+{
+    static const size_t layout[] = {0, offsetof(pedia_api_request, header_each),
+                                    sizeof *out};
+    size_t n = in->version < sizeof layout / sizeof layout[0]
+                   ? layout[in->version]
+                   : sizeof *out;
+
+    memset(out, 0, sizeof *out);
+    memcpy(out, in, n);
+}
+
 pedia_err
 pdi_api_req_init(struct pdi_api_req *rq, struct pedia_api *api,
                  const pedia_api_request *in)
@@ -76,7 +93,8 @@ pdi_api_req_init(struct pdi_api_req *rq, struct pedia_api *api,
 
     memset(rq, 0, sizeof *rq);
     rq->api = api;
-    rq->in = in;
+    take_request(&rq->req, in);
+    rq->in = &rq->req;
     rq->a = api->a;
     rq->query = qm ? qm + 1 : "";
     /* A decoded NUL would cut a name or value short where C strings are
@@ -104,6 +122,7 @@ pdi_api_req_free(struct pdi_api_req *rq)
     pdi_strvec_free(&rq->scope_strs);
     if (rq->as.mem.a) /* impersonation's strings */
         pdi_strvec_free(&rq->as.mem);
+    pdi_api_extras_free(&rq->as.extra);
 }
 
 /* The scope's strings are copies in rq->scope_strs (each its own
@@ -202,6 +221,29 @@ pdi_api_req_header(const struct pdi_api_req *rq, const char *name)
     if (!rq->in->header)
         return NULL;
     return rq->in->header(rq->in->header_payload, name);
+}
+
+bool
+pdi_api_req_each_header(const struct pdi_api_req *rq, pedia_api_header_cb cb,
+                        void *arg)
+{
+    if (!rq->in->header_each)
+        return false;
+    rq->in->header_each(cb, arg, rq->in->header_payload);
+    return true;
+}
+
+struct pdi_api_subject
+pdi_api_req_subject(const struct pdi_api_req *rq)
+{
+    struct pdi_api_subject s = {rq->in->user, NULL, 0};
+
+    /* an extra without a user is nobody's */
+    if (rq->in->user && rq->in->n_extra) {
+        s.extra = rq->in->extra;
+        s.n_extra = rq->in->n_extra;
+    }
+    return s;
 }
 
 const char *

@@ -7,6 +7,10 @@
  * and denied answers cached 10 s each). A gate, not a row filter: an
  * allowed get/list/watch below a search root sees everything it asks for.
  *
+ * The subject is the request's user as kube's webhook authorizer sends
+ * it: user, uid, groups and extra (the front proxy's X-Remote-Extra-*, or
+ * the impersonated Impersonate-Extra-*).
+ *
  * Attributes: at pediad's root, the request as kube parses it; below a
  * search root, what an aggregated server's RequestInfo makes of the outer
  * path, as Clusterpedia's hosts authorize it (§4.1): group clusterpedia.io,
@@ -94,9 +98,45 @@ own_attributes(const struct pdi_api_info *in, struct json_object *ra, bool *oom)
     put(ra, "name", in->name, oom);
 }
 
+/* The values of key k, in order (of every entry named k). */
 static struct json_object *
-spec_of(const pedia_api_user *u, const struct pdi_api_info *in)
+values_of(const struct pdi_api_subject *who, const char *k, bool *oom)
 {
+    struct json_object *arr = json_object_new_array();
+
+    for (size_t i = 0; i < who->n_extra; i++) {
+        const pedia_api_extra *e = &who->extra[i];
+        if (strcmp(e->key, k) != 0)
+            continue;
+        for (size_t j = 0; j < e->n_values; j++)
+            pdi_json_push(oom, arr, json_object_new_string(e->values[j]));
+    }
+    return arr;
+}
+
+/* kube's spec.extra (the webhook authorizer copies user.Info's Extra):
+ * left out when empty, keys in byte order as Go writes a map. Part of the
+ * cache key, as in kube: a user's answers differ by extra. */
+static void
+put_extra(struct json_object *spec, const struct pdi_api_subject *who,
+          bool *oom)
+{
+    struct json_object *extra;
+    const char *k;
+
+    if (!who->n_extra)
+        return;
+    extra = json_object_new_object();
+    for (k = pdi_api_extra_next_key(who->extra, who->n_extra, NULL); k;
+         k = pdi_api_extra_next_key(who->extra, who->n_extra, k))
+        pdi_json_add(oom, extra, k, values_of(who, k, oom));
+    pdi_json_add(oom, spec, "extra", extra);
+}
+
+static struct json_object *
+spec_of(const struct pdi_api_subject *who, const struct pdi_api_info *in)
+{
+    const pedia_api_user *u = who->user;
     struct json_object *spec = json_object_new_object();
     struct json_object *groups = json_object_new_array(), *attrs;
     bool oom = !spec || !groups;
@@ -108,6 +148,7 @@ spec_of(const pedia_api_user *u, const struct pdi_api_info *in)
     for (size_t i = 0; i < u->n_groups; i++)
         pdi_json_push(&oom, groups, json_object_new_string(u->groups[i]));
     pdi_json_add(&oom, spec, "groups", groups);
+    put_extra(spec, who, &oom);
     attrs = json_object_new_object();
     if (in->root == PDI_API_ROOT_SEARCH)
         outer_attributes(in, attrs, &oom);
@@ -260,7 +301,7 @@ review(struct pdi_api_webhook *w, const char *spec, char *reason, size_t cap)
 }
 
 enum pdi_api_wh
-pdi_api_webhook_decide(struct pedia_api *api, const pedia_api_user *user,
+pdi_api_webhook_decide(struct pedia_api *api, const struct pdi_api_subject *who,
                        const struct pdi_api_info *info, char *reason,
                        size_t cap)
 {
@@ -273,7 +314,7 @@ pdi_api_webhook_decide(struct pedia_api *api, const pedia_api_user *user,
 
     if (cap)
         reason[0] = '\0';
-    if (!w || !user || !(spec = spec_of(user, info)))
+    if (!w || !who->user || !(spec = spec_of(who, info)))
         return PDI_API_WH_NO_OPINION;
     key = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
     pthread_mutex_lock(&w->mu);

@@ -120,6 +120,67 @@ test_access__whoami_refusals(void **state)
     free(body);
 }
 
+/* whoami as alice with an extra, in a request of layout `version`. */
+static int
+whoami_extra(struct at_fx *f, unsigned version, const pedia_api_extra *extra,
+             size_t n, char **out)
+{
+    static const char *const groups[] = {"team-a"};
+    pedia_api_user u = {"alice", NULL, groups, 1};
+    pedia_api_request in = {
+        .version = version,
+        .method = "POST",
+        .target = "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+        .user = &u,
+        .extra = extra,
+        .n_extra = n};
+    pedia_api_response *r = NULL;
+    size_t len = 0;
+    int code;
+
+    *out = NULL;
+    assert_int_equal(pedia_api_handle(&r, f->api, &in), PEDIA_OK);
+    code = pedia_api_response_status(r);
+    at_read_body(r, out, &len);
+    pedia_api_response_free(r);
+    return code;
+}
+
+/* status.userInfo.extra: keys in byte order, a key given twice once with
+ * its values in order, values escaped; none without an extra, and none
+ * from a version 1 request (it has no such member). */
+static void
+test_access__whoami_extra(void **state)
+{
+    struct at_fx *f = *state;
+    static const char *const scopes[] = {"read", "write"};
+    static const char *const more[] = {"admin"};
+    static const char *const pod[] = {"web-0 \"q\""};
+    static const pedia_api_extra extra[] = {
+        {"scopes", scopes, 2},
+        {"authentication.kubernetes.io/pod-name", pod, 1},
+        {"scopes", more, 1},
+        {"empty", NULL, 0}};
+    char *body = NULL;
+
+    assert_int_equal(
+        whoami_extra(f, PEDIA_API_REQUEST_VERSION, extra, 4, &body), 201);
+    assert_non_null(strstr(
+        body, "\"userInfo\":{\"username\":\"alice\",\"groups\":[\"team-a\"],"
+              "\"extra\":{\"authentication.kubernetes.io/pod-name\":[\"web-0 "
+              "\\\"q\\\"\"],\"empty\":[],\"scopes\":[\"read\",\"write\","
+              "\"admin\"]}}"));
+    free(body);
+    assert_int_equal(whoami_extra(f, PEDIA_API_REQUEST_VERSION, NULL, 0, &body),
+                     201);
+    assert_null(strstr(body, "extra"));
+    free(body);
+    assert_int_equal(whoami_extra(f, 1, extra, 4, &body), 201);
+    assert_non_null(strstr(body, "\"groups\":[\"team-a\"]}}"));
+    assert_null(strstr(body, "extra"));
+    free(body);
+}
+
 int
 main(void)
 {
@@ -127,6 +188,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_access__whoami, setup,
                                         at_teardown),
         cmocka_unit_test_setup_teardown(test_access__whoami_refusals, setup,
+                                        at_teardown),
+        cmocka_unit_test_setup_teardown(test_access__whoami_extra, setup,
                                         at_teardown),
     };
 

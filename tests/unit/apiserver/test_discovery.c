@@ -95,7 +95,10 @@ serve(struct at_fx *f, const char *target, const char *accept, const char *inm,
                             &h,
                             NULL,
                             0,
-                            NULL};
+                            NULL,
+                            NULL,
+                            NULL,
+                            0};
     struct pdi_api_req rq;
     pedia_api_response *r;
 
@@ -581,8 +584,17 @@ test_apiserver_discovery__pediad_root(void **state)
 {
     struct at_fx *f = *state;
     static const pedia_api_user user = {"admin", NULL, NULL, 0};
-    pedia_api_request in = {
-        PEDIA_API_REQUEST_VERSION, "GET", "/apis", NULL, NULL, NULL, 0, &user};
+    pedia_api_request in = {PEDIA_API_REQUEST_VERSION,
+                            "GET",
+                            "/apis",
+                            NULL,
+                            NULL,
+                            NULL,
+                            0,
+                            &user,
+                            NULL,
+                            NULL,
+                            0};
     struct json_object *groups;
     pedia_api_response *r = NULL;
     struct result res;

@@ -193,7 +193,10 @@ call_accept(struct fx *f, const char *target, const char *accept,
                             &h,
                             NULL,
                             0,
-                            &user};
+                            &user,
+                            NULL,
+                            NULL,
+                            0};
     pedia_api_response *r = NULL;
 
     memset(out, 0, sizeof *out);
@@ -539,7 +542,10 @@ own_get(struct at_fx *f, const char *target, const char *inm, struct own *out)
                             &h,
                             NULL,
                             0,
-                            &user};
+                            &user,
+                            NULL,
+                            NULL,
+                            0};
     pedia_api_response *r = NULL;
 
     memset(out, 0, sizeof *out);
@@ -913,7 +919,10 @@ test_apiserver_openapi__rbac_oom(void **state)
                                     NULL,
                                     NULL,
                                     0,
-                                    &user};
+                                    &user,
+                                    NULL,
+                                    NULL,
+                                    0};
             pedia_api_response *r = NULL;
             long live = f->ta.live;
             struct own o;

@@ -147,7 +147,7 @@ req(struct at_fx *f, const char *method, const char *target, const char *ctype,
     struct at_hdrs h = {accept, ctype, NULL};
     pedia_api_request in = {
         PEDIA_API_REQUEST_VERSION, method, target, at_header_fn, &h, body,
-        body ? strlen(body) : 0,   &user};
+        body ? strlen(body) : 0,   &user,  NULL,   NULL,         0};
     pedia_api_response *r = NULL;
 
     memset(out, 0, sizeof *out);
@@ -1154,7 +1154,10 @@ watch_open(struct at_fx *f, const char *target, const char *accept,
                             &h,
                             NULL,
                             0,
-                            &user};
+                            &user,
+                            NULL,
+                            NULL,
+                            0};
     char ct[160] = "";
 
     memset(s, 0, sizeof *s);
@@ -1385,7 +1388,10 @@ openapi(struct at_fx *f, const char *target, const char *inm, struct res *out)
                             &h,
                             NULL,
                             0,
-                            &user};
+                            &user,
+                            NULL,
+                            NULL,
+                            0};
     struct pdi_api_req rq;
     pedia_api_response *r = pdi_api_response_new(f->api);
     bool handled;
@@ -1678,7 +1684,7 @@ oom_request(struct at_fx *f, const char *method, const char *target,
         struct at_hdrs h = {accept, ctype, NULL};
         pedia_api_request in = {
             PEDIA_API_REQUEST_VERSION, method, target, at_header_fn, &h, body,
-            body ? strlen(body) : 0,   &user};
+            body ? strlen(body) : 0,   &user,  NULL,   NULL,         0};
         pedia_api_response *r = NULL;
         struct res out;
         long live = f->ta.live;

@@ -223,7 +223,7 @@ struct deny {
 };
 
 static enum pdi_api_decision
-deny_fn(void *payload, const pedia_api_user *user,
+deny_fn(void *payload, const struct pdi_api_subject *who,
         const struct pdi_api_info *info, char *reason, size_t cap)
 {
     struct deny *d = payload;
@@ -232,7 +232,7 @@ deny_fn(void *payload, const pedia_api_user *user,
     snprintf(d->verb, sizeof d->verb, "%s", info->verb);
     snprintf(d->resource, sizeof d->resource, "%s",
              info->resource ? info->resource : "-");
-    snprintf(d->user, sizeof d->user, "%s", user->name);
+    snprintf(d->user, sizeof d->user, "%s", who->user->name);
     snprintf(reason, cap, "test policy");
     return PDI_API_DENY;
 }
