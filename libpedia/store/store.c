@@ -349,15 +349,36 @@ publish_revision(pedia_store *st, int64_t rev)
     pthread_mutex_unlock(&st->pmu);
 }
 
+/* One batch on the writer handle, under fences when n_fences > 0 (set,
+ * used and cleared while the handle is held: R23). */
+static pedia_err
+write_batch(pedia_store *st, const char *replica, const pedia_sys_fence *fences,
+            size_t n_fences, pedia_sys_write *writes, size_t n)
+{
+    pedia_err err = PEDIA_OK;
+
+    pdi_store_writer_take(st);
+    if (n_fences)
+        err = st->drv->set_fence(st->writer, replica, fences, n_fences);
+    err = err ? err : st->drv->write(st->writer, writes, n);
+    if (n_fences)
+        (void)st->drv->set_fence(st->writer, NULL, NULL, 0);
+    /* a refused fence says nothing about the store's health */
+    pdi_store_writer_give(st, err == PEDIA_EFENCED ? PEDIA_OK : err);
+    return err;
+}
+
 pedia_err
-pdi_store_write(pedia_store *st, pedia_sys_write *writes, size_t n)
+pdi_store_write_fenced(pedia_store *st, const char *replica,
+                       const pedia_sys_fence *fences, size_t n_fences,
+                       pedia_sys_write *writes, size_t n)
 {
     int64_t max = 0;
     pedia_err err;
 
-    pdi_store_writer_take(st);
-    err = st->drv->write(st->writer, writes, n);
-    pdi_store_writer_give(st, err);
+    if (!pdi_store_leasing(st))
+        n_fences = 0;
+    err = write_batch(st, replica, fences, n_fences, writes, n);
     if (err)
         return err;
     for (size_t i = 0; i < n; i++)
@@ -365,6 +386,12 @@ pdi_store_write(pedia_store *st, pedia_sys_write *writes, size_t n)
     if (max)
         publish_revision(st, max);
     return PEDIA_OK;
+}
+
+pedia_err
+pdi_store_write(pedia_store *st, pedia_sys_write *writes, size_t n)
+{
+    return pdi_store_write_fenced(st, NULL, NULL, 0, writes, n);
 }
 
 /* Wait on the condition for at most ms; true when last_rev > after. */

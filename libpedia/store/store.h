@@ -53,6 +53,29 @@ void pdi_store_reader_release(pedia_store *st, pedia_sys_store *h);
 /* Apply writes through the single writer (thread-safe; serialized). Fills
  * each write's revision. Wakes in-process change waiters. */
 pedia_err pdi_store_write(pedia_store *st, pedia_sys_write *writes, size_t n);
+/* The same, failing whole with PEDIA_EFENCED (nothing written) unless
+ * replica still holds each fence's lease with its epoch; without fences, or
+ * on a store without leases, a plain write (store.c, R23). */
+pedia_err pdi_store_write_fenced(pedia_store *st, const char *replica,
+                                 const pedia_sys_fence *fences, size_t n_fences,
+                                 pedia_sys_write *writes, size_t n);
+
+/* Cluster leases (store_lease.c, docs/DECISIONS.md R23): whether the store
+ * has them (several processes on one PostgreSQL); the calls answer
+ * PEDIA_ENOTSUP when it has not. See store_driver.h for each. */
+bool pdi_store_leasing(const pedia_store *st);
+pedia_err pdi_store_lease_beat(pedia_store *st, const char *replica,
+                               int64_t ttl_ms, int64_t *live);
+pedia_err pdi_store_lease_claim(pedia_store *st, const char *cluster,
+                                const char *replica, int64_t ttl_ms,
+                                int64_t *epoch);
+pedia_err pdi_store_lease_renew(pedia_store *st, const char *cluster,
+                                const char *replica, int64_t epoch,
+                                int64_t ttl_ms, bool *held);
+pedia_err pdi_store_lease_release(pedia_store *st, const char *cluster,
+                                  const char *replica, int64_t epoch);
+pedia_err pdi_store_lease_list(pedia_store *st, pedia_sys_lease_cb cb,
+                               void *payload);
 
 /* Writer-handle operations, serialized with all other writes. */
 pedia_err pdi_store_meta_put(pedia_store *st, const char *kind,
