@@ -76,6 +76,7 @@ pedia_err pdi_store_lease_release(pedia_store *st, const char *cluster,
                                   const char *replica, int64_t epoch);
 pedia_err pdi_store_lease_list(pedia_store *st, pedia_sys_lease_cb cb,
                                void *payload);
+pedia_err pdi_store_lease_revoke(pedia_store *st, const char *cluster);
 
 /* Writer-handle operations, serialized with all other writes. */
 pedia_err pdi_store_meta_put(pedia_store *st, const char *kind,

@@ -101,3 +101,16 @@ pdi_store_lease_list(pedia_store *st, pedia_sys_lease_cb cb, void *payload)
     pdi_store_reader_release(st, h);
     return err;
 }
+
+pedia_err
+pdi_store_lease_revoke(pedia_store *st, const char *cluster)
+{
+    pedia_err err;
+
+    if (!pdi_store_leasing(st))
+        return no_leases();
+    pdi_store_writer_take(st);
+    err = st->drv->lease_revoke(st->writer, cluster);
+    pdi_store_writer_give(st, err);
+    return err;
+}

@@ -754,6 +754,7 @@ const pedia_sys_store_driver pdi_store_pg_driver = {
     .lease_release = pdi_pg_lease_release,
     .lease_list = pdi_pg_lease_list,
     .set_fence = pdi_pg_set_fence,
+    .lease_revoke = pdi_pg_lease_revoke,
 };
 
 #else

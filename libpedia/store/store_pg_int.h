@@ -72,6 +72,7 @@ pedia_err pdi_pg_lease_renew(pedia_sys_store *st, const char *cluster,
                              bool *held);
 pedia_err pdi_pg_lease_release(pedia_sys_store *st, const char *cluster,
                                const char *replica, int64_t epoch);
+pedia_err pdi_pg_lease_revoke(pedia_sys_store *st, const char *cluster);
 pedia_err pdi_pg_lease_list(pedia_sys_store *st, pedia_sys_lease_cb cb,
                             void *payload);
 pedia_err pdi_pg_set_fence(pedia_sys_store *st, const char *replica,

@@ -145,6 +145,22 @@ pdi_pg_lease_release(pedia_sys_store *st, const char *cluster,
 }
 
 pedia_err
+pdi_pg_lease_revoke(pedia_sys_store *st, const char *cluster)
+{
+    const char *vals[1] = {cluster};
+
+    PEDIA_ASSERT_ARG(st && cluster);
+    /* the row is created when missing, so a claim racing the delete of a
+     * cluster never leased before is fenced too */
+    return run(st,
+               "INSERT INTO pedia_leases (cluster, owner, epoch, expires_at) "
+               "VALUES ($1, '', nextval('pedia_lease_epoch'), '-infinity') "
+               "ON CONFLICT (cluster) DO UPDATE SET owner = '', epoch = "
+               "EXCLUDED.epoch, expires_at = '-infinity'",
+               1, vals, NULL);
+}
+
+pedia_err
 pdi_pg_lease_list(pedia_sys_store *st, pedia_sys_lease_cb cb, void *payload)
 {
     PGresult *res = NULL;

@@ -39,7 +39,7 @@ PEDIA_BEGIN_DECLS
  *  (pedia_sys_scope; pedia_sys_query.scopes, n_scopes, scoped). libpedia
  *  never hands a scoped search to a driver reporting a version below 3
  *  (the search fails with PEDIA_ENOTSUP instead); 4 added cluster leases
- *  and fenced writes for several processes on one store (lease_* and
+ *  and fenced writes for several processes on one store (lease_*,
  *  set_fence, NULL in a single-process driver; docs/DECISIONS.md R23). */
 #define PEDIA_SYS_STORE_DRIVER_VERSION 4
 
@@ -453,6 +453,10 @@ typedef struct pedia_sys_store_driver {
      *  fences. Copied. */
     pedia_err (*set_fence)(pedia_sys_store *st, const char *replica,
                            const pedia_sys_fence *fences, size_t n);
+    /** Take cluster's lease away from whoever holds it (a new epoch, no
+     *  owner, expired): its holder's fenced writes fail from now on. For
+     *  deleting a cluster another replica may be syncing. */
+    pedia_err (*lease_revoke)(pedia_sys_store *st, const char *cluster);
 } pedia_sys_store_driver;
 
 /**

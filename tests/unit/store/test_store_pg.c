@@ -1215,6 +1215,13 @@ test_store_pg__leases_and_fences(void **state)
     fa.epoch = ea;
     assert_int_equal(DRV->set_fence(a, "replica-a", &fa, 1), PEDIA_OK);
     assert_int_equal(DRV->sync_state_set(a, "c1", &pods, "4"), PEDIA_OK);
+    /* the cluster is deleted (through b): a is fenced out, then anyone may
+     * claim it again */
+    assert_int_equal(DRV->lease_revoke(b, "c1"), PEDIA_OK);
+    assert_int_equal(DRV->sync_state_set(a, "c1", &pods, "5"), PEDIA_EFENCED);
+    assert_int_equal(DRV->lease_claim(b, "c1", "replica-b", 5000, &eb),
+                     PEDIA_OK);
+    assert_true(eb > ea);
     assert_int_equal(DRV->set_fence(a, NULL, NULL, 0), PEDIA_OK);
     DRV->close(b);
     DRV->close(a);
