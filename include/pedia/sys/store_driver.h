@@ -323,7 +323,8 @@ typedef struct pedia_sys_lease {
 } pedia_sys_lease;
 
 /** (version 4) Lease callback of `lease_list`: one lease, valid during the
- *  call. Return nonzero to stop (PEDIA_EUSER). */
+ *  call. Return nonzero to stop (PEDIA_EUSER). Called on the thread that
+ *  called `lease_list`, before that method returns. */
 typedef int (*pedia_sys_lease_cb)(const pedia_sys_lease *lease, void *payload);
 
 /** (version 4) What a handle's writes must still own: the lease of
