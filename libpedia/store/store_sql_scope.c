@@ -422,12 +422,24 @@ set_clean(const char *v)
     return !strchr(v, PDI_SQL_SET_SEP) && !strchr(v, PDI_SQL_SET_PAIR);
 }
 
+/* `pedia_in(<the set in b>, <args>)`; b is consumed. */
+static pedia_err
+emit_set(struct pdi_sql *s, struct pdi_buf *b, const char *args)
+{
+    pedia_err rc;
+
+    puts_sql(s, "pedia_in(");
+    rc = bind_built(s, b);
+    pdi_buf_printf(&s->text, ", %s)", args);
+    pdi_buf_free(b);
+    return rc;
+}
+
 /* `pedia_in(<set>, col)` (store_sqlite_set.c); every value set_clean. */
 static pedia_err
 in_set(struct pdi_sql *s, const char *col, const char *const *v, size_t n)
 {
     struct pdi_buf b;
-    pedia_err rc;
 
     pdi_buf_init(&b, s->a);
     for (size_t i = 0; i < n; i++) {
@@ -435,11 +447,7 @@ in_set(struct pdi_sql *s, const char *col, const char *const *v, size_t n)
             pdi_buf_putc(&b, PDI_SQL_SET_SEP);
         pdi_buf_puts(&b, v[i]);
     }
-    puts_sql(s, "pedia_in(");
-    rc = bind_built(s, &b);
-    pdi_buf_printf(&s->text, ", %s)", col);
-    pdi_buf_free(&b);
-    return rc;
+    return emit_set(s, &b, col);
 }
 
 /* `pedia_in(<set of pairs>, al.cluster, al.namespace)`, as in_set. */
@@ -447,7 +455,7 @@ static pedia_err
 in_pair_set(struct pdi_sql *s, const char *al, const struct pair *v, size_t n)
 {
     struct pdi_buf b;
-    pedia_err rc;
+    char args[64];
 
     pdi_buf_init(&b, s->a);
     for (size_t i = 0; i < n; i++) {
@@ -457,11 +465,8 @@ in_pair_set(struct pdi_sql *s, const char *al, const struct pair *v, size_t n)
         pdi_buf_putc(&b, PDI_SQL_SET_PAIR);
         pdi_buf_puts(&b, v[i].ns);
     }
-    puts_sql(s, "pedia_in(");
-    rc = bind_built(s, &b);
-    pdi_buf_printf(&s->text, ", %s.cluster, %s.namespace)", al, al);
-    pdi_buf_free(&b);
-    return rc;
+    snprintf(args, sizeof args, "%s.cluster, %s.namespace", al, al);
+    return emit_set(s, &b, args);
 }
 
 /* Can g be written as sets: asked for, and no value holds a separator? */

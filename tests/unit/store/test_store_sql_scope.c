@@ -454,6 +454,19 @@ test_store_sql_scope__old_query_version(void **state)
  * ----------------------------------------------------------
  */
 
+/* Bind s's parameters to st. */
+static void
+bind_all(sqlite3_stmt *st, const struct pdi_sql *s)
+{
+    for (size_t i = 0; i < s->n_params; i++) {
+        const struct pdi_sql_param *p = &s->params[i];
+        if (p->type == PDI_SQL_PARAM_INT)
+            sqlite3_bind_int64(st, (int)i + 1, p->i);
+        else
+            sqlite3_bind_text(st, (int)i + 1, p->text, -1, SQLITE_STATIC);
+    }
+}
+
 static void
 explain(struct fx *f, const struct pdi_sql *s, char *out, size_t cap)
 {
@@ -466,13 +479,7 @@ explain(struct fx *f, const struct pdi_sql *s, char *out, size_t cap)
     pdi_buf_printf(&e, "EXPLAIN QUERY PLAN %s", s->text.ptr);
     assert_int_equal(sqlite3_prepare_v2(h->db, e.ptr, -1, &st, NULL),
                      SQLITE_OK);
-    for (size_t i = 0; i < s->n_params; i++) {
-        const struct pdi_sql_param *p = &s->params[i];
-        if (p->type == PDI_SQL_PARAM_INT)
-            sqlite3_bind_int64(st, (int)i + 1, p->i);
-        else
-            sqlite3_bind_text(st, (int)i + 1, p->text, -1, SQLITE_STATIC);
-    }
+    bind_all(st, s);
     out[0] = '\0';
     while (sqlite3_step(st) == SQLITE_ROW)
         n += (size_t)snprintf(out + n, cap - n, "%s\n",
@@ -600,13 +607,7 @@ run_built(struct fx *f, const struct pdi_sql *s, int64_t *ids)
 
     assert_int_equal(sqlite3_prepare_v2(h->db, s->text.ptr, -1, &st, NULL),
                      SQLITE_OK);
-    for (size_t i = 0; i < s->n_params; i++) {
-        const struct pdi_sql_param *p = &s->params[i];
-        if (p->type == PDI_SQL_PARAM_INT)
-            sqlite3_bind_int64(st, (int)i + 1, p->i);
-        else
-            sqlite3_bind_text(st, (int)i + 1, p->text, -1, SQLITE_STATIC);
-    }
+    bind_all(st, s);
     while (sqlite3_step(st) == SQLITE_ROW) {
         assert_true(n < MAXROWS);
         ids[n++] = sqlite3_column_int64(st, PDI_SQL_COL_ID);
