@@ -93,6 +93,36 @@ authorization_webhook(struct daemon *d)
 
 /* --host-kubeconfig / --host-in-cluster: PediaClusters kept in a host
  * cluster drive the engine (the aggregated-APIService deployment). */
+/* On a store several pediad may share (PostgreSQL), sync only this
+ * replica's share of the clusters (issue 16, DECISIONS R23): named
+ * --replica-name, or after the host. SQLite serves one process. */
+static int
+share_clusters(struct daemon *d)
+{
+    char host[256] = "";
+    const char *name = d->cfg->replica_name;
+    pedia_err err;
+
+    if (strncmp(d->storage, "postgres", 8) != 0)
+        return 0;
+    if (!name) {
+        if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+            snprintf(host, sizeof host, "pediad-%ld", (long)getpid());
+        name = host;
+    }
+    err = pedia_engine_set_replica(d->engine, name, (int)d->cfg->lease_ms);
+    if (err) {
+        fprintf(stderr, "pediad: --replica-name: %s\n",
+                pedia_error_last_message());
+        return -1;
+    }
+    pd_log(PEDIA_LOG_INFO,
+           "replica %s: sharing the clusters of this store "
+           "(lease %lld ms)",
+           name, d->cfg->lease_ms);
+    return 0;
+}
+
 static int
 follow_host(struct daemon *d)
 {
@@ -150,6 +180,8 @@ open_library(struct daemon *d)
                 pedia_error_last_message());
         return -1;
     }
+    if (share_clusters(d) != 0)
+        return -1;
     if (d->cfg->clusters_dir &&
         pd_state_apply_dir(d->engine, d->cfg->clusters_dir) != 0)
         return -1;

@@ -42,8 +42,14 @@ struct pd_config {
     unsigned http_threads, max_connections, max_per_address;
     unsigned max_inflight, max_watches; /* per user; 0 = no limit */
     unsigned header_timeout;            /* seconds */
-    unsigned conn_memory; /* libmicrohttpd's pool per connection, bytes */
+    unsigned conn_memory;     /* libmicrohttpd's pool per connection, bytes */
+    const char *replica_name; /* sharing a store (default: the hostname) */
+    long long lease_ms;       /* --lease-duration */
 };
+
+/* The default --lease-duration: a dead replica's clusters are taken over
+ * within it (issue 16). */
+#define PD_LEASE_MS 15000
 
 /* Defaults of the serving limits (pediad_http.h has the transport's). */
 #define PD_HTTP_THREADS 4

@@ -26,7 +26,7 @@
     "[--http-threads N] [--max-connections N] "                                \
     "[--max-connections-per-address N] [--max-requests-inflight-per-user N] "  \
     "[--max-watches-per-user N] [--http-header-timeout S] "                    \
-    "[--http-connection-memory B]"
+    "[--http-connection-memory B] [--replica-name NAME] [--lease-duration D]"
 
 static const char help_text[] =
     "Usage: " USAGE_LINE "\n"
@@ -75,6 +75,11 @@ static const char help_text[] =
     "  --authorization-webhook-cache-unauthorized-ttl D\n"
     "                       how long its answers are kept (default 10s\n"
     "                       each, as aggregated API servers)\n"
+    "  --replica-name NAME  this replica's name when several pediad share\n"
+    "                       one PostgreSQL store (default: the hostname)\n"
+    "  --lease-duration D   replicas share the clusters through leases in\n"
+    "                       that store; a dead replica's clusters are taken\n"
+    "                       over within D (default 15s, 1s to 1h)\n"
     "  --log-level L        error, warn, info (default) or debug\n";
 
 /* (in two parts: a C99 string literal may hold 4,095 characters) */
@@ -243,6 +248,8 @@ enum flag_id {
     FLAG_MAX_WATCHES,
     FLAG_HEADER_TIMEOUT,
     FLAG_CONN_MEMORY,
+    FLAG_REPLICA_NAME,
+    FLAG_LEASE_DURATION,
 };
 
 static const struct option long_opts[] = {
@@ -277,6 +284,8 @@ static const struct option long_opts[] = {
     {"max-watches-per-user", required_argument, NULL, FLAG_MAX_WATCHES},
     {"http-header-timeout", required_argument, NULL, FLAG_HEADER_TIMEOUT},
     {"http-connection-memory", required_argument, NULL, FLAG_CONN_MEMORY},
+    {"replica-name", required_argument, NULL, FLAG_REPLICA_NAME},
+    {"lease-duration", required_argument, NULL, FLAG_LEASE_DURATION},
     {NULL, 0, NULL, 0},
 };
 
@@ -321,6 +330,8 @@ str_slot(struct pd_config *cfg, int id)
         return &cfg->authz_mode;
     case FLAG_AUTHZ_KUBECONFIG:
         return &cfg->authz_kubeconfig;
+    case FLAG_REPLICA_NAME:
+        return &cfg->replica_name;
     default:
         return NULL;
     }
@@ -425,7 +436,15 @@ set_duration(struct pd_config *cfg, int id, const char *v)
                     flag_name(id), v);
         return -1;
     }
-    if (id == FLAG_AUTHZ_ALLOWED_TTL)
+    if (id == FLAG_LEASE_DURATION && (ms < 1000 || ms > 3600000)) {
+        usage_error("--lease-duration: invalid value \"%s\": expected 1s "
+                    "to 1h",
+                    v);
+        return -1;
+    }
+    if (id == FLAG_LEASE_DURATION)
+        cfg->lease_ms = ms;
+    else if (id == FLAG_AUTHZ_ALLOWED_TTL)
         cfg->authz_allowed_ttl_ms = ms;
     else
         cfg->authz_denied_ttl_ms = ms;
@@ -442,7 +461,8 @@ set_flag(struct pd_config *cfg, int id, const char *v, bool *names_given)
 
     if (num_slot(cfg, id, &lo, &hi))
         return set_number(cfg, id, v);
-    if (id == FLAG_AUTHZ_ALLOWED_TTL || id == FLAG_AUTHZ_DENIED_TTL)
+    if (id == FLAG_AUTHZ_ALLOWED_TTL || id == FLAG_AUTHZ_DENIED_TTL ||
+        id == FLAG_LEASE_DURATION)
         return set_duration(cfg, id, v);
     if (slot) {
         if (*v == '\0') {
@@ -594,6 +614,7 @@ pd_flags_parse(struct pd_config *cfg, int argc, char **argv)
     cfg->max_per_address = PD_HTTP_PER_ADDRESS_LIMIT;
     cfg->max_inflight = PD_API_INFLIGHT_PER_USER;
     cfg->max_watches = PD_API_WATCHES_PER_USER;
+    cfg->lease_ms = PD_LEASE_MS;
     cfg->header_timeout = PD_HTTP_HEADER_TIMEOUT_S;
     cfg->conn_memory = PD_HTTP_CONN_MEMORY;
     rc = parse_args(cfg, argc, argv);

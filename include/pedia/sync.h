@@ -248,6 +248,29 @@ PEDIA_API pedia_err pedia_engine_follow_host(pedia_engine *e,
  */
 PEDIA_API void pedia_engine_sync_member_rbac(pedia_engine *e, int on);
 
+/**
+ * @brief Share the clusters with the other engines on the same store
+ * (several pediad on one PostgreSQL, docs/DECISIONS.md R23). From
+ * pedia_engine_start() on, this engine syncs only the clusters whose lease
+ * it holds, about ceil(clusters / replicas) of them; it takes over those
+ * of a replica that stopped renewing within @p lease_ms, gives its own up
+ * when it stops, and follows the PediaClusters the others apply (read from
+ * the store every lease_ms / 4). Every write of a cluster is fenced by its
+ * lease: a replica that lost one (paused, cut off) never writes it again.
+ * @param e the engine, not started
+ * @param replica this replica's name, unique among them (pediad: the
+ *   hostname); copied
+ * @param lease_ms how long a dead replica's clusters may stay unsynced at
+ *   most (1000 to 3600000; pediad's default 15000)
+ * @return PEDIA_OK, PEDIA_EINVAL (empty name, lease out of range),
+ *   PEDIA_ESTATE (already started or set), PEDIA_ENOTSUP (a store without
+ *   leases: SQLite is one process), PEDIA_ENOMEM
+ * @threadsafety any, not from callbacks
+ * @since 0.5
+ */
+PEDIA_API pedia_err pedia_engine_set_replica(pedia_engine *e,
+                                             const char *replica, int lease_ms);
+
 PEDIA_END_DECLS
 
 #endif

@@ -85,6 +85,14 @@ pedia_err pdi_store_meta_delete(pedia_store *st, const char *kind,
                                 const char *name);
 pedia_err pdi_store_sync_state_set(pedia_store *st, const char *cluster,
                                    const pedia_sys_gvr *type, const char *rv);
+/* The same under a cluster's lease (R23): PEDIA_EFENCED, nothing written,
+ * when replica no longer holds it with fence's epoch; fence NULL or epoch
+ * 0, or a store without leases: a plain write. */
+pedia_err pdi_store_sync_state_set_fenced(pedia_store *st, const char *replica,
+                                          const pedia_sys_fence *fence,
+                                          const char *cluster,
+                                          const pedia_sys_gvr *type,
+                                          const char *rv);
 /* One write of pediad's own objects (store_own.c): an upsert stored as
  * written, or a delete; *rev_out the revision the write was given, 0 when
  * it changed nothing (an unchanged member RV, a missing object). Errors:

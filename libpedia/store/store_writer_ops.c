@@ -42,6 +42,25 @@ pdi_store_sync_state_set(pedia_store *st, const char *cluster,
     return err;
 }
 
+pedia_err
+pdi_store_sync_state_set_fenced(pedia_store *st, const char *replica,
+                                const pedia_sys_fence *fence,
+                                const char *cluster, const pedia_sys_gvr *type,
+                                const char *rv)
+{
+    pedia_err err = PEDIA_OK;
+    bool fenced = fence && fence->epoch && pdi_store_leasing(st);
+
+    pdi_store_writer_take(st);
+    if (fenced)
+        err = st->drv->set_fence(st->writer, replica, fence, 1);
+    err = err ? err : st->drv->sync_state_set(st->writer, cluster, type, rv);
+    if (fenced)
+        (void)st->drv->set_fence(st->writer, NULL, NULL, 0);
+    pdi_store_writer_give(st, err == PEDIA_EFENCED ? PEDIA_OK : err);
+    return err;
+}
+
 unsigned
 pdi_store_norm_flags(const pedia_store *st)
 {

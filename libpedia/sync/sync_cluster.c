@@ -674,6 +674,9 @@ sync_cluster_new(pedia_engine *e, const struct pdi_pediacluster *pc,
         sync_cluster_free(cl, e->a);
         return NULL;
     }
+    if (sync_sharding_replica(e))
+        snprintf(cl->status.synced_by, sizeof cl->status.synced_by, "%s",
+                 sync_sharding_replica(e));
     snprintf(cl->status.apiserver, sizeof cl->status.apiserver, "%s",
              cl->cfg.server ? cl->cfg.server : "");
     pdi_status_set(&cl->status, "Validated", "True", "Validated", "",

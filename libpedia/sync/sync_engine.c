@@ -202,7 +202,20 @@ cluster_add(pedia_engine *e, const struct pdi_pediacluster *pc, bool rebuilt)
     sync_cluster_start(cl);
 }
 
-/* Bring running synchros in line with the table. */
+/* Does this engine sync the cluster (sharding, R23)? */
+static bool
+owns(pedia_engine *e, const char *name)
+{
+    bool yes;
+
+    pthread_mutex_lock(&e->mu);
+    yes = sync_sharding_owns_locked(e, name);
+    pthread_mutex_unlock(&e->mu);
+    return yes;
+}
+
+/* Bring running synchros in line with the table (and, sharded, with the
+ * leases held). */
 static void
 reconcile(pedia_engine *e, void *arg)
 {
@@ -210,8 +223,8 @@ reconcile(pedia_engine *e, void *arg)
     for (size_t i = e->n_clusters; i-- > 0;) {
         struct sync_cluster *cl = e->clusters[i];
         const struct pdi_pediacluster *pc = find_pc(e, cl->name);
-        if (!pc) {
-            cluster_remove(e, i);
+        if (!pc || !owns(e, cl->name)) {
+            cluster_remove(e, i); /* its rows stay (deleting is apart) */
             continue;
         }
         if (!pdi_kube_cfg_equal(&cl->cfg, &pc->cfg)) {
@@ -236,9 +249,21 @@ reconcile(pedia_engine *e, void *arg)
         bool found = false;
         for (size_t j = 0; j < e->n_clusters && !found; j++)
             found = !strcmp(e->clusters[j]->name, e->pcs[i].name);
-        if (!found)
+        if (!found && owns(e, e->pcs[i].name))
             cluster_add(e, &e->pcs[i], false);
     }
+}
+
+void
+sync_engine_reconcile_now(pedia_engine *e)
+{
+    bool on;
+
+    pthread_mutex_lock(&e->mu);
+    on = e->started && !atomic_load(&e->stopping);
+    pthread_mutex_unlock(&e->mu);
+    if (on)
+        (void)run_on_loop(e, reconcile, NULL);
 }
 
 /* ---- status saving (loop thread, periodic)
@@ -381,6 +406,7 @@ pedia_engine_free(pedia_engine *e)
     if (e->follow_free) /* it applies manifests: stop it first */
         e->follow_free(e);
     pedia_engine_stop(e);
+    sync_sharding_free(e);
     for (size_t i = 0; i < e->n_pcs; i++)
         pdi_pediacluster_free(&e->pcs[i], e->a);
     for (size_t i = 0; i < e->n_srs; i++)
@@ -449,6 +475,7 @@ pedia_engine_start(pedia_engine *e)
         pthread_mutex_unlock(&e->mu);
         err = run_on_loop(e, start_loop_work, NULL);
     }
+    err = err ? err : sync_sharding_start(e);
     if (err)
         stop_all(e);
     pthread_mutex_unlock(&e->amu);
@@ -459,6 +486,7 @@ static void
 stop_all(pedia_engine *e)
 {
     atomic_store(&e->stopping, true);
+    sync_sharding_stop(e); /* no new synchro from here */
     if (e->worker_running) {
         pthread_mutex_lock(&e->mu);
         e->worker_stop = true;
@@ -486,6 +514,7 @@ stop_all(pedia_engine *e)
     sync_gate_reset(e);
     e->started = false;
     pthread_mutex_unlock(&e->mu);
+    sync_sharding_release(e); /* every write is in: others may take over */
 }
 
 pedia_err
@@ -556,6 +585,24 @@ table_change(pedia_engine *e, struct table_change *c)
     else
         table_change_locked(e, c);
     return err ? err : c->err;
+}
+
+pedia_err
+sync_engine_table_put(pedia_engine *e, enum pdi_manifest_kind kind,
+                      struct pdi_pediacluster *pc, struct pdi_syncresources *sr)
+{
+    struct table_change c = {kind, pc, sr, NULL, PEDIA_OK};
+
+    return table_change(e, &c);
+}
+
+pedia_err
+sync_engine_table_remove(pedia_engine *e, enum pdi_manifest_kind kind,
+                         const char *name)
+{
+    struct table_change c = {kind, NULL, NULL, name, PEDIA_OK};
+
+    return table_change(e, &c);
 }
 
 static pedia_err
@@ -661,7 +708,12 @@ delete_locked(pedia_engine *e, enum pdi_manifest_kind kind, const char *name)
         return err;
     if (e->started)
         sync_writer_barrier(e); /* its queued writes are in */
-    err = pedia_store_delete_cluster(e->store, name, NULL, NULL, NULL);
+    /* another replica may be syncing it: fence it out first, or its next
+     * batch would bring rows back (R23) */
+    if (e->sh)
+        err = pdi_store_lease_revoke(e->store, name);
+    err = err ? err
+              : pedia_store_delete_cluster(e->store, name, NULL, NULL, NULL);
     if (!err)
         pdi_store_meta_delete(e->store, PDI_KIND_PEDIACLUSTER_STATUS, name);
     return err;
@@ -722,6 +774,8 @@ render_locked(pedia_engine *e, enum pdi_manifest_kind kind, const char *name,
     cl = running_cluster(e, name);
     pdi_buf_init(&st, e->a);
     err = cl ? sync_cluster_status_render(cl, &st) : PEDIA_OK;
+    if (!cl && sync_sharding_status_locked(e, name)) /* another replica's */
+        pdi_buf_puts(&st, sync_sharding_status_locked(e, name));
     err = err ? err
               : pdi_manifest_render(out, json, strlen(json),
                                     st.len ? st.ptr : NULL);

@@ -224,11 +224,52 @@ struct pedia_engine {
         unsigned reqs;                      /* LIST requests in flight */
         atomic_uint reqs_max;
     } gate;
+    struct sync_sharding *sh;   /* pedia_engine_set_replica, or NULL */
     struct sync_follow *follow; /* host-cluster follower or NULL (mu) */
     /* stops and frees the follower; set with `follow` by sync_follow.c,
      * so the engine needs no link to the follower's code */
     void (*follow_free)(pedia_engine *e);
 };
+
+/* ---- sharding (sync_engine_shard.c, docs/DECISIONS.md R23) -------------- */
+
+/* Start / stop the shard thread with the engine; release gives every
+ * lease up (after the loop and the writer stopped, so no write of this
+ * replica follows a takeover); free with the engine. No-ops unsharded. */
+pedia_err sync_sharding_start(pedia_engine *e);
+void sync_sharding_stop(pedia_engine *e);
+void sync_sharding_release(pedia_engine *e);
+void sync_sharding_free(pedia_engine *e);
+/* This replica's name (status.syncedBy), NULL unsharded; constant. */
+const char *sync_sharding_replica(const pedia_engine *e);
+/* Whether this engine syncs cluster now: unsharded, or it holds the lease
+ * (mu held). */
+bool sync_sharding_owns_locked(pedia_engine *e, const char *cluster);
+/* The fence of cluster's writes: false when the lease is not held (the
+ * write must be dropped); *replica is valid while the engine lives. Takes
+ * mu. Unsharded: true with f->epoch 0 (no fence). */
+bool sync_sharding_fence(pedia_engine *e, const char *cluster,
+                         pedia_sys_fence *f, const char **replica);
+/* A write of cluster was refused (PEDIA_EFENCED): it is lost; the shard
+ * thread confirms at its next tick. Takes mu. */
+void sync_sharding_lost(pedia_engine *e, const char *cluster);
+/* The stored status of a cluster another replica syncs, for rendering
+ * (mu held); NULL when none. */
+const char *sync_sharding_status_locked(pedia_engine *e, const char *cluster);
+
+/* Bring the table in line with the manifests in the store (sharded: other
+ * replicas apply and delete them); rows are never deleted here. */
+pedia_err sync_engine_refresh(pedia_engine *e);
+/* Put / remove a manifest of the table as apply / delete do, without the
+ * store (it comes from there) and without deleting rows. Take over *pc
+ * or *sr on success. amu held. */
+pedia_err sync_engine_table_put(pedia_engine *e, enum pdi_manifest_kind kind,
+                                struct pdi_pediacluster *pc,
+                                struct pdi_syncresources *sr);
+pedia_err sync_engine_table_remove(pedia_engine *e, enum pdi_manifest_kind kind,
+                                   const char *name);
+/* Run the synchros' reconcile on the loop (not from the loop). */
+void sync_engine_reconcile_now(pedia_engine *e);
 
 /* ---- engine helpers (sync_engine.c) ------------------------------------- */
 

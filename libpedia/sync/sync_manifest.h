@@ -140,7 +140,8 @@ struct pdi_cluster_status {
     char version[64];
     struct pdi_condition conds[4]; /* Validated, SynchroRunning,
                                       ClusterHealthy, Ready */
-    char failing[256]; /* every synced resource fails: why; "" = not */
+    char failing[256];   /* every synced resource fails: why; "" = not */
+    char synced_by[256]; /* the replica syncing it (R23); "" = unsharded */
     struct pdi_resource_status *res;
     size_t n_res;
 };

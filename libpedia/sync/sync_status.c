@@ -252,6 +252,8 @@ render_status(struct jb *b, const struct pdi_cluster_status *s)
 
     PUT_STR(b, o, "apiserver", s->apiserver);
     PUT_STR(b, o, "version", s->version);
+    if (s->synced_by[0])
+        PUT_STR(b, o, "syncedBy", s->synced_by);
     for (int i = 0; i < N_COND; i++)
         if (s->conds[i].type[0])
             add_item(b, conds, render_cond(b, &s->conds[i]));

@@ -313,16 +313,21 @@ retry_wait(pedia_engine *e, pedia_err err, int attempt, const char *what)
     return true;
 }
 
-/* Commit n writes; store failures are retried (see retry_wait). */
+/* Commit n writes under fence f (epoch 0: none); store failures are
+ * retried (see retry_wait), a refused fence is not. */
 static pedia_err
-commit_writes(pedia_engine *e, pedia_sys_write *w, size_t n)
+commit_fenced(pedia_engine *e, const pedia_sys_fence *f, const char *replica,
+              pedia_sys_write *w, size_t n)
 {
     char what[64];
     pedia_err err;
 
     snprintf(what, sizeof what, "store write of %zu objects", n);
     for (int i = 0;; i++) {
-        err = pdi_store_write(e->store, w, n);
+        err = pdi_store_write_fenced(e->store, replica, f, f->epoch ? 1 : 0, w,
+                                     n);
+        if (err == PEDIA_EFENCED)
+            return err;
         if (!err) {
             if (i)
                 pdi_log(e->lg, PEDIA_LOG_NOTICE, SYNC_COMPONENT,
@@ -332,6 +337,65 @@ commit_writes(pedia_engine *e, pedia_sys_write *w, size_t n)
         if (!retry_wait(e, err, i, what))
             return err;
     }
+}
+
+/* The writes of one cluster, from the first not yet done (done[]). */
+static size_t
+cluster_group(pedia_sys_write *w, size_t n, bool *done, pedia_sys_write *g,
+              size_t *idx)
+{
+    const char *c = NULL;
+    size_t k = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (done[i] || (c && strcmp(c, w[i].rec.cluster) != 0))
+            continue;
+        c = w[i].rec.cluster;
+        done[i] = true;
+        idx[k] = i;
+        g[k++] = w[i];
+    }
+    return k;
+}
+
+/* Sharded (R23): each cluster's writes commit under its lease, one
+ * transaction per cluster; a cluster no longer held, or whose fence is
+ * refused, is dropped (another replica syncs it now) and the others
+ * commit. */
+static pedia_err
+commit_sharded(pedia_engine *e, pedia_sys_write *w, size_t n)
+{
+    pedia_sys_write *g = pdi_calloc(e->a, n, sizeof *g);
+    size_t *idx = pdi_calloc(e->a, n, sizeof *idx), k;
+    bool *done = pdi_calloc(e->a, n, sizeof *done);
+    pedia_err err = g && idx && done ? PEDIA_OK : pdi_error_oom();
+
+    while (!err && (k = cluster_group(w, n, done, g, idx)) > 0) {
+        pedia_sys_fence f;
+        const char *replica;
+        if (!sync_sharding_fence(e, g[0].rec.cluster, &f, &replica))
+            continue; /* not ours (any more) */
+        err = commit_fenced(e, &f, replica, g, k);
+        if (err == PEDIA_EFENCED) {
+            sync_sharding_lost(e, g[0].rec.cluster);
+            err = PEDIA_OK;
+        }
+        for (size_t i = 0; !err && i < k; i++)
+            w[idx[i]].revision = g[i].revision;
+    }
+    pdi_free(e->a, g);
+    pdi_free(e->a, idx);
+    pdi_free(e->a, done);
+    return err;
+}
+
+static pedia_err
+commit_writes(pedia_engine *e, pedia_sys_write *w, size_t n)
+{
+    static const pedia_sys_fence none = {NULL, 0};
+
+    return e->sh ? commit_sharded(e, w, n)
+                 : commit_fenced(e, &none, NULL, w, n);
 }
 
 static void
@@ -345,7 +409,12 @@ state_persist(pedia_engine *e, struct sync_reflector *r, const char *rv)
     pthread_mutex_unlock(&e->mu);
     if (dead || e->w.lost)
         return;
-    if (pdi_store_sync_state_set(e->store, r->cl->name, &t, rv))
+    pedia_sys_fence f;
+    const char *replica;
+    if (!sync_sharding_fence(e, r->cl->name, &f, &replica))
+        return; /* another replica syncs it now: its resume point */
+    if (pdi_store_sync_state_set_fenced(e->store, replica, &f, r->cl->name, &t,
+                                        rv))
         pdi_log(e->lg, PEDIA_LOG_WARN, SYNC_COMPONENT,
                 "cluster %s: saving the resource version of %s failed: %s",
                 r->cl->name, r->t.resource, pedia_error_last_message());

@@ -127,6 +127,16 @@ def test_follow_host_errors(store, engine, monkeypatch):
     assert ei.value.message
 
 
+def test_set_replica_needs_a_shared_store(engine):
+    # Replicas share clusters through PostgreSQL leases; the SQLite store
+    # (one process) says so, and bad arguments are named.
+    with pytest.raises(pedia.NotSupported) as ei:
+        engine.set_replica("replica-a", 15000)
+    assert "PostgreSQL" in ei.value.message
+    with pytest.raises(pedia.InvalidArgument):
+        engine.set_replica("", 15000)
+
+
 def test_manifests_refuse_nul_and_invalid_utf8(engine):
     # A NUL would cut the name short ("n1\0x" read as "n1"); invalid UTF-8
     # would be served back as undecodable JSON. Refused, field named.

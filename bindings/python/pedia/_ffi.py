@@ -191,6 +191,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
                                c_char_p, c_char_p]),
     "pedia_engine_list": (ERR, [c_void_p, c_char_p, ENGINE_LIST_CB, c_void_p]),
     "pedia_engine_sync_member_rbac": (None, [c_void_p, ctypes.c_int]),
+    "pedia_engine_set_replica": (ERR, [c_void_p, c_char_p, ctypes.c_int]),
     # sys/store_driver.h (for drivers; declared for completeness)
     "pedia_sys_error_set": (None, [c_int, c_int, c_char_p]),
     # apiserver.h (wrapped by pedia.Api: create, free, set_authorization,

@@ -113,6 +113,20 @@ class Engine(Wrapper):
         with self._n.use() as p:
             _ffi.lib().pedia_engine_sync_member_rbac(p, 1 if on else 0)
 
+    def set_replica(self, replica: str, lease_ms: int = 15000) -> None:
+        """Share the clusters with the other engines on the same PostgreSQL
+        store (several pediad): from :meth:`start` on, sync only the clusters
+        whose lease this replica holds (about its share), take over those
+        of a replica that stopped within ``lease_ms``, give them up on
+        stop. Call before :meth:`start`.
+
+        :raises NotSupported: a store without leases (SQLite).
+        :raises StateError: already started or set.
+        :raises InvalidArgument: empty name, lease outside 1000..3600000."""
+        with self._n.use() as p:
+            _ffi.lib().pedia_engine_set_replica(p, replica.encode(),
+                                                int(lease_ms))
+
     # -- manifests ------------------------------------------------------------
     def apply(self, manifest: Manifest) -> None:
         """Apply one PediaCluster or ClusterSyncResources manifest: a dict
