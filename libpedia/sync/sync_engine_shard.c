@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "sync/sync_int.h"
+#include "sync/sync_member.h"
 #include "sync/sync_shard.h"
 
 struct sync_sharding {
@@ -31,6 +32,7 @@ struct sync_sharding {
     size_t n_held;
     struct pdi_strvec st_names, st_json; /* stored statuses (others') */
     pthread_t thread;
+    struct pdi_engine_shard_stats stats; /* published with held (mu) */
     pthread_cond_t cond;
     bool running, stop;
     bool started; /* shard initialized: leases to give up */
@@ -186,8 +188,22 @@ publish_held(pedia_engine *e, struct sync_sharding *sh)
     pdi_free(e->a, sh->held);
     sh->held = v;
     sh->n_held = n;
+    sh->stats = (struct pdi_engine_shard_stats){
+        sh->replica, n, sh->shard.renewals, sh->shard.claims, sh->shard.losses};
     pthread_mutex_unlock(&e->mu);
     return PEDIA_OK;
+}
+
+bool
+pdi_engine_shard_stats_get(pedia_engine *e, struct pdi_engine_shard_stats *out)
+{
+    if (!e->sh)
+        return false;
+    pthread_mutex_lock(&e->mu);
+    *out = e->sh->stats;
+    out->replica = e->sh->replica;
+    pthread_mutex_unlock(&e->mu);
+    return true;
 }
 
 struct statuses {

@@ -1,8 +1,9 @@
 /*
- * sync_member.h: one-off reads from a member cluster, for other modules
- * (the API re-serves a member's OpenAPI documents). The member is reached
- * with the connection of its PediaCluster (server, CA, credentials), which
- * stays inside the sync engine: callers name the cluster, never see the
+ * sync_member.h: what other modules (the API) use of the engine: one-off
+ * reads from a member cluster (the API re-serves a member's OpenAPI
+ * documents), and a replica's share of the clusters for /metrics. The member is
+ * reached with the connection of its PediaCluster (server, CA, credentials),
+ * which stays inside the sync engine: callers name the cluster, never see the
  * credentials.
  */
 #ifndef PDI_SYNC_MEMBER_H
@@ -50,5 +51,18 @@ void pdi_remote_free(struct pdi_remote *r);
 /* Does the engine follow a host cluster (pedia_engine_follow_host)? Then
  * the host's RBAC objects are pediad's own policy, kept by the follower. */
 bool pdi_engine_follows_host(pedia_engine *e);
+
+/* A replica's share (pedia_engine_set_replica), for /metrics: false when
+ * the engine does not share its store. replica stays valid while the
+ * engine lives. */
+struct pdi_engine_shard_stats {
+    const char *replica;
+    uint64_t owned;    /* clusters synced now */
+    uint64_t renewals; /* leases renewed */
+    uint64_t claims;   /* leases claimed (first claims and takeovers) */
+    uint64_t losses;   /* leases found taken over by another replica */
+};
+bool pdi_engine_shard_stats_get(pedia_engine *e,
+                                struct pdi_engine_shard_stats *out);
 
 #endif

@@ -95,6 +95,15 @@ def synced_by(s, tok):
             for i in items}
 
 
+def metric(s, tok, name):
+    """The value of one /metrics line of replica s (None when absent)."""
+    code, body = curl(s.url + "/metrics", s.ca(), token=tok)
+    for line in body.splitlines() if code == 200 else ():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return None
+
+
 def wait(what, fn, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -165,6 +174,8 @@ def test_share(tmp):
             owners = wait("each replica to sync one cluster, seen by both",
                           split, 60)
             print(f"owners: {owners}")
+            check(metric(a, ta, 'pedia_replica_clusters{replica="a"}') == 1,
+                  "/metrics of a: " + str(metric(a, ta, "pedia_replica")))
             for name, ks in (("m1", k1), ("m2", k2)):
                 ns, pod = first_pod(ks)
                 for s, t in ((a, ta), (b, tb)):
@@ -184,6 +195,12 @@ def test_share(tmp):
                  lambda: synced_by(a, ta) == {"m1": "a", "m2": "a"}, 30)
             took = time.monotonic() - t0
             print(f"takeover after {took:.1f} s (lease {LEASE})")
+            wait("a's /metrics to count both",
+                 lambda: metric(a, ta, 'pedia_replica_clusters{replica="a"}')
+                 == 2, 10)
+            check(metric(a, ta,
+                         'pedia_replica_lease_claims_total{replica="a"}') >= 2,
+                  "claims counted")
             wait("the pod made meanwhile, through a",
                  lambda: readable(a, ta, pod_path(
                      lost, "default", "made-while-b-was-dead")), 30)

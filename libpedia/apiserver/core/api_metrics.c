@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "apiserver/core/api_core.h"
+#include "sync/sync_member.h"
 #include "util/util_json.h"
 
 #define MAX_SERIES 256
@@ -260,6 +261,41 @@ write_source(struct pedia_api *api, struct pdi_buf *b)
     }
 }
 
+/* A replica's share of the clusters (several pediad on one store). */
+static void
+write_shard(struct pdi_buf *b, pedia_engine *e)
+{
+    static const char *const head =
+        "# HELP pedia_replica_clusters Clusters this replica syncs.\n"
+        "# TYPE pedia_replica_clusters gauge\n"
+        "# HELP pedia_replica_lease_renewals_total Cluster leases renewed.\n"
+        "# TYPE pedia_replica_lease_renewals_total counter\n"
+        "# HELP pedia_replica_lease_claims_total Cluster leases taken (free "
+        "ones and takeovers of a dead replica's).\n"
+        "# TYPE pedia_replica_lease_claims_total counter\n"
+        "# HELP pedia_replica_lease_losses_total Cluster leases found taken "
+        "over by another replica.\n"
+        "# TYPE pedia_replica_lease_losses_total counter\n";
+    static const char *const names[] = {
+        "pedia_replica_clusters", "pedia_replica_lease_renewals_total",
+        "pedia_replica_lease_claims_total", "pedia_replica_lease_losses_total"};
+    struct pdi_engine_shard_stats st;
+    uint64_t v[4];
+
+    if (!e || !pdi_engine_shard_stats_get(e, &st))
+        return;
+    v[0] = st.owned;
+    v[1] = st.renewals;
+    v[2] = st.claims;
+    v[3] = st.losses;
+    pdi_buf_puts(b, head);
+    for (int i = 0; i < 4; i++) {
+        pdi_buf_printf(b, "%s{replica=\"", names[i]);
+        label(b, st.replica);
+        pdi_buf_printf(b, "\"} %llu\n", (unsigned long long)v[i]);
+    }
+}
+
 void
 pdi_api_serve_metrics(struct pdi_api_req *rq, struct pedia_api_response *r,
                       void (*more)(struct pedia_api *api, struct pdi_buf *b))
@@ -296,6 +332,7 @@ pdi_api_serve_metrics(struct pdi_api_req *rq, struct pedia_api_response *r,
                          "# TYPE pedia_sync_lag_milliseconds gauge\n");
         pedia_engine_list(rq->api->engine, "PediaCluster", write_cluster, &b);
         pdi_error_clear();
+        write_shard(&b, rq->api->engine);
     }
     pdi_api_body(r, 200, &b, "text/plain; version=0.0.4; charset=utf-8");
 }
