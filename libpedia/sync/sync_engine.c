@@ -550,7 +550,7 @@ table_change_locked(pedia_engine *e, struct table_change *c)
         table_remove(e, c->kind == PDI_MANIFEST_PEDIACLUSTER, c->remove);
     else if (c->pc)
         c->err = table_put_pc(e, c->pc);
-    else
+    else if (c->sr)
         c->err = table_put_sr(e, c->sr);
     pthread_mutex_unlock(&e->mu);
 }
@@ -591,7 +591,9 @@ pedia_err
 sync_engine_table_put(pedia_engine *e, enum pdi_manifest_kind kind,
                       struct pdi_pediacluster *pc, struct pdi_syncresources *sr)
 {
-    struct table_change c = {kind, pc, sr, NULL, PEDIA_OK};
+    bool is_pc = kind == PDI_MANIFEST_PEDIACLUSTER;
+    struct table_change c = {kind, is_pc ? pc : NULL, is_pc ? NULL : sr, NULL,
+                             PEDIA_OK};
 
     return table_change(e, &c);
 }

@@ -249,7 +249,7 @@ should_give(const struct sync_shard *s, const struct owners *o, size_t lo)
 
     for (size_t i = 0; i < o->names.n; i++) {
         at_least += o->count[i] >= lo;
-        if (o->count[i] > most ||
+        if (!richest || o->count[i] > most ||
             (o->count[i] == most && strcmp(o->names.v[i], richest) < 0)) {
             most = o->count[i];
             richest = o->names.v[i];
@@ -318,26 +318,31 @@ release_down_to(struct sync_shard *s, const struct ranked *r, size_t n,
     return err;
 }
 
-/* The clusters no live lease holds (this replica's own count as free),
- * ranked; *n_out of them. */
+/* Mark the clusters a live lease holds (f->taken) and count each owner's
+ * live leases (f->o). */
 static pedia_err
-rank_free(struct sync_shard *s, const char *const *clusters, size_t n,
-          struct ranked *r, size_t *n_out, bool *taken, struct owners *o)
+list_taken(struct sync_shard *s, struct free_list *f)
 {
-    struct free_list f = {clusters, n, taken, o, false};
-    pedia_err err = pdi_store_lease_list(s->store, mark_taken, &f);
+    pedia_err err = pdi_store_lease_list(s->store, mark_taken, f);
+
+    return !err && f->oom ? pdi_error_oom() : err;
+}
+
+/* The clusters no live lease holds, and this replica's own, ranked in its
+ * order of preference; returns how many. */
+static size_t
+rank(const struct sync_shard *s, const char *const *clusters, size_t n,
+     const bool *taken, struct ranked *r)
+{
     size_t k = 0;
 
-    if (!err && f.oom)
-        err = pdi_error_oom();
-
-    for (size_t i = 0; !err && i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (!taken[i] || sync_shard_epoch(s, clusters[i]))
             r[k++] = (struct ranked){clusters[i], preference(s, clusters[i])};
     }
-    qsort(r, k, sizeof *r, cmp_ranked);
-    *n_out = k;
-    return err;
+    if (k)
+        qsort(r, k, sizeof *r, cmp_ranked);
+    return k;
 }
 
 /* Toward the share: at most ceil(n / live) held (claim free ones up to
@@ -348,14 +353,22 @@ balance(struct sync_shard *s, const char *const *clusters, size_t n,
         struct sync_shard_delta *d)
 {
     size_t live = s->live > 0 ? (size_t)s->live : 1;
-    size_t hi = (n + live - 1) / live, lo = n / live, k = 0;
+    size_t hi = (n + live - 1) / live, lo = n / live, k;
     struct ranked *r = pdi_calloc(s->a, n ? n : 1, sizeof *r);
     bool *taken = pdi_calloc(s->a, n ? n : 1, sizeof *taken);
     struct owners o = {{0}, NULL, 0};
-    pedia_err err = r && taken ? PEDIA_OK : pdi_error_oom();
+    pedia_err err;
+
+    if (!r || !taken) {
+        pdi_free(s->a, r);
+        pdi_free(s->a, taken);
+        return pdi_error_oom();
+    }
+    struct free_list f = {clusters, n, taken, &o, false};
 
     pdi_strvec_init(&o.names, s->a);
-    err = err ? err : rank_free(s, clusters, n, r, &k, taken, &o);
+    err = list_taken(s, &f);
+    k = err ? 0 : rank(s, clusters, n, taken, r);
     if (!err && s->n_own > hi)
         err = release_down_to(s, r, k, hi, d);
     else if (!err && should_give(s, &o, lo))

@@ -365,11 +365,17 @@ cluster_group(pedia_sys_write *w, size_t n, bool *done, pedia_sys_write *g,
 static pedia_err
 commit_sharded(pedia_engine *e, pedia_sys_write *w, size_t n)
 {
-    pedia_sys_write *g = pdi_calloc(e->a, n, sizeof *g);
-    size_t *idx = pdi_calloc(e->a, n, sizeof *idx), k;
-    bool *done = pdi_calloc(e->a, n, sizeof *done);
-    pedia_err err = g && idx && done ? PEDIA_OK : pdi_error_oom();
+    pedia_sys_write *g = pdi_calloc(e->a, n ? n : 1, sizeof *g);
+    size_t *idx = pdi_calloc(e->a, n ? n : 1, sizeof *idx), k;
+    bool *done = pdi_calloc(e->a, n ? n : 1, sizeof *done);
+    pedia_err err = PEDIA_OK;
 
+    if (!g || !idx || !done) {
+        pdi_free(e->a, g);
+        pdi_free(e->a, idx);
+        pdi_free(e->a, done);
+        return pdi_error_oom();
+    }
     while (!err && (k = cluster_group(w, n, done, g, idx)) > 0) {
         pedia_sys_fence f;
         const char *replica;

@@ -73,6 +73,7 @@ test_sync_replicas__split_and_hand_over(void **state)
     size_t len = 0;
     int a = 0, b = 0;
     int64_t t0;
+    struct pdi_engine_stats before, after;
 
     (void)state;
     assert_int_equal(pedia_pg_create_db("sync_replicas", uri, sizeof uri), 0);
@@ -113,12 +114,32 @@ test_sync_replicas__split_and_hand_over(void **state)
         }
     }
 
+    /* a ClusterSyncResources applied through a reaches b's table */
+    {
+        static const char csr[] =
+            "{\"apiVersion\":\"cluster.clusterpedia.io/v1alpha2\","
+            "\"kind\":\"ClusterSyncResources\",\"metadata\":{\"name\":"
+            "\"shared\"},\"spec\":{\"syncResources\":[{\"group\":\"\","
+            "\"resources\":[\"configmaps\"]}]}}";
+        assert_int_equal(pedia_engine_apply(ea.engine, csr, strlen(csr)),
+                         PEDIA_OK);
+        t0 = ts_now_ms();
+        while (pedia_engine_get(buf, sizeof buf, &len, eb.engine,
+                                "ClusterSyncResources", "shared") != PEDIA_OK) {
+            if (ts_now_ms() - t0 > 5000)
+                fail_msg("b never learned ClusterSyncResources shared");
+            ts_sleep_ms(100);
+        }
+    }
+
     /* changes flow to whichever replica syncs the cluster */
     for (int i = 0; i < N_SIM; i++)
         ts_pod(ks[i], "default", "both-running", i);
     wait_members(&ea, ks, 15000);
 
-    /* b stops cleanly: a takes everything over */
+    /* b stops cleanly: a takes everything over, resuming b's clusters
+     * from their stored resource versions (no LIST) */
+    pdi_engine_stats_get(ea.engine, &before);
     pedia_engine_free(eb.engine);
     eb.engine = NULL;
     for (int i = 0; i < N_SIM; i++) {
@@ -133,6 +154,13 @@ test_sync_replicas__split_and_hand_over(void **state)
     print_message("handed over in %lld ms\n", (long long)(ts_now_ms() - t0));
     assert_int_equal(a, N_SIM);
     wait_members(&ea, ks, 30000);
+    pdi_engine_stats_get(ea.engine, &after);
+    print_message(
+        "a: lists %llu -> %llu, resumed %llu -> %llu\n",
+        (unsigned long long)before.lists, (unsigned long long)after.lists,
+        (unsigned long long)before.resumed, (unsigned long long)after.resumed);
+    assert_int_equal(after.lists, before.lists);
+    assert_true(after.resumed >= before.resumed + 4); /* 2 clusters x 2 */
 
     ts_env_close(&eb);
     ts_env_close(&ea);
