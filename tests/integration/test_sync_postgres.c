@@ -20,7 +20,7 @@
  * Exits 77 (skipped, reason printed) when built without PostgreSQL or
  * when no PostgreSQL server can be started here.
  */
-#include "pg_harness.h"
+#include "pg_main.h"
 #include "test_sync_support.h"
 
 #define PODS 300
@@ -189,18 +189,6 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync_postgres__server_restart_under_writer),
     };
-    int rc;
-
-#ifndef PEDIA_WITH_POSTGRES
-    printf("SKIP: built without PostgreSQL support\n");
-    return 77;
-#endif
-    rc = pedia_pg_start(g_uri, sizeof g_uri);
-    if (rc != 0) {
-        printf("SKIP: no PostgreSQL server can run here\n");
-        return rc == PEDIA_PG_SKIP ? 77 : 1;
-    }
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    pedia_pg_stop();
-    return rc;
+    return pg_test_main("test_sync_postgres", tests,
+                        sizeof tests / sizeof tests[0], g_uri, sizeof g_uri);
 }

@@ -11,7 +11,7 @@
  *   - SQLite refuses replicas (PEDIA_ENOTSUP).
  * Exits 77 (skipped, reason printed) without PostgreSQL.
  */
-#include "pg_harness.h"
+#include "pg_main.h"
 #include "test_sync_support.h"
 
 #define PODS 60
@@ -190,18 +190,6 @@ main(void)
         cmocka_unit_test(test_sync_replicas__sqlite_refuses),
         cmocka_unit_test(test_sync_replicas__split_and_hand_over),
     };
-    int rc;
-
-#ifndef PEDIA_WITH_POSTGRES
-    printf("SKIP: built without PostgreSQL support\n");
-    return 77;
-#endif
-    rc = pedia_pg_start(g_uri, sizeof g_uri);
-    if (rc != 0) {
-        printf("SKIP: no PostgreSQL server can run here\n");
-        return rc == PEDIA_PG_SKIP ? 77 : 1;
-    }
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    pedia_pg_stop();
-    return rc;
+    return pg_test_main("test_sync_replicas", tests,
+                        sizeof tests / sizeof tests[0], g_uri, sizeof g_uri);
 }

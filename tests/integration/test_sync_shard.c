@@ -12,7 +12,7 @@
  *   - a deleted cluster is given up.
  * Exits 77 (skipped, reason printed) without PostgreSQL.
  */
-#include "pg_harness.h"
+#include "pg_main.h"
 #include "sync/sync_shard.h"
 #include "test_sync_support.h"
 
@@ -183,18 +183,6 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync_shard__balance_failover_join),
     };
-    int rc;
-
-#ifndef PEDIA_WITH_POSTGRES
-    printf("SKIP: built without PostgreSQL support\n");
-    return 77;
-#endif
-    rc = pedia_pg_start(g_uri, sizeof g_uri);
-    if (rc != 0) {
-        printf("SKIP: no PostgreSQL server can run here\n");
-        return rc == PEDIA_PG_SKIP ? 77 : 1;
-    }
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    pedia_pg_stop();
-    return rc;
+    return pg_test_main("test_sync_shard", tests,
+                        sizeof tests / sizeof tests[0], g_uri, sizeof g_uri);
 }
