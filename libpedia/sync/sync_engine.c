@@ -202,18 +202,6 @@ cluster_add(pedia_engine *e, const struct pdi_pediacluster *pc, bool rebuilt)
     sync_cluster_start(cl);
 }
 
-/* Does this engine sync the cluster (sharding, R23)? */
-static bool
-owns(pedia_engine *e, const char *name)
-{
-    bool yes;
-
-    pthread_mutex_lock(&e->mu);
-    yes = sync_sharding_owns_locked(e, name);
-    pthread_mutex_unlock(&e->mu);
-    return yes;
-}
-
 /* Bring running synchros in line with the table (and, sharded, with the
  * leases held). */
 static void
@@ -223,7 +211,7 @@ reconcile(pedia_engine *e, void *arg)
     for (size_t i = e->n_clusters; i-- > 0;) {
         struct sync_cluster *cl = e->clusters[i];
         const struct pdi_pediacluster *pc = find_pc(e, cl->name);
-        if (!pc || !owns(e, cl->name)) {
+        if (!pc || !sync_sharding_owns(e, cl->name)) {
             cluster_remove(e, i); /* its rows stay (deleting is apart) */
             continue;
         }
@@ -249,7 +237,7 @@ reconcile(pedia_engine *e, void *arg)
         bool found = false;
         for (size_t j = 0; j < e->n_clusters && !found; j++)
             found = !strcmp(e->clusters[j]->name, e->pcs[i].name);
-        if (!found && owns(e, e->pcs[i].name))
+        if (!found && sync_sharding_owns(e, e->pcs[i].name))
             cluster_add(e, &e->pcs[i], false);
     }
 }

@@ -105,6 +105,17 @@ sync_sharding_owns_locked(pedia_engine *e, const char *cluster)
 }
 
 bool
+sync_sharding_owns(pedia_engine *e, const char *cluster)
+{
+    bool yes;
+
+    pthread_mutex_lock(&e->mu);
+    yes = sync_sharding_owns_locked(e, cluster);
+    pthread_mutex_unlock(&e->mu);
+    return yes;
+}
+
+bool
 sync_sharding_fence(pedia_engine *e, const char *cluster, pedia_sys_fence *f,
                     const char **replica)
 {

@@ -20,6 +20,8 @@
  * per pass, it is PUT to .../pediaclusters/<name>/status with the host RV
  * last seen. 409 → GET the object for its fresh RV and retry (PUT_TRIES
  * in all). A manifest the engine rejected shows as Validated=False.
+ * Replicas sharing a store (R23) each write only the statuses of the
+ * clusters they sync.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,6 +304,11 @@ desired_status(struct sync_follow *f, const struct fobj *o)
 
     st = st ? json_object_get(st) : NULL;
     json_object_put(doc);
+    if (st && !o->invalid && !sync_sharding_owns(f->e, o->name)) {
+        /* another replica syncs it and writes its status (R23) */
+        json_object_put(st);
+        return NULL;
+    }
     if (o->invalid) {
         if (!st)
             st = json_object_new_object();

@@ -245,6 +245,8 @@ const char *sync_sharding_replica(const pedia_engine *e);
 /* Whether this engine syncs cluster now: unsharded, or it holds the lease
  * (mu held). */
 bool sync_sharding_owns_locked(pedia_engine *e, const char *cluster);
+/* The same, taking mu. */
+bool sync_sharding_owns(pedia_engine *e, const char *cluster);
 /* The fence of cluster's writes: false when the lease is not held (the
  * write must be dropped); *replica is valid while the engine lives. Takes
  * mu. Unsharded: true with f->epoch 0 (no fence). */
