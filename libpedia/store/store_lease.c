@@ -5,7 +5,8 @@
  * leases (SQLite: one process) reports it, and the engine owns every
  * cluster.
  *
- * Fenced batches are pdi_store_write_fenced (store.c): fences are state
+ * Lease calls run on a reader handle of the pool (lease_handle). Fenced
+ * batches are pdi_store_write_fenced (store.c): fences are state
  * of the driver handle, so they are set, used and cleared while the
  * writer handle is held, and other users of the handle (manifests,
  * pediad's own RBAC rows) never run under a cluster's fence.
@@ -29,17 +30,29 @@ no_leases(void)
                          "process only)");
 }
 
+/* A reader handle of the pool for a lease call, not the writer's: a
+ * renewal must not wait behind a batch, nor behind another replica's write
+ * lock that batch waits for (each lease statement is its own transaction
+ * and takes no write lock). */
+static pedia_err
+lease_handle(pedia_store *st, pedia_sys_store **h)
+{
+    *h = NULL;
+    return pdi_store_leasing(st) ? pdi_store_reader_acquire(st, h)
+                                 : no_leases();
+}
+
 pedia_err
 pdi_store_lease_beat(pedia_store *st, const char *replica, int64_t ttl_ms,
                      int64_t *live)
 {
-    pedia_err err;
+    pedia_sys_store *h;
+    pedia_err err = lease_handle(st, &h);
 
-    if (!pdi_store_leasing(st))
-        return no_leases();
-    pdi_store_writer_take(st);
-    err = st->drv->lease_beat(st->writer, replica, ttl_ms, live);
-    pdi_store_writer_give(st, err);
+    if (err)
+        return err;
+    err = st->drv->lease_beat(h, replica, ttl_ms, live);
+    pdi_store_reader_release(st, h);
     return err;
 }
 
@@ -47,13 +60,13 @@ pedia_err
 pdi_store_lease_claim(pedia_store *st, const char *cluster, const char *replica,
                       int64_t ttl_ms, int64_t *epoch)
 {
-    pedia_err err;
+    pedia_sys_store *h;
+    pedia_err err = lease_handle(st, &h);
 
-    if (!pdi_store_leasing(st))
-        return no_leases();
-    pdi_store_writer_take(st);
-    err = st->drv->lease_claim(st->writer, cluster, replica, ttl_ms, epoch);
-    pdi_store_writer_give(st, err);
+    if (err)
+        return err;
+    err = st->drv->lease_claim(h, cluster, replica, ttl_ms, epoch);
+    pdi_store_reader_release(st, h);
     return err;
 }
 
@@ -61,14 +74,13 @@ pedia_err
 pdi_store_lease_renew(pedia_store *st, const char *cluster, const char *replica,
                       int64_t epoch, int64_t ttl_ms, bool *held)
 {
-    pedia_err err;
+    pedia_sys_store *h;
+    pedia_err err = lease_handle(st, &h);
 
-    if (!pdi_store_leasing(st))
-        return no_leases();
-    pdi_store_writer_take(st);
-    err =
-        st->drv->lease_renew(st->writer, cluster, replica, epoch, ttl_ms, held);
-    pdi_store_writer_give(st, err);
+    if (err)
+        return err;
+    err = st->drv->lease_renew(h, cluster, replica, epoch, ttl_ms, held);
+    pdi_store_reader_release(st, h);
     return err;
 }
 
@@ -76,13 +88,13 @@ pedia_err
 pdi_store_lease_release(pedia_store *st, const char *cluster,
                         const char *replica, int64_t epoch)
 {
-    pedia_err err;
+    pedia_sys_store *h;
+    pedia_err err = lease_handle(st, &h);
 
-    if (!pdi_store_leasing(st))
-        return no_leases();
-    pdi_store_writer_take(st);
-    err = st->drv->lease_release(st->writer, cluster, replica, epoch);
-    pdi_store_writer_give(st, err);
+    if (err)
+        return err;
+    err = st->drv->lease_release(h, cluster, replica, epoch);
+    pdi_store_reader_release(st, h);
     return err;
 }
 
@@ -90,11 +102,8 @@ pedia_err
 pdi_store_lease_list(pedia_store *st, pedia_sys_lease_cb cb, void *payload)
 {
     pedia_sys_store *h;
-    pedia_err err;
+    pedia_err err = lease_handle(st, &h);
 
-    if (!pdi_store_leasing(st))
-        return no_leases();
-    err = pdi_store_reader_acquire(st, &h);
     if (err)
         return err;
     err = st->drv->lease_list(h, cb, payload);
@@ -105,12 +114,12 @@ pdi_store_lease_list(pedia_store *st, pedia_sys_lease_cb cb, void *payload)
 pedia_err
 pdi_store_lease_revoke(pedia_store *st, const char *cluster)
 {
-    pedia_err err;
+    pedia_sys_store *h;
+    pedia_err err = lease_handle(st, &h);
 
-    if (!pdi_store_leasing(st))
-        return no_leases();
-    pdi_store_writer_take(st);
-    err = st->drv->lease_revoke(st->writer, cluster);
-    pdi_store_writer_give(st, err);
+    if (err)
+        return err;
+    err = st->drv->lease_revoke(h, cluster);
+    pdi_store_reader_release(st, h);
     return err;
 }

@@ -278,7 +278,7 @@ pdi_pg_int(const PGresult *res, int row, int col)
 pedia_err
 pdi_pg_begin_write(pedia_sys_store *st)
 {
-    char sql[96];
+    char sql[160];
     pedia_err rc;
 
     if (st->read_only)
@@ -287,8 +287,14 @@ pdi_pg_begin_write(pedia_sys_store *st)
     if (st->n_cursors)
         return pdi_error_set(PEDIA_ESTATE, 0,
                              "postgres: write while a cursor is open");
-    snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
-             (long long)PDI_PG_LOCK_WRITE);
+    /* A process stopped inside a write transaction (SIGSTOP, a frozen VM)
+     * would hold the global write lock, and with it every other replica's
+     * writes, forever: the server ends such a transaction once it idles
+     * WRITE_IDLE_MS (a healthy one sends its statements back to back). */
+    snprintf(sql, sizeof sql,
+             "BEGIN; SET LOCAL idle_in_transaction_session_timeout = %d; "
+             "SELECT pg_advisory_xact_lock(%lld)",
+             PDI_PG_WRITE_IDLE_MS, (long long)PDI_PG_LOCK_WRITE);
     rc = exec_retry(st, sql, "begin");
     rc = rc ? rc : pdi_pg_fence_check(st);
     if (rc)

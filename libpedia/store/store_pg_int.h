@@ -25,6 +25,10 @@
 #define PDI_PG_LOCK_WRITE 0x7065646901LL
 #define PDI_PG_LOCK_MIGRATE 0x7065646902LL
 
+/* A write transaction idle this long is ended by the server (a process
+ * stopped while holding the write lock, pdi_pg_begin_write). */
+#define PDI_PG_WRITE_IDLE_MS 5000
+
 /* LISTEN/NOTIFY channel; the payload is the last committed revision. */
 #define PDI_PG_CHANNEL "pedia_changes"
 

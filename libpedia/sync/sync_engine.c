@@ -199,6 +199,7 @@ cluster_add(pedia_engine *e, const struct pdi_pediacluster *pc, bool rebuilt)
         return;
     }
     cl->ignore_stored = rebuilt;
+    cl->epoch = sync_sharding_epoch(e, cl->name);
     sync_cluster_start(cl);
 }
 
@@ -211,7 +212,9 @@ reconcile(pedia_engine *e, void *arg)
     for (size_t i = e->n_clusters; i-- > 0;) {
         struct sync_cluster *cl = e->clusters[i];
         const struct pdi_pediacluster *pc = find_pc(e, cl->name);
-        if (!pc || !sync_sharding_owns(e, cl->name)) {
+        /* sharded: a synchro lives exactly as long as the lease it was
+         * started under (a lease lost and claimed again is a new one) */
+        if (!pc || (e->sh && sync_sharding_epoch(e, cl->name) != cl->epoch)) {
             cluster_remove(e, i); /* its rows stay (deleting is apart) */
             continue;
         }

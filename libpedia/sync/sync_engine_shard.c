@@ -11,9 +11,9 @@
  * others sync, so this replica serves them like its own.
  *
  * The writer fences every write of a cluster with the epoch held
- * (sync_sharding_fence); a refused write (another replica took the
- * cluster over while this one was paused or cut off) drops the cluster at
- * once (sync_sharding_lost) and the next tick confirms.
+ * (the synchro records it when it starts); a refused write (another replica
+ * took the cluster over while this one was paused or cut off) drops the cluster
+ * at once (sync_sharding_lost) and the next tick confirms.
  *
  * Locking: `shard` belongs to the shard thread; `held` and `statuses` are
  * guarded by the engine's mu; the thread waits on `cond` with mu.
@@ -115,30 +115,23 @@ sync_sharding_owns(pedia_engine *e, const char *cluster)
     return yes;
 }
 
-bool
-sync_sharding_fence(pedia_engine *e, const char *cluster, pedia_sys_fence *f,
-                    const char **replica)
+int64_t
+sync_sharding_epoch(pedia_engine *e, const char *cluster)
 {
     const struct sync_lease *l;
-    bool ok = true;
+    int64_t epoch;
 
-    f->cluster = cluster;
-    f->epoch = 0;
-    *replica = NULL;
     if (!e->sh)
-        return true;
+        return 0;
     pthread_mutex_lock(&e->mu);
     l = held_find(e->sh, cluster);
-    ok = l != NULL;
-    if (l)
-        f->epoch = l->epoch;
-    *replica = e->sh->replica;
+    epoch = l ? l->epoch : 0;
     pthread_mutex_unlock(&e->mu);
-    return ok;
+    return epoch;
 }
 
 void
-sync_sharding_lost(pedia_engine *e, const char *cluster)
+sync_sharding_lost(pedia_engine *e, const char *cluster, int64_t epoch)
 {
     struct sync_sharding *sh = e->sh;
 
@@ -146,7 +139,8 @@ sync_sharding_lost(pedia_engine *e, const char *cluster)
         return;
     pthread_mutex_lock(&e->mu);
     for (size_t i = 0; i < sh->n_held; i++) {
-        if (strcmp(sh->held[i].cluster, cluster) != 0)
+        if (strcmp(sh->held[i].cluster, cluster) != 0 ||
+            sh->held[i].epoch != epoch)
             continue;
         pdi_free(e->a, sh->held[i].cluster);
         sh->held[i] = sh->held[--sh->n_held];

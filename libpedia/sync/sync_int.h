@@ -126,8 +126,9 @@ struct sync_cluster {
     char *reqs_sig;   /* signature of reqs + all_custom */
     bool follow_crds; /* rediscover periodically */
     bool dead;
-    bool ignore_stored;           /* rebuilt: relist, ignore stored RVs */
-    unsigned gen;                 /* bumped when a discovery result is stale */
+    bool ignore_stored; /* rebuilt: relist, ignore stored RVs */
+    int64_t epoch;      /* lease epoch it syncs under (R23); 0 = unsharded */
+    unsigned gen;       /* bumped when a discovery result is stale */
     struct sync_reflector **refl; /* array changes under engine mu */
     size_t n_refl;
     size_t cap_refl;
@@ -247,14 +248,15 @@ const char *sync_sharding_replica(const pedia_engine *e);
 bool sync_sharding_owns_locked(pedia_engine *e, const char *cluster);
 /* The same, taking mu. */
 bool sync_sharding_owns(pedia_engine *e, const char *cluster);
-/* The fence of cluster's writes: false when the lease is not held (the
- * write must be dropped); *replica is valid while the engine lives. Takes
- * mu. Unsharded: true with f->epoch 0 (no fence). */
-bool sync_sharding_fence(pedia_engine *e, const char *cluster,
-                         pedia_sys_fence *f, const char **replica);
-/* A write of cluster was refused (PEDIA_EFENCED): it is lost; the shard
- * thread confirms at its next tick. Takes mu. */
-void sync_sharding_lost(pedia_engine *e, const char *cluster);
+/* The epoch of cluster's lease held now; 0 when not held or unsharded.
+ * Takes mu. A synchro records it when it starts and fences every write
+ * with it (not with the epoch held at commit time: data read under an old
+ * lease must never be written under a new one). */
+int64_t sync_sharding_epoch(pedia_engine *e, const char *cluster);
+/* A write of cluster under epoch was refused (PEDIA_EFENCED): if that
+ * lease is still the one held, it is lost; the shard thread confirms at
+ * its next tick. Takes mu. */
+void sync_sharding_lost(pedia_engine *e, const char *cluster, int64_t epoch);
 /* The stored status of a cluster another replica syncs, for rendering
  * (mu held); NULL when none. */
 const char *sync_sharding_status_locked(pedia_engine *e, const char *cluster);

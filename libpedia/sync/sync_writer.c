@@ -339,18 +339,21 @@ commit_fenced(pedia_engine *e, const pedia_sys_fence *f, const char *replica,
     }
 }
 
-/* The writes of one cluster, from the first not yet done (done[]). */
+/* The writes of one (cluster, epoch), from the first not yet done. */
 static size_t
-cluster_group(pedia_sys_write *w, size_t n, bool *done, pedia_sys_write *g,
-              size_t *idx)
+cluster_group(pedia_sys_write *w, const int64_t *epochs, size_t n, bool *done,
+              pedia_sys_write *g, size_t *idx)
 {
     const char *c = NULL;
+    int64_t epoch = 0;
     size_t k = 0;
 
     for (size_t i = 0; i < n; i++) {
-        if (done[i] || (c && strcmp(c, w[i].rec.cluster) != 0))
+        if (done[i] ||
+            (c && (strcmp(c, w[i].rec.cluster) != 0 || epochs[i] != epoch)))
             continue;
         c = w[i].rec.cluster;
+        epoch = epochs[i];
         done[i] = true;
         idx[k] = i;
         g[k++] = w[i];
@@ -358,12 +361,13 @@ cluster_group(pedia_sys_write *w, size_t n, bool *done, pedia_sys_write *g,
     return k;
 }
 
-/* Sharded (R23): each cluster's writes commit under its lease, one
- * transaction per cluster; a cluster no longer held, or whose fence is
- * refused, is dropped (another replica syncs it now) and the others
- * commit. */
+/* Sharded (R23): each cluster's writes commit in their own transaction,
+ * fenced by the epoch of the lease their synchro read them under; a
+ * refused fence drops them (another replica syncs the cluster now, or
+ * this one does under a newer lease) and the others commit. */
 static pedia_err
-commit_sharded(pedia_engine *e, pedia_sys_write *w, size_t n)
+commit_sharded(pedia_engine *e, pedia_sys_write *w, const int64_t *epochs,
+               size_t n)
 {
     pedia_sys_write *g = pdi_calloc(e->a, n ? n : 1, sizeof *g);
     size_t *idx = pdi_calloc(e->a, n ? n : 1, sizeof *idx), k;
@@ -376,14 +380,11 @@ commit_sharded(pedia_engine *e, pedia_sys_write *w, size_t n)
         pdi_free(e->a, done);
         return pdi_error_oom();
     }
-    while (!err && (k = cluster_group(w, n, done, g, idx)) > 0) {
-        pedia_sys_fence f;
-        const char *replica;
-        if (!sync_sharding_fence(e, g[0].rec.cluster, &f, &replica))
-            continue; /* not ours (any more) */
-        err = commit_fenced(e, &f, replica, g, k);
+    while (!err && (k = cluster_group(w, epochs, n, done, g, idx)) > 0) {
+        pedia_sys_fence f = {g[0].rec.cluster, epochs[idx[0]]};
+        err = commit_fenced(e, &f, sync_sharding_replica(e), g, k);
         if (err == PEDIA_EFENCED) {
-            sync_sharding_lost(e, g[0].rec.cluster);
+            sync_sharding_lost(e, f.cluster, f.epoch);
             err = PEDIA_OK;
         }
         for (size_t i = 0; !err && i < k; i++)
@@ -395,13 +396,16 @@ commit_sharded(pedia_engine *e, pedia_sys_write *w, size_t n)
     return err;
 }
 
+/* Commit n writes; epochs[i] is the lease epoch write i was read under
+ * (NULL: unsharded, no fence). */
 static pedia_err
-commit_writes(pedia_engine *e, pedia_sys_write *w, size_t n)
+commit_writes(pedia_engine *e, pedia_sys_write *w, const int64_t *epochs,
+              size_t n)
 {
     static const pedia_sys_fence none = {NULL, 0};
 
-    return e->sh ? commit_sharded(e, w, n)
-                 : commit_fenced(e, &none, NULL, w, n);
+    return e->sh && epochs ? commit_sharded(e, w, epochs, n)
+                           : commit_fenced(e, &none, NULL, w, n);
 }
 
 static void
@@ -415,12 +419,11 @@ state_persist(pedia_engine *e, struct sync_reflector *r, const char *rv)
     pthread_mutex_unlock(&e->mu);
     if (dead || e->w.lost)
         return;
-    pedia_sys_fence f;
-    const char *replica;
-    if (!sync_sharding_fence(e, r->cl->name, &f, &replica))
-        return; /* another replica syncs it now: its resume point */
-    if (pdi_store_sync_state_set_fenced(e->store, replica, &f, r->cl->name, &t,
-                                        rv))
+    /* under the lease its objects were read under: a replica that lost
+     * the cluster must not move the new owner's resume point */
+    pedia_sys_fence f = {r->cl->name, r->cl->epoch};
+    if (pdi_store_sync_state_set_fenced(e->store, sync_sharding_replica(e), &f,
+                                        r->cl->name, &t, rv))
         pdi_log(e->lg, PEDIA_LOG_WARN, SYNC_COMPONENT,
                 "cluster %s: saving the resource version of %s failed: %s",
                 r->cl->name, r->t.resource, pedia_error_last_message());
@@ -458,20 +461,24 @@ static void
 process_writes(pedia_engine *e, struct sync_op *ops, size_t total)
 {
     pedia_sys_write *w = pdi_calloc(e->a, total ? total : 1, sizeof *w);
+    int64_t *epochs = pdi_calloc(e->a, total ? total : 1, sizeof *epochs);
     size_t k = 0;
 
-    if (!w) {
+    if (!w || !epochs) {
         pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
                 "out of memory committing %zu objects", total);
+        pdi_free(e->a, w);
+        pdi_free(e->a, epochs);
         return;
     }
     for (struct sync_op *op = ops; op; op = op->next)
         for (size_t i = 0; i < op->n; i++) {
             w[k].op = op->ops[i];
             w[k].rec = op->recs[i].rec;
+            epochs[k] = op->r ? op->r->cl->epoch : 0;
             k++;
         }
-    if (k && commit_writes(e, w, k)) {
+    if (k && commit_writes(e, w, epochs, k)) {
         pdi_log(e->lg, PEDIA_LOG_ERROR, SYNC_COMPONENT,
                 "dropping %zu object writes: %s", k,
                 pedia_error_last_message());
@@ -485,6 +492,7 @@ process_writes(pedia_engine *e, struct sync_op *ops, size_t total)
         round_states(e, ops);
     }
     pdi_free(e->a, w);
+    pdi_free(e->a, epochs);
 }
 
 struct stale_keys {
@@ -513,6 +521,7 @@ delete_stale(pedia_engine *e, struct sync_reflector *r,
              const struct stale_keys *sk)
 {
     pedia_sys_write w[64];
+    int64_t epochs[64];
     pedia_err err = PEDIA_OK;
     size_t k = 0;
 
@@ -528,8 +537,9 @@ delete_stale(pedia_engine *e, struct sync_reflector *r,
         w[k].rec.name = sk->name.v[i];
         w[k].rec.uid = w[k].rec.owner_uid = w[k].rec.member_rv = "";
         w[k].rec.object = "";
+        epochs[k] = r->cl->epoch;
         if (++k == 64 || i + 1 == sk->name.n) {
-            err = commit_writes(e, w, k);
+            err = commit_writes(e, w, epochs, k);
             k = 0;
         }
     }
