@@ -5,9 +5,12 @@
  * 0700 only when something defaults into it) → TLS material and authentication
  * → context, store, engine, --clusters-dir manifests, API → engine start →
  * HTTPS listener → kubeconfig → "pediad: serving on URL" on stdout.
- * Stop (SIGINT/SIGTERM): pedia_api_shutdown (ends watches), stop the
- * listener (joins connection threads), stop the poller, stop the engine,
- * free everything, exit 0. A second signal during shutdown exits at once.
+ * Stop (SIGINT/SIGTERM), draining as kube-apiserver does (pd_http_stop):
+ * stop accepting connections, pedia_api_shutdown (/readyz fails, watches
+ * end normally: their last bytes, then the terminating chunk), let open
+ * requests end within PD_HTTP_DRAIN_S, stop libmicrohttpd; then stop the
+ * poller, stop the engine, free everything, exit 0. A second signal during
+ * shutdown exits at once.
  *
  * SIGINT/SIGTERM are blocked before any thread exists, so every thread
  * inherits the mask and only sigwait() in main sees them.
@@ -261,9 +264,9 @@ serve(struct daemon *d)
 static void
 shutdown_all(struct daemon *d)
 {
-    if (d->api)
-        pedia_api_shutdown(d->api);
+    /* stops listening, ends the watches (pedia_api_shutdown) and drains */
     pd_http_stop(d->http);
+    pedia_api_shutdown(d->api); /* no listener: start failed */
     pd_poller_stop(d->poller);
     if (d->engine && pedia_engine_stop(d->engine) != PEDIA_OK)
         pd_log(PEDIA_LOG_WARN, "engine stop: %s", pedia_error_last_message());

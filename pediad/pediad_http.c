@@ -32,6 +32,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define BODY_MAX (3u << 20)
 #define TARGET_MAX (32u << 10)
@@ -46,6 +47,9 @@ struct pd_http {
     struct pd_guard guard;
     struct pd_ws *ws;
     int port;
+    long live;                /* atomic: requests begun, not yet completed */
+    bool draining;            /* atomic: pd_http_stop has begun */
+    MHD_socket quiesced_sock; /* the listener, ours once quiesced */
 };
 
 static struct pd_conn *
@@ -128,6 +132,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
         free(r);
         return NULL;
     }
+    __atomic_add_fetch(&r->h->live, 1, __ATOMIC_RELAXED);
     /* the request line is in: its headers get the header timeout */
     if (conn_of(c))
         pd_guard_set_deadline(conn_of(c), -1);
@@ -159,6 +164,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     free(r->body);
     free(r);
     *con_cls = NULL;
+    /* its response was sent (or cut): a drain may end */
+    __atomic_sub_fetch(&h->live, 1, __ATOMIC_RELEASE);
 }
 
 /* Collects the distinct values of Content-Length. */
@@ -201,8 +208,23 @@ has_body(struct MHD_Connection *c)
            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
 }
 
+/* Draining: a GET or HEAD that comes on a kept-alive connection is not
+ * answered and the connection closes, as Go's server closes
+ * kube-apiserver's idle connections when it shuts down: HTTP/1.1 clients
+ * send an idempotent request again on a new connection when a kept one
+ * closes under them (RFC 9112 9.3.1), and a new connection reaches another
+ * replica. Client-go's informers and the Python client's watch re-watch so
+ * without an error. Other methods get the library's 429 with
+ * Connection: close, which client-go retries. */
+static bool
+dropped_while_draining(const struct pd_req *r, const char *method)
+{
+    return __atomic_load_n(&r->h->draining, __ATOMIC_ACQUIRE) &&
+           (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
+}
+
 static enum MHD_Result
-first_call(struct pd_req *r)
+first_call(struct pd_req *r, const char *method)
 {
     const char *cl;
     size_t headers;
@@ -215,6 +237,8 @@ first_call(struct pd_req *r)
         if (has_body(r->conn))
             pd_guard_set_deadline(conn_of(r->conn), PD_HTTP_BODY_TIMEOUT_S);
     }
+    if (dropped_while_draining(r, method))
+        return MHD_NO;
     if (pd_guard_over_capacity(&r->h->guard))
         return queue_unavailable(r);
     if (ambiguous_length(r->conn))
@@ -392,7 +416,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
         return MHD_NO; /* out of memory in on_uri: drop the connection */
     if (!r->started) {
         r->started = true;
-        return first_call(r);
+        return first_call(r, method);
     }
     if (*upload_size > 0) {
         if (!r->responded)
@@ -528,9 +552,10 @@ pd_http_start(struct pd_http **out, const struct pd_config *cfg,
               const struct pd_tls *tls, const struct pd_auth *auth,
               pedia_api *api)
 {
+    /* MHD_USE_ITC: MHD_quiesce_daemon needs it (pd_http_stop) */
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_USE_ITC;
     struct sockaddr_storage ss;
     const union MHD_DaemonInfo *di;
     struct pd_http *h;
@@ -545,6 +570,7 @@ pd_http_start(struct pd_http **out, const struct pd_config *cfg,
     h->cfg = cfg;
     h->tls = tls;
     h->auth = auth;
+    h->quiesced_sock = MHD_INVALID_SOCKET;
     /* a tenth of the connections stay for answering 503 */
     if (pd_guard_start(&h->guard, cfg->max_per_address,
                        cfg->max_connections - cfg->max_connections / 10,
@@ -583,6 +609,47 @@ pd_http_port(const struct pd_http *h)
     return h->port;
 }
 
+/* Stop taking connections: libmicrohttpd stops accepting, and the
+ * listening socket is shut down so that new attempts are refused at once
+ * (the client goes to another replica) rather than left in the backlog.
+ * The descriptor stays open until libmicrohttpd has stopped, because its
+ * threads may still hold the number. */
+static void
+stop_listening(struct pd_http *h)
+{
+    h->quiesced_sock = MHD_quiesce_daemon(h->d);
+    if (h->quiesced_sock == MHD_INVALID_SOCKET)
+        pd_log(PEDIA_LOG_WARN, "cannot stop accepting connections: new ones "
+                               "are cut at the stop");
+    else
+        shutdown(h->quiesced_sock, SHUT_RDWR);
+}
+
+/* Let what is in flight end by itself: the API was shut down, so every
+ * watch sends what it had, then its terminating chunk (or close frame),
+ * and other requests run to their end; a request that arrives on a kept
+ * connection meanwhile closes it (dropped_while_draining, or the library's
+ * 429 with Connection: close). Bounded: a client that reads nothing is cut
+ * at PD_HTTP_DRAIN_S. */
+static void
+drain(struct pd_http *h)
+{
+    int64_t deadline = pd_mono_ms() + (int64_t)PD_HTTP_DRAIN_S * 1000;
+    struct timespec ts = {0, 10 * 1000000L};
+    long live = __atomic_load_n(&h->live, __ATOMIC_ACQUIRE);
+
+    if (live > 0)
+        pd_log(PEDIA_LOG_INFO, "waiting up to %d s for %ld requests to end",
+               PD_HTTP_DRAIN_S, live);
+    while ((live > 0 || pd_ws_busy(h->ws)) && pd_mono_ms() < deadline) {
+        nanosleep(&ts, NULL);
+        live = __atomic_load_n(&h->live, __ATOMIC_ACQUIRE);
+    }
+    if (live > 0)
+        pd_log(PEDIA_LOG_WARN, "%ld requests still open after %d s: cut", live,
+               PD_HTTP_DRAIN_S);
+}
+
 /* libmicrohttpd must not stop with suspended connections: the API was
  * shut down first (every watch woken to end); wait for them to resume. */
 static void
@@ -604,10 +671,15 @@ pd_http_stop(struct pd_http *h)
 {
     if (!h)
         return;
+    __atomic_store_n(&h->draining, true, __ATOMIC_RELEASE);
+    stop_listening(h);
     pedia_api_shutdown(h->api);
+    drain(h);
     wait_unsuspended(h);
     pd_ws_stop(h->ws); /* upgraded connections close before the daemon */
     MHD_stop_daemon(h->d);
+    if (h->quiesced_sock != MHD_INVALID_SOCKET)
+        close(h->quiesced_sock);
     pd_ws_free(h->ws); /* no upgrade can come any more */
     pd_hup_stop(h->guard.hup);
     pedia_api_set_metrics_source(h->api, NULL, NULL);

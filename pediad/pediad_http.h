@@ -31,6 +31,10 @@
 #define PD_HTTP_BODY_TIMEOUT_S 60
 /* A kept-alive connection must start its next request within this. */
 #define PD_HTTP_KEEPALIVE_S 120
+/* At shutdown, open requests (watches sending their last bytes, others
+ * running to their end) get this long before they are cut: within the 30
+ * s a Kubernetes pod has by default between SIGTERM and SIGKILL. */
+#define PD_HTTP_DRAIN_S 5
 
 /* libmicrohttpd's per-connection memory pool (request headers, and the
  * write buffer of a chunked body). The benchmark's baseline server uses
@@ -159,6 +163,8 @@ enum MHD_Result pd_ws_queue_101(struct pd_req *r, struct pd_ws *ws,
                                 pedia_api_response *resp);
 /* The loop that runs upgraded watches. */
 int pd_ws_start(struct pd_ws **out);
+/* Are upgraded watches open (or being adopted)? */
+bool pd_ws_busy(struct pd_ws *ws);
 /* Close every upgraded watch and stop the loop; later adoptions are
  * refused (closed). Free only once libmicrohttpd has stopped. */
 void pd_ws_stop(struct pd_ws *ws);

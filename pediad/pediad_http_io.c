@@ -50,12 +50,16 @@ struct pd_body {
 
 /* ---- responses ---- */
 
+/* Headers libmicrohttpd writes itself. The library's `Connection: close`
+ * (a server shutting down) is passed on: libmicrohttpd then closes the
+ * connection after the response, so the client's retry takes a new one. */
 static bool
-managed_header(const char *name)
+managed_header(const char *name, const char *value)
 {
+    if (strcasecmp(name, "Connection") == 0)
+        return strcasecmp(value, "close") != 0;
     return strcasecmp(name, "Content-Length") == 0 ||
-           strcasecmp(name, "Transfer-Encoding") == 0 ||
-           strcasecmp(name, "Connection") == 0;
+           strcasecmp(name, "Transfer-Encoding") == 0;
 }
 
 static int
@@ -271,7 +275,7 @@ pd_http_queue(struct MHD_Connection *c, struct pd_guard *g,
     for (size_t i = 0; i < pedia_api_response_header_count(resp); i++) {
         const char *value = NULL;
         const char *name = pedia_api_response_header(&value, resp, i);
-        if (name && value && !managed_header(name))
+        if (name && value && !managed_header(name, value))
             MHD_add_response_header(mr, name, value);
     }
     ret = MHD_queue_response(c, (unsigned)pedia_api_response_status(resp), mr);

@@ -512,6 +512,19 @@ pd_ws_start(struct pd_ws **out)
     return 0;
 }
 
+bool
+pd_ws_busy(struct pd_ws *ws)
+{
+    bool busy;
+
+    if (!ws)
+        return false;
+    pthread_mutex_lock(&ws->mu);
+    busy = ws->conns || ws->incoming;
+    pthread_mutex_unlock(&ws->mu);
+    return busy;
+}
+
 void
 pd_ws_stop(struct pd_ws *ws)
 {

@@ -287,10 +287,16 @@ PEDIA_API pedia_err pedia_api_set_metrics_source(pedia_api *api,
                                                  void *payload);
 
 /**
- * @brief End every open watch: their next read reports end of body within a
- * second, and /readyz fails from now on (its `shutdown` check), so that
- * load balancers stop sending requests. Call before stopping the
- * transport. Does not wait.
+ * @brief End every open watch: their next read gives what the watch had
+ * produced, then end of body, within a second (the transport finishes the
+ * response normally, so clients see a watch end and watch again). /readyz
+ * fails from now on (its `shutdown` check), so that load balancers stop
+ * sending requests, and every later request other than the health checks
+ * and /metrics is answered as kube-apiserver answers while it shuts down:
+ * 429, `Retry-After: 5` and `Connection: close` (the transport should close
+ * the connection after it, so the client retries elsewhere). Requests
+ * already handled run to their end. Call before stopping the transport,
+ * once it no longer accepts connections. Does not wait.
  * @param api the API; NULL is a no-op
  * @threadsafety any (also while requests are served)
  * @since 0.1

@@ -201,6 +201,36 @@ too_many(struct pedia_api_response *r)
     pdi_api_header_add(r, "Retry-After", "1");
 }
 
+/* After pedia_api_shutdown the server drains: a request that still
+ * comes (on a connection kept alive) gets what kube's WithRetryAfter
+ * filter answers then (--shutdown-send-retry-after): 429 with its text,
+ * Retry-After: 5 and Connection: close, so that client-go retries on a
+ * new connection, which reaches another replica (this one no longer
+ * listens), instead of failing. Probes and /metrics are still served, as
+ * kube exempts them, so the drain stays observable. */
+static bool
+draining(const struct pdi_api_req *rq, bool health)
+{
+    bool metrics = rq->info.root != PDI_API_ROOT_SEARCH && rq->n_seg == 1 &&
+                   seg_is(rq, 0, "metrics");
+
+    return !health && !metrics &&
+           __atomic_load_n(&rq->api->shutdown, __ATOMIC_ACQUIRE);
+}
+
+static void
+shutting_down(struct pedia_api_response *r)
+{
+    struct pdi_buf b;
+
+    pdi_buf_init(&b, r->a);
+    pdi_buf_puts(&b,
+                 "The apiserver is shutting down, please try again later.\n");
+    pdi_api_body(r, 429, &b, "text/plain; charset=utf-8");
+    pdi_api_header_add(r, "Retry-After", "5");
+    pdi_api_header_add(r, "Connection", "close");
+}
+
 /* How often the query holds parameter `name`. */
 static size_t
 param_count(const struct pdi_api_req *rq, const char *name)
@@ -292,6 +322,10 @@ pdi_api_route(struct pdi_api_req *rq, struct pedia_api_response *r)
     health = pdi_api_health_path(rq, &one_check);
     if (health && !one_check) { /* public, as kube's (api_health.c) */
         pdi_api_serve_health(rq, r);
+        return;
+    }
+    if (draining(rq, health)) {
+        shutting_down(r);
         return;
     }
     if (!rq->in->user) {

@@ -1115,7 +1115,8 @@ def test_sigterm(tmp):
 class Kubesim:
     """tests/kubesim as a member cluster (KUBESIM env var: its binary)."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, pods=45):
+        self.pods = pods
         self.bin = os.environ.get("KUBESIM", "")
         if not os.access(self.bin, os.X_OK):
             raise Skip("KUBESIM (the kubesim binary) not given")
@@ -1127,8 +1128,9 @@ class Kubesim:
     def __enter__(self):
         with open(self.out, "w") as out:
             self.proc = subprocess.Popen(
-                [self.bin, "--generate-pods", "45", "--seed", "3", "--token",
-                 "tok3n", "--generate-certs", self.certs], stdout=out,
+                [self.bin, "--generate-pods", str(self.pods), "--seed", "3",
+                 "--token", "tok3n", "--generate-certs", self.certs],
+                stdout=out,
                 stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -51,6 +51,8 @@ struct reply {
     char body[2048];
     char ctype[128];
     char nosniff[32];
+    char retry_after[16];
+    char connection[16];
 };
 
 /* GET target as `who` (NULL: anonymous), the store's verdict made fresh
@@ -75,6 +77,8 @@ get(struct fx *f, const char *who, const char *target, struct reply *out)
     at_copy_header(r, "Content-Type", out->ctype, sizeof out->ctype);
     at_copy_header(r, "X-Content-Type-Options", out->nosniff,
                    sizeof out->nosniff);
+    at_copy_header(r, "Retry-After", out->retry_after, sizeof out->retry_after);
+    at_copy_header(r, "Connection", out->connection, sizeof out->connection);
     free(body);
     pedia_api_response_free(r);
 }
@@ -240,6 +244,45 @@ test_health__shutdown_is_unready(void **state)
     fx_close(&f);
 }
 
+/* Draining: what still comes gets kube's shutting-down answer, so that
+ * clients retry elsewhere; probes and /metrics are still served. */
+static void
+test_health__shutdown_refuses_requests(void **state)
+{
+    static const char *const refused[] = {
+        "/version", "/api",
+        "/apis/clusterpedia.io/v1beta1/resources/api/v1/pods",
+        "/apis/clusterpedia.io/v1beta1/resources/metrics"};
+    struct fx f;
+    struct reply r;
+
+    (void)state;
+    fx_open(&f);
+    get(&f, "alice", "/version", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.connection, "");
+    pedia_api_shutdown(f.api);
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        for (int anon = 0; anon < 2; anon++) {
+            get(&f, anon ? NULL : "alice", refused[i], &r);
+            assert_int_equal(r.status, 429);
+            assert_string_equal(
+                r.body,
+                "The apiserver is shutting down, please try again later.\n");
+            assert_string_equal(r.ctype, "text/plain; charset=utf-8");
+            assert_string_equal(r.retry_after, "5");
+            assert_string_equal(r.connection, "close");
+        }
+    }
+    expect(&f, NULL, "/healthz", 200, "ok");
+    expect(&f, "alice", "/livez/ping", 200, "ok");
+    get(&f, NULL, "/metrics", &r);
+    assert_int_equal(r.status, 401); /* served: authentication applies */
+    get(&f, "alice", "/readyz/shutdown", &r);
+    assert_int_equal(r.status, 500);
+    fx_close(&f);
+}
+
 static void
 test_health__flood_probes_once_a_second(void **state)
 {
@@ -274,6 +317,7 @@ main(void)
         cmocka_unit_test(test_health__store_file_deleted),
         cmocka_unit_test(test_health__writes_fail_then_recover),
         cmocka_unit_test(test_health__shutdown_is_unready),
+        cmocka_unit_test(test_health__shutdown_refuses_requests),
         cmocka_unit_test(test_health__flood_probes_once_a_second),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
