@@ -134,6 +134,9 @@ open_library(struct daemon *d)
     if (!err)
         err = pedia_ctx_options_set_logger(opts, pd_log_library,
                                            d->cfg->log_level, NULL);
+    if (!err) /* 0 (no flag) keeps the library's default */
+        err = pedia_ctx_options_set_change_retention(
+            opts, (int64_t)d->cfg->change_retention);
     if (!err)
         err = pedia_ctx_create(&d->ctx, opts);
     pedia_ctx_options_free(opts);

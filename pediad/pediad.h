@@ -42,7 +42,8 @@ struct pd_config {
     unsigned http_threads, max_connections, max_per_address;
     unsigned max_inflight, max_watches; /* per user; 0 = no limit */
     unsigned header_timeout;            /* seconds */
-    unsigned conn_memory; /* libmicrohttpd's pool per connection, bytes */
+    unsigned conn_memory;      /* libmicrohttpd's pool per connection, bytes */
+    unsigned change_retention; /* change-log entries; 0 = libpedia's default */
 };
 
 /* Defaults of the serving limits (pediad_http.h has the transport's). */

@@ -226,14 +226,16 @@ USAGE = ("pediad --storage URI --listen HOST:PORT [--tls-cert-file F "
          " [--requestheader-client-ca-file F --requestheader-allowed-names "
          "a,b] [--clusters-dir DIR] [--kubeconfig-out F] [--state-dir DIR] "
          "[--host-kubeconfig F | --host-in-cluster] [--authorization-mode M] "
-         "[--authorization-kubeconfig F] [--log-level L]")
+         "[--authorization-kubeconfig F] [--log-level L] "
+         "[--change-log-retention N]")
 
 
 def test_help(tmp):
     r = run([PEDIAD, "--help"])
     check(r.returncode == 0, f"--help exit {r.returncode}")
     check(USAGE in r.stdout.splitlines()[0], "usage line: " + r.stdout)
-    for flag in ("--storage", "--kubeconfig-out", "--log-level"):
+    for flag in ("--storage", "--kubeconfig-out", "--log-level",
+                 "--change-log-retention"):
         check(flag in r.stdout, flag + " not described")
 
 
@@ -244,6 +246,10 @@ def test_bad_flags(tmp):
         (["--listen", "127.0.0.1:70000"], "--listen"),
         (["--listen", "::1:80"], "--listen"),
         (["--log-level", "loud"], "--log-level"),
+        (["--change-log-retention", "0"], "--change-log-retention"),
+        (["--change-log-retention=-5"], "--change-log-retention"),
+        (["--change-log-retention", "1e3"], "--change-log-retention"),
+        (["--change-log-retention"], "--change-log-retention"),
         (["--storage"], "--storage"),
         (["--storage="], "--storage"),
         (["--tls-cert-file", "x.crt"], "--tls-private-key-file"),

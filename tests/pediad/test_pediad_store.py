@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""pediad and its store (issue 16), on the real binary with a kubesim
+member (KUBESIM env var: its binary; skipped without it).
+
+Usage: test_pediad_store.py PEDIAD_BINARY TEST_NAME   (or "all")
+
+- change_log_retention: with --change-log-retention 10, a watch from a
+  resourceVersion the log has since dropped gets kube's in-stream ERROR
+  410 Expired Status, while one from a recent resourceVersion streams.
+Exit 0 = pass, 1 = fail, 77 = skipped.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import test_pediad as base
+from test_pediad import CURL, Fail, Kubesim, Server, check, curl, write
+
+SKIP = 77
+SEARCH = "/apis/clusterpedia.io/v1beta1/resources"
+
+
+def get_json(s, path):
+    code, body = curl(s.url + path, s.ca(), token=s.admin_token())
+    check(code == 200, f"GET {path}: {code} {body[:300]}")
+    return json.loads(body)
+
+
+def wait_pods(s, n, timeout=60):
+    """Wait until the search lists n pods; returns the list."""
+    deadline = time.monotonic() + timeout
+    got = None
+    while time.monotonic() < deadline:
+        got = get_json(s, SEARCH + "/api/v1/pods")
+        if len(got["items"]) == n:
+            return got
+        time.sleep(0.2)
+    raise Fail(f"{len(got['items']) if got else 0} pods synced, want {n}")
+
+
+def watch_events(s, rv, seconds):
+    """The events a pod watch from rv streams in `seconds` (or until the
+    server ends it), one decoded JSON object each."""
+    r = subprocess.run(
+        [CURL, "-sN", "--max-time", str(seconds), "--cacert", s.ca(), "-H",
+         f"Authorization: Bearer {s.admin_token()}",
+         f"{s.url}{SEARCH}/api/v1/pods?watch=1&resourceVersion={rv}"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL,
+        timeout=seconds + 10)
+    check(r.returncode in (0, 28), f"watch: curl exit {r.returncode}")
+    return [json.loads(line) for line in r.stdout.splitlines() if line]
+
+
+def is_expired(ev):
+    obj = ev.get("object", {})
+    return (ev.get("type") == "ERROR" and obj.get("kind") == "Status" and
+            obj.get("code") == 410 and obj.get("reason") == "Expired")
+
+
+def member_dir(tmp, ks, name="m1"):
+    cdir = os.path.join(tmp, "clusters")
+    os.makedirs(cdir, exist_ok=True)
+    write(os.path.join(cdir, name + ".yaml"), ks.manifest(name))
+    return cdir
+
+
+def test_change_log_retention(tmp):
+    """The expired watch is the first watch: pediad's watch cache (a ring
+    of the changes it has read since its first watch) would otherwise
+    serve the dropped changes from memory, as kube's cacher serves what
+    etcd has compacted."""
+    retention = 10
+    with Kubesim(tmp) as ks, Server(tmp, "--clusters-dir", member_dir(tmp, ks),
+                                    "--change-log-retention",
+                                    str(retention)) as s:
+        old_rv = int(wait_pods(s, 45)["metadata"]["resourceVersion"])
+        # Push the log well past the retained window.
+        ks.churn(60)
+        rv = old_rv
+        deadline = time.monotonic() + 60
+        try:
+            while time.monotonic() < deadline and rv <= old_rv + 3 * retention:
+                time.sleep(0.2)
+                rv = int(get_json(s, SEARCH + "/api/v1/pods")["metadata"][
+                    "resourceVersion"])
+        finally:
+            ks.churn(0)
+        check(rv > old_rv + 3 * retention,
+              f"the store reached revision {rv} only (from {old_rv})")
+        events = watch_events(s, old_rv, 10)
+        check(len(events) == 1 and is_expired(events[0]),
+              f"watch from {old_rv} after {rv}: want only a 410 Expired "
+              f"ERROR, got {str(events)[:500]}")
+        events = watch_events(s, rv - retention // 2, 2)
+        check(events and not any(is_expired(e) for e in events),
+              f"a watch within the window: {str(events)[:500]}")
+
+
+TESTS = {name[5:]: fn for name, fn in sorted(globals().items())
+         if name.startswith("test_")}
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    base.PEDIAD = os.path.abspath(sys.argv[1])
+    names = list(TESTS) if sys.argv[2] == "all" else [sys.argv[2]]
+    rc = 0
+    for name in names:
+        if name not in TESTS:
+            print(f"unknown test {name}; have {', '.join(TESTS)}")
+            return 2
+        tmp = tempfile.mkdtemp(prefix=f"pediad-{name}-")
+        try:
+            TESTS[name](tmp)
+            print(f"ok: {name}")
+        except base.Skip as e:
+            print(f"skip: {name}: {e}")
+            rc = rc or (SKIP if len(names) == 1 else 0)
+        except (Fail, subprocess.TimeoutExpired, OSError, ValueError,
+                KeyError) as e:
+            print(f"FAIL: {name}: {e}")
+            rc = 1
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
