@@ -125,6 +125,14 @@ char *pd_state_dir_resolve(const char *flag);
  * naming the file; returns 0 or -1. */
 int pd_state_apply_dir(pedia_engine *engine, const char *dir);
 
+/* ---- pediad_lock.c: one pediad per SQLite file ---- */
+
+/* When the store URI names an SQLite file, lock it for this process (the
+ * lock file's descriptor goes to *fd_out, held until exit; -1 when no
+ * lock is needed). Returns 0, or -1 after printing why (in use by another
+ * pediad, naming the file). */
+int pd_lock_store(const char *storage, int *fd_out);
+
 /* ---- pediad_tls.c, pediad_peer.c: certificates ---- */
 
 struct pd_tls {

@@ -7,6 +7,9 @@ Usage: test_pediad_store.py PEDIAD_BINARY TEST_NAME   (or "all")
 - change_log_retention: with --change-log-retention 10, a watch from a
   resourceVersion the log has since dropped gets kube's in-stream ERROR
   410 Expired Status, while one from a recent resourceVersion streams.
+- sqlite_in_use: a second pediad on the SQLite file of a running one (by
+  its path or a symbolic link) exits 1 at start naming the file and the
+  owner's pid; the first keeps serving; once it stopped, the file opens.
 Exit 0 = pass, 1 = fail, 77 = skipped.
 """
 import json
@@ -18,7 +21,7 @@ import tempfile
 import time
 
 import test_pediad as base
-from test_pediad import CURL, Fail, Kubesim, Server, check, curl, write
+from test_pediad import CURL, Fail, Kubesim, Server, check, curl, run, write
 
 SKIP = 77
 SEARCH = "/apis/clusterpedia.io/v1beta1/resources"
@@ -98,6 +101,48 @@ def test_change_log_retention(tmp):
         events = watch_events(s, rv - retention // 2, 2)
         check(events and not any(is_expired(e) for e in events),
               f"a watch within the window: {str(events)[:500]}")
+
+
+def second_pediad(tmp, storage, n):
+    """Start another pediad on storage; returns its completed process."""
+    return run([base.PEDIAD, "--listen", "127.0.0.1:0", "--state-dir",
+                os.path.join(tmp, f"state{n}"), "--clusters-dir",
+                os.path.join(tmp, "clusters"), "--storage", storage])
+
+
+def test_sqlite_in_use(tmp):
+    db = os.path.join(tmp, "db", "store.db")
+    os.mkdir(os.path.dirname(db))
+    link = os.path.join(tmp, "link.db")
+    os.symlink(db, link)
+    with Kubesim(tmp) as ks:
+        cdir = member_dir(tmp, ks)
+        with Server(tmp, "--clusters-dir", cdir, "--storage",
+                    "sqlite:" + db) as s:
+            pod = wait_pods(s, 45)["items"][0]["metadata"]
+            pod_path = (f"{SEARCH}/clusters/m1/api/v1/namespaces/"
+                        f"{pod['namespace']}/pods/{pod['name']}")
+            # its path, a symbolic link, an SQLite URI filename (%-encoded)
+            uri = f"sqlite:file://{db[:-1]}%{ord(db[-1]):02X}?cache=private"
+            for n, storage in enumerate(("sqlite:" + db, "sqlite:" + link,
+                                         uri)):
+                r = second_pediad(tmp, storage, n + 2)
+                check(r.returncode == 1, f"second pediad on {storage}: exit "
+                      f"{r.returncode}\n{r.stdout}{r.stderr}")
+                check(f"--storage {storage}: the database file is in use by "
+                      f"another pediad (pid {s.proc.pid})" in r.stderr,
+                      f"second pediad's message: {r.stderr}")
+                check("serving on" not in r.stdout, r.stdout)
+            # The first is untouched: it serves and syncs as before.
+            check(get_json(s, pod_path)["metadata"]["name"] == pod["name"],
+                  "GET after the second pediad")
+            check(curl(s.url + "/readyz", s.ca())[0] == 200, "first ready")
+            wait_pods(s, 45, timeout=5)
+        # Stopped, the lock is gone with it (its file stays, harmless).
+        with Server(tmp, "--clusters-dir", cdir, "--storage",
+                    "sqlite:" + link) as s:
+            check(get_json(s, pod_path)["metadata"]["name"] == pod["name"],
+                  "GET after a restart on the file")
 
 
 TESTS = {name[5:]: fn for name, fn in sorted(globals().items())
