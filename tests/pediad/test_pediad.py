@@ -961,19 +961,22 @@ def test_sigterm(tmp):
 class Kubesim:
     """tests/kubesim as a member cluster (KUBESIM env var: its binary)."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, seed=3):
         self.bin = os.environ.get("KUBESIM", "")
         if not os.access(self.bin, os.X_OK):
             raise Skip("KUBESIM (the kubesim binary) not given")
         self.tmp = tmp
-        self.certs = os.path.join(tmp, "ks-certs")
-        self.out = os.path.join(tmp, "ks.out")
+        self.seed = seed  # another seed, other object names
+        tag = "" if seed == 3 else str(seed)
+        self.certs = os.path.join(tmp, f"ks{tag}-certs")
+        self.out = os.path.join(tmp, f"ks{tag}.out")
         self.proc = None
 
     def __enter__(self):
         with open(self.out, "w") as out:
             self.proc = subprocess.Popen(
-                [self.bin, "--generate-pods", "45", "--seed", "3", "--token",
+                [self.bin, "--generate-pods", "45", "--seed", str(self.seed),
+                 "--token",
                  "tok3n", "--generate-certs", self.certs], stdout=out,
                 stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
@@ -1001,6 +1004,12 @@ class Kubesim:
                 f"  apiserver: https://127.0.0.1:{self.port}\n"
                 f"  caData: {ca}\n  tokenData: dG9rM24=\n"
                 f"  syncResources:\n  - group: \"\"\n    resources: [pods]\n")
+
+    def latency(self, ms):
+        """Delay every API request of the member by ms (0 = off)."""
+        run([CURL, "-sS", "--max-time", "10", "-XPOST", "-d",
+             json.dumps({"ms": ms}),
+             f"http://127.0.0.1:{self.control}/latency"])
 
     def churn(self, rate):
         run([CURL, "-sS", "--max-time", "10", "-XPOST", "-d",

@@ -10,12 +10,20 @@ Usage: test_pediad_store.py PEDIAD_BINARY TEST_NAME   (or "all")
 - sqlite_in_use: a second pediad on the SQLite file of a running one (by
   its path or a symbolic link) exits 1 at start naming the file and the
   owner's pid; the first keeps serving; once it stopped, the file opens.
+- readyz_restart: pediad restarted over an SQLite store with two synced
+  members, /readyz polled every 20 ms: from its first "ok", every GET of a
+  stored pod through /clusters/<c>/... and through the search root
+  answers 200, while the members answer slowly (before issue 16 they
+  answered 404 until the engine had rediscovered the members' types and
+  the API's cluster snapshot, taken every second, had caught up).
 Exit 0 = pass, 1 = fail, 77 = skipped.
 """
+import http.client
 import json
 import os
 import shutil
 import subprocess
+import ssl
 import sys
 import tempfile
 import time
@@ -143,6 +151,121 @@ def test_sqlite_in_use(tmp):
                     "sqlite:" + link) as s:
             check(get_json(s, pod_path)["metadata"]["name"] == pod["name"],
                   "GET after a restart on the file")
+
+
+class Conn:
+    """One keep-alive HTTPS connection to a pediad (reopened on errors):
+    polling every 20 ms leaves no time for a curl process per request."""
+
+    def __init__(self, s, token=None):
+        self.s, self.token, self.c = s, token, None
+
+    def get(self, path):
+        """(status, body); status 0 when the server could not be reached."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token \
+            else {}
+        try:
+            if not self.c:
+                ctx = ssl.create_default_context(cafile=self.s.ca())
+                self.c = http.client.HTTPSConnection(
+                    "127.0.0.1", self.s.port, context=ctx, timeout=10)
+            self.c.request("GET", path, headers=headers)
+            r = self.c.getresponse()
+            return r.status, r.read().decode("utf-8", "replace")
+        except (OSError, http.client.HTTPException):
+            self.close()
+            return 0, ""
+
+    def close(self):
+        if self.c:
+            self.c.close()
+        self.c = None
+
+
+def stored_pods(s, per_cluster):
+    """(cluster, namespace, name) of a few pods of each cluster, with names
+    no other cluster has (the search root answers 409 for those)."""
+    items = get_json(s, SEARCH + "/api/v1/pods")["items"]
+    seen, picked = {}, {}
+    for it in items:
+        md = it["metadata"]
+        key = (md["namespace"], md["name"])
+        seen[key] = seen.get(key, 0) + 1
+    for it in items:
+        md = it["metadata"]
+        c = md["annotations"]["shadow.clusterpedia.io/cluster-name"]
+        if seen[(md["namespace"], md["name"])] == 1 and \
+                len(picked.setdefault(c, [])) < per_cluster:
+            picked[c].append((c, md["namespace"], md["name"]))
+    return [p for c in sorted(picked) for p in picked[c]]
+
+
+def pod_paths(pods):
+    """Each pod's GET through its cluster and through the search root."""
+    for c, ns, name in pods:
+        tail = f"/api/v1/namespaces/{ns}/pods/{name}"
+        yield name, f"{SEARCH}/clusters/{c}{tail}"
+        yield name, SEARCH + tail
+
+
+def first_ready(s, timeout=30):
+    """Poll /readyz every 20 ms; the monotonic time of its first "ok"."""
+    conn, deadline = Conn(s), time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            code, body = conn.get("/readyz")
+            if code == 200 and body == "ok":
+                return time.monotonic()
+            time.sleep(0.02)
+    finally:
+        conn.close()
+    raise Fail(f"/readyz never answered ok in {timeout} s:\n{s.stderr()}")
+
+
+def gets_after_ready(s, pods, seconds):
+    """GET every pod, both ways, over and over for `seconds` from the
+    first ready; returns the failures as (ms after ready, path, status)."""
+    ready = first_ready(s)
+    conn, bad, rounds = Conn(s, s.admin_token()), [], 0
+    try:
+        while time.monotonic() - ready < seconds or rounds == 0:
+            rounds += 1
+            for name, path in pod_paths(pods):
+                code, body = conn.get(path)
+                ok = code == 200 and \
+                    json.loads(body)["metadata"]["name"] == name
+                if not ok:
+                    bad.append((int((time.monotonic() - ready) * 1000), path,
+                                code))
+    finally:
+        conn.close()
+    return bad
+
+
+def test_readyz_restart(tmp):
+    db = os.path.join(tmp, "store.db")
+    with Kubesim(tmp) as ks1, Kubesim(tmp, seed=4) as ks2:
+        cdir = member_dir(tmp, ks1, "m1")
+        member_dir(tmp, ks2, "m2")
+        with Server(tmp, "--clusters-dir", cdir, "--storage",
+                    "sqlite:" + db) as s:
+            wait_pods(s, 90)
+            pods = stored_pods(s, 4)
+            state = s.state
+        check({p[0] for p in pods} == {"m1", "m2"}, f"picked {pods}")
+        # Slow members: the restarted engine learns their types from them
+        # (discovery) only seconds later, so what is served before comes
+        # from what the store holds.
+        ks1.latency(1500)
+        ks2.latency(1500)
+        # Restarted with the manifests again, then from the store alone.
+        for extra in (["--clusters-dir", cdir], []):
+            with Server(tmp, *extra, "--storage", "sqlite:" + db,
+                        state=state) as s:
+                bad = gets_after_ready(s, pods, 2.0)
+                check(not bad, f"restart {extra or 'from the store'}: "
+                      f"{len(bad)} GETs failed after /readyz said ok, "
+                      f"first {bad[:4]}")
 
 
 TESTS = {name[5:]: fn for name, fn in sorted(globals().items())
