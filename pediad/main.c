@@ -2,7 +2,8 @@
  * main.c: pediad's command line and process lifecycle.
  *
  * Start: parse flags (pediad_flags.c; usage errors exit 2) → state dir (created
- * 0700 only when something defaults into it) → TLS material and authentication
+ * 0700 only when something defaults into it) → lock an SQLite store's file
+ * (pediad_lock.c: a second pediad exits here) → TLS material and authentication
  * → context, store, engine, --clusters-dir manifests, API → engine start →
  * HTTPS listener → kubeconfig → "pediad: serving on URL" on stdout.
  * Stop (SIGINT/SIGTERM), draining as kube-apiserver does (pd_http_stop):
@@ -38,6 +39,7 @@ struct daemon {
     pedia_api *api;
     struct pd_http *http;
     struct pd_poller *poller;
+    int store_lock; /* pediad_lock.c's descriptor, or -1 */
 };
 
 static bool
@@ -153,20 +155,33 @@ follow_host(struct daemon *d)
     return 0;
 }
 
+/* The store URI, locked when it is an SQLite file (before anything opens
+ * it: a second pediad must not touch the database at all). */
+static int
+lock_storage(struct daemon *d)
+{
+    d->storage = d->cfg->storage ? strdup(d->cfg->storage)
+                                 : pd_strdupf("sqlite:%s/pedia.db", d->state);
+    if (!d->storage) {
+        fprintf(stderr, "pediad: out of memory\n");
+        return -1;
+    }
+    return pd_lock_store(d->storage, &d->store_lock);
+}
+
 static int
 open_library(struct daemon *d)
 {
     pedia_ctx_options *opts = NULL;
     pedia_err err;
 
-    d->storage = d->cfg->storage ? strdup(d->cfg->storage)
-                                 : pd_strdupf("sqlite:%s/pedia.db", d->state);
-    if (!d->storage)
-        return -1;
     err = pedia_ctx_options_create(&opts);
     if (!err)
         err = pedia_ctx_options_set_logger(opts, pd_log_library,
                                            d->cfg->log_level, NULL);
+    if (!err) /* 0 (no flag) keeps the library's default */
+        err = pedia_ctx_options_set_change_retention(
+            opts, (int64_t)d->cfg->change_retention);
     if (!err)
         err = pedia_ctx_create(&d->ctx, opts);
     pedia_ctx_options_free(opts);
@@ -279,6 +294,8 @@ shutdown_all(struct daemon *d)
     free(d->state);
     free(d->storage);
     free(d->url);
+    if (d->store_lock >= 0) /* after the store is closed */
+        close(d->store_lock);
 }
 
 static void *
@@ -306,7 +323,9 @@ run(struct pd_config *cfg, sigset_t *set)
 
     memset(&d, 0, sizeof d);
     d.cfg = cfg;
-    if (prepare_state(&d) != 0 || pd_tls_init(&d.tls, cfg, d.state) != 0 ||
+    d.store_lock = -1;
+    if (prepare_state(&d) != 0 || lock_storage(&d) != 0 ||
+        pd_tls_init(&d.tls, cfg, d.state) != 0 ||
         pd_auth_init(&d.auth, cfg, d.state) != 0 || open_library(&d) != 0 ||
         serve(&d) != 0)
         goto done;

@@ -42,9 +42,10 @@ struct pd_config {
     unsigned http_threads, max_connections, max_per_address;
     unsigned max_inflight, max_watches; /* per user; 0 = no limit */
     unsigned header_timeout;            /* seconds */
-    unsigned conn_memory;     /* libmicrohttpd's pool per connection, bytes */
-    const char *replica_name; /* sharing a store (default: the hostname) */
-    long long lease_ms;       /* --lease-duration */
+    unsigned conn_memory;      /* libmicrohttpd's pool per connection, bytes */
+    const char *replica_name;  /* sharing a store (default: the hostname) */
+    long long lease_ms;        /* --lease-duration */
+    unsigned change_retention; /* change-log entries; 0 = libpedia's default */
 };
 
 /* The default --lease-duration: a dead replica's clusters are taken over
@@ -129,6 +130,14 @@ char *pd_state_dir_resolve(const char *flag);
 /* Apply every .yaml, .yml and .json file in dir to the engine. Prints the error
  * naming the file; returns 0 or -1. */
 int pd_state_apply_dir(pedia_engine *engine, const char *dir);
+
+/* ---- pediad_lock.c: one pediad per SQLite file ---- */
+
+/* When the store URI names an SQLite file, lock it for this process (the
+ * lock file's descriptor goes to *fd_out, held until exit; -1 when no
+ * lock is needed). Returns 0, or -1 after printing why (in use by another
+ * pediad, naming the file). */
+int pd_lock_store(const char *storage, int *fd_out);
 
 /* ---- pediad_tls.c, pediad_peer.c: certificates ---- */
 

@@ -22,7 +22,7 @@
     "[--clusters-dir DIR] [--kubeconfig-out F] [--state-dir DIR] "             \
     "[--host-kubeconfig F | --host-in-cluster] [--authorization-mode M] "      \
     "[--authorization-kubeconfig F] "                                          \
-    "[--log-level L] "                                                         \
+    "[--log-level L] [--change-log-retention N] "                              \
     "[--http-threads N] [--max-connections N] "                                \
     "[--max-connections-per-address N] [--max-requests-inflight-per-user N] "  \
     "[--max-watches-per-user N] [--http-header-timeout S] "                    \
@@ -36,6 +36,10 @@ static const char help_text[] =
     "\n"
     "  --storage URI        sqlite:PATH or postgres://... "
     "(default sqlite:STATE/pedia.db)\n"
+    "  --change-log-retention N\n"
+    "                       change-log entries kept (default 200000, the\n"
+    "                       library's); a watch or continue token older\n"
+    "                       than them gets 410 Expired and relists\n"
     "  --listen HOST:PORT   address to listen on (default 127.0.0.1:6443;\n"
     "                       port 0 picks a free port)\n"
     "  --tls-cert-file F, --tls-private-key-file F\n"
@@ -250,6 +254,7 @@ enum flag_id {
     FLAG_CONN_MEMORY,
     FLAG_REPLICA_NAME,
     FLAG_LEASE_DURATION,
+    FLAG_CHANGE_RETENTION,
 };
 
 static const struct option long_opts[] = {
@@ -286,6 +291,7 @@ static const struct option long_opts[] = {
     {"http-connection-memory", required_argument, NULL, FLAG_CONN_MEMORY},
     {"replica-name", required_argument, NULL, FLAG_REPLICA_NAME},
     {"lease-duration", required_argument, NULL, FLAG_LEASE_DURATION},
+    {"change-log-retention", required_argument, NULL, FLAG_CHANGE_RETENTION},
     {NULL, 0, NULL, 0},
 };
 
@@ -365,6 +371,11 @@ num_slot(struct pd_config *cfg, int id, unsigned *lo, unsigned *hi)
         *lo = PD_HTTP_CONN_MEMORY_MIN;
         *hi = 1u << 20;
         return &cfg->conn_memory;
+    case FLAG_CHANGE_RETENTION:
+        /* The bound only catches typos. No 0: leaving the flag out is
+         * what gives the library's default. */
+        *hi = 1000000000;
+        return &cfg->change_retention;
     default:
         return NULL;
     }

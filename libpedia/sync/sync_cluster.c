@@ -255,18 +255,22 @@ pedia_err
 sync_cluster_status_render(struct sync_cluster *cl, struct pdi_buf *out)
 {
     const struct pdi_alloc *a = ceng(cl)->a;
+    const struct sync_restored *r = sync_restored_find(ceng(cl), cl->name);
     struct pdi_resource_status *res = NULL;
     pedia_err err;
 
-    if (cl->n_refl) {
+    if (r) { /* not discovered yet in this run: the stored types */
+        cl->status.res = r->res;
+        cl->status.n_res = r->n;
+    } else if (cl->n_refl) {
         res = pdi_calloc(a, cl->n_refl, sizeof *res);
         if (!res)
             return pdi_error_oom();
         for (size_t i = 0; i < cl->n_refl; i++)
             res[i] = cl->refl[i]->st;
+        cl->status.res = res;
+        cl->status.n_res = cl->n_refl;
     }
-    cl->status.res = res;
-    cl->status.n_res = cl->n_refl;
     err = pdi_status_render(&cl->status, out);
     cl->status.res = NULL;
     cl->status.n_res = 0;
@@ -544,6 +548,7 @@ drop_reflectors(struct sync_cluster *cl, const struct pdi_sync_targets *t)
         pthread_mutex_lock(&e->mu);
         cl->refl[i] = cl->refl[--cl->n_refl];
         sync_grave_add(e, r, false);
+        sync_types_changed(e);
         cl->status_dirty = true;
         sync_cluster_failing_update(cl);
         pthread_mutex_unlock(&e->mu);
@@ -584,6 +589,7 @@ add_reflector(struct sync_cluster *cl, const struct pdi_sync_target *t,
         return false;
     pthread_mutex_lock(&e->mu);
     cl->refl[cl->n_refl++] = r;
+    sync_types_changed(e);
     cl->status_dirty = true;
     sync_cluster_failing_update(cl);
     pthread_mutex_unlock(&e->mu);
@@ -649,6 +655,10 @@ disco_done(void *payload)
                  d->version);
         pthread_mutex_unlock(&e->mu);
         apply_targets(cl, d);
+        pthread_mutex_lock(&e->mu); /* every reflector is in: they serve */
+        sync_restored_drop(e, cl->name);
+        cl->status_dirty = true;
+        pthread_mutex_unlock(&e->mu);
         cond_set(cl, "SynchroRunning", "True", "Running", "");
     }
     disco_free(job);

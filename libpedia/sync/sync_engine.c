@@ -108,6 +108,7 @@ table_put_pc(pedia_engine *e, struct pdi_pediacluster *pc)
     memmove(&e->pcs[i + 1], &e->pcs[i], (e->n_pcs - i) * sizeof *v);
     e->pcs[i] = *pc;
     e->n_pcs++;
+    sync_types_changed(e);
     return PEDIA_OK;
 }
 
@@ -142,9 +143,11 @@ table_remove(pedia_engine *e, bool cluster_kind, const char *name)
         if (!pc)
             return;
         size_t i = (size_t)(pc - e->pcs);
+        sync_restored_drop(e, name);
         pdi_pediacluster_free(pc, e->a);
         memmove(&e->pcs[i], &e->pcs[i + 1], (e->n_pcs - i - 1) * sizeof *pc);
         e->n_pcs--;
+        sync_types_changed(e);
     } else {
         struct pdi_syncresources *sr = find_sr(e, name);
         if (!sr)
@@ -168,6 +171,7 @@ cluster_remove(pedia_engine *e, size_t i)
     pthread_mutex_lock(&e->mu);
     e->clusters[i] = e->clusters[--e->n_clusters];
     sync_grave_add(e, cl, true);
+    sync_types_changed(e);
     pthread_mutex_unlock(&e->mu);
 }
 
@@ -191,6 +195,9 @@ cluster_add(pedia_engine *e, const struct pdi_pediacluster *pc, bool rebuilt)
     }
     if (ok)
         e->clusters[e->n_clusters++] = cl;
+    if (rebuilt) /* relisted from scratch: what was stored is no guide */
+        sync_restored_drop(e, pc->name);
+    sync_types_changed(e);
     pthread_mutex_unlock(&e->mu);
     if (!ok) {
         sync_cluster_free(cl, e->a);
@@ -332,6 +339,7 @@ load_manifests(pedia_engine *e)
         return err;
     err = drv->meta_list(h, PDI_KIND_SYNCRESOURCES, load_cb, e);
     err = err ? err : drv->meta_list(h, PDI_KIND_PEDIACLUSTER, load_cb, e);
+    err = err ? err : sync_restore_load(e, drv, h);
     pdi_store_reader_release(e->store, h);
     return err;
 }
@@ -404,6 +412,7 @@ pedia_engine_free(pedia_engine *e)
         pdi_syncresources_free(&e->srs[i], e->a);
     pdi_free(e->a, e->pcs);
     pdi_free(e->a, e->srs);
+    sync_restored_free(e);
     pthread_mutex_destroy(&e->mu);
     pthread_mutex_destroy(&e->amu);
     pthread_cond_destroy(&e->wcond);
@@ -747,10 +756,11 @@ static pedia_err
 render_locked(pedia_engine *e, enum pdi_manifest_kind kind, const char *name,
               struct pdi_buf *out)
 {
+    const struct sync_restored *r;
     struct sync_cluster *cl;
     struct pdi_buf st;
     const char *json;
-    pedia_err err;
+    pedia_err err = PEDIA_OK;
 
     if (kind == PDI_MANIFEST_SYNCRESOURCES) {
         struct pdi_syncresources *sr = find_sr(e, name);
@@ -766,9 +776,13 @@ render_locked(pedia_engine *e, enum pdi_manifest_kind kind, const char *name,
     json = pc->json;
     cl = running_cluster(e, name);
     pdi_buf_init(&st, e->a);
-    err = cl ? sync_cluster_status_render(cl, &st) : PEDIA_OK;
-    if (!cl && sync_sharding_status_locked(e, name)) /* another replica's */
+    r = cl ? NULL : sync_restored_find(e, name);
+    if (cl)
+        err = sync_cluster_status_render(cl, &st);
+    else if (sync_sharding_status_locked(e, name)) /* another replica's */
         pdi_buf_puts(&st, sync_sharding_status_locked(e, name));
+    else if (r) /* not started: the types stored, as the API serves them */
+        err = sync_restored_render(r, &st);
     err = err ? err
               : pdi_manifest_render(out, json, strlen(json),
                                     st.len ? st.ptr : NULL);

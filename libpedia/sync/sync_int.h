@@ -145,6 +145,14 @@ struct sync_cluster {
     bool status_dirty;                /* mu */
 };
 
+/* A cluster's types as its last saved status listed them, served until
+ * this run's discovery replaces them (sync_restore.c). */
+struct sync_restored {
+    char *name;
+    struct pdi_resource_status *res;
+    size_t n;
+};
+
 struct sync_op;     /* sync_writer.c */
 struct sync_follow; /* sync_follow.c */
 
@@ -183,6 +191,11 @@ struct pedia_engine {
     size_t n_pcs;
     struct pdi_syncresources *srs;
     size_t n_srs;
+    /* stored clusters' types until discovered (mu; sync_restore.c) */
+    struct sync_restored *restored;
+    size_t n_restored;
+    /* bumped when the clusters or types served change (sync_restore.c) */
+    atomic_uint_fast64_t types_gen;
     /* also sync each member's RBAC (pedia_engine_sync_member_rbac) */
     atomic_bool member_rbac;
     /* running state */
@@ -302,6 +315,25 @@ bool sync_posted_take(pedia_engine *e, struct sync_job *job);
 void *sync_worker_main(void *arg);
 /* Free what the grave holds (engine stopped: nothing can call into it). */
 void sync_grave_free(pedia_engine *e);
+
+/* ---- restored types (sync_restore.c) ------------------------------------ */
+
+/* Read the stored statuses of the loaded PediaClusters into e->restored
+ * (before the engine is shared). PEDIA_ENOMEM, or the store's error. */
+pedia_err sync_restore_load(pedia_engine *e, const pedia_sys_store_driver *drv,
+                            pedia_sys_store *h);
+/* The entry of a cluster, or NULL (mu held). */
+const struct sync_restored *sync_restored_find(const pedia_engine *e,
+                                               const char *name);
+/* End a cluster's entry, if any (mu held). */
+void sync_restored_drop(pedia_engine *e, const char *name);
+/* Free every entry (engine free). */
+void sync_restored_free(pedia_engine *e);
+/* Render an entry's types as a status document (no conditions). */
+pedia_err sync_restored_render(const struct sync_restored *r,
+                               struct pdi_buf *out);
+/* The clusters or types the engine serves changed: bump types_gen. */
+void sync_types_changed(pedia_engine *e);
 
 /* ---- host-cluster follower (sync_follow.c) ------------------------------ */
 

@@ -1,9 +1,10 @@
 /*
- * sync_member.h: what other modules (the API) use of the engine: one-off
- * reads from a member cluster (the API re-serves a member's OpenAPI
- * documents), and a replica's share of the clusters for /metrics. The member is
- * reached with the connection of its PediaCluster (server, CA, credentials),
- * which stays inside the sync engine: callers name the cluster, never see the
+ * sync_member.h: what other modules use of the engine beyond pedia/sync.h:
+ * one-off reads from a member cluster (the API re-serves a member's
+ * OpenAPI documents), the generation of the types it serves, and a
+ * replica's share of the clusters for /metrics. A member is reached with
+ * the connection of its PediaCluster (server, CA, credentials), which
+ * stays inside the sync engine: callers name the cluster, never see the
  * credentials.
  */
 #ifndef PDI_SYNC_MEMBER_H
@@ -47,6 +48,13 @@ pedia_err pdi_remote_post(struct pdi_remote *r, const char *path,
                           const char *body, long timeout_ms,
                           struct pdi_buf *out, int *status);
 void pdi_remote_free(struct pdi_remote *r);
+
+/* A number that changes whenever the clusters or types the engine serves
+ * (what pedia_engine_list's statuses list) change: a PediaCluster added or
+ * removed, a type discovered or dropped, the stored clusters' types
+ * restored at create. The API retakes its cluster snapshot when it moved.
+ * Thread-safe, lock-free. */
+uint64_t pdi_engine_types_gen(pedia_engine *e);
 
 /* Does the engine follow a host cluster (pedia_engine_follow_host)? Then
  * the host's RBAC objects are pediad's own policy, kept by the follower. */

@@ -226,14 +226,16 @@ USAGE = ("pediad --storage URI --listen HOST:PORT [--tls-cert-file F "
          " [--requestheader-client-ca-file F --requestheader-allowed-names "
          "a,b] [--clusters-dir DIR] [--kubeconfig-out F] [--state-dir DIR] "
          "[--host-kubeconfig F | --host-in-cluster] [--authorization-mode M] "
-         "[--authorization-kubeconfig F] [--log-level L]")
+         "[--authorization-kubeconfig F] [--log-level L] "
+         "[--change-log-retention N]")
 
 
 def test_help(tmp):
     r = run([PEDIAD, "--help"])
     check(r.returncode == 0, f"--help exit {r.returncode}")
     check(USAGE in r.stdout.splitlines()[0], "usage line: " + r.stdout)
-    for flag in ("--storage", "--kubeconfig-out", "--log-level"):
+    for flag in ("--storage", "--kubeconfig-out", "--log-level",
+                 "--change-log-retention"):
         check(flag in r.stdout, flag + " not described")
 
 
@@ -244,6 +246,10 @@ def test_bad_flags(tmp):
         (["--listen", "127.0.0.1:70000"], "--listen"),
         (["--listen", "::1:80"], "--listen"),
         (["--log-level", "loud"], "--log-level"),
+        (["--change-log-retention", "0"], "--change-log-retention"),
+        (["--change-log-retention=-5"], "--change-log-retention"),
+        (["--change-log-retention", "1e3"], "--change-log-retention"),
+        (["--change-log-retention"], "--change-log-retention"),
         (["--storage"], "--storage"),
         (["--storage="], "--storage"),
         (["--tls-cert-file", "x.crt"], "--tls-private-key-file"),
@@ -1115,20 +1121,23 @@ def test_sigterm(tmp):
 class Kubesim:
     """tests/kubesim as a member cluster (KUBESIM env var: its binary)."""
 
-    def __init__(self, tmp, pods=45):
+    def __init__(self, tmp, pods=45, seed=3):
         self.pods = pods
         self.bin = os.environ.get("KUBESIM", "")
         if not os.access(self.bin, os.X_OK):
             raise Skip("KUBESIM (the kubesim binary) not given")
         self.tmp = tmp
-        self.certs = os.path.join(tmp, "ks-certs")
-        self.out = os.path.join(tmp, "ks.out")
+        self.seed = seed  # another seed, other object names
+        tag = "" if seed == 3 else str(seed)
+        self.certs = os.path.join(tmp, f"ks{tag}-certs")
+        self.out = os.path.join(tmp, f"ks{tag}.out")
         self.proc = None
 
     def __enter__(self):
         with open(self.out, "w") as out:
             self.proc = subprocess.Popen(
-                [self.bin, "--generate-pods", str(self.pods), "--seed", "3",
+                [self.bin, "--generate-pods", str(self.pods), "--seed",
+                 str(self.seed),
                  "--token", "tok3n", "--generate-certs", self.certs],
                 stdout=out,
                 stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
@@ -1157,6 +1166,12 @@ class Kubesim:
                 f"  apiserver: https://127.0.0.1:{self.port}\n"
                 f"  caData: {ca}\n  tokenData: dG9rM24=\n"
                 f"  syncResources:\n  - group: \"\"\n    resources: [pods]\n")
+
+    def latency(self, ms):
+        """Delay every API request of the member by ms (0 = off)."""
+        run([CURL, "-sS", "--max-time", "10", "-XPOST", "-d",
+             json.dumps({"ms": ms}),
+             f"http://127.0.0.1:{self.control}/latency"])
 
     def churn(self, rate):
         run([CURL, "-sS", "--max-time", "10", "-XPOST", "-d",

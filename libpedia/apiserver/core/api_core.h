@@ -407,6 +407,9 @@ struct pdi_api_snapshot {
     struct pdi_api_type *all;
     size_t n_all;
     int64_t taken_ms;
+    /* the engine's types generation when taken (0 without an engine):
+     * a snapshot behind the engine's is retaken on demand */
+    uint64_t types_gen;
     unsigned refs;
     /* the clusters and whether each type is namespaced: what scopes are
      * built from (a change makes watches ask again, api_recheck.c) */
@@ -704,7 +707,8 @@ uint64_t pdi_api_policies_generation(struct pedia_api *api);
 bool pdi_api_policies_wait(struct pedia_api *api, int64_t rev, int timeout_ms);
 
 /* Borrow the current cluster snapshot (at most about a second old: a
- * background thread refreshes it); release with pdi_api_snapshot_release().
+ * background thread refreshes it; retaken at once when the engine's
+ * clusters or types changed); release with pdi_api_snapshot_release().
  * Never NULL unless out of memory. */
 struct pdi_api_snapshot *pdi_api_snapshot_get(struct pedia_api *api);
 /* Stop and join the refresher (pedia_api_free). */

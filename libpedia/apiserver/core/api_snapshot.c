@@ -10,7 +10,12 @@
  * Before, the first request after each second paid for it (a p99 bump),
  * and every request that arrived meanwhile took one too. A request still
  * takes one itself when there is none yet or the refresher fell far
- * behind (or stopped after pedia_api_shutdown).
+ * behind (or stopped after pedia_api_shutdown), and when the engine's
+ * clusters or types changed since (pdi_engine_types_gen): a PediaCluster
+ * applied or a type discovered is served by the next request, not up to a
+ * second later. Readiness relies on it: the engine has the stored
+ * clusters' types from pedia_engine_create on (sync_restore.c), and no
+ * request is answered from a view older than the engine's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +26,7 @@
 #include "apiserver/core/api_core.h"
 #include "store/store.h"
 #include "sync/sync_manifest.h"
+#include "sync/sync_member.h"
 #include "util/util_json.h"
 
 #define SNAPSHOT_TTL_MS 1000
@@ -278,6 +284,8 @@ snapshot_take(struct pedia_api *api)
     atomic_fetch_add(&api->snapshots, 1);
     cl.s->refs = 1;
     cl.s->taken_ms = pdi_mono_ms();
+    /* before the listing: a change during it makes this one stale */
+    cl.s->types_gen = api->engine ? pdi_engine_types_gen(api->engine) : 0;
     if (api->engine)
         err = pedia_engine_list(api->engine, "PediaCluster", collect_cluster,
                                 &cl);
@@ -301,6 +309,12 @@ install(struct pedia_api *api, struct pdi_api_snapshot *s)
 
     pthread_mutex_lock(&api->mu);
     old = api->snap;
+    if (old && old->types_gen > s->types_gen) {
+        /* a slower take finished after a newer one: keep the newer */
+        pthread_mutex_unlock(&api->mu);
+        pdi_api_snapshot_release(api, s);
+        return;
+    }
     api->snap = s;
     changed = old && old->scope_fp != s->scope_fp;
     if (changed)
@@ -369,6 +383,15 @@ pdi_api_snapshot_stop(struct pedia_api *api)
         pthread_join(api->refresher, NULL);
 }
 
+/* Is s what requests may use: recent enough, and of the engine's current
+ * clusters and types? */
+static bool
+snapshot_current(struct pedia_api *api, const struct pdi_api_snapshot *s)
+{
+    return pdi_mono_ms() - s->taken_ms < SNAPSHOT_STALE_MS &&
+           (!api->engine || s->types_gen == pdi_engine_types_gen(api->engine));
+}
+
 struct pdi_api_snapshot *
 pdi_api_snapshot_get(struct pedia_api *api)
 {
@@ -377,14 +400,14 @@ pdi_api_snapshot_get(struct pedia_api *api)
     pthread_mutex_lock(&api->mu);
     refresher_start_locked(api);
     s = api->snap;
-    if (s && pdi_mono_ms() - s->taken_ms < SNAPSHOT_STALE_MS) {
+    if (s && snapshot_current(api, s)) {
         s->refs++;
         pthread_mutex_unlock(&api->mu);
         return s;
     }
     pthread_mutex_unlock(&api->mu);
-    /* None yet, or the refresher is behind: take one here, outside the
-     * lock (the engine has its own). */
+    /* None yet, the refresher is behind or the engine's types changed:
+     * take one here, outside the lock (the engine has its own). */
     s = snapshot_take(api);
     if (!s)
         return NULL;
