@@ -53,6 +53,26 @@ def wait_pods(s, n, timeout=60):
     raise Fail(f"{len(got['items']) if got else 0} pods synced, want {n}")
 
 
+def list_rv(s):
+    return int(get_json(s, SEARCH + "/api/v1/pods")["metadata"][
+        "resourceVersion"])
+
+
+def settled_rv(s, timeout=30):
+    """The store's revision once it stood still for a second (the changes
+    a member made before its churn stopped have all arrived)."""
+    deadline = time.monotonic() + timeout
+    rv, since = list_rv(s), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = list_rv(s)
+        if now != rv:
+            rv, since = now, time.monotonic()
+        elif time.monotonic() - since >= 1:
+            return rv
+    raise Fail(f"the store's revision never settled (last {rv})")
+
+
 def watch_events(s, rv, seconds):
     """The events a pod watch from rv streams in `seconds` (or until the
     server ends it), one decoded JSON object each."""
@@ -88,7 +108,8 @@ def test_change_log_retention(tmp):
     with Kubesim(tmp) as ks, Server(tmp, "--clusters-dir", member_dir(tmp, ks),
                                     "--change-log-retention",
                                     str(retention)) as s:
-        old_rv = int(wait_pods(s, 45)["metadata"]["resourceVersion"])
+        wait_pods(s, 45)
+        old_rv = settled_rv(s)
         # Push the log well past the retained window.
         ks.churn(60)
         rv = old_rv
@@ -96,12 +117,12 @@ def test_change_log_retention(tmp):
         try:
             while time.monotonic() < deadline and rv <= old_rv + 3 * retention:
                 time.sleep(0.2)
-                rv = int(get_json(s, SEARCH + "/api/v1/pods")["metadata"][
-                    "resourceVersion"])
+                rv = list_rv(s)
         finally:
             ks.churn(0)
         check(rv > old_rv + 3 * retention,
               f"the store reached revision {rv} only (from {old_rv})")
+        rv = settled_rv(s)
         events = watch_events(s, old_rv, 10)
         check(len(events) == 1 and is_expired(events[0]),
               f"watch from {old_rv} after {rv}: want only a 410 Expired "
