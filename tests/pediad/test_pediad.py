@@ -1312,25 +1312,24 @@ TESTS = {name[5:]: fn for name, fn in sorted(globals().items())
          if name.startswith("test_")}
 
 
-def main():
+def run_tests(tests, doc, argv):
+    """The runner of every pediad test file: argv = [prog, PEDIAD, NAME|all];
+    each test gets a fresh temporary directory. Exit code 0, 1 (a failure),
+    2 (usage) or SKIP (one test asked for, and it skipped)."""
     global PEDIAD
-    if len(sys.argv) != 3:
-        print(__doc__)
+    if len(argv) != 3:
+        print(doc)
         return 2
-    PEDIAD = os.path.abspath(sys.argv[1])
-    names = list(TESTS) if sys.argv[2] == "all" else [sys.argv[2]]
-    for tool in (CURL, OPENSSL):
-        if not os.access(tool, os.X_OK):
-            print(f"skip: {tool} missing")
-            return SKIP
+    PEDIAD = os.path.abspath(argv[1])
+    names = list(tests) if argv[2] == "all" else [argv[2]]
     rc = 0
     for name in names:
-        if name not in TESTS:
-            print(f"unknown test {name}; have {', '.join(TESTS)}")
+        if name not in tests:
+            print(f"unknown test {name}; have {', '.join(tests)}")
             return 2
         tmp = tempfile.mkdtemp(prefix=f"pediad-{name}-")
         try:
-            TESTS[name](tmp)
+            tests[name](tmp)
             print(f"ok: {name}")
         except Skip as e:
             print(f"skip: {name}: {e}")
@@ -1342,6 +1341,14 @@ def main():
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return rc
+
+
+def main():
+    for tool in (CURL, OPENSSL):
+        if not os.access(tool, os.X_OK):
+            print(f"skip: {tool} missing")
+            return SKIP
+    return run_tests(TESTS, __doc__, sys.argv)
 
 
 if __name__ == "__main__":

@@ -210,30 +210,10 @@ TESTS = {"share": test_share}
 
 
 def main():
-    if len(sys.argv) != 3:
-        print(__doc__)
-        return 2
-    base.PEDIAD = os.path.abspath(sys.argv[1])
-    if os.geteuid() != 0:
+    if len(sys.argv) == 3 and os.geteuid() != 0:
         print("skip: starting PostgreSQL as its user needs root here")
         return base.SKIP
-    names = list(TESTS) if sys.argv[2] == "all" else [sys.argv[2]]
-    rc = 0
-    for name in names:
-        tmp = tempfile.mkdtemp(prefix=f"pediad-{name}-")
-        try:
-            TESTS[name](tmp)
-            print(f"ok: {name}")
-        except Skip as e:
-            print(f"skip: {name}: {e}")
-            rc = rc or base.SKIP
-        except (Fail, subprocess.TimeoutExpired, OSError, ValueError,
-                KeyError) as e:
-            print(f"FAIL: {name}: {e}")
-            rc = 1
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return rc
+    return base.run_tests(TESTS, __doc__, sys.argv)
 
 
 if __name__ == "__main__":

@@ -31,14 +31,12 @@ Exit 0 = pass, 1 = fail, 77 = skipped.
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import ssl
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -425,30 +423,7 @@ TESTS = {name[5:]: fn for name, fn in sorted(globals().items())
 
 
 def main():
-    if len(sys.argv) != 3:
-        print(__doc__)
-        return 2
-    base.PEDIAD = os.path.abspath(sys.argv[1])
-    names = list(TESTS) if sys.argv[2] == "all" else [sys.argv[2]]
-    rc = 0
-    for name in names:
-        if name not in TESTS:
-            print(f"unknown test {name}; have {', '.join(TESTS)}")
-            return 2
-        tmp = tempfile.mkdtemp(prefix=f"pediad-{name}-")
-        try:
-            TESTS[name](tmp)
-            print(f"ok: {name}")
-        except base.Skip as e:
-            print(f"skip: {name}: {e}")
-            rc = rc or (SKIP if len(names) == 1 else 0)
-        except (Fail, subprocess.TimeoutExpired, OSError, ValueError,
-                KeyError) as e:
-            print(f"FAIL: {name}: {e}")
-            rc = 1
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return rc
+    return base.run_tests(TESTS, __doc__, sys.argv)
 
 
 if __name__ == "__main__":
