@@ -795,6 +795,25 @@ watch_thread(void *arg)
     return NULL;
 }
 
+/* Open the world, grant alice pod-reader in team-a (pediad's RBAC) and
+ * start her watch of every cluster's pods on a thread. */
+static void
+watch_as_alice(struct world *w, struct watcher *wt, pthread_t *th)
+{
+    world_open(w);
+    memset(wt, 0, sizeof *wt);
+    wt->api = w->api;
+    assert_int_equal(call(w->api, &admin, "POST", RB "/namespaces/team-a/roles",
+                          JSON, POD_READER, NULL),
+                     201);
+    assert_int_equal(
+        call(w->api, &admin, "POST", RB "/namespaces/team-a/rolebindings", JSON,
+             binding("alice-reads", "alice", "Role", "pod-reader"), NULL),
+        201);
+    assert_int_equal(pthread_create(th, NULL, watch_thread, wt), 0);
+    ts_sleep_ms(500); /* the watch is open (its first events sent) */
+}
+
 /* A revoked grant ends the open watch; the next list is refused. */
 static void
 test_rbac_objects_revocation(void **state)
@@ -805,18 +824,7 @@ test_rbac_objects_revocation(void **state)
     int64_t t0;
 
     (void)state;
-    world_open(&w);
-    memset(&wt, 0, sizeof wt);
-    wt.api = w.api;
-    assert_int_equal(call(w.api, &admin, "POST", RB "/namespaces/team-a/roles",
-                          JSON, POD_READER, NULL),
-                     201);
-    assert_int_equal(
-        call(w.api, &admin, "POST", RB "/namespaces/team-a/rolebindings", JSON,
-             binding("alice-reads", "alice", "Role", "pod-reader"), NULL),
-        201);
-    assert_int_equal(pthread_create(&th, NULL, watch_thread, &wt), 0);
-    ts_sleep_ms(500); /* the watch is open (its first events sent) */
+    watch_as_alice(&w, &wt, &th);
     t0 = ts_now_ms();
     assert_int_equal(call(w.api, &admin, "DELETE",
                           RB "/namespaces/team-a/rolebindings/alice-reads",
@@ -847,18 +855,7 @@ test_rbac_objects_new_cluster_ends_watch(void **state)
     int64_t t0;
 
     (void)state;
-    world_open(&w);
-    memset(&wt, 0, sizeof wt);
-    wt.api = w.api;
-    assert_int_equal(call(w.api, &admin, "POST", RB "/namespaces/team-a/roles",
-                          JSON, POD_READER, NULL),
-                     201);
-    assert_int_equal(
-        call(w.api, &admin, "POST", RB "/namespaces/team-a/rolebindings", JSON,
-             binding("alice-reads", "alice", "Role", "pod-reader"), NULL),
-        201);
-    assert_int_equal(pthread_create(&th, NULL, watch_thread, &wt), 0);
-    ts_sleep_ms(500); /* the watch is open (its first events sent) */
+    watch_as_alice(&w, &wt, &th);
     t0 = ts_now_ms();
     ts_serve_status(w.env.store, "c3", STATUS_PODS_ROLES);
     put_pod(w.env.store, "c3", "team-a", "p3");
