@@ -7,8 +7,9 @@
  * applied or deleted through other replicas), ticks the shard
  * (sync_shard.c: beat, renew, give up, claim), publishes the leases held
  * and, when they changed, has the loop reconcile: a synchro runs exactly
- * for the clusters held. It also caches the stored status of the clusters
- * others sync, so this replica serves them like its own.
+ * for the clusters held (run_on_loop without the apply lock is safe here:
+ * a stop joins this thread before it frees the loop). It also caches the stored
+ * status of the clusters others sync, so this replica serves them like its own.
  *
  * The writer fences every write of a cluster with the epoch held
  * (the synchro records it when it starts); a refused write (another replica
@@ -36,6 +37,7 @@ struct sync_sharding {
     pthread_cond_t cond;
     bool running, stop;
     bool started; /* shard initialized: leases to give up */
+    bool dropped; /* sync_sharding_lost took one from held: reconcile (mu) */
 };
 
 #define LEASE_MIN_MS 1000
@@ -144,6 +146,7 @@ sync_sharding_lost(pedia_engine *e, const char *cluster, int64_t epoch)
             continue;
         pdi_free(e->a, sh->held[i].cluster);
         sh->held[i] = sh->held[--sh->n_held];
+        sh->dropped = true;
         break;
     }
     pthread_cond_broadcast(&sh->cond); /* tick now */
@@ -168,9 +171,27 @@ sync_sharding_status_locked(pedia_engine *e, const char *cluster)
 
 /* ---- the shard thread ---- */
 
-/* Publish the shard's leases as `held` (mu taken). */
+/* Whether `held` is exactly v[0..n) (same clusters, same epochs; the
+ * order may differ: sync_sharding_lost swaps). mu held. */
+static bool
+same_leases(const struct sync_sharding *sh, const struct sync_lease *v,
+            size_t n)
+{
+    if (n != sh->n_held)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const struct sync_lease *l = held_find(sh, v[i].cluster);
+        if (!l || l->epoch != v[i].epoch)
+            return false;
+    }
+    return true;
+}
+
+/* Publish the shard's leases as `held`; *changed (when not NULL) says
+ * whether they differ from the ones published before, or the writer
+ * dropped one since (its synchro must stop). */
 static pedia_err
-publish_held(pedia_engine *e, struct sync_sharding *sh)
+publish_held(pedia_engine *e, struct sync_sharding *sh, bool *changed)
 {
     struct sync_lease *v =
         pdi_calloc(e->a, sh->shard.n_own ? sh->shard.n_own : 1, sizeof *v);
@@ -188,6 +209,9 @@ publish_held(pedia_engine *e, struct sync_sharding *sh)
         return pdi_error_oom();
     }
     pthread_mutex_lock(&e->mu);
+    if (changed)
+        *changed = !same_leases(sh, v, n) || sh->dropped;
+    sh->dropped = false;
     for (size_t i = 0; i < sh->n_held; i++)
         pdi_free(e->a, sh->held[i].cluster);
     pdi_free(e->a, sh->held);
@@ -271,6 +295,7 @@ round_once(pedia_engine *e, struct sync_sharding *sh)
 {
     struct sync_shard_delta d;
     struct pdi_strvec names;
+    bool changed = false;
     pedia_err err;
 
     if (sync_engine_refresh(e))
@@ -300,7 +325,8 @@ round_once(pedia_engine *e, struct sync_sharding *sh)
     pdi_strvec_free(&names);
     /* published whatever happened: a failed renewal round keeps only what
      * was confirmed (own already dropped the lost ones) */
-    if (publish_held(e, sh) == PEDIA_OK)
+    /* the loop reconciles only when the leases held changed */
+    if (publish_held(e, sh, &changed) == PEDIA_OK && changed)
         sync_engine_reconcile_now(e);
     load_statuses(e, sh);
 }
@@ -372,7 +398,7 @@ sync_sharding_release(pedia_engine *e)
         return;
     sync_shard_free(&sh->shard); /* gives every lease up */
     sh->started = false;
-    (void)publish_held(e, sh);
+    (void)publish_held(e, sh, NULL);
 }
 
 void
